@@ -1,0 +1,12 @@
+//! Wire protocol of rtcroom signaling, shared by the SDK and `rtcroom-server`.
+//!
+//! One JSON text frame per message over a WebSocket, tagged by `"type"`
+//! (kebab-case). The relayed `signal.data` payload is generic: the server
+//! treats it as opaque JSON, clients use [`SignalData`]. The [`hub`] module is
+//! the sans-IO room logic (membership, relay within a room) used by the server
+//! and by the SDK's in-page test transport, so both behave identically.
+
+pub mod hub;
+mod messages;
+
+pub use messages::*;

@@ -1,0 +1,237 @@
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Server-assigned participant id, unique within the server.
+pub type PeerId = String;
+
+/// Free-form participant metadata (`update {meta}`); strings only so that the
+/// browser bundle needs no general JSON value type.
+pub type Meta = BTreeMap<String, String>;
+
+/// Client → server frames. `D` is the relayed signal payload.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ClientMessage<D> {
+    /// First frame on a connection: enter `room`.
+    Join {
+        room: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+        #[serde(default, skip_serializing_if = "Meta::is_empty")]
+        meta: Meta,
+    },
+    /// Relay `data` to participant `to` in the same room.
+    Signal { to: PeerId, data: D },
+    /// Replace this participant's metadata; others get `peer-updated`.
+    Update { meta: Meta },
+    /// Leave the room; the server then closes the connection.
+    Leave,
+    /// Application-level keepalive; answered with `pong`.
+    Ping,
+}
+
+/// Server → client frames.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ServerMessage<D> {
+    /// Answer to `join`: your id, and everyone already in the room.
+    Welcome {
+        id: PeerId,
+        session: String,
+        peers: Vec<PeerInfo>,
+        #[serde(rename = "iceServers", default)]
+        ice_servers: Vec<IceServer>,
+    },
+    PeerJoined { peer: PeerInfo },
+    PeerLeft { id: PeerId, reason: LeaveReason },
+    PeerUpdated { peer: PeerInfo },
+    Signal { from: PeerId, data: D },
+    /// A frame was rejected; the connection and the room membership stay.
+    Error { code: ErrorCode, message: String },
+    Pong,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct PeerInfo {
+    pub id: PeerId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Meta::is_empty")]
+    pub meta: Meta,
+}
+
+/// Same shape as the browser's `RTCIceServer`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum LeaveReason {
+    /// The participant sent `leave`.
+    Left,
+    /// The WebSocket closed without `leave`.
+    Disconnected,
+    /// No frame (nor WebSocket pong) within the heartbeat timeout.
+    Timeout,
+}
+
+/// Stable error codes of `error` frames.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Not valid JSON, or a binary frame.
+    MalformedJson,
+    /// JSON without a known `type`.
+    UnknownType,
+    /// Known `type` with missing or wrongly typed fields.
+    InvalidFrame,
+    /// Frame longer than the server's limit.
+    FrameTooLarge,
+    /// `signal.to` is not a participant of the sender's room.
+    UnknownTarget,
+    /// A room frame before `join`.
+    NotJoined,
+    /// A second `join` on one connection.
+    AlreadyJoined,
+    /// Room name empty or too long.
+    InvalidRoom,
+    /// Too many frames per second.
+    RateLimited,
+}
+
+impl ErrorCode {
+    /// The wire spelling, e.g. `"unknown-target"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed-json",
+            ErrorCode::UnknownType => "unknown-type",
+            ErrorCode::InvalidFrame => "invalid-frame",
+            ErrorCode::FrameTooLarge => "frame-too-large",
+            ErrorCode::UnknownTarget => "unknown-target",
+            ErrorCode::NotJoined => "not-joined",
+            ErrorCode::AlreadyJoined => "already-joined",
+            ErrorCode::InvalidRoom => "invalid-room",
+            ErrorCode::RateLimited => "rate-limited",
+        }
+    }
+}
+
+/// Peer-to-peer payload of `signal` frames as rtcroom clients use it, tagged
+/// by `"kind"` because descriptions carry their own `"type"`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SignalData {
+    /// `RTCSessionDescriptionInit`.
+    Description {
+        #[serde(rename = "type")]
+        sdp_type: SdpType,
+        sdp: String,
+    },
+    /// `RTCIceCandidateInit` with a non-empty candidate line.
+    Candidate(Candidate),
+    /// The sender finished gathering (`icecandidate` with a null candidate).
+    EndOfCandidates,
+    /// The complete list of tracks the sender publishes to the receiver. Sent
+    /// before the description that carries them, so the receiver can name the
+    /// source of each incoming track.
+    Tracks { tracks: Vec<TrackInfo> },
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    pub candidate: String,
+    #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
+    pub sdp_mid: Option<String>,
+    #[serde(rename = "sdpMLineIndex", default, skip_serializing_if = "Option::is_none")]
+    pub sdp_m_line_index: Option<u16>,
+    #[serde(rename = "usernameFragment", default, skip_serializing_if = "Option::is_none")]
+    pub username_fragment: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SdpType {
+    Offer,
+    Answer,
+    Pranswer,
+    Rollback,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct TrackInfo {
+    /// `MediaStream.id` the track is sent in (carried in SDP `a=msid`).
+    pub stream: String,
+    pub kind: TrackKind,
+    pub source: TrackSource,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum TrackKind {
+    Audio,
+    Video,
+}
+
+impl TrackKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackKind::Audio => "audio",
+            TrackKind::Video => "video",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "audio" => Some(TrackKind::Audio),
+            "video" => Some(TrackKind::Video),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum TrackSource {
+    Camera,
+    Microphone,
+    Screen,
+    ScreenAudio,
+    /// Anything else the app publishes (canvas capture, processed tracks…).
+    Custom,
+}
+
+impl TrackSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrackSource::Camera => "camera",
+            TrackSource::Microphone => "microphone",
+            TrackSource::Screen => "screen",
+            TrackSource::ScreenAudio => "screen-audio",
+            TrackSource::Custom => "custom",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "camera" => Some(TrackSource::Camera),
+            "microphone" => Some(TrackSource::Microphone),
+            "screen" => Some(TrackSource::Screen),
+            "screen-audio" => Some(TrackSource::ScreenAudio),
+            "custom" => Some(TrackSource::Custom),
+            _ => None,
+        }
+    }
+}
