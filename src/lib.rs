@@ -1,1 +1,16 @@
+//! rtcroom: browser WebRTC rooms, written in Rust, compiled to WebAssembly.
+//!
+//! - [`core`]: the sans-IO state machines (perfect negotiation, candidate
+//!   queue, room model). No IO, no clock, no randomness; tested natively.
+//! - `web` (wasm32 only): the browser driver, the only code touching web-sys,
+//!   and the `#[wasm_bindgen]` API the npm package wraps.
+//!
+//! Errors never panic across the JS boundary: every failure is a
+//! `thiserror` enum turned into a JS `Error` with a stable `code` string.
+
 pub mod core;
+
+#[cfg(target_arch = "wasm32")]
+pub mod web;
+
+pub use rtcroom_proto as proto;

@@ -1,1 +1,30 @@
+//! Sans-IO core: every decision rtcroom makes, with no IO, no clock and no
+//! randomness. The browser driver (`crate::web`) feeds inputs and executes
+//! outputs; native tests do the same with simulated peers and time.
+//!
+//! Contract (both [`PeerSession`] and [`RoomCore`]):
+//! - `handle_input(now, input)` takes one event; `now` is the only clock.
+//! - After every input the caller drains `poll_output()` until `None` and
+//!   executes the outputs **in order and synchronously** (an
+//!   `RTCPeerConnection` method is *called* right away, only its promise is
+//!   awaited later), because perfect negotiation relies on the order of the
+//!   connection's operations chain.
+//! - Each asynchronous connection operation carries an [`OpId`]; its result
+//!   comes back as [`PeerInput::OpCompleted`].
+//! - `poll_timeout()` is the next instant at which `handle_timeout` must be
+//!   called, if any.
 
+mod candidates;
+mod error;
+mod negotiation;
+mod peer;
+mod room;
+pub mod sdp;
+mod types;
+
+pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
+pub use error::CoreError;
+pub use negotiation::Negotiator;
+pub use peer::{PeerSession, DISCONNECTED_RESTART_AFTER, MAX_QUEUED_MESSAGE_BYTES};
+pub use room::{LocalTrack, RoomCore, RoomEvent, RoomInput, RoomOutput};
+pub use types::*;

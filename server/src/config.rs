@@ -1,0 +1,205 @@
+//! Server settings and the hand-written command-line parser.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
+pub const DEFAULT_MAX_FRAME: usize = 65536;
+pub const DEFAULT_HEARTBEAT_SECS: u64 = 15;
+pub const DEFAULT_RATE_LIMIT: u32 = 200;
+
+pub const USAGE: &str = "\
+rtcroom-server: WebSocket signaling for rtcroom, plus static files
+
+USAGE:
+    rtcroom-server [OPTIONS]
+
+OPTIONS:
+    --addr HOST:PORT         Listen address (default 127.0.0.1:8787; port 0 picks a free port)
+    --mount /PREFIX=DIR      Serve DIR under URL /PREFIX (repeatable), e.g. --mount /=examples/vanilla
+    --max-frame BYTES        Largest accepted text frame (default 65536)
+    --heartbeat-secs N       WebSocket ping interval; silent clients drop after 2 intervals (default 15)
+    -h, --help               Print this help
+
+The WebSocket endpoint is /ws. On start one line is printed to stdout:
+    rtcroom-server listening on http://ADDR
+";
+
+/// One static directory served under a URL prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// Normalized: starts with `/`, no trailing `/` except the root itself.
+    pub prefix: String,
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub mounts: Vec<Mount>,
+    pub max_frame: usize,
+    /// Ping interval; a connection silent for two intervals is dropped.
+    pub heartbeat: Duration,
+    /// Frames per second per connection before `rate-limited`.
+    pub rate_limit: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            mounts: Vec::new(),
+            max_frame: DEFAULT_MAX_FRAME,
+            heartbeat: Duration::from_secs(DEFAULT_HEARTBEAT_SECS),
+            rate_limit: DEFAULT_RATE_LIMIT,
+        }
+    }
+}
+
+/// What the command line asks for.
+#[derive(Debug)]
+pub enum Command {
+    Run(Config),
+    Help,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("unknown argument `{0}` (try --help)")]
+    UnknownArg(String),
+    #[error("{0} needs a value")]
+    MissingValue(&'static str),
+    #[error("invalid --addr `{0}`: expected HOST:PORT, e.g. 127.0.0.1:8787")]
+    BadAddr(String),
+    #[error("invalid --mount `{0}`: expected /PREFIX=DIR")]
+    BadMount(String),
+    #[error("invalid --mount prefix `{0}`: use plain path segments without `.`, `..`, `{{`, `}}`, `*`")]
+    BadPrefix(String),
+    #[error("--mount prefix `{0}` given twice")]
+    DuplicateMount(String),
+    #[error("--mount prefix `/ws` is taken by the WebSocket endpoint")]
+    ReservedPrefix,
+    #[error("invalid {0} `{1}`: expected a positive integer")]
+    BadNumber(&'static str, String),
+}
+
+/// Parses arguments without the program name.
+pub fn parse_args<I>(args: I) -> Result<Command, ConfigError>
+where
+    I: IntoIterator<Item = String>,
+{
+    let mut config = Config::default();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        // Accept both `--flag value` and `--flag=value`.
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &'static str| inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name));
+        match flag.as_str() {
+            "-h" | "--help" => return Ok(Command::Help),
+            "--addr" => {
+                let v = value("--addr")?;
+                config.addr = v.parse().map_err(|_| ConfigError::BadAddr(v))?;
+            }
+            "--mount" => {
+                let mount = parse_mount(&value("--mount")?)?;
+                if config.mounts.iter().any(|m| m.prefix == mount.prefix) {
+                    return Err(ConfigError::DuplicateMount(mount.prefix));
+                }
+                config.mounts.push(mount);
+            }
+            "--max-frame" => config.max_frame = positive("--max-frame", &value("--max-frame")?)?,
+            "--heartbeat-secs" => {
+                let secs = positive("--heartbeat-secs", &value("--heartbeat-secs")?)?;
+                config.heartbeat = Duration::from_secs(secs);
+            }
+            _ => return Err(ConfigError::UnknownArg(arg)),
+        }
+    }
+    Ok(Command::Run(config))
+}
+
+fn positive<T: std::str::FromStr + PartialOrd + Default>(name: &'static str, v: &str) -> Result<T, ConfigError> {
+    match v.parse::<T>() {
+        Ok(n) if n > T::default() => Ok(n),
+        _ => Err(ConfigError::BadNumber(name, v.to_owned())),
+    }
+}
+
+/// `/prefix=dir`; the prefix is normalized so lookups can compare segments.
+pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
+    let Some((prefix, dir)) = spec.split_once('=') else {
+        return Err(ConfigError::BadMount(spec.to_owned()));
+    };
+    if !prefix.starts_with('/') || dir.is_empty() {
+        return Err(ConfigError::BadMount(spec.to_owned()));
+    }
+    let segments: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
+    let bad_segment = |s: &&str| *s == "." || *s == ".." || s.contains(['{', '}', '*', '?', '#', '%']);
+    if segments.iter().any(bad_segment) {
+        return Err(ConfigError::BadPrefix(prefix.to_owned()));
+    }
+    let prefix = format!("/{}", segments.join("/"));
+    if prefix == "/ws" {
+        return Err(ConfigError::ReservedPrefix);
+    }
+    Ok(Mount { prefix, dir: PathBuf::from(dir) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> Result<Config, ConfigError> {
+        match parse_args(args.iter().map(|s| s.to_string()))? {
+            Command::Run(c) => Ok(c),
+            Command::Help => Err(ConfigError::UnknownArg("help".into())),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_without_arguments() {
+        let c = run(&[]).unwrap();
+        assert_eq!(c.addr.to_string(), DEFAULT_ADDR);
+        assert_eq!(c.max_frame, 65536);
+        assert_eq!(c.heartbeat, Duration::from_secs(15));
+        assert!(c.mounts.is_empty());
+    }
+
+    #[test]
+    fn all_flags_parse_in_both_spellings() {
+        let c = run(&[
+            "--addr", "127.0.0.1:0", "--mount", "/=examples/vanilla", "--mount=/pkg/=pkg",
+            "--max-frame=1024", "--heartbeat-secs", "3",
+        ])
+        .unwrap();
+        assert_eq!(c.addr.port(), 0);
+        assert_eq!(c.mounts[0], Mount { prefix: "/".into(), dir: "examples/vanilla".into() });
+        assert_eq!(c.mounts[1], Mount { prefix: "/pkg".into(), dir: "pkg".into() });
+        assert_eq!(c.max_frame, 1024);
+        assert_eq!(c.heartbeat, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn help_is_recognized() {
+        assert!(matches!(parse_args(["--help".to_string()]), Ok(Command::Help)));
+        assert!(matches!(parse_args(["-h".to_string()]), Ok(Command::Help)));
+    }
+
+    #[test]
+    fn bad_arguments_are_rejected() {
+        assert_eq!(run(&["--bogus"]).unwrap_err(), ConfigError::UnknownArg("--bogus".into()));
+        assert_eq!(run(&["--addr"]).unwrap_err(), ConfigError::MissingValue("--addr"));
+        assert!(matches!(run(&["--addr", "nope"]), Err(ConfigError::BadAddr(_))));
+        assert!(matches!(run(&["--max-frame", "0"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
+        assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
+        assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));
+        assert_eq!(run(&["--mount", "/ws=x"]).unwrap_err(), ConfigError::ReservedPrefix);
+        assert!(matches!(run(&["--mount", "/a=x", "--mount", "/a/=y"]), Err(ConfigError::DuplicateMount(_))));
+    }
+}

@@ -1,0 +1,36 @@
+use thiserror::Error;
+
+/// Errors of the core. [`CoreError::code`] is the stable string the JS
+/// boundary exposes as `error.code`.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CoreError {
+    #[error("not in a room (join first, or the room was left)")]
+    NotJoined,
+    #[error("already joined")]
+    AlreadyJoined,
+    #[error("no participant with id {0}")]
+    UnknownParticipant(String),
+    #[error("a {0} track is already published; unpublish it first")]
+    SourceAlreadyPublished(&'static str),
+    #[error("this track is not published")]
+    NotPublished,
+    #[error("the message queue for a peer is full ({0} bytes waiting for the data channel)")]
+    MessageQueueFull(usize),
+    #[error("the connection to this peer is closed")]
+    PeerClosed,
+}
+
+impl CoreError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            CoreError::NotJoined => "not-joined",
+            CoreError::AlreadyJoined => "already-joined",
+            CoreError::UnknownParticipant(_) => "unknown-participant",
+            CoreError::SourceAlreadyPublished(_) => "source-already-published",
+            CoreError::NotPublished => "not-published",
+            CoreError::MessageQueueFull(_) => "message-queue-full",
+            CoreError::PeerClosed => "peer-closed",
+        }
+    }
+}

@@ -1,0 +1,49 @@
+//! The little SDP reading the core needs: ICE username fragments, which tell
+//! which description a candidate belongs to (they change on ICE restart).
+
+/// The first `a=ice-ufrag:` value of a description.
+pub fn ice_ufrag(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:"))
+        .filter(|u| !u.is_empty())
+}
+
+/// The `ufrag` extension of a candidate line (`... ufrag abcd ...`).
+pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
+    let mut words = candidate.split_ascii_whitespace();
+    while let Some(w) = words.next() {
+        if w == "ufrag" {
+            return words.next();
+        }
+    }
+    None
+}
+
+/// A candidate's host is an mDNS name (`….local`) the browser resolves itself.
+pub fn is_mdns_candidate(candidate: &str) -> bool {
+    candidate
+        .split_ascii_whitespace()
+        .nth(4)
+        .is_some_and(|addr| addr.ends_with(".local"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ufrag_is_read_from_session_or_media_level() {
+        let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:Ab+c\r\na=ice-pwd:x\r\n";
+        assert_eq!(ice_ufrag(sdp), Some("Ab+c"));
+        assert_eq!(ice_ufrag("v=0\r\n"), None);
+    }
+
+    #[test]
+    fn candidate_ufrag_and_mdns_are_recognised() {
+        let c = "candidate:1 1 udp 2122260223 4f1c-2a.local 54321 typ host generation 0 ufrag Ab+c network-id 1";
+        assert_eq!(candidate_ufrag(c), Some("Ab+c"));
+        assert!(is_mdns_candidate(c));
+        assert!(!is_mdns_candidate("candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"));
+        assert_eq!(candidate_ufrag("candidate:1 1 udp 1 127.0.0.1 1 typ host"), None);
+    }
+}
