@@ -74,7 +74,9 @@ pub enum ConfigError {
     BadAddr(String),
     #[error("invalid --mount `{0}`: expected /PREFIX=DIR")]
     BadMount(String),
-    #[error("invalid --mount prefix `{0}`: use plain path segments without `.`, `..`, `{{`, `}}`, `*`")]
+    #[error(
+        "invalid --mount prefix `{0}`: use plain path segments without `.`, `..`, `{{`, `}}`, `*`"
+    )]
     BadPrefix(String),
     #[error("--mount prefix `{0}` given twice")]
     DuplicateMount(String),
@@ -97,7 +99,12 @@ where
             Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
             _ => (arg.clone(), None),
         };
-        let mut value = |name: &'static str| inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name));
+        let mut value = |name: &'static str| {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or(ConfigError::MissingValue(name))
+        };
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--addr" => {
@@ -122,7 +129,10 @@ where
     Ok(Command::Run(config))
 }
 
-fn positive<T: std::str::FromStr + PartialOrd + Default>(name: &'static str, v: &str) -> Result<T, ConfigError> {
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    name: &'static str,
+    v: &str,
+) -> Result<T, ConfigError> {
     match v.parse::<T>() {
         Ok(n) if n > T::default() => Ok(n),
         _ => Err(ConfigError::BadNumber(name, v.to_owned())),
@@ -138,7 +148,8 @@ pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
         return Err(ConfigError::BadMount(spec.to_owned()));
     }
     let segments: Vec<&str> = prefix.split('/').filter(|s| !s.is_empty()).collect();
-    let bad_segment = |s: &&str| *s == "." || *s == ".." || s.contains(['{', '}', '*', '?', '#', '%']);
+    let bad_segment =
+        |s: &&str| *s == "." || *s == ".." || s.contains(['{', '}', '*', '?', '#', '%']);
     if segments.iter().any(bad_segment) {
         return Err(ConfigError::BadPrefix(prefix.to_owned()));
     }
@@ -146,7 +157,10 @@ pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
     if prefix == "/ws" {
         return Err(ConfigError::ReservedPrefix);
     }
-    Ok(Mount { prefix, dir: PathBuf::from(dir) })
+    Ok(Mount {
+        prefix,
+        dir: PathBuf::from(dir),
+    })
 }
 
 #[cfg(test)]
@@ -172,34 +186,85 @@ mod tests {
     #[test]
     fn all_flags_parse_in_both_spellings() {
         let c = run(&[
-            "--addr", "127.0.0.1:0", "--mount", "/=examples/vanilla", "--mount=/pkg/=pkg",
-            "--max-frame=1024", "--heartbeat-secs", "3",
+            "--addr",
+            "127.0.0.1:0",
+            "--mount",
+            "/=examples/vanilla",
+            "--mount=/pkg/=pkg",
+            "--max-frame=1024",
+            "--heartbeat-secs",
+            "3",
         ])
         .unwrap();
         assert_eq!(c.addr.port(), 0);
-        assert_eq!(c.mounts[0], Mount { prefix: "/".into(), dir: "examples/vanilla".into() });
-        assert_eq!(c.mounts[1], Mount { prefix: "/pkg".into(), dir: "pkg".into() });
+        assert_eq!(
+            c.mounts[0],
+            Mount {
+                prefix: "/".into(),
+                dir: "examples/vanilla".into()
+            }
+        );
+        assert_eq!(
+            c.mounts[1],
+            Mount {
+                prefix: "/pkg".into(),
+                dir: "pkg".into()
+            }
+        );
         assert_eq!(c.max_frame, 1024);
         assert_eq!(c.heartbeat, Duration::from_secs(3));
     }
 
     #[test]
     fn help_is_recognized() {
-        assert!(matches!(parse_args(["--help".to_string()]), Ok(Command::Help)));
+        assert!(matches!(
+            parse_args(["--help".to_string()]),
+            Ok(Command::Help)
+        ));
         assert!(matches!(parse_args(["-h".to_string()]), Ok(Command::Help)));
     }
 
     #[test]
     fn bad_arguments_are_rejected() {
-        assert_eq!(run(&["--bogus"]).unwrap_err(), ConfigError::UnknownArg("--bogus".into()));
-        assert_eq!(run(&["--addr"]).unwrap_err(), ConfigError::MissingValue("--addr"));
-        assert!(matches!(run(&["--addr", "nope"]), Err(ConfigError::BadAddr(_))));
-        assert!(matches!(run(&["--max-frame", "0"]), Err(ConfigError::BadNumber(..))));
-        assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
-        assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
-        assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
-        assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));
-        assert_eq!(run(&["--mount", "/ws=x"]).unwrap_err(), ConfigError::ReservedPrefix);
-        assert!(matches!(run(&["--mount", "/a=x", "--mount", "/a/=y"]), Err(ConfigError::DuplicateMount(_))));
+        assert_eq!(
+            run(&["--bogus"]).unwrap_err(),
+            ConfigError::UnknownArg("--bogus".into())
+        );
+        assert_eq!(
+            run(&["--addr"]).unwrap_err(),
+            ConfigError::MissingValue("--addr")
+        );
+        assert!(matches!(
+            run(&["--addr", "nope"]),
+            Err(ConfigError::BadAddr(_))
+        ));
+        assert!(matches!(
+            run(&["--max-frame", "0"]),
+            Err(ConfigError::BadNumber(..))
+        ));
+        assert!(matches!(
+            run(&["--heartbeat-secs", "-1"]),
+            Err(ConfigError::BadNumber(..))
+        ));
+        assert!(matches!(
+            run(&["--mount", "pkg=pkg"]),
+            Err(ConfigError::BadMount(_))
+        ));
+        assert!(matches!(
+            run(&["--mount", "/a/../b=x"]),
+            Err(ConfigError::BadPrefix(_))
+        ));
+        assert!(matches!(
+            run(&["--mount", "/{x}=x"]),
+            Err(ConfigError::BadPrefix(_))
+        ));
+        assert_eq!(
+            run(&["--mount", "/ws=x"]).unwrap_err(),
+            ConfigError::ReservedPrefix
+        );
+        assert!(matches!(
+            run(&["--mount", "/a=x", "--mount", "/a/=y"]),
+            Err(ConfigError::DuplicateMount(_))
+        ));
     }
 }

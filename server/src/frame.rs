@@ -18,12 +18,18 @@ pub struct Rejection {
 
 impl Rejection {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Rejection { code, message: message.into() }
+        Rejection {
+            code,
+            message: message.into(),
+        }
     }
 }
 
 pub fn binary_rejection() -> Rejection {
-    Rejection::new(ErrorCode::MalformedJson, "binary frames are not supported; send JSON text")
+    Rejection::new(
+        ErrorCode::MalformedJson,
+        "binary frames are not supported; send JSON text",
+    )
 }
 
 pub fn parse_text(text: &str, max_frame: usize) -> Result<ClientMessage<Value>, Rejection> {
@@ -38,10 +44,21 @@ pub fn parse_text(text: &str, max_frame: usize) -> Result<ClientMessage<Value>, 
     let kind = value.get("type").and_then(Value::as_str);
     match kind {
         Some(k) if KNOWN_TYPES.contains(&k) => {}
-        Some(k) => return Err(Rejection::new(ErrorCode::UnknownType, format!("unknown type `{k}`"))),
-        None => return Err(Rejection::new(ErrorCode::UnknownType, "expected an object with a string `type`")),
+        Some(k) => {
+            return Err(Rejection::new(
+                ErrorCode::UnknownType,
+                format!("unknown type `{k}`"),
+            ))
+        }
+        None => {
+            return Err(Rejection::new(
+                ErrorCode::UnknownType,
+                "expected an object with a string `type`",
+            ))
+        }
     }
-    serde_json::from_value(value).map_err(|e| Rejection::new(ErrorCode::InvalidFrame, e.to_string()))
+    serde_json::from_value(value)
+        .map_err(|e| Rejection::new(ErrorCode::InvalidFrame, e.to_string()))
 }
 
 #[cfg(test)]
@@ -76,7 +93,13 @@ mod tests {
         assert_eq!(code("[1,2]"), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"join"}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"join","room":5}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(r#"{"type":"signal","to":"p1"}"#), ErrorCode::InvalidFrame);
-        assert_eq!(code(&format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(100))), ErrorCode::FrameTooLarge);
+        assert_eq!(
+            code(r#"{"type":"signal","to":"p1"}"#),
+            ErrorCode::InvalidFrame
+        );
+        assert_eq!(
+            code(&format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(100))),
+            ErrorCode::FrameTooLarge
+        );
     }
 }

@@ -1,1 +1,68 @@
-fn main() {}
+//! `rtcroom-server` binary: parse arguments, bind, announce, serve.
+
+use rtcroom_server::config::{parse_args, USAGE};
+use rtcroom_server::{shutdown, Command, Config, Server};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Bad arguments and bind failures, as documented in `--help`.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let config = match parse_args(std::env::args().skip(1)) {
+        Ok(Command::Run(config)) => config,
+        Ok(Command::Help) => {
+            let _ = std::io::stdout().write_all(USAGE.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    for m in &config.mounts {
+        if !m.dir.is_dir() {
+            // A warning, not an error: scripts may build the directory later.
+            warn(&format!(
+                "warning: --mount {} directory {} does not exist (yet)",
+                m.prefix,
+                m.dir.display()
+            ));
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(1, &e),
+    };
+    runtime.block_on(serve(config))
+}
+
+async fn serve(config: Config) -> ExitCode {
+    let server = match Server::bind(config).await {
+        Ok(s) => s,
+        Err(e) => return fail(EXIT_USAGE, &e),
+    };
+    let stop = shutdown::signal();
+    // Scripts read this exact line to learn the port; flush so a pipe sees it now.
+    let mut out = std::io::stdout();
+    let _ = writeln!(
+        out,
+        "rtcroom-server listening on http://{}",
+        server.local_addr()
+    );
+    let _ = out.flush();
+    match server.run(stop).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(1, &e),
+    }
+}
+
+fn fail(code: u8, err: &dyn std::fmt::Display) -> ExitCode {
+    warn(&format!("rtcroom-server: {err}"));
+    ExitCode::from(code)
+}
+
+/// `eprintln!` panics if stderr is gone; a lost message is better.
+fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "{msg}");
+}

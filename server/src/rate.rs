@@ -22,7 +22,11 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32) -> Self {
-        RateLimiter { limit, window_start: Instant::now(), count: 0 }
+        RateLimiter {
+            limit,
+            window_start: Instant::now(),
+            count: 0,
+        }
     }
 
     pub fn check(&mut self, now: Instant) -> Verdict {
@@ -45,8 +49,8 @@ mod tests {
 
     #[test]
     fn allows_the_limit_then_reports_once_then_resets_next_window() {
-        let start = Instant::now();
         let mut r = RateLimiter::new(3);
+        let start = Instant::now();
         let v: Vec<Verdict> = (0..5).map(|_| r.check(start)).collect();
         use Verdict::*;
         assert_eq!(v, [Allow, Allow, Allow, RejectAndReport, RejectQuietly]);

@@ -65,14 +65,12 @@ impl Rooms {
         inner.flush();
     }
 
-    pub fn connection_count(&self) -> usize {
-        self.lock().conns.len()
-    }
-
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic elsewhere while holding the lock must not take the whole
         // server down; the hub's state is still consistent between calls.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

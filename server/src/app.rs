@@ -1,0 +1,71 @@
+//! Shared application state and the HTTP router.
+
+use crate::config::Config;
+use crate::rooms::Rooms;
+use crate::static_files::{self, StaticFiles};
+use crate::ws;
+use axum::routing::get;
+use axum::Router;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Per-connection limits taken from the config.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub max_frame: usize,
+    pub heartbeat: Duration,
+    pub rate_limit: u32,
+}
+
+pub struct AppState {
+    pub rooms: Rooms,
+    pub settings: Settings,
+    pub static_files: StaticFiles,
+    /// Flips to `true` once: WebSocket tasks close their sockets.
+    pub shutdown: watch::Receiver<bool>,
+    live_tasks: AtomicUsize,
+}
+
+impl AppState {
+    pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Self {
+        AppState {
+            rooms: Rooms::default(),
+            settings: Settings {
+                max_frame: config.max_frame,
+                heartbeat: config.heartbeat,
+                rate_limit: config.rate_limit,
+            },
+            static_files: StaticFiles::new(&config.mounts),
+            shutdown,
+            live_tasks: AtomicUsize::new(0),
+        }
+    }
+
+    /// Counts a WebSocket task until the guard drops, so shutdown can wait
+    /// for close frames to go out.
+    pub fn track_task(&self) -> TaskGuard<'_> {
+        self.live_tasks.fetch_add(1, Ordering::SeqCst);
+        TaskGuard(&self.live_tasks)
+    }
+
+    pub fn live_tasks(&self) -> usize {
+        self.live_tasks.load(Ordering::SeqCst)
+    }
+}
+
+pub struct TaskGuard<'a>(&'a AtomicUsize);
+
+impl Drop for TaskGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .fallback(static_files::serve)
+        .with_state(state)
+}

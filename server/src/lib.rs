@@ -1,0 +1,104 @@
+//! rtcroom signaling server: rooms over WebSocket at `/ws` (the room logic is
+//! `rtcroom_proto::hub::Hub`), heartbeats, and static file mounts.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), rtcroom_server::ServerError> {
+//! let server = rtcroom_server::Server::bind(rtcroom_server::Config::default()).await?;
+//! println!("listening on {}", server.local_addr());
+//! server.run(std::future::pending()).await
+//! # }
+//! ```
+
+mod app;
+pub mod config;
+mod frame;
+mod ids;
+mod rate;
+mod rooms;
+pub mod shutdown;
+mod static_files;
+mod ws;
+
+pub use config::{Command, Config, ConfigError, Mount};
+pub use ws::{CLOSE_LEFT, CLOSE_SHUTDOWN, CLOSE_TIMEOUT};
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How long shutdown waits for WebSocket tasks to send their close frames.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A bound, not yet running server; bind first so callers learn the port.
+pub struct Server {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: Arc<app::AppState>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Server {
+    pub async fn bind(config: Config) -> Result<Self, ServerError> {
+        let bind_err = |source| ServerError::Bind {
+            addr: config.addr,
+            source,
+        };
+        let listener = TcpListener::bind(config.addr).await.map_err(bind_err)?;
+        let local_addr = listener.local_addr().map_err(bind_err)?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let state = Arc::new(app::AppState::new(&config, shutdown_rx));
+        Ok(Server {
+            listener,
+            local_addr,
+            state,
+            shutdown,
+        })
+    }
+
+    /// The real address, with the port chosen by the OS for port 0.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Serves until `stop` resolves, then closes every WebSocket (code 1001)
+    /// and returns once they are closed or a short grace period passed.
+    pub async fn run<F>(self, stop: F) -> Result<(), ServerError>
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let Server {
+            listener,
+            state,
+            shutdown,
+            ..
+        } = self;
+        let router = app::router(state.clone());
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                stop.await;
+                // Upgraded sockets are not tracked by axum; tell them directly.
+                shutdown.send_replace(true);
+            })
+            .await
+            .map_err(ServerError::Serve)?;
+        let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
+        while state.live_tasks() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Ok(())
+    }
+}

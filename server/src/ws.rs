@@ -1,0 +1,173 @@
+//! `/ws`: one task per WebSocket that feeds the shared hub and writes what
+//! the hub sends back, with heartbeats and a frame rate limit.
+
+use crate::app::AppState;
+use crate::frame::{binary_rejection, parse_text};
+use crate::rate::{RateLimiter, Verdict};
+use crate::rooms::Outgoing;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use rtcroom_proto::hub::ConnId;
+use rtcroom_proto::{ErrorCode, LeaveReason};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
+
+/// Close codes the server sends.
+pub const CLOSE_LEFT: u16 = 1000;
+pub const CLOSE_SHUTDOWN: u16 = 1001;
+/// Private-use range: no inbound traffic within the heartbeat timeout.
+pub const CLOSE_TIMEOUT: u16 = 4000;
+
+/// How long to wait for the peer's half of the closing handshake.
+const CLOSE_GRACE: Duration = Duration::from_secs(2);
+
+/// Why a connection loop ended.
+enum End {
+    /// The participant sent `leave`; the hub already told the room.
+    Left,
+    /// The socket is gone or silent; the hub still has to be told.
+    Gone(LeaveReason),
+    Shutdown,
+}
+
+pub async fn upgrade(State(app): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+    // Let oversized frames through the library (up to 4x the limit) so the
+    // server can answer `frame-too-large` instead of the socket just dying.
+    let lib_limit = app.settings.max_frame.saturating_mul(4);
+    ws.max_message_size(lib_limit)
+        .max_frame_size(lib_limit)
+        .on_upgrade(move |socket| run(socket, app))
+}
+
+async fn run(mut socket: WebSocket, app: Arc<AppState>) {
+    let _live = app.track_task();
+    let (conn, outgoing) = app.rooms.connect();
+    let end = serve(&mut socket, &app, conn, outgoing).await;
+    match end {
+        End::Left => {
+            app.rooms.disconnect(conn, None);
+            close(&mut socket, CLOSE_LEFT, "left").await;
+        }
+        End::Gone(LeaveReason::Timeout) => {
+            app.rooms.disconnect(conn, Some(LeaveReason::Timeout));
+            close(&mut socket, CLOSE_TIMEOUT, "heartbeat timeout").await;
+        }
+        End::Gone(reason) => {
+            app.rooms.disconnect(conn, Some(reason));
+            // Flushes tungstenite's reply to a peer's close frame, if any.
+            let _ = timeout(CLOSE_GRACE, socket.recv()).await;
+        }
+        End::Shutdown => {
+            app.rooms.disconnect(conn, Some(LeaveReason::Disconnected));
+            close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
+        }
+    }
+}
+
+async fn serve(
+    socket: &mut WebSocket,
+    app: &AppState,
+    conn: ConnId,
+    mut outgoing: UnboundedReceiver<Outgoing>,
+) -> End {
+    let heartbeat = app.settings.heartbeat;
+    let silence_limit = heartbeat.saturating_mul(2);
+    let mut pings = interval_at(Instant::now() + heartbeat, heartbeat);
+    pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut deadline = Instant::now() + silence_limit;
+    let mut limiter = RateLimiter::new(app.settings.rate_limit);
+    let mut shutdown = app.shutdown.clone();
+    if *shutdown.borrow_and_update() {
+        return End::Shutdown;
+    }
+
+    loop {
+        tokio::select! {
+            inbound = socket.recv() => {
+                let Some(Ok(msg)) = inbound else { return End::Gone(LeaveReason::Disconnected) };
+                // Any frame, pongs included, proves the client is alive.
+                deadline = Instant::now() + silence_limit;
+                match msg {
+                    Message::Text(text) => {
+                        if allowed(&mut limiter, app, conn) {
+                            match parse_text(text.as_str(), app.settings.max_frame) {
+                                Ok(msg) => app.rooms.message(conn, msg),
+                                Err(r) => app.rooms.bad_frame(conn, r.code, r.message),
+                            }
+                        }
+                    }
+                    Message::Binary(_) => {
+                        if allowed(&mut limiter, app, conn) {
+                            let r = binary_rejection();
+                            app.rooms.bad_frame(conn, r.code, r.message);
+                        }
+                    }
+                    Message::Close(_) => return End::Gone(LeaveReason::Disconnected),
+                    // Tungstenite answers pings itself.
+                    Message::Ping(_) | Message::Pong(_) => {}
+                }
+            }
+            out = outgoing.recv() => match out {
+                Some(Outgoing::Text(text)) => {
+                    if let Err(end) = send(socket, Message::Text(text.into()), silence_limit).await {
+                        return end;
+                    }
+                }
+                Some(Outgoing::Close) => return End::Left,
+                // Only `Rooms::disconnect` drops the sender, and only this task calls it.
+                None => return End::Gone(LeaveReason::Disconnected),
+            },
+            _ = pings.tick() => {
+                if let Err(end) = send(socket, Message::Ping(Default::default()), silence_limit).await {
+                    return end;
+                }
+            }
+            _ = sleep_until(deadline) => return End::Gone(LeaveReason::Timeout),
+            _ = shutdown.changed() => return End::Shutdown,
+        }
+    }
+}
+
+/// Applies the rate limit; reports the first dropped frame of a window.
+fn allowed(limiter: &mut RateLimiter, app: &AppState, conn: ConnId) -> bool {
+    match limiter.check(std::time::Instant::now()) {
+        Verdict::Allow => true,
+        Verdict::RejectAndReport => {
+            let message = format!(
+                "more than {} frames per second; frame dropped",
+                app.settings.rate_limit
+            );
+            app.rooms.bad_frame(conn, ErrorCode::RateLimited, message);
+            false
+        }
+        Verdict::RejectQuietly => false,
+    }
+}
+
+/// A write that cannot finish within the silence limit means the client
+/// stopped reading: treat it like a heartbeat timeout.
+async fn send(socket: &mut WebSocket, msg: Message, limit: Duration) -> Result<(), End> {
+    match timeout(limit, socket.send(msg)).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Gone(LeaveReason::Disconnected)),
+        Err(_) => Err(End::Gone(LeaveReason::Timeout)),
+    }
+}
+
+/// Sends a close frame and waits briefly for the client's reply so the
+/// closing handshake completes cleanly.
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let frame = Message::Close(Some(CloseFrame {
+        code,
+        reason: reason.into(),
+    }));
+    let _ = timeout(CLOSE_GRACE, async {
+        if socket.send(frame).await.is_ok() {
+            while let Some(Ok(_)) = socket.recv().await {}
+        }
+    })
+    .await;
+}

@@ -1,0 +1,222 @@
+//! Shared test harness: an in-process server on port 0, WebSocket clients
+//! that speak the JSON protocol, and a tiny HTTP/1.1 GET.
+#![allow(dead_code)] // each test binary uses a different subset
+
+use futures::{SinkExt, StreamExt};
+pub use rtcroom_server::Config;
+use rtcroom_server::Server;
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+
+/// Longest wait for a frame that should arrive.
+pub const PATIENCE: Duration = Duration::from_secs(5);
+
+pub fn config() -> Config {
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), rtcroom_server::ServerError>>,
+}
+
+impl TestServer {
+    pub async fn start(config: Config) -> TestServer {
+        let server = Server::bind(config).await.unwrap();
+        let addr = server.local_addr();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(server.run(async move {
+            let _ = stopped.await;
+        }));
+        TestServer {
+            addr,
+            stop: Some(stop),
+            task,
+        }
+    }
+
+    pub async fn start_default() -> TestServer {
+        Self::start(config()).await
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/ws", self.addr)
+    }
+
+    /// Graceful shutdown, as Ctrl-C would do; waits for `run` to return.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        timeout(PATIENCE, &mut self.task)
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+pub struct Client {
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Set by [`Client::join`].
+    pub id: String,
+}
+
+impl Client {
+    pub async fn connect(server: &TestServer) -> Client {
+        let (ws, _) = connect_async(server.ws_url()).await.unwrap();
+        Client {
+            ws,
+            id: String::new(),
+        }
+    }
+
+    /// Connects, joins `room` and returns the client with the `welcome`.
+    pub async fn join(server: &TestServer, room: &str, name: &str) -> (Client, Value) {
+        let mut c = Client::connect(server).await;
+        c.send(json!({"type": "join", "room": room, "name": name}))
+            .await;
+        let welcome = c.recv().await;
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        c.id = welcome["id"].as_str().unwrap().to_owned();
+        (c, welcome)
+    }
+
+    pub async fn send(&mut self, v: Value) {
+        self.send_text(&v.to_string()).await;
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.ws.send(Message::text(text)).await.unwrap();
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.ws.send(Message::binary(bytes)).await.unwrap();
+    }
+
+    /// Next text frame as JSON; pings are answered and skipped.
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            let msg = timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("timed out waiting for a frame")
+                .expect("socket ended")
+                .unwrap();
+            match msg {
+                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("expected a text frame, got {other:?}"),
+            }
+        }
+    }
+
+    pub async fn expect_error(&mut self, code: &str) {
+        let msg = self.recv().await;
+        assert_eq!(msg["type"], "error", "{msg}");
+        assert_eq!(msg["code"], code, "{msg}");
+        assert!(msg["message"].is_string(), "{msg}");
+    }
+
+    /// A `ping` gets its `pong`: the connection is alive and usable.
+    pub async fn assert_ping_pong(&mut self) {
+        self.send(json!({"type": "ping"})).await;
+        assert_eq!(self.recv().await, json!({"type": "pong"}));
+    }
+
+    pub async fn signal(&mut self, to: &str, data: Value) {
+        self.send(json!({"type": "signal", "to": to, "data": data}))
+            .await;
+    }
+
+    /// No text frame arrives within `dur` (pings are answered meanwhile).
+    pub async fn assert_silent_for(&mut self, dur: Duration) {
+        let deadline = tokio::time::Instant::now() + dur;
+        while let Ok(next) = tokio::time::timeout_at(deadline, self.ws.next()).await {
+            match next {
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected silence, got {other:?}"),
+            }
+        }
+    }
+
+    /// Reads until the server's close frame and returns it.
+    pub async fn expect_close(&mut self) -> Option<CloseFrame> {
+        loop {
+            let msg = timeout(PATIENCE, self.ws.next())
+                .await
+                .expect("timed out waiting for close");
+            match msg {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    }
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    /// Lower-cased names.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Minimal HTTP/1.1 GET with `Connection: close`, enough for static files.
+pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    timeout(PATIENCE, stream.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    HttpResponse {
+        status,
+        headers,
+        body: raw[split + 4..].to_vec(),
+    }
+}

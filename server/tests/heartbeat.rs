@@ -1,0 +1,75 @@
+//! WebSocket pings from the server, liveness and the heartbeat timeout.
+
+mod common;
+
+use common::{Client, TestServer};
+use futures::StreamExt;
+use serde_json::json;
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+
+fn fast_heartbeat() -> common::Config {
+    common::Config {
+        heartbeat: Duration::from_millis(200),
+        ..common::config()
+    }
+}
+
+#[tokio::test]
+async fn client_that_stops_reading_is_removed_with_reason_timeout() {
+    let server = TestServer::start(fast_heartbeat()).await;
+    // The silent client never reads again, so it never answers pings.
+    let mut silent = Client::connect(&server).await;
+    silent.send(json!({"type": "join", "room": "r"})).await;
+    let (mut watcher, welcome) = Client::join(&server, "r", "watcher").await;
+    let silent_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    let started = Instant::now();
+    assert_eq!(
+        watcher.recv().await,
+        json!({"type": "peer-left", "id": silent_id, "reason": "timeout"})
+    );
+    // Two intervals of silence (400 ms) counted from the join frame.
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(2),
+        "timed out after {waited:?}"
+    );
+    drop(silent);
+}
+
+#[tokio::test]
+async fn server_sends_pings_and_clients_that_answer_stay() {
+    let server = TestServer::start(fast_heartbeat()).await;
+    let (mut a, _) = Client::join(&server, "r", "alice").await;
+    let (mut b, _) = Client::join(&server, "r", "bob").await;
+    a.recv().await; // peer-joined
+
+    // Both keep reading (tungstenite answers pings while reading) well past
+    // the 400 ms silence limit; b also counts the pings it sees.
+    let count_pings = async {
+        let mut pings = 0;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(1000);
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, b.ws.next()).await {
+            match msg.unwrap() {
+                Message::Ping(_) => pings += 1,
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        pings
+    };
+    let (pings, ()) = tokio::join!(
+        count_pings,
+        a.assert_silent_for(Duration::from_millis(1000))
+    );
+    assert!(pings >= 3, "only {pings} pings in 1 s at a 200 ms interval");
+    a.assert_ping_pong().await;
+    b.signal(&a.id, json!("still here")).await;
+    assert_eq!(a.recv().await["data"], "still here");
+}
+
+#[tokio::test]
+async fn application_ping_is_answered_with_pong() {
+    let server = TestServer::start_default().await;
+    let mut c = Client::connect(&server).await;
+    c.assert_ping_pong().await;
+}

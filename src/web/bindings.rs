@@ -1,0 +1,120 @@
+//! The `#[wasm_bindgen]` surface the JS facade (`js/index.js`) wraps. Every
+//! error leaving here is a JS `Error` with a stable `code`.
+
+use super::error::WebError;
+use super::events::participant_js;
+use super::room::{JoinOptions, Room};
+use crate::core::TrackSource;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::future_to_promise;
+use web_sys::{DisplayMediaStreamConstraints, MediaStreamConstraints, MediaStreamTrack};
+
+#[wasm_bindgen]
+pub struct RoomHandle {
+    room: Room,
+}
+
+/// `Room.join(url, options, onEvent)`; `onEvent(name, payload)` receives
+/// every room event (the facade turns it into typed `room.on` events).
+#[wasm_bindgen(js_name = joinRoom)]
+pub async fn join_room(url: String, options: JsValue, on_event: js_sys::Function) -> Result<RoomHandle, JsValue> {
+    let options: JoinOptions = serde_wasm_bindgen::from_value(options)
+        .map_err(|e| WebError::InvalidArgument(e.to_string()))?;
+    let handler = move |e: super::RoomEvent| {
+        // A throwing app handler must not break the room.
+        let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
+    };
+    let room = Room::join(&url, options, handler).await?;
+    Ok(RoomHandle { room })
+}
+
+fn promise<F>(f: F) -> js_sys::Promise
+where
+    F: std::future::Future<Output = Result<JsValue, WebError>> + 'static,
+{
+    future_to_promise(async move { f.await.map_err(JsValue::from) })
+}
+
+fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
+    tracks.into_iter().collect::<js_sys::Array>().into()
+}
+
+#[wasm_bindgen]
+impl RoomHandle {
+    #[wasm_bindgen(getter)]
+    pub fn id(&self) -> String {
+        self.room.id()
+    }
+
+    pub fn participants(&self) -> js_sys::Array {
+        self.room.participants().iter().map(participant_js).collect()
+    }
+
+    #[wasm_bindgen(js_name = publishCamera)]
+    pub fn publish_camera(&self, constraints: JsValue) -> js_sys::Promise {
+        let room = self.room.clone();
+        let c: MediaStreamConstraints = if constraints.is_object() {
+            constraints.unchecked_into()
+        } else {
+            let c = MediaStreamConstraints::new();
+            c.set_video(&JsValue::TRUE);
+            c.set_audio(&JsValue::TRUE);
+            c
+        };
+        promise(async move { room.publish_camera(&c).await.map(tracks_js) })
+    }
+
+    #[wasm_bindgen(js_name = publishScreen)]
+    pub fn publish_screen(&self, constraints: JsValue) -> js_sys::Promise {
+        let room = self.room.clone();
+        let c: DisplayMediaStreamConstraints = if constraints.is_object() {
+            constraints.unchecked_into()
+        } else {
+            let c = DisplayMediaStreamConstraints::new();
+            c.set_video(&JsValue::TRUE);
+            c
+        };
+        promise(async move { room.publish_screen(&c).await.map(tracks_js) })
+    }
+
+    #[wasm_bindgen(js_name = publishTrack)]
+    pub fn publish_track(&self, track: MediaStreamTrack, source: Option<String>) -> Result<(), JsValue> {
+        let source = match source.as_deref() {
+            None => match track.kind().as_str() {
+                "audio" => TrackSource::Microphone,
+                _ => TrackSource::Camera,
+            },
+            Some(s) => TrackSource::parse(s)
+                .ok_or_else(|| WebError::InvalidArgument("unknown source ".to_string() + s))?,
+        };
+        Ok(self.room.publish_track(&track, source)?)
+    }
+
+    pub fn unpublish(&self, track: MediaStreamTrack) -> Result<(), JsValue> {
+        Ok(self.room.unpublish(&track)?)
+    }
+
+    pub fn send(&self, data: String, to: Option<String>) -> Result<(), JsValue> {
+        Ok(self.room.send(&data, to.as_deref())?)
+    }
+
+    #[wasm_bindgen(js_name = restartIce)]
+    pub fn restart_ice(&self, participant: String) -> Result<(), JsValue> {
+        Ok(self.room.restart_ice(&participant)?)
+    }
+
+    #[wasm_bindgen(js_name = localTracks)]
+    pub fn local_tracks(&self) -> js_sys::Array {
+        self.room.local_tracks().into_iter().collect()
+    }
+
+    #[wasm_bindgen(js_name = peerConnection)]
+    pub fn peer_connection(&self, participant: String) -> Option<web_sys::RtcPeerConnection> {
+        self.room.peer_connection(&participant)
+    }
+
+    pub fn leave(&self) {
+        self.room.leave()
+    }
+}

@@ -1,0 +1,120 @@
+//! Room events as the app sees them: core events with the browser objects
+//! (tracks, streams) attached, and their JS shape.
+
+use js_sys::{Object, Reflect};
+use rtcroom_proto::{Meta, PeerInfo};
+use wasm_bindgen::JsValue;
+use web_sys::{MediaStream, MediaStreamTrack};
+
+pub use crate::core::{TrackKind, TrackSource};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub id: String,
+    pub name: Option<String>,
+    pub meta: Meta,
+}
+
+impl From<PeerInfo> for Participant {
+    fn from(p: PeerInfo) -> Self {
+        Participant { id: p.id, name: p.name, meta: p.meta }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct TrackEvent {
+    pub participant: Participant,
+    pub track: MediaStreamTrack,
+    pub stream: MediaStream,
+    pub kind: TrackKind,
+    pub source: TrackSource,
+}
+
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RoomEvent {
+    ParticipantJoined(Participant),
+    ParticipantUpdated(Participant),
+    ParticipantLeft { participant: Participant, reason: &'static str },
+    Track(TrackEvent),
+    TrackRemoved(TrackEvent),
+    Message { from: Participant, data: String },
+    ConnectionState { participant: Participant, state: &'static str },
+    /// Non-fatal problem (a failed operation, a server error frame).
+    Warning { participant: Option<Participant>, code: &'static str, message: String },
+    /// The signaling connection closed; peer connections stay up.
+    Disconnected,
+}
+
+impl RoomEvent {
+    /// The event name of the JS facade (`room.on(name, …)`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            RoomEvent::ParticipantJoined(_) => "participant-joined",
+            RoomEvent::ParticipantUpdated(_) => "participant-updated",
+            RoomEvent::ParticipantLeft { .. } => "participant-left",
+            RoomEvent::Track(_) => "track",
+            RoomEvent::TrackRemoved(_) => "track-removed",
+            RoomEvent::Message { .. } => "message",
+            RoomEvent::ConnectionState { .. } => "connection-state",
+            RoomEvent::Warning { .. } => "warning",
+            RoomEvent::Disconnected => "disconnected",
+        }
+    }
+
+    /// The JS payload of the event.
+    pub fn to_js(&self) -> JsValue {
+        let o = Object::new();
+        match self {
+            RoomEvent::ParticipantJoined(p) | RoomEvent::ParticipantUpdated(p) => {
+                return participant_js(p)
+            }
+            RoomEvent::ParticipantLeft { participant, reason } => {
+                let p = participant_js(participant);
+                set(&p, "reason", &(*reason).into());
+                return p;
+            }
+            RoomEvent::Track(t) | RoomEvent::TrackRemoved(t) => {
+                set(&o, "participant", &participant_js(&t.participant));
+                set(&o, "track", &t.track);
+                set(&o, "stream", &t.stream);
+                set(&o, "kind", &t.kind.as_str().into());
+                set(&o, "source", &t.source.as_str().into());
+            }
+            RoomEvent::Message { from, data } => {
+                set(&o, "from", &participant_js(from));
+                set(&o, "data", &data.into());
+            }
+            RoomEvent::ConnectionState { participant, state } => {
+                set(&o, "participant", &participant_js(participant));
+                set(&o, "state", &(*state).into());
+            }
+            RoomEvent::Warning { participant, code, message } => {
+                if let Some(p) = participant {
+                    set(&o, "participant", &participant_js(p));
+                }
+                set(&o, "code", &(*code).into());
+                set(&o, "message", &message.into());
+            }
+            RoomEvent::Disconnected => {}
+        }
+        o.into()
+    }
+}
+
+pub fn participant_js(p: &Participant) -> JsValue {
+    let o = Object::new();
+    set(&o, "id", &p.id.as_str().into());
+    set(&o, "name", &p.name.as_deref().map(JsValue::from).unwrap_or(JsValue::NULL));
+    let meta = Object::new();
+    for (k, v) in &p.meta {
+        set(&meta, k, &v.into());
+    }
+    set(&o, "meta", &meta);
+    o.into()
+}
+
+fn set(o: &JsValue, key: &str, v: &JsValue) {
+    // Setting a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &key.into(), v);
+}

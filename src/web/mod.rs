@@ -1,0 +1,20 @@
+//! Browser driver: the only code that touches web-sys. It turns browser
+//! callbacks into core inputs and executes the core's outputs (see
+//! `crate::core` for the contract), and exposes the Rust [`Room`] API and the
+//! `#[wasm_bindgen]` handle the npm package wraps.
+
+mod bindings;
+mod error;
+mod events;
+mod guard;
+mod json;
+mod media;
+mod peer;
+mod room;
+mod sys;
+pub mod transport;
+
+pub use error::WebError;
+pub use events::{Participant, RoomEvent, TrackEvent};
+pub use guard::{Listener, Timeout};
+pub use room::{JoinOptions, Room};

@@ -1,0 +1,260 @@
+//! One `RTCPeerConnection` (plus its negotiated data channel) per remote
+//! participant: executes core commands, reports browser events.
+
+use super::error::{dom_error, WebError};
+use super::guard::Listener;
+use super::sys::{self, set_local_description_implicit};
+use crate::core::{
+    Candidate, ConnectionState, Description, IceConnectionState, OpId, OpResult, PcCommand,
+    PeerInput, SdpType, SignalingState,
+};
+use rtcroom_proto::IceServer;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
+    RtcDataChannelInit, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
+    RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+};
+
+/// What a peer connection reports to its room.
+pub enum PeerSignal {
+    Input(PeerInput),
+    Track { track: MediaStreamTrack, stream: MediaStream },
+}
+
+pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
+
+pub struct PeerConn {
+    pc: RtcPeerConnection,
+    dc: RtcDataChannel,
+    senders: BTreeMap<String, RtcRtpSender>,
+    _listeners: Vec<Listener>,
+}
+
+impl PeerConn {
+    pub fn new(ice_servers: &[IceServer], sink: PeerSink) -> Result<Self, WebError> {
+        let config = RtcConfiguration::new();
+        let servers = js_sys::Array::new();
+        for s in ice_servers {
+            let server = RtcIceServer::new();
+            let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
+            server.set_urls(&urls);
+            if let Some(u) = &s.username {
+                server.set_username(u);
+            }
+            if let Some(c) = &s.credential {
+                server.set_credential(c);
+            }
+            servers.push(&server);
+        }
+        config.set_ice_servers(&servers);
+        let pc = RtcPeerConnection::new_with_configuration(&config)
+            .map_err(|e| WebError::browser(&e))?;
+        // Negotiated on both sides with the same id: no `datachannel` event,
+        // no asymmetry, and the first negotiation always has something to do.
+        let init = RtcDataChannelInit::new();
+        init.set_negotiated(true);
+        init.set_id(0);
+        let dc = pc.create_data_channel_with_data_channel_dict("rtcroom", &init);
+        let listeners = listen(&pc, &dc, sink);
+        Ok(PeerConn { pc, dc, senders: BTreeMap::new(), _listeners: listeners })
+    }
+
+    pub fn connection(&self) -> &RtcPeerConnection {
+        &self.pc
+    }
+
+    /// Calls the browser method now (so the operations chain keeps the
+    /// core's order) and reports the promise's outcome later.
+    pub fn execute(&self, cmd: PcCommand, sink: &PeerSink) -> Result<(), WebError> {
+        match cmd {
+            PcCommand::SetLocalDescription { op } => {
+                let promise = set_local_description_implicit(&self.pc);
+                complete(op, promise, Some(self.pc.clone()), sink.clone());
+            }
+            PcCommand::SetRemoteDescription { op, description } => {
+                let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
+                init.set_sdp(&description.sdp);
+                complete(op, self.pc.set_remote_description(&init), None, sink.clone());
+            }
+            PcCommand::AddIceCandidate { op, candidate } => {
+                // An empty candidate line is end-of-candidates.
+                let init = RtcIceCandidateInit::new("");
+                if let Some(c) = candidate {
+                    init.set_candidate(&c.candidate);
+                    init.set_sdp_mid(c.sdp_mid.as_deref());
+                    init.set_sdp_m_line_index(c.sdp_m_line_index);
+                    if let Some(u) = &c.username_fragment {
+                        let _ = js_sys::Reflect::set(&init, &"usernameFragment".into(), &u.into());
+                    }
+                }
+                let promise = self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
+                complete(op, promise, None, sink.clone());
+            }
+            PcCommand::RestartIce => sys::restart_ice(&self.pc),
+            PcCommand::SendData { data } => {
+                self.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
+            }
+        }
+        Ok(())
+    }
+
+    pub fn add_track(&mut self, track: &MediaStreamTrack, stream: &MediaStream) {
+        if !self.senders.contains_key(&track.id()) {
+            let sender = self.pc.add_track_0(track, stream);
+            self.senders.insert(track.id(), sender);
+        }
+    }
+
+    pub fn remove_track(&mut self, track_id: &str) {
+        if let Some(sender) = self.senders.remove(track_id) {
+            self.pc.remove_track(&sender);
+        }
+    }
+}
+
+impl Drop for PeerConn {
+    fn drop(&mut self) {
+        self.dc.close();
+        self.pc.close();
+    }
+}
+
+fn complete(op: OpId, promise: js_sys::Promise, read_local: Option<RtcPeerConnection>, sink: PeerSink) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = match JsFuture::from(promise).await {
+            // Read right at resolution: no other operation can have
+            // completed in between.
+            Ok(_) => OpResult::Ok { local: read_local.and_then(|pc| local_description(&pc)) },
+            Err(e) => {
+                let (name, message) = dom_error(&e);
+                OpResult::Err { name, message }
+            }
+        };
+        sink(PeerSignal::Input(PeerInput::OpCompleted { op, result }));
+    });
+}
+
+fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
+    let d = pc.local_description()?;
+    let sdp_type = match d.type_() {
+        RtcSdpType::Offer => SdpType::Offer,
+        RtcSdpType::Answer => SdpType::Answer,
+        RtcSdpType::Pranswer => SdpType::Pranswer,
+        _ => SdpType::Rollback,
+    };
+    Some(Description { sdp_type, sdp: d.sdp() })
+}
+
+fn sdp_type(t: SdpType) -> RtcSdpType {
+    match t {
+        SdpType::Offer => RtcSdpType::Offer,
+        SdpType::Answer => RtcSdpType::Answer,
+        SdpType::Pranswer => RtcSdpType::Pranswer,
+        _ => RtcSdpType::Rollback,
+    }
+}
+
+fn listen(pc: &RtcPeerConnection, dc: &RtcDataChannel, sink: PeerSink) -> Vec<Listener> {
+    let input = |sink: &PeerSink, f: fn(&RtcPeerConnection) -> PeerInput, pc: &RtcPeerConnection| {
+        let (sink, pc) = (sink.clone(), pc.clone());
+        move |_| sink(PeerSignal::Input(f(&pc)))
+    };
+    let mut v = vec![
+        Listener::new(pc, "negotiationneeded", input(&sink, |_| PeerInput::NegotiationNeeded, pc)),
+        Listener::new(
+            pc,
+            "signalingstatechange",
+            input(&sink, |pc| PeerInput::SignalingState(signaling_state(pc)), pc),
+        ),
+        Listener::new(
+            pc,
+            "iceconnectionstatechange",
+            input(&sink, |pc| PeerInput::IceConnectionState(ice_state(pc)), pc),
+        ),
+        Listener::new(
+            pc,
+            "connectionstatechange",
+            input(&sink, |pc| PeerInput::ConnectionState(connection_state(pc)), pc),
+        ),
+    ];
+    let s = sink.clone();
+    v.push(Listener::new(pc, "icecandidate", move |e| {
+        let c = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate());
+        let c = c.map(|c| Candidate {
+            candidate: c.candidate(),
+            sdp_mid: c.sdp_mid(),
+            sdp_m_line_index: c.sdp_m_line_index(),
+            username_fragment: sys::username_fragment(&c),
+        });
+        s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
+    }));
+    let s = sink.clone();
+    v.push(Listener::new(pc, "track", move |e| {
+        let Some(e) = e.dyn_ref::<RtcTrackEvent>() else { return };
+        let track = e.track();
+        let stream = e
+            .streams()
+            .get(0)
+            .dyn_into::<MediaStream>()
+            .ok()
+            .or_else(|| {
+                // A sender without a stream: give the app one anyway.
+                let tracks = js_sys::Array::of1(&track);
+                MediaStream::new_with_tracks(&tracks).ok()
+            });
+        if let Some(stream) = stream {
+            s(PeerSignal::Track { track, stream });
+        }
+    }));
+    let s = sink.clone();
+    v.push(Listener::new(dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen))));
+    let s = sink.clone();
+    v.push(Listener::new(dc, "close", move |_| s(PeerSignal::Input(PeerInput::ChannelClosed))));
+    v.push(Listener::new(dc, "message", move |e| {
+        if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+            sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
+        }
+    }));
+    v
+}
+
+fn signaling_state(pc: &RtcPeerConnection) -> SignalingState {
+    use web_sys::RtcSignalingState as S;
+    match pc.signaling_state() {
+        S::Stable => SignalingState::Stable,
+        S::HaveLocalOffer => SignalingState::HaveLocalOffer,
+        S::HaveRemoteOffer => SignalingState::HaveRemoteOffer,
+        S::HaveLocalPranswer => SignalingState::HaveLocalPranswer,
+        S::HaveRemotePranswer => SignalingState::HaveRemotePranswer,
+        _ => SignalingState::Closed,
+    }
+}
+
+fn ice_state(pc: &RtcPeerConnection) -> IceConnectionState {
+    use web_sys::RtcIceConnectionState as S;
+    match pc.ice_connection_state() {
+        S::New => IceConnectionState::New,
+        S::Checking => IceConnectionState::Checking,
+        S::Connected => IceConnectionState::Connected,
+        S::Completed => IceConnectionState::Completed,
+        S::Disconnected => IceConnectionState::Disconnected,
+        S::Failed => IceConnectionState::Failed,
+        _ => IceConnectionState::Closed,
+    }
+}
+
+fn connection_state(pc: &RtcPeerConnection) -> ConnectionState {
+    use web_sys::RtcPeerConnectionState as S;
+    match pc.connection_state() {
+        S::New => ConnectionState::New,
+        S::Connecting => ConnectionState::Connecting,
+        S::Connected => ConnectionState::Connected,
+        S::Disconnected => ConnectionState::Disconnected,
+        S::Failed => ConnectionState::Failed,
+        _ => ConnectionState::Closed,
+    }
+}

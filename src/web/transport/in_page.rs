@@ -1,0 +1,109 @@
+use super::{Connector, FrameSink, Transport, TransportEvent};
+use crate::web::error::WebError;
+use futures::future::LocalBoxFuture;
+use rtcroom_proto::hub::{ConnId, Hub, HubOutput};
+use rtcroom_proto::{ClientMessage, LeaveReason, SignalData};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// A signaling server inside the page, running the same [`Hub`] as
+/// `rtcroom-server`. Frames are delivered asynchronously, in order, like a
+/// network would. For tests and demos that need no server.
+#[derive(Clone, Default)]
+pub struct InPageHub {
+    state: Rc<RefCell<HubState>>,
+}
+
+#[derive(Default)]
+struct HubState {
+    hub: Hub<SignalData>,
+    sinks: BTreeMap<ConnId, FrameSink>,
+    next: u64,
+}
+
+struct InPageTransport {
+    conn: ConnId,
+    hub: InPageHub,
+}
+
+impl InPageHub {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A connector for one more participant.
+    pub fn connector(&self) -> Box<dyn Connector> {
+        Box::new(self.clone())
+    }
+
+    fn flush(&self) {
+        let Ok(mut st) = self.state.try_borrow_mut() else { return };
+        let mut deliveries = Vec::new();
+        while let Some(out) = st.hub.poll_output() {
+            match out {
+                HubOutput::Send { conn, msg } => {
+                    if let Some(sink) = st.sinks.get(&conn) {
+                        deliveries.push((sink.clone(), TransportEvent::Frame(msg)));
+                    }
+                }
+                HubOutput::Close { conn } => {
+                    if let Some(sink) = st.sinks.remove(&conn) {
+                        deliveries.push((sink, TransportEvent::Closed));
+                    }
+                }
+                _ => {}
+            }
+        }
+        drop(st);
+        // Each frame is its own task, in FIFO order, as if from a socket.
+        for (sink, ev) in deliveries {
+            wasm_bindgen_futures::spawn_local(async move { sink(ev) });
+        }
+    }
+}
+
+impl Connector for InPageHub {
+    fn connect(
+        self: Box<Self>,
+        sink: FrameSink,
+    ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
+        Box::pin(async move {
+            let conn = {
+                let mut st = self.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+                st.next += 1;
+                let conn = st.next;
+                st.sinks.insert(conn, sink);
+                conn
+            };
+            Ok(Rc::new(InPageTransport { conn, hub: *self }) as Rc<dyn Transport>)
+        })
+    }
+}
+
+impl Transport for InPageTransport {
+    fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError> {
+        {
+            let mut st = self.hub.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+            if !st.sinks.contains_key(&self.conn) {
+                return Err(WebError::SignalingClosed);
+            }
+            let conn = self.conn;
+            st.hub.handle_message(conn, frame.clone(), || {
+                let id = "p".to_string() + &conn.to_string();
+                (id.clone(), id)
+            });
+        }
+        self.hub.flush();
+        Ok(())
+    }
+
+    fn close(&self) {
+        if let Ok(mut st) = self.hub.state.try_borrow_mut() {
+            if st.sinks.remove(&self.conn).is_some() {
+                st.hub.handle_disconnect(self.conn, LeaveReason::Disconnected);
+            }
+        }
+        self.hub.flush();
+    }
+}

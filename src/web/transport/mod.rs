@@ -1,0 +1,41 @@
+//! Signaling transports. The room talks to a [`Transport`] and hears back
+//! through a [`FrameSink`]; production uses [`WebSocketConnector`], tests in
+//! one page use [`InPageHub`] (the same hub logic the server runs).
+
+mod in_page;
+mod ws;
+
+pub use in_page::InPageHub;
+pub use ws::WebSocketConnector;
+
+use super::error::WebError;
+use futures::future::LocalBoxFuture;
+use rtcroom_proto::{ClientMessage, ServerMessage, SignalData};
+use std::rc::Rc;
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum TransportEvent {
+    Frame(ServerMessage<SignalData>),
+    /// A frame that could not be parsed; the connection stays.
+    Garbage(String),
+    Closed,
+}
+
+/// Where a transport delivers what it receives.
+pub type FrameSink = Rc<dyn Fn(TransportEvent)>;
+
+/// An open signaling connection. `send` is synchronous so that `leave` still
+/// goes out from a `pagehide` handler.
+pub trait Transport {
+    fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError>;
+    fn close(&self);
+}
+
+/// Opens a [`Transport`].
+pub trait Connector {
+    fn connect(
+        self: Box<Self>,
+        sink: FrameSink,
+    ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>>;
+}
