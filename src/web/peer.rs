@@ -9,13 +9,14 @@ use crate::core::{
     PeerInput, SdpType, SignalingState,
 };
 use rtcroom_proto::IceServer;
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelInit, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
+    RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
     RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
@@ -29,13 +30,20 @@ pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
 
 pub struct PeerConn {
     pc: RtcPeerConnection,
-    dc: RtcDataChannel,
+    /// The data channel, shared with the `datachannel` listener that fills
+    /// it in on the polite side.
+    channel: Rc<RefCell<Option<Channel>>>,
     senders: BTreeMap<String, RtcRtpSender>,
     _listeners: Vec<Listener>,
 }
 
+struct Channel {
+    dc: RtcDataChannel,
+    _listeners: Vec<Listener>,
+}
+
 impl PeerConn {
-    pub fn new(ice_servers: &[IceServer], sink: PeerSink) -> Result<Self, WebError> {
+    pub fn new(ice_servers: &[IceServer], polite: bool, sink: PeerSink) -> Result<Self, WebError> {
         let config = RtcConfiguration::new();
         let servers = js_sys::Array::new();
         for s in ice_servers {
@@ -53,14 +61,35 @@ impl PeerConn {
         config.set_ice_servers(&servers);
         let pc = RtcPeerConnection::new_with_configuration(&config)
             .map_err(|e| WebError::browser(&e))?;
-        // Negotiated on both sides with the same id: no `datachannel` event,
-        // no asymmetry, and the first negotiation always has something to do.
-        let init = RtcDataChannelInit::new();
-        init.set_negotiated(true);
-        init.set_id(0);
-        let dc = pc.create_data_channel_with_data_channel_dict("rtcroom", &init);
-        let listeners = listen(&pc, &dc, sink);
-        Ok(PeerConn { pc, dc, senders: BTreeMap::new(), _listeners: listeners })
+        // Only the impolite side creates the channel; the polite side gets it
+        // from `datachannel`. The impolite side never rolls back, so no
+        // rolled-back offer ever carries the SCTP transport (Chromium fails
+        // the next answer with "Failed to start SCTP transport" if one does).
+        let channel = Rc::new(RefCell::new(None));
+        let mut listeners = listen(&pc, sink.clone());
+        if polite {
+            let (slot, sink) = (channel.clone(), sink);
+            listeners.push(Listener::new(&pc, "datachannel", move |e| {
+                if let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) {
+                    if dc.label() == CHANNEL_LABEL {
+                        let open = dc.ready_state() == RtcDataChannelState::Open;
+                        let ch = Channel::new(dc, sink.clone());
+                        if let Ok(mut slot) = slot.try_borrow_mut() {
+                            *slot = Some(ch);
+                        }
+                        if open {
+                            sink(PeerSignal::Input(PeerInput::ChannelOpen));
+                        }
+                    }
+                }
+            }));
+        } else {
+            let init = RtcDataChannelInit::new();
+            init.set_ordered(true);
+            let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
+            *channel.borrow_mut() = Some(Channel::new(dc, sink));
+        }
+        Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
     }
 
     pub fn connection(&self) -> &RtcPeerConnection {
@@ -96,7 +125,9 @@ impl PeerConn {
             }
             PcCommand::RestartIce => sys::restart_ice(&self.pc),
             PcCommand::SendData { data } => {
-                self.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
+                let ch = self.channel.try_borrow().map_err(|_| WebError::Reentrant)?;
+                let ch = ch.as_ref().ok_or(crate::core::CoreError::PeerClosed)?;
+                ch.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
             }
         }
         Ok(())
@@ -118,7 +149,9 @@ impl PeerConn {
 
 impl Drop for PeerConn {
     fn drop(&mut self) {
-        self.dc.close();
+        if let Ok(Some(ch)) = self.channel.try_borrow().as_deref() {
+            ch.dc.close();
+        }
         self.pc.close();
     }
 }
@@ -158,7 +191,24 @@ fn sdp_type(t: SdpType) -> RtcSdpType {
     }
 }
 
-fn listen(pc: &RtcPeerConnection, dc: &RtcDataChannel, sink: PeerSink) -> Vec<Listener> {
+const CHANNEL_LABEL: &str = "rtcroom";
+
+impl Channel {
+    fn new(dc: RtcDataChannel, sink: PeerSink) -> Self {
+        let s = sink.clone();
+        let mut v = vec![Listener::new(&dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen)))];
+        let s = sink.clone();
+        v.push(Listener::new(&dc, "close", move |_| s(PeerSignal::Input(PeerInput::ChannelClosed))));
+        v.push(Listener::new(&dc, "message", move |e| {
+            if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+                sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
+            }
+        }));
+        Channel { dc, _listeners: v }
+    }
+}
+
+fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
     let input = |sink: &PeerSink, f: fn(&RtcPeerConnection) -> PeerInput, pc: &RtcPeerConnection| {
         let (sink, pc) = (sink.clone(), pc.clone());
         move |_| sink(PeerSignal::Input(f(&pc)))
@@ -192,7 +242,6 @@ fn listen(pc: &RtcPeerConnection, dc: &RtcDataChannel, sink: PeerSink) -> Vec<Li
         });
         s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
     }));
-    let s = sink.clone();
     v.push(Listener::new(pc, "track", move |e| {
         let Some(e) = e.dyn_ref::<RtcTrackEvent>() else { return };
         let track = e.track();
@@ -207,16 +256,7 @@ fn listen(pc: &RtcPeerConnection, dc: &RtcDataChannel, sink: PeerSink) -> Vec<Li
                 MediaStream::new_with_tracks(&tracks).ok()
             });
         if let Some(stream) = stream {
-            s(PeerSignal::Track { track, stream });
-        }
-    }));
-    let s = sink.clone();
-    v.push(Listener::new(dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen))));
-    let s = sink.clone();
-    v.push(Listener::new(dc, "close", move |_| s(PeerSignal::Input(PeerInput::ChannelClosed))));
-    v.push(Listener::new(dc, "message", move |e| {
-        if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
-            sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
+            sink(PeerSignal::Track { track, stream });
         }
     }));
     v

@@ -33,6 +33,10 @@ pub struct JoinOptions {
     pub join_timeout_ms: Option<u32>,
 }
 
+// Note: web-sys gives MediaStream and MediaStreamTrack an inherent `clone()`
+// that calls the JS method (a *new* stream or track). Handle copies here use
+// `Clone::clone(&x)` explicitly.
+
 /// A joined room. Cheap to clone; all clones are the same room.
 #[derive(Clone)]
 pub struct Room {
@@ -189,7 +193,7 @@ impl Room {
 
     /// Tracks we publish.
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
-        self.with(|i| i.local.values().map(|m| m.track.clone()).collect()).unwrap_or_default()
+        self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect()).unwrap_or_default()
     }
 
     /// Publishes any track. `source` names it for the receivers; camera,
@@ -235,7 +239,7 @@ impl Room {
                 }
                 return Err(e);
             }
-            done.push(t.clone());
+            done.push(Clone::clone(t));
         }
         Ok(done)
     }
@@ -264,10 +268,10 @@ impl Room {
             }
             let stream = match group_of(source) {
                 Some(g) => match inner.groups.get(g) {
-                    Some(s) => s.clone(),
+                    Some(s) => Clone::clone(s),
                     None => {
                         let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
-                        inner.groups.insert(g, s.clone());
+                        inner.groups.insert(g, Clone::clone(&s));
                         s
                     }
                 },
@@ -284,7 +288,7 @@ impl Room {
             let stream_id = stream.id();
             inner.local.insert(
                 track_id.clone(),
-                LocalMedia { track: track.clone(), stream, owned, _ended: ended },
+                LocalMedia { track: Clone::clone(track), stream, owned, _ended: ended },
             );
             stream_id
         };
@@ -481,7 +485,7 @@ impl Inner {
                     return Some(warning(None, e.code(), e.to_string()));
                 }
             }
-            RoomOutput::CreatePeer { peer, ice_servers, tracks, .. } => {
+            RoomOutput::CreatePeer { peer, polite, ice_servers, tracks } => {
                 let mut servers = ice_servers;
                 servers.extend(self.extra_ice.iter().cloned());
                 let w = weak.clone();
@@ -491,7 +495,7 @@ impl Inner {
                         on_peer(&s, &id, sig)
                     }
                 });
-                match PeerConn::new(&servers, sink.clone()) {
+                match PeerConn::new(&servers, polite, sink.clone()) {
                     Ok(mut conn) => {
                         for t in tracks {
                             if let Some(m) = self.local.get(&t.track_id) {

@@ -1,1 +1,18 @@
+//! Native tests of the sans-IO core: simulated `RTCPeerConnection`s, signaling
+//! and time drive real `PeerSession`s and `RoomCore`s.
 #![cfg(not(target_arch = "wasm32"))]
+
+mod driver;
+mod sched;
+mod sim_pc;
+mod sim_sdp;
+mod world;
+
+mod candidates;
+mod ice;
+mod messages;
+mod negotiation;
+mod randomized;
+mod room;
+mod room_world;
+mod sim_pc_model;

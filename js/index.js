@@ -1,0 +1,137 @@
+// rtcroom — the typed Room API over the WebAssembly driver.
+// Plain ES module, no bundler needed; types in index.d.ts.
+import init, { joinRoom } from './rtcroom.js';
+
+let loading = null;
+
+/**
+ * Loads and instantiates the WebAssembly module (once). `Room.join` calls it;
+ * call it yourself to preload, or to load the .wasm from another URL.
+ */
+export function load(wasmUrl) {
+  if (!loading) {
+    loading = init(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((e) => {
+      loading = null;
+      throw withCode(e, 'wasm-load-failed');
+    });
+  }
+  return loading;
+}
+
+function withCode(e, code) {
+  const err = e instanceof Error ? e : new Error(String(e));
+  if (!err.code) err.code = code;
+  return err;
+}
+
+/** Every event name `room.on` accepts. */
+export const ROOM_EVENTS = Object.freeze([
+  'participant-joined', 'participant-updated', 'participant-left',
+  'track', 'track-removed', 'message', 'connection-state', 'warning', 'disconnected',
+]);
+
+export class Room {
+  #handle = null;
+  #listeners = new Map();
+  // Events that happen while joining are held until the caller has had a
+  // chance to subscribe right after `await Room.join(...)`.
+  #held = [];
+  #live = false;
+
+  /** Use `Room.join`. */
+  constructor(token) {
+    if (token !== PRIVATE) throw withCode(new TypeError('use Room.join(url, options)'), 'invalid-argument');
+  }
+
+  /**
+   * Connects to an rtcroom signaling server and joins `options.room`.
+   * Rejects with an Error whose `code` says why (`signaling-failed`,
+   * `join-timeout`, `join-refused`, `invalid-argument`, …).
+   */
+  static async join(url, options = {}) {
+    if (typeof url !== 'string' || !options || typeof options.room !== 'string' || !options.room) {
+      throw withCode(new TypeError('Room.join(url, { room }) needs a url and a room name'), 'invalid-argument');
+    }
+    await load(options.wasmUrl);
+    const room = new Room(PRIVATE);
+    const { wasmUrl, ...wasmOptions } = options;
+    room.#handle = await joinRoom(url, wasmOptions, (name, payload) => room.#emit(name, payload));
+    setTimeout(() => room.#release(), 0);
+    return room;
+  }
+
+  /** Our participant id. */
+  get id() { return this.#handle.id; }
+
+  /** Everyone else currently in the room. */
+  get participants() { return this.#handle.participants(); }
+
+  /** Subscribes to an event; returns a function that unsubscribes. */
+  on(name, fn) {
+    if (!ROOM_EVENTS.includes(name)) throw withCode(new TypeError(`unknown event "${name}"`), 'invalid-argument');
+    if (!this.#listeners.has(name)) this.#listeners.set(name, new Set());
+    this.#listeners.get(name).add(fn);
+    return () => this.off(name, fn);
+  }
+
+  off(name, fn) { this.#listeners.get(name)?.delete(fn); }
+
+  once(name, fn) {
+    const off = this.on(name, (e) => { off(); fn(e); });
+    return off;
+  }
+
+  /** Resolves with the next `name` event for which `filter` is true. */
+  waitFor(name, filter = () => true, timeoutMs = 30000) {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => { off(); reject(withCode(new Error(`no "${name}" event within ${timeoutMs} ms`), 'timeout')); }, timeoutMs);
+      const off = this.on(name, (e) => { if (filter(e)) { clearTimeout(timer); off(); resolve(e); } });
+    });
+  }
+
+  /** Camera + microphone (getUserMedia `constraints`, default both). */
+  publishCamera(constraints) { return this.#handle.publishCamera(constraints); }
+
+  /** Screen (getDisplayMedia `constraints`, default video only). */
+  publishScreen(constraints) { return this.#handle.publishScreen(constraints); }
+
+  /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
+  async publishTrack(track, { source } = {}) { this.#handle.publishTrack(track, source); }
+
+  /** Stops publishing `track` (tracks the SDK acquired are stopped too). */
+  async unpublish(track) { this.#handle.unpublish(track); }
+
+  /** Reliable, ordered text message to everyone or to `{ to: participantId }`. */
+  send(data, { to } = {}) {
+    if (typeof data !== 'string') throw withCode(new TypeError('send() takes a string'), 'invalid-argument');
+    this.#handle.send(data, to);
+  }
+
+  /** The tracks this participant publishes. */
+  get localTracks() { return this.#handle.localTracks(); }
+
+  /** The RTCPeerConnection to one participant (for getStats and debugging). */
+  peerConnection(participantId) { return this.#handle.peerConnection(participantId); }
+
+  /** Asks for an ICE restart towards one participant. */
+  restartIce(participantId) { this.#handle.restartIce(participantId); }
+
+  /** Leaves the room; also done automatically on `pagehide`. */
+  async leave() { this.#handle?.leave(); }
+
+  #emit(name, payload) {
+    if (!this.#live) { this.#held.push([name, payload]); return; }
+    for (const fn of [...(this.#listeners.get(name) ?? [])]) {
+      try { fn(payload); } catch (e) { setTimeout(() => { throw e; }); }
+    }
+  }
+
+  #release() {
+    this.#live = true;
+    const held = this.#held;
+    this.#held = [];
+    for (const [name, payload] of held) this.#emit(name, payload);
+  }
+}
+
+const PRIVATE = Symbol('rtcroom.private');

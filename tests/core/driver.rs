@@ -1,0 +1,42 @@
+//! What the browser driver does between a core and its `RTCPeerConnection`,
+//! shared by both worlds: execute a [`PcCommand`], translate a [`PcEvent`].
+
+use crate::sim_pc::{PcEvent, SimPc};
+use rtcroom::core::{PcCommand, PeerInput, TrackKind};
+
+/// Calls the connection method a command stands for, synchronously.
+pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
+    match cmd {
+        PcCommand::SetLocalDescription { op } => pc.set_local_description(op),
+        PcCommand::SetRemoteDescription { op, description } => {
+            pc.set_remote_description(op, description)
+        }
+        PcCommand::AddIceCandidate { op, candidate } => pc.add_ice_candidate(op, candidate),
+        PcCommand::RestartIce => pc.restart_ice(),
+        PcCommand::SendData { data } => pc.send(data),
+        other => panic!("the test driver does not know {other:?}"),
+    }
+}
+
+/// A connection event as the driver reports it.
+pub enum Reported {
+    Input(PeerInput),
+    /// `track`: the room driver reports it as `RoomInput::RemoteTrack`.
+    Track { track_id: String, stream_id: Option<String>, kind: TrackKind },
+}
+
+pub fn report(event: PcEvent) -> Reported {
+    Reported::Input(match event {
+        PcEvent::SignalingState(s) => PeerInput::SignalingState(s),
+        PcEvent::NegotiationNeeded => PeerInput::NegotiationNeeded,
+        PcEvent::IceCandidate(c) => PeerInput::LocalCandidate(c),
+        PcEvent::IceConnectionState(s) => PeerInput::IceConnectionState(s),
+        PcEvent::ConnectionState(s) => PeerInput::ConnectionState(s),
+        PcEvent::ChannelOpen => PeerInput::ChannelOpen,
+        PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(m),
+        PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
+        PcEvent::Track { track_id, stream_id, kind } => {
+            return Reported::Track { track_id, stream_id, kind }
+        }
+    })
+}

@@ -1,0 +1,283 @@
+//! The room model over the real hub: membership, track sources, messages.
+
+use crate::room_world::{track, RoomConfig, RoomWorld};
+use rtcroom::core::{CoreError, Millis, RoomCore, RoomEvent, RoomInput, TrackKind, TrackSource};
+use rtcroom::proto::{LeaveReason, PeerInfo, ServerMessage, SignalData, TrackInfo};
+
+fn joined(ids: &[RoomEvent]) -> Vec<String> {
+    ids.iter()
+        .filter_map(|e| match e {
+            RoomEvent::ParticipantJoined(p) => Some(p.id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn left(events: &[RoomEvent]) -> Vec<(String, LeaveReason)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            RoomEvent::ParticipantLeft { participant, reason } => Some((participant.id.clone(), *reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `n` clients join one after another and connect to each other.
+fn room(n: usize) -> RoomWorld {
+    let mut w = RoomWorld::new(RoomConfig::default(), n);
+    for i in 0..n {
+        w.join(i);
+        w.run();
+    }
+    w.assert_settled();
+    w
+}
+
+#[test]
+fn participants_joining_and_leaving_produce_events() {
+    let mut w = room(3);
+    let ids: Vec<String> = w.clients.iter().map(|c| c.id().to_owned()).collect();
+    assert_eq!(ids, ["p1", "p2", "p3"]);
+    assert_eq!(joined(&w.clients[0].events), ["p2", "p3"]);
+    assert_eq!(joined(&w.clients[1].events), ["p1", "p3"]);
+    assert_eq!(joined(&w.clients[2].events), ["p1", "p2"]);
+    // Each pair agrees on who is polite: the smaller id.
+    for c in &w.clients {
+        for (peer, polite) in &c.created {
+            assert_eq!(*polite, c.id() < peer.as_str(), "{} to {peer}", c.id());
+        }
+        assert_eq!(c.pcs.len(), 2);
+        let connected = c
+            .events
+            .iter()
+            .filter(|e| matches!(e, RoomEvent::ConnectionState { state: rtcroom::core::ConnectionState::Connected, .. }))
+            .count();
+        assert_eq!(connected, 2, "{}", c.id());
+    }
+    // p2 leaves; p3 drops.
+    w.input(1, RoomInput::Leave).unwrap();
+    w.run();
+    assert!(w.clients[1].hub_closed);
+    assert_eq!(w.clients[1].closed, ["p1", "p3"]);
+    assert!(w.clients[1].core.participants().next().is_none());
+    assert_eq!(left(&w.clients[0].events), [("p2".into(), LeaveReason::Left)]);
+    assert_eq!(left(&w.clients[2].events), [("p2".into(), LeaveReason::Left)]);
+    assert_eq!(w.clients[0].closed, ["p2"]);
+    w.disconnect(2);
+    w.run();
+    assert_eq!(left(&w.clients[0].events)[1], ("p3".into(), LeaveReason::Disconnected));
+    assert_eq!(w.clients[2].events.last(), Some(&RoomEvent::SignalingClosed));
+    assert!(w.clients[0].pcs.is_empty());
+    assert_eq!(w.hub.room_peers("room"), ["p1"]);
+}
+
+#[test]
+fn announced_tracks_map_to_track_events_with_their_source() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    w.join(0);
+    w.run();
+    w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    w.join(1);
+    w.run();
+    w.assert_settled();
+    let mut got = w.clients[1].tracks();
+    got.sort_by_key(|t| t.1.clone());
+    assert_eq!(
+        got,
+        [
+            ("p1".into(), "stream-cam".into(), TrackKind::Video, TrackSource::Camera),
+            ("p1".into(), "stream-mic".into(), TrackKind::Audio, TrackSource::Microphone),
+        ]
+    );
+    // Published on an existing connection, in the other direction.
+    w.input(1, RoomInput::Publish(track("screen", TrackKind::Video, TrackSource::Screen))).unwrap();
+    w.run();
+    w.assert_settled();
+    assert_eq!(w.clients[0].tracks(), [("p2".into(), "stream-screen".into(), TrackKind::Video, TrackSource::Screen)]);
+    // A second camera is refused; a custom track is not exclusive.
+    let again = w.input(0, RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)));
+    assert_eq!(again, Err(CoreError::SourceAlreadyPublished("camera")));
+}
+
+#[test]
+fn glare_between_publishing_participants_converges() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    for i in 0..2 {
+        w.join(i);
+    }
+    w.run();
+    for i in 0..2 {
+        w.input(i, RoomInput::Publish(track(&format!("cam{i}"), TrackKind::Video, TrackSource::Camera))).unwrap();
+        w.input(i, RoomInput::Publish(track(&format!("mic{i}"), TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    }
+    w.run();
+    w.assert_settled();
+    for (i, other) in [(0, "p2"), (1, "p1")] {
+        let sources: Vec<_> = w.clients[i].tracks().into_iter().map(|t| (t.0, t.3)).collect();
+        assert_eq!(sources.len(), 2, "client {i}: {sources:?}");
+        assert!(sources.contains(&(other.into(), TrackSource::Camera)));
+        assert!(sources.contains(&(other.into(), TrackSource::Microphone)));
+    }
+}
+
+#[test]
+fn remote_track_before_its_announcement_waits_for_the_source() {
+    let mut core = RoomCore::new();
+    let now = Millis(0);
+    let peer = PeerInfo { id: "p2".into(), name: None, meta: Default::default() };
+    let welcome = ServerMessage::Welcome { id: "p1".into(), session: "s".into(), peers: vec![peer], ice_servers: vec![] };
+    core.handle_input(now, RoomInput::Server(welcome)).unwrap();
+    let track = RoomInput::RemoteTrack {
+        peer: "p2".into(),
+        track_id: "recv-0".into(),
+        stream_id: Some("stream-cam".into()),
+        kind: TrackKind::Video,
+    };
+    core.handle_input(now, track.clone()).unwrap();
+    let events = |core: &mut RoomCore| -> Vec<RoomEvent> {
+        std::iter::from_fn(|| core.poll_output())
+            .filter_map(|o| match o {
+                rtcroom::core::RoomOutput::Event(e) => Some(e),
+                _ => None,
+            })
+            .collect()
+    };
+    assert!(!events(&mut core).iter().any(|e| matches!(e, RoomEvent::Track { .. })));
+    let tracks = vec![TrackInfo { stream: "stream-cam".into(), kind: TrackKind::Video, source: TrackSource::Camera }];
+    let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
+    core.handle_input(now, RoomInput::Server(announce.clone())).unwrap();
+    assert_eq!(
+        events(&mut core),
+        [RoomEvent::Track {
+            participant: "p2".into(),
+            track_id: "recv-0".into(),
+            stream_id: "stream-cam".into(),
+            kind: TrackKind::Video,
+            source: TrackSource::Camera,
+        }]
+    );
+    // Neither a repeated announcement nor a repeated track event repeats it.
+    core.handle_input(now, RoomInput::Server(announce)).unwrap();
+    core.handle_input(now, track).unwrap();
+    assert!(events(&mut core).is_empty());
+}
+
+#[test]
+fn unpublish_produces_track_removed() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    w.join(0);
+    w.join(1);
+    w.run();
+    w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    w.run();
+    assert_eq!(w.clients[1].tracks().len(), 2);
+    let camera_track = w.clients[1]
+        .events
+        .iter()
+        .find_map(|e| match e {
+            RoomEvent::Track { track_id, source: TrackSource::Camera, .. } => Some(track_id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    w.input(0, RoomInput::Unpublish { track_id: "cam".into() }).unwrap();
+    w.run();
+    w.assert_settled();
+    let removed: Vec<_> = w.clients[1]
+        .events
+        .iter()
+        .filter(|e| matches!(e, RoomEvent::TrackRemoved { .. }))
+        .cloned()
+        .collect();
+    assert_eq!(
+        removed,
+        [RoomEvent::TrackRemoved {
+            participant: "p1".into(),
+            track_id: camera_track,
+            kind: TrackKind::Video,
+            source: TrackSource::Camera,
+        }]
+    );
+    // The sender stopped sending on that m-section.
+    let pc = &w.clients[0].pcs["p2"];
+    assert!(pc.transceivers().iter().all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
+    assert_eq!(w.input(0, RoomInput::Unpublish { track_id: "cam".into() }), Err(CoreError::NotPublished));
+}
+
+#[test]
+fn leaving_peer_produces_track_removed_then_participant_left() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    w.join(0);
+    w.run();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    w.join(1);
+    w.run();
+    assert_eq!(w.clients[1].tracks().len(), 1);
+    let before = w.clients[1].events.len();
+    w.input(0, RoomInput::Leave).unwrap();
+    w.run();
+    let after: Vec<_> = w.clients[1].events[before..]
+        .iter()
+        .filter(|e| matches!(e, RoomEvent::TrackRemoved { .. } | RoomEvent::ParticipantLeft { .. }))
+        .collect();
+    assert!(
+        matches!(
+            after[..],
+            [
+                RoomEvent::TrackRemoved { participant: p, source: TrackSource::Microphone, .. },
+                RoomEvent::ParticipantLeft { participant: PeerInfo { id: q, .. }, reason: LeaveReason::Left },
+            ] if p == "p1" && q == "p1"
+        ),
+        "{after:?}"
+    );
+    assert_eq!(w.clients[1].closed, ["p1"]);
+}
+
+#[test]
+fn send_to_one_and_to_all() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 3);
+    for i in 0..3 {
+        w.join(i);
+    }
+    w.run();
+    w.assert_settled();
+    w.input(0, RoomInput::Send { to: Some("p2".into()), data: "to p2".into() }).unwrap();
+    w.input(0, RoomInput::Send { to: None, data: "to all".into() }).unwrap();
+    w.run();
+    assert_eq!(w.clients[1].messages(), [("p1".into(), "to p2".into()), ("p1".into(), "to all".into())]);
+    assert_eq!(w.clients[2].messages(), [("p1".into(), "to all".into())]);
+    assert!(w.clients[0].messages().is_empty());
+    assert_eq!(
+        w.input(0, RoomInput::Send { to: Some("p9".into()), data: "x".into() }),
+        Err(CoreError::UnknownParticipant("p9".into()))
+    );
+}
+
+#[test]
+fn messages_sent_before_the_connection_opens_are_delivered() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    w.join(0);
+    w.run();
+    // Before the room is joined there is nobody to send to.
+    let mut fresh = RoomCore::new();
+    assert_eq!(
+        fresh.handle_input(Millis(0), RoomInput::Send { to: None, data: "x".into() }),
+        Err(CoreError::NotJoined)
+    );
+    w.join(1);
+    // p1 hears of p2 and sends at once, before any negotiation.
+    let mut sent = false;
+    while !sent {
+        w.run_one();
+        if w.clients[0].core.participant("p2").is_some() {
+            w.input(0, RoomInput::Send { to: None, data: "early".into() }).unwrap();
+            sent = true;
+        }
+    }
+    assert!(!w.clients[0].pcs["p2"].channel_open());
+    w.run();
+    w.assert_settled();
+    assert_eq!(w.clients[1].messages(), [("p1".into(), "early".into())]);
+}

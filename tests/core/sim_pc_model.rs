@@ -1,0 +1,146 @@
+//! The simulated connection itself behaves as the specs say, so the core's
+//! tests prove something.
+
+use crate::sim_pc::{PcConfig, PcEvent, PcTimer, SimPc};
+use rtcroom::core::{Candidate, Description, OpId, OpResult, SignalingState, TrackKind};
+
+fn pc(name: &str) -> SimPc {
+    SimPc::new(PcConfig { name: name.into(), candidates_per_gathering: 1, mdns: false, data_channel: false, fresh_ufrag_after_first_rollback: false })
+}
+
+/// Runs every timer in order (delays do not matter here), collecting events.
+fn settle(pc: &mut SimPc) -> Vec<PcEvent> {
+    let mut events = Vec::new();
+    while let Some(t) = pc.poll_timer() {
+        pc.fire(t);
+        events.extend(std::iter::from_fn(|| pc.poll_event()));
+        if t == PcTimer::OpDone {
+            pc.advance();
+        }
+    }
+    events
+}
+
+fn result_of(events: &[PcEvent], op: OpId) -> OpResult {
+    events
+        .iter()
+        .find_map(|e| match e {
+            PcEvent::OpCompleted { op: o, result } if *o == op => Some(result.clone()),
+            _ => None,
+        })
+        .expect("the operation completed")
+}
+
+fn error_name(r: &OpResult) -> Option<&str> {
+    match r {
+        OpResult::Err { name, .. } => Some(name),
+        OpResult::Ok { .. } => None,
+    }
+}
+
+fn offer(p: &mut SimPc, op: u64) -> Description {
+    p.set_local_description(OpId(op));
+    let events = settle(p);
+    match result_of(&events, OpId(op)) {
+        OpResult::Ok { local: Some(d) } => d,
+        other => panic!("no offer: {other:?}"),
+    }
+}
+
+fn candidate(line: &str) -> Option<Candidate> {
+    Some(Candidate { candidate: line.into(), sdp_mid: Some("0".into()), sdp_m_line_index: Some(0), username_fragment: None })
+}
+
+#[test]
+fn model_remote_answer_without_local_offer_is_invalid_state() {
+    let mut a = pc("A");
+    let mut b = pc("B");
+    b.add_transceiver(TrackKind::Audio);
+    let mut answer = offer(&mut b, 1);
+    answer.sdp_type = rtcroom::core::SdpType::Answer;
+    a.set_remote_description(OpId(1), answer);
+    let events = settle(&mut a);
+    assert_eq!(error_name(&result_of(&events, OpId(1))), Some("InvalidStateError"));
+}
+
+#[test]
+fn model_remote_offer_rolls_back_local_offer_and_creates_transceivers() {
+    use SignalingState::*;
+    let mut a = pc("A");
+    a.add_transceiver(TrackKind::Audio);
+    settle(&mut a);
+    offer(&mut a, 1);
+    assert_eq!(a.transceivers()[0].mid.as_deref(), Some("0"));
+    let mut b = pc("B");
+    b.add_transceiver(TrackKind::Video);
+    b.add_transceiver(TrackKind::Video);
+    let o = offer(&mut b, 1);
+    a.set_remote_description(OpId(2), o);
+    let events = settle(&mut a);
+    // Implicit rollback first: stable, then have-remote-offer, then the result.
+    assert!(matches!(
+        &events[..],
+        [PcEvent::SignalingState(Stable), PcEvent::SignalingState(HaveRemoteOffer), PcEvent::OpCompleted { .. }, ..]
+    ));
+    let mids: Vec<_> = a.transceivers().iter().map(|t| t.mid.clone()).collect();
+    assert_eq!(mids, [None, Some("0".into()), Some("1".into())]);
+}
+
+#[test]
+fn model_negotiation_needed_fires_once_per_change_set_and_rechecks() {
+    let mut a = pc("A");
+    a.add_transceiver(TrackKind::Audio);
+    a.add_transceiver(TrackKind::Audio);
+    let events = settle(&mut a);
+    assert_eq!(events, [PcEvent::NegotiationNeeded]);
+    // Queued, then invalidated by an operation entering the chain.
+    a.add_transceiver(TrackKind::Video);
+    a.set_local_description(OpId(1));
+    let events = settle(&mut a);
+    assert!(!events.contains(&PcEvent::NegotiationNeeded));
+}
+
+#[test]
+fn model_add_ice_candidate_needs_a_remote_description_with_its_ufrag() {
+    let mut a = pc("A");
+    a.add_ice_candidate(OpId(1), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"));
+    let events = settle(&mut a);
+    assert_eq!(error_name(&result_of(&events, OpId(1))), Some("InvalidStateError"));
+    let mut b = pc("B");
+    b.add_transceiver(TrackKind::Audio);
+    let o = offer(&mut b, 1);
+    a.set_remote_description(OpId(2), o);
+    a.add_ice_candidate(OpId(3), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag zzz"));
+    a.add_ice_candidate(OpId(4), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"));
+    a.add_ice_candidate(OpId(5), candidate("candidate:2 1 udp 1 abc.local 2 typ host"));
+    a.add_ice_candidate(OpId(6), None);
+    let events = settle(&mut a);
+    assert_eq!(error_name(&result_of(&events, OpId(3))), Some("OperationError"));
+    for op in 4..=6 {
+        assert_eq!(error_name(&result_of(&events, OpId(op))), None);
+    }
+}
+
+#[test]
+fn model_restart_ice_offers_new_credentials_and_the_answer_follows() {
+    let mut a = pc("A");
+    let mut b = pc("B");
+    a.add_transceiver(TrackKind::Audio);
+    let o = offer(&mut a, 1);
+    b.set_remote_description(OpId(1), o);
+    let answer = offer(&mut b, 2); // answers in have-remote-offer
+    a.set_remote_description(OpId(2), answer);
+    settle(&mut a);
+    assert_eq!((a.local_ufrag(), b.local_ufrag()), (Some("Au0"), Some("Bu0")));
+    a.restart_ice();
+    assert_eq!(settle(&mut a), [PcEvent::NegotiationNeeded]);
+    let o = offer(&mut a, 3);
+    assert_eq!(rtcroom::core::sdp::ice_ufrag(&o.sdp), Some("Au1"));
+    b.set_remote_description(OpId(3), o);
+    let answer = offer(&mut b, 4);
+    assert_eq!(rtcroom::core::sdp::ice_ufrag(&answer.sdp), Some("Bu1"));
+    a.set_remote_description(OpId(4), answer);
+    let events = settle(&mut a);
+    assert!(!events.contains(&PcEvent::NegotiationNeeded));
+    assert!(!a.needs_negotiation());
+}
