@@ -34,7 +34,10 @@ fn arrivals(w: &World, side: usize) -> Vec<Option<Candidate>> {
 
 fn with_ufrag(list: &[Option<Candidate>], ufrag: &str) -> Vec<Option<Candidate>> {
     let tag = format!(" ufrag {ufrag} ");
-    list.iter().filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(&tag))).cloned().collect()
+    list.iter()
+        .filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(&tag)))
+        .cloned()
+        .collect()
 }
 
 /// Index in `side`'s operation log of the first operation matching `f`.
@@ -70,9 +73,7 @@ fn candidates_of_an_ice_restart_wait_for_the_new_ufrag() {
     let mut w = World::new(overtaking());
     w.connect();
     w.act(A, Action::RestartIce);
-    let overtook = w
-        .run_until(|w| !with_ufrag(&arrivals(w, B), "Au1").is_empty())
-        .unwrap();
+    let overtook = w.run_until(|w| !with_ufrag(&arrivals(w, B), "Au1").is_empty()).unwrap();
     assert!(overtook, "a candidate of the new generation arrived");
     assert!(w.sides[B].received.iter().all(|(_, d)| !matches!(d, SignalData::Description { sdp_type: SdpType::Offer, sdp } if sdp.contains("Au1"))));
     assert_eq!(w.sides[B].session.queued_candidates(), 1);
@@ -132,7 +133,8 @@ fn mdns_candidates_are_passed_through() {
     let mut w = World::new(Config { mdns: true, ..Config::default() });
     w.connect();
     for (from, to) in [(A, B), (B, A)] {
-        let gathered: Vec<String> = w.sides[from].pc.gathered.iter().map(|c| c.candidate.clone()).collect();
+        let gathered: Vec<String> =
+            w.sides[from].pc.gathered.iter().map(|c| c.candidate.clone()).collect();
         let applied: Vec<String> = w.sides[to]
             .pc
             .applied_candidates
@@ -171,11 +173,15 @@ fn end_of_candidates_waits_behind_candidates_of_a_newer_generation() {
     w.assert_converged();
     let applied = &w.sides[B].pc.applied_candidates;
     let tag = " ufrag Au1 ";
-    let last_new = applied.iter().rposition(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag)));
+    let last_new =
+        applied.iter().rposition(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag)));
     let last_end = applied.iter().rposition(Option::is_none);
     assert!(last_new.is_some());
     assert!(last_end > last_new, "end-of-candidates after the new generation: {applied:#?}");
-    assert_eq!(applied.iter().filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag))).count(), 3);
+    assert_eq!(
+        applied.iter().filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag))).count(),
+        3
+    );
     assert!(w.sides[B].pc.failed_candidates.is_empty());
 }
 
@@ -195,9 +201,43 @@ fn candidate_flood_keeps_the_newest_within_the_bound() {
     assert_eq!(w.sides[B].session.queued_candidates(), MAX_QUEUED_CANDIDATES);
     w.run().unwrap();
     w.assert_converged();
-    let gathered: Vec<Option<Candidate>> = w.sides[A].pc.gathered.iter().cloned().map(Some).collect();
+    let gathered: Vec<Option<Candidate>> =
+        w.sides[A].pc.gathered.iter().cloned().map(Some).collect();
     // The end marker took one more slot: the oldest `extra + 1` were dropped.
     let mut expected = gathered[extra + 1..].to_vec();
     expected.push(None);
     assert_eq!(w.sides[B].pc.applied_candidates, expected);
+}
+
+fn garbage() -> SignalData {
+    SignalData::Candidate(Candidate {
+        candidate: "candidate:garbage".into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    })
+}
+
+/// A candidate the connection rejects is reported, except while the last
+/// offer was ignored (its candidates are expected to fail).
+#[test]
+fn candidate_failures_warn_except_for_an_ignored_offer() {
+    let mut w = World::new(Config::default());
+    w.connect();
+    w.inject_signal(A, garbage());
+    w.run().unwrap();
+    let warnings = w.sides[A].warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("candidate-failed: OperationError"));
+    w.sides[A].events.clear();
+
+    // Renegotiation glare: B (impolite) ignores A's offer; a failing
+    // candidate then is not reported.
+    w.act(A, Action::AddTransceiver(TrackKind::Audio));
+    w.act(B, Action::AddTransceiver(TrackKind::Audio));
+    w.run_until(|w| w.sides[B].session.negotiator().ignore_offer()).unwrap();
+    w.inject_signal(B, garbage());
+    w.run().unwrap();
+    assert_eq!(w.sides[B].pc.failed_candidates.len(), 1);
+    w.assert_converged();
 }

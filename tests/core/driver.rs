@@ -1,7 +1,8 @@
 //! What the browser driver does between a core and its `RTCPeerConnection`,
 //! shared by both worlds: execute a [`PcCommand`], translate a [`PcEvent`].
 
-use crate::sim_pc::{PcEvent, SimPc};
+use crate::sched::Delay;
+use crate::sim_pc::{PcEvent, PcTimer, SimPc};
 use rtcroom::core::{PcCommand, PeerInput, TrackKind};
 
 /// Calls the connection method a command stands for, synchronously.
@@ -22,7 +23,11 @@ pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
 pub enum Reported {
     Input(PeerInput),
     /// `track`: the room driver reports it as `RoomInput::RemoteTrack`.
-    Track { track_id: String, stream_id: Option<String>, kind: TrackKind },
+    Track {
+        track_id: String,
+        stream_id: Option<String>,
+        kind: TrackKind,
+    },
 }
 
 pub fn report(event: PcEvent) -> Reported {
@@ -39,4 +44,15 @@ pub fn report(event: PcEvent) -> Reported {
             return Reported::Track { track_id, stream_id, kind }
         }
     })
+}
+
+/// How long a connection timer takes: operations, gathering steps and ICE
+/// checks as configured; `negotiationneeded` is a task queued at once.
+pub fn timer_delay(t: PcTimer, op: Delay, gather: Delay, ice: Delay) -> Delay {
+    match t {
+        PcTimer::OpDone => op,
+        PcTimer::NegotiationNeeded { .. } => Delay::Fixed(0),
+        PcTimer::Gather { .. } => gather,
+        PcTimer::IceConnected { .. } => ice,
+    }
 }

@@ -2,17 +2,19 @@
 //! and time drive real `PeerSession`s and `RoomCore`s.
 #![cfg(not(target_arch = "wasm32"))]
 
+// Harness.
 mod driver;
+mod room_world;
 mod sched;
 mod sim_pc;
 mod sim_sdp;
 mod world;
 
+// Tests, by behaviour.
 mod candidates;
 mod ice;
 mod messages;
 mod negotiation;
 mod randomized;
 mod room;
-mod room_world;
 mod sim_pc_model;

@@ -26,8 +26,14 @@ fn first_negotiation_reaches_stable_on_both_sides() {
         assert_eq!(descriptions(&w, B), [SdpType::Answer]);
         assert_eq!(w.sides[A].pc.transceivers().len(), 1);
         assert!(w.sides[B].pc.transceivers()[0].from_remote);
-        assert_eq!(w.sides[A].pc.signaling_history, [SignalingState::HaveLocalOffer, SignalingState::Stable]);
-        assert_eq!(w.sides[B].pc.signaling_history, [SignalingState::HaveRemoteOffer, SignalingState::Stable]);
+        assert_eq!(
+            w.sides[A].pc.signaling_history,
+            [SignalingState::HaveLocalOffer, SignalingState::Stable]
+        );
+        assert_eq!(
+            w.sides[B].pc.signaling_history,
+            [SignalingState::HaveRemoteOffer, SignalingState::Stable]
+        );
     }
 }
 
@@ -90,7 +96,8 @@ fn impolite_ignores_colliding_offer() {
     for polite in [A, B] {
         let impolite = 1 - polite;
         let mut w = glare(polite);
-        let arrived = w.run_until(|w| w.sides[impolite].received.iter().any(|(_, d)| is_offer(d))).unwrap();
+        let arrived =
+            w.run_until(|w| w.sides[impolite].received.iter().any(|(_, d)| is_offer(d))).unwrap();
         assert!(arrived);
         let n = w.sides[impolite].session.negotiator();
         assert!(n.ignore_offer(), "the colliding offer is ignored");

@@ -69,12 +69,16 @@ fn run_one(seed: u64, trace: bool, cov: &mut Coverage) -> Result<(), String> {
     }
     w.run()?;
     w.check_converged()?;
-    let rollbacks: u64 =
-        [A, B].iter().map(|&s| w.sides[s].pc.ops.iter().filter(|o| o.implicit_rollback).count() as u64).sum();
+    let rollbacks: u64 = [A, B]
+        .iter()
+        .map(|&s| w.sides[s].pc.ops.iter().filter(|o| o.implicit_rollback).count() as u64)
+        .sum();
     cov.rollbacks += rollbacks;
     cov.runs_with_glare += u64::from(rollbacks > 0);
-    cov.ice_restarts += [A, B].iter().map(|&s| u64::from(w.sides[s].pc.restart_ice_calls)).sum::<u64>();
-    cov.candidates_applied += [A, B].iter().map(|&s| w.sides[s].pc.applied_candidates.len() as u64).sum::<u64>();
+    cov.ice_restarts +=
+        [A, B].iter().map(|&s| u64::from(w.sides[s].pc.restart_ice_calls)).sum::<u64>();
+    cov.candidates_applied +=
+        [A, B].iter().map(|&s| w.sides[s].pc.applied_candidates.len() as u64).sum::<u64>();
     cov.steps += w.steps;
     for side in [A, B] {
         cov.leftover_queued += u64::from(w.sides[side].session.queued_candidates() > 0);
@@ -118,8 +122,9 @@ fn randomized_interleavings_always_converge() {
         return;
     }
     let mut cov = Coverage::default();
-    let failures: Vec<(u64, String)> =
-        (0..RUNS).filter_map(|seed| run_caught(seed, false, &mut cov).err().map(|e| (seed, e))).collect();
+    let failures: Vec<(u64, String)> = (0..RUNS)
+        .filter_map(|seed| run_caught(seed, false, &mut cov).err().map(|e| (seed, e)))
+        .collect();
     if let Some((seed, e)) = failures.first() {
         let seeds: Vec<u64> = failures.iter().map(|f| f.0).collect();
         panic!(

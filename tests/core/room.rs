@@ -1,6 +1,6 @@
 //! The room model over the real hub: membership, track sources, messages.
 
-use crate::room_world::{track, RoomConfig, RoomWorld};
+use crate::room_world::{track, track_in, RoomConfig, RoomWorld};
 use rtcroom::core::{CoreError, Millis, RoomCore, RoomEvent, RoomInput, TrackKind, TrackSource};
 use rtcroom::proto::{LeaveReason, PeerInfo, ServerMessage, SignalData, TrackInfo};
 
@@ -17,7 +17,9 @@ fn left(events: &[RoomEvent]) -> Vec<(String, LeaveReason)> {
     events
         .iter()
         .filter_map(|e| match e {
-            RoomEvent::ParticipantLeft { participant, reason } => Some((participant.id.clone(), *reason)),
+            RoomEvent::ParticipantLeft { participant, reason } => {
+                Some((participant.id.clone(), *reason))
+            }
             _ => None,
         })
         .collect()
@@ -51,7 +53,15 @@ fn participants_joining_and_leaving_produce_events() {
         let connected = c
             .events
             .iter()
-            .filter(|e| matches!(e, RoomEvent::ConnectionState { state: rtcroom::core::ConnectionState::Connected, .. }))
+            .filter(|e| {
+                matches!(
+                    e,
+                    RoomEvent::ConnectionState {
+                        state: rtcroom::core::ConnectionState::Connected,
+                        ..
+                    }
+                )
+            })
             .count();
         assert_eq!(connected, 2, "{}", c.id());
     }
@@ -77,27 +87,37 @@ fn announced_tracks_map_to_track_events_with_their_source() {
     let mut w = RoomWorld::new(RoomConfig::default(), 2);
     w.join(0);
     w.run();
-    w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
-    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    // Camera and microphone share one stream (as from getUserMedia).
+    w.input(0, RoomInput::Publish(track_in("cam", "user", TrackKind::Video, TrackSource::Camera)))
+        .unwrap();
+    w.input(
+        0,
+        RoomInput::Publish(track_in("mic", "user", TrackKind::Audio, TrackSource::Microphone)),
+    )
+    .unwrap();
     w.join(1);
     w.run();
     w.assert_settled();
     let mut got = w.clients[1].tracks();
-    got.sort_by_key(|t| t.1.clone());
+    got.sort_by_key(|t| t.3.as_str());
     assert_eq!(
         got,
         [
-            ("p1".into(), "stream-cam".into(), TrackKind::Video, TrackSource::Camera),
-            ("p1".into(), "stream-mic".into(), TrackKind::Audio, TrackSource::Microphone),
+            ("p1".into(), "user".into(), TrackKind::Video, TrackSource::Camera),
+            ("p1".into(), "user".into(), TrackKind::Audio, TrackSource::Microphone),
         ]
     );
     // Published on an existing connection, in the other direction.
     w.input(1, RoomInput::Publish(track("screen", TrackKind::Video, TrackSource::Screen))).unwrap();
     w.run();
     w.assert_settled();
-    assert_eq!(w.clients[0].tracks(), [("p2".into(), "stream-screen".into(), TrackKind::Video, TrackSource::Screen)]);
+    assert_eq!(
+        w.clients[0].tracks(),
+        [("p2".into(), "stream-screen".into(), TrackKind::Video, TrackSource::Screen)]
+    );
     // A second camera is refused; a custom track is not exclusive.
-    let again = w.input(0, RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)));
+    let again =
+        w.input(0, RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)));
     assert_eq!(again, Err(CoreError::SourceAlreadyPublished("camera")));
 }
 
@@ -109,8 +129,11 @@ fn glare_between_publishing_participants_converges() {
     }
     w.run();
     for i in 0..2 {
-        w.input(i, RoomInput::Publish(track(&format!("cam{i}"), TrackKind::Video, TrackSource::Camera))).unwrap();
-        w.input(i, RoomInput::Publish(track(&format!("mic{i}"), TrackKind::Audio, TrackSource::Microphone))).unwrap();
+        let stream = format!("user{i}");
+        let cam = track_in(&format!("cam{i}"), &stream, TrackKind::Video, TrackSource::Camera);
+        let mic = track_in(&format!("mic{i}"), &stream, TrackKind::Audio, TrackSource::Microphone);
+        w.input(i, RoomInput::Publish(cam)).unwrap();
+        w.input(i, RoomInput::Publish(mic)).unwrap();
     }
     w.run();
     w.assert_settled();
@@ -127,7 +150,12 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
     let mut core = RoomCore::new();
     let now = Millis(0);
     let peer = PeerInfo { id: "p2".into(), name: None, meta: Default::default() };
-    let welcome = ServerMessage::Welcome { id: "p1".into(), session: "s".into(), peers: vec![peer], ice_servers: vec![] };
+    let welcome = ServerMessage::Welcome {
+        id: "p1".into(),
+        session: "s".into(),
+        peers: vec![peer],
+        ice_servers: vec![],
+    };
     core.handle_input(now, RoomInput::Server(welcome)).unwrap();
     let track = RoomInput::RemoteTrack {
         peer: "p2".into(),
@@ -145,7 +173,11 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
             .collect()
     };
     assert!(!events(&mut core).iter().any(|e| matches!(e, RoomEvent::Track { .. })));
-    let tracks = vec![TrackInfo { stream: "stream-cam".into(), kind: TrackKind::Video, source: TrackSource::Camera }];
+    let tracks = vec![TrackInfo {
+        stream: "stream-cam".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Camera,
+    }];
     let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
     core.handle_input(now, RoomInput::Server(announce.clone())).unwrap();
     assert_eq!(
@@ -171,14 +203,17 @@ fn unpublish_produces_track_removed() {
     w.join(1);
     w.run();
     w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
-    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
+        .unwrap();
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 2);
     let camera_track = w.clients[1]
         .events
         .iter()
         .find_map(|e| match e {
-            RoomEvent::Track { track_id, source: TrackSource::Camera, .. } => Some(track_id.clone()),
+            RoomEvent::Track { track_id, source: TrackSource::Camera, .. } => {
+                Some(track_id.clone())
+            }
             _ => None,
         })
         .unwrap();
@@ -203,7 +238,10 @@ fn unpublish_produces_track_removed() {
     // The sender stopped sending on that m-section.
     let pc = &w.clients[0].pcs["p2"];
     assert!(pc.transceivers().iter().all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
-    assert_eq!(w.input(0, RoomInput::Unpublish { track_id: "cam".into() }), Err(CoreError::NotPublished));
+    assert_eq!(
+        w.input(0, RoomInput::Unpublish { track_id: "cam".into() }),
+        Err(CoreError::NotPublished)
+    );
 }
 
 #[test]
@@ -211,7 +249,8 @@ fn leaving_peer_produces_track_removed_then_participant_left() {
     let mut w = RoomWorld::new(RoomConfig::default(), 2);
     w.join(0);
     w.run();
-    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone))).unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
+        .unwrap();
     w.join(1);
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 1);
@@ -246,7 +285,10 @@ fn send_to_one_and_to_all() {
     w.input(0, RoomInput::Send { to: Some("p2".into()), data: "to p2".into() }).unwrap();
     w.input(0, RoomInput::Send { to: None, data: "to all".into() }).unwrap();
     w.run();
-    assert_eq!(w.clients[1].messages(), [("p1".into(), "to p2".into()), ("p1".into(), "to all".into())]);
+    assert_eq!(
+        w.clients[1].messages(),
+        [("p1".into(), "to p2".into()), ("p1".into(), "to all".into())]
+    );
     assert_eq!(w.clients[2].messages(), [("p1".into(), "to all".into())]);
     assert!(w.clients[0].messages().is_empty());
     assert_eq!(
@@ -280,4 +322,85 @@ fn messages_sent_before_the_connection_opens_are_delivered() {
     w.run();
     w.assert_settled();
     assert_eq!(w.clients[1].messages(), [("p1".into(), "early".into())]);
+}
+
+/// Seeded: three participants join at random times with random latencies,
+/// publish camera and microphone at random times (some in one stream),
+/// then some unpublish. Every connection settles and every participant
+/// ends up with exactly the others' published tracks, with their sources.
+#[test]
+fn randomized_rooms_settle_with_the_right_tracks() {
+    use crate::sched::{Delay, Rng};
+    use std::collections::BTreeSet;
+    for seed in 0..60u64 {
+        let mut r = Rng::new(seed);
+        let cfg = RoomConfig {
+            seed,
+            signal_delay: Delay::Range(0, r.range(1, 30)),
+            op_delay: Delay::Range(0, r.range(0, 20)),
+            gather_delay: Delay::Range(0, 10),
+            ice_delay: Delay::Range(1, 40),
+            ..RoomConfig::default()
+        };
+        let mut w = RoomWorld::new(cfg, 3);
+        for i in 0..3 {
+            w.join_at(r.range(0, 100), i);
+        }
+        w.run();
+        let mut published: Vec<BTreeSet<(String, &'static str)>> = vec![BTreeSet::new(); 3];
+        for (i, set) in published.iter_mut().enumerate() {
+            let stream = if r.percent(50) { format!("user{i}") } else { format!("cam{i}") };
+            let cam = track_in(&format!("cam{i}"), &stream, TrackKind::Video, TrackSource::Camera);
+            let mic = track_in(
+                &format!("mic{i}"),
+                &format!("user{i}"),
+                TrackKind::Audio,
+                TrackSource::Microphone,
+            );
+            for t in [cam, mic] {
+                if r.percent(70) {
+                    set.insert((t.stream_id.clone(), t.source.as_str()));
+                    w.at(w.now() + r.range(0, 100), i, RoomInput::Publish(t));
+                }
+            }
+        }
+        w.run();
+        for (i, set) in published.iter_mut().enumerate() {
+            if r.percent(30) {
+                if let Some(first) = set.iter().next().cloned() {
+                    set.remove(&first);
+                    let id =
+                        if first.1 == "camera" { format!("cam{i}") } else { format!("mic{i}") };
+                    w.at(w.now() + r.range(0, 50), i, RoomInput::Unpublish { track_id: id });
+                }
+            }
+        }
+        w.run();
+        w.assert_settled();
+        for (i, c) in w.clients.iter().enumerate() {
+            let mut live: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
+            for e in &c.events {
+                match e {
+                    RoomEvent::Track { participant, stream_id, source, .. } => {
+                        assert!(
+                            live.insert((participant.clone(), stream_id.clone(), source.as_str())),
+                            "seed {seed}: duplicate {e:?}"
+                        );
+                    }
+                    RoomEvent::TrackRemoved { participant, source, .. } => {
+                        live.retain(|t| !(t.0 == *participant && t.2 == source.as_str()));
+                    }
+                    _ => {}
+                }
+            }
+            let expected: BTreeSet<(String, String, &'static str)> = (0..3)
+                .filter(|&j| j != i)
+                .flat_map(|j| {
+                    let id = w.clients[j].id().to_owned();
+                    published[j].iter().map(move |(s, src)| (id.clone(), s.clone(), *src))
+                })
+                .collect();
+            assert_eq!(live, expected, "seed {seed}, client {i}");
+        }
+    }
 }

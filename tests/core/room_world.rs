@@ -6,8 +6,8 @@ use crate::driver::{self, Reported};
 use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use rtcroom::core::{
-    CoreError, LocalTrack, Millis, RoomCore, RoomEvent, RoomInput, RoomOutput,
-    SignalingState, TrackKind, TrackSource,
+    CoreError, LocalTrack, Millis, RoomCore, RoomEvent, RoomInput, RoomOutput, SignalingState,
+    TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Hub, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, Meta, PeerId, ServerMessage, SignalData};
@@ -47,6 +47,8 @@ enum Ev {
     ToClient(usize, ServerMessage<SignalData>),
     Pc(usize, PeerId, PcTimer),
     Data { to: usize, from: PeerId, data: String },
+    Input(usize, RoomInput),
+    Join(usize),
     Timeout(usize, u64),
 }
 
@@ -105,8 +107,13 @@ pub struct RoomWorld {
     pub steps: u64,
 }
 
+/// A track alone in its stream `stream-<id>`.
 pub fn track(id: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
-    LocalTrack { track_id: id.into(), stream_id: format!("stream-{id}"), kind, source }
+    track_in(id, &format!("stream-{id}"), kind, source)
+}
+
+pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
+    LocalTrack { track_id: id.into(), stream_id: stream.into(), kind, source }
 }
 
 impl RoomWorld {
@@ -140,8 +147,23 @@ impl RoomWorld {
 
     /// Client `i` sends `join` now.
     pub fn join(&mut self, i: usize) {
-        let msg = ClientMessage::Join { room: "room".into(), name: Some(format!("c{i}")), token: None, meta: Meta::new() };
+        let msg = ClientMessage::Join {
+            room: "room".into(),
+            name: Some(format!("c{i}")),
+            token: None,
+            meta: Meta::new(),
+        };
         self.send_to_hub(i, msg);
+    }
+
+    /// The app of client `i` does `input` at time `t`.
+    pub fn at(&mut self, t: u64, i: usize, input: RoomInput) {
+        self.sched.at(t, Ev::Input(i, input));
+    }
+
+    /// Client `i` sends `join` at time `t`.
+    pub fn join_at(&mut self, t: u64, i: usize) {
+        self.sched.at(t, Ev::Join(i));
     }
 
     /// Client `i`'s WebSocket drops without `leave`.
@@ -160,7 +182,10 @@ impl RoomWorld {
     }
 
     pub fn index_of(&self, id: &str) -> usize {
-        self.clients.iter().position(|c| c.core.local_id() == Some(id)).expect("a client with that id")
+        self.clients
+            .iter()
+            .position(|c| c.core.local_id() == Some(id))
+            .expect("a client with that id")
     }
 
     /// Runs one event; false when nothing is left.
@@ -176,7 +201,11 @@ impl RoomWorld {
         let limit = self.steps + self.cfg.max_steps;
         while let Some(ev) = self.sched.pop() {
             self.steps += 1;
-            assert!(self.steps < limit, "no quiescence after {} steps (livelock?)", self.cfg.max_steps);
+            assert!(
+                self.steps < limit,
+                "no quiescence after {} steps (livelock?)",
+                self.cfg.max_steps
+            );
             self.handle(ev);
             self.schedule_timeouts();
         }
@@ -216,6 +245,12 @@ impl RoomWorld {
                     self.pump_pc(to, &from);
                 }
             }
+            Ev::Input(i, input) => {
+                if let Err(e) = self.input(i, input) {
+                    self.clients[i].errors.push(e);
+                }
+            }
+            Ev::Join(i) => self.join(i),
             Ev::Timeout(i, t) => {
                 self.clients[i].timeouts.remove(&t);
                 let now = Millis(self.now());
@@ -293,7 +328,10 @@ impl RoomWorld {
     }
 
     fn pc(&mut self, i: usize, peer: &str) -> &mut SimPc {
-        self.clients[i].pcs.get_mut(peer).unwrap_or_else(|| panic!("client {i} has no connection to {peer}"))
+        self.clients[i]
+            .pcs
+            .get_mut(peer)
+            .unwrap_or_else(|| panic!("client {i} has no connection to {peer}"))
     }
 
     fn pump_pc(&mut self, i: usize, peer: &str) {
@@ -323,12 +361,12 @@ impl RoomWorld {
             sent.push(d);
         }
         for t in timers {
-            let delay = match t {
-                PcTimer::OpDone => self.cfg.op_delay,
-                PcTimer::NegotiationNeeded { .. } => Delay::Fixed(0),
-                PcTimer::Gather { .. } => self.cfg.gather_delay,
-                PcTimer::IceConnected { .. } => self.cfg.ice_delay,
-            };
+            let delay = driver::timer_delay(
+                t,
+                self.cfg.op_delay,
+                self.cfg.gather_delay,
+                self.cfg.ice_delay,
+            );
             let d = delay.sample(&mut self.rng);
             self.sched.after(d, Ev::Pc(i, peer.to_owned(), t));
         }
@@ -359,7 +397,8 @@ impl RoomWorld {
     pub fn assert_settled(&self) {
         for (i, c) in self.clients.iter().enumerate() {
             assert!(c.errors.is_empty(), "client {i}: {:?}", c.errors);
-            let warnings: Vec<_> = c.events.iter().filter(|e| matches!(e, RoomEvent::Warning { .. })).collect();
+            let warnings: Vec<_> =
+                c.events.iter().filter(|e| matches!(e, RoomEvent::Warning { .. })).collect();
             assert!(warnings.is_empty(), "client {i}: {warnings:?}");
             for (peer, pc) in &c.pcs {
                 let what = format!("client {i} to {peer}");
@@ -372,7 +411,9 @@ impl RoomWorld {
                 assert_eq!(s.negotiator().ops_in_flight(), 0, "{what}");
                 let other = &self.clients[self.index_of(peer)];
                 let back = &other.pcs[c.id()];
-                let mids = |p: &SimPc| p.transceivers().iter().map(|t| t.mid.clone()).collect::<BTreeSet<_>>();
+                let mids = |p: &SimPc| {
+                    p.transceivers().iter().map(|t| t.mid.clone()).collect::<BTreeSet<_>>()
+                };
                 assert_eq!(mids(pc), mids(back), "{what}: both ends have the same m-sections");
             }
         }

@@ -31,10 +31,17 @@ pub enum PcEvent {
     IceConnectionState(IceConnectionState),
     ConnectionState(ConnectionState),
     /// `track`: a remote sender appeared on a transceiver.
-    Track { track_id: String, stream_id: Option<String>, kind: TrackKind },
+    Track {
+        track_id: String,
+        stream_id: Option<String>,
+        kind: TrackKind,
+    },
     ChannelOpen,
     ChannelMessage(String),
-    OpCompleted { op: OpId, result: OpResult },
+    OpCompleted {
+        op: OpId,
+        result: OpResult,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +86,8 @@ pub struct Transceiver {
     pub remote: Option<Msid>,
     /// `[[CurrentDirection]]` has included send at some point.
     pub ever_sent: bool,
-    /// The mid came from the pending local offer (undone by rollback).
+    /// The mid came from the pending offer, local or remote (undone by
+    /// rollback; a transceiver a remote offer created is removed).
     mid_from_pending_offer: bool,
 }
 
@@ -564,11 +572,7 @@ impl SimPc {
             self.data_mid_from_pending_offer = true;
             self.mline_order.push(mid);
         }
-        let sections = self
-            .mline_order
-            .iter()
-            .map(|mid| self.local_section(mid))
-            .collect();
+        let sections = self.mline_order.iter().map(|mid| self.local_section(mid)).collect();
         let desc = SessionDesc { ufrag, sections };
         self.pending_local = Some(self.local_desc(desc, SdpType::Offer));
         self.set_state(SignalingState::HaveLocalOffer);
@@ -588,17 +592,18 @@ impl SimPc {
 
     fn local_desc(&mut self, desc: SessionDesc, sdp_type: SdpType) -> LocalDesc {
         self.sdp_version += 1;
-        let text = desc.to_sdp(&format!("{}1", self.config.name.len()), self.sdp_version);
+        // o= session id: stable per connection, as in a browser.
+        let session: u64 =
+            self.config.name.bytes().fold(7, |h, b| h.wrapping_mul(31) + u64::from(b));
+        let text = desc.to_sdp(&session.to_string(), self.sdp_version);
         LocalDesc { desc, sdp_type, text }
     }
 
     fn apply_local_answer(&mut self) {
         let offer = self.pending_remote.clone().expect("have-remote-offer has a remote offer");
         // A remote ICE restart (new remote ufrag) needs new local credentials.
-        let remote_restart = self
-            .current_remote
-            .as_ref()
-            .is_some_and(|c| c.desc.ufrag != offer.desc.ufrag);
+        let remote_restart =
+            self.current_remote.as_ref().is_some_and(|c| c.desc.ufrag != offer.desc.ufrag);
         let ufrag = if remote_restart { self.fresh_ufrag() } else { self.base_ufrag() };
         let sections = offer.desc.sections.iter().map(|s| self.local_section(&s.mid)).collect();
         let desc = SessionDesc { ufrag, sections };
@@ -616,7 +621,8 @@ impl SimPc {
             t.mid_from_pending_offer = false;
         }
         self.data_mid_from_pending_offer = false;
-        let local = self.current_local.clone().expect("stable after a negotiation has a local description");
+        let local =
+            self.current_local.clone().expect("stable after a negotiation has a local description");
         for t in &mut self.transceivers {
             if let Some(mid) = &t.mid {
                 if local.desc.section(mid).is_some_and(|s| s.msid.is_some()) {
@@ -629,18 +635,28 @@ impl SimPc {
         }
     }
 
-    /// Local rollback (implicit, before a remote offer in have-local-offer).
-    fn rollback_local_offer(&mut self) {
-        self.pending_local = None;
-        if self.current_local.is_none() && self.config.fresh_ufrag_after_first_rollback {
+    /// Rollback of the pending offer: implicit (a remote offer in
+    /// have-local-offer) or setRemoteDescription({type: "rollback"}).
+    fn rollback_pending_offer(&mut self) {
+        if self.pending_local.take().is_some()
+            && self.current_local.is_none()
+            && self.config.fresh_ufrag_after_first_rollback
+        {
             self.initial_ufrag = self.fresh_ufrag();
         }
+        self.pending_remote = None;
+        let undone: Vec<String> = self
+            .transceivers
+            .iter()
+            .filter(|t| t.mid_from_pending_offer)
+            .filter_map(|t| t.mid.clone())
+            .collect();
+        self.mline_order.retain(|m| !undone.contains(m));
+        self.transceivers.retain(|t| !(t.from_remote && t.mid_from_pending_offer));
         for t in &mut self.transceivers {
             if t.mid_from_pending_offer {
                 t.mid_from_pending_offer = false;
-                if let Some(mid) = t.mid.take() {
-                    self.mline_order.retain(|m| *m != mid);
-                }
+                t.mid = None;
             }
         }
         if self.data_mid_from_pending_offer {
@@ -655,6 +671,14 @@ impl SimPc {
     // ---- setRemoteDescription ----------------------------------------------
 
     fn do_set_remote(&mut self, d: Description) -> OpResult {
+        if d.sdp_type == SdpType::Rollback {
+            if self.state == SignalingState::Stable {
+                return err("InvalidStateError", "rollback in stable");
+            }
+            self.rollback_pending_offer();
+            self.after_description_applied();
+            return OpResult::Ok { local: self.local_description() };
+        }
         let desc = match SessionDesc::parse(&d.sdp) {
             Ok(desc) => desc,
             Err(e) => return err("OperationError", &format!("unparsable SDP: {e}")),
@@ -664,7 +688,7 @@ impl SimPc {
         match d.sdp_type {
             SdpType::Offer => {
                 if self.state == SignalingState::HaveLocalOffer {
-                    self.rollback_local_offer();
+                    self.rollback_pending_offer();
                 }
                 if !matches!(self.state, SignalingState::Stable | SignalingState::HaveRemoteOffer) {
                     return err("InvalidStateError", "remote offer in this state");
@@ -699,6 +723,7 @@ impl SimPc {
             if s.kind == MediaKind::Application {
                 if self.data_mid.is_none() {
                     self.data_mid = Some(s.mid.clone());
+                    self.data_mid_from_pending_offer = true;
                     self.mline_order.push(s.mid.clone());
                 }
                 continue;
@@ -713,7 +738,10 @@ impl SimPc {
                 .iter_mut()
                 .find(|t| t.mid.is_none() && t.from_add_track && t.kind == kind);
             match reuse {
-                Some(t) => t.mid = Some(s.mid.clone()),
+                Some(t) => {
+                    t.mid = Some(s.mid.clone());
+                    t.mid_from_pending_offer = true;
+                }
                 None => self.transceivers.push(Transceiver {
                     kind,
                     mid: Some(s.mid.clone()),
@@ -722,7 +750,7 @@ impl SimPc {
                     sender: None,
                     remote: None,
                     ever_sent: false,
-                    mid_from_pending_offer: false,
+                    mid_from_pending_offer: true,
                 }),
             }
             self.mline_order.push(s.mid.clone());
@@ -734,7 +762,8 @@ impl SimPc {
 
     fn fire_tracks(&mut self, desc: &SessionDesc) {
         for s in &desc.sections {
-            let Some(t) = self.transceivers.iter_mut().find(|t| t.mid.as_deref() == Some(s.mid.as_str()))
+            let Some(t) =
+                self.transceivers.iter_mut().find(|t| t.mid.as_deref() == Some(s.mid.as_str()))
             else {
                 continue;
             };
@@ -768,6 +797,11 @@ impl SimPc {
             self.applied_candidates.push(None);
             return OpResult::Ok { local: None };
         };
+        let words: Vec<&str> = cand.candidate.split_ascii_whitespace().collect();
+        if words.len() < 8 || !words[0].starts_with("candidate:") || words[6] != "typ" {
+            self.failed_candidates.push((c.clone(), "OperationError".into()));
+            return err("OperationError", "could not parse the candidate");
+        }
         let ufrag = cand
             .username_fragment
             .clone()
@@ -803,7 +837,9 @@ impl SimPc {
         let pc_state = match state {
             IceConnectionState::New => ConnectionState::New,
             IceConnectionState::Checking => ConnectionState::Connecting,
-            IceConnectionState::Connected | IceConnectionState::Completed => ConnectionState::Connected,
+            IceConnectionState::Connected | IceConnectionState::Completed => {
+                ConnectionState::Connected
+            }
             IceConnectionState::Disconnected => ConnectionState::Disconnected,
             IceConnectionState::Failed => ConnectionState::Failed,
             _ => ConnectionState::Closed,
@@ -812,7 +848,9 @@ impl SimPc {
     }
 
     fn start_gathering(&mut self) {
-        let Some(local) = self.pending_local.as_ref().or(self.current_local.as_ref()) else { return };
+        let Some(local) = self.pending_local.as_ref().or(self.current_local.as_ref()) else {
+            return;
+        };
         let mid = local.desc.first_mid().map(str::to_owned);
         self.gather_rounds.push((local.desc.ufrag.clone(), mid));
         self.timers.push_back(PcTimer::Gather { round: self.gather_rounds.len() - 1, index: 0 });
@@ -834,7 +872,12 @@ impl SimPc {
             "candidate:{n} 1 udp 2122260223 {address} {} typ host generation 0 ufrag {ufrag} network-id 1",
             50000 + n
         );
-        let c = Candidate { candidate: line, sdp_mid: mid, sdp_m_line_index: Some(0), username_fragment: None };
+        let c = Candidate {
+            candidate: line,
+            sdp_mid: mid,
+            sdp_m_line_index: Some(0),
+            username_fragment: None,
+        };
         self.gathered.push(c.clone());
         self.events.push_back(PcEvent::IceCandidate(Some(c)));
         self.timers.push_back(PcTimer::Gather { round, index: index + 1 });

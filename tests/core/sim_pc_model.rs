@@ -5,7 +5,13 @@ use crate::sim_pc::{PcConfig, PcEvent, PcTimer, SimPc};
 use rtcroom::core::{Candidate, Description, OpId, OpResult, SignalingState, TrackKind};
 
 fn pc(name: &str) -> SimPc {
-    SimPc::new(PcConfig { name: name.into(), candidates_per_gathering: 1, mdns: false, data_channel: false, fresh_ufrag_after_first_rollback: false })
+    SimPc::new(PcConfig {
+        name: name.into(),
+        candidates_per_gathering: 1,
+        mdns: false,
+        data_channel: false,
+        fresh_ufrag_after_first_rollback: false,
+    })
 }
 
 /// Runs every timer in order (delays do not matter here), collecting events.
@@ -48,7 +54,12 @@ fn offer(p: &mut SimPc, op: u64) -> Description {
 }
 
 fn candidate(line: &str) -> Option<Candidate> {
-    Some(Candidate { candidate: line.into(), sdp_mid: Some("0".into()), sdp_m_line_index: Some(0), username_fragment: None })
+    Some(Candidate {
+        candidate: line.into(),
+        sdp_mid: Some("0".into()),
+        sdp_m_line_index: Some(0),
+        username_fragment: None,
+    })
 }
 
 #[test]
@@ -80,7 +91,12 @@ fn model_remote_offer_rolls_back_local_offer_and_creates_transceivers() {
     // Implicit rollback first: stable, then have-remote-offer, then the result.
     assert!(matches!(
         &events[..],
-        [PcEvent::SignalingState(Stable), PcEvent::SignalingState(HaveRemoteOffer), PcEvent::OpCompleted { .. }, ..]
+        [
+            PcEvent::SignalingState(Stable),
+            PcEvent::SignalingState(HaveRemoteOffer),
+            PcEvent::OpCompleted { .. },
+            ..
+        ]
     ));
     let mids: Vec<_> = a.transceivers().iter().map(|t| t.mid.clone()).collect();
     assert_eq!(mids, [None, Some("0".into()), Some("1".into())]);
@@ -143,4 +159,32 @@ fn model_restart_ice_offers_new_credentials_and_the_answer_follows() {
     let events = settle(&mut a);
     assert!(!events.contains(&PcEvent::NegotiationNeeded));
     assert!(!a.needs_negotiation());
+}
+
+#[test]
+fn model_remote_rollback_undoes_what_the_offer_associated_and_created() {
+    use rtcroom::core::SdpType;
+    let mut a = pc("A");
+    a.add_track(TrackKind::Audio, "mic", "user");
+    a.add_transceiver(TrackKind::Audio);
+    settle(&mut a);
+    let mut b = pc("B");
+    b.add_transceiver(TrackKind::Audio);
+    b.add_transceiver(TrackKind::Audio);
+    a.set_remote_description(OpId(1), offer(&mut b, 1));
+    settle(&mut a);
+    // JSEP 5.10: the addTrack transceiver takes the first m-section, the
+    // addTransceiver one is never matched, a new one takes the second.
+    let mids: Vec<_> = a.transceivers().iter().map(|t| t.mid.clone()).collect();
+    assert_eq!(mids, [Some("0".into()), None, Some("1".into())]);
+    let rollback = Description { sdp_type: SdpType::Rollback, sdp: String::new() };
+    a.set_remote_description(OpId(2), rollback.clone());
+    let events = settle(&mut a);
+    assert_eq!(error_name(&result_of(&events, OpId(2))), None);
+    assert_eq!(a.signaling_state(), SignalingState::Stable);
+    let mids: Vec<_> = a.transceivers().iter().map(|t| t.mid.clone()).collect();
+    assert_eq!(mids, [None, None]);
+    a.set_remote_description(OpId(3), rollback);
+    let events = settle(&mut a);
+    assert_eq!(error_name(&result_of(&events, OpId(3))), Some("InvalidStateError"));
 }

@@ -140,7 +140,11 @@ fn sim_sdp_round_trips_and_the_core_reads_its_ufrag() {
     let d = SessionDesc {
         ufrag: "abcd".into(),
         sections: vec![
-            Section { kind: MediaKind::Audio, mid: "0".into(), msid: Some(Msid { stream: "s".into(), track: "t".into() }) },
+            Section {
+                kind: MediaKind::Audio,
+                mid: "0".into(),
+                msid: Some(Msid { stream: "s".into(), track: "t".into() }),
+            },
             Section { kind: MediaKind::Application, mid: "1".into(), msid: None },
         ],
     };

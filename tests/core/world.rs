@@ -191,6 +191,13 @@ impl World {
         self.schedule_timeouts();
     }
 
+    /// `data` arrives at `to` now, as if the other side had sent it.
+    pub fn inject_signal(&mut self, to: usize, data: SignalData) {
+        self.sides[to].received.push((self.sched.now(), data.clone()));
+        self.feed(to, PeerInput::Signal(data));
+        self.schedule_timeouts();
+    }
+
     /// Runs one event. False when nothing is left.
     pub fn step(&mut self) -> bool {
         let Some(ev) = self.sched.pop() else { return false };
@@ -322,17 +329,18 @@ impl World {
     /// Schedules the connection's timers and carries what it sent.
     fn flush_pc(&mut self, side: usize) {
         while let Some(t) = self.sides[side].pc.poll_timer() {
-            let delay = match t {
-                PcTimer::OpDone => self.cfg.op_delay,
-                PcTimer::NegotiationNeeded { .. } => Delay::Fixed(0),
-                PcTimer::Gather { .. } => self.cfg.gather_delay,
-                PcTimer::IceConnected { .. } => self.cfg.ice_delay,
-            };
+            let delay = driver::timer_delay(
+                t,
+                self.cfg.op_delay,
+                self.cfg.gather_delay,
+                self.cfg.ice_delay,
+            );
             let d = delay.sample(&mut self.rng);
             self.sched.after(d, Ev::Pc(side, t));
         }
         while let Some(data) = self.sides[side].pc.poll_sent() {
-            let t = (self.sched.now() + self.cfg.data_delay.sample(&mut self.rng)).max(self.data_last[side]);
+            let t = (self.sched.now() + self.cfg.data_delay.sample(&mut self.rng))
+                .max(self.data_last[side]);
             self.data_last[side] = t;
             self.sched.at(t, Ev::Data { to: 1 - side, data });
         }
@@ -375,7 +383,10 @@ impl World {
                 problems.push(format!("{name}: pc is {:?}", s.pc.signaling_state()));
             }
             if s.session.negotiator().signaling_state() != SignalingState::Stable {
-                problems.push(format!("{name}: core thinks {:?}", s.session.negotiator().signaling_state()));
+                problems.push(format!(
+                    "{name}: core thinks {:?}",
+                    s.session.negotiator().signaling_state()
+                ));
             }
             if s.session.negotiator().ops_in_flight() != 0 || s.pc.chain_len() != 0 {
                 problems.push(format!(
@@ -406,7 +417,8 @@ impl World {
         let mids = |i: usize| -> BTreeSet<Option<String>> {
             self.sides[i].pc.transceivers().iter().map(|t| t.mid.clone()).collect()
         };
-        let (na, nb) = (self.sides[A].pc.transceivers().len(), self.sides[B].pc.transceivers().len());
+        let (na, nb) =
+            (self.sides[A].pc.transceivers().len(), self.sides[B].pc.transceivers().len());
         if na != nb {
             problems.push(format!("transceiver counts differ: A {na}, B {nb}"));
         } else if mids(A) != mids(B) {
