@@ -9,7 +9,7 @@ export type ErrorCode =
   | 'signaling-failed' | 'signaling-closed' | 'join-refused' | 'join-timeout' | 'protocol-error'
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
-  | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'not-published'
+  | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
   | 'message-queue-full' | 'peer-closed';
 
 export interface RtcroomError extends Error { code: ErrorCode; }

@@ -1,12 +1,16 @@
 //! Remote ICE candidates that cannot be applied yet.
 //!
-//! A candidate waits when no remote description has been handed to the
-//! connection yet, or when its username fragment belongs to a description we
-//! have not applied (it overtook an ICE-restart offer, or it belongs to an
-//! offer we ignored in a collision). It is applied, in arrival order, as soon
-//! as a description with its ufrag is applied. `addIceCandidate` joins the
-//! connection's operations chain, so "handed to `setRemoteDescription`" is
-//! early enough: the browser runs the candidate after the description.
+//! A candidate waits while no remote description has been applied, or while
+//! its username fragment belongs to a description we have not applied (it
+//! overtook an ICE-restart offer, or its offer is still being applied). It is
+//! applied, in arrival order, once a description with its ufrag has been
+//! applied. Waiting for the *result* of `setRemoteDescription`, rather than
+//! chaining behind it, means a refused description (see the collision retry
+//! in `negotiation.rs`) loses no candidates.
+//!
+//! End-of-candidates belongs to the ICE generation of the candidates sent
+//! before it: it waits behind queued candidates of that generation only, so
+//! stale candidates of an ignored or rolled-back offer never hold it back.
 
 use super::sdp;
 use super::types::Candidate;
@@ -22,72 +26,124 @@ pub enum QueuedCandidate {
     End,
 }
 
-impl QueuedCandidate {
-    fn ufrag(&self) -> Option<&str> {
-        match self {
-            QueuedCandidate::Candidate(c) => c
-                .username_fragment
-                .as_deref()
-                .or_else(|| sdp::candidate_ufrag(&c.candidate)),
-            QueuedCandidate::End => None,
-        }
-    }
+#[derive(Debug)]
+struct Entry {
+    item: QueuedCandidate,
+    /// The ICE generation (ufrag) the entry belongs to, if known.
+    generation: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct CandidateQueue {
-    /// A remote description has been handed to the connection.
+    /// A remote description has been applied.
     has_remote: bool,
-    /// ICE ufrag of the latest remote description handed to the connection.
+    /// ICE ufrag of the latest applied remote description.
     remote_ufrag: Option<String>,
-    queue: VecDeque<QueuedCandidate>,
+    /// ICE ufrag of a remote description handed to the connection and not
+    /// yet applied. While it differs from a candidate's, that candidate
+    /// waits: chained behind the new description it would fail.
+    in_flight: Option<Option<String>>,
+    /// Generation of the latest candidate received (end-of-candidates
+    /// belongs to it).
+    last_generation: Option<String>,
+    queue: VecDeque<Entry>,
     dropped: u64,
 }
 
+fn ufrag_of(c: &Candidate) -> Option<String> {
+    c.username_fragment
+        .clone()
+        .or_else(|| sdp::candidate_ufrag(&c.candidate).map(str::to_owned))
+}
+
 impl CandidateQueue {
-    fn applicable(&self, c: &QueuedCandidate) -> bool {
-        if !self.has_remote {
-            return false;
-        }
-        match (c.ufrag(), self.remote_ufrag.as_deref()) {
+    fn applicable(&self, generation: Option<&str>) -> bool {
+        let matches = |ufrag: Option<&str>| match (generation, ufrag) {
             (Some(theirs), Some(current)) => theirs == current,
             _ => true,
+        };
+        self.has_remote
+            && matches(self.remote_ufrag.as_deref())
+            && self
+                .in_flight
+                .as_ref()
+                .is_none_or(|u| matches(u.as_deref()))
+    }
+
+    /// A remote description was handed to `setRemoteDescription`.
+    pub fn handle_remote_description_started(&mut self, ufrag: Option<&str>) {
+        self.in_flight = Some(ufrag.map(str::to_owned));
+    }
+
+    /// The remote description in flight was refused: the applied one stays.
+    #[must_use]
+    pub fn handle_remote_description_failed(&mut self) -> Vec<QueuedCandidate> {
+        self.in_flight = None;
+        if !self.has_remote {
+            return Vec::new();
         }
+        let ufrag = self.remote_ufrag.clone();
+        self.handle_remote_description(ufrag.as_deref())
+    }
+
+    /// End-of-candidates must not overtake a queued candidate of its generation.
+    fn end_blocked(queue: &VecDeque<Entry>, generation: Option<&str>) -> bool {
+        queue.iter().any(|e| {
+            matches!(e.item, QueuedCandidate::Candidate(_)) && e.generation.as_deref() == generation
+        })
     }
 
     /// A remote candidate arrived: returns it if it can be applied now,
-    /// otherwise keeps it. End-of-candidates never overtakes queued candidates.
+    /// otherwise keeps it.
     #[must_use]
-    pub fn handle_remote(&mut self, c: QueuedCandidate) -> Option<QueuedCandidate> {
-        let blocked = matches!(c, QueuedCandidate::End) && !self.queue.is_empty();
-        if !blocked && self.applicable(&c) {
-            return Some(c);
+    pub fn handle_remote(&mut self, item: QueuedCandidate) -> Option<QueuedCandidate> {
+        let generation = match &item {
+            QueuedCandidate::Candidate(c) => {
+                let g = ufrag_of(c);
+                if g.is_some() {
+                    self.last_generation = g.clone();
+                }
+                g
+            }
+            QueuedCandidate::End => self.last_generation.clone(),
+        };
+        let blocked = matches!(item, QueuedCandidate::End)
+            && Self::end_blocked(&self.queue, generation.as_deref());
+        if !blocked && self.applicable(generation.as_deref()) {
+            return Some(item);
         }
         if self.queue.len() >= MAX_QUEUED_CANDIDATES {
             self.queue.pop_front();
             self.dropped += 1;
         }
-        self.queue.push_back(c);
+        self.queue.push_back(Entry { item, generation });
         None
     }
 
-    /// A remote description is being applied: returns, in arrival order, the
-    /// queued candidates that now apply. An end-of-candidates marker is
-    /// released only when everything queued before it was.
+    /// A remote description was applied: returns, in arrival order, the
+    /// queued candidates that now apply.
     #[must_use]
     pub fn handle_remote_description(&mut self, ufrag: Option<&str>) -> Vec<QueuedCandidate> {
         self.has_remote = true;
+        if self
+            .in_flight
+            .as_ref()
+            .is_some_and(|u| u.as_deref() == ufrag)
+        {
+            self.in_flight = None;
+        }
         if ufrag.is_some() {
             self.remote_ufrag = ufrag.map(str::to_owned);
         }
         let mut ready = Vec::new();
         let mut kept = VecDeque::new();
-        for c in std::mem::take(&mut self.queue) {
-            let end_blocked = matches!(c, QueuedCandidate::End) && !kept.is_empty();
-            if !end_blocked && self.applicable(&c) {
-                ready.push(c);
+        for e in std::mem::take(&mut self.queue) {
+            let blocked = matches!(e.item, QueuedCandidate::End)
+                && Self::end_blocked(&kept, e.generation.as_deref());
+            if !blocked && self.applicable(e.generation.as_deref()) {
+                ready.push(e.item);
             } else {
-                kept.push_back(c);
+                kept.push_back(e);
             }
         }
         self.queue = kept;
@@ -129,7 +185,10 @@ mod tests {
         assert_eq!(q.handle_remote(a.clone()), None);
         assert_eq!(q.handle_remote(b.clone()), None);
         assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(q.handle_remote_description(Some("u1")), vec![a, b, QueuedCandidate::End]);
+        assert_eq!(
+            q.handle_remote_description(Some("u1")),
+            vec![a, b, QueuedCandidate::End]
+        );
         assert!(q.is_empty());
     }
 
@@ -143,7 +202,45 @@ mod tests {
         assert_eq!(q.handle_remote(new.clone()), None);
         // End-of-candidates must not overtake the queued candidate.
         assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(q.handle_remote_description(Some("new")), vec![new, QueuedCandidate::End]);
+        assert_eq!(
+            q.handle_remote_description(Some("new")),
+            vec![new, QueuedCandidate::End]
+        );
+    }
+
+    #[test]
+    fn stale_candidates_do_not_hold_back_end_of_candidates() {
+        let mut q = CandidateQueue::default();
+        // Candidates of an offer that was ignored: they never apply.
+        let stale = cand("candidate:1 1 udp 1 127.0.0.1 1000 typ host ufrag gone");
+        assert_eq!(q.handle_remote(stale), None);
+        let live = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag live");
+        assert_eq!(q.handle_remote(live.clone()), None);
+        assert_eq!(q.handle_remote(QueuedCandidate::End), None);
+        assert_eq!(
+            q.handle_remote_description(Some("live")),
+            vec![live, QueuedCandidate::End]
+        );
+        assert_eq!(q.len(), 1, "only the stale candidate waits");
+    }
+
+    #[test]
+    fn old_generation_candidates_wait_while_a_restart_offer_is_applied() {
+        let mut q = CandidateQueue::default();
+        assert!(q.handle_remote_description(Some("old")).is_empty());
+        q.handle_remote_description_started(Some("new"));
+        let late = cand("candidate:1 1 udp 1 127.0.0.1 1000 typ host ufrag old");
+        assert_eq!(
+            q.handle_remote(late.clone()),
+            None,
+            "would fail behind the new description"
+        );
+        let fresh = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag new");
+        assert_eq!(q.handle_remote(fresh.clone()), None);
+        // The restart offer is refused: the old generation is current again.
+        assert_eq!(q.handle_remote_description_failed(), vec![late]);
+        q.handle_remote_description_started(Some("new"));
+        assert_eq!(q.handle_remote_description(Some("new")), vec![fresh]);
     }
 
     #[test]

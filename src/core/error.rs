@@ -13,6 +13,8 @@ pub enum CoreError {
     UnknownParticipant(String),
     #[error("a {0} track is already published; unpublish it first")]
     SourceAlreadyPublished(&'static str),
+    #[error("this track is already published")]
+    TrackAlreadyPublished,
     #[error("this track is not published")]
     NotPublished,
     #[error("the message queue for a peer is full ({0} bytes waiting for the data channel)")]
@@ -28,6 +30,7 @@ impl CoreError {
             CoreError::AlreadyJoined => "already-joined",
             CoreError::UnknownParticipant(_) => "unknown-participant",
             CoreError::SourceAlreadyPublished(_) => "source-already-published",
+            CoreError::TrackAlreadyPublished => "track-already-published",
             CoreError::NotPublished => "not-published",
             CoreError::MessageQueueFull(_) => "message-queue-full",
             CoreError::PeerClosed => "peer-closed",

@@ -24,7 +24,7 @@ mod types;
 
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
 pub use error::CoreError;
-pub use negotiation::Negotiator;
+pub use negotiation::{Completion, Negotiator};
 pub use peer::{PeerSession, DISCONNECTED_RESTART_AFTER, MAX_QUEUED_MESSAGE_BYTES};
 pub use room::{LocalTrack, RoomCore, RoomEvent, RoomInput, RoomOutput};
 pub use types::*;

@@ -10,16 +10,37 @@ use super::types::{
 use rtcroom_proto::SignalData;
 use std::collections::{BTreeMap, VecDeque};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
     /// `onnegotiationneeded`: `await pc.setLocalDescription()`.
     Offer,
-    /// `await pc.setRemoteDescription(description)`.
-    Remote { is_offer: bool },
+    /// `await pc.setRemoteDescription(description)`. A colliding offer keeps
+    /// its description so that it can be retried once (see `Op::Rollback`).
+    Remote {
+        is_offer: bool,
+        ufrag: Option<String>,
+        retry: Option<Description>,
+    },
+    /// Explicit rollback before retrying a colliding offer.
+    Rollback { offer: Description },
     /// After a remote offer: `await pc.setLocalDescription()`.
     Answer,
     /// `await pc.addIceCandidate(candidate)`.
     Candidate,
+}
+
+/// What a completed operation meant, for the session around the negotiator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completion {
+    Done,
+    /// A remote description was applied (queued candidates may now apply).
+    RemoteApplied {
+        ufrag: Option<String>,
+    },
+    /// A remote description was refused for good (no retry follows).
+    RemoteFailed,
+    /// The driver reported an operation the core never started.
+    UnknownOp,
 }
 
 #[derive(Debug)]
@@ -99,8 +120,19 @@ impl Negotiator {
             return false;
         }
         self.is_setting_remote_answer_pending = description.sdp_type == SdpType::Answer;
-        let op = self.start(Op::Remote { is_offer });
-        out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription { op, description }));
+        // Only a colliding offer (we are the polite side with our own offer
+        // out) can need the rollback-and-retry below.
+        let retry = offer_collision.then(|| description.clone());
+        let ufrag = super::sdp::ice_ufrag(&description.sdp).map(str::to_owned);
+        let op = self.start(Op::Remote {
+            is_offer,
+            ufrag,
+            retry,
+        });
+        out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription {
+            op,
+            description,
+        }));
         true
     }
 
@@ -111,35 +143,76 @@ impl Negotiator {
         out: &mut VecDeque<PeerOutput>,
     ) {
         let op = self.start(Op::Candidate);
-        out.push_back(PeerOutput::Command(PcCommand::AddIceCandidate { op, candidate }));
+        out.push_back(PeerOutput::Command(PcCommand::AddIceCandidate {
+            op,
+            candidate,
+        }));
     }
 
-    /// The continuation after an `await`. Returns false for an unknown op
-    /// (the driver reported something the core never asked for).
+    /// The continuation after an `await`.
     pub fn handle_op_completed(
         &mut self,
         op: OpId,
         result: OpResult,
         out: &mut VecDeque<PeerOutput>,
-    ) -> bool {
-        let Some(kind) = self.ops.remove(&op) else { return false };
+    ) -> Completion {
+        let Some(kind) = self.ops.remove(&op) else {
+            return Completion::UnknownOp;
+        };
         match (kind, result) {
             (Op::Offer, result) => {
                 // `finally { makingOffer = false; }` runs after the send.
                 self.send_local(result, "negotiation-failed", out);
                 self.making_offer = false;
             }
-            (Op::Remote { is_offer }, OpResult::Ok { .. }) => {
+            (
+                Op::Remote {
+                    is_offer, ufrag, ..
+                },
+                OpResult::Ok { .. },
+            ) => {
                 self.is_setting_remote_answer_pending = false;
                 if is_offer {
                     let op = self.start(Op::Answer);
                     out.push_back(PeerOutput::Command(PcCommand::SetLocalDescription { op }));
                 }
+                return Completion::RemoteApplied { ufrag };
+            }
+            // Chromium validates a colliding offer against the local offer
+            // *before* the implicit rollback, and refuses it when both sides
+            // gave the same mid to different media ("RTP extension ID
+            // reassignment not supported"). Both sides would then wait for an
+            // answer forever. Roll back explicitly and apply the offer again.
+            (
+                Op::Remote {
+                    retry: Some(offer), ..
+                },
+                OpResult::Err { .. },
+            ) if self.signaling_state == SignalingState::HaveLocalOffer => {
+                let op = self.start(Op::Rollback { offer });
+                out.push_back(PeerOutput::Command(PcCommand::Rollback { op }));
+            }
+            (Op::Rollback { offer }, OpResult::Ok { .. }) => {
+                let ufrag = super::sdp::ice_ufrag(&offer.sdp).map(str::to_owned);
+                let op = self.start(Op::Remote {
+                    is_offer: true,
+                    ufrag,
+                    retry: None,
+                });
+                out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription {
+                    op,
+                    description: offer,
+                }));
+            }
+            (Op::Rollback { .. }, OpResult::Err { name, message }) => {
+                warn(out, "rollback-failed", name, message);
+                return Completion::RemoteFailed;
             }
             // As in the example, a failed setRemoteDescription skips the rest
             // of the handler (the pending-answer flag included) and is reported.
             (Op::Remote { .. }, OpResult::Err { name, message }) => {
-                warn(out, "remote-description-failed", name, message)
+                warn(out, "remote-description-failed", name, message);
+                return Completion::RemoteFailed;
             }
             (Op::Answer, result) => self.send_local(result, "answer-failed", out),
             (Op::Candidate, OpResult::Ok { .. }) => {}
@@ -149,15 +222,18 @@ impl Negotiator {
                 warn(out, "candidate-failed", name, message)
             }
         }
-        true
+        Completion::Done
     }
 
     /// `signaler.send({ description: pc.localDescription })`.
     fn send_local(&mut self, result: OpResult, code: &'static str, out: &mut VecDeque<PeerOutput>) {
         match result {
-            OpResult::Ok { local: Some(d) } => out.push_back(PeerOutput::Signal(
-                SignalData::Description { sdp_type: d.sdp_type, sdp: d.sdp },
-            )),
+            OpResult::Ok { local: Some(d) } => {
+                out.push_back(PeerOutput::Signal(SignalData::Description {
+                    sdp_type: d.sdp_type,
+                    sdp: d.sdp,
+                }))
+            }
             OpResult::Ok { local: None } => warn(
                 out,
                 code,
@@ -173,5 +249,8 @@ fn warn(out: &mut VecDeque<PeerOutput>, code: &'static str, name: String, messag
     let mut text = name;
     text.push_str(": ");
     text.push_str(&message);
-    out.push_back(PeerOutput::Event(PeerEvent::Warning { code, message: text }));
+    out.push_back(PeerOutput::Event(PeerEvent::Warning {
+        code,
+        message: text,
+    }));
 }

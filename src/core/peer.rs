@@ -3,7 +3,7 @@
 
 use super::candidates::{CandidateQueue, QueuedCandidate};
 use super::error::CoreError;
-use super::negotiation::Negotiator;
+use super::negotiation::{Completion, Negotiator};
 use super::sdp;
 use super::types::*;
 use rtcroom_proto::SignalData;
@@ -72,12 +72,14 @@ impl PeerSession {
             return Err(CoreError::PeerClosed);
         }
         match input {
-            PeerInput::NegotiationNeeded => self.negotiator.handle_negotiation_needed(&mut self.out),
+            PeerInput::NegotiationNeeded => {
+                self.negotiator.handle_negotiation_needed(&mut self.out)
+            }
             PeerInput::SignalingState(s) => self.negotiator.handle_signaling_state(s),
             PeerInput::IceConnectionState(s) => self.handle_ice_state(now, s),
-            PeerInput::ConnectionState(s) => {
-                self.out.push_back(PeerOutput::Event(PeerEvent::ConnectionState(s)))
-            }
+            PeerInput::ConnectionState(s) => self
+                .out
+                .push_back(PeerOutput::Event(PeerEvent::ConnectionState(s))),
             PeerInput::LocalCandidate(c) => {
                 let data = match c {
                     Some(c) if !c.candidate.is_empty() => SignalData::Candidate(c),
@@ -86,19 +88,36 @@ impl PeerSession {
                 self.out.push_back(PeerOutput::Signal(data));
             }
             PeerInput::OpCompleted { op, result } => {
-                // An op we never started is a driver bug; report, don't fail.
-                if !self.negotiator.handle_op_completed(op, result, &mut self.out) {
-                    self.out.push_back(PeerOutput::Event(PeerEvent::Warning {
-                        code: "unknown-op",
-                        message: "completion for an operation the core did not start".into(),
-                    }));
+                match self
+                    .negotiator
+                    .handle_op_completed(op, result, &mut self.out)
+                {
+                    Completion::Done => {}
+                    Completion::RemoteApplied { ufrag } => {
+                        for c in self.candidates.handle_remote_description(ufrag.as_deref()) {
+                            self.add_candidate(c);
+                        }
+                    }
+                    Completion::RemoteFailed => {
+                        for c in self.candidates.handle_remote_description_failed() {
+                            self.add_candidate(c);
+                        }
+                    }
+                    // An op we never started is a driver bug; report, don't fail.
+                    Completion::UnknownOp => {
+                        self.out.push_back(PeerOutput::Event(PeerEvent::Warning {
+                            code: "unknown-op",
+                            message: "completion for an operation the core did not start".into(),
+                        }))
+                    }
                 }
             }
             PeerInput::Signal(data) => self.handle_signal(data),
             PeerInput::ChannelOpen => {
                 self.channel_open = true;
                 while let Some(data) = self.outbox.pop_front() {
-                    self.out.push_back(PeerOutput::Command(PcCommand::SendData { data }));
+                    self.out
+                        .push_back(PeerOutput::Command(PcCommand::SendData { data }));
                 }
                 self.outbox_bytes = 0;
             }
@@ -145,10 +164,12 @@ impl PeerSession {
             SignalData::Description { sdp_type, sdp } => {
                 let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
                 let description = Description { sdp_type, sdp };
-                if self.negotiator.handle_remote_description(description, &mut self.out) {
-                    for c in self.candidates.handle_remote_description(ufrag.as_deref()) {
-                        self.add_candidate(c);
-                    }
+                if self
+                    .negotiator
+                    .handle_remote_description(description, &mut self.out)
+                {
+                    self.candidates
+                        .handle_remote_description_started(ufrag.as_deref());
                 }
             }
             SignalData::Candidate(c) => {
@@ -197,12 +218,14 @@ impl PeerSession {
     fn restart_ice(&mut self) {
         self.restart_at = None;
         self.ice_restarts += 1;
-        self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
+        self.out
+            .push_back(PeerOutput::Command(PcCommand::RestartIce));
     }
 
     fn send_message(&mut self, data: String) -> Result<(), CoreError> {
         if self.channel_open {
-            self.out.push_back(PeerOutput::Command(PcCommand::SendData { data }));
+            self.out
+                .push_back(PeerOutput::Command(PcCommand::SendData { data }));
             return Ok(());
         }
         let total = self.outbox_bytes.saturating_add(data.len());

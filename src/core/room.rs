@@ -24,14 +24,29 @@ pub struct LocalTrack {
 #[non_exhaustive]
 pub enum RoomInput {
     Server(ServerMessage<SignalData>),
-    Peer { peer: PeerId, input: PeerInput },
+    Peer {
+        peer: PeerId,
+        input: PeerInput,
+    },
     /// `track` fired on `peer`'s connection. `stream_id` is `streams[0].id`.
-    RemoteTrack { peer: PeerId, track_id: String, stream_id: Option<String>, kind: TrackKind },
+    RemoteTrack {
+        peer: PeerId,
+        track_id: String,
+        stream_id: Option<String>,
+        kind: TrackKind,
+    },
     Publish(LocalTrack),
-    Unpublish { track_id: String },
+    Unpublish {
+        track_id: String,
+    },
     /// Reliable message to one participant, or to everyone.
-    Send { to: Option<PeerId>, data: String },
-    RestartIce { peer: PeerId },
+    Send {
+        to: Option<PeerId>,
+        data: String,
+    },
+    RestartIce {
+        peer: PeerId,
+    },
     Leave,
     /// The signaling connection is gone.
     SignalingClosed,
@@ -44,11 +59,27 @@ pub enum RoomOutput {
     Send(ClientMessage<SignalData>),
     /// Create an `RTCPeerConnection` for `peer` (with the negotiated data
     /// channel, id 0) and add every track in `tracks`.
-    CreatePeer { peer: PeerId, polite: bool, ice_servers: Vec<IceServer>, tracks: Vec<LocalTrack> },
-    Pc { peer: PeerId, cmd: PcCommand },
-    AddTrack { peer: PeerId, track: LocalTrack },
-    RemoveTrack { peer: PeerId, track_id: String },
-    ClosePeer { peer: PeerId },
+    CreatePeer {
+        peer: PeerId,
+        polite: bool,
+        ice_servers: Vec<IceServer>,
+        tracks: Vec<LocalTrack>,
+    },
+    Pc {
+        peer: PeerId,
+        cmd: PcCommand,
+    },
+    AddTrack {
+        peer: PeerId,
+        track: LocalTrack,
+    },
+    RemoveTrack {
+        peer: PeerId,
+        track_id: String,
+    },
+    ClosePeer {
+        peer: PeerId,
+    },
     Event(RoomEvent),
 }
 
@@ -57,15 +88,42 @@ pub enum RoomOutput {
 pub enum RoomEvent {
     ParticipantJoined(PeerInfo),
     ParticipantUpdated(PeerInfo),
-    ParticipantLeft { participant: PeerInfo, reason: LeaveReason },
-    Track { participant: PeerId, track_id: String, stream_id: String, kind: TrackKind, source: TrackSource },
-    TrackRemoved { participant: PeerId, track_id: String, kind: TrackKind, source: TrackSource },
-    Message { from: PeerId, data: String },
-    ConnectionState { participant: PeerId, state: ConnectionState },
+    ParticipantLeft {
+        participant: PeerInfo,
+        reason: LeaveReason,
+    },
+    Track {
+        participant: PeerId,
+        track_id: String,
+        stream_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+    },
+    TrackRemoved {
+        participant: PeerId,
+        track_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+    },
+    Message {
+        from: PeerId,
+        data: String,
+    },
+    ConnectionState {
+        participant: PeerId,
+        state: ConnectionState,
+    },
     /// Something failed without ending the call.
-    Warning { participant: Option<PeerId>, code: &'static str, message: String },
+    Warning {
+        participant: Option<PeerId>,
+        code: &'static str,
+        message: String,
+    },
     /// The server rejected a frame of ours.
-    ServerError { code: ErrorCode, message: String },
+    ServerError {
+        code: ErrorCode,
+        message: String,
+    },
     /// The signaling connection closed while in the room.
     SignalingClosed,
 }
@@ -146,10 +204,20 @@ impl RoomCore {
         match input {
             RoomInput::Server(msg) => self.handle_server(now, msg),
             RoomInput::Peer { peer, input } => self.peer_input(now, &peer, input),
-            RoomInput::RemoteTrack { peer, track_id, stream_id, kind } => {
+            RoomInput::RemoteTrack {
+                peer,
+                track_id,
+                stream_id,
+                kind,
+            } => {
                 let remote = self.remote_mut(&peer)?;
                 if !remote.received.iter().any(|t| t.track_id == track_id) {
-                    remote.received.push(RemoteTrack { track_id, stream_id, kind, source: None });
+                    remote.received.push(RemoteTrack {
+                        track_id,
+                        stream_id,
+                        kind,
+                        source: None,
+                    });
                 }
                 self.reconcile_tracks(&peer);
                 Ok(())
@@ -162,11 +230,16 @@ impl RoomCore {
             }
             RoomInput::Send { to: None, data } => {
                 self.joined()?;
+                // Everyone gets it who can; the first failure is reported.
                 let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+                let mut first_err = Ok(());
                 for id in ids {
-                    self.peer_input(now, &id, PeerInput::SendMessage(data.clone()))?;
+                    let r = self.peer_input(now, &id, PeerInput::SendMessage(data.clone()));
+                    if first_err.is_ok() {
+                        first_err = r;
+                    }
                 }
-                Ok(())
+                first_err
             }
             RoomInput::RestartIce { peer } => self.peer_input(now, &peer, PeerInput::RestartIce),
             RoomInput::Leave => {
@@ -207,7 +280,10 @@ impl RoomCore {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.peers.values().filter_map(|r| r.session.poll_timeout()).min()
+        self.peers
+            .values()
+            .filter_map(|r| r.session.poll_timeout())
+            .min()
     }
 
     fn joined(&self) -> Result<(), CoreError> {
@@ -218,16 +294,27 @@ impl RoomCore {
     }
 
     fn remote_mut(&mut self, id: &str) -> Result<&mut Remote, CoreError> {
-        self.peers.get_mut(id).ok_or_else(|| CoreError::UnknownParticipant(id.to_owned()))
+        self.peers
+            .get_mut(id)
+            .ok_or_else(|| CoreError::UnknownParticipant(id.to_owned()))
     }
 
     fn event(&mut self, e: RoomEvent) {
         self.out.push_back(RoomOutput::Event(e));
     }
 
-    fn handle_server(&mut self, now: Millis, msg: ServerMessage<SignalData>) -> Result<(), CoreError> {
+    fn handle_server(
+        &mut self,
+        now: Millis,
+        msg: ServerMessage<SignalData>,
+    ) -> Result<(), CoreError> {
         match msg {
-            ServerMessage::Welcome { id, peers, ice_servers, .. } => {
+            ServerMessage::Welcome {
+                id,
+                peers,
+                ice_servers,
+                ..
+            } => {
                 if self.phase != Phase::Joining {
                     return Err(CoreError::AlreadyJoined);
                 }
@@ -249,7 +336,10 @@ impl RoomCore {
                     self.event(RoomEvent::ParticipantUpdated(peer));
                 }
             }
-            ServerMessage::Signal { from, data: SignalData::Tracks { tracks } } => {
+            ServerMessage::Signal {
+                from,
+                data: SignalData::Tracks { tracks },
+            } => {
                 self.remote_mut(&from)?.announced = tracks;
                 self.reconcile_tracks(&from);
             }
@@ -282,11 +372,21 @@ impl RoomCore {
         // Announce before any description can carry the tracks.
         self.announce_to(&id);
         self.event(RoomEvent::ParticipantJoined(info.clone()));
-        self.peers.insert(id, Remote { info, session, announced: Vec::new(), received: Vec::new() });
+        self.peers.insert(
+            id,
+            Remote {
+                info,
+                session,
+                announced: Vec::new(),
+                received: Vec::new(),
+            },
+        );
     }
 
     fn remove_peer(&mut self, id: &str, reason: LeaveReason) {
-        let Some(mut remote) = self.peers.remove(id) else { return };
+        let Some(mut remote) = self.peers.remove(id) else {
+            return;
+        };
         remote.session.close();
         for t in remote.received {
             if let Some(source) = t.source {
@@ -298,8 +398,13 @@ impl RoomCore {
                 });
             }
         }
-        self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
-        self.event(RoomEvent::ParticipantLeft { participant: remote.info, reason });
+        self.out.push_back(RoomOutput::ClosePeer {
+            peer: id.to_owned(),
+        });
+        self.event(RoomEvent::ParticipantLeft {
+            participant: remote.info,
+            reason,
+        });
     }
 
     fn close_all(&mut self) {
@@ -319,20 +424,31 @@ impl RoomCore {
 
     /// Moves a session's outputs into the room's, addressed to its peer.
     fn lift(&mut self, id: &str) {
-        let Some(remote) = self.peers.get_mut(id) else { return };
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
         while let Some(o) = remote.session.poll_output() {
             let peer = id.to_owned();
             let out = match o {
                 PeerOutput::Command(cmd) => RoomOutput::Pc { peer, cmd },
-                PeerOutput::Signal(data) => RoomOutput::Send(ClientMessage::Signal { to: peer, data }),
+                PeerOutput::Signal(data) => {
+                    RoomOutput::Send(ClientMessage::Signal { to: peer, data })
+                }
                 PeerOutput::Event(PeerEvent::ConnectionState(state)) => {
-                    RoomOutput::Event(RoomEvent::ConnectionState { participant: peer, state })
+                    RoomOutput::Event(RoomEvent::ConnectionState {
+                        participant: peer,
+                        state,
+                    })
                 }
                 PeerOutput::Event(PeerEvent::Message(data)) => {
                     RoomOutput::Event(RoomEvent::Message { from: peer, data })
                 }
                 PeerOutput::Event(PeerEvent::Warning { code, message }) => {
-                    RoomOutput::Event(RoomEvent::Warning { participant: Some(peer), code, message })
+                    RoomOutput::Event(RoomEvent::Warning {
+                        participant: Some(peer),
+                        code,
+                        message,
+                    })
                 }
             };
             self.out.push_back(out);
@@ -342,7 +458,7 @@ impl RoomCore {
     fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
         self.joined()?;
         if self.published.iter().any(|t| t.track_id == track.track_id) {
-            return Err(CoreError::SourceAlreadyPublished(track.source.as_str()));
+            return Err(CoreError::TrackAlreadyPublished);
         }
         let exclusive = track.source != TrackSource::Custom;
         if exclusive && self.published.iter().any(|t| t.source == track.source) {
@@ -352,7 +468,10 @@ impl RoomCore {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
-            self.out.push_back(RoomOutput::AddTrack { peer, track: track.clone() });
+            self.out.push_back(RoomOutput::AddTrack {
+                peer,
+                track: track.clone(),
+            });
         }
         Ok(())
     }
@@ -367,7 +486,10 @@ impl RoomCore {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
-            self.out.push_back(RoomOutput::RemoveTrack { peer, track_id: track_id.to_owned() });
+            self.out.push_back(RoomOutput::RemoveTrack {
+                peer,
+                track_id: track_id.to_owned(),
+            });
         }
         Ok(())
     }
@@ -376,17 +498,26 @@ impl RoomCore {
         let tracks = self
             .published
             .iter()
-            .map(|t| TrackInfo { stream: t.stream_id.clone(), kind: t.kind, source: t.source })
+            .map(|t| TrackInfo {
+                stream: t.stream_id.clone(),
+                kind: t.kind,
+                source: t.source,
+            })
             .collect();
         let data = SignalData::Tracks { tracks };
-        self.out.push_back(RoomOutput::Send(ClientMessage::Signal { to: peer.to_owned(), data }));
+        self.out.push_back(RoomOutput::Send(ClientMessage::Signal {
+            to: peer.to_owned(),
+            data,
+        }));
     }
 
     /// Matches received tracks with the remote's announcement by (stream,
     /// kind): a newly matched track becomes a `track` event; a track whose
     /// announcement disappeared becomes `track-removed`.
     fn reconcile_tracks(&mut self, id: &str) {
-        let Some(remote) = self.peers.get_mut(id) else { return };
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
         let mut events = Vec::new();
         let announced = &remote.announced;
         let lookup = |t: &RemoteTrack| {

@@ -43,7 +43,12 @@ mod tests {
         let c = "candidate:1 1 udp 2122260223 4f1c-2a.local 54321 typ host generation 0 ufrag Ab+c network-id 1";
         assert_eq!(candidate_ufrag(c), Some("Ab+c"));
         assert!(is_mdns_candidate(c));
-        assert!(!is_mdns_candidate("candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"));
-        assert_eq!(candidate_ufrag("candidate:1 1 udp 1 127.0.0.1 1 typ host"), None);
+        assert!(!is_mdns_candidate(
+            "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"
+        ));
+        assert_eq!(
+            candidate_ufrag("candidate:1 1 udp 1 127.0.0.1 1 typ host"),
+            None
+        );
     }
 }

@@ -91,13 +91,27 @@ pub enum OpResult {
 pub enum PcCommand {
     /// Parameterless `setLocalDescription()`: offer, answer or implicit
     /// rollback as the signaling state requires.
-    SetLocalDescription { op: OpId },
-    SetRemoteDescription { op: OpId, description: Description },
+    SetLocalDescription {
+        op: OpId,
+    },
+    SetRemoteDescription {
+        op: OpId,
+        description: Description,
+    },
+    /// `setLocalDescription({type: "rollback"})`.
+    Rollback {
+        op: OpId,
+    },
     /// `addIceCandidate(candidate)`; `None` means end-of-candidates.
-    AddIceCandidate { op: OpId, candidate: Option<Candidate> },
+    AddIceCandidate {
+        op: OpId,
+        candidate: Option<Candidate>,
+    },
     RestartIce,
     /// Send on the peer's reliable data channel (it is open).
-    SendData { data: String },
+    SendData {
+        data: String,
+    },
 }
 
 /// Per-peer outputs of [`crate::core::PeerSession`].
@@ -116,7 +130,10 @@ pub enum PeerEvent {
     ConnectionState(ConnectionState),
     Message(String),
     /// An operation failed in a way the app may want to know (never fatal).
-    Warning { code: &'static str, message: String },
+    Warning {
+        code: &'static str,
+        message: String,
+    },
 }
 
 /// Per-peer inputs of [`crate::core::PeerSession`].
@@ -131,7 +148,10 @@ pub enum PeerInput {
     ConnectionState(ConnectionState),
     /// `icecandidate`: `None` (or an empty candidate line) is end-of-gathering.
     LocalCandidate(Option<Candidate>),
-    OpCompleted { op: OpId, result: OpResult },
+    OpCompleted {
+        op: OpId,
+        result: OpResult,
+    },
     /// A `signal` frame from this peer.
     Signal(rtcroom_proto::SignalData),
     ChannelOpen,

@@ -18,7 +18,11 @@ pub struct RoomHandle {
 /// `Room.join(url, options, onEvent)`; `onEvent(name, payload)` receives
 /// every room event (the facade turns it into typed `room.on` events).
 #[wasm_bindgen(js_name = joinRoom)]
-pub async fn join_room(url: String, options: JsValue, on_event: js_sys::Function) -> Result<RoomHandle, JsValue> {
+pub async fn join_room(
+    url: String,
+    options: JsValue,
+    on_event: js_sys::Function,
+) -> Result<RoomHandle, JsValue> {
     let options: JoinOptions = serde_wasm_bindgen::from_value(options)
         .map_err(|e| WebError::InvalidArgument(e.to_string()))?;
     let handler = move |e: super::RoomEvent| {
@@ -48,7 +52,11 @@ impl RoomHandle {
     }
 
     pub fn participants(&self) -> js_sys::Array {
-        self.room.participants().iter().map(participant_js).collect()
+        self.room
+            .participants()
+            .iter()
+            .map(participant_js)
+            .collect()
     }
 
     #[wasm_bindgen(js_name = publishCamera)]
@@ -79,7 +87,11 @@ impl RoomHandle {
     }
 
     #[wasm_bindgen(js_name = publishTrack)]
-    pub fn publish_track(&self, track: MediaStreamTrack, source: Option<String>) -> Result<(), JsValue> {
+    pub fn publish_track(
+        &self,
+        track: MediaStreamTrack,
+        source: Option<String>,
+    ) -> Result<(), JsValue> {
         let source = match source.as_deref() {
             None => match track.kind().as_str() {
                 "audio" => TrackSource::Microphone,

@@ -17,7 +17,11 @@ pub struct Participant {
 
 impl From<PeerInfo> for Participant {
     fn from(p: PeerInfo) -> Self {
-        Participant { id: p.id, name: p.name, meta: p.meta }
+        Participant {
+            id: p.id,
+            name: p.name,
+            meta: p.meta,
+        }
     }
 }
 
@@ -35,13 +39,26 @@ pub struct TrackEvent {
 pub enum RoomEvent {
     ParticipantJoined(Participant),
     ParticipantUpdated(Participant),
-    ParticipantLeft { participant: Participant, reason: &'static str },
+    ParticipantLeft {
+        participant: Participant,
+        reason: &'static str,
+    },
     Track(TrackEvent),
     TrackRemoved(TrackEvent),
-    Message { from: Participant, data: String },
-    ConnectionState { participant: Participant, state: &'static str },
+    Message {
+        from: Participant,
+        data: String,
+    },
+    ConnectionState {
+        participant: Participant,
+        state: &'static str,
+    },
     /// Non-fatal problem (a failed operation, a server error frame).
-    Warning { participant: Option<Participant>, code: &'static str, message: String },
+    Warning {
+        participant: Option<Participant>,
+        code: &'static str,
+        message: String,
+    },
     /// The signaling connection closed; peer connections stay up.
     Disconnected,
 }
@@ -69,7 +86,10 @@ impl RoomEvent {
             RoomEvent::ParticipantJoined(p) | RoomEvent::ParticipantUpdated(p) => {
                 return participant_js(p)
             }
-            RoomEvent::ParticipantLeft { participant, reason } => {
+            RoomEvent::ParticipantLeft {
+                participant,
+                reason,
+            } => {
                 let p = participant_js(participant);
                 set(&p, "reason", &(*reason).into());
                 return p;
@@ -89,7 +109,11 @@ impl RoomEvent {
                 set(&o, "participant", &participant_js(participant));
                 set(&o, "state", &(*state).into());
             }
-            RoomEvent::Warning { participant, code, message } => {
+            RoomEvent::Warning {
+                participant,
+                code,
+                message,
+            } => {
                 if let Some(p) = participant {
                     set(&o, "participant", &participant_js(p));
                 }
@@ -105,7 +129,14 @@ impl RoomEvent {
 pub fn participant_js(p: &Participant) -> JsValue {
     let o = Object::new();
     set(&o, "id", &p.id.as_str().into());
-    set(&o, "name", &p.name.as_deref().map(JsValue::from).unwrap_or(JsValue::NULL));
+    set(
+        &o,
+        "name",
+        &p.name
+            .as_deref()
+            .map(JsValue::from)
+            .unwrap_or(JsValue::NULL),
+    );
     let meta = Object::new();
     for (k, v) in &p.meta {
         set(&meta, k, &v.into());

@@ -15,6 +15,7 @@ pub fn encode<T: Serialize>(value: &T) -> Result<String, WebError> {
 }
 
 pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, WebError> {
-    let js = js_sys::JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
+    let js =
+        js_sys::JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
     serde_wasm_bindgen::from_value(js).map_err(|e| WebError::Protocol(e.to_string()))
 }

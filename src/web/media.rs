@@ -17,8 +17,12 @@ pub async fn user_media(constraints: &MediaStreamConstraints) -> Result<MediaStr
     let promise = devices()?
         .get_user_media_with_constraints(constraints)
         .map_err(|e| WebError::from_media(&e))?;
-    let stream = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
-    stream.dyn_into().map_err(|_| WebError::Media("getUserMedia returned no stream".into()))
+    let stream = JsFuture::from(promise)
+        .await
+        .map_err(|e| WebError::from_media(&e))?;
+    stream
+        .dyn_into()
+        .map_err(|_| WebError::Media("getUserMedia returned no stream".into()))
 }
 
 pub async fn display_media(
@@ -27,8 +31,12 @@ pub async fn display_media(
     let promise = devices()?
         .get_display_media_with_constraints(constraints)
         .map_err(|e| WebError::from_media(&e))?;
-    let stream = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
-    stream.dyn_into().map_err(|_| WebError::Media("getDisplayMedia returned no stream".into()))
+    let stream = JsFuture::from(promise)
+        .await
+        .map_err(|e| WebError::from_media(&e))?;
+    stream
+        .dyn_into()
+        .map_err(|_| WebError::Media("getDisplayMedia returned no stream".into()))
 }
 
 /// Tracks of a stream (video first, then audio).

@@ -16,5 +16,5 @@ pub mod transport;
 
 pub use error::WebError;
 pub use events::{Participant, RoomEvent, TrackEvent};
-pub use guard::{Listener, Timeout};
+pub use guard::{sleep, Listener, Timeout};
 pub use room::{JoinOptions, Room};

@@ -16,14 +16,18 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
-    RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
+    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 /// What a peer connection reports to its room.
 pub enum PeerSignal {
     Input(PeerInput),
-    Track { track: MediaStreamTrack, stream: MediaStream },
+    Track {
+        track: MediaStreamTrack,
+        stream: MediaStream,
+    },
 }
 
 pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
@@ -89,7 +93,12 @@ impl PeerConn {
             let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
             *channel.borrow_mut() = Some(Channel::new(dc, sink));
         }
-        Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
+        Ok(PeerConn {
+            pc,
+            channel,
+            senders: BTreeMap::new(),
+            _listeners: listeners,
+        })
     }
 
     pub fn connection(&self) -> &RtcPeerConnection {
@@ -107,7 +116,16 @@ impl PeerConn {
             PcCommand::SetRemoteDescription { op, description } => {
                 let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
                 init.set_sdp(&description.sdp);
-                complete(op, self.pc.set_remote_description(&init), None, sink.clone());
+                complete(
+                    op,
+                    self.pc.set_remote_description(&init),
+                    None,
+                    sink.clone(),
+                );
+            }
+            PcCommand::Rollback { op } => {
+                let init = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+                complete(op, self.pc.set_local_description(&init), None, sink.clone());
             }
             PcCommand::AddIceCandidate { op, candidate } => {
                 // An empty candidate line is end-of-candidates.
@@ -120,14 +138,18 @@ impl PeerConn {
                         let _ = js_sys::Reflect::set(&init, &"usernameFragment".into(), &u.into());
                     }
                 }
-                let promise = self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
+                let promise = self
+                    .pc
+                    .add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
                 complete(op, promise, None, sink.clone());
             }
             PcCommand::RestartIce => sys::restart_ice(&self.pc),
             PcCommand::SendData { data } => {
                 let ch = self.channel.try_borrow().map_err(|_| WebError::Reentrant)?;
                 let ch = ch.as_ref().ok_or(crate::core::CoreError::PeerClosed)?;
-                ch.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
+                ch.dc
+                    .send_with_str(&data)
+                    .map_err(|e| WebError::browser(&e))?
             }
         }
         Ok(())
@@ -156,12 +178,19 @@ impl Drop for PeerConn {
     }
 }
 
-fn complete(op: OpId, promise: js_sys::Promise, read_local: Option<RtcPeerConnection>, sink: PeerSink) {
+fn complete(
+    op: OpId,
+    promise: js_sys::Promise,
+    read_local: Option<RtcPeerConnection>,
+    sink: PeerSink,
+) {
     wasm_bindgen_futures::spawn_local(async move {
         let result = match JsFuture::from(promise).await {
             // Read right at resolution: no other operation can have
             // completed in between.
-            Ok(_) => OpResult::Ok { local: read_local.and_then(|pc| local_description(&pc)) },
+            Ok(_) => OpResult::Ok {
+                local: read_local.and_then(|pc| local_description(&pc)),
+            },
             Err(e) => {
                 let (name, message) = dom_error(&e);
                 OpResult::Err { name, message }
@@ -179,7 +208,10 @@ fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
         RtcSdpType::Pranswer => SdpType::Pranswer,
         _ => SdpType::Rollback,
     };
-    Some(Description { sdp_type, sdp: d.sdp() })
+    Some(Description {
+        sdp_type,
+        sdp: d.sdp(),
+    })
 }
 
 fn sdp_type(t: SdpType) -> RtcSdpType {
@@ -196,11 +228,18 @@ const CHANNEL_LABEL: &str = "rtcroom";
 impl Channel {
     fn new(dc: RtcDataChannel, sink: PeerSink) -> Self {
         let s = sink.clone();
-        let mut v = vec![Listener::new(&dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen)))];
+        let mut v = vec![Listener::new(&dc, "open", move |_| {
+            s(PeerSignal::Input(PeerInput::ChannelOpen))
+        })];
         let s = sink.clone();
-        v.push(Listener::new(&dc, "close", move |_| s(PeerSignal::Input(PeerInput::ChannelClosed))));
+        v.push(Listener::new(&dc, "close", move |_| {
+            s(PeerSignal::Input(PeerInput::ChannelClosed))
+        }));
         v.push(Listener::new(&dc, "message", move |e| {
-            if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
+            if let Some(text) = e
+                .dyn_ref::<MessageEvent>()
+                .and_then(|m| m.data().as_string())
+            {
                 sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
             }
         }));
@@ -209,16 +248,25 @@ impl Channel {
 }
 
 fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
-    let input = |sink: &PeerSink, f: fn(&RtcPeerConnection) -> PeerInput, pc: &RtcPeerConnection| {
-        let (sink, pc) = (sink.clone(), pc.clone());
-        move |_| sink(PeerSignal::Input(f(&pc)))
-    };
+    let input =
+        |sink: &PeerSink, f: fn(&RtcPeerConnection) -> PeerInput, pc: &RtcPeerConnection| {
+            let (sink, pc) = (sink.clone(), pc.clone());
+            move |_| sink(PeerSignal::Input(f(&pc)))
+        };
     let mut v = vec![
-        Listener::new(pc, "negotiationneeded", input(&sink, |_| PeerInput::NegotiationNeeded, pc)),
+        Listener::new(
+            pc,
+            "negotiationneeded",
+            input(&sink, |_| PeerInput::NegotiationNeeded, pc),
+        ),
         Listener::new(
             pc,
             "signalingstatechange",
-            input(&sink, |pc| PeerInput::SignalingState(signaling_state(pc)), pc),
+            input(
+                &sink,
+                |pc| PeerInput::SignalingState(signaling_state(pc)),
+                pc,
+            ),
         ),
         Listener::new(
             pc,
@@ -228,12 +276,18 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
         Listener::new(
             pc,
             "connectionstatechange",
-            input(&sink, |pc| PeerInput::ConnectionState(connection_state(pc)), pc),
+            input(
+                &sink,
+                |pc| PeerInput::ConnectionState(connection_state(pc)),
+                pc,
+            ),
         ),
     ];
     let s = sink.clone();
     v.push(Listener::new(pc, "icecandidate", move |e| {
-        let c = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate());
+        let c = e
+            .dyn_ref::<RtcPeerConnectionIceEvent>()
+            .and_then(|e| e.candidate());
         let c = c.map(|c| Candidate {
             candidate: c.candidate(),
             sdp_mid: c.sdp_mid(),
@@ -243,7 +297,9 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
         s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
     }));
     v.push(Listener::new(pc, "track", move |e| {
-        let Some(e) = e.dyn_ref::<RtcTrackEvent>() else { return };
+        let Some(e) = e.dyn_ref::<RtcTrackEvent>() else {
+            return;
+        };
         let track = e.track();
         let stream = e
             .streams()

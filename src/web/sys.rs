@@ -26,7 +26,8 @@ extern "C" {
 /// Parameterless `setLocalDescription()`: the browser creates the offer or
 /// answer (or rolls back) from the current signaling state.
 pub fn set_local_description_implicit(pc: &RtcPeerConnection) -> js_sys::Promise {
-    pc.unchecked_ref::<PeerConnectionExt>().set_local_description()
+    pc.unchecked_ref::<PeerConnectionExt>()
+        .set_local_description()
 }
 
 pub fn restart_ice(pc: &RtcPeerConnection) {

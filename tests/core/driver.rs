@@ -12,6 +12,14 @@ pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
         PcCommand::SetRemoteDescription { op, description } => {
             pc.set_remote_description(op, description)
         }
+        // The model rolls back the same way for either call.
+        PcCommand::Rollback { op } => pc.set_remote_description(
+            op,
+            rtcroom::core::Description {
+                sdp_type: rtcroom::core::SdpType::Rollback,
+                sdp: String::new(),
+            },
+        ),
         PcCommand::AddIceCandidate { op, candidate } => pc.add_ice_candidate(op, candidate),
         PcCommand::RestartIce => pc.restart_ice(),
         PcCommand::SendData { data } => pc.send(data),
@@ -40,8 +48,16 @@ pub fn report(event: PcEvent) -> Reported {
         PcEvent::ChannelOpen => PeerInput::ChannelOpen,
         PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(m),
         PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
-        PcEvent::Track { track_id, stream_id, kind } => {
-            return Reported::Track { track_id, stream_id, kind }
+        PcEvent::Track {
+            track_id,
+            stream_id,
+            kind,
+        } => {
+            return Reported::Track {
+                track_id,
+                stream_id,
+                kind,
+            }
         }
     })
 }

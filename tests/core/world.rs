@@ -37,6 +37,7 @@ pub struct Config {
     pub mdns: bool,
     pub data_channel: bool,
     pub fresh_ufrag_after_first_rollback: bool,
+    pub chromium_mid_collision: bool,
     pub max_steps: u64,
     /// Keep a log of what happened (printed by failing checks).
     pub trace: bool,
@@ -58,6 +59,7 @@ impl Default for Config {
             mdns: false,
             data_channel: false,
             fresh_ufrag_after_first_rollback: false,
+            chromium_mid_collision: false,
             max_steps: 200_000,
             trace: false,
         }
@@ -136,7 +138,11 @@ pub struct World {
 
 impl World {
     pub fn new(cfg: Config) -> Self {
-        let ids = if cfg.polite == A { ["a", "b"] } else { ["b", "a"] };
+        let ids = if cfg.polite == A {
+            ["a", "b"]
+        } else {
+            ["b", "a"]
+        };
         let side = |i: usize| {
             let pc = SimPc::new(PcConfig {
                 name: ["A", "B"][i].to_owned(),
@@ -144,6 +150,7 @@ impl World {
                 mdns: cfg.mdns,
                 data_channel: cfg.data_channel,
                 fresh_ufrag_after_first_rollback: cfg.fresh_ufrag_after_first_rollback,
+                chromium_mid_collision: cfg.chromium_mid_collision,
             });
             Side {
                 id: ids[i].to_owned(),
@@ -157,7 +164,13 @@ impl World {
                 timeouts: BTreeSet::new(),
             }
         };
-        let lane = || Lane::new(cfg.signal_delay, cfg.candidate_delay, cfg.reorder_candidates);
+        let lane = || {
+            Lane::new(
+                cfg.signal_delay,
+                cfg.candidate_delay,
+                cfg.reorder_candidates,
+            )
+        };
         let mut w = World {
             sides: [side(A), side(B)],
             lanes: [lane(), lane()],
@@ -193,14 +206,18 @@ impl World {
 
     /// `data` arrives at `to` now, as if the other side had sent it.
     pub fn inject_signal(&mut self, to: usize, data: SignalData) {
-        self.sides[to].received.push((self.sched.now(), data.clone()));
+        self.sides[to]
+            .received
+            .push((self.sched.now(), data.clone()));
         self.feed(to, PeerInput::Signal(data));
         self.schedule_timeouts();
     }
 
     /// Runs one event. False when nothing is left.
     pub fn step(&mut self) -> bool {
-        let Some(ev) = self.sched.pop() else { return false };
+        let Some(ev) = self.sched.pop() else {
+            return false;
+        };
         self.steps += 1;
         match ev {
             Ev::Pc(side, timer) => {
@@ -213,7 +230,9 @@ impl World {
             }
             Ev::Signal { to, data } => {
                 self.trace(|| format!("{} <- {}", to, describe(&data)));
-                self.sides[to].received.push((self.sched.now(), data.clone()));
+                self.sides[to]
+                    .received
+                    .push((self.sched.now(), data.clone()));
                 self.feed(to, PeerInput::Signal(data));
             }
             Ev::Data { to, data } => {
@@ -224,7 +243,11 @@ impl World {
             Ev::Timeout(side, t) => {
                 self.sides[side].timeouts.remove(&t);
                 let now = Millis(self.sched.now());
-                if self.sides[side].session.poll_timeout().is_some_and(|t| t <= now) {
+                if self.sides[side]
+                    .session
+                    .poll_timeout()
+                    .is_some_and(|t| t <= now)
+                {
                     self.sides[side].session.handle_timeout(now);
                     self.drain_session(side);
                 }
@@ -318,9 +341,11 @@ impl World {
             self.trace(|| format!("{side} pc {e:?}"));
             match driver::report(e) {
                 Reported::Input(input) => self.feed(side, input),
-                Reported::Track { track_id, stream_id, kind } => {
-                    self.sides[side].tracks.push((track_id, stream_id, kind))
-                }
+                Reported::Track {
+                    track_id,
+                    stream_id,
+                    kind,
+                } => self.sides[side].tracks.push((track_id, stream_id, kind)),
             }
         }
         self.flush_pc(side);
@@ -415,10 +440,17 @@ impl World {
             }
         }
         let mids = |i: usize| -> BTreeSet<Option<String>> {
-            self.sides[i].pc.transceivers().iter().map(|t| t.mid.clone()).collect()
+            self.sides[i]
+                .pc
+                .transceivers()
+                .iter()
+                .map(|t| t.mid.clone())
+                .collect()
         };
-        let (na, nb) =
-            (self.sides[A].pc.transceivers().len(), self.sides[B].pc.transceivers().len());
+        let (na, nb) = (
+            self.sides[A].pc.transceivers().len(),
+            self.sides[B].pc.transceivers().len(),
+        );
         if na != nb {
             problems.push(format!("transceiver counts differ: A {na}, B {nb}"));
         } else if mids(A) != mids(B) {
@@ -454,7 +486,13 @@ impl World {
                 side.pc.signaling_history,
             ));
         }
-        let tail = self.log.len().saturating_sub(80);
+        // RTCROOM_TRACE_ALL=1 prints the whole log instead of its tail.
+        let keep = if std::env::var_os("RTCROOM_TRACE_ALL").is_some() {
+            usize::MAX
+        } else {
+            80
+        };
+        let tail = self.log.len().saturating_sub(keep);
         for l in &self.log[tail..] {
             s.push_str(l);
             s.push('\n');

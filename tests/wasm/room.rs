@@ -1,0 +1,202 @@
+//! The room driver end to end in one page: media with sources, messages,
+//! leaving and teardown.
+
+use crate::harness::*;
+use rtcroom::core::TrackSource;
+use rtcroom::web::transport::InPageHub;
+use rtcroom::web::{JoinOptions, Room, RoomEvent, TrackEvent};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::wasm_bindgen_test;
+use web_sys::{MediaStreamConstraints, RtcPeerConnectionState};
+
+fn camera_only() -> MediaStreamConstraints {
+    let c = MediaStreamConstraints::new();
+    c.set_video(&wasm_bindgen::JsValue::TRUE);
+    c.set_audio(&wasm_bindgen::JsValue::TRUE);
+    c
+}
+
+fn tracks_from(m: &Member, from: &str) -> Vec<TrackEvent> {
+    m.events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            RoomEvent::Track(t) if t.participant.id == from => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn published_camera_arrives_with_sources_in_one_stream() {
+    let (a, b, _hub) = pair(true).await;
+    let sent = a
+        .room
+        .publish_camera(&camera_only())
+        .await
+        .expect("fake camera");
+    assert_eq!(sent.len(), 2);
+    until("b receives a's camera and microphone", 15_000, || {
+        tracks_from(&b, &a.id()).len() == 2
+    })
+    .await;
+    let got = tracks_from(&b, &a.id());
+    let sources: Vec<_> = got.iter().map(|t| (t.kind.as_str(), t.source)).collect();
+    assert!(
+        sources.contains(&("video", TrackSource::Camera)),
+        "{sources:?}"
+    );
+    assert!(
+        sources.contains(&("audio", TrackSource::Microphone)),
+        "{sources:?}"
+    );
+    // Camera and microphone share one remote stream (lip sync, one srcObject).
+    assert_eq!(got[0].stream.id(), got[1].stream.id());
+    assert_eq!(got[0].stream.get_tracks().length(), 2);
+}
+
+#[wasm_bindgen_test]
+async fn unpublish_removes_the_track_remotely() {
+    let (a, b, _hub) = pair(false).await;
+    let sent = a
+        .room
+        .publish_camera(&camera_only())
+        .await
+        .expect("fake camera");
+    until("b receives both tracks", 15_000, || {
+        tracks_from(&b, &a.id()).len() == 2
+    })
+    .await;
+    // Clone::clone: MediaStreamTrack::clone() is the JS method (a new track).
+    let video = Clone::clone(
+        sent.iter()
+            .find(|t| t.kind() == "video")
+            .expect("a video track"),
+    );
+    a.room.unpublish(&video).expect("unpublish");
+    until("b gets track-removed for the camera", 10_000, || {
+        b.count(|e| matches!(e, RoomEvent::TrackRemoved(t) if t.source == TrackSource::Camera)) == 1
+    })
+    .await;
+    // The SDK acquired the camera, so unpublishing stopped it.
+    assert_eq!(video.ready_state(), web_sys::MediaStreamTrackState::Ended);
+    assert!(
+        a.room
+            .publish_track(&video, TrackSource::Microphone)
+            .is_err(),
+        "kind/source mismatch is refused"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn messages_sent_before_the_channel_opens_arrive_in_order() {
+    let hub = InPageHub::new();
+    let a = Member::join(&hub, "a").await;
+    let b = Member::join(&hub, "b").await;
+    // Sent right away: the data channel is not open yet, the core queues.
+    for i in 0..20 {
+        a.room.send(&format!("m{i}"), None).expect("send");
+    }
+    b.room.send("direct", Some(&a.id())).expect("send to one");
+    until("b got all 20", 15_000, || {
+        b.count(|e| matches!(e, RoomEvent::Message { .. })) == 20
+    })
+    .await;
+    let got: Vec<String> = b
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            RoomEvent::Message { data, .. } => Some(data.clone()),
+            _ => None,
+        })
+        .collect();
+    let want: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
+    assert_eq!(got, want);
+    until("a got the direct message", 5_000, || {
+        a.count(|e| matches!(e, RoomEvent::Message { data, .. } if data == "direct")) == 1
+    })
+    .await;
+    let err = a
+        .room
+        .send("x", Some("nobody"))
+        .expect_err("unknown participant");
+    assert_eq!(err.code(), "unknown-participant");
+}
+
+#[wasm_bindgen_test]
+async fn leaving_closes_connections_and_notifies_the_others() {
+    let (a, b, _hub) = pair(true).await;
+    let (pa, pb) = (a.pc(&b), b.pc(&a));
+    until_connected(&a, &b).await;
+    a.room.leave();
+    assert_eq!(
+        pa.connection_state(),
+        RtcPeerConnectionState::Closed,
+        "leave closes a's connection"
+    );
+    assert!(a.room.peer_connection(&b.id()).is_none());
+    until("b sees a leave", 5_000, || {
+        b.count(|e| matches!(e, RoomEvent::ParticipantLeft { reason: "left", .. })) == 1
+    })
+    .await;
+    assert_eq!(
+        pb.connection_state(),
+        RtcPeerConnectionState::Closed,
+        "b closed its connection to a"
+    );
+    assert!(b.room.participants().is_empty());
+    let err = a.room.send("late", None).expect_err("send after leave");
+    assert_eq!(err.code(), "not-joined");
+}
+
+#[wasm_bindgen_test]
+async fn dropping_the_last_handle_leaves_the_room() {
+    let hub = InPageHub::new();
+    let b = Member::join(&hub, "b").await;
+    {
+        let options = JoinOptions {
+            room: "test".into(),
+            ..Default::default()
+        };
+        let _a = Room::join_with(hub.connector(), options, |_| {})
+            .await
+            .expect("join");
+        until("b sees a", 5_000, || b.room.participants().len() == 1).await;
+    }
+    until("b sees a leave after its handle dropped", 5_000, || {
+        b.room.participants().is_empty()
+    })
+    .await;
+}
+
+#[wasm_bindgen_test]
+async fn join_without_a_room_name_is_refused() {
+    let hub = InPageHub::new();
+    let err = Room::join_with(hub.connector(), JoinOptions::default(), |_| {})
+        .await
+        .err()
+        .expect("refused");
+    assert_eq!(err.code(), "invalid-argument");
+}
+
+#[wasm_bindgen_test]
+async fn join_to_a_dead_server_fails_with_signaling_failed() {
+    let options = JoinOptions {
+        room: "r".into(),
+        join_timeout_ms: Some(3_000),
+        ..Default::default()
+    };
+    let err = Room::join("ws://127.0.0.1:9/ws", options, |_| {})
+        .await
+        .err()
+        .expect("no server there");
+    assert!(
+        matches!(err.code(), "signaling-failed" | "join-timeout"),
+        "{}",
+        err.code()
+    );
+    let _ = wasm_bindgen::JsValue::from(err)
+        .dyn_into::<js_sys::Error>()
+        .expect("a JS Error");
+}
