@@ -2,8 +2,10 @@
 //! (§ 10.7 "Perfect negotiation example"), as a state machine. Each JS
 //! `await` becomes a command with an [`OpId`] whose completion is an input;
 //! the flags keep their names from the example so the two can be compared
-//! line by line.
+//! line by line. One addition, for Chromium, is explained in
+//! [`Negotiator::handle_remote_description`].
 
+use super::sdp;
 use super::types::{
     Description, OpId, OpResult, PcCommand, PeerEvent, PeerOutput, SdpType, SignalingState,
 };
@@ -14,15 +16,13 @@ use std::collections::{BTreeMap, VecDeque};
 enum Op {
     /// `onnegotiationneeded`: `await pc.setLocalDescription()`.
     Offer,
-    /// `await pc.setRemoteDescription(description)`. A colliding offer keeps
-    /// its description so that it can be retried once (see `Op::Rollback`).
+    /// `await pc.setRemoteDescription(description)`.
     Remote {
         is_offer: bool,
         ufrag: Option<String>,
-        retry: Option<Description>,
     },
-    /// Explicit rollback before retrying a colliding offer.
-    Rollback { offer: Description },
+    /// Explicit rollback chained before a colliding offer.
+    Rollback,
     /// After a remote offer: `await pc.setLocalDescription()`.
     Answer,
     /// `await pc.addIceCandidate(candidate)`.
@@ -37,7 +37,7 @@ pub enum Completion {
     RemoteApplied {
         ufrag: Option<String>,
     },
-    /// A remote description was refused for good (no retry follows).
+    /// A remote description was refused.
     RemoteFailed,
     /// The driver reported an operation the core never started.
     UnknownOp,
@@ -50,6 +50,11 @@ pub struct Negotiator {
     ignore_offer: bool,
     is_setting_remote_answer_pending: bool,
     signaling_state: SignalingState,
+    /// SDP of our latest local offer, to detect mid collisions.
+    local_offer: Option<String>,
+    /// A colliding remote offer that arrived while our own offer was still
+    /// being created; handled as soon as that offer exists.
+    deferred_offer: Option<Description>,
     next_op: u64,
     ops: BTreeMap<OpId, Op>,
 }
@@ -62,6 +67,8 @@ impl Negotiator {
             ignore_offer: false,
             is_setting_remote_answer_pending: false,
             signaling_state: SignalingState::Stable,
+            local_offer: None,
+            deferred_offer: None,
             next_op: 0,
             ops: BTreeMap::new(),
         }
@@ -102,9 +109,19 @@ impl Negotiator {
         out.push_back(PeerOutput::Command(PcCommand::SetLocalDescription { op }));
     }
 
-    /// A remote description arrived. Returns whether it was handed to
+    /// A remote description arrived. Returns whether it will be handed to
     /// `setRemoteDescription` (false: ignored as the impolite side of a
     /// collision).
+    ///
+    /// Chromium checks a remote offer against the local offer *before* the
+    /// implicit rollback and refuses it, after which it cannot even roll
+    /// back, when the two give one mid to different media kinds ("RTP
+    /// extension ID reassignment not supported"); both sides would then wait
+    /// for an answer forever. So on the polite side of a collision, while our
+    /// offer is still being created we wait for it, and when it collides we
+    /// roll back explicitly first, as the earlier webrtc-pc example did
+    /// (`Promise.all([SLD({type: "rollback"}), SRD(offer)])`). Without a mid
+    /// collision the implicit rollback is used, exactly as in the example.
     pub fn handle_remote_description(
         &mut self,
         description: Description,
@@ -120,15 +137,22 @@ impl Negotiator {
             return false;
         }
         self.is_setting_remote_answer_pending = description.sdp_type == SdpType::Answer;
-        // Only a colliding offer (we are the polite side with our own offer
-        // out) can need the rollback-and-retry below.
-        let retry = offer_collision.then(|| description.clone());
-        let ufrag = super::sdp::ice_ufrag(&description.sdp).map(str::to_owned);
-        let op = self.start(Op::Remote {
-            is_offer,
-            ufrag,
-            retry,
-        });
+        if offer_collision {
+            if self.making_offer {
+                self.deferred_offer = Some(description);
+                return true;
+            }
+            let collides = self
+                .local_offer
+                .as_deref()
+                .is_some_and(|local| sdp::mids_collide(local, &description.sdp));
+            if collides {
+                let op = self.start(Op::Rollback);
+                out.push_back(PeerOutput::Command(PcCommand::Rollback { op }));
+            }
+        }
+        let ufrag = sdp::ice_ufrag(&description.sdp).map(str::to_owned);
+        let op = self.start(Op::Remote { is_offer, ufrag });
         out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription {
             op,
             description,
@@ -161,16 +185,19 @@ impl Negotiator {
         };
         match (kind, result) {
             (Op::Offer, result) => {
+                if let OpResult::Ok { local: Some(d) } = &result {
+                    if d.sdp_type == SdpType::Offer {
+                        self.local_offer = Some(d.sdp.clone());
+                    }
+                }
                 // `finally { makingOffer = false; }` runs after the send.
                 self.send_local(result, "negotiation-failed", out);
                 self.making_offer = false;
+                if let Some(offer) = self.deferred_offer.take() {
+                    self.handle_remote_description(offer, out);
+                }
             }
-            (
-                Op::Remote {
-                    is_offer, ufrag, ..
-                },
-                OpResult::Ok { .. },
-            ) => {
+            (Op::Remote { is_offer, ufrag }, OpResult::Ok { .. }) => {
                 self.is_setting_remote_answer_pending = false;
                 if is_offer {
                     let op = self.start(Op::Answer);
@@ -178,42 +205,15 @@ impl Negotiator {
                 }
                 return Completion::RemoteApplied { ufrag };
             }
-            // Chromium validates a colliding offer against the local offer
-            // *before* the implicit rollback, and refuses it when both sides
-            // gave the same mid to different media ("RTP extension ID
-            // reassignment not supported"). Both sides would then wait for an
-            // answer forever. Roll back explicitly and apply the offer again.
-            (
-                Op::Remote {
-                    retry: Some(offer), ..
-                },
-                OpResult::Err { .. },
-            ) if self.signaling_state == SignalingState::HaveLocalOffer => {
-                let op = self.start(Op::Rollback { offer });
-                out.push_back(PeerOutput::Command(PcCommand::Rollback { op }));
-            }
-            (Op::Rollback { offer }, OpResult::Ok { .. }) => {
-                let ufrag = super::sdp::ice_ufrag(&offer.sdp).map(str::to_owned);
-                let op = self.start(Op::Remote {
-                    is_offer: true,
-                    ufrag,
-                    retry: None,
-                });
-                out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription {
-                    op,
-                    description: offer,
-                }));
-            }
-            (Op::Rollback { .. }, OpResult::Err { name, message }) => {
-                warn(out, "rollback-failed", name, message);
-                return Completion::RemoteFailed;
-            }
             // As in the example, a failed setRemoteDescription skips the rest
             // of the handler (the pending-answer flag included) and is reported.
             (Op::Remote { .. }, OpResult::Err { name, message }) => {
                 warn(out, "remote-description-failed", name, message);
                 return Completion::RemoteFailed;
             }
+            // Rolling back in `stable` (our offer failed) is harmless: the
+            // offer chained behind it is applied either way.
+            (Op::Rollback, _) => {}
             (Op::Answer, result) => self.send_local(result, "answer-failed", out),
             (Op::Candidate, OpResult::Ok { .. }) => {}
             // "Suppress ignored offer's candidates".

@@ -8,6 +8,28 @@ pub fn ice_ufrag(sdp: &str) -> Option<&str> {
         .filter(|u| !u.is_empty())
 }
 
+/// `(mid, media kind)` of every m-section (`audio`, `video`, `application`).
+pub fn mid_kinds(sdp: &str) -> Vec<(&str, &str)> {
+    let mut kind = "";
+    let mut out = Vec::new();
+    for line in sdp.lines().map(str::trim_end) {
+        if let Some(m) = line.strip_prefix("m=") {
+            kind = m.split(' ').next().unwrap_or("");
+        } else if let Some(mid) = line.strip_prefix("a=mid:") {
+            out.push((mid, kind));
+        }
+    }
+    out
+}
+
+/// Both descriptions use one mid for different media kinds.
+pub fn mids_collide(a: &str, b: &str) -> bool {
+    let theirs = mid_kinds(b);
+    mid_kinds(a)
+        .iter()
+        .any(|(mid, kind)| theirs.iter().any(|(m, k)| m == mid && k != kind))
+}
+
 /// The `ufrag` extension of a candidate line (`... ufrag abcd ...`).
 pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
     let mut words = candidate.split_ascii_whitespace();
@@ -36,6 +58,15 @@ mod tests {
         let sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:Ab+c\r\na=ice-pwd:x\r\n";
         assert_eq!(ice_ufrag(sdp), Some("Ab+c"));
         assert_eq!(ice_ufrag("v=0\r\n"), None);
+    }
+
+    #[test]
+    fn mid_collisions_compare_media_kinds() {
+        let a = "v=0\r\nm=application 9 x\r\na=mid:0\r\nm=audio 9 x\r\na=mid:1\r\n";
+        let b = "v=0\r\nm=application 9 x\r\na=mid:0\r\nm=video 9 x\r\na=mid:1\r\n";
+        assert_eq!(mid_kinds(a), vec![("0", "application"), ("1", "audio")]);
+        assert!(mids_collide(a, b));
+        assert!(!mids_collide(a, a));
     }
 
     #[test]

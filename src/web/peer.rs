@@ -17,8 +17,9 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
     RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
-    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender, RtcSdpType,
-    RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender,
+    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcTrackEvent,
 };
 
 /// What a peer connection reports to its room.
@@ -88,6 +89,19 @@ impl PeerConn {
                 }
             }));
         } else {
+            // One recvonly audio and one recvonly video m-section in the first
+            // offer: both sides then agree on RTP header-extension ids for
+            // both kinds from the start. Otherwise Chromium refuses, even
+            // after a rollback, an offer whose new m-section reuses an id of
+            // ours for another extension ("RTP extension ID reassignment not
+            // supported"), which a glare between an audio and a video
+            // addition produces. The first `addTrack` of each kind reuses
+            // these (they never sent), so publishing is a direction change.
+            for kind in ["audio", "video"] {
+                let init = RtcRtpTransceiverInit::new();
+                init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+                pc.add_transceiver_with_str_and_init(kind, &init);
+            }
             let init = RtcDataChannelInit::new();
             init.set_ordered(true);
             let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);

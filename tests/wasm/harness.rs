@@ -83,12 +83,20 @@ pub fn transceivers(pc: &RtcPeerConnection) -> u32 {
     pc.get_transceivers().length()
 }
 
-pub async fn until_connected(a: &Member, b: &Member) {
+/// Waits until both are connected and the first negotiation is done;
+/// returns the transceivers each side has then (the SDK pre-negotiates some).
+pub async fn until_connected(a: &Member, b: &Member) -> u32 {
     let (pa, pb) = (a.pc(b), b.pc(a));
-    until("both connected", 15_000, || {
-        connected(&pa) && connected(&pb)
+    until("both connected and stable", 15_000, || {
+        connected(&pa) && connected(&pb) && stable(&pa) && stable(&pb)
     })
     .await;
+    assert_eq!(
+        transceivers(&pa),
+        transceivers(&pb),
+        "both sides see the same m-sections"
+    );
+    transceivers(&pa)
 }
 
 /// Both sides stable, negotiated (every transceiver has a mid), equal counts.

@@ -1,20 +1,20 @@
 //! Ports of the web-platform-tests perfect-negotiation scenarios
 //! (RTCPeerConnection-perfect-negotiation*.https.html), driven through the
-//! SDK with real RTCPeerConnections, each in both roles.
+//! SDK with real RTCPeerConnections, each in both roles. Counts are relative
+//! to the m-sections the SDK negotiates on connect.
 
 use crate::harness::*;
 use rtcroom::web::sleep;
 use wasm_bindgen_test::wasm_bindgen_test;
 
-/// "setup connects": the first negotiation (started by the data channel of
-/// the impolite side) connects both sides.
+/// "setup connects": the first negotiation (the impolite side's data channel
+/// and receive m-sections) connects both sides; media added afterwards by
+/// the first side renegotiates cleanly.
 async fn setup_connects(polite_first: bool) {
     let (a, b, _hub) = pair(polite_first).await;
-    let (pa, pb) = (a.pc(&b), b.pc(&a));
-    until_connected(&a, &b).await;
-    // Media added by the first side afterwards renegotiates cleanly.
-    pa.add_transceiver_with_str("audio");
-    until_converged(&a, &b, 1).await;
+    let base = until_connected(&a, &b).await;
+    a.pc(&b).add_transceiver_with_str("audio");
+    until_converged(&a, &b, base + 1).await;
 }
 
 #[wasm_bindgen_test]
@@ -27,15 +27,14 @@ async fn setup_connects_impolite_first() {
     setup_connects(false).await
 }
 
-/// "glare": both sides add a transceiver in the same task; both offers
-/// collide; the polite side rolls back and both converge.
+/// "glare": both sides add a transceiver (of different kinds) in the same
+/// task; the offers collide; the polite side rolls back and both converge.
 async fn glare(polite_first: bool) {
     let (a, b, _hub) = pair(polite_first).await;
-    let (pa, pb) = (a.pc(&b), b.pc(&a));
-    until_connected(&a, &b).await;
-    pa.add_transceiver_with_str("audio");
-    pb.add_transceiver_with_str("video");
-    until_converged(&a, &b, 2).await;
+    let base = until_connected(&a, &b).await;
+    a.pc(&b).add_transceiver_with_str("audio");
+    b.pc(&a).add_transceiver_with_str("video");
+    until_converged(&a, &b, base + 2).await;
 }
 
 #[wasm_bindgen_test]
@@ -50,11 +49,11 @@ async fn glare_impolite_first() {
 
 /// 10 rounds of both sides adding a transceiver with a gap between the two
 /// that grows each round (`gap(i)` ms), without waiting for negotiation, then
-/// one more each: 22 transceivers on both sides, both stable.
+/// one more each: 22 more transceivers on both sides, both stable.
 async fn stress_glare(polite_first: bool, gap: fn(u64) -> u64) {
     let (a, b, _hub) = pair(polite_first).await;
+    let base = until_connected(&a, &b).await;
     let (pa, pb) = (a.pc(&b), b.pc(&a));
-    until_connected(&a, &b).await;
     for i in 0..10 {
         pa.add_transceiver_with_str("audio");
         sleep(gap(i)).await;
@@ -62,7 +61,7 @@ async fn stress_glare(polite_first: bool, gap: fn(u64) -> u64) {
     }
     pa.add_transceiver_with_str("audio");
     pb.add_transceiver_with_str("video");
-    until_converged(&a, &b, 22).await;
+    until_converged(&a, &b, base + 22).await;
 }
 
 fn doubling(i: u64) -> u64 {
