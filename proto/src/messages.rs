@@ -46,12 +46,25 @@ pub enum ServerMessage<D> {
         #[serde(rename = "iceServers", default)]
         ice_servers: Vec<IceServer>,
     },
-    PeerJoined { peer: PeerInfo },
-    PeerLeft { id: PeerId, reason: LeaveReason },
-    PeerUpdated { peer: PeerInfo },
-    Signal { from: PeerId, data: D },
+    PeerJoined {
+        peer: PeerInfo,
+    },
+    PeerLeft {
+        id: PeerId,
+        reason: LeaveReason,
+    },
+    PeerUpdated {
+        peer: PeerInfo,
+    },
+    Signal {
+        from: PeerId,
+        data: D,
+    },
     /// A frame was rejected; the connection and the room membership stay.
-    Error { code: ErrorCode, message: String },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
     Pong,
 }
 
@@ -155,9 +168,17 @@ pub struct Candidate {
     pub candidate: String,
     #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
     pub sdp_mid: Option<String>,
-    #[serde(rename = "sdpMLineIndex", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sdpMLineIndex",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub sdp_m_line_index: Option<u16>,
-    #[serde(rename = "usernameFragment", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "usernameFragment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub username_fragment: Option<String>,
 }
 

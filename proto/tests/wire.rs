@@ -2,7 +2,10 @@
 use rtcroom_proto::*;
 use serde_json::{json, Value};
 
-fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(v: &T, expected: Value) {
+fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+    v: &T,
+    expected: Value,
+) {
     assert_eq!(serde_json::to_value(v).unwrap(), expected);
     let back: T = serde_json::from_value(expected).unwrap();
     assert_eq!(&back, v);
@@ -11,13 +14,21 @@ fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std
 #[test]
 fn join_and_signal_frames_have_the_documented_shape() {
     roundtrip(
-        &ClientMessage::<SignalData>::Join { room: "demo".into(), name: Some("Ada".into()), token: None, meta: Meta::new() },
+        &ClientMessage::<SignalData>::Join {
+            room: "demo".into(),
+            name: Some("Ada".into()),
+            token: None,
+            meta: Meta::new(),
+        },
         json!({"type":"join","room":"demo","name":"Ada"}),
     );
     roundtrip(
         &ClientMessage::Signal {
             to: "p2".into(),
-            data: SignalData::Description { sdp_type: SdpType::Offer, sdp: "v=0".into() },
+            data: SignalData::Description {
+                sdp_type: SdpType::Offer,
+                sdp: "v=0".into(),
+            },
         },
         json!({"type":"signal","to":"p2","data":{"kind":"description","type":"offer","sdp":"v=0"}}),
     );
@@ -35,7 +46,10 @@ fn join_and_signal_frames_have_the_documented_shape() {
     );
     roundtrip(&ServerMessage::<SignalData>::Pong, json!({"type":"pong"}));
     roundtrip(
-        &ServerMessage::<SignalData>::Error { code: ErrorCode::UnknownTarget, message: "m".into() },
+        &ServerMessage::<SignalData>::Error {
+            code: ErrorCode::UnknownTarget,
+            message: "m".into(),
+        },
         json!({"type":"error","code":"unknown-target","message":"m"}),
     );
 }
@@ -46,19 +60,39 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
         &ServerMessage::<SignalData>::Welcome {
             id: "p1".into(),
             session: "s".into(),
-            peers: vec![PeerInfo { id: "p0".into(), name: None, meta: Meta::new() }],
-            ice_servers: vec![IceServer { urls: vec!["turn:127.0.0.1:3478".into()], username: Some("u".into()), credential: Some("c".into()) }],
+            peers: vec![PeerInfo {
+                id: "p0".into(),
+                name: None,
+                meta: Meta::new(),
+            }],
+            ice_servers: vec![IceServer {
+                urls: vec!["turn:127.0.0.1:3478".into()],
+                username: Some("u".into()),
+                credential: Some("c".into()),
+            }],
         },
         json!({"type":"welcome","id":"p1","session":"s","peers":[{"id":"p0"}],
                "iceServers":[{"urls":["turn:127.0.0.1:3478"],"username":"u","credential":"c"}]}),
     );
     roundtrip(
-        &SignalData::Tracks { tracks: vec![TrackInfo { stream: "s1".into(), kind: TrackKind::Video, source: TrackSource::ScreenAudio }] },
+        &SignalData::Tracks {
+            tracks: vec![TrackInfo {
+                stream: "s1".into(),
+                kind: TrackKind::Video,
+                source: TrackSource::ScreenAudio,
+            }],
+        },
         json!({"kind":"tracks","tracks":[{"stream":"s1","kind":"video","source":"screen-audio"}]}),
     );
-    roundtrip(&SignalData::EndOfCandidates, json!({"kind":"end-of-candidates"}));
     roundtrip(
-        &ServerMessage::<SignalData>::PeerLeft { id: "p".into(), reason: LeaveReason::Timeout },
+        &SignalData::EndOfCandidates,
+        json!({"kind":"end-of-candidates"}),
+    );
+    roundtrip(
+        &ServerMessage::<SignalData>::PeerLeft {
+            id: "p".into(),
+            reason: LeaveReason::Timeout,
+        },
         json!({"type":"peer-left","id":"p","reason":"timeout"}),
     );
 }
@@ -73,10 +107,19 @@ fn server_relays_opaque_signal_data() {
 #[test]
 fn error_codes_serialize_as_their_as_str() {
     for code in [
-        ErrorCode::MalformedJson, ErrorCode::UnknownType, ErrorCode::InvalidFrame, ErrorCode::FrameTooLarge,
-        ErrorCode::UnknownTarget, ErrorCode::NotJoined, ErrorCode::AlreadyJoined, ErrorCode::InvalidRoom,
+        ErrorCode::MalformedJson,
+        ErrorCode::UnknownType,
+        ErrorCode::InvalidFrame,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::UnknownTarget,
+        ErrorCode::NotJoined,
+        ErrorCode::AlreadyJoined,
+        ErrorCode::InvalidRoom,
         ErrorCode::RateLimited,
     ] {
-        assert_eq!(serde_json::to_value(code).unwrap(), Value::String(code.as_str().into()));
+        assert_eq!(
+            serde_json::to_value(code).unwrap(),
+            Value::String(code.as_str().into())
+        );
     }
 }
