@@ -50,6 +50,8 @@ pub struct Negotiator {
     ignore_offer: bool,
     is_setting_remote_answer_pending: bool,
     signaling_state: SignalingState,
+    /// An offer/answer exchange has completed (either direction).
+    negotiated: bool,
     /// SDP of our latest local offer, to detect mid collisions.
     local_offer: Option<String>,
     /// A colliding remote offer that arrived while our own offer was still
@@ -67,6 +69,7 @@ impl Negotiator {
             ignore_offer: false,
             is_setting_remote_answer_pending: false,
             signaling_state: SignalingState::Stable,
+            negotiated: false,
             local_offer: None,
             deferred_offer: None,
             next_op: 0,
@@ -85,6 +88,10 @@ impl Negotiator {
     }
     pub fn signaling_state(&self) -> SignalingState {
         self.signaling_state
+    }
+    /// An offer/answer exchange has completed at least once.
+    pub fn has_negotiated(&self) -> bool {
+        self.negotiated
     }
     /// Operations started and not yet completed.
     pub fn ops_in_flight(&self) -> usize {
@@ -199,6 +206,7 @@ impl Negotiator {
             }
             (Op::Remote { is_offer, ufrag }, OpResult::Ok { .. }) => {
                 self.is_setting_remote_answer_pending = false;
+                self.negotiated |= !is_offer;
                 if is_offer {
                     let op = self.start(Op::Answer);
                     out.push_back(PeerOutput::Command(PcCommand::SetLocalDescription { op }));
@@ -214,7 +222,10 @@ impl Negotiator {
             // Rolling back in `stable` (our offer failed) is harmless: the
             // offer chained behind it is applied either way.
             (Op::Rollback, _) => {}
-            (Op::Answer, result) => self.send_local(result, "answer-failed", out),
+            (Op::Answer, result) => {
+                self.negotiated |= matches!(result, OpResult::Ok { local: Some(_) });
+                self.send_local(result, "answer-failed", out)
+            }
             (Op::Candidate, OpResult::Ok { .. }) => {}
             // "Suppress ignored offer's candidates".
             (Op::Candidate, OpResult::Err { .. }) if self.ignore_offer => {}

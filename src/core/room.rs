@@ -140,6 +140,11 @@ struct RemoteTrack {
 #[derive(Debug)]
 struct Remote {
     info: PeerInfo,
+    /// Our tracks are on this connection. The polite side adds them only
+    /// after the first offer/answer (made by the impolite side): its own
+    /// offer would collide, and Chromium never gathers ICE candidates on a
+    /// connection whose first offer was rolled back before gathering began.
+    tracks_added: bool,
     session: PeerSession,
     announced: Vec<TrackInfo>,
     received: Vec<RemoteTrack>,
@@ -363,11 +368,16 @@ impl RoomCore {
         }
         let id = info.id.clone();
         let session = PeerSession::new(&self.local_id, &id);
+        let polite = session.is_polite();
         self.out.push_back(RoomOutput::CreatePeer {
             peer: id.clone(),
-            polite: session.is_polite(),
+            polite,
             ice_servers: self.ice_servers.clone(),
-            tracks: self.published.clone(),
+            tracks: if polite {
+                Vec::new()
+            } else {
+                self.published.clone()
+            },
         });
         // Announce before any description can carry the tracks.
         self.announce_to(&id);
@@ -377,6 +387,7 @@ impl RoomCore {
             Remote {
                 info,
                 session,
+                tracks_added: !polite,
                 announced: Vec::new(),
                 received: Vec::new(),
             },
@@ -427,6 +438,13 @@ impl RoomCore {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
+        if !remote.tracks_added && remote.session.negotiator().has_negotiated() {
+            remote.tracks_added = true;
+            for track in &self.published {
+                let (peer, track) = (id.to_owned(), track.clone());
+                self.out.push_back(RoomOutput::AddTrack { peer, track });
+            }
+        }
         while let Some(o) = remote.session.poll_output() {
             let peer = id.to_owned();
             let out = match o {
@@ -468,10 +486,10 @@ impl RoomCore {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
-            self.out.push_back(RoomOutput::AddTrack {
-                peer,
-                track: track.clone(),
-            });
+            if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
+                let track = track.clone();
+                self.out.push_back(RoomOutput::AddTrack { peer, track });
+            }
         }
         Ok(())
     }
@@ -486,10 +504,11 @@ impl RoomCore {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
-            self.out.push_back(RoomOutput::RemoveTrack {
-                peer,
-                track_id: track_id.to_owned(),
-            });
+            if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
+                let track_id = track_id.to_owned();
+                self.out
+                    .push_back(RoomOutput::RemoveTrack { peer, track_id });
+            }
         }
         Ok(())
     }

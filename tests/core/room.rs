@@ -569,3 +569,111 @@ fn randomized_rooms_settle_with_the_right_tracks() {
         }
     }
 }
+
+/// The polite side never makes the first offer: its tracks go onto the
+/// connection only once it has answered the impolite side's offer (Chromium
+/// never gathers candidates on a connection whose first offer was rolled
+/// back before gathering began).
+#[test]
+fn polite_side_adds_its_tracks_after_answering_the_first_offer() {
+    use rtcroom::core::{
+        Description, LocalTrack, Millis, OpResult, PcCommand, PeerInput, RoomCore, RoomInput,
+        RoomOutput,
+    };
+    use rtcroom::proto::{PeerInfo, SdpType, ServerMessage, SignalData};
+    let t = Millis(0);
+    let mut a = RoomCore::new(); // "a" < "b": polite
+    let drain = |c: &mut RoomCore| std::iter::from_fn(|| c.poll_output()).collect::<Vec<_>>();
+    let welcome = ServerMessage::Welcome {
+        id: "a".into(),
+        session: "s".into(),
+        peers: vec![],
+        ice_servers: vec![],
+    };
+    a.handle_input(t, RoomInput::Server(welcome)).unwrap();
+    let camera = LocalTrack {
+        track_id: "t1".into(),
+        stream_id: "s1".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Camera,
+    };
+    a.handle_input(t, RoomInput::Publish(camera)).unwrap();
+    let peer = PeerInfo {
+        id: "b".into(),
+        name: None,
+        meta: Default::default(),
+    };
+    a.handle_input(t, RoomInput::Server(ServerMessage::PeerJoined { peer }))
+        .unwrap();
+    let out = drain(&mut a);
+    assert!(out.iter().any(
+        |o| matches!(o, RoomOutput::CreatePeer { polite: true, tracks, .. } if tracks.is_empty())
+    ));
+    assert!(
+        !out.iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })),
+        "no track before the first exchange"
+    );
+
+    let offer = SignalData::Description {
+        sdp_type: SdpType::Offer,
+        sdp: "v=0\r\na=ice-ufrag:u\r\n".into(),
+    };
+    a.handle_input(
+        t,
+        RoomInput::Server(ServerMessage::Signal {
+            from: "b".into(),
+            data: offer,
+        }),
+    )
+    .unwrap();
+    let srd = drain(&mut a).into_iter().find_map(|o| match o {
+        RoomOutput::Pc {
+            cmd: PcCommand::SetRemoteDescription { op, .. },
+            ..
+        } => Some(op),
+        _ => None,
+    });
+    let ok = |local| OpResult::Ok { local };
+    let input = PeerInput::OpCompleted {
+        op: srd.expect("setRemoteDescription"),
+        result: ok(None),
+    };
+    a.handle_input(
+        t,
+        RoomInput::Peer {
+            peer: "b".into(),
+            input,
+        },
+    )
+    .unwrap();
+    let out = drain(&mut a);
+    assert!(
+        !out.iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })),
+        "not while answering"
+    );
+    let sld = out.into_iter().find_map(|o| match o {
+        RoomOutput::Pc {
+            cmd: PcCommand::SetLocalDescription { op },
+            ..
+        } => Some(op),
+        _ => None,
+    });
+    let answer = Description {
+        sdp_type: SdpType::Answer,
+        sdp: "v=0\r\n".into(),
+    };
+    let input = PeerInput::OpCompleted {
+        op: sld.expect("answer"),
+        result: ok(Some(answer)),
+    };
+    a.handle_input(
+        t,
+        RoomInput::Peer {
+            peer: "b".into(),
+            input,
+        },
+    )
+    .unwrap();
+    let out = drain(&mut a);
+    assert!(out.iter().any(|o| matches!(o, RoomOutput::AddTrack { peer, track } if peer == "b" && track.track_id == "t1")));
+}

@@ -319,10 +319,17 @@ impl RoomWorld {
                         name: format!("{me}{peer}"),
                         candidates_per_gathering: self.cfg.candidates_per_gathering,
                         mdns: false,
-                        data_channel: true,
+                        // As the driver: only the impolite side creates the
+                        // channel and two receive transceivers; the polite
+                        // side waits for its offer.
+                        data_channel: !polite,
                         fresh_ufrag_after_first_rollback: false,
                         chromium_mid_collision: false,
                     });
+                    if !polite {
+                        pc.add_transceiver(TrackKind::Audio);
+                        pc.add_transceiver(TrackKind::Video);
+                    }
                     for t in &tracks {
                         pc.add_track(t.kind, &t.track_id, &t.stream_id);
                     }

@@ -1034,7 +1034,7 @@ impl SimPc {
             self.ice_state,
             IceConnectionState::Connected | IceConnectionState::Completed
         );
-        if in_both && connected && self.config.data_channel {
+        if in_both && connected && self.data_mid.is_some() {
             self.channel_open = true;
             self.events.push_back(PcEvent::ChannelOpen);
             while let Some(m) = self.inbox.pop_front() {

@@ -1,0 +1,70 @@
+// Starts the real signaling server (target/release/rtcroom-server) once for
+// the whole run on a free port and hands its base URL to the workers through
+// RTCROOM_BASE_URL. The returned function is the teardown: it stops that
+// server, by its PID.
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const playwrightDir = fileURLToPath(new URL('.', import.meta.url));
+
+export default async function globalSetup() {
+  const server = path.join(repo, 'target/release/rtcroom-server');
+  const pkgDir = path.resolve(repo, process.env.RTCROOM_PKG_DIR || 'pkg');
+  const missing = [];
+  if (!existsSync(server)) missing.push(server);
+  if (!existsSync(path.join(pkgDir, 'index.js'))) missing.push(path.join(pkgDir, 'index.js'));
+  if (missing.length) {
+    throw new Error(`rtcroom e2e: missing ${missing.join(' and ')} — run scripts/build first`);
+  }
+
+  const outDir = path.join(playwrightDir, 'test-results');
+  mkdirSync(outDir, { recursive: true });
+  const logPath = path.join(outDir, 'server.log');
+  const log = createWriteStream(logPath);
+
+  const child = spawn(server, [
+    '--addr', '127.0.0.1:0',
+    '--mount', `/=${path.join(repo, 'examples/vanilla')}`,
+    '--mount', `/pkg=${pkgDir}`,
+    '--mount', `/test=${path.join(playwrightDir, 'pages')}`,
+  ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stderr.pipe(log, { end: false });
+
+  const baseURL = await new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(() => fail(new Error('rtcroom-server did not print its listening line within 15 s')), 15_000);
+    const fail = (e) => { clearTimeout(timer); child.kill('SIGKILL'); reject(e); };
+    child.once('error', (e) => fail(new Error(`cannot start ${server}: ${e.message}`)));
+    child.once('exit', (code, signal) => fail(new Error(
+      `rtcroom-server exited early (code ${code}, signal ${signal}); see ${logPath}`)));
+    child.stdout.on('data', (chunk) => {
+      log.write(chunk);
+      if (buffered === null) return;
+      buffered += chunk;
+      const m = /rtcroom-server listening on (http:\/\/\S+)/.exec(buffered);
+      if (m) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        buffered = null;
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+  });
+
+  process.env.RTCROOM_BASE_URL = baseURL;
+  process.env.RTCROOM_SERVER_PID = String(child.pid);
+
+  return async function globalTeardown() {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(child.pid, 'SIGTERM');
+    const timer = setTimeout(() => { try { process.kill(child.pid, 'SIGKILL'); } catch {} }, 5_000);
+    await exited;
+    clearTimeout(timer);
+    log.end();
+  };
+}

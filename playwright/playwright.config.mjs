@@ -1,0 +1,47 @@
+// Playwright end-to-end tier of rtcroom: real browsers (Debian's Chromium),
+// the real signaling server binary, the built npm package.
+//
+// Run from the repository root inside a loopback-only network namespace:
+//   unshare -n sh -c 'ip link set lo up && exec node_modules/.bin/playwright test --config playwright/playwright.config.mjs'
+import { defineConfig } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+
+export const CHROMIUM_ARGS = [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--allow-loopback-in-peer-connection',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export default defineConfig({
+  testDir: here('./specs'),
+  testMatch: '**/*.spec.mjs',
+  outputDir: here('./test-results'),
+  globalSetup: here('./global-setup.mjs'),
+  // 2 cores: one browser per worker, each test runs 2–3 contexts of it.
+  workers: 2,
+  fullyParallel: false,
+  retries: process.env.CI ? 1 : 0,
+  forbidOnly: !!process.env.CI,
+  reporter: 'list',
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  use: {
+    browserName: 'chromium',
+    headless: true,
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: CHROMIUM_ARGS,
+    },
+    permissions: ['camera', 'microphone'],
+    trace: process.env.CI ? 'on-first-retry' : 'off',
+  },
+});

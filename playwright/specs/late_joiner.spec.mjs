@@ -1,0 +1,14 @@
+import { test, expectColor, expectAllSeeEachOther, RED, GREEN, BLUE, uniqueRoom } from '../fixtures.mjs';
+
+test('a participant joining an established call sees and is seen by everyone', async ({ join }, testInfo) => {
+  const room = uniqueRoom(testInfo);
+  const alice = await join({ room, name: 'alice', color: RED });
+  const bob = await join({ room, name: 'bob', color: GREEN });
+  await Promise.all([
+    expectColor(alice.page, bob.id, GREEN),
+    expectColor(bob.page, alice.id, RED),
+  ]);
+
+  const carol = await join({ room, name: 'carol', color: BLUE });
+  await expectAllSeeEachOther([alice, bob, carol]);
+});

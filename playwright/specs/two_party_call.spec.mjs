@@ -1,0 +1,12 @@
+import { test, expectColor, RED, GREEN, uniqueRoom } from '../fixtures.mjs';
+
+test('two participants each receive the other\'s canvas colour', async ({ join }, testInfo) => {
+  const room = uniqueRoom(testInfo);
+  const alice = await join({ room, name: 'alice', color: RED });
+  const bob = await join({ room, name: 'bob', color: GREEN });
+
+  await Promise.all([
+    expectColor(alice.page, bob.id, GREEN),
+    expectColor(bob.page, alice.id, RED),
+  ]);
+});
