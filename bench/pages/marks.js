@@ -1,0 +1,98 @@
+// Shared by both bench pages (a classic script, loaded before anything else):
+// records wall-clock marks (performance.timeOrigin + performance.now(), so
+// comparable to Date.now()) and instruments WebSocket and RTCPeerConnection
+// the same way for rtcroom and the baseline, so the run can say where the
+// setup time goes. Only the first occurrence of each mark is kept; counts
+// keep every occurrence.
+(() => {
+  const now = () => performance.timeOrigin + performance.now();
+  const marks = {};
+  const counts = {};
+  const notes = [];
+  const mark = (name, t = now()) => { if (!(name in marks)) marks[name] = t; };
+  const count = (name) => { counts[name] = (counts[name] || 0) + 1; };
+  const note = (text) => { if (notes.length < 80) notes.push(`${(now() - (marks.join_start ?? now())).toFixed(1)}ms ${text}`); };
+
+  let finished = false;
+  const finish = (error) => {
+    if (finished) return;
+    finished = true;
+    window.__benchResult = { marks, counts, notes, error: error ? String(error.stack || error) : null };
+  };
+
+  // First decoded + presented frame of the remote video.
+  const watchFirstFrame = (stream) => {
+    const video = document.getElementById('remote');
+    if (video.srcObject === stream) return;
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    video.play().catch((e) => note(`play(): ${e}`));
+    video.requestVideoFrameCallback(() => { mark('first_frame'); finish(null); });
+  };
+
+  const describe = (raw) => {
+    if (typeof raw !== 'string') return null;
+    try { return JSON.parse(raw); } catch { return null; }
+  };
+
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      mark('ws_created');
+      this.addEventListener('open', () => mark('ws_open'));
+      this.addEventListener('message', (e) => {
+        const m = describe(e.data);
+        if (!m) return;
+        if (m.type === 'welcome') mark('welcome');
+        else if (m.type === 'peer-joined') mark('peer_joined');
+        else if (m.type === 'signal' && m.data) {
+          const d = m.data;
+          if (d.kind === 'description') {
+            mark(`${d.type}_received`); count(`${d.type}s_received`);
+            if (/\nm=video/.test(d.sdp || '')) mark(`video_${d.type}_received`);
+          }
+          else if (d.kind === 'candidate') { mark('candidate_received'); count('candidates_received'); }
+        }
+      });
+    }
+    send(data) {
+      const m = describe(data);
+      if (m) {
+        if (m.type === 'join') mark('join_sent');
+        else if (m.type === 'signal' && m.data) {
+          const d = m.data;
+          if (d.kind === 'description') {
+            mark(`${d.type}_sent`); count(`${d.type}s_sent`);
+            if (/\nm=video/.test(d.sdp || '')) mark(`video_${d.type}_sent`);
+          }
+          else if (d.kind === 'candidate') { mark('candidate_sent'); count('candidates_sent'); }
+        }
+      }
+      return super.send(data);
+    }
+  };
+
+  const NativePc = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePc {
+    constructor(...args) {
+      super(...args);
+      mark('pc_created');
+      count('pcs');
+      this.addEventListener('negotiationneeded', () => { mark('negotiationneeded'); count('negotiationneeded'); });
+      this.addEventListener('iceconnectionstatechange', () => mark(`ice_${this.iceConnectionState}`));
+      // For diagnosing failed trials (notes are printed only for those).
+      this.addEventListener('signalingstatechange', () => note(`signaling ${this.signalingState}`));
+      this.addEventListener('icegatheringstatechange', () => note(`gathering ${this.iceGatheringState}`));
+      this.addEventListener('icecandidate', (e) => { count('local_candidates'); if (!e.candidate) note('end of local candidates'); });
+      this.addEventListener('connectionstatechange', () => mark(`pc_${this.connectionState}`));
+      this.addEventListener('track', (e) => { if (e.track.kind === 'video') mark('pc_track'); });
+    }
+  };
+
+  window.__bench = { now, mark, count, note, finish, watchFirstFrame };
+  window.__benchPartial = () => ({ marks, counts, notes });
+  window.addEventListener('error', (e) => note(`error: ${e.message}`));
+  window.addEventListener('unhandledrejection', (e) => note(`unhandled rejection: ${e.reason}`));
+})();
