@@ -9,6 +9,8 @@ let loading = null;
  * call it yourself to preload, or to load the .wasm from another URL.
  */
 export function load(wasmUrl) {
+  // A failed load resets `loading`, so an explicit URL gets its own attempt.
+  if (loading && wasmUrl) return loading.catch(() => load(wasmUrl));
   if (!loading) {
     loading = init(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((e) => {
       loading = null;
@@ -22,6 +24,21 @@ function withCode(e, code) {
   const err = e instanceof Error ? e : new Error(String(e));
   if (!err.code) err.code = code;
   return err;
+}
+
+// Start fetching and compiling the module as soon as the package is
+// imported, so `Room.join` does not wait for it (it takes tens of ms). In
+// environments without a DOM (SSR, tests) nothing happens until `load()`.
+if (typeof window !== 'undefined' && typeof WebAssembly !== 'undefined') {
+  load().catch(() => {});
+}
+
+function checkUrl(url) {
+  let parsed = null;
+  try { parsed = new URL(url); } catch { /* reported below */ }
+  if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
+    throw withCode(new TypeError(`Room.join: "${url}" is not a ws:// or wss:// URL`), 'invalid-argument');
+  }
 }
 
 /** Every event name `room.on` accepts. */
@@ -52,6 +69,7 @@ export class Room {
     if (typeof url !== 'string' || !options || typeof options.room !== 'string' || !options.room) {
       throw withCode(new TypeError('Room.join(url, { room }) needs a url and a room name'), 'invalid-argument');
     }
+    checkUrl(url);
     await load(options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;

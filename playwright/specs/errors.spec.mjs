@@ -34,4 +34,10 @@ test.describe('Room.join rejects with a code', () => {
     expect(await joinError(page, undefined, { room: '' })).toMatchObject({ code: 'invalid-argument', isError: true });
     expect(await joinError(page, undefined, undefined)).toMatchObject({ code: 'invalid-argument', isError: true });
   });
+
+  test('invalid-argument for a URL that is not ws:// or wss://', async ({ page }) => {
+    for (const url of ['', 'not a url', 'http://127.0.0.1/ws']) {
+      expect(await joinError(page, url, { room: 'errors' })).toMatchObject({ code: 'invalid-argument', isError: true });
+    }
+  });
 });

@@ -124,7 +124,42 @@ pub enum ErrorCode {
     RateLimited,
 }
 
+impl LeaveReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LeaveReason::Left => "left",
+            LeaveReason::Disconnected => "disconnected",
+            LeaveReason::Timeout => "timeout",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            LeaveReason::Left,
+            LeaveReason::Disconnected,
+            LeaveReason::Timeout,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
+}
+
 impl ErrorCode {
+    pub const ALL: [ErrorCode; 9] = [
+        ErrorCode::MalformedJson,
+        ErrorCode::UnknownType,
+        ErrorCode::InvalidFrame,
+        ErrorCode::FrameTooLarge,
+        ErrorCode::UnknownTarget,
+        ErrorCode::NotJoined,
+        ErrorCode::AlreadyJoined,
+        ErrorCode::InvalidRoom,
+        ErrorCode::RateLimited,
+    ];
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
     /// The wire spelling, e.g. `"unknown-target"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -190,6 +225,27 @@ pub enum SdpType {
     Answer,
     Pranswer,
     Rollback,
+}
+
+impl SdpType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SdpType::Offer => "offer",
+            SdpType::Answer => "answer",
+            SdpType::Pranswer => "pranswer",
+            SdpType::Rollback => "rollback",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            SdpType::Offer,
+            SdpType::Answer,
+            SdpType::Pranswer,
+            SdpType::Rollback,
+        ]
+        .into_iter()
+        .find(|t| t.as_str() == s)
+    }
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

@@ -123,3 +123,47 @@ fn error_codes_serialize_as_their_as_str() {
         );
     }
 }
+
+/// Every frame of the shared vectors (also checked against the browser codec
+/// in tests/wasm) parses and re-serializes to itself.
+#[test]
+fn shared_frame_vectors_round_trip() {
+    let vectors: Vec<Value> = serde_json::from_str(include_str!("../vectors/frames.json")).unwrap();
+    assert!(vectors.len() > 20);
+    for v in vectors {
+        let frame = v["frame"].clone();
+        let back = match v["dir"].as_str().unwrap() {
+            "client" => serde_json::to_value(
+                serde_json::from_value::<ClientMessage<SignalData>>(frame.clone()).unwrap(),
+            ),
+            _ => serde_json::to_value(
+                serde_json::from_value::<ServerMessage<SignalData>>(frame.clone()).unwrap(),
+            ),
+        }
+        .unwrap();
+        assert_eq!(back, frame);
+    }
+}
+
+#[test]
+fn parse_is_the_inverse_of_as_str() {
+    for c in ErrorCode::ALL {
+        assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+    }
+    for r in [
+        LeaveReason::Left,
+        LeaveReason::Disconnected,
+        LeaveReason::Timeout,
+    ] {
+        assert_eq!(LeaveReason::parse(r.as_str()), Some(r));
+    }
+    for t in [
+        SdpType::Offer,
+        SdpType::Answer,
+        SdpType::Pranswer,
+        SdpType::Rollback,
+    ] {
+        assert_eq!(SdpType::parse(t.as_str()), Some(t));
+    }
+    assert_eq!(ErrorCode::parse("nope"), None);
+}

@@ -23,8 +23,7 @@ pub async fn join_room(
     options: JsValue,
     on_event: js_sys::Function,
 ) -> Result<RoomHandle, JsValue> {
-    let options: JoinOptions = serde_wasm_bindgen::from_value(options)
-        .map_err(|e| WebError::InvalidArgument(e.to_string()))?;
+    let options: JoinOptions = super::codec::join_options(&options)?;
     let handler = move |e: super::RoomEvent| {
         // A throwing app handler must not break the room.
         let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());

@@ -126,23 +126,23 @@ impl RoomEvent {
     }
 }
 
+/// The JS shape of a participant: `{ id, name: string | null, meta: {} }`.
+#[derive(serde::Serialize)]
+struct ParticipantJs<'a> {
+    id: &'a str,
+    name: Option<&'a str>,
+    meta: &'a Meta,
+}
+
 pub fn participant_js(p: &Participant) -> JsValue {
-    let o = Object::new();
-    set(&o, "id", &p.id.as_str().into());
-    set(
-        &o,
-        "name",
-        &p.name
-            .as_deref()
-            .map(JsValue::from)
-            .unwrap_or(JsValue::NULL),
-    );
-    let meta = Object::new();
-    for (k, v) in &p.meta {
-        set(&meta, k, &v.into());
-    }
-    set(&o, "meta", &meta);
-    o.into()
+    let shape = ParticipantJs {
+        id: &p.id,
+        name: p.name.as_deref(),
+        meta: &p.meta,
+    };
+    // json_compatible: `meta` becomes a plain object and `None` a `null`.
+    serde::Serialize::serialize(&shape, &serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
 }
 
 fn set(o: &JsValue, key: &str, v: &JsValue) {

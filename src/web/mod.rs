@@ -4,10 +4,10 @@
 //! `#[wasm_bindgen]` handle the npm package wraps.
 
 mod bindings;
+pub mod codec;
 mod error;
 mod events;
 mod guard;
-mod json;
 mod media;
 mod peer;
 mod room;

@@ -3,6 +3,7 @@
 //! Run by scripts/test (wasm-bindgen-test-runner + Debian chromedriver).
 #![cfg(target_arch = "wasm32")]
 
+mod codec;
 mod harness;
 mod perfect_negotiation;
 mod room;

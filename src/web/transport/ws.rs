@@ -1,9 +1,9 @@
 use super::{Connector, FrameSink, Transport, TransportEvent};
-use crate::web::{error::WebError, json};
+use crate::web::{codec, error::WebError};
 use futures::future::{poll_fn, LocalBoxFuture};
 use futures::{Sink, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State};
-use rtcroom_proto::{ClientMessage, ServerMessage, SignalData};
+use rtcroom_proto::{ClientMessage, SignalData};
 use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -58,12 +58,10 @@ impl Connector for WebSocketConnector {
                     })
                     .await;
                     match next {
-                        Some(Ok(Message::Text(text))) => {
-                            match json::decode::<ServerMessage<SignalData>>(&text) {
-                                Ok(frame) => sink(TransportEvent::Frame(frame)),
-                                Err(e) => sink(TransportEvent::Garbage(e.to_string())),
-                            }
-                        }
+                        Some(Ok(Message::Text(text))) => match codec::decode_server(&text) {
+                            Ok(frame) => sink(TransportEvent::Frame(frame)),
+                            Err(e) => sink(TransportEvent::Garbage(e.to_string())),
+                        },
                         Some(Ok(Message::Bytes(_))) => {
                             sink(TransportEvent::Garbage("binary frame".into()))
                         }
@@ -82,7 +80,7 @@ impl Connector for WebSocketConnector {
 
 impl Transport for WsTransport {
     fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError> {
-        let text = json::encode(frame)?;
+        let text = codec::encode_client(frame)?;
         let mut ws = self.ws.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
         let ws = ws.as_mut().ok_or(WebError::SignalingClosed)?;
         if !matches!(ws.state(), State::Open) {

@@ -1,0 +1,319 @@
+//! Signaling frames ⇄ JSON text through the browser's own `JSON` and
+//! `Reflect`. Hand-written rather than serde: serde's internally tagged enums
+//! cost the bundle ~100 KB of code. The shapes are proto's (README,
+//! `proto/vectors/frames.json`); tests/wasm checks this codec against serde
+//! on those vectors.
+
+use super::error::WebError;
+use js_sys::{Array, Object, Reflect, JSON};
+use rtcroom_proto::{
+    Candidate, ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
+    ServerMessage, SignalData, TrackInfo, TrackKind, TrackSource,
+};
+use wasm_bindgen::JsValue;
+
+// ---- decoding ---------------------------------------------------------------
+
+fn bad(field: &str) -> WebError {
+    WebError::Protocol("field \"".to_string() + field + "\" is missing or has the wrong type")
+}
+
+fn get(o: &JsValue, key: &str) -> JsValue {
+    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn string(o: &JsValue, key: &str) -> Result<String, WebError> {
+    get(o, key).as_string().ok_or_else(|| bad(key))
+}
+
+fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, WebError> {
+    let v = get(o, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string().map(Some).ok_or_else(|| bad(key))
+}
+
+fn array(o: &JsValue, key: &str) -> Result<Array, WebError> {
+    let v = get(o, key);
+    if Array::is_array(&v) {
+        Ok(Array::from(&v))
+    } else {
+        Err(bad(key))
+    }
+}
+
+fn opt_array(o: &JsValue, key: &str) -> Result<Array, WebError> {
+    let v = get(o, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(Array::new());
+    }
+    array(o, key)
+}
+
+fn meta(o: &JsValue, key: &str) -> Result<Meta, WebError> {
+    let v = get(o, key);
+    let mut meta = Meta::new();
+    if v.is_undefined() || v.is_null() {
+        return Ok(meta);
+    }
+    let obj: &Object = wasm_bindgen::JsCast::dyn_ref(&v).ok_or_else(|| bad(key))?;
+    for entry in Object::entries(obj).iter() {
+        let pair = Array::from(&entry);
+        let (k, val) = (pair.get(0).as_string(), pair.get(1).as_string());
+        match (k, val) {
+            (Some(k), Some(val)) => meta.insert(k, val),
+            _ => return Err(bad(key)),
+        };
+    }
+    Ok(meta)
+}
+
+fn peer(v: &JsValue) -> Result<PeerInfo, WebError> {
+    Ok(PeerInfo {
+        id: string(v, "id")?,
+        name: opt_string(v, "name")?,
+        meta: meta(v, "meta")?,
+    })
+}
+
+fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
+    let urls = get(v, "urls");
+    let urls = match urls.as_string() {
+        Some(one) => vec![one],
+        None => array(v, "urls")?
+            .iter()
+            .map(|u| u.as_string().ok_or_else(|| bad("urls")))
+            .collect::<Result<_, _>>()?,
+    };
+    Ok(IceServer {
+        urls,
+        username: opt_string(v, "username")?,
+        credential: opt_string(v, "credential")?,
+    })
+}
+
+fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
+    let index = get(v, "sdpMLineIndex");
+    let sdp_m_line_index = if index.is_undefined() || index.is_null() {
+        None
+    } else {
+        let n = index.as_f64().ok_or_else(|| bad("sdpMLineIndex"))?;
+        if !(0.0..=f64::from(u16::MAX)).contains(&n) || n.fract() != 0.0 {
+            return Err(bad("sdpMLineIndex"));
+        }
+        Some(n as u16)
+    };
+    Ok(Candidate {
+        candidate: string(v, "candidate")?,
+        sdp_mid: opt_string(v, "sdpMid")?,
+        sdp_m_line_index,
+        username_fragment: opt_string(v, "usernameFragment")?,
+    })
+}
+
+fn track_info(v: &JsValue) -> Result<TrackInfo, WebError> {
+    Ok(TrackInfo {
+        stream: string(v, "stream")?,
+        kind: TrackKind::parse(&string(v, "kind")?).ok_or_else(|| bad("kind"))?,
+        source: TrackSource::parse(&string(v, "source")?).ok_or_else(|| bad("source"))?,
+    })
+}
+
+fn signal_data(v: &JsValue) -> Result<SignalData, WebError> {
+    Ok(match string(v, "kind")?.as_str() {
+        "description" => SignalData::Description {
+            sdp_type: SdpType::parse(&string(v, "type")?).ok_or_else(|| bad("type"))?,
+            sdp: string(v, "sdp")?,
+        },
+        "candidate" => SignalData::Candidate(candidate(v)?),
+        "end-of-candidates" => SignalData::EndOfCandidates,
+        "tracks" => SignalData::Tracks {
+            tracks: array(v, "tracks")?
+                .iter()
+                .map(|t| track_info(&t))
+                .collect::<Result<_, _>>()?,
+        },
+        other => {
+            return Err(WebError::Protocol(
+                "unknown signal kind ".to_string() + other,
+            ))
+        }
+    })
+}
+
+/// Parses one server frame.
+pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> {
+    let v = JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
+    Ok(match string(&v, "type")?.as_str() {
+        "welcome" => ServerMessage::Welcome {
+            id: string(&v, "id")?,
+            session: string(&v, "session")?,
+            peers: array(&v, "peers")?
+                .iter()
+                .map(|p| peer(&p))
+                .collect::<Result<_, _>>()?,
+            ice_servers: opt_array(&v, "iceServers")?
+                .iter()
+                .map(|s| ice_server(&s))
+                .collect::<Result<_, _>>()?,
+        },
+        "peer-joined" => ServerMessage::PeerJoined {
+            peer: peer(&get(&v, "peer"))?,
+        },
+        "peer-updated" => ServerMessage::PeerUpdated {
+            peer: peer(&get(&v, "peer"))?,
+        },
+        "peer-left" => ServerMessage::PeerLeft {
+            id: string(&v, "id")?,
+            reason: LeaveReason::parse(&string(&v, "reason")?).unwrap_or(LeaveReason::Disconnected),
+        },
+        "signal" => ServerMessage::Signal {
+            from: string(&v, "from")?,
+            data: signal_data(&get(&v, "data"))?,
+        },
+        "error" => {
+            let code = string(&v, "code")?;
+            let message = string(&v, "message")?;
+            match ErrorCode::parse(&code) {
+                Some(code) => ServerMessage::Error { code, message },
+                // A code from a newer server: keep its text.
+                None => ServerMessage::Error {
+                    code: ErrorCode::InvalidFrame,
+                    message: code + ": " + &message,
+                },
+            }
+        }
+        "pong" => ServerMessage::Pong,
+        other => {
+            return Err(WebError::Protocol(
+                "unknown frame type ".to_string() + other,
+            ))
+        }
+    })
+}
+
+/// `Room.join`'s options object.
+pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
+    if !v.is_object() {
+        return Err(WebError::InvalidArgument(
+            "options must be an object".into(),
+        ));
+    }
+    let invalid = |e: WebError| WebError::InvalidArgument(e.to_string());
+    let timeout = get(v, "joinTimeoutMs");
+    let join_timeout_ms = if timeout.is_undefined() || timeout.is_null() {
+        None
+    } else {
+        let ms = timeout
+            .as_f64()
+            .filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms));
+        Some(ms.ok_or_else(|| bad("joinTimeoutMs")).map_err(invalid)? as u32)
+    };
+    Ok(super::JoinOptions {
+        room: opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
+        name: opt_string(v, "name").map_err(invalid)?,
+        meta: meta(v, "meta").map_err(invalid)?,
+        ice_servers: opt_array(v, "iceServers")
+            .and_then(|a| a.iter().map(|s| ice_server(&s)).collect::<Result<_, _>>())
+            .map_err(invalid)?,
+        join_timeout_ms,
+    })
+}
+
+// ---- encoding ---------------------------------------------------------------
+
+fn set(o: &Object, key: &str, v: &JsValue) {
+    // Defining a property on a fresh plain object cannot fail.
+    let _ = Reflect::set(o, &JsValue::from_str(key), v);
+}
+
+fn set_str(o: &Object, key: &str, v: &str) {
+    set(o, key, &JsValue::from_str(v));
+}
+
+fn set_opt(o: &Object, key: &str, v: &Option<String>) {
+    if let Some(v) = v {
+        set_str(o, key, v);
+    }
+}
+
+fn meta_js(meta: &Meta) -> Object {
+    let o = Object::new();
+    for (k, v) in meta {
+        set_str(&o, k, v);
+    }
+    o
+}
+
+fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
+    let o = Object::new();
+    match d {
+        SignalData::Description { sdp_type, sdp } => {
+            set_str(&o, "kind", "description");
+            set_str(&o, "type", sdp_type.as_str());
+            set_str(&o, "sdp", sdp);
+        }
+        SignalData::Candidate(c) => {
+            set_str(&o, "kind", "candidate");
+            set_str(&o, "candidate", &c.candidate);
+            set_opt(&o, "sdpMid", &c.sdp_mid);
+            if let Some(i) = c.sdp_m_line_index {
+                set(&o, "sdpMLineIndex", &JsValue::from(i));
+            }
+            set_opt(&o, "usernameFragment", &c.username_fragment);
+        }
+        SignalData::EndOfCandidates => set_str(&o, "kind", "end-of-candidates"),
+        SignalData::Tracks { tracks } => {
+            set_str(&o, "kind", "tracks");
+            let list = Array::new();
+            for t in tracks {
+                let e = Object::new();
+                set_str(&e, "stream", &t.stream);
+                set_str(&e, "kind", t.kind.as_str());
+                set_str(&e, "source", t.source.as_str());
+                list.push(&e);
+            }
+            set(&o, "tracks", &list);
+        }
+        _ => return Err(WebError::Protocol("unsupported signal kind".into())),
+    }
+    Ok(o)
+}
+
+/// Serializes one client frame.
+pub fn encode_client(frame: &ClientMessage<SignalData>) -> Result<String, WebError> {
+    let o = Object::new();
+    match frame {
+        ClientMessage::Join {
+            room,
+            name,
+            token,
+            meta,
+        } => {
+            set_str(&o, "type", "join");
+            set_str(&o, "room", room);
+            set_opt(&o, "name", name);
+            set_opt(&o, "token", token);
+            if !meta.is_empty() {
+                set(&o, "meta", &meta_js(meta));
+            }
+        }
+        ClientMessage::Signal { to, data } => {
+            set_str(&o, "type", "signal");
+            set_str(&o, "to", to);
+            set(&o, "data", signal_data_js(data)?.as_ref());
+        }
+        ClientMessage::Update { meta } => {
+            set_str(&o, "type", "update");
+            set(&o, "meta", &meta_js(meta));
+        }
+        ClientMessage::Leave => set_str(&o, "type", "leave"),
+        ClientMessage::Ping => set_str(&o, "type", "ping"),
+        _ => return Err(WebError::Protocol("unsupported frame".into())),
+    }
+    JSON::stringify(&o)
+        .ok()
+        .and_then(|s| s.as_string())
+        .ok_or_else(|| WebError::Protocol("frame is not serializable".into()))
+}
