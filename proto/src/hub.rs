@@ -68,12 +68,9 @@ impl<D: Clone> Hub<D> {
         new_ids: impl FnOnce() -> (PeerId, String),
     ) {
         match msg {
-            ClientMessage::Join {
-                room,
-                name,
-                token: _,
-                meta,
-            } => self.join(conn, room, name, meta, new_ids),
+            ClientMessage::Join { room, name, token: _, meta } => {
+                self.join(conn, room, name, meta, new_ids)
+            }
             ClientMessage::Signal { to, data } => self.signal(conn, to, data),
             ClientMessage::Update { meta } => self.update(conn, meta),
             ClientMessage::Leave => {
@@ -135,23 +132,13 @@ impl<D: Clone> Hub<D> {
             return self.error(conn, ErrorCode::InvalidRoom, "room must be 1 to 128 bytes");
         }
         if name.as_ref().is_some_and(|n| n.len() > MAX_NAME_LEN) {
-            return self.error(
-                conn,
-                ErrorCode::InvalidFrame,
-                "name must be at most 256 bytes",
-            );
+            return self.error(conn, ErrorCode::InvalidFrame, "name must be at most 256 bytes");
         }
         let (id, session) = new_ids();
-        let info = PeerInfo {
-            id: id.clone(),
-            name,
-            meta,
-        };
+        let info = PeerInfo { id: id.clone(), name, meta };
         let conns = self.rooms.entry(room.clone()).or_default();
-        let peers: Vec<PeerInfo> = conns
-            .iter()
-            .filter_map(|c| self.members.get(c).map(|m| m.info.clone()))
-            .collect();
+        let peers: Vec<PeerInfo> =
+            conns.iter().filter_map(|c| self.members.get(c).map(|m| m.info.clone())).collect();
         for other in conns.iter() {
             self.out.push_back(HubOutput::Send {
                 conn: *other,
@@ -161,12 +148,7 @@ impl<D: Clone> Hub<D> {
         conns.push(conn);
         self.out.push_back(HubOutput::Send {
             conn,
-            msg: ServerMessage::Welcome {
-                id: id.clone(),
-                session,
-                peers,
-                ice_servers: Vec::new(),
-            },
+            msg: ServerMessage::Welcome { id: id.clone(), session, peers, ice_servers: Vec::new() },
         });
         self.by_peer.insert(id, conn);
         self.members.insert(conn, Member { room, info });
@@ -184,18 +166,11 @@ impl<D: Clone> Hub<D> {
             .filter(|t| self.members.get(t).is_some_and(|m| m.room == from.room));
         match target {
             Some(t) => {
-                let msg = ServerMessage::Signal {
-                    from: from.info.id.clone(),
-                    data,
-                };
+                let msg = ServerMessage::Signal { from: from.info.id.clone(), data };
                 self.send(t, msg);
             }
             // Peers of other rooms are reported exactly like absent ones.
-            None => self.error(
-                conn,
-                ErrorCode::UnknownTarget,
-                "no such participant in this room",
-            ),
+            None => self.error(conn, ErrorCode::UnknownTarget, "no such participant in this room"),
         }
     }
 
@@ -220,10 +195,7 @@ impl<D: Clone> Hub<D> {
                 self.rooms.remove(&member.room);
             }
         }
-        let msg = ServerMessage::PeerLeft {
-            id: member.info.id,
-            reason,
-        };
+        let msg = ServerMessage::PeerLeft { id: member.info.id, reason };
         self.broadcast(&member.room, conn, msg);
     }
 
@@ -239,13 +211,7 @@ impl<D: Clone> Hub<D> {
     }
 
     fn error(&mut self, conn: ConnId, code: ErrorCode, message: &str) {
-        self.send(
-            conn,
-            ServerMessage::Error {
-                code,
-                message: message.to_owned(),
-            },
-        );
+        self.send(conn, ServerMessage::Error { code, message: message.to_owned() });
     }
 
     fn send(&mut self, conn: ConnId, msg: ServerMessage<D>) {

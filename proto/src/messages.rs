@@ -133,13 +133,9 @@ impl LeaveReason {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            LeaveReason::Left,
-            LeaveReason::Disconnected,
-            LeaveReason::Timeout,
-        ]
-        .into_iter()
-        .find(|r| r.as_str() == s)
+        [LeaveReason::Left, LeaveReason::Disconnected, LeaveReason::Timeout]
+            .into_iter()
+            .find(|r| r.as_str() == s)
     }
 }
 
@@ -203,17 +199,9 @@ pub struct Candidate {
     pub candidate: String,
     #[serde(rename = "sdpMid", default, skip_serializing_if = "Option::is_none")]
     pub sdp_mid: Option<String>,
-    #[serde(
-        rename = "sdpMLineIndex",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "sdpMLineIndex", default, skip_serializing_if = "Option::is_none")]
     pub sdp_m_line_index: Option<u16>,
-    #[serde(
-        rename = "usernameFragment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "usernameFragment", default, skip_serializing_if = "Option::is_none")]
     pub username_fragment: Option<String>,
 }
 
@@ -237,14 +225,9 @@ impl SdpType {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            SdpType::Offer,
-            SdpType::Answer,
-            SdpType::Pranswer,
-            SdpType::Rollback,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+        [SdpType::Offer, SdpType::Answer, SdpType::Pranswer, SdpType::Rollback]
+            .into_iter()
+            .find(|t| t.as_str() == s)
     }
 }
 

@@ -25,10 +25,7 @@ fn join_and_signal_frames_have_the_documented_shape() {
     roundtrip(
         &ClientMessage::Signal {
             to: "p2".into(),
-            data: SignalData::Description {
-                sdp_type: SdpType::Offer,
-                sdp: "v=0".into(),
-            },
+            data: SignalData::Description { sdp_type: SdpType::Offer, sdp: "v=0".into() },
         },
         json!({"type":"signal","to":"p2","data":{"kind":"description","type":"offer","sdp":"v=0"}}),
     );
@@ -46,10 +43,7 @@ fn join_and_signal_frames_have_the_documented_shape() {
     );
     roundtrip(&ServerMessage::<SignalData>::Pong, json!({"type":"pong"}));
     roundtrip(
-        &ServerMessage::<SignalData>::Error {
-            code: ErrorCode::UnknownTarget,
-            message: "m".into(),
-        },
+        &ServerMessage::<SignalData>::Error { code: ErrorCode::UnknownTarget, message: "m".into() },
         json!({"type":"error","code":"unknown-target","message":"m"}),
     );
 }
@@ -60,11 +54,7 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
         &ServerMessage::<SignalData>::Welcome {
             id: "p1".into(),
             session: "s".into(),
-            peers: vec![PeerInfo {
-                id: "p0".into(),
-                name: None,
-                meta: Meta::new(),
-            }],
+            peers: vec![PeerInfo { id: "p0".into(), name: None, meta: Meta::new() }],
             ice_servers: vec![IceServer {
                 urls: vec!["turn:127.0.0.1:3478".into()],
                 username: Some("u".into()),
@@ -84,15 +74,9 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
         },
         json!({"kind":"tracks","tracks":[{"stream":"s1","kind":"video","source":"screen-audio"}]}),
     );
+    roundtrip(&SignalData::EndOfCandidates, json!({"kind":"end-of-candidates"}));
     roundtrip(
-        &SignalData::EndOfCandidates,
-        json!({"kind":"end-of-candidates"}),
-    );
-    roundtrip(
-        &ServerMessage::<SignalData>::PeerLeft {
-            id: "p".into(),
-            reason: LeaveReason::Timeout,
-        },
+        &ServerMessage::<SignalData>::PeerLeft { id: "p".into(), reason: LeaveReason::Timeout },
         json!({"type":"peer-left","id":"p","reason":"timeout"}),
     );
 }
@@ -106,21 +90,8 @@ fn server_relays_opaque_signal_data() {
 
 #[test]
 fn error_codes_serialize_as_their_as_str() {
-    for code in [
-        ErrorCode::MalformedJson,
-        ErrorCode::UnknownType,
-        ErrorCode::InvalidFrame,
-        ErrorCode::FrameTooLarge,
-        ErrorCode::UnknownTarget,
-        ErrorCode::NotJoined,
-        ErrorCode::AlreadyJoined,
-        ErrorCode::InvalidRoom,
-        ErrorCode::RateLimited,
-    ] {
-        assert_eq!(
-            serde_json::to_value(code).unwrap(),
-            Value::String(code.as_str().into())
-        );
+    for code in ErrorCode::ALL {
+        assert_eq!(serde_json::to_value(code).unwrap(), Value::String(code.as_str().into()));
     }
 }
 
@@ -150,19 +121,10 @@ fn parse_is_the_inverse_of_as_str() {
     for c in ErrorCode::ALL {
         assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
     }
-    for r in [
-        LeaveReason::Left,
-        LeaveReason::Disconnected,
-        LeaveReason::Timeout,
-    ] {
+    for r in [LeaveReason::Left, LeaveReason::Disconnected, LeaveReason::Timeout] {
         assert_eq!(LeaveReason::parse(r.as_str()), Some(r));
     }
-    for t in [
-        SdpType::Offer,
-        SdpType::Answer,
-        SdpType::Pranswer,
-        SdpType::Rollback,
-    ] {
+    for t in [SdpType::Offer, SdpType::Answer, SdpType::Pranswer, SdpType::Rollback] {
         assert_eq!(SdpType::parse(t.as_str()), Some(t));
     }
     assert_eq!(ErrorCode::parse("nope"), None);

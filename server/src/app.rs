@@ -64,8 +64,5 @@ impl Drop for TaskGuard<'_> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
-        .route("/ws", get(ws::upgrade))
-        .fallback(static_files::serve)
-        .with_state(state)
+    Router::new().route("/ws", get(ws::upgrade)).fallback(static_files::serve).with_state(state)
 }

@@ -100,10 +100,7 @@ where
             _ => (arg.clone(), None),
         };
         let mut value = |name: &'static str| {
-            inline
-                .clone()
-                .or_else(|| args.next())
-                .ok_or(ConfigError::MissingValue(name))
+            inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name))
         };
         match flag.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
@@ -157,10 +154,7 @@ pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
     if prefix == "/ws" {
         return Err(ConfigError::ReservedPrefix);
     }
-    Ok(Mount {
-        prefix,
-        dir: PathBuf::from(dir),
-    })
+    Ok(Mount { prefix, dir: PathBuf::from(dir) })
 }
 
 #[cfg(test)]
@@ -197,71 +191,29 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(c.addr.port(), 0);
-        assert_eq!(
-            c.mounts[0],
-            Mount {
-                prefix: "/".into(),
-                dir: "examples/vanilla".into()
-            }
-        );
-        assert_eq!(
-            c.mounts[1],
-            Mount {
-                prefix: "/pkg".into(),
-                dir: "pkg".into()
-            }
-        );
+        assert_eq!(c.mounts[0], Mount { prefix: "/".into(), dir: "examples/vanilla".into() });
+        assert_eq!(c.mounts[1], Mount { prefix: "/pkg".into(), dir: "pkg".into() });
         assert_eq!(c.max_frame, 1024);
         assert_eq!(c.heartbeat, Duration::from_secs(3));
     }
 
     #[test]
     fn help_is_recognized() {
-        assert!(matches!(
-            parse_args(["--help".to_string()]),
-            Ok(Command::Help)
-        ));
+        assert!(matches!(parse_args(["--help".to_string()]), Ok(Command::Help)));
         assert!(matches!(parse_args(["-h".to_string()]), Ok(Command::Help)));
     }
 
     #[test]
     fn bad_arguments_are_rejected() {
-        assert_eq!(
-            run(&["--bogus"]).unwrap_err(),
-            ConfigError::UnknownArg("--bogus".into())
-        );
-        assert_eq!(
-            run(&["--addr"]).unwrap_err(),
-            ConfigError::MissingValue("--addr")
-        );
-        assert!(matches!(
-            run(&["--addr", "nope"]),
-            Err(ConfigError::BadAddr(_))
-        ));
-        assert!(matches!(
-            run(&["--max-frame", "0"]),
-            Err(ConfigError::BadNumber(..))
-        ));
-        assert!(matches!(
-            run(&["--heartbeat-secs", "-1"]),
-            Err(ConfigError::BadNumber(..))
-        ));
-        assert!(matches!(
-            run(&["--mount", "pkg=pkg"]),
-            Err(ConfigError::BadMount(_))
-        ));
-        assert!(matches!(
-            run(&["--mount", "/a/../b=x"]),
-            Err(ConfigError::BadPrefix(_))
-        ));
-        assert!(matches!(
-            run(&["--mount", "/{x}=x"]),
-            Err(ConfigError::BadPrefix(_))
-        ));
-        assert_eq!(
-            run(&["--mount", "/ws=x"]).unwrap_err(),
-            ConfigError::ReservedPrefix
-        );
+        assert_eq!(run(&["--bogus"]).unwrap_err(), ConfigError::UnknownArg("--bogus".into()));
+        assert_eq!(run(&["--addr"]).unwrap_err(), ConfigError::MissingValue("--addr"));
+        assert!(matches!(run(&["--addr", "nope"]), Err(ConfigError::BadAddr(_))));
+        assert!(matches!(run(&["--max-frame", "0"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
+        assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
+        assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));
+        assert_eq!(run(&["--mount", "/ws=x"]).unwrap_err(), ConfigError::ReservedPrefix);
         assert!(matches!(
             run(&["--mount", "/a=x", "--mount", "/a/=y"]),
             Err(ConfigError::DuplicateMount(_))

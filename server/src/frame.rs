@@ -18,18 +18,12 @@ pub struct Rejection {
 
 impl Rejection {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Rejection {
-            code,
-            message: message.into(),
-        }
+        Rejection { code, message: message.into() }
     }
 }
 
 pub fn binary_rejection() -> Rejection {
-    Rejection::new(
-        ErrorCode::MalformedJson,
-        "binary frames are not supported; send JSON text",
-    )
+    Rejection::new(ErrorCode::MalformedJson, "binary frames are not supported; send JSON text")
 }
 
 pub fn parse_text(text: &str, max_frame: usize) -> Result<ClientMessage<Value>, Rejection> {
@@ -45,10 +39,7 @@ pub fn parse_text(text: &str, max_frame: usize) -> Result<ClientMessage<Value>, 
     match kind {
         Some(k) if KNOWN_TYPES.contains(&k) => {}
         Some(k) => {
-            return Err(Rejection::new(
-                ErrorCode::UnknownType,
-                format!("unknown type `{k}`"),
-            ))
+            return Err(Rejection::new(ErrorCode::UnknownType, format!("unknown type `{k}`")))
         }
         None => {
             return Err(Rejection::new(
@@ -93,10 +84,7 @@ mod tests {
         assert_eq!(code("[1,2]"), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"join"}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"join","room":5}"#), ErrorCode::InvalidFrame);
-        assert_eq!(
-            code(r#"{"type":"signal","to":"p1"}"#),
-            ErrorCode::InvalidFrame
-        );
+        assert_eq!(code(r#"{"type":"signal","to":"p1"}"#), ErrorCode::InvalidFrame);
         assert_eq!(
             code(&format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(100))),
             ErrorCode::FrameTooLarge

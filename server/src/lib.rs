@@ -35,10 +35,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind {
-        addr: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind { addr: SocketAddr, source: std::io::Error },
     #[error("server failed: {0}")]
     Serve(#[source] std::io::Error),
 }
@@ -53,20 +50,12 @@ pub struct Server {
 
 impl Server {
     pub async fn bind(config: Config) -> Result<Self, ServerError> {
-        let bind_err = |source| ServerError::Bind {
-            addr: config.addr,
-            source,
-        };
+        let bind_err = |source| ServerError::Bind { addr: config.addr, source };
         let listener = TcpListener::bind(config.addr).await.map_err(bind_err)?;
         let local_addr = listener.local_addr().map_err(bind_err)?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = Arc::new(app::AppState::new(&config, shutdown_rx));
-        Ok(Server {
-            listener,
-            local_addr,
-            state,
-            shutdown,
-        })
+        Ok(Server { listener, local_addr, state, shutdown })
     }
 
     /// The real address, with the port chosen by the OS for port 0.
@@ -80,12 +69,7 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        let Server {
-            listener,
-            state,
-            shutdown,
-            ..
-        } = self;
+        let Server { listener, state, shutdown, .. } = self;
         let router = app::router(state.clone());
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {

@@ -27,10 +27,7 @@ fn main() -> ExitCode {
             ));
         }
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(1, &e),
     };
@@ -45,11 +42,7 @@ async fn serve(config: Config) -> ExitCode {
     let stop = shutdown::signal();
     // Scripts read this exact line to learn the port; flush so a pipe sees it now.
     let mut out = std::io::stdout();
-    let _ = writeln!(
-        out,
-        "rtcroom-server listening on http://{}",
-        server.local_addr()
-    );
+    let _ = writeln!(out, "rtcroom-server listening on http://{}", server.local_addr());
     let _ = out.flush();
     match server.run(stop).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -22,11 +22,7 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(limit: u32) -> Self {
-        RateLimiter {
-            limit,
-            window_start: Instant::now(),
-            count: 0,
-        }
+        RateLimiter { limit, window_start: Instant::now(), count: 0 }
     }
 
     pub fn check(&mut self, now: Instant) -> Verdict {

@@ -22,10 +22,8 @@ pub struct StaticFiles {
 
 impl StaticFiles {
     pub fn new(mounts: &[Mount]) -> Self {
-        let mut mounts: Vec<(String, ServeDir)> = mounts
-            .iter()
-            .map(|m| (m.prefix.clone(), ServeDir::new(&m.dir)))
-            .collect();
+        let mut mounts: Vec<(String, ServeDir)> =
+            mounts.iter().map(|m| (m.prefix.clone(), ServeDir::new(&m.dir))).collect();
         mounts.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         StaticFiles { mounts }
     }
@@ -33,11 +31,7 @@ impl StaticFiles {
     /// The mount serving `path` and the path inside it.
     fn find<'a>(&self, path: &'a str) -> Option<(&str, &ServeDir, &'a str)> {
         self.mounts.iter().find_map(|(prefix, dir)| {
-            let rest = if prefix == "/" {
-                Some(path)
-            } else {
-                path.strip_prefix(prefix.as_str())
-            };
+            let rest = if prefix == "/" { Some(path) } else { path.strip_prefix(prefix.as_str()) };
             match rest {
                 Some(rest) if rest.is_empty() || rest.starts_with('/') => {
                     Some((prefix.as_str(), dir, rest))
@@ -50,11 +44,7 @@ impl StaticFiles {
 
 pub async fn serve(State(app): State<Arc<AppState>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
-    let query = req
-        .uri()
-        .query()
-        .map(|q| format!("?{q}"))
-        .unwrap_or_default();
+    let query = req.uri().query().map(|q| format!("?{q}")).unwrap_or_default();
     let Some((prefix, dir, rest)) = app.static_files.find(&path) else {
         return StatusCode::NOT_FOUND.into_response();
     };
@@ -84,9 +74,7 @@ pub async fn serve(State(app): State<Arc<AppState>>, req: Request) -> Response {
         }
     }
     // Examples and the wasm bundle change on every rebuild: always revalidate.
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response.headers_mut().insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 

@@ -136,10 +136,8 @@ fn allowed(limiter: &mut RateLimiter, app: &AppState, conn: ConnId) -> bool {
     match limiter.check(std::time::Instant::now()) {
         Verdict::Allow => true,
         Verdict::RejectAndReport => {
-            let message = format!(
-                "more than {} frames per second; frame dropped",
-                app.settings.rate_limit
-            );
+            let message =
+                format!("more than {} frames per second; frame dropped", app.settings.rate_limit);
             app.rooms.bad_frame(conn, ErrorCode::RateLimited, message);
             false
         }
@@ -160,10 +158,7 @@ async fn send(socket: &mut WebSocket, msg: Message, limit: Duration) -> Result<(
 /// Sends a close frame and waits briefly for the client's reply so the
 /// closing handshake completes cleanly.
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let frame = Message::Close(Some(CloseFrame {
-        code,
-        reason: reason.into(),
-    }));
+    let frame = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
     let _ = timeout(CLOSE_GRACE, async {
         if socket.send(frame).await.is_ok() {
             while let Some(Ok(_)) = socket.recv().await {}

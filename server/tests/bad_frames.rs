@@ -11,10 +11,7 @@ use std::time::Duration;
 async fn assert_still_works(sender: &mut Client, peer: &mut Client) {
     sender.assert_ping_pong().await;
     sender.signal(&peer.id, json!({"n": 1})).await;
-    assert_eq!(
-        peer.recv().await,
-        json!({"type": "signal", "from": sender.id, "data": {"n": 1}})
-    );
+    assert_eq!(peer.recv().await, json!({"type": "signal", "from": sender.id, "data": {"n": 1}}));
 }
 
 #[tokio::test]
@@ -46,8 +43,7 @@ async fn each_bad_frame_kind_yields_its_code_and_the_connection_keeps_working() 
 async fn room_frames_before_join_report_not_joined() {
     let server = TestServer::start_default().await;
     let mut c = Client::connect(&server).await;
-    c.send(json!({"type": "signal", "to": "p", "data": {}}))
-        .await;
+    c.send(json!({"type": "signal", "to": "p", "data": {}})).await;
     c.expect_error("not-joined").await;
     c.send(json!({"type": "update", "meta": {}})).await;
     c.expect_error("not-joined").await;
@@ -60,8 +56,7 @@ async fn invalid_room_is_rejected_and_a_valid_join_still_works() {
     let mut c = Client::connect(&server).await;
     c.send(json!({"type": "join", "room": ""})).await;
     c.expect_error("invalid-room").await;
-    c.send(json!({"type": "join", "room": "x".repeat(129)}))
-        .await;
+    c.send(json!({"type": "join", "room": "x".repeat(129)})).await;
     c.expect_error("invalid-room").await;
     c.send(json!({"type": "join", "room": "ok"})).await;
     assert_eq!(c.recv().await["type"], "welcome");
@@ -69,11 +64,7 @@ async fn invalid_room_is_rejected_and_a_valid_join_still_works() {
 
 #[tokio::test]
 async fn frame_over_max_frame_is_answered_with_frame_too_large() {
-    let server = TestServer::start(common::Config {
-        max_frame: 1024,
-        ..common::config()
-    })
-    .await;
+    let server = TestServer::start(common::Config { max_frame: 1024, ..common::config() }).await;
     let (mut a, _) = Client::join(&server, "r", "alice").await;
     let (mut b, _) = Client::join(&server, "r", "bob").await;
     a.recv().await; // peer-joined
@@ -84,18 +75,13 @@ async fn frame_over_max_frame_is_answered_with_frame_too_large() {
     assert_still_works(&mut b, &mut a).await;
     // Exactly at the limit is fine.
     let pad = 1024 - json!({"type": "ping", "pad": ""}).to_string().len();
-    b.send(json!({"type": "ping", "pad": "x".repeat(pad)}))
-        .await;
+    b.send(json!({"type": "ping", "pad": "x".repeat(pad)})).await;
     assert_eq!(b.recv().await, json!({"type": "pong"}));
 }
 
 #[tokio::test]
 async fn flood_over_the_rate_limit_is_dropped_and_reported_once() {
-    let server = TestServer::start(common::Config {
-        rate_limit: 20,
-        ..common::config()
-    })
-    .await;
+    let server = TestServer::start(common::Config { rate_limit: 20, ..common::config() }).await;
     let mut c = Client::connect(&server).await;
     for _ in 0..30 {
         c.send(json!({"type": "ping"})).await;

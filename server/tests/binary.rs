@@ -15,9 +15,7 @@ fn spawn(args: &[&str]) -> Child {
 /// Reads the announced line and returns the address in it.
 fn listening_addr(child: &mut Child) -> std::net::SocketAddr {
     let mut line = String::new();
-    BufReader::new(child.stdout.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    BufReader::new(child.stdout.as_mut().unwrap()).read_line(&mut line).unwrap();
     let addr = line
         .trim_end()
         .strip_prefix("rtcroom-server listening on http://")
@@ -40,20 +38,14 @@ fn binary_prints_the_listening_line_with_the_real_port() {
 fn binary_exits_cleanly_on_sigterm() {
     let mut child = spawn(&["--addr", "127.0.0.1:0"]);
     listening_addr(&mut child);
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
 
 #[test]
 fn bad_arguments_exit_2_with_a_message_on_stderr() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rtcroom-server"))
-        .arg("--bogus")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rtcroom-server")).arg("--bogus").output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--bogus"));
@@ -73,10 +65,7 @@ fn bind_failure_exits_2() {
 
 #[test]
 fn help_prints_usage_and_exits_0() {
-    let out = Command::new(env!("CARGO_BIN_EXE_rtcroom-server"))
-        .arg("--help")
-        .output()
-        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rtcroom-server")).arg("--help").output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("--mount"));
 }

@@ -9,10 +9,7 @@ use std::time::{Duration, Instant};
 use tokio_tungstenite::tungstenite::Message;
 
 fn fast_heartbeat() -> common::Config {
-    common::Config {
-        heartbeat: Duration::from_millis(200),
-        ..common::config()
-    }
+    common::Config { heartbeat: Duration::from_millis(200), ..common::config() }
 }
 
 #[tokio::test]
@@ -30,10 +27,7 @@ async fn client_that_stops_reading_is_removed_with_reason_timeout() {
     );
     // Two intervals of silence (400 ms) counted from the join frame.
     let waited = started.elapsed();
-    assert!(
-        waited < Duration::from_secs(2),
-        "timed out after {waited:?}"
-    );
+    assert!(waited < Duration::from_secs(2), "timed out after {waited:?}");
     drop(silent);
 }
 
@@ -57,10 +51,7 @@ async fn server_sends_pings_and_clients_that_answer_stay() {
         }
         pings
     };
-    let (pings, ()) = tokio::join!(
-        count_pings,
-        a.assert_silent_for(Duration::from_millis(1000))
-    );
+    let (pings, ()) = tokio::join!(count_pings, a.assert_silent_for(Duration::from_millis(1000)));
     assert!(pings >= 3, "only {pings} pings in 1 s at a 200 ms interval");
     a.assert_ping_pong().await;
     b.signal(&a.id, json!("still here")).await;

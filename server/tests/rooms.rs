@@ -40,10 +40,7 @@ async fn leave_announces_peer_left_with_reason_left_and_closes_the_socket() {
     let (mut b, _) = Client::join(&server, "r", "bob").await;
     a.recv().await; // peer-joined
     b.send(json!({"type": "leave"})).await;
-    assert_eq!(
-        a.recv().await,
-        json!({"type": "peer-left", "id": b.id, "reason": "left"})
-    );
+    assert_eq!(a.recv().await, json!({"type": "peer-left", "id": b.id, "reason": "left"}));
     let frame = b.expect_close().await.unwrap();
     assert_eq!(u16::from(frame.code), rtcroom_server::CLOSE_LEFT);
 }
@@ -56,10 +53,7 @@ async fn dropped_socket_announces_peer_left_with_reason_disconnected() {
     a.recv().await; // peer-joined
     let b_id = b.id.clone();
     drop(b); // TCP goes away without `leave` or a close frame
-    assert_eq!(
-        a.recv().await,
-        json!({"type": "peer-left", "id": b_id, "reason": "disconnected"})
-    );
+    assert_eq!(a.recv().await, json!({"type": "peer-left", "id": b_id, "reason": "disconnected"}));
 }
 
 #[tokio::test]
@@ -69,10 +63,7 @@ async fn close_frame_without_leave_counts_as_disconnected() {
     let (mut b, _) = Client::join(&server, "r", "bob").await;
     a.recv().await; // peer-joined
     b.ws.close(None).await.unwrap();
-    assert_eq!(
-        a.recv().await,
-        json!({"type": "peer-left", "id": b.id, "reason": "disconnected"})
-    );
+    assert_eq!(a.recv().await, json!({"type": "peer-left", "id": b.id, "reason": "disconnected"}));
 }
 
 #[tokio::test]
@@ -84,15 +75,9 @@ async fn signal_is_relayed_to_the_target_with_opaque_data() {
     let data =
         json!({"kind": "description", "type": "offer", "sdp": "v=0\r\n", "extra": [1, null]});
     b.signal(&a.id, data.clone()).await;
-    assert_eq!(
-        a.recv().await,
-        json!({"type": "signal", "from": b.id, "data": data})
-    );
+    assert_eq!(a.recv().await, json!({"type": "signal", "from": b.id, "data": data}));
     a.signal(&b.id, json!(42)).await;
-    assert_eq!(
-        b.recv().await,
-        json!({"type": "signal", "from": a.id, "data": 42})
-    );
+    assert_eq!(b.recv().await, json!({"type": "signal", "from": a.id, "data": 42}));
 }
 
 #[tokio::test]
@@ -113,8 +98,7 @@ async fn update_is_broadcast_as_peer_updated() {
     let (mut a, _) = Client::join(&server, "r", "alice").await;
     let (mut b, _) = Client::join(&server, "r", "bob").await;
     a.recv().await; // peer-joined
-    b.send(json!({"type": "update", "meta": {"mic": "off"}}))
-        .await;
+    b.send(json!({"type": "update", "meta": {"mic": "off"}})).await;
     let msg = a.recv().await;
     assert_eq!(msg["type"], "peer-updated");
     assert_eq!(msg["peer"]["id"], b.id.as_str());

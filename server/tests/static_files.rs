@@ -12,11 +12,7 @@ fn site(name: &str) -> PathBuf {
         std::env::temp_dir().join(format!("rtcroom-server-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("pkg/snippets")).unwrap();
-    std::fs::write(
-        root.join("index.html"),
-        "<!doctype html><title>demo</title>",
-    )
-    .unwrap();
+    std::fs::write(root.join("index.html"), "<!doctype html><title>demo</title>").unwrap();
     std::fs::write(root.join("app.js"), "export const x = 1;").unwrap();
     std::fs::write(root.join("pkg/rtcroom.mjs"), "export default 1;").unwrap();
     std::fs::write(root.join("pkg/rtcroom_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
@@ -27,20 +23,10 @@ fn site(name: &str) -> PathBuf {
 async fn start(name: &str) -> TestServer {
     let root = site(name);
     let mounts = vec![
-        Mount {
-            prefix: "/".into(),
-            dir: root.clone(),
-        },
-        Mount {
-            prefix: "/pkg".into(),
-            dir: root.join("pkg"),
-        },
+        Mount { prefix: "/".into(), dir: root.clone() },
+        Mount { prefix: "/pkg".into(), dir: root.join("pkg") },
     ];
-    TestServer::start(Config {
-        mounts,
-        ..common::config()
-    })
-    .await
+    TestServer::start(Config { mounts, ..common::config() }).await
 }
 
 #[tokio::test]

@@ -51,9 +51,7 @@ pub struct CandidateQueue {
 }
 
 fn ufrag_of(c: &Candidate) -> Option<String> {
-    c.username_fragment
-        .clone()
-        .or_else(|| sdp::candidate_ufrag(&c.candidate).map(str::to_owned))
+    c.username_fragment.clone().or_else(|| sdp::candidate_ufrag(&c.candidate).map(str::to_owned))
 }
 
 impl CandidateQueue {
@@ -64,10 +62,7 @@ impl CandidateQueue {
         };
         self.has_remote
             && matches(self.remote_ufrag.as_deref())
-            && self
-                .in_flight
-                .as_ref()
-                .is_none_or(|u| matches(u.as_deref()))
+            && self.in_flight.as_ref().is_none_or(|u| matches(u.as_deref()))
     }
 
     /// A remote description was handed to `setRemoteDescription`.
@@ -125,11 +120,7 @@ impl CandidateQueue {
     #[must_use]
     pub fn handle_remote_description(&mut self, ufrag: Option<&str>) -> Vec<QueuedCandidate> {
         self.has_remote = true;
-        if self
-            .in_flight
-            .as_ref()
-            .is_some_and(|u| u.as_deref() == ufrag)
-        {
+        if self.in_flight.as_ref().is_some_and(|u| u.as_deref() == ufrag) {
             self.in_flight = None;
         }
         if ufrag.is_some() {
@@ -185,10 +176,7 @@ mod tests {
         assert_eq!(q.handle_remote(a.clone()), None);
         assert_eq!(q.handle_remote(b.clone()), None);
         assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(
-            q.handle_remote_description(Some("u1")),
-            vec![a, b, QueuedCandidate::End]
-        );
+        assert_eq!(q.handle_remote_description(Some("u1")), vec![a, b, QueuedCandidate::End]);
         assert!(q.is_empty());
     }
 
@@ -202,10 +190,7 @@ mod tests {
         assert_eq!(q.handle_remote(new.clone()), None);
         // End-of-candidates must not overtake the queued candidate.
         assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(
-            q.handle_remote_description(Some("new")),
-            vec![new, QueuedCandidate::End]
-        );
+        assert_eq!(q.handle_remote_description(Some("new")), vec![new, QueuedCandidate::End]);
     }
 
     #[test]
@@ -217,10 +202,7 @@ mod tests {
         let live = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag live");
         assert_eq!(q.handle_remote(live.clone()), None);
         assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(
-            q.handle_remote_description(Some("live")),
-            vec![live, QueuedCandidate::End]
-        );
+        assert_eq!(q.handle_remote_description(Some("live")), vec![live, QueuedCandidate::End]);
         assert_eq!(q.len(), 1, "only the stale candidate waits");
     }
 
@@ -230,11 +212,7 @@ mod tests {
         assert!(q.handle_remote_description(Some("old")).is_empty());
         q.handle_remote_description_started(Some("new"));
         let late = cand("candidate:1 1 udp 1 127.0.0.1 1000 typ host ufrag old");
-        assert_eq!(
-            q.handle_remote(late.clone()),
-            None,
-            "would fail behind the new description"
-        );
+        assert_eq!(q.handle_remote(late.clone()), None, "would fail behind the new description");
         let fresh = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag new");
         assert_eq!(q.handle_remote(fresh.clone()), None);
         // The restart offer is refused: the old generation is current again.

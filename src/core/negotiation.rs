@@ -17,10 +17,7 @@ enum Op {
     /// `onnegotiationneeded`: `await pc.setLocalDescription()`.
     Offer,
     /// `await pc.setRemoteDescription(description)`.
-    Remote {
-        is_offer: bool,
-        ufrag: Option<String>,
-    },
+    Remote { is_offer: bool, ufrag: Option<String> },
     /// Explicit rollback chained before a colliding offer.
     Rollback,
     /// After a remote offer: `await pc.setLocalDescription()`.
@@ -160,10 +157,7 @@ impl Negotiator {
         }
         let ufrag = sdp::ice_ufrag(&description.sdp).map(str::to_owned);
         let op = self.start(Op::Remote { is_offer, ufrag });
-        out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription {
-            op,
-            description,
-        }));
+        out.push_back(PeerOutput::Command(PcCommand::SetRemoteDescription { op, description }));
         true
     }
 
@@ -174,10 +168,7 @@ impl Negotiator {
         out: &mut VecDeque<PeerOutput>,
     ) {
         let op = self.start(Op::Candidate);
-        out.push_back(PeerOutput::Command(PcCommand::AddIceCandidate {
-            op,
-            candidate,
-        }));
+        out.push_back(PeerOutput::Command(PcCommand::AddIceCandidate { op, candidate }));
     }
 
     /// The continuation after an `await`.
@@ -260,8 +251,5 @@ fn warn(out: &mut VecDeque<PeerOutput>, code: &'static str, name: String, messag
     let mut text = name;
     text.push_str(": ");
     text.push_str(&message);
-    out.push_back(PeerOutput::Event(PeerEvent::Warning {
-        code,
-        message: text,
-    }));
+    out.push_back(PeerOutput::Event(PeerEvent::Warning { code, message: text }));
 }

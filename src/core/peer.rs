@@ -77,9 +77,9 @@ impl PeerSession {
             }
             PeerInput::SignalingState(s) => self.negotiator.handle_signaling_state(s),
             PeerInput::IceConnectionState(s) => self.handle_ice_state(now, s),
-            PeerInput::ConnectionState(s) => self
-                .out
-                .push_back(PeerOutput::Event(PeerEvent::ConnectionState(s))),
+            PeerInput::ConnectionState(s) => {
+                self.out.push_back(PeerOutput::Event(PeerEvent::ConnectionState(s)))
+            }
             PeerInput::LocalCandidate(c) => {
                 let data = match c {
                     Some(c) if !c.candidate.is_empty() => SignalData::Candidate(c),
@@ -88,10 +88,7 @@ impl PeerSession {
                 self.out.push_back(PeerOutput::Signal(data));
             }
             PeerInput::OpCompleted { op, result } => {
-                match self
-                    .negotiator
-                    .handle_op_completed(op, result, &mut self.out)
-                {
+                match self.negotiator.handle_op_completed(op, result, &mut self.out) {
                     Completion::Done => {}
                     Completion::RemoteApplied { ufrag } => {
                         for c in self.candidates.handle_remote_description(ufrag.as_deref()) {
@@ -116,8 +113,7 @@ impl PeerSession {
             PeerInput::ChannelOpen => {
                 self.channel_open = true;
                 while let Some(data) = self.outbox.pop_front() {
-                    self.out
-                        .push_back(PeerOutput::Command(PcCommand::SendData { data }));
+                    self.out.push_back(PeerOutput::Command(PcCommand::SendData { data }));
                 }
                 self.outbox_bytes = 0;
             }
@@ -164,12 +160,8 @@ impl PeerSession {
             SignalData::Description { sdp_type, sdp } => {
                 let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
                 let description = Description { sdp_type, sdp };
-                if self
-                    .negotiator
-                    .handle_remote_description(description, &mut self.out)
-                {
-                    self.candidates
-                        .handle_remote_description_started(ufrag.as_deref());
+                if self.negotiator.handle_remote_description(description, &mut self.out) {
+                    self.candidates.handle_remote_description_started(ufrag.as_deref());
                 }
             }
             SignalData::Candidate(c) => {
@@ -218,14 +210,12 @@ impl PeerSession {
     fn restart_ice(&mut self) {
         self.restart_at = None;
         self.ice_restarts += 1;
-        self.out
-            .push_back(PeerOutput::Command(PcCommand::RestartIce));
+        self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
     }
 
     fn send_message(&mut self, data: String) -> Result<(), CoreError> {
         if self.channel_open {
-            self.out
-                .push_back(PeerOutput::Command(PcCommand::SendData { data }));
+            self.out.push_back(PeerOutput::Command(PcCommand::SendData { data }));
             return Ok(());
         }
         let total = self.outbox_bytes.saturating_add(data.len());

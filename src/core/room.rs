@@ -209,20 +209,10 @@ impl RoomCore {
         match input {
             RoomInput::Server(msg) => self.handle_server(now, msg),
             RoomInput::Peer { peer, input } => self.peer_input(now, &peer, input),
-            RoomInput::RemoteTrack {
-                peer,
-                track_id,
-                stream_id,
-                kind,
-            } => {
+            RoomInput::RemoteTrack { peer, track_id, stream_id, kind } => {
                 let remote = self.remote_mut(&peer)?;
                 if !remote.received.iter().any(|t| t.track_id == track_id) {
-                    remote.received.push(RemoteTrack {
-                        track_id,
-                        stream_id,
-                        kind,
-                        source: None,
-                    });
+                    remote.received.push(RemoteTrack { track_id, stream_id, kind, source: None });
                 }
                 self.reconcile_tracks(&peer);
                 Ok(())
@@ -285,10 +275,7 @@ impl RoomCore {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.peers
-            .values()
-            .filter_map(|r| r.session.poll_timeout())
-            .min()
+        self.peers.values().filter_map(|r| r.session.poll_timeout()).min()
     }
 
     fn joined(&self) -> Result<(), CoreError> {
@@ -299,9 +286,7 @@ impl RoomCore {
     }
 
     fn remote_mut(&mut self, id: &str) -> Result<&mut Remote, CoreError> {
-        self.peers
-            .get_mut(id)
-            .ok_or_else(|| CoreError::UnknownParticipant(id.to_owned()))
+        self.peers.get_mut(id).ok_or_else(|| CoreError::UnknownParticipant(id.to_owned()))
     }
 
     fn event(&mut self, e: RoomEvent) {
@@ -314,12 +299,7 @@ impl RoomCore {
         msg: ServerMessage<SignalData>,
     ) -> Result<(), CoreError> {
         match msg {
-            ServerMessage::Welcome {
-                id,
-                peers,
-                ice_servers,
-                ..
-            } => {
+            ServerMessage::Welcome { id, peers, ice_servers, .. } => {
                 if self.phase != Phase::Joining {
                     return Err(CoreError::AlreadyJoined);
                 }
@@ -341,10 +321,7 @@ impl RoomCore {
                     self.event(RoomEvent::ParticipantUpdated(peer));
                 }
             }
-            ServerMessage::Signal {
-                from,
-                data: SignalData::Tracks { tracks },
-            } => {
+            ServerMessage::Signal { from, data: SignalData::Tracks { tracks } } => {
                 self.remote_mut(&from)?.announced = tracks;
                 self.reconcile_tracks(&from);
             }
@@ -373,11 +350,7 @@ impl RoomCore {
             peer: id.clone(),
             polite,
             ice_servers: self.ice_servers.clone(),
-            tracks: if polite {
-                Vec::new()
-            } else {
-                self.published.clone()
-            },
+            tracks: if polite { Vec::new() } else { self.published.clone() },
         });
         // Announce before any description can carry the tracks.
         self.announce_to(&id);
@@ -409,13 +382,8 @@ impl RoomCore {
                 });
             }
         }
-        self.out.push_back(RoomOutput::ClosePeer {
-            peer: id.to_owned(),
-        });
-        self.event(RoomEvent::ParticipantLeft {
-            participant: remote.info,
-            reason,
-        });
+        self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
+        self.event(RoomEvent::ParticipantLeft { participant: remote.info, reason });
     }
 
     fn close_all(&mut self) {
@@ -453,20 +421,13 @@ impl RoomCore {
                     RoomOutput::Send(ClientMessage::Signal { to: peer, data })
                 }
                 PeerOutput::Event(PeerEvent::ConnectionState(state)) => {
-                    RoomOutput::Event(RoomEvent::ConnectionState {
-                        participant: peer,
-                        state,
-                    })
+                    RoomOutput::Event(RoomEvent::ConnectionState { participant: peer, state })
                 }
                 PeerOutput::Event(PeerEvent::Message(data)) => {
                     RoomOutput::Event(RoomEvent::Message { from: peer, data })
                 }
                 PeerOutput::Event(PeerEvent::Warning { code, message }) => {
-                    RoomOutput::Event(RoomEvent::Warning {
-                        participant: Some(peer),
-                        code,
-                        message,
-                    })
+                    RoomOutput::Event(RoomEvent::Warning { participant: Some(peer), code, message })
                 }
             };
             self.out.push_back(out);
@@ -506,8 +467,7 @@ impl RoomCore {
             self.announce_to(&peer);
             if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
                 let track_id = track_id.to_owned();
-                self.out
-                    .push_back(RoomOutput::RemoveTrack { peer, track_id });
+                self.out.push_back(RoomOutput::RemoveTrack { peer, track_id });
             }
         }
         Ok(())
@@ -517,17 +477,10 @@ impl RoomCore {
         let tracks = self
             .published
             .iter()
-            .map(|t| TrackInfo {
-                stream: t.stream_id.clone(),
-                kind: t.kind,
-                source: t.source,
-            })
+            .map(|t| TrackInfo { stream: t.stream_id.clone(), kind: t.kind, source: t.source })
             .collect();
         let data = SignalData::Tracks { tracks };
-        self.out.push_back(RoomOutput::Send(ClientMessage::Signal {
-            to: peer.to_owned(),
-            data,
-        }));
+        self.out.push_back(RoomOutput::Send(ClientMessage::Signal { to: peer.to_owned(), data }));
     }
 
     /// Matches received tracks with the remote's announcement by (stream,

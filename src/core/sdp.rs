@@ -3,9 +3,7 @@
 
 /// The first `a=ice-ufrag:` value of a description.
 pub fn ice_ufrag(sdp: &str) -> Option<&str> {
-    sdp.lines()
-        .find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:"))
-        .filter(|u| !u.is_empty())
+    sdp.lines().find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:")).filter(|u| !u.is_empty())
 }
 
 /// `(mid, media kind)` of every m-section (`audio`, `video`, `application`).
@@ -25,9 +23,7 @@ pub fn mid_kinds(sdp: &str) -> Vec<(&str, &str)> {
 /// Both descriptions use one mid for different media kinds.
 pub fn mids_collide(a: &str, b: &str) -> bool {
     let theirs = mid_kinds(b);
-    mid_kinds(a)
-        .iter()
-        .any(|(mid, kind)| theirs.iter().any(|(m, k)| m == mid && k != kind))
+    mid_kinds(a).iter().any(|(mid, kind)| theirs.iter().any(|(m, k)| m == mid && k != kind))
 }
 
 /// The `ufrag` extension of a candidate line (`... ufrag abcd ...`).
@@ -43,10 +39,7 @@ pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
 
 /// A candidate's host is an mDNS name (`….local`) the browser resolves itself.
 pub fn is_mdns_candidate(candidate: &str) -> bool {
-    candidate
-        .split_ascii_whitespace()
-        .nth(4)
-        .is_some_and(|addr| addr.ends_with(".local"))
+    candidate.split_ascii_whitespace().nth(4).is_some_and(|addr| addr.ends_with(".local"))
 }
 
 #[cfg(test)]
@@ -74,12 +67,7 @@ mod tests {
         let c = "candidate:1 1 udp 2122260223 4f1c-2a.local 54321 typ host generation 0 ufrag Ab+c network-id 1";
         assert_eq!(candidate_ufrag(c), Some("Ab+c"));
         assert!(is_mdns_candidate(c));
-        assert!(!is_mdns_candidate(
-            "candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"
-        ));
-        assert_eq!(
-            candidate_ufrag("candidate:1 1 udp 1 127.0.0.1 1 typ host"),
-            None
-        );
+        assert!(!is_mdns_candidate("candidate:1 1 udp 2122260223 127.0.0.1 54321 typ host"));
+        assert_eq!(candidate_ufrag("candidate:1 1 udp 1 127.0.0.1 1 typ host"), None);
     }
 }

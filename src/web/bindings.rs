@@ -51,11 +51,7 @@ impl RoomHandle {
     }
 
     pub fn participants(&self) -> js_sys::Array {
-        self.room
-            .participants()
-            .iter()
-            .map(participant_js)
-            .collect()
+        self.room.participants().iter().map(participant_js).collect()
     }
 
     #[wasm_bindgen(js_name = publishCamera)]

@@ -70,11 +70,7 @@ fn meta(o: &JsValue, key: &str) -> Result<Meta, WebError> {
 }
 
 fn peer(v: &JsValue) -> Result<PeerInfo, WebError> {
-    Ok(PeerInfo {
-        id: string(v, "id")?,
-        name: opt_string(v, "name")?,
-        meta: meta(v, "meta")?,
-    })
+    Ok(PeerInfo { id: string(v, "id")?, name: opt_string(v, "name")?, meta: meta(v, "meta")? })
 }
 
 fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
@@ -129,16 +125,9 @@ fn signal_data(v: &JsValue) -> Result<SignalData, WebError> {
         "candidate" => SignalData::Candidate(candidate(v)?),
         "end-of-candidates" => SignalData::EndOfCandidates,
         "tracks" => SignalData::Tracks {
-            tracks: array(v, "tracks")?
-                .iter()
-                .map(|t| track_info(&t))
-                .collect::<Result<_, _>>()?,
+            tracks: array(v, "tracks")?.iter().map(|t| track_info(&t)).collect::<Result<_, _>>()?,
         },
-        other => {
-            return Err(WebError::Protocol(
-                "unknown signal kind ".to_string() + other,
-            ))
-        }
+        other => return Err(WebError::Protocol("unknown signal kind ".to_string() + other)),
     })
 }
 
@@ -149,21 +138,14 @@ pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> 
         "welcome" => ServerMessage::Welcome {
             id: string(&v, "id")?,
             session: string(&v, "session")?,
-            peers: array(&v, "peers")?
-                .iter()
-                .map(|p| peer(&p))
-                .collect::<Result<_, _>>()?,
+            peers: array(&v, "peers")?.iter().map(|p| peer(&p)).collect::<Result<_, _>>()?,
             ice_servers: opt_array(&v, "iceServers")?
                 .iter()
                 .map(|s| ice_server(&s))
                 .collect::<Result<_, _>>()?,
         },
-        "peer-joined" => ServerMessage::PeerJoined {
-            peer: peer(&get(&v, "peer"))?,
-        },
-        "peer-updated" => ServerMessage::PeerUpdated {
-            peer: peer(&get(&v, "peer"))?,
-        },
+        "peer-joined" => ServerMessage::PeerJoined { peer: peer(&get(&v, "peer"))? },
+        "peer-updated" => ServerMessage::PeerUpdated { peer: peer(&get(&v, "peer"))? },
         "peer-left" => ServerMessage::PeerLeft {
             id: string(&v, "id")?,
             reason: LeaveReason::parse(&string(&v, "reason")?).unwrap_or(LeaveReason::Disconnected),
@@ -185,29 +167,21 @@ pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> 
             }
         }
         "pong" => ServerMessage::Pong,
-        other => {
-            return Err(WebError::Protocol(
-                "unknown frame type ".to_string() + other,
-            ))
-        }
+        other => return Err(WebError::Protocol("unknown frame type ".to_string() + other)),
     })
 }
 
 /// `Room.join`'s options object.
 pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
     if !v.is_object() {
-        return Err(WebError::InvalidArgument(
-            "options must be an object".into(),
-        ));
+        return Err(WebError::InvalidArgument("options must be an object".into()));
     }
     let invalid = |e: WebError| WebError::InvalidArgument(e.to_string());
     let timeout = get(v, "joinTimeoutMs");
     let join_timeout_ms = if timeout.is_undefined() || timeout.is_null() {
         None
     } else {
-        let ms = timeout
-            .as_f64()
-            .filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms));
+        let ms = timeout.as_f64().filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms));
         Some(ms.ok_or_else(|| bad("joinTimeoutMs")).map_err(invalid)? as u32)
     };
     Ok(super::JoinOptions {
@@ -285,12 +259,7 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
 pub fn encode_client(frame: &ClientMessage<SignalData>) -> Result<String, WebError> {
     let o = Object::new();
     match frame {
-        ClientMessage::Join {
-            room,
-            name,
-            token,
-            meta,
-        } => {
+        ClientMessage::Join { room, name, token, meta } => {
             set_str(&o, "type", "join");
             set_str(&o, "room", room);
             set_opt(&o, "name", name);

@@ -17,11 +17,7 @@ pub struct Participant {
 
 impl From<PeerInfo> for Participant {
     fn from(p: PeerInfo) -> Self {
-        Participant {
-            id: p.id,
-            name: p.name,
-            meta: p.meta,
-        }
+        Participant { id: p.id, name: p.name, meta: p.meta }
     }
 }
 
@@ -86,10 +82,7 @@ impl RoomEvent {
             RoomEvent::ParticipantJoined(p) | RoomEvent::ParticipantUpdated(p) => {
                 return participant_js(p)
             }
-            RoomEvent::ParticipantLeft {
-                participant,
-                reason,
-            } => {
+            RoomEvent::ParticipantLeft { participant, reason } => {
                 let p = participant_js(participant);
                 set(&p, "reason", &(*reason).into());
                 return p;
@@ -109,11 +102,7 @@ impl RoomEvent {
                 set(&o, "participant", &participant_js(participant));
                 set(&o, "state", &(*state).into());
             }
-            RoomEvent::Warning {
-                participant,
-                code,
-                message,
-            } => {
+            RoomEvent::Warning { participant, code, message } => {
                 if let Some(p) = participant {
                     set(&o, "participant", &participant_js(p));
                 }
@@ -135,11 +124,7 @@ struct ParticipantJs<'a> {
 }
 
 pub fn participant_js(p: &Participant) -> JsValue {
-    let shape = ParticipantJs {
-        id: &p.id,
-        name: p.name.as_deref(),
-        meta: &p.meta,
-    };
+    let shape = ParticipantJs { id: &p.id, name: p.name.as_deref(), meta: &p.meta };
     // json_compatible: `meta` becomes a plain object and `None` a `null`.
     serde::Serialize::serialize(&shape, &serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)

@@ -19,11 +19,7 @@ impl Listener {
         // Adding a listener cannot fail for a valid callback; if the target
         // refuses it we just never hear from it.
         let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
-        Listener {
-            target: target.clone(),
-            kind,
-            closure,
-        }
+        Listener { target: target.clone(), kind, closure }
     }
 }
 
@@ -53,10 +49,7 @@ impl Timeout {
             )
             .ok()
         });
-        Timeout {
-            handle,
-            _closure: closure,
-        }
+        Timeout { handle, _closure: closure }
     }
 }
 

@@ -14,29 +14,22 @@ fn devices() -> Result<MediaDevices, WebError> {
 }
 
 pub async fn user_media(constraints: &MediaStreamConstraints) -> Result<MediaStream, WebError> {
-    let promise = devices()?
-        .get_user_media_with_constraints(constraints)
-        .map_err(|e| WebError::from_media(&e))?;
-    let stream = JsFuture::from(promise)
-        .await
-        .map_err(|e| WebError::from_media(&e))?;
-    stream
-        .dyn_into()
-        .map_err(|_| WebError::Media("getUserMedia returned no stream".into()))
+    stream_of(devices()?.get_user_media_with_constraints(constraints)).await
 }
 
 pub async fn display_media(
     constraints: &DisplayMediaStreamConstraints,
 ) -> Result<MediaStream, WebError> {
-    let promise = devices()?
-        .get_display_media_with_constraints(constraints)
-        .map_err(|e| WebError::from_media(&e))?;
-    let stream = JsFuture::from(promise)
-        .await
-        .map_err(|e| WebError::from_media(&e))?;
-    stream
-        .dyn_into()
-        .map_err(|_| WebError::Media("getDisplayMedia returned no stream".into()))
+    stream_of(devices()?.get_display_media_with_constraints(constraints)).await
+}
+
+/// Awaits a getUserMedia/getDisplayMedia promise, mapping its rejection.
+async fn stream_of(
+    call: Result<js_sys::Promise, wasm_bindgen::JsValue>,
+) -> Result<MediaStream, WebError> {
+    let promise = call.map_err(|e| WebError::from_media(&e))?;
+    let stream = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
+    stream.dyn_into().map_err(|_| WebError::Media("the browser returned no stream".into()))
 }
 
 /// Tracks of a stream (video first, then audio).

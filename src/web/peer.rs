@@ -25,10 +25,7 @@ use web_sys::{
 /// What a peer connection reports to its room.
 pub enum PeerSignal {
     Input(PeerInput),
-    Track {
-        track: MediaStreamTrack,
-        stream: MediaStream,
-    },
+    Track { track: MediaStreamTrack, stream: MediaStream },
 }
 
 pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
@@ -107,12 +104,7 @@ impl PeerConn {
             let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
             *channel.borrow_mut() = Some(Channel::new(dc, sink));
         }
-        Ok(PeerConn {
-            pc,
-            channel,
-            senders: BTreeMap::new(),
-            _listeners: listeners,
-        })
+        Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
     }
 
     pub fn connection(&self) -> &RtcPeerConnection {
@@ -130,12 +122,7 @@ impl PeerConn {
             PcCommand::SetRemoteDescription { op, description } => {
                 let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
                 init.set_sdp(&description.sdp);
-                complete(
-                    op,
-                    self.pc.set_remote_description(&init),
-                    None,
-                    sink.clone(),
-                );
+                complete(op, self.pc.set_remote_description(&init), None, sink.clone());
             }
             PcCommand::Rollback { op } => {
                 let init = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
@@ -152,18 +139,15 @@ impl PeerConn {
                         let _ = js_sys::Reflect::set(&init, &"usernameFragment".into(), &u.into());
                     }
                 }
-                let promise = self
-                    .pc
-                    .add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
+                let promise =
+                    self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
                 complete(op, promise, None, sink.clone());
             }
             PcCommand::RestartIce => sys::restart_ice(&self.pc),
             PcCommand::SendData { data } => {
                 let ch = self.channel.try_borrow().map_err(|_| WebError::Reentrant)?;
                 let ch = ch.as_ref().ok_or(crate::core::CoreError::PeerClosed)?;
-                ch.dc
-                    .send_with_str(&data)
-                    .map_err(|e| WebError::browser(&e))?
+                ch.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
             }
         }
         Ok(())
@@ -202,9 +186,7 @@ fn complete(
         let result = match JsFuture::from(promise).await {
             // Read right at resolution: no other operation can have
             // completed in between.
-            Ok(_) => OpResult::Ok {
-                local: read_local.and_then(|pc| local_description(&pc)),
-            },
+            Ok(_) => OpResult::Ok { local: read_local.and_then(|pc| local_description(&pc)) },
             Err(e) => {
                 let (name, message) = dom_error(&e);
                 OpResult::Err { name, message }
@@ -222,10 +204,7 @@ fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
         RtcSdpType::Pranswer => SdpType::Pranswer,
         _ => SdpType::Rollback,
     };
-    Some(Description {
-        sdp_type,
-        sdp: d.sdp(),
-    })
+    Some(Description { sdp_type, sdp: d.sdp() })
 }
 
 fn sdp_type(t: SdpType) -> RtcSdpType {
@@ -242,18 +221,14 @@ const CHANNEL_LABEL: &str = "rtcroom";
 impl Channel {
     fn new(dc: RtcDataChannel, sink: PeerSink) -> Self {
         let s = sink.clone();
-        let mut v = vec![Listener::new(&dc, "open", move |_| {
-            s(PeerSignal::Input(PeerInput::ChannelOpen))
-        })];
+        let mut v =
+            vec![Listener::new(&dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen)))];
         let s = sink.clone();
         v.push(Listener::new(&dc, "close", move |_| {
             s(PeerSignal::Input(PeerInput::ChannelClosed))
         }));
         v.push(Listener::new(&dc, "message", move |e| {
-            if let Some(text) = e
-                .dyn_ref::<MessageEvent>()
-                .and_then(|m| m.data().as_string())
-            {
+            if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
                 sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
             }
         }));
@@ -268,19 +243,11 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
             move |_| sink(PeerSignal::Input(f(&pc)))
         };
     let mut v = vec![
-        Listener::new(
-            pc,
-            "negotiationneeded",
-            input(&sink, |_| PeerInput::NegotiationNeeded, pc),
-        ),
+        Listener::new(pc, "negotiationneeded", input(&sink, |_| PeerInput::NegotiationNeeded, pc)),
         Listener::new(
             pc,
             "signalingstatechange",
-            input(
-                &sink,
-                |pc| PeerInput::SignalingState(signaling_state(pc)),
-                pc,
-            ),
+            input(&sink, |pc| PeerInput::SignalingState(signaling_state(pc)), pc),
         ),
         Listener::new(
             pc,
@@ -290,18 +257,12 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
         Listener::new(
             pc,
             "connectionstatechange",
-            input(
-                &sink,
-                |pc| PeerInput::ConnectionState(connection_state(pc)),
-                pc,
-            ),
+            input(&sink, |pc| PeerInput::ConnectionState(connection_state(pc)), pc),
         ),
     ];
     let s = sink.clone();
     v.push(Listener::new(pc, "icecandidate", move |e| {
-        let c = e
-            .dyn_ref::<RtcPeerConnectionIceEvent>()
-            .and_then(|e| e.candidate());
+        let c = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate());
         let c = c.map(|c| Candidate {
             candidate: c.candidate(),
             sdp_mid: c.sdp_mid(),
@@ -315,16 +276,11 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
             return;
         };
         let track = e.track();
-        let stream = e
-            .streams()
-            .get(0)
-            .dyn_into::<MediaStream>()
-            .ok()
-            .or_else(|| {
-                // A sender without a stream: give the app one anyway.
-                let tracks = js_sys::Array::of1(&track);
-                MediaStream::new_with_tracks(&tracks).ok()
-            });
+        let stream = e.streams().get(0).dyn_into::<MediaStream>().ok().or_else(|| {
+            // A sender without a stream: give the app one anyway.
+            let tracks = js_sys::Array::of1(&track);
+            MediaStream::new_with_tracks(&tracks).ok()
+        });
         if let Some(stream) = stream {
             sink(PeerSignal::Track { track, stream });
         }

@@ -103,14 +103,8 @@ impl Room {
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> Result<Room, WebError> {
-        Self::join_with(
-            Box::new(WebSocketConnector {
-                url: url.to_owned(),
-            }),
-            options,
-            on_event,
-        )
-        .await
+        Self::join_with(Box::new(WebSocketConnector { url: url.to_owned() }), options, on_event)
+            .await
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
@@ -142,10 +136,7 @@ impl Room {
         let handshake = async {
             let transport = connector.connect(sink).await?;
             {
-                let mut inner = shared
-                    .inner
-                    .try_borrow_mut()
-                    .map_err(|_| WebError::Reentrant)?;
+                let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
                 inner.transport = Some(transport.clone());
                 inner.join_waiter = Some(tx);
             }
@@ -191,14 +182,12 @@ impl Room {
 
     /// Our participant id (empty after a failed join).
     pub fn id(&self) -> String {
-        self.with(|i| i.core.local_id().unwrap_or_default().to_owned())
-            .unwrap_or_default()
+        self.with(|i| i.core.local_id().unwrap_or_default().to_owned()).unwrap_or_default()
     }
 
     /// Everyone else in the room, in id order.
     pub fn participants(&self) -> Vec<Participant> {
-        self.with(|i| i.names.values().cloned().collect())
-            .unwrap_or_default()
+        self.with(|i| i.names.values().cloned().collect()).unwrap_or_default()
     }
 
     pub fn is_joined(&self) -> bool {
@@ -207,8 +196,7 @@ impl Room {
 
     /// The connection to one participant (for stats, or tests).
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
-        self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone()))
-            .flatten()
+        self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone())).flatten()
     }
 
     /// Tracks we publish.
@@ -233,11 +221,7 @@ impl Room {
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let stream = media::user_media(constraints).await?;
-        self.publish_all(
-            media::tracks(&stream),
-            TrackSource::Camera,
-            TrackSource::Microphone,
-        )
+        self.publish_all(media::tracks(&stream), TrackSource::Camera, TrackSource::Microphone)
     }
 
     /// getDisplayMedia + publish: video as `screen`, audio as `screen-audio`.
@@ -246,11 +230,7 @@ impl Room {
         constraints: &web_sys::DisplayMediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let stream = media::display_media(constraints).await?;
-        self.publish_all(
-            media::tracks(&stream),
-            TrackSource::Screen,
-            TrackSource::ScreenAudio,
-        )
+        self.publish_all(media::tracks(&stream), TrackSource::Screen, TrackSource::ScreenAudio)
     }
 
     fn publish_all(
@@ -297,11 +277,7 @@ impl Room {
         }
         let track_id = track.id();
         let stream_id = {
-            let mut inner = self
-                .shared
-                .inner
-                .try_borrow_mut()
-                .map_err(|_| WebError::Reentrant)?;
+            let mut inner = self.shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
             if !inner.core.is_joined() {
                 return Err(core::CoreError::NotJoined.into());
             }
@@ -330,21 +306,12 @@ impl Room {
             let stream_id = stream.id();
             inner.local.insert(
                 track_id.clone(),
-                LocalMedia {
-                    track: Clone::clone(track),
-                    stream,
-                    owned,
-                    _ended: ended,
-                },
+                LocalMedia { track: Clone::clone(track), stream, owned, _ended: ended },
             );
             stream_id
         };
-        let input = RoomInput::Publish(LocalTrack {
-            track_id: track_id.clone(),
-            stream_id,
-            kind,
-            source,
-        });
+        let input =
+            RoomInput::Publish(LocalTrack { track_id: track_id.clone(), stream_id, kind, source });
         if let Err(e) = dispatch(&self.shared, input) {
             let _ = self.with(|i| i.local.remove(&track_id));
             return Err(e);
@@ -358,12 +325,7 @@ impl Room {
     }
 
     fn unpublish_id(&self, track_id: &str) -> Result<(), WebError> {
-        dispatch(
-            &self.shared,
-            RoomInput::Unpublish {
-                track_id: track_id.to_owned(),
-            },
-        )?;
+        dispatch(&self.shared, RoomInput::Unpublish { track_id: track_id.to_owned() })?;
         if let Some(m) = self.with(|i| i.local.remove(track_id)).flatten() {
             m.stream.remove_track(&m.track);
             if m.owned {
@@ -375,20 +337,12 @@ impl Room {
 
     /// Reliable, ordered message to one participant or (`to: None`) everyone.
     pub fn send(&self, data: &str, to: Option<&str>) -> Result<(), WebError> {
-        let input = RoomInput::Send {
-            to: to.map(str::to_owned),
-            data: data.to_owned(),
-        };
+        let input = RoomInput::Send { to: to.map(str::to_owned), data: data.to_owned() };
         dispatch(&self.shared, input)
     }
 
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {
-        dispatch(
-            &self.shared,
-            RoomInput::RestartIce {
-                peer: peer.to_owned(),
-            },
-        )
+        dispatch(&self.shared, RoomInput::RestartIce { peer: peer.to_owned() })
     }
 
     /// Leaves the room: tells the server, closes every connection, stops the
@@ -413,11 +367,7 @@ impl Room {
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Option<T> {
-        self.shared
-            .inner
-            .try_borrow_mut()
-            .ok()
-            .map(|mut i| f(&mut i))
+        self.shared.inner.try_borrow_mut().ok().map(|mut i| f(&mut i))
     }
 }
 
@@ -437,20 +387,11 @@ fn group_of(source: TrackSource) -> Option<&'static str> {
 }
 
 fn on_transport(shared: &Rc<Shared>, ev: TransportEvent) {
-    let waiter = || {
-        shared
-            .inner
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut i| i.join_waiter.take())
-    };
+    let waiter = || shared.inner.try_borrow_mut().ok().and_then(|mut i| i.join_waiter.take());
     match ev {
         TransportEvent::Frame(ServerMessage::Error { code, message }) if joining(shared) => {
             if let Some(w) = waiter() {
-                let _ = w.send(Err(WebError::JoinRefused {
-                    code: code.as_str(),
-                    message,
-                }));
+                let _ = w.send(Err(WebError::JoinRefused { code: code.as_str(), message }));
             }
         }
         TransportEvent::Frame(frame) => {
@@ -463,11 +404,7 @@ fn on_transport(shared: &Rc<Shared>, ev: TransportEvent) {
             }
         }
         TransportEvent::Garbage(message) => {
-            let w = RoomEvent::Warning {
-                participant: None,
-                code: "protocol-error",
-                message,
-            };
+            let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
             shared.events.borrow_mut().push_back(w);
             deliver(shared);
         }
@@ -483,11 +420,7 @@ fn on_transport(shared: &Rc<Shared>, ev: TransportEvent) {
 }
 
 fn joining(shared: &Shared) -> bool {
-    shared
-        .inner
-        .try_borrow()
-        .map(|i| i.join_waiter.is_some())
-        .unwrap_or(false)
+    shared.inner.try_borrow().map(|i| i.join_waiter.is_some()).unwrap_or(false)
 }
 
 fn on_peer(shared: &Rc<Shared>, peer: &str, signal: PeerSignal) {
@@ -498,37 +431,21 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, signal: PeerSignal) {
             let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
             let stream_id = Some(stream.id());
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-                inner
-                    .remote
-                    .insert((peer.to_owned(), track_id.clone()), (track, stream));
+                inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
-            let input = RoomInput::RemoteTrack {
-                peer: peer.to_owned(),
-                track_id,
-                stream_id,
-                kind,
-            };
+            let input = RoomInput::RemoteTrack { peer: peer.to_owned(), track_id, stream_id, kind };
             let _ = dispatch(shared, input);
             return;
         }
     };
     // A closed peer's late callbacks are refused by the core; nothing to do.
-    let _ = dispatch(
-        shared,
-        RoomInput::Peer {
-            peer: peer.to_owned(),
-            input,
-        },
-    );
+    let _ = dispatch(shared, RoomInput::Peer { peer: peer.to_owned(), input });
 }
 
 /// Feeds one input to the core and runs everything it asks for.
 fn dispatch(shared: &Rc<Shared>, input: RoomInput) -> Result<(), WebError> {
     let outputs = {
-        let mut inner = shared
-            .inner
-            .try_borrow_mut()
-            .map_err(|_| WebError::Reentrant)?;
+        let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
         inner.core.handle_input(Millis(now_ms()), input)?;
         drain(&mut inner.core)
     };
@@ -573,11 +490,7 @@ fn deliver(shared: &Rc<Shared>) {
         return;
     }
     loop {
-        let next = shared
-            .events
-            .try_borrow_mut()
-            .ok()
-            .and_then(|mut q| q.pop_front());
+        let next = shared.events.try_borrow_mut().ok().and_then(|mut q| q.pop_front());
         match next {
             Some(e) => (shared.handler)(e),
             None => break,
@@ -595,12 +508,7 @@ impl Inner {
                     return Some(warning(None, e.code(), e.to_string()));
                 }
             }
-            RoomOutput::CreatePeer {
-                peer,
-                polite,
-                ice_servers,
-                tracks,
-            } => {
+            RoomOutput::CreatePeer { peer, polite, ice_servers, tracks } => {
                 let mut servers = ice_servers;
                 servers.extend(self.extra_ice.iter().cloned());
                 let w = weak.clone();
@@ -681,67 +589,33 @@ impl Inner {
                 self.names.insert(p.id.clone(), p.clone());
                 RoomEvent::ParticipantUpdated(p)
             }
-            C::ParticipantLeft {
-                participant,
-                reason,
-            } => {
+            C::ParticipantLeft { participant, reason } => {
                 self.names.remove(&participant.id);
                 let reason = match reason {
                     LeaveReason::Left => "left",
                     LeaveReason::Timeout => "timeout",
                     _ => "disconnected",
                 };
-                RoomEvent::ParticipantLeft {
-                    participant: participant.into(),
-                    reason,
-                }
+                RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
-            C::Track {
-                participant,
-                track_id,
-                kind,
-                source,
-                ..
-            } => {
+            C::Track { participant, track_id, kind, source, .. } => {
                 let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
                 let participant = self.participant(&participant);
-                RoomEvent::Track(TrackEvent {
-                    participant,
-                    track,
-                    stream,
-                    kind,
-                    source,
-                })
+                RoomEvent::Track(TrackEvent { participant, track, stream, kind, source })
             }
-            C::TrackRemoved {
-                participant,
-                track_id,
-                kind,
-                source,
-            } => {
+            C::TrackRemoved { participant, track_id, kind, source } => {
                 let (track, stream) = self.remote.remove(&(participant.clone(), track_id))?;
                 let participant = self.participant(&participant);
-                RoomEvent::TrackRemoved(TrackEvent {
-                    participant,
-                    track,
-                    stream,
-                    kind,
-                    source,
-                })
+                RoomEvent::TrackRemoved(TrackEvent { participant, track, stream, kind, source })
             }
-            C::Message { from, data } => RoomEvent::Message {
-                from: self.participant(&from),
-                data,
-            },
+            C::Message { from, data } => RoomEvent::Message { from: self.participant(&from), data },
             C::ConnectionState { participant, state } => RoomEvent::ConnectionState {
                 participant: self.participant(&participant),
                 state: state.as_str(),
             },
-            C::Warning {
-                participant,
-                code,
-                message,
-            } => warning(participant.map(|p| self.participant(&p)), code, message),
+            C::Warning { participant, code, message } => {
+                warning(participant.map(|p| self.participant(&p)), code, message)
+            }
             C::ServerError { code, message } => warning(None, code.as_str(), message),
             C::SignalingClosed => RoomEvent::Disconnected,
         })
@@ -761,9 +635,5 @@ impl Inner {
 }
 
 fn warning(participant: Option<Participant>, code: &'static str, message: String) -> RoomEvent {
-    RoomEvent::Warning {
-        participant,
-        code,
-        message,
-    }
+    RoomEvent::Warning { participant, code, message }
 }

@@ -26,8 +26,7 @@ extern "C" {
 /// Parameterless `setLocalDescription()`: the browser creates the offer or
 /// answer (or rolls back) from the current signaling state.
 pub fn set_local_description_implicit(pc: &RtcPeerConnection) -> js_sys::Promise {
-    pc.unchecked_ref::<PeerConnectionExt>()
-        .set_local_description()
+    pc.unchecked_ref::<PeerConnectionExt>().set_local_description()
 }
 
 pub fn restart_ice(pc: &RtcPeerConnection) {
@@ -41,8 +40,5 @@ pub fn username_fragment(c: &RtcIceCandidate) -> Option<String> {
 /// `performance.now()` in whole milliseconds; 0 where unavailable (workers
 /// without `performance` are not a supported host anyway).
 pub fn now_ms() -> u64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now().max(0.0) as u64)
-        .unwrap_or(0)
+    web_sys::window().and_then(|w| w.performance()).map(|p| p.now().max(0.0) as u64).unwrap_or(0)
 }

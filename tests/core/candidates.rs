@@ -42,12 +42,7 @@ fn with_ufrag(list: &[Option<Candidate>], ufrag: &str) -> Vec<Option<Candidate>>
 
 /// Index in `side`'s operation log of the first operation matching `f`.
 fn op_index(w: &World, side: usize, f: impl Fn(OpKind) -> bool) -> usize {
-    w.sides[side]
-        .pc
-        .ops
-        .iter()
-        .position(|o| f(o.kind))
-        .expect("operation ran")
+    w.sides[side].pc.ops.iter().position(|o| f(o.kind)).expect("operation ran")
 }
 
 #[test]
@@ -58,10 +53,7 @@ fn candidates_before_the_offer_are_applied_in_order() {
     // All of A's candidates and its end-of-candidates are here, the offer is not.
     assert_eq!(w.sides[B].received.len(), 4);
     assert_eq!(w.sides[B].session.queued_candidates(), 4);
-    assert!(
-        w.sides[B].pc.ops.is_empty(),
-        "nothing reached the connection"
-    );
+    assert!(w.sides[B].pc.ops.is_empty(), "nothing reached the connection");
     w.run().unwrap();
     w.assert_converged();
     let b = &w.sides[B].pc;
@@ -81,9 +73,7 @@ fn candidates_of_an_ice_restart_wait_for_the_new_ufrag() {
     let mut w = World::new(overtaking());
     w.connect();
     w.act(A, Action::RestartIce);
-    let overtook = w
-        .run_until(|w| !with_ufrag(&arrivals(w, B), "Au1").is_empty())
-        .unwrap();
+    let overtook = w.run_until(|w| !with_ufrag(&arrivals(w, B), "Au1").is_empty()).unwrap();
     assert!(overtook, "a candidate of the new generation arrived");
     assert!(w.sides[B].received.iter().all(|(_, d)| !matches!(d, SignalData::Description { sdp_type: SdpType::Offer, sdp } if sdp.contains("Au1"))));
     assert_eq!(w.sides[B].session.queued_candidates(), 1);
@@ -110,10 +100,7 @@ fn candidates_of_an_ice_restart_wait_for_the_new_ufrag() {
         .iter()
         .filter(|o| matches!(o.kind, OpKind::AddCandidate { end: false }))
         .count();
-    assert_eq!(
-        applied_before, 3,
-        "only the first generation before the restart offer"
-    );
+    assert_eq!(applied_before, 3, "only the first generation before the restart offer");
     // Both sides moved to new credentials.
     assert_eq!(w.sides[A].pc.local_ufrag(), Some("Au1"));
     assert_eq!(w.sides[B].pc.local_ufrag(), Some("Bu1"));
@@ -143,18 +130,11 @@ fn end_of_candidates_after_queued_candidates() {
 
 #[test]
 fn mdns_candidates_are_passed_through() {
-    let mut w = World::new(Config {
-        mdns: true,
-        ..Config::default()
-    });
+    let mut w = World::new(Config { mdns: true, ..Config::default() });
     w.connect();
     for (from, to) in [(A, B), (B, A)] {
-        let gathered: Vec<String> = w.sides[from]
-            .pc
-            .gathered
-            .iter()
-            .map(|c| c.candidate.clone())
-            .collect();
+        let gathered: Vec<String> =
+            w.sides[from].pc.gathered.iter().map(|c| c.candidate.clone()).collect();
         let applied: Vec<String> = w.sides[to]
             .pc
             .applied_candidates
@@ -163,9 +143,7 @@ fn mdns_candidates_are_passed_through() {
             .map(|c| c.candidate.clone())
             .collect();
         assert!(!gathered.is_empty());
-        assert!(gathered
-            .iter()
-            .all(|c| rtcroom::core::sdp::is_mdns_candidate(c)));
+        assert!(gathered.iter().all(|c| rtcroom::core::sdp::is_mdns_candidate(c)));
         assert_eq!(applied, gathered, "unchanged and complete");
         assert!(w.sides[to].pc.failed_candidates.is_empty());
     }
@@ -175,15 +153,7 @@ fn answers_sent(w: &World, side: usize) -> usize {
     w.sides[side]
         .sent
         .iter()
-        .filter(|d| {
-            matches!(
-                d,
-                SignalData::Description {
-                    sdp_type: SdpType::Answer,
-                    ..
-                }
-            )
-        })
+        .filter(|d| matches!(d, SignalData::Description { sdp_type: SdpType::Answer, .. }))
         .count()
 }
 
@@ -203,20 +173,13 @@ fn end_of_candidates_waits_behind_candidates_of_a_newer_generation() {
     w.assert_converged();
     let applied = &w.sides[B].pc.applied_candidates;
     let tag = " ufrag Au1 ";
-    let last_new = applied
-        .iter()
-        .rposition(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag)));
+    let last_new =
+        applied.iter().rposition(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag)));
     let last_end = applied.iter().rposition(Option::is_none);
     assert!(last_new.is_some());
-    assert!(
-        last_end > last_new,
-        "end-of-candidates after the new generation: {applied:#?}"
-    );
+    assert!(last_end > last_new, "end-of-candidates after the new generation: {applied:#?}");
     assert_eq!(
-        applied
-            .iter()
-            .filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag)))
-            .count(),
+        applied.iter().filter(|c| c.as_ref().is_some_and(|c| c.candidate.contains(tag))).count(),
         3
     );
     assert!(w.sides[B].pc.failed_candidates.is_empty());
@@ -235,10 +198,7 @@ fn candidate_flood_keeps_the_newest_within_the_bound() {
     });
     w.act(A, Action::AddTransceiver(TrackKind::Audio));
     w.run_to(30).unwrap();
-    assert_eq!(
-        w.sides[B].session.queued_candidates(),
-        MAX_QUEUED_CANDIDATES
-    );
+    assert_eq!(w.sides[B].session.queued_candidates(), MAX_QUEUED_CANDIDATES);
     w.run().unwrap();
     w.assert_converged();
     let gathered: Vec<Option<Candidate>> =
@@ -275,8 +235,7 @@ fn candidate_failures_warn_except_for_an_ignored_offer() {
     // candidate then is not reported.
     w.act(A, Action::AddTransceiver(TrackKind::Audio));
     w.act(B, Action::AddTransceiver(TrackKind::Audio));
-    w.run_until(|w| w.sides[B].session.negotiator().ignore_offer())
-        .unwrap();
+    w.run_until(|w| w.sides[B].session.negotiator().ignore_offer()).unwrap();
     w.inject_signal(B, garbage());
     w.run().unwrap();
     assert_eq!(w.sides[B].pc.failed_candidates.len(), 1);

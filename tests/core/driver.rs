@@ -48,16 +48,8 @@ pub fn report(event: PcEvent) -> Reported {
         PcEvent::ChannelOpen => PeerInput::ChannelOpen,
         PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(m),
         PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
-        PcEvent::Track {
-            track_id,
-            stream_id,
-            kind,
-        } => {
-            return Reported::Track {
-                track_id,
-                stream_id,
-                kind,
-            }
+        PcEvent::Track { track_id, stream_id, kind } => {
+            return Reported::Track { track_id, stream_id, kind }
         }
     })
 }

@@ -28,10 +28,7 @@ fn prolonged_disconnect_triggers_ice_restart() {
     let deadline = t0 + DISCONNECTED_RESTART_AFTER;
     assert_eq!(w.sides[A].session.poll_timeout(), Some(Millis(deadline)));
     w.run_to(deadline - 1).unwrap();
-    assert_eq!(
-        w.sides[A].pc.restart_ice_calls, 0,
-        "not before the deadline"
-    );
+    assert_eq!(w.sides[A].pc.restart_ice_calls, 0, "not before the deadline");
     assert_eq!(w.sides[A].session.ice_restarts(), 0);
     w.run_to(deadline).unwrap();
     assert_eq!(w.sides[A].pc.restart_ice_calls, 1, "at the deadline");
@@ -46,17 +43,9 @@ fn reconnect_before_the_deadline_cancels_the_restart() {
     let mut w = connected();
     let t0 = w.now();
     w.act(A, Action::Ice(IceConnectionState::Disconnected));
-    w.at(
-        t0 + DISCONNECTED_RESTART_AFTER - 1,
-        A,
-        Action::Ice(IceConnectionState::Connected),
-    );
+    w.at(t0 + DISCONNECTED_RESTART_AFTER - 1, A, Action::Ice(IceConnectionState::Connected));
     w.run_to(t0 + DISCONNECTED_RESTART_AFTER - 1).unwrap();
-    assert_eq!(
-        w.sides[A].session.poll_timeout(),
-        None,
-        "the deadline is cancelled"
-    );
+    assert_eq!(w.sides[A].session.poll_timeout(), None, "the deadline is cancelled");
     w.run_to(t0 + 3 * DISCONNECTED_RESTART_AFTER).unwrap();
     assert_eq!(w.sides[A].session.poll_timeout(), None);
     assert_eq!(w.sides[A].pc.restart_ice_calls, 0);
@@ -64,10 +53,7 @@ fn reconnect_before_the_deadline_cancels_the_restart() {
     // A second disconnect gets a fresh deadline.
     let t1 = w.now();
     w.act(A, Action::Ice(IceConnectionState::Disconnected));
-    assert_eq!(
-        w.sides[A].session.poll_timeout(),
-        Some(Millis(t1 + DISCONNECTED_RESTART_AFTER))
-    );
+    assert_eq!(w.sides[A].session.poll_timeout(), Some(Millis(t1 + DISCONNECTED_RESTART_AFTER)));
 }
 
 #[test]

@@ -54,21 +54,13 @@ fn run_one(seed: u64, trace: bool, cov: &mut Coverage) -> Result<(), String> {
     let mut added = 0;
     for side in [A, B] {
         for _ in 0..r.range(0, 6) {
-            let kind = if r.percent(50) {
-                TrackKind::Audio
-            } else {
-                TrackKind::Video
-            };
+            let kind = if r.percent(50) { TrackKind::Audio } else { TrackKind::Video };
             w.at(r.range(0, horizon), side, Action::AddTransceiver(kind));
             added += 1;
         }
     }
     if r.percent(25) {
-        w.at(
-            r.range(0, horizon + 200),
-            r.range(0, 1) as usize,
-            Action::RestartIce,
-        );
+        w.at(r.range(0, horizon + 200), r.range(0, 1) as usize, Action::RestartIce);
     }
     let messages = if data_channel { r.range(0, 4) } else { 0 };
     let mut times: Vec<u64> = (0..messages).map(|_| r.range(0, horizon)).collect();
@@ -80,25 +72,14 @@ fn run_one(seed: u64, trace: bool, cov: &mut Coverage) -> Result<(), String> {
     w.check_converged()?;
     let rollbacks: u64 = [A, B]
         .iter()
-        .map(|&s| {
-            w.sides[s]
-                .pc
-                .ops
-                .iter()
-                .filter(|o| o.implicit_rollback)
-                .count() as u64
-        })
+        .map(|&s| w.sides[s].pc.ops.iter().filter(|o| o.implicit_rollback).count() as u64)
         .sum();
     cov.rollbacks += rollbacks;
     cov.runs_with_glare += u64::from(rollbacks > 0);
-    cov.ice_restarts += [A, B]
-        .iter()
-        .map(|&s| u64::from(w.sides[s].pc.restart_ice_calls))
-        .sum::<u64>();
-    cov.candidates_applied += [A, B]
-        .iter()
-        .map(|&s| w.sides[s].pc.applied_candidates.len() as u64)
-        .sum::<u64>();
+    cov.ice_restarts +=
+        [A, B].iter().map(|&s| u64::from(w.sides[s].pc.restart_ice_calls)).sum::<u64>();
+    cov.candidates_applied +=
+        [A, B].iter().map(|&s| w.sides[s].pc.applied_candidates.len() as u64).sum::<u64>();
     cov.steps += w.steps;
     for side in [A, B] {
         cov.leftover_queued += u64::from(w.sides[side].session.queued_candidates() > 0);
@@ -116,10 +97,7 @@ fn run_one(seed: u64, trace: bool, cov: &mut Coverage) -> Result<(), String> {
             return Err(format!("data channel not open\n{}", w.summary()));
         }
         if w.sides[B].messages() != expected {
-            return Err(format!(
-                "messages {:?}, expected {expected:?}",
-                w.sides[B].messages()
-            ));
+            return Err(format!("messages {:?}, expected {expected:?}", w.sides[B].messages()));
         }
     }
     Ok(())
@@ -138,10 +116,7 @@ fn run_caught(seed: u64, trace: bool, cov: &mut Coverage) -> Result<(), String> 
 
 #[test]
 fn randomized_interleavings_always_converge() {
-    if let Some(seed) = std::env::var("RTCROOM_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-    {
+    if let Some(seed) = std::env::var("RTCROOM_SEED").ok().and_then(|s| s.parse().ok()) {
         if let Err(e) = run_caught(seed, true, &mut Coverage::default()) {
             panic!("seed {seed}: {e}");
         }
@@ -161,8 +136,5 @@ fn randomized_interleavings_always_converge() {
     }
     println!("{cov:?}");
     assert!(cov.runs_with_glare > RUNS / 10, "too little glare: {cov:?}");
-    assert!(
-        cov.ice_restarts > 0 && cov.candidates_applied > 0,
-        "{cov:?}"
-    );
+    assert!(cov.ice_restarts > 0 && cov.candidates_applied > 0, "{cov:?}");
 }

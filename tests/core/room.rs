@@ -17,10 +17,9 @@ fn left(events: &[RoomEvent]) -> Vec<(String, LeaveReason)> {
     events
         .iter()
         .filter_map(|e| match e {
-            RoomEvent::ParticipantLeft {
-                participant,
-                reason,
-            } => Some((participant.id.clone(), *reason)),
+            RoomEvent::ParticipantLeft { participant, reason } => {
+                Some((participant.id.clone(), *reason))
+            }
             _ => None,
         })
         .collect()
@@ -72,25 +71,13 @@ fn participants_joining_and_leaving_produce_events() {
     assert!(w.clients[1].hub_closed);
     assert_eq!(w.clients[1].closed, ["p1", "p3"]);
     assert!(w.clients[1].core.participants().next().is_none());
-    assert_eq!(
-        left(&w.clients[0].events),
-        [("p2".into(), LeaveReason::Left)]
-    );
-    assert_eq!(
-        left(&w.clients[2].events),
-        [("p2".into(), LeaveReason::Left)]
-    );
+    assert_eq!(left(&w.clients[0].events), [("p2".into(), LeaveReason::Left)]);
+    assert_eq!(left(&w.clients[2].events), [("p2".into(), LeaveReason::Left)]);
     assert_eq!(w.clients[0].closed, ["p2"]);
     w.disconnect(2);
     w.run();
-    assert_eq!(
-        left(&w.clients[0].events)[1],
-        ("p3".into(), LeaveReason::Disconnected)
-    );
-    assert_eq!(
-        w.clients[2].events.last(),
-        Some(&RoomEvent::SignalingClosed)
-    );
+    assert_eq!(left(&w.clients[0].events)[1], ("p3".into(), LeaveReason::Disconnected));
+    assert_eq!(w.clients[2].events.last(), Some(&RoomEvent::SignalingClosed));
     assert!(w.clients[0].pcs.is_empty());
     assert_eq!(w.hub.room_peers("room"), ["p1"]);
 }
@@ -101,24 +88,11 @@ fn announced_tracks_map_to_track_events_with_their_source() {
     w.join(0);
     w.run();
     // Camera and microphone share one stream (as from getUserMedia).
+    w.input(0, RoomInput::Publish(track_in("cam", "user", TrackKind::Video, TrackSource::Camera)))
+        .unwrap();
     w.input(
         0,
-        RoomInput::Publish(track_in(
-            "cam",
-            "user",
-            TrackKind::Video,
-            TrackSource::Camera,
-        )),
-    )
-    .unwrap();
-    w.input(
-        0,
-        RoomInput::Publish(track_in(
-            "mic",
-            "user",
-            TrackKind::Audio,
-            TrackSource::Microphone,
-        )),
+        RoomInput::Publish(track_in("mic", "user", TrackKind::Audio, TrackSource::Microphone)),
     )
     .unwrap();
     w.join(1);
@@ -129,42 +103,21 @@ fn announced_tracks_map_to_track_events_with_their_source() {
     assert_eq!(
         got,
         [
-            (
-                "p1".into(),
-                "user".into(),
-                TrackKind::Video,
-                TrackSource::Camera
-            ),
-            (
-                "p1".into(),
-                "user".into(),
-                TrackKind::Audio,
-                TrackSource::Microphone
-            ),
+            ("p1".into(), "user".into(), TrackKind::Video, TrackSource::Camera),
+            ("p1".into(), "user".into(), TrackKind::Audio, TrackSource::Microphone),
         ]
     );
     // Published on an existing connection, in the other direction.
-    w.input(
-        1,
-        RoomInput::Publish(track("screen", TrackKind::Video, TrackSource::Screen)),
-    )
-    .unwrap();
+    w.input(1, RoomInput::Publish(track("screen", TrackKind::Video, TrackSource::Screen))).unwrap();
     w.run();
     w.assert_settled();
     assert_eq!(
         w.clients[0].tracks(),
-        [(
-            "p2".into(),
-            "stream-screen".into(),
-            TrackKind::Video,
-            TrackSource::Screen
-        )]
+        [("p2".into(), "stream-screen".into(), TrackKind::Video, TrackSource::Screen)]
     );
     // A second camera is refused; a custom track is not exclusive.
-    let again = w.input(
-        0,
-        RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)),
-    );
+    let again =
+        w.input(0, RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)));
     assert_eq!(again, Err(CoreError::SourceAlreadyPublished("camera")));
 }
 
@@ -177,29 +130,15 @@ fn glare_between_publishing_participants_converges() {
     w.run();
     for i in 0..2 {
         let stream = format!("user{i}");
-        let cam = track_in(
-            &format!("cam{i}"),
-            &stream,
-            TrackKind::Video,
-            TrackSource::Camera,
-        );
-        let mic = track_in(
-            &format!("mic{i}"),
-            &stream,
-            TrackKind::Audio,
-            TrackSource::Microphone,
-        );
+        let cam = track_in(&format!("cam{i}"), &stream, TrackKind::Video, TrackSource::Camera);
+        let mic = track_in(&format!("mic{i}"), &stream, TrackKind::Audio, TrackSource::Microphone);
         w.input(i, RoomInput::Publish(cam)).unwrap();
         w.input(i, RoomInput::Publish(mic)).unwrap();
     }
     w.run();
     w.assert_settled();
     for (i, other) in [(0, "p2"), (1, "p1")] {
-        let sources: Vec<_> = w.clients[i]
-            .tracks()
-            .into_iter()
-            .map(|t| (t.0, t.3))
-            .collect();
+        let sources: Vec<_> = w.clients[i].tracks().into_iter().map(|t| (t.0, t.3)).collect();
         assert_eq!(sources.len(), 2, "client {i}: {sources:?}");
         assert!(sources.contains(&(other.into(), TrackSource::Camera)));
         assert!(sources.contains(&(other.into(), TrackSource::Microphone)));
@@ -210,11 +149,7 @@ fn glare_between_publishing_participants_converges() {
 fn remote_track_before_its_announcement_waits_for_the_source() {
     let mut core = RoomCore::new();
     let now = Millis(0);
-    let peer = PeerInfo {
-        id: "p2".into(),
-        name: None,
-        meta: Default::default(),
-    };
+    let peer = PeerInfo { id: "p2".into(), name: None, meta: Default::default() };
     let welcome = ServerMessage::Welcome {
         id: "p1".into(),
         session: "s".into(),
@@ -237,20 +172,14 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
             })
             .collect()
     };
-    assert!(!events(&mut core)
-        .iter()
-        .any(|e| matches!(e, RoomEvent::Track { .. })));
+    assert!(!events(&mut core).iter().any(|e| matches!(e, RoomEvent::Track { .. })));
     let tracks = vec![TrackInfo {
         stream: "stream-cam".into(),
         kind: TrackKind::Video,
         source: TrackSource::Camera,
     }];
-    let announce = ServerMessage::Signal {
-        from: "p2".into(),
-        data: SignalData::Tracks { tracks },
-    };
-    core.handle_input(now, RoomInput::Server(announce.clone()))
-        .unwrap();
+    let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
+    core.handle_input(now, RoomInput::Server(announce.clone())).unwrap();
     assert_eq!(
         events(&mut core),
         [RoomEvent::Track {
@@ -273,37 +202,22 @@ fn unpublish_produces_track_removed() {
     w.join(0);
     w.join(1);
     w.run();
-    w.input(
-        0,
-        RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera)),
-    )
-    .unwrap();
-    w.input(
-        0,
-        RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)),
-    )
-    .unwrap();
+    w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
+        .unwrap();
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 2);
     let camera_track = w.clients[1]
         .events
         .iter()
         .find_map(|e| match e {
-            RoomEvent::Track {
-                track_id,
-                source: TrackSource::Camera,
-                ..
-            } => Some(track_id.clone()),
+            RoomEvent::Track { track_id, source: TrackSource::Camera, .. } => {
+                Some(track_id.clone())
+            }
             _ => None,
         })
         .unwrap();
-    w.input(
-        0,
-        RoomInput::Unpublish {
-            track_id: "cam".into(),
-        },
-    )
-    .unwrap();
+    w.input(0, RoomInput::Unpublish { track_id: "cam".into() }).unwrap();
     w.run();
     w.assert_settled();
     let removed: Vec<_> = w.clients[1]
@@ -323,17 +237,9 @@ fn unpublish_produces_track_removed() {
     );
     // The sender stopped sending on that m-section.
     let pc = &w.clients[0].pcs["p2"];
-    assert!(pc
-        .transceivers()
-        .iter()
-        .all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
+    assert!(pc.transceivers().iter().all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
     assert_eq!(
-        w.input(
-            0,
-            RoomInput::Unpublish {
-                track_id: "cam".into()
-            }
-        ),
+        w.input(0, RoomInput::Unpublish { track_id: "cam".into() }),
         Err(CoreError::NotPublished)
     );
 }
@@ -343,11 +249,8 @@ fn leaving_peer_produces_track_removed_then_participant_left() {
     let mut w = RoomWorld::new(RoomConfig::default(), 2);
     w.join(0);
     w.run();
-    w.input(
-        0,
-        RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)),
-    )
-    .unwrap();
+    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
+        .unwrap();
     w.join(1);
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 1);
@@ -356,12 +259,7 @@ fn leaving_peer_produces_track_removed_then_participant_left() {
     w.run();
     let after: Vec<_> = w.clients[1].events[before..]
         .iter()
-        .filter(|e| {
-            matches!(
-                e,
-                RoomEvent::TrackRemoved { .. } | RoomEvent::ParticipantLeft { .. }
-            )
-        })
+        .filter(|e| matches!(e, RoomEvent::TrackRemoved { .. } | RoomEvent::ParticipantLeft { .. }))
         .collect();
     assert!(
         matches!(
@@ -384,40 +282,17 @@ fn send_to_one_and_to_all() {
     }
     w.run();
     w.assert_settled();
-    w.input(
-        0,
-        RoomInput::Send {
-            to: Some("p2".into()),
-            data: "to p2".into(),
-        },
-    )
-    .unwrap();
-    w.input(
-        0,
-        RoomInput::Send {
-            to: None,
-            data: "to all".into(),
-        },
-    )
-    .unwrap();
+    w.input(0, RoomInput::Send { to: Some("p2".into()), data: "to p2".into() }).unwrap();
+    w.input(0, RoomInput::Send { to: None, data: "to all".into() }).unwrap();
     w.run();
     assert_eq!(
         w.clients[1].messages(),
-        [
-            ("p1".into(), "to p2".into()),
-            ("p1".into(), "to all".into())
-        ]
+        [("p1".into(), "to p2".into()), ("p1".into(), "to all".into())]
     );
     assert_eq!(w.clients[2].messages(), [("p1".into(), "to all".into())]);
     assert!(w.clients[0].messages().is_empty());
     assert_eq!(
-        w.input(
-            0,
-            RoomInput::Send {
-                to: Some("p9".into()),
-                data: "x".into()
-            }
-        ),
+        w.input(0, RoomInput::Send { to: Some("p9".into()), data: "x".into() }),
         Err(CoreError::UnknownParticipant("p9".into()))
     );
 }
@@ -430,13 +305,7 @@ fn messages_sent_before_the_connection_opens_are_delivered() {
     // Before the room is joined there is nobody to send to.
     let mut fresh = RoomCore::new();
     assert_eq!(
-        fresh.handle_input(
-            Millis(0),
-            RoomInput::Send {
-                to: None,
-                data: "x".into()
-            }
-        ),
+        fresh.handle_input(Millis(0), RoomInput::Send { to: None, data: "x".into() }),
         Err(CoreError::NotJoined)
     );
     w.join(1);
@@ -445,14 +314,7 @@ fn messages_sent_before_the_connection_opens_are_delivered() {
     while !sent {
         w.run_one();
         if w.clients[0].core.participant("p2").is_some() {
-            w.input(
-                0,
-                RoomInput::Send {
-                    to: None,
-                    data: "early".into(),
-                },
-            )
-            .unwrap();
+            w.input(0, RoomInput::Send { to: None, data: "early".into() }).unwrap();
             sent = true;
         }
     }
@@ -487,17 +349,8 @@ fn randomized_rooms_settle_with_the_right_tracks() {
         w.run();
         let mut published: Vec<BTreeSet<(String, &'static str)>> = vec![BTreeSet::new(); 3];
         for (i, set) in published.iter_mut().enumerate() {
-            let stream = if r.percent(50) {
-                format!("user{i}")
-            } else {
-                format!("cam{i}")
-            };
-            let cam = track_in(
-                &format!("cam{i}"),
-                &stream,
-                TrackKind::Video,
-                TrackSource::Camera,
-            );
+            let stream = if r.percent(50) { format!("user{i}") } else { format!("cam{i}") };
+            let cam = track_in(&format!("cam{i}"), &stream, TrackKind::Video, TrackSource::Camera);
             let mic = track_in(
                 &format!("mic{i}"),
                 &format!("user{i}"),
@@ -516,16 +369,9 @@ fn randomized_rooms_settle_with_the_right_tracks() {
             if r.percent(30) {
                 if let Some(first) = set.iter().next().cloned() {
                     set.remove(&first);
-                    let id = if first.1 == "camera" {
-                        format!("cam{i}")
-                    } else {
-                        format!("mic{i}")
-                    };
-                    w.at(
-                        w.now() + r.range(0, 50),
-                        i,
-                        RoomInput::Unpublish { track_id: id },
-                    );
+                    let id =
+                        if first.1 == "camera" { format!("cam{i}") } else { format!("mic{i}") };
+                    w.at(w.now() + r.range(0, 50), i, RoomInput::Unpublish { track_id: id });
                 }
             }
         }
@@ -535,22 +381,13 @@ fn randomized_rooms_settle_with_the_right_tracks() {
             let mut live: BTreeSet<(String, String, &'static str)> = BTreeSet::new();
             for e in &c.events {
                 match e {
-                    RoomEvent::Track {
-                        participant,
-                        stream_id,
-                        source,
-                        ..
-                    } => {
+                    RoomEvent::Track { participant, stream_id, source, .. } => {
                         assert!(
                             live.insert((participant.clone(), stream_id.clone(), source.as_str())),
                             "seed {seed}: duplicate {e:?}"
                         );
                     }
-                    RoomEvent::TrackRemoved {
-                        participant,
-                        source,
-                        ..
-                    } => {
+                    RoomEvent::TrackRemoved { participant, source, .. } => {
                         live.retain(|t| !(t.0 == *participant && t.2 == source.as_str()));
                     }
                     _ => {}
@@ -560,9 +397,7 @@ fn randomized_rooms_settle_with_the_right_tracks() {
                 .filter(|&j| j != i)
                 .flat_map(|j| {
                     let id = w.clients[j].id().to_owned();
-                    published[j]
-                        .iter()
-                        .map(move |(s, src)| (id.clone(), s.clone(), *src))
+                    published[j].iter().map(move |(s, src)| (id.clone(), s.clone(), *src))
                 })
                 .collect();
             assert_eq!(live, expected, "seed {seed}, client {i}");
@@ -577,13 +412,32 @@ fn randomized_rooms_settle_with_the_right_tracks() {
 #[test]
 fn polite_side_adds_its_tracks_after_answering_the_first_offer() {
     use rtcroom::core::{
-        Description, LocalTrack, Millis, OpResult, PcCommand, PeerInput, RoomCore, RoomInput,
-        RoomOutput,
+        Description, LocalTrack, OpId, OpResult, PcCommand, PeerInput, RoomOutput,
     };
-    use rtcroom::proto::{PeerInfo, SdpType, ServerMessage, SignalData};
+    use rtcroom::proto::SdpType;
     let t = Millis(0);
-    let mut a = RoomCore::new(); // "a" < "b": polite
     let drain = |c: &mut RoomCore| std::iter::from_fn(|| c.poll_output()).collect::<Vec<_>>();
+    let complete = |c: &mut RoomCore, op: Option<OpId>, local: Option<Description>| {
+        let input = PeerInput::OpCompleted {
+            op: op.expect("an operation"),
+            result: OpResult::Ok { local },
+        };
+        c.handle_input(t, RoomInput::Peer { peer: "b".into(), input }).unwrap();
+    };
+    let op_of = |out: Vec<RoomOutput>, local: bool| {
+        out.into_iter().find_map(|o| match o {
+            RoomOutput::Pc { cmd: PcCommand::SetLocalDescription { op }, .. } if local => Some(op),
+            RoomOutput::Pc { cmd: PcCommand::SetRemoteDescription { op, .. }, .. } if !local => {
+                Some(op)
+            }
+            _ => None,
+        })
+    };
+    let adds = |out: &[RoomOutput]| {
+        out.iter().filter(|o| matches!(o, RoomOutput::AddTrack { .. })).count()
+    };
+
+    let mut a = RoomCore::new(); // "a" < "b": polite
     let welcome = ServerMessage::Welcome {
         id: "a".into(),
         session: "s".into(),
@@ -598,82 +452,26 @@ fn polite_side_adds_its_tracks_after_answering_the_first_offer() {
         source: TrackSource::Camera,
     };
     a.handle_input(t, RoomInput::Publish(camera)).unwrap();
-    let peer = PeerInfo {
-        id: "b".into(),
-        name: None,
-        meta: Default::default(),
-    };
-    a.handle_input(t, RoomInput::Server(ServerMessage::PeerJoined { peer }))
-        .unwrap();
+    let peer = PeerInfo { id: "b".into(), name: None, meta: Default::default() };
+    a.handle_input(t, RoomInput::Server(ServerMessage::PeerJoined { peer })).unwrap();
     let out = drain(&mut a);
     assert!(out.iter().any(
         |o| matches!(o, RoomOutput::CreatePeer { polite: true, tracks, .. } if tracks.is_empty())
     ));
-    assert!(
-        !out.iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })),
-        "no track before the first exchange"
-    );
+    assert_eq!(adds(&out), 0, "no track before the first exchange");
 
     let offer = SignalData::Description {
         sdp_type: SdpType::Offer,
         sdp: "v=0\r\na=ice-ufrag:u\r\n".into(),
     };
-    a.handle_input(
-        t,
-        RoomInput::Server(ServerMessage::Signal {
-            from: "b".into(),
-            data: offer,
-        }),
-    )
-    .unwrap();
-    let srd = drain(&mut a).into_iter().find_map(|o| match o {
-        RoomOutput::Pc {
-            cmd: PcCommand::SetRemoteDescription { op, .. },
-            ..
-        } => Some(op),
-        _ => None,
-    });
-    let ok = |local| OpResult::Ok { local };
-    let input = PeerInput::OpCompleted {
-        op: srd.expect("setRemoteDescription"),
-        result: ok(None),
-    };
-    a.handle_input(
-        t,
-        RoomInput::Peer {
-            peer: "b".into(),
-            input,
-        },
-    )
-    .unwrap();
+    a.handle_input(t, RoomInput::Server(ServerMessage::Signal { from: "b".into(), data: offer }))
+        .unwrap();
+    let srd = op_of(drain(&mut a), false);
+    complete(&mut a, srd, None);
     let out = drain(&mut a);
-    assert!(
-        !out.iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })),
-        "not while answering"
-    );
-    let sld = out.into_iter().find_map(|o| match o {
-        RoomOutput::Pc {
-            cmd: PcCommand::SetLocalDescription { op },
-            ..
-        } => Some(op),
-        _ => None,
-    });
-    let answer = Description {
-        sdp_type: SdpType::Answer,
-        sdp: "v=0\r\n".into(),
-    };
-    let input = PeerInput::OpCompleted {
-        op: sld.expect("answer"),
-        result: ok(Some(answer)),
-    };
-    a.handle_input(
-        t,
-        RoomInput::Peer {
-            peer: "b".into(),
-            input,
-        },
-    )
-    .unwrap();
+    assert_eq!(adds(&out), 0, "not while answering");
+    let answer = Description { sdp_type: SdpType::Answer, sdp: "v=0\r\n".into() };
+    complete(&mut a, op_of(out, true), Some(answer));
     let out = drain(&mut a);
     assert!(out.iter().any(|o| matches!(o, RoomOutput::AddTrack { peer, track } if peer == "b" && track.track_id == "t1")));
 }

@@ -46,11 +46,7 @@ enum Ev {
     ToHub(usize, ClientMessage<SignalData>),
     ToClient(usize, ServerMessage<SignalData>),
     Pc(usize, PeerId, PcTimer),
-    Data {
-        to: usize,
-        from: PeerId,
-        data: String,
-    },
+    Data { to: usize, from: PeerId, data: String },
     Input(usize, RoomInput),
     Join(usize),
     Timeout(usize, u64),
@@ -81,13 +77,9 @@ impl Client {
         self.events
             .iter()
             .filter_map(|e| match e {
-                RoomEvent::Track {
-                    participant,
-                    stream_id,
-                    kind,
-                    source,
-                    ..
-                } => Some((participant.clone(), stream_id.clone(), *kind, *source)),
+                RoomEvent::Track { participant, stream_id, kind, source, .. } => {
+                    Some((participant.clone(), stream_id.clone(), *kind, *source))
+                }
                 _ => None,
             })
             .collect()
@@ -121,12 +113,7 @@ pub fn track(id: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
 }
 
 pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
-    LocalTrack {
-        track_id: id.into(),
-        stream_id: stream.into(),
-        kind,
-        source,
-    }
+    LocalTrack { track_id: id.into(), stream_id: stream.into(), kind, source }
 }
 
 impl RoomWorld {
@@ -181,8 +168,7 @@ impl RoomWorld {
 
     /// Client `i`'s WebSocket drops without `leave`.
     pub fn disconnect(&mut self, i: usize) {
-        self.hub
-            .handle_disconnect(i as ConnId, LeaveReason::Disconnected);
+        self.hub.handle_disconnect(i as ConnId, LeaveReason::Disconnected);
         self.drain_hub();
         self.input(i, RoomInput::SignalingClosed).unwrap();
     }
@@ -239,10 +225,7 @@ impl RoomWorld {
             }
             Ev::ToClient(i, msg) => {
                 let now = Millis(self.now());
-                if let Err(e) = self.clients[i]
-                    .core
-                    .handle_input(now, RoomInput::Server(msg))
-                {
+                if let Err(e) = self.clients[i].core.handle_input(now, RoomInput::Server(msg)) {
                     self.clients[i].errors.push(e);
                 }
                 self.drain_core(i);
@@ -308,12 +291,7 @@ impl RoomWorld {
         while let Some(out) = self.clients[i].core.poll_output() {
             match out {
                 RoomOutput::Send(msg) => self.send_to_hub(i, msg),
-                RoomOutput::CreatePeer {
-                    peer,
-                    polite,
-                    tracks,
-                    ..
-                } => {
+                RoomOutput::CreatePeer { peer, polite, tracks, .. } => {
                     let me = self.clients[i].id().to_owned();
                     let mut pc = SimPc::new(PcConfig {
                         name: format!("{me}{peer}"),
@@ -342,8 +320,7 @@ impl RoomWorld {
                     self.flush_pc(i, &peer);
                 }
                 RoomOutput::AddTrack { peer, track } => {
-                    self.pc(i, &peer)
-                        .add_track(track.kind, &track.track_id, &track.stream_id);
+                    self.pc(i, &peer).add_track(track.kind, &track.track_id, &track.stream_id);
                     self.flush_pc(i, &peer);
                 }
                 RoomOutput::RemoveTrack { peer, track_id } => {
@@ -370,24 +347,13 @@ impl RoomWorld {
     }
 
     fn pump_pc(&mut self, i: usize, peer: &str) {
-        while let Some(e) = self.clients[i]
-            .pcs
-            .get_mut(peer)
-            .and_then(SimPc::poll_event)
-        {
+        while let Some(e) = self.clients[i].pcs.get_mut(peer).and_then(SimPc::poll_event) {
             let peer = peer.to_owned();
             let input = match driver::report(e) {
                 Reported::Input(input) => RoomInput::Peer { peer, input },
-                Reported::Track {
-                    track_id,
-                    stream_id,
-                    kind,
-                } => RoomInput::RemoteTrack {
-                    peer,
-                    track_id,
-                    stream_id,
-                    kind,
-                },
+                Reported::Track { track_id, stream_id, kind } => {
+                    RoomInput::RemoteTrack { peer, track_id, stream_id, kind }
+                }
             };
             if let Err(e) = self.input(i, input) {
                 self.clients[i].errors.push(e);
@@ -424,14 +390,7 @@ impl RoomWorld {
             for data in sent {
                 // SCTP is ordered: a fixed delay keeps it FIFO.
                 let d = self.cfg.data_delay.sample(&mut self.rng);
-                self.sched.after(
-                    d,
-                    Ev::Data {
-                        to,
-                        from: from.clone(),
-                        data,
-                    },
-                );
+                self.sched.after(d, Ev::Data { to, from: from.clone(), data });
             }
         }
     }
@@ -452,11 +411,8 @@ impl RoomWorld {
     pub fn assert_settled(&self) {
         for (i, c) in self.clients.iter().enumerate() {
             assert!(c.errors.is_empty(), "client {i}: {:?}", c.errors);
-            let warnings: Vec<_> = c
-                .events
-                .iter()
-                .filter(|e| matches!(e, RoomEvent::Warning { .. }))
-                .collect();
+            let warnings: Vec<_> =
+                c.events.iter().filter(|e| matches!(e, RoomEvent::Warning { .. })).collect();
             assert!(warnings.is_empty(), "client {i}: {warnings:?}");
             for (peer, pc) in &c.pcs {
                 let what = format!("client {i} to {peer}");
@@ -470,16 +426,9 @@ impl RoomWorld {
                 let other = &self.clients[self.index_of(peer)];
                 let back = &other.pcs[c.id()];
                 let mids = |p: &SimPc| {
-                    p.transceivers()
-                        .iter()
-                        .map(|t| t.mid.clone())
-                        .collect::<BTreeSet<_>>()
+                    p.transceivers().iter().map(|t| t.mid.clone()).collect::<BTreeSet<_>>()
                 };
-                assert_eq!(
-                    mids(pc),
-                    mids(back),
-                    "{what}: both ends have the same m-sections"
-                );
+                assert_eq!(mids(pc), mids(back), "{what}: both ends have the same m-sections");
             }
         }
     }

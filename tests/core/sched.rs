@@ -84,11 +84,7 @@ pub struct Scheduler<E> {
 
 impl<E> Default for Scheduler<E> {
     fn default() -> Self {
-        Scheduler {
-            now: 0,
-            seq: 0,
-            heap: BinaryHeap::new(),
-        }
+        Scheduler { now: 0, seq: 0, heap: BinaryHeap::new() }
     }
 }
 
@@ -100,11 +96,7 @@ impl<E> Scheduler<E> {
     pub fn at(&mut self, time: u64, event: E) {
         let time = time.max(self.now);
         self.seq += 1;
-        self.heap.push(Entry {
-            time,
-            seq: self.seq,
-            event,
-        });
+        self.heap.push(Entry { time, seq: self.seq, event });
     }
 
     pub fn after(&mut self, delay: u64, event: E) {
@@ -142,13 +134,7 @@ pub struct Lane {
 
 impl Lane {
     pub fn new(delay: Delay, candidate_delay: Delay, reorder: bool) -> Self {
-        Lane {
-            delay,
-            candidate_delay,
-            reorder,
-            last_ordered: 0,
-            last_candidate: 0,
-        }
+        Lane { delay, candidate_delay, reorder, last_ordered: 0, last_candidate: 0 }
     }
 
     /// Arrival time of a message sent at `now`.

@@ -198,10 +198,7 @@ pub struct SimPc {
 }
 
 fn err(name: &str, message: &str) -> OpResult {
-    OpResult::Err {
-        name: name.to_owned(),
-        message: message.to_owned(),
-    }
+    OpResult::Err { name: name.to_owned(), message: message.to_owned() }
 }
 
 impl SimPc {
@@ -275,10 +272,7 @@ impl SimPc {
         self.pending_local
             .as_ref()
             .or(self.current_local.as_ref())
-            .map(|l| Description {
-                sdp_type: l.sdp_type,
-                sdp: l.text.clone(),
-            })
+            .map(|l| Description { sdp_type: l.sdp_type, sdp: l.text.clone() })
     }
     /// Ufrag of the current local description.
     pub fn local_ufrag(&self) -> Option<&str> {
@@ -354,10 +348,7 @@ impl SimPc {
         if self.closed {
             return;
         }
-        let msid = Msid {
-            stream: stream_id.to_owned(),
-            track: track_id.to_owned(),
-        };
+        let msid = Msid { stream: stream_id.to_owned(), track: track_id.to_owned() };
         match self
             .transceivers
             .iter_mut()
@@ -389,9 +380,7 @@ impl SimPc {
             .find(|t| t.sender.as_ref().is_some_and(|s| s.track == track_id))
         {
             Some(t) => t.sender = None,
-            None => self
-                .misuse
-                .push(format!("removeTrack of unknown track {track_id}")),
+            None => self.misuse.push(format!("removeTrack of unknown track {track_id}")),
         }
         self.update_negotiation_needed();
     }
@@ -399,8 +388,7 @@ impl SimPc {
     /// `dataChannel.send(data)`.
     pub fn send(&mut self, data: String) {
         if !self.channel_open || self.closed {
-            self.misuse
-                .push(format!("send on a channel that is not open: {data}"));
+            self.misuse.push(format!("send on a channel that is not open: {data}"));
             return;
         }
         self.sent.push_back(data);
@@ -433,10 +421,7 @@ impl SimPc {
             return;
         }
         self.ice_generation += 1;
-        if matches!(
-            state,
-            IceConnectionState::Disconnected | IceConnectionState::Failed
-        ) {
+        if matches!(state, IceConnectionState::Disconnected | IceConnectionState::Failed) {
             self.ice_lost_with = self.remote_ufrag().map(str::to_owned);
         }
         self.enter_ice_state(state);
@@ -485,8 +470,7 @@ impl SimPc {
 
     fn chain_op(&mut self, id: OpId, op: Queued) {
         if self.closed {
-            self.misuse
-                .push(format!("operation {id:?} on a closed connection"));
+            self.misuse.push(format!("operation {id:?} on a closed connection"));
             return;
         }
         self.chain.push_back(ChainedOp { id, op });
@@ -517,10 +501,9 @@ impl SimPc {
                     d.sdp_type == SdpType::Offer && self.state == SignalingState::HaveLocalOffer;
                 (kind, self.do_set_remote(d))
             }
-            Queued::AddCandidate(c) => (
-                OpKind::AddCandidate { end: c.is_none() },
-                self.do_add_candidate(c),
-            ),
+            Queued::AddCandidate(c) => {
+                (OpKind::AddCandidate { end: c.is_none() }, self.do_add_candidate(c))
+            }
         };
         self.ops.push(OpRecord {
             op: id,
@@ -532,8 +515,7 @@ impl SimPc {
             },
             implicit_rollback,
         });
-        self.events
-            .push_back(PcEvent::OpCompleted { op: id, result });
+        self.events.push_back(PcEvent::OpCompleted { op: id, result });
     }
 
     fn set_state(&mut self, state: SignalingState) {
@@ -554,9 +536,7 @@ impl SimPc {
         }
         self.after_description_applied();
         self.start_gathering();
-        OpResult::Ok {
-            local: self.local_description(),
-        }
+        OpResult::Ok { local: self.local_description() }
     }
 
     fn fresh_ufrag(&mut self) -> String {
@@ -565,21 +545,15 @@ impl SimPc {
     }
 
     fn base_ufrag(&self) -> String {
-        self.local_ufrag()
-            .map_or_else(|| self.initial_ufrag.clone(), str::to_owned)
+        self.local_ufrag().map_or_else(|| self.initial_ufrag.clone(), str::to_owned)
     }
 
     fn next_mid(&self) -> String {
         let used = |m: &str| {
-            self.transceivers
-                .iter()
-                .any(|t| t.mid.as_deref() == Some(m))
+            self.transceivers.iter().any(|t| t.mid.as_deref() == Some(m))
                 || self.data_mid.as_deref() == Some(m)
         };
-        (0..)
-            .map(|i: u32| i.to_string())
-            .find(|m| !used(m))
-            .expect("a free mid")
+        (0..).map(|i: u32| i.to_string()).find(|m| !used(m)).expect("a free mid")
     }
 
     fn apply_local_offer(&mut self) {
@@ -605,11 +579,7 @@ impl SimPc {
             self.data_mid_from_pending_offer = true;
             self.mline_order.push(mid);
         }
-        let sections = self
-            .mline_order
-            .iter()
-            .map(|mid| self.local_section(mid))
-            .collect();
+        let sections = self.mline_order.iter().map(|mid| self.local_section(mid)).collect();
         let desc = SessionDesc { ufrag, sections };
         self.pending_local = Some(self.local_desc(desc, SdpType::Offer));
         self.set_state(SignalingState::HaveLocalOffer);
@@ -617,61 +587,32 @@ impl SimPc {
 
     fn local_section(&self, mid: &str) -> Section {
         if self.data_mid.as_deref() == Some(mid) {
-            return Section {
-                kind: MediaKind::Application,
-                mid: mid.to_owned(),
-                msid: None,
-            };
+            return Section { kind: MediaKind::Application, mid: mid.to_owned(), msid: None };
         }
         let t = self
             .transceivers
             .iter()
             .find(|t| t.mid.as_deref() == Some(mid))
             .unwrap_or_else(|| panic!("{}: no transceiver for mid {mid}", self.config.name));
-        Section {
-            kind: MediaKind::of(t.kind),
-            mid: mid.to_owned(),
-            msid: t.sender.clone(),
-        }
+        Section { kind: MediaKind::of(t.kind), mid: mid.to_owned(), msid: t.sender.clone() }
     }
 
     fn local_desc(&mut self, desc: SessionDesc, sdp_type: SdpType) -> LocalDesc {
         self.sdp_version += 1;
         // o= session id: stable per connection, as in a browser.
-        let session: u64 = self
-            .config
-            .name
-            .bytes()
-            .fold(7, |h, b| h.wrapping_mul(31) + u64::from(b));
+        let session: u64 =
+            self.config.name.bytes().fold(7, |h, b| h.wrapping_mul(31) + u64::from(b));
         let text = desc.to_sdp(&session.to_string(), self.sdp_version);
-        LocalDesc {
-            desc,
-            sdp_type,
-            text,
-        }
+        LocalDesc { desc, sdp_type, text }
     }
 
     fn apply_local_answer(&mut self) {
-        let offer = self
-            .pending_remote
-            .clone()
-            .expect("have-remote-offer has a remote offer");
+        let offer = self.pending_remote.clone().expect("have-remote-offer has a remote offer");
         // A remote ICE restart (new remote ufrag) needs new local credentials.
-        let remote_restart = self
-            .current_remote
-            .as_ref()
-            .is_some_and(|c| c.desc.ufrag != offer.desc.ufrag);
-        let ufrag = if remote_restart {
-            self.fresh_ufrag()
-        } else {
-            self.base_ufrag()
-        };
-        let sections = offer
-            .desc
-            .sections
-            .iter()
-            .map(|s| self.local_section(&s.mid))
-            .collect();
+        let remote_restart =
+            self.current_remote.as_ref().is_some_and(|c| c.desc.ufrag != offer.desc.ufrag);
+        let ufrag = if remote_restart { self.fresh_ufrag() } else { self.base_ufrag() };
+        let sections = offer.desc.sections.iter().map(|s| self.local_section(&s.mid)).collect();
         let desc = SessionDesc { ufrag, sections };
         let answer = self.local_desc(desc, SdpType::Answer);
         self.current_local = Some(answer);
@@ -687,10 +628,8 @@ impl SimPc {
             t.mid_from_pending_offer = false;
         }
         self.data_mid_from_pending_offer = false;
-        let local = self
-            .current_local
-            .clone()
-            .expect("stable after a negotiation has a local description");
+        let local =
+            self.current_local.clone().expect("stable after a negotiation has a local description");
         for t in &mut self.transceivers {
             if let Some(mid) = &t.mid {
                 if local.desc.section(mid).is_some_and(|s| s.msid.is_some()) {
@@ -698,11 +637,7 @@ impl SimPc {
                 }
             }
         }
-        if self
-            .restart_from
-            .as_deref()
-            .is_some_and(|old| old != local.desc.ufrag)
-        {
+        if self.restart_from.as_deref().is_some_and(|old| old != local.desc.ufrag) {
             self.restart_from = None;
         }
     }
@@ -724,8 +659,7 @@ impl SimPc {
             .filter_map(|t| t.mid.clone())
             .collect();
         self.mline_order.retain(|m| !undone.contains(m));
-        self.transceivers
-            .retain(|t| !(t.from_remote && t.mid_from_pending_offer));
+        self.transceivers.retain(|t| !(t.from_remote && t.mid_from_pending_offer));
         for t in &mut self.transceivers {
             if t.mid_from_pending_offer {
                 t.mid_from_pending_offer = false;
@@ -749,13 +683,10 @@ impl SimPc {
         let Some(local) = &self.pending_local else {
             return false;
         };
-        remote.sections.iter().any(|r| {
-            local
-                .desc
-                .sections
-                .iter()
-                .any(|l| l.mid == r.mid && l.kind != r.kind)
-        })
+        remote
+            .sections
+            .iter()
+            .any(|r| local.desc.sections.iter().any(|l| l.mid == r.mid && l.kind != r.kind))
     }
 
     fn do_set_remote(&mut self, d: Description) -> OpResult {
@@ -765,9 +696,7 @@ impl SimPc {
             }
             self.rollback_pending_offer();
             self.after_description_applied();
-            return OpResult::Ok {
-                local: self.local_description(),
-            };
+            return OpResult::Ok { local: self.local_description() };
         }
         let desc = match SessionDesc::parse(&d.sdp) {
             Ok(desc) => desc,
@@ -786,10 +715,7 @@ impl SimPc {
                     }
                     self.rollback_pending_offer();
                 }
-                if !matches!(
-                    self.state,
-                    SignalingState::Stable | SignalingState::HaveRemoteOffer
-                ) {
+                if !matches!(self.state, SignalingState::Stable | SignalingState::HaveRemoteOffer) {
                     return err("InvalidStateError", "remote offer in this state");
                 }
                 self.apply_remote_offer(desc);
@@ -802,10 +728,7 @@ impl SimPc {
                 let offered: Vec<&str> = offer.sections.iter().map(|s| s.mid.as_str()).collect();
                 let answered: Vec<&str> = desc.sections.iter().map(|s| s.mid.as_str()).collect();
                 if offered != answered {
-                    return err(
-                        "InvalidAccessError",
-                        "answer m-sections differ from the offer",
-                    );
+                    return err("InvalidAccessError", "answer m-sections differ from the offer");
                 }
                 self.fire_tracks(&desc);
                 self.current_remote = Some(RemoteDesc { desc });
@@ -814,17 +737,10 @@ impl SimPc {
                 self.became_stable();
                 self.set_state(SignalingState::Stable);
             }
-            _ => {
-                return err(
-                    "OperationError",
-                    "the model supports offers and answers only",
-                )
-            }
+            _ => return err("OperationError", "the model supports offers and answers only"),
         }
         self.after_description_applied();
-        OpResult::Ok {
-            local: self.local_description(),
-        }
+        OpResult::Ok { local: self.local_description() }
     }
 
     fn apply_remote_offer(&mut self, desc: SessionDesc) {
@@ -837,11 +753,7 @@ impl SimPc {
                 }
                 continue;
             }
-            if self
-                .transceivers
-                .iter()
-                .any(|t| t.mid.as_deref() == Some(s.mid.as_str()))
-            {
+            if self.transceivers.iter().any(|t| t.mid.as_deref() == Some(s.mid.as_str())) {
                 continue;
             }
             let kind = s.kind.track_kind().expect("media section");
@@ -875,10 +787,8 @@ impl SimPc {
 
     fn fire_tracks(&mut self, desc: &SessionDesc) {
         for s in &desc.sections {
-            let Some(t) = self
-                .transceivers
-                .iter_mut()
-                .find(|t| t.mid.as_deref() == Some(s.mid.as_str()))
+            let Some(t) =
+                self.transceivers.iter_mut().find(|t| t.mid.as_deref() == Some(s.mid.as_str()))
             else {
                 continue;
             };
@@ -897,9 +807,7 @@ impl SimPc {
     }
 
     fn remote(&self) -> Option<&RemoteDesc> {
-        self.pending_remote
-            .as_ref()
-            .or(self.current_remote.as_ref())
+        self.pending_remote.as_ref().or(self.current_remote.as_ref())
     }
 
     // ---- addIceCandidate ---------------------------------------------------
@@ -916,8 +824,7 @@ impl SimPc {
         };
         let words: Vec<&str> = cand.candidate.split_ascii_whitespace().collect();
         if words.len() < 8 || !words[0].starts_with("candidate:") || words[6] != "typ" {
-            self.failed_candidates
-                .push((c.clone(), "OperationError".into()));
+            self.failed_candidates.push((c.clone(), "OperationError".into()));
             return err("OperationError", "could not parse the candidate");
         }
         let ufrag = cand
@@ -925,12 +832,8 @@ impl SimPc {
             .clone()
             .or_else(|| sdp::candidate_ufrag(&cand.candidate).map(str::to_owned));
         if ufrag.as_ref().is_some_and(|u| *u != remote_ufrag) {
-            self.failed_candidates
-                .push((c.clone(), "OperationError".into()));
-            return err(
-                "OperationError",
-                "candidate ufrag matches no remote description",
-            );
+            self.failed_candidates.push((c.clone(), "OperationError".into()));
+            return err("OperationError", "candidate ufrag matches no remote description");
         }
         self.applied_candidates.push(c.clone());
         let reconnects = match self.ice_state {
@@ -943,9 +846,7 @@ impl SimPc {
         if reconnects {
             self.ice_generation += 1;
             self.enter_ice_state(IceConnectionState::Checking);
-            self.timers.push_back(PcTimer::IceConnected {
-                generation: self.ice_generation,
-            });
+            self.timers.push_back(PcTimer::IceConnected { generation: self.ice_generation });
         }
         OpResult::Ok { local: None }
     }
@@ -977,10 +878,7 @@ impl SimPc {
         };
         let mid = local.desc.first_mid().map(str::to_owned);
         self.gather_rounds.push((local.desc.ufrag.clone(), mid));
-        self.timers.push_back(PcTimer::Gather {
-            round: self.gather_rounds.len() - 1,
-            index: 0,
-        });
+        self.timers.push_back(PcTimer::Gather { round: self.gather_rounds.len() - 1, index: 0 });
     }
 
     fn gather(&mut self, round: usize, index: u32) {
@@ -991,11 +889,7 @@ impl SimPc {
         let (ufrag, mid) = self.gather_rounds[round].clone();
         let n = self.gathered.len();
         let address = if self.config.mdns {
-            format!(
-                "{:08x}-4c1e-4a7b-9d0f-{}{n:03}.local",
-                0x1000_0000 + n,
-                self.config.name
-            )
+            format!("{:08x}-4c1e-4a7b-9d0f-{}{n:03}.local", 0x1000_0000 + n, self.config.name)
         } else {
             format!("10.0.{}.{}", self.config.name.len(), n % 250 + 1)
         };
@@ -1011,10 +905,7 @@ impl SimPc {
         };
         self.gathered.push(c.clone());
         self.events.push_back(PcEvent::IceCandidate(Some(c)));
-        self.timers.push_back(PcTimer::Gather {
-            round,
-            index: index + 1,
-        });
+        self.timers.push_back(PcTimer::Gather { round, index: index + 1 });
     }
 
     fn maybe_open_channel(&mut self) {
@@ -1022,18 +913,10 @@ impl SimPc {
             return;
         }
         let Some(mid) = &self.data_mid else { return };
-        let in_both = self
-            .current_local
-            .as_ref()
-            .is_some_and(|l| l.desc.section(mid).is_some())
-            && self
-                .current_remote
-                .as_ref()
-                .is_some_and(|r| r.desc.section(mid).is_some());
-        let connected = matches!(
-            self.ice_state,
-            IceConnectionState::Connected | IceConnectionState::Completed
-        );
+        let in_both = self.current_local.as_ref().is_some_and(|l| l.desc.section(mid).is_some())
+            && self.current_remote.as_ref().is_some_and(|r| r.desc.section(mid).is_some());
+        let connected =
+            matches!(self.ice_state, IceConnectionState::Connected | IceConnectionState::Completed);
         if in_both && connected && self.data_mid.is_some() {
             self.channel_open = true;
             self.events.push_back(PcEvent::ChannelOpen);
@@ -1089,9 +972,7 @@ impl SimPc {
 
     fn queue_negotiation_needed_event(&mut self) {
         self.nn_event_id += 1;
-        self.timers.push_back(PcTimer::NegotiationNeeded {
-            event_id: self.nn_event_id,
-        });
+        self.timers.push_back(PcTimer::NegotiationNeeded { event_id: self.nn_event_id });
     }
 
     /// The queued task: fire only if still valid, on an empty chain, stable

@@ -72,10 +72,7 @@ fn model_remote_answer_without_local_offer_is_invalid_state() {
     answer.sdp_type = rtcroom::core::SdpType::Answer;
     a.set_remote_description(OpId(1), answer);
     let events = settle(&mut a);
-    assert_eq!(
-        error_name(&result_of(&events, OpId(1))),
-        Some("InvalidStateError")
-    );
+    assert_eq!(error_name(&result_of(&events, OpId(1))), Some("InvalidStateError"));
 }
 
 #[test]
@@ -123,37 +120,19 @@ fn model_negotiation_needed_fires_once_per_change_set_and_rechecks() {
 #[test]
 fn model_add_ice_candidate_needs_a_remote_description_with_its_ufrag() {
     let mut a = pc("A");
-    a.add_ice_candidate(
-        OpId(1),
-        candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"),
-    );
+    a.add_ice_candidate(OpId(1), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"));
     let events = settle(&mut a);
-    assert_eq!(
-        error_name(&result_of(&events, OpId(1))),
-        Some("InvalidStateError")
-    );
+    assert_eq!(error_name(&result_of(&events, OpId(1))), Some("InvalidStateError"));
     let mut b = pc("B");
     b.add_transceiver(TrackKind::Audio);
     let o = offer(&mut b, 1);
     a.set_remote_description(OpId(2), o);
-    a.add_ice_candidate(
-        OpId(3),
-        candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag zzz"),
-    );
-    a.add_ice_candidate(
-        OpId(4),
-        candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"),
-    );
-    a.add_ice_candidate(
-        OpId(5),
-        candidate("candidate:2 1 udp 1 abc.local 2 typ host"),
-    );
+    a.add_ice_candidate(OpId(3), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag zzz"));
+    a.add_ice_candidate(OpId(4), candidate("candidate:1 1 udp 1 10.0.0.1 1 typ host ufrag Bu0"));
+    a.add_ice_candidate(OpId(5), candidate("candidate:2 1 udp 1 abc.local 2 typ host"));
     a.add_ice_candidate(OpId(6), None);
     let events = settle(&mut a);
-    assert_eq!(
-        error_name(&result_of(&events, OpId(3))),
-        Some("OperationError")
-    );
+    assert_eq!(error_name(&result_of(&events, OpId(3))), Some("OperationError"));
     for op in 4..=6 {
         assert_eq!(error_name(&result_of(&events, OpId(op))), None);
     }
@@ -169,10 +148,7 @@ fn model_restart_ice_offers_new_credentials_and_the_answer_follows() {
     let answer = offer(&mut b, 2); // answers in have-remote-offer
     a.set_remote_description(OpId(2), answer);
     settle(&mut a);
-    assert_eq!(
-        (a.local_ufrag(), b.local_ufrag()),
-        (Some("Au0"), Some("Bu0"))
-    );
+    assert_eq!((a.local_ufrag(), b.local_ufrag()), (Some("Au0"), Some("Bu0")));
     a.restart_ice();
     assert_eq!(settle(&mut a), [PcEvent::NegotiationNeeded]);
     let o = offer(&mut a, 3);
@@ -202,10 +178,7 @@ fn model_remote_rollback_undoes_what_the_offer_associated_and_created() {
     // addTransceiver one is never matched, a new one takes the second.
     let mids: Vec<_> = a.transceivers().iter().map(|t| t.mid.clone()).collect();
     assert_eq!(mids, [Some("0".into()), None, Some("1".into())]);
-    let rollback = Description {
-        sdp_type: SdpType::Rollback,
-        sdp: String::new(),
-    };
+    let rollback = Description { sdp_type: SdpType::Rollback, sdp: String::new() };
     a.set_remote_description(OpId(2), rollback.clone());
     let events = settle(&mut a);
     assert_eq!(error_name(&result_of(&events, OpId(2))), None);
@@ -214,8 +187,5 @@ fn model_remote_rollback_undoes_what_the_offer_associated_and_created() {
     assert_eq!(mids, [None, None]);
     a.set_remote_description(OpId(3), rollback);
     let events = settle(&mut a);
-    assert_eq!(
-        error_name(&result_of(&events, OpId(3))),
-        Some("InvalidStateError")
-    );
+    assert_eq!(error_name(&result_of(&events, OpId(3))), Some("InvalidStateError"));
 }

@@ -87,11 +87,7 @@ impl SessionDesc {
             line(&format!("a=ice-pwd:pwd-{}-0123456789abcdef", self.ufrag));
             line(&format!("a=mid:{}", m.mid));
             if m.kind != MediaKind::Application {
-                line(if m.msid.is_some() {
-                    "a=sendrecv"
-                } else {
-                    "a=recvonly"
-                });
+                line(if m.msid.is_some() { "a=sendrecv" } else { "a=recvonly" });
             }
             if let Some(msid) = &m.msid {
                 line(&format!("a=msid:{} {}", msid.stream, msid.track));
@@ -131,17 +127,11 @@ impl SessionDesc {
             } else if let Some(msid) = l.strip_prefix("a=msid:") {
                 let cur = current.as_mut().ok_or("a=msid outside an m-section")?;
                 let (stream, track) = msid.split_once(' ').ok_or("a=msid without a track id")?;
-                cur.2 = Some(Msid {
-                    stream: stream.to_owned(),
-                    track: track.to_owned(),
-                });
+                cur.2 = Some(Msid { stream: stream.to_owned(), track: track.to_owned() });
             }
         }
         finish(current.take(), &mut sections)?;
-        Ok(SessionDesc {
-            ufrag: ufrag.ok_or("no a=ice-ufrag")?,
-            sections,
-        })
+        Ok(SessionDesc { ufrag: ufrag.ok_or("no a=ice-ufrag")?, sections })
     }
 }
 
@@ -153,16 +143,9 @@ fn sim_sdp_round_trips_and_the_core_reads_its_ufrag() {
             Section {
                 kind: MediaKind::Audio,
                 mid: "0".into(),
-                msid: Some(Msid {
-                    stream: "s".into(),
-                    track: "t".into(),
-                }),
+                msid: Some(Msid { stream: "s".into(), track: "t".into() }),
             },
-            Section {
-                kind: MediaKind::Application,
-                mid: "1".into(),
-                msid: None,
-            },
+            Section { kind: MediaKind::Application, mid: "1".into(), msid: None },
         ],
     };
     let sdp = d.to_sdp("1", 2);

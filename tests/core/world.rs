@@ -138,11 +138,7 @@ pub struct World {
 
 impl World {
     pub fn new(cfg: Config) -> Self {
-        let ids = if cfg.polite == A {
-            ["a", "b"]
-        } else {
-            ["b", "a"]
-        };
+        let ids = if cfg.polite == A { ["a", "b"] } else { ["b", "a"] };
         let side = |i: usize| {
             let pc = SimPc::new(PcConfig {
                 name: ["A", "B"][i].to_owned(),
@@ -164,13 +160,7 @@ impl World {
                 timeouts: BTreeSet::new(),
             }
         };
-        let lane = || {
-            Lane::new(
-                cfg.signal_delay,
-                cfg.candidate_delay,
-                cfg.reorder_candidates,
-            )
-        };
+        let lane = || Lane::new(cfg.signal_delay, cfg.candidate_delay, cfg.reorder_candidates);
         let mut w = World {
             sides: [side(A), side(B)],
             lanes: [lane(), lane()],
@@ -206,9 +196,7 @@ impl World {
 
     /// `data` arrives at `to` now, as if the other side had sent it.
     pub fn inject_signal(&mut self, to: usize, data: SignalData) {
-        self.sides[to]
-            .received
-            .push((self.sched.now(), data.clone()));
+        self.sides[to].received.push((self.sched.now(), data.clone()));
         self.feed(to, PeerInput::Signal(data));
         self.schedule_timeouts();
     }
@@ -230,9 +218,7 @@ impl World {
             }
             Ev::Signal { to, data } => {
                 self.trace(|| format!("{} <- {}", to, describe(&data)));
-                self.sides[to]
-                    .received
-                    .push((self.sched.now(), data.clone()));
+                self.sides[to].received.push((self.sched.now(), data.clone()));
                 self.feed(to, PeerInput::Signal(data));
             }
             Ev::Data { to, data } => {
@@ -243,11 +229,7 @@ impl World {
             Ev::Timeout(side, t) => {
                 self.sides[side].timeouts.remove(&t);
                 let now = Millis(self.sched.now());
-                if self.sides[side]
-                    .session
-                    .poll_timeout()
-                    .is_some_and(|t| t <= now)
-                {
+                if self.sides[side].session.poll_timeout().is_some_and(|t| t <= now) {
                     self.sides[side].session.handle_timeout(now);
                     self.drain_session(side);
                 }
@@ -341,11 +323,9 @@ impl World {
             self.trace(|| format!("{side} pc {e:?}"));
             match driver::report(e) {
                 Reported::Input(input) => self.feed(side, input),
-                Reported::Track {
-                    track_id,
-                    stream_id,
-                    kind,
-                } => self.sides[side].tracks.push((track_id, stream_id, kind)),
+                Reported::Track { track_id, stream_id, kind } => {
+                    self.sides[side].tracks.push((track_id, stream_id, kind))
+                }
             }
         }
         self.flush_pc(side);
@@ -440,17 +420,10 @@ impl World {
             }
         }
         let mids = |i: usize| -> BTreeSet<Option<String>> {
-            self.sides[i]
-                .pc
-                .transceivers()
-                .iter()
-                .map(|t| t.mid.clone())
-                .collect()
+            self.sides[i].pc.transceivers().iter().map(|t| t.mid.clone()).collect()
         };
-        let (na, nb) = (
-            self.sides[A].pc.transceivers().len(),
-            self.sides[B].pc.transceivers().len(),
-        );
+        let (na, nb) =
+            (self.sides[A].pc.transceivers().len(), self.sides[B].pc.transceivers().len());
         if na != nb {
             problems.push(format!("transceiver counts differ: A {na}, B {nb}"));
         } else if mids(A) != mids(B) {
@@ -487,11 +460,7 @@ impl World {
             ));
         }
         // RTCROOM_TRACE_ALL=1 prints the whole log instead of its tail.
-        let keep = if std::env::var_os("RTCROOM_TRACE_ALL").is_some() {
-            usize::MAX
-        } else {
-            80
-        };
+        let keep = if std::env::var_os("RTCROOM_TRACE_ALL").is_some() { usize::MAX } else { 80 };
         let tail = self.log.len().saturating_sub(keep);
         for l in &self.log[tail..] {
             s.push_str(l);

@@ -12,10 +12,7 @@ fn vectors() -> Vec<(String, JsValue)> {
     js_sys::Array::from(&all)
         .iter()
         .map(|v| {
-            let dir = js_sys::Reflect::get(&v, &"dir".into())
-                .unwrap()
-                .as_string()
-                .unwrap();
+            let dir = js_sys::Reflect::get(&v, &"dir".into()).unwrap().as_string().unwrap();
             (dir, js_sys::Reflect::get(&v, &"frame".into()).unwrap())
         })
         .collect()
@@ -84,10 +81,7 @@ fn join_options_are_read_and_bad_ones_refused() {
         ("r", Some("Ada"), Some(500))
     );
     assert_eq!(o.meta.get("k").map(String::as_str), Some("v"));
-    assert_eq!(
-        o.ice_servers[0].urls,
-        vec!["turn:127.0.0.1:3478".to_string()]
-    );
+    assert_eq!(o.ice_servers[0].urls, vec!["turn:127.0.0.1:3478".to_string()]);
     for bad in [
         r#"{"room":1}"#,
         r#"{"room":"r","meta":{"k":1}}"#,

@@ -16,11 +16,8 @@ impl Member {
     pub async fn join(hub: &InPageHub, name: &str) -> Member {
         let events = Rc::new(RefCell::new(Vec::new()));
         let log = events.clone();
-        let options = JoinOptions {
-            room: "test".into(),
-            name: Some(name.into()),
-            ..Default::default()
-        };
+        let options =
+            JoinOptions { room: "test".into(), name: Some(name.into()), ..Default::default() };
         let room = Room::join_with(hub.connector(), options, move |e| log.borrow_mut().push(e))
             .await
             .expect("join over the in-page hub");
@@ -33,9 +30,7 @@ impl Member {
 
     /// The connection towards `other`.
     pub fn pc(&self, other: &Member) -> RtcPeerConnection {
-        self.room
-            .peer_connection(&other.id())
-            .expect("a peer connection to the other member")
+        self.room.peer_connection(&other.id()).expect("a peer connection to the other member")
     }
 
     pub fn is_polite_towards(&self, other: &Member) -> bool {
@@ -53,11 +48,7 @@ pub async fn pair(polite_first: bool) -> (Member, Member, InPageHub) {
     let hub = InPageHub::new();
     let a = Member::join(&hub, "a").await;
     let b = Member::join(&hub, "b").await;
-    let (first, second) = if a.is_polite_towards(&b) == polite_first {
-        (a, b)
-    } else {
-        (b, a)
-    };
+    let (first, second) = if a.is_polite_towards(&b) == polite_first { (a, b) } else { (b, a) };
     (first, second, hub)
 }
 
@@ -91,11 +82,7 @@ pub async fn until_connected(a: &Member, b: &Member) -> u32 {
         connected(&pa) && connected(&pb) && stable(&pa) && stable(&pb)
     })
     .await;
-    assert_eq!(
-        transceivers(&pa),
-        transceivers(&pb),
-        "both sides see the same m-sections"
-    );
+    assert_eq!(transceivers(&pa), transceivers(&pb), "both sides see the same m-sections");
     transceivers(&pa)
 }
 
@@ -104,9 +91,7 @@ pub fn converged(a: &RtcPeerConnection, b: &RtcPeerConnection, expected: u32) ->
     let all_have_mids = |pc: &RtcPeerConnection| {
         pc.get_transceivers().iter().all(|t| {
             use wasm_bindgen::JsCast;
-            t.dyn_into::<web_sys::RtcRtpTransceiver>()
-                .map(|t| t.mid().is_some())
-                .unwrap_or(false)
+            t.dyn_into::<web_sys::RtcRtpTransceiver>().map(|t| t.mid().is_some()).unwrap_or(false)
         })
     };
     stable(a)
@@ -135,16 +120,8 @@ pub async fn until_converged(a: &Member, b: &Member, expected: u32) {
             "not converged to {expected} transceivers: a={} b={} events a={:?} b={:?}",
             describe(&pa),
             describe(&pb),
-            a.events
-                .borrow()
-                .iter()
-                .map(describe_event)
-                .collect::<Vec<_>>(),
-            b.events
-                .borrow()
-                .iter()
-                .map(describe_event)
-                .collect::<Vec<_>>()
+            a.events.borrow().iter().map(describe_event).collect::<Vec<_>>(),
+            b.events.borrow().iter().map(describe_event).collect::<Vec<_>>()
         );
         sleep(50).await;
         waited += 50;

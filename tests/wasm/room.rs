@@ -30,26 +30,14 @@ fn tracks_from(m: &Member, from: &str) -> Vec<TrackEvent> {
 #[wasm_bindgen_test]
 async fn published_camera_arrives_with_sources_in_one_stream() {
     let (a, b, _hub) = pair(true).await;
-    let sent = a
-        .room
-        .publish_camera(&camera_only())
-        .await
-        .expect("fake camera");
+    let sent = a.room.publish_camera(&camera_only()).await.expect("fake camera");
     assert_eq!(sent.len(), 2);
-    until("b receives a's camera and microphone", 15_000, || {
-        tracks_from(&b, &a.id()).len() == 2
-    })
-    .await;
+    until("b receives a's camera and microphone", 15_000, || tracks_from(&b, &a.id()).len() == 2)
+        .await;
     let got = tracks_from(&b, &a.id());
     let sources: Vec<_> = got.iter().map(|t| (t.kind.as_str(), t.source)).collect();
-    assert!(
-        sources.contains(&("video", TrackSource::Camera)),
-        "{sources:?}"
-    );
-    assert!(
-        sources.contains(&("audio", TrackSource::Microphone)),
-        "{sources:?}"
-    );
+    assert!(sources.contains(&("video", TrackSource::Camera)), "{sources:?}");
+    assert!(sources.contains(&("audio", TrackSource::Microphone)), "{sources:?}");
     // Camera and microphone share one remote stream (lip sync, one srcObject).
     assert_eq!(got[0].stream.id(), got[1].stream.id());
     assert_eq!(got[0].stream.get_tracks().length(), 2);
@@ -58,21 +46,10 @@ async fn published_camera_arrives_with_sources_in_one_stream() {
 #[wasm_bindgen_test]
 async fn unpublish_removes_the_track_remotely() {
     let (a, b, _hub) = pair(false).await;
-    let sent = a
-        .room
-        .publish_camera(&camera_only())
-        .await
-        .expect("fake camera");
-    until("b receives both tracks", 15_000, || {
-        tracks_from(&b, &a.id()).len() == 2
-    })
-    .await;
+    let sent = a.room.publish_camera(&camera_only()).await.expect("fake camera");
+    until("b receives both tracks", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
     // Clone::clone: MediaStreamTrack::clone() is the JS method (a new track).
-    let video = Clone::clone(
-        sent.iter()
-            .find(|t| t.kind() == "video")
-            .expect("a video track"),
-    );
+    let video = Clone::clone(sent.iter().find(|t| t.kind() == "video").expect("a video track"));
     a.room.unpublish(&video).expect("unpublish");
     until("b gets track-removed for the camera", 10_000, || {
         b.count(|e| matches!(e, RoomEvent::TrackRemoved(t) if t.source == TrackSource::Camera)) == 1
@@ -81,9 +58,7 @@ async fn unpublish_removes_the_track_remotely() {
     // The SDK acquired the camera, so unpublishing stopped it.
     assert_eq!(video.ready_state(), web_sys::MediaStreamTrackState::Ended);
     assert!(
-        a.room
-            .publish_track(&video, TrackSource::Microphone)
-            .is_err(),
+        a.room.publish_track(&video, TrackSource::Microphone).is_err(),
         "kind/source mismatch is refused"
     );
 }
@@ -98,10 +73,8 @@ async fn messages_sent_before_the_channel_opens_arrive_in_order() {
         a.room.send(&format!("m{i}"), None).expect("send");
     }
     b.room.send("direct", Some(&a.id())).expect("send to one");
-    until("b got all 20", 15_000, || {
-        b.count(|e| matches!(e, RoomEvent::Message { .. })) == 20
-    })
-    .await;
+    until("b got all 20", 15_000, || b.count(|e| matches!(e, RoomEvent::Message { .. })) == 20)
+        .await;
     let got: Vec<String> = b
         .events
         .borrow()
@@ -117,10 +90,7 @@ async fn messages_sent_before_the_channel_opens_arrive_in_order() {
         a.count(|e| matches!(e, RoomEvent::Message { data, .. } if data == "direct")) == 1
     })
     .await;
-    let err = a
-        .room
-        .send("x", Some("nobody"))
-        .expect_err("unknown participant");
+    let err = a.room.send("x", Some("nobody")).expect_err("unknown participant");
     assert_eq!(err.code(), "unknown-participant");
 }
 
@@ -155,19 +125,12 @@ async fn dropping_the_last_handle_leaves_the_room() {
     let hub = InPageHub::new();
     let b = Member::join(&hub, "b").await;
     {
-        let options = JoinOptions {
-            room: "test".into(),
-            ..Default::default()
-        };
-        let _a = Room::join_with(hub.connector(), options, |_| {})
-            .await
-            .expect("join");
+        let options = JoinOptions { room: "test".into(), ..Default::default() };
+        let _a = Room::join_with(hub.connector(), options, |_| {}).await.expect("join");
         until("b sees a", 5_000, || b.room.participants().len() == 1).await;
     }
-    until("b sees a leave after its handle dropped", 5_000, || {
-        b.room.participants().is_empty()
-    })
-    .await;
+    until("b sees a leave after its handle dropped", 5_000, || b.room.participants().is_empty())
+        .await;
 }
 
 #[wasm_bindgen_test]
@@ -182,21 +145,10 @@ async fn join_without_a_room_name_is_refused() {
 
 #[wasm_bindgen_test]
 async fn join_to_a_dead_server_fails_with_signaling_failed() {
-    let options = JoinOptions {
-        room: "r".into(),
-        join_timeout_ms: Some(3_000),
-        ..Default::default()
-    };
-    let err = Room::join("ws://127.0.0.1:9/ws", options, |_| {})
-        .await
-        .err()
-        .expect("no server there");
-    assert!(
-        matches!(err.code(), "signaling-failed" | "join-timeout"),
-        "{}",
-        err.code()
-    );
-    let _ = wasm_bindgen::JsValue::from(err)
-        .dyn_into::<js_sys::Error>()
-        .expect("a JS Error");
+    let options =
+        JoinOptions { room: "r".into(), join_timeout_ms: Some(3_000), ..Default::default() };
+    let err =
+        Room::join("ws://127.0.0.1:9/ws", options, |_| {}).await.err().expect("no server there");
+    assert!(matches!(err.code(), "signaling-failed" | "join-timeout"), "{}", err.code());
+    let _ = wasm_bindgen::JsValue::from(err).dyn_into::<js_sys::Error>().expect("a JS Error");
 }

@@ -40,9 +40,7 @@ fn welcome_lists_earlier_peers_and_they_see_the_joiner() {
         matches!(&to_b[0], ServerMessage::Welcome { id, peers, .. } if id == "b" && peers.len() == 1 && peers[0].id == "a")
     );
     let to_a = sent_to(&out, 1);
-    assert!(to_a
-        .iter()
-        .any(|m| matches!(m, ServerMessage::PeerJoined { peer } if peer.id == "b")));
+    assert!(to_a.iter().any(|m| matches!(m, ServerMessage::PeerJoined { peer } if peer.id == "b")));
 }
 
 #[test]
@@ -52,51 +50,24 @@ fn signals_are_relayed_only_within_the_room() {
     join(&mut h, 2, "r1", "b");
     join(&mut h, 3, "r2", "c");
     drain(&mut h);
-    h.handle_message(
-        1,
-        ClientMessage::Signal {
-            to: "b".into(),
-            data: "x".into(),
-        },
-        ids("z"),
-    );
-    h.handle_message(
-        1,
-        ClientMessage::Signal {
-            to: "c".into(),
-            data: "y".into(),
-        },
-        ids("z"),
-    );
+    h.handle_message(1, ClientMessage::Signal { to: "b".into(), data: "x".into() }, ids("z"));
+    h.handle_message(1, ClientMessage::Signal { to: "c".into(), data: "y".into() }, ids("z"));
     let out = drain(&mut h);
     assert_eq!(
         sent_to(&out, 2),
-        vec![ServerMessage::Signal {
-            from: "a".into(),
-            data: "x".into()
-        }]
+        vec![ServerMessage::Signal { from: "a".into(), data: "x".into() }]
     );
     assert!(sent_to(&out, 3).is_empty());
     assert!(matches!(
         sent_to(&out, 1)[..],
-        [ServerMessage::Error {
-            code: ErrorCode::UnknownTarget,
-            ..
-        }]
+        [ServerMessage::Error { code: ErrorCode::UnknownTarget, .. }]
     ));
 }
 
 #[test]
 fn frames_before_join_and_double_join_are_errors_not_disconnects() {
     let mut h = H::new();
-    h.handle_message(
-        1,
-        ClientMessage::Signal {
-            to: "b".into(),
-            data: "x".into(),
-        },
-        ids("z"),
-    );
+    h.handle_message(1, ClientMessage::Signal { to: "b".into(), data: "x".into() }, ids("z"));
     join(&mut h, 1, "r", "a");
     join(&mut h, 1, "r", "a2");
     let out = drain(&mut h);
@@ -126,14 +97,8 @@ fn leave_and_disconnect_notify_the_room_with_reason() {
     assert_eq!(
         sent_to(&out, 1),
         vec![
-            ServerMessage::PeerLeft {
-                id: "b".into(),
-                reason: LeaveReason::Left
-            },
-            ServerMessage::PeerLeft {
-                id: "c".into(),
-                reason: LeaveReason::Disconnected
-            },
+            ServerMessage::PeerLeft { id: "b".into(), reason: LeaveReason::Left },
+            ServerMessage::PeerLeft { id: "c".into(), reason: LeaveReason::Disconnected },
         ]
     );
     assert_eq!(h.room_peers("r"), vec!["a".to_string()]);
@@ -150,13 +115,7 @@ fn invalid_room_names_are_rejected() {
     assert_eq!(out.len(), 2);
     assert!(out.iter().all(|o| matches!(
         o,
-        HubOutput::Send {
-            msg: ServerMessage::Error {
-                code: ErrorCode::InvalidRoom,
-                ..
-            },
-            ..
-        }
+        HubOutput::Send { msg: ServerMessage::Error { code: ErrorCode::InvalidRoom, .. }, .. }
     )));
 }
 

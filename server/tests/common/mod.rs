@@ -21,10 +21,7 @@ use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
 pub fn config() -> Config {
-    Config {
-        addr: "127.0.0.1:0".parse().unwrap(),
-        ..Config::default()
-    }
+    Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::default() }
 }
 
 pub struct TestServer {
@@ -41,11 +38,7 @@ impl TestServer {
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        TestServer {
-            addr,
-            stop: Some(stop),
-            task,
-        }
+        TestServer { addr, stop: Some(stop), task }
     }
 
     pub async fn start_default() -> TestServer {
@@ -61,11 +54,7 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        timeout(PATIENCE, &mut self.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        timeout(PATIENCE, &mut self.task).await.unwrap().unwrap().unwrap();
     }
 }
 
@@ -84,17 +73,13 @@ pub struct Client {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.ws_url()).await.unwrap();
-        Client {
-            ws,
-            id: String::new(),
-        }
+        Client { ws, id: String::new() }
     }
 
     /// Connects, joins `room` and returns the client with the `welcome`.
     pub async fn join(server: &TestServer, room: &str, name: &str) -> (Client, Value) {
         let mut c = Client::connect(server).await;
-        c.send(json!({"type": "join", "room": room, "name": name}))
-            .await;
+        c.send(json!({"type": "join", "room": room, "name": name})).await;
         let welcome = c.recv().await;
         assert_eq!(welcome["type"], "welcome", "{welcome}");
         c.id = welcome["id"].as_str().unwrap().to_owned();
@@ -143,8 +128,7 @@ impl Client {
     }
 
     pub async fn signal(&mut self, to: &str, data: Value) {
-        self.send(json!({"type": "signal", "to": to, "data": data}))
-            .await;
+        self.send(json!({"type": "signal", "to": to, "data": data})).await;
     }
 
     /// No text frame arrives within `dur` (pings are answered meanwhile).
@@ -161,9 +145,7 @@ impl Client {
     /// Reads until the server's close frame and returns it.
     pub async fn expect_close(&mut self) -> Option<CloseFrame> {
         loop {
-            let msg = timeout(PATIENCE, self.ws.next())
-                .await
-                .expect("timed out waiting for close");
+            let msg = timeout(PATIENCE, self.ws.next()).await.expect("timed out waiting for close");
             match msg {
                 Some(Ok(Message::Close(frame))) => return frame,
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
@@ -182,10 +164,7 @@ pub struct HttpResponse {
 
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 
@@ -195,28 +174,14 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
-    timeout(PATIENCE, stream.read_to_end(&mut raw))
-        .await
-        .unwrap()
-        .unwrap();
+    timeout(PATIENCE, stream.read_to_end(&mut raw)).await.unwrap().unwrap();
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
     let headers = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    HttpResponse {
-        status,
-        headers,
-        body: raw[split + 4..].to_vec(),
-    }
+    HttpResponse { status, headers, body: raw[split + 4..].to_vec() }
 }

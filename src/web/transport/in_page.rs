@@ -72,10 +72,7 @@ impl Connector for InPageHub {
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
         Box::pin(async move {
             let conn = {
-                let mut st = self
-                    .state
-                    .try_borrow_mut()
-                    .map_err(|_| WebError::Reentrant)?;
+                let mut st = self.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
                 st.next += 1;
                 let conn = st.next;
                 st.sinks.insert(conn, sink);
@@ -89,11 +86,7 @@ impl Connector for InPageHub {
 impl Transport for InPageTransport {
     fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError> {
         {
-            let mut st = self
-                .hub
-                .state
-                .try_borrow_mut()
-                .map_err(|_| WebError::Reentrant)?;
+            let mut st = self.hub.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
             if !st.sinks.contains_key(&self.conn) {
                 return Err(WebError::SignalingClosed);
             }
@@ -110,8 +103,7 @@ impl Transport for InPageTransport {
     fn close(&self) {
         if let Ok(mut st) = self.hub.state.try_borrow_mut() {
             if st.sinks.remove(&self.conn).is_some() {
-                st.hub
-                    .handle_disconnect(self.conn, LeaveReason::Disconnected);
+                st.hub.handle_disconnect(self.conn, LeaveReason::Disconnected);
             }
         }
         self.hub.flush();

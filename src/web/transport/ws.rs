@@ -27,16 +27,12 @@ impl Connector for WebSocketConnector {
         Box::pin(async move {
             let ws =
                 WebSocket::open(&self.url).map_err(|e| WebError::SignalingFailed(e.to_string()))?;
-            let transport = Rc::new(WsTransport {
-                ws: RefCell::new(Some(ws)),
-            });
+            let transport = Rc::new(WsTransport { ws: RefCell::new(Some(ws)) });
             // Resolves once the socket is open (or has failed).
-            let ready = poll_fn(
-                |cx| match transport.ws.try_borrow_mut().ok().as_deref_mut() {
-                    Some(Some(ws)) => Pin::new(ws).poll_ready(cx).map(|r| r.is_ok()),
-                    _ => std::task::Poll::Ready(false),
-                },
-            )
+            let ready = poll_fn(|cx| match transport.ws.try_borrow_mut().ok().as_deref_mut() {
+                Some(Some(ws)) => Pin::new(ws).poll_ready(cx).map(|r| r.is_ok()),
+                _ => std::task::Poll::Ready(false),
+            })
             .await;
             let open = transport
                 .ws
@@ -45,9 +41,7 @@ impl Connector for WebSocketConnector {
                 .and_then(|ws| ws.as_ref().map(|w| matches!(w.state(), State::Open)))
                 .unwrap_or(false);
             if !ready || !open {
-                return Err(WebError::SignalingFailed(
-                    "could not open ".to_string() + &self.url,
-                ));
+                return Err(WebError::SignalingFailed("could not open ".to_string() + &self.url));
             }
             let reader = transport.clone();
             wasm_bindgen_futures::spawn_local(async move {
@@ -87,9 +81,7 @@ impl Transport for WsTransport {
             return Err(WebError::SignalingClosed);
         }
         // gloo-net's start_send writes through `WebSocket.send` right away.
-        Pin::new(ws)
-            .start_send(Message::Text(text))
-            .map_err(|_| WebError::SignalingClosed)
+        Pin::new(ws).start_send(Message::Text(text)).map_err(|_| WebError::SignalingClosed)
     }
 
     fn close(&self) {
