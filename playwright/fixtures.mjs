@@ -24,10 +24,12 @@ export function uniqueRoom(testInfo, tag = '') {
 /**
  * Opens call.html in a fresh browser context: joins `room` as `name`, and
  * unless `publish` is false publishes a canvas filled with `color`.
+ * `permissions` are the context's (default camera + microphone; `[]` makes
+ * Chromium hide host IPs in ICE candidates behind mDNS `.local` names).
  * Resolves once joined (and published) with { context, page, id, name, color }.
  */
-export async function participant(browser, baseURL, { room, name, color = RED, publish = true }) {
-  const context = await browser.newContext(contextOptions);
+export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions }) {
+  const context = await browser.newContext({ ...contextOptions, permissions });
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -144,7 +146,7 @@ export const test = base.extend({
     if (!url) throw new Error('RTCROOM_BASE_URL unset: run through playwright/playwright.config.mjs (its global setup starts the server)');
     await use(url);
   },
-  // join({ room, name, color, publish }) → participant; closed after the test.
+  // join({ room, name, color, publish, permissions }) → participant; closed after the test.
   // On failure every participant's rt.dump() (peer connections, ICE
   // candidates, events, signaling frames) is written to the test's output
   // directory as participants.json.
