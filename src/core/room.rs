@@ -140,10 +140,7 @@ struct RemoteTrack {
 #[derive(Debug)]
 struct Remote {
     info: PeerInfo,
-    /// Our tracks are on this connection. The polite side adds them only
-    /// after the first offer/answer (made by the impolite side): its own
-    /// offer would collide, and Chromium never gathers ICE candidates on a
-    /// connection whose first offer was rolled back before gathering began.
+    /// Our tracks are on this connection (see `RoomCore::add_tracks`).
     tracks_added: bool,
     session: PeerSession,
     announced: Vec<TrackInfo>,
@@ -326,6 +323,12 @@ impl RoomCore {
                 self.reconcile_tracks(&from);
             }
             ServerMessage::Signal { from, data } => {
+                if matches!(data, SignalData::Description { sdp_type: SdpType::Offer, .. }) {
+                    // Before the offer is applied, so that JSEP pairs our new
+                    // addTrack transceivers with its m-sections and the
+                    // answer already carries our media (one round trip).
+                    self.add_tracks(&from);
+                }
                 return self.peer_input(now, &from, PeerInput::Signal(data));
             }
             ServerMessage::Error { code, message } => {
@@ -401,18 +404,36 @@ impl RoomCore {
         Ok(())
     }
 
+    /// Puts our published tracks on the connection to `id`, once. The polite
+    /// side does it when the impolite side's first offer arrives (or, at the
+    /// latest, once an exchange completed), never earlier: an offer of its
+    /// own would collide, and Chromium never gathers ICE candidates on a
+    /// connection whose first offer was rolled back before gathering began.
+    fn add_tracks(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if remote.tracks_added {
+            return;
+        }
+        remote.tracks_added = true;
+        for track in &self.published {
+            let (peer, track) = (id.to_owned(), track.clone());
+            self.out.push_back(RoomOutput::AddTrack { peer, track });
+        }
+    }
+
     /// Moves a session's outputs into the room's, addressed to its peer.
     fn lift(&mut self, id: &str) {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
         if !remote.tracks_added && remote.session.negotiator().has_negotiated() {
-            remote.tracks_added = true;
-            for track in &self.published {
-                let (peer, track) = (id.to_owned(), track.clone());
-                self.out.push_back(RoomOutput::AddTrack { peer, track });
-            }
+            self.add_tracks(id);
         }
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
         while let Some(o) = remote.session.poll_output() {
             let peer = id.to_owned();
             let out = match o {
