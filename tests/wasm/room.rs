@@ -152,3 +152,27 @@ async fn join_to_a_dead_server_fails_with_signaling_failed() {
     assert!(matches!(err.code(), "signaling-failed" | "join-timeout"), "{}", err.code());
     let _ = wasm_bindgen::JsValue::from(err).dyn_into::<js_sys::Error>().expect("a JS Error");
 }
+
+#[wasm_bindgen_test]
+async fn screen_share_arrives_next_to_the_camera_as_source_screen() {
+    let (a, b, _hub) = pair(false).await;
+    let camera = web_sys::MediaStreamConstraints::new();
+    camera.set_video(&wasm_bindgen::JsValue::TRUE);
+    a.room.publish_camera(&camera).await.expect("fake camera");
+    let screen = web_sys::DisplayMediaStreamConstraints::new();
+    screen.set_video(&wasm_bindgen::JsValue::TRUE);
+    let shared =
+        a.room.publish_screen(&screen).await.expect("fake screen (headless, fake-device flag)");
+    assert_eq!(shared.len(), 1);
+    until("b receives camera and screen", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
+    let got = tracks_from(&b, &a.id());
+    let screen_track =
+        got.iter().find(|t| t.source == TrackSource::Screen).expect("a screen track");
+    let camera_track =
+        got.iter().find(|t| t.source == TrackSource::Camera).expect("a camera track");
+    // Separate streams: the app can lay them out independently.
+    assert_ne!(screen_track.stream.id(), camera_track.stream.id());
+    // A second screen share is refused with a stable code.
+    let again = a.room.publish_screen(&screen).await.expect_err("one screen at a time");
+    assert_eq!(again.code(), "source-already-published");
+}
