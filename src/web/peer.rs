@@ -102,7 +102,9 @@ impl PeerConn {
             let init = RtcDataChannelInit::new();
             init.set_ordered(true);
             let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
-            *channel.borrow_mut() = Some(Channel::new(dc, sink));
+            if let Ok(mut slot) = channel.try_borrow_mut() {
+                *slot = Some(Channel::new(dc, sink));
+            }
         }
         Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
     }

@@ -405,7 +405,7 @@ fn on_transport(shared: &Rc<Shared>, ev: TransportEvent) {
         }
         TransportEvent::Garbage(message) => {
             let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
-            shared.events.borrow_mut().push_back(w);
+            queue_event(shared, w);
             deliver(shared);
         }
         TransportEvent::Closed => match waiter() {
@@ -475,12 +475,19 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
     if let Ok(mut inner) = shared.inner.try_borrow_mut() {
         for o in outputs {
             if let Some(e) = inner.apply(o, &weak) {
-                shared.events.borrow_mut().push_back(e);
+                queue_event(shared, e);
             }
         }
         inner.schedule_timer(&weak);
     }
     deliver(shared);
+}
+
+fn queue_event(shared: &Shared, e: RoomEvent) {
+    // Only `deliver` borrows the queue, and never across the app's handler.
+    if let Ok(mut q) = shared.events.try_borrow_mut() {
+        q.push_back(e);
+    }
 }
 
 /// Delivers queued events in order; a handler that triggers more events
