@@ -7,6 +7,9 @@
 //!
 //! Errors never panic across the JS boundary: every failure is a
 //! `thiserror` enum turned into a JS `Error` with a stable `code` string.
+//!
+//! Feature `js` (default) adds the `#[wasm_bindgen]` exports the npm package
+//! wraps; Rust apps using `web::Room` directly can disable it.
 
 pub mod core;
 

@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 pub const MAX_QUEUED_CANDIDATES: usize = 256;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum QueuedCandidate {
     Candidate(Candidate),
     /// End-of-candidates (`null` or an empty candidate line).

@@ -28,6 +28,7 @@ enum Op {
 
 /// What a completed operation meant, for the session around the negotiator.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Completion {
     Done,
     /// A remote description was applied (queued candidates may now apply).

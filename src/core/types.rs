@@ -76,6 +76,7 @@ impl ConnectionState {
 }
 
 /// How an operation ended, as the driver observed it.
+/// Like `Result`: exactly two outcomes, matched exhaustively by drivers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpResult {
     /// Resolved. For `setLocalDescription`, `local` is the connection's

@@ -3,6 +3,7 @@
 //! `crate::core` for the contract), and exposes the Rust [`Room`] API and the
 //! `#[wasm_bindgen]` handle the npm package wraps.
 
+#[cfg(feature = "js")]
 mod bindings;
 pub mod codec;
 mod error;
