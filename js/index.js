@@ -49,6 +49,7 @@ export const ROOM_EVENTS = Object.freeze([
 
 export class Room {
   #handle = null;
+  #id = '';
   #listeners = new Map();
   // Events that happen while joining are held until the caller has had a
   // chance to subscribe right after `await Room.join(...)`.
@@ -73,16 +74,25 @@ export class Room {
     await load(options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;
-    room.#handle = await joinRoom(url, wasmOptions, (name, payload) => room.#emit(name, payload));
+    // Weak: the module must not keep an abandoned Room alive. Once the app
+    // drops it, the handle's finalizer frees the room, which tells the server.
+    const ref = new WeakRef(room);
+    room.#handle = await joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload));
+    room.#id = room.#handle.id;
     setTimeout(() => room.#release(), 0);
     return room;
   }
 
-  /** Our participant id. */
-  get id() { return this.#handle.id; }
+  #liveHandle() {
+    if (!this.#handle) throw withCode(new Error('this room was left'), 'not-joined');
+    return this.#handle;
+  }
 
-  /** Everyone else currently in the room. */
-  get participants() { return this.#handle.participants(); }
+  /** Our participant id. */
+  get id() { return this.#id; }
+
+  /** Everyone else currently in the room (empty once left). */
+  get participants() { return this.#handle ? this.#handle.participants() : []; }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
   on(name, fn) {
@@ -102,53 +112,68 @@ export class Room {
   /** Resolves with the next `name` event for which `filter` is true. */
   waitFor(name, filter = () => true, timeoutMs = 30000) {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { off(); reject(withCode(new Error(`no "${name}" event within ${timeoutMs} ms`), 'timeout')); }, timeoutMs);
+      let timer = null;
+      // Subscribe first: an unknown name rejects before any timer exists.
       const off = this.on(name, (e) => { if (filter(e)) { clearTimeout(timer); off(); resolve(e); } });
+      timer = setTimeout(() => { off(); reject(withCode(new Error(`no "${name}" event within ${timeoutMs} ms`), 'timeout')); }, timeoutMs);
     });
   }
 
   /** Camera + microphone (getUserMedia `constraints`, default both). */
-  publishCamera(constraints) { return this.#handle.publishCamera(constraints); }
+  async publishCamera(constraints) { return this.#liveHandle().publishCamera(constraints); }
 
   /** Screen (getDisplayMedia `constraints`, default video only). */
-  publishScreen(constraints) { return this.#handle.publishScreen(constraints); }
+  async publishScreen(constraints) { return this.#liveHandle().publishScreen(constraints); }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
-  async publishTrack(track, { source } = {}) { this.#handle.publishTrack(track, source); }
+  async publishTrack(track, { source } = {}) { this.#liveHandle().publishTrack(track, source); }
 
   /** Stops publishing `track` (tracks the SDK acquired are stopped too). */
-  async unpublish(track) { this.#handle.unpublish(track); }
+  async unpublish(track) { this.#liveHandle().unpublish(track); }
 
   /** Reliable, ordered text message to everyone or to `{ to: participantId }`. */
   send(data, { to } = {}) {
     if (typeof data !== 'string') throw withCode(new TypeError('send() takes a string'), 'invalid-argument');
-    this.#handle.send(data, to);
+    this.#liveHandle().send(data, to);
   }
 
   /** The tracks this participant publishes. */
-  get localTracks() { return this.#handle.localTracks(); }
+  get localTracks() { return this.#handle ? this.#handle.localTracks() : []; }
 
   /** The RTCPeerConnection to one participant (for getStats and debugging). */
-  peerConnection(participantId) { return this.#handle.peerConnection(participantId); }
+  peerConnection(participantId) { return this.#handle?.peerConnection(participantId); }
 
   /** Asks for an ICE restart towards one participant. */
-  restartIce(participantId) { this.#handle.restartIce(participantId); }
+  restartIce(participantId) { this.#liveHandle().restartIce(participantId); }
 
-  /** Leaves the room; also done automatically on `pagehide`. */
-  async leave() { this.#handle?.leave(); }
+  /** Leaves the room (also done on `pagehide`) and frees it; idempotent. */
+  async leave() {
+    const handle = this.#handle;
+    this.#handle = null;
+    if (!handle) return;
+    handle.leave();
+    handle.free();
+  }
 
   #emit(name, payload) {
     if (!this.#live) { this.#held.push([name, payload]); return; }
+    this.#deliver(name, payload);
+  }
+
+  #deliver(name, payload) {
     for (const fn of [...(this.#listeners.get(name) ?? [])]) {
       try { fn(payload); } catch (e) { setTimeout(() => { throw e; }); }
     }
   }
 
   #release() {
+    // Events raised while draining (by a listener calling into the room)
+    // queue behind the held ones, so the order is kept.
+    while (this.#held.length > 0) {
+      const [name, payload] = this.#held.shift();
+      this.#deliver(name, payload);
+    }
     this.#live = true;
-    const held = this.#held;
-    this.#held = [];
-    for (const [name, payload] of held) this.#emit(name, payload);
   }
 }
 

@@ -40,4 +40,21 @@ test.describe('Room.join rejects with a code', () => {
       expect(await joinError(page, url, { room: 'errors' })).toMatchObject({ code: 'invalid-argument', isError: true });
     }
   });
+
+  test('after leave() the room refuses calls with not-joined and reports no participants', async ({ page }) => {
+    const r = await page.evaluate(async () => {
+      const room = await window.rtcroom.Room.join(`ws://${location.host}/ws`, { room: 'errors-leave' });
+      const id = room.id;
+      await room.leave();
+      await room.leave(); // idempotent
+      const codes = [];
+      for (const call of [() => room.send('x'), () => room.restartIce('p'), () => room.publishCamera()]) {
+        try { await call(); codes.push('resolved'); } catch (e) { codes.push(e.code); }
+      }
+      return { id, sameId: room.id === id, participants: room.participants.length, codes };
+    });
+    expect(r.sameId).toBe(true);
+    expect(r.participants).toBe(0);
+    expect(r.codes).toEqual(['not-joined', 'not-joined', 'not-joined']);
+  });
 });

@@ -116,8 +116,9 @@ fn track_info(v: &JsValue) -> Result<TrackInfo, WebError> {
     })
 }
 
-fn signal_data(v: &JsValue) -> Result<SignalData, WebError> {
-    Ok(match string(v, "kind")?.as_str() {
+/// `None`: a kind this client does not know (from a newer client), ignored.
+fn signal_data(v: &JsValue) -> Result<Option<SignalData>, WebError> {
+    Ok(Some(match string(v, "kind")?.as_str() {
         "description" => SignalData::Description {
             sdp_type: SdpType::parse(&string(v, "type")?).ok_or_else(|| bad("type"))?,
             sdp: string(v, "sdp")?,
@@ -127,14 +128,15 @@ fn signal_data(v: &JsValue) -> Result<SignalData, WebError> {
         "tracks" => SignalData::Tracks {
             tracks: array(v, "tracks")?.iter().map(|t| track_info(&t)).collect::<Result<_, _>>()?,
         },
-        other => return Err(WebError::Protocol("unknown signal kind ".to_string() + other)),
-    })
+        _ => return Ok(None),
+    }))
 }
 
-/// Parses one server frame.
-pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> {
+/// Parses one server frame. `Ok(None)`: a frame type or signal kind this
+/// client does not know (a newer server or client), to be ignored.
+pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, WebError> {
     let v = JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
-    Ok(match string(&v, "type")?.as_str() {
+    Ok(Some(match string(&v, "type")?.as_str() {
         "welcome" => ServerMessage::Welcome {
             id: string(&v, "id")?,
             session: string(&v, "session")?,
@@ -150,9 +152,9 @@ pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> 
             id: string(&v, "id")?,
             reason: LeaveReason::parse(&string(&v, "reason")?).unwrap_or(LeaveReason::Disconnected),
         },
-        "signal" => ServerMessage::Signal {
-            from: string(&v, "from")?,
-            data: signal_data(&get(&v, "data"))?,
+        "signal" => match signal_data(&get(&v, "data"))? {
+            Some(data) => ServerMessage::Signal { from: string(&v, "from")?, data },
+            None => return Ok(None),
         },
         "error" => {
             let code = string(&v, "code")?;
@@ -167,8 +169,8 @@ pub fn decode_server(text: &str) -> Result<ServerMessage<SignalData>, WebError> 
             }
         }
         "pong" => ServerMessage::Pong,
-        other => return Err(WebError::Protocol("unknown frame type ".to_string() + other)),
-    })
+        _ => return Ok(None),
+    }))
 }
 
 /// `Room.join`'s options object.

@@ -3,7 +3,7 @@
 
 use super::error::{dom_error, WebError};
 use super::guard::Listener;
-use super::sys::{self, set_local_description_implicit};
+use super::sys;
 use crate::core::{
     Candidate, ConnectionState, Description, IceConnectionState, OpId, OpResult, PcCommand,
     PeerInput, SdpType, SignalingState,
@@ -97,11 +97,11 @@ impl PeerConn {
             for kind in ["audio", "video"] {
                 let init = RtcRtpTransceiverInit::new();
                 init.set_direction(RtcRtpTransceiverDirection::Recvonly);
-                pc.add_transceiver_with_str_and_init(kind, &init);
+                sys::add_transceiver(&pc, kind, &init)?;
             }
             let init = RtcDataChannelInit::new();
             init.set_ordered(true);
-            let dc = pc.create_data_channel_with_data_channel_dict(CHANNEL_LABEL, &init);
+            let dc = sys::create_data_channel(&pc, CHANNEL_LABEL, &init)?;
             if let Ok(mut slot) = channel.try_borrow_mut() {
                 *slot = Some(Channel::new(dc, sink));
             }
@@ -118,7 +118,7 @@ impl PeerConn {
     pub fn execute(&self, cmd: PcCommand, sink: &PeerSink) -> Result<(), WebError> {
         match cmd {
             PcCommand::SetLocalDescription { op } => {
-                let promise = set_local_description_implicit(&self.pc);
+                let promise = sys::set_local_description_implicit(&self.pc)?;
                 complete(op, promise, Some(self.pc.clone()), sink.clone());
             }
             PcCommand::SetRemoteDescription { op, description } => {
@@ -145,7 +145,7 @@ impl PeerConn {
                     self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
                 complete(op, promise, None, sink.clone());
             }
-            PcCommand::RestartIce => sys::restart_ice(&self.pc),
+            PcCommand::RestartIce => sys::restart_ice(&self.pc)?,
             PcCommand::SendData { data } => {
                 let ch = self.channel.try_borrow().map_err(|_| WebError::Reentrant)?;
                 let ch = ch.as_ref().ok_or(crate::core::CoreError::PeerClosed)?;
@@ -155,16 +155,22 @@ impl PeerConn {
         Ok(())
     }
 
-    pub fn add_track(&mut self, track: &MediaStreamTrack, stream: &MediaStream) {
+    pub fn add_track(
+        &mut self,
+        track: &MediaStreamTrack,
+        stream: &MediaStream,
+    ) -> Result<(), WebError> {
         if !self.senders.contains_key(&track.id()) {
-            let sender = self.pc.add_track_0(track, stream);
+            let sender = sys::add_track(&self.pc, track, stream)?;
             self.senders.insert(track.id(), sender);
         }
+        Ok(())
     }
 
-    pub fn remove_track(&mut self, track_id: &str) {
-        if let Some(sender) = self.senders.remove(track_id) {
-            self.pc.remove_track(&sender);
+    pub fn remove_track(&mut self, track_id: &str) -> Result<(), WebError> {
+        match self.senders.remove(track_id) {
+            Some(sender) => sys::remove_track(&self.pc, &sender),
+            None => Ok(()),
         }
     }
 }

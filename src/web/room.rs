@@ -45,11 +45,15 @@ pub struct Room {
     shared: Rc<Shared>,
 }
 
+type Handler = Rc<dyn Fn(RoomEvent)>;
+
 struct Shared {
     inner: RefCell<Inner>,
     events: RefCell<VecDeque<RoomEvent>>,
     delivering: Cell<bool>,
-    handler: Box<dyn Fn(RoomEvent)>,
+    /// The app's handler; dropped on leave so that nothing the app closed
+    /// over (in JS: the Room object) is kept alive by the room.
+    handler: RefCell<Option<Handler>>,
 }
 
 struct LocalMedia {
@@ -124,7 +128,7 @@ impl Room {
             }),
             events: RefCell::new(VecDeque::new()),
             delivering: Cell::new(false),
-            handler: Box::new(on_event),
+            handler: RefCell::new(Some(Rc::new(on_event))),
         });
         let weak = Rc::downgrade(&shared);
         let sink: FrameSink = Rc::new(move |ev| {
@@ -362,8 +366,15 @@ impl Room {
         }
         inner.peers.clear();
         inner.remote.clear();
+        inner.names.clear();
+        inner.groups.clear();
         inner.timer = None;
         inner.pagehide = None;
+        drop(inner);
+        // Events of the leave itself were delivered by `dispatch` above.
+        if let Ok(mut handler) = self.shared.handler.try_borrow_mut() {
+            handler.take();
+        }
     }
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Option<T> {
@@ -444,13 +455,15 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, signal: PeerSignal) {
 
 /// Feeds one input to the core and runs everything it asks for.
 fn dispatch(shared: &Rc<Shared>, input: RoomInput) -> Result<(), WebError> {
-    let outputs = {
+    let (result, outputs) = {
         let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-        inner.core.handle_input(Millis(now_ms()), input)?;
-        drain(&mut inner.core)
+        // An input can fail after the core queued work (a broadcast that
+        // reached some peers): run that work before reporting the error.
+        let result = inner.core.handle_input(Millis(now_ms()), input);
+        (result, drain(&mut inner.core))
     };
     execute(shared, outputs);
-    Ok(())
+    Ok(result?)
 }
 
 fn on_timer(weak: &Weak<Shared>) {
@@ -499,7 +512,12 @@ fn deliver(shared: &Rc<Shared>) {
     loop {
         let next = shared.events.try_borrow_mut().ok().and_then(|mut q| q.pop_front());
         match next {
-            Some(e) => (shared.handler)(e),
+            Some(e) => {
+                let handler = shared.handler.try_borrow().ok().and_then(|h| h.clone());
+                if let Some(handler) = handler {
+                    handler(e);
+                }
+            }
             None => break,
         }
     }
@@ -525,45 +543,40 @@ impl Inner {
                         on_peer(&s, &id, sig)
                     }
                 });
-                match PeerConn::new(&servers, polite, sink.clone()) {
-                    Ok(mut conn) => {
-                        for t in tracks {
-                            if let Some(m) = self.local.get(&t.track_id) {
-                                conn.add_track(&m.track, &m.stream);
-                            }
+                let result = PeerConn::new(&servers, polite, sink.clone()).and_then(|mut conn| {
+                    for t in tracks {
+                        if let Some(m) = self.local.get(&t.track_id) {
+                            conn.add_track(&m.track, &m.stream)?;
                         }
+                    }
+                    Ok(conn)
+                });
+                match result {
+                    Ok(conn) => {
                         self.peers.insert(peer, Peer { conn, sink });
                     }
-                    Err(e) => {
-                        return Some(warning(
-                            Some(self.participant(&peer)),
-                            e.code(),
-                            e.to_string(),
-                        ))
-                    }
+                    Err(e) => return Some(self.peer_warning(&peer, e)),
                 }
             }
             RoomOutput::Pc { peer, cmd } => {
-                if let Some(p) = self.peers.get(&peer) {
-                    if let Err(e) = p.conn.execute(cmd, &p.sink) {
-                        return Some(warning(
-                            Some(self.participant(&peer)),
-                            e.code(),
-                            e.to_string(),
-                        ));
-                    }
+                let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
+                if let Some(Err(e)) = result {
+                    return Some(self.peer_warning(&peer, e));
                 }
             }
             RoomOutput::AddTrack { peer, track } => {
-                if let (Some(p), Some(m)) =
-                    (self.peers.get_mut(&peer), self.local.get(&track.track_id))
-                {
-                    p.conn.add_track(&m.track, &m.stream);
+                let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
+                    (Some(p), Some(m)) => p.conn.add_track(&m.track, &m.stream),
+                    _ => Ok(()),
+                };
+                if let Err(e) = result {
+                    return Some(self.peer_warning(&peer, e));
                 }
             }
             RoomOutput::RemoveTrack { peer, track_id } => {
-                if let Some(p) = self.peers.get_mut(&peer) {
-                    p.conn.remove_track(&track_id);
+                let result = self.peers.get_mut(&peer).map(|p| p.conn.remove_track(&track_id));
+                if let Some(Err(e)) = result {
+                    return Some(self.peer_warning(&peer, e));
                 }
             }
             RoomOutput::ClosePeer { peer } => {
@@ -573,6 +586,10 @@ impl Inner {
             RoomOutput::Event(e) => return self.event(e),
         }
         None
+    }
+
+    fn peer_warning(&self, peer: &str, e: WebError) -> RoomEvent {
+        warning(Some(self.participant(peer)), e.code(), e.to_string())
     }
 
     fn participant(&self, id: &str) -> Participant {

@@ -1,20 +1,48 @@
 //! Browser APIs web-sys does not bind (yet), as extension types over the
 //! web-sys ones.
 
+use super::error::WebError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{RtcIceCandidate, RtcPeerConnection};
+use web_sys::{
+    MediaStream, MediaStreamTrack, RtcDataChannel, RtcDataChannelInit, RtcIceCandidate,
+    RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
+};
 
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(extends = RtcPeerConnection)]
     type PeerConnectionExt;
 
-    #[wasm_bindgen(method, js_name = setLocalDescription)]
-    fn set_local_description(this: &PeerConnectionExt) -> js_sys::Promise;
+    #[wasm_bindgen(method, catch, js_name = setLocalDescription)]
+    fn set_local_description(this: &PeerConnectionExt) -> Result<js_sys::Promise, JsValue>;
 
-    #[wasm_bindgen(method, js_name = restartIce)]
-    fn restart_ice(this: &PeerConnectionExt);
+    #[wasm_bindgen(method, catch, js_name = restartIce)]
+    fn restart_ice(this: &PeerConnectionExt) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = addTrack)]
+    fn add_track(
+        this: &PeerConnectionExt,
+        track: &MediaStreamTrack,
+        stream: &MediaStream,
+    ) -> Result<RtcRtpSender, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = removeTrack)]
+    fn remove_track(this: &PeerConnectionExt, sender: &RtcRtpSender) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = addTransceiver)]
+    fn add_transceiver(
+        this: &PeerConnectionExt,
+        kind: &str,
+        init: &RtcRtpTransceiverInit,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = createDataChannel)]
+    fn create_data_channel(
+        this: &PeerConnectionExt,
+        label: &str,
+        init: &RtcDataChannelInit,
+    ) -> Result<RtcDataChannel, JsValue>;
 
     #[wasm_bindgen(extends = RtcIceCandidate)]
     type IceCandidateExt;
@@ -23,14 +51,55 @@ extern "C" {
     fn username_fragment(this: &IceCandidateExt) -> Option<String>;
 }
 
-/// Parameterless `setLocalDescription()`: the browser creates the offer or
-/// answer (or rolls back) from the current signaling state.
-pub fn set_local_description_implicit(pc: &RtcPeerConnection) -> js_sys::Promise {
-    pc.unchecked_ref::<PeerConnectionExt>().set_local_description()
+// web-sys binds these synchronous methods without `catch`, but they throw
+// (e.g. `InvalidStateError` on a closed connection): an uncaught exception
+// would unwind through wasm while the room is borrowed. These wrappers return
+// the exception as an error instead.
+
+fn ext(pc: &RtcPeerConnection) -> &PeerConnectionExt {
+    pc.unchecked_ref()
 }
 
-pub fn restart_ice(pc: &RtcPeerConnection) {
-    pc.unchecked_ref::<PeerConnectionExt>().restart_ice()
+fn err(e: JsValue) -> WebError {
+    WebError::browser(&e)
+}
+
+/// Parameterless `setLocalDescription()`: the browser creates the offer or
+/// answer (or rolls back) from the current signaling state.
+pub fn set_local_description_implicit(pc: &RtcPeerConnection) -> Result<js_sys::Promise, WebError> {
+    ext(pc).set_local_description().map_err(err)
+}
+
+pub fn restart_ice(pc: &RtcPeerConnection) -> Result<(), WebError> {
+    ext(pc).restart_ice().map_err(err)
+}
+
+pub fn add_track(
+    pc: &RtcPeerConnection,
+    track: &MediaStreamTrack,
+    stream: &MediaStream,
+) -> Result<RtcRtpSender, WebError> {
+    ext(pc).add_track(track, stream).map_err(err)
+}
+
+pub fn remove_track(pc: &RtcPeerConnection, sender: &RtcRtpSender) -> Result<(), WebError> {
+    ext(pc).remove_track(sender).map_err(err)
+}
+
+pub fn add_transceiver(
+    pc: &RtcPeerConnection,
+    kind: &str,
+    init: &RtcRtpTransceiverInit,
+) -> Result<(), WebError> {
+    ext(pc).add_transceiver(kind, init).map(|_| ()).map_err(err)
+}
+
+pub fn create_data_channel(
+    pc: &RtcPeerConnection,
+    label: &str,
+    init: &RtcDataChannelInit,
+) -> Result<RtcDataChannel, WebError> {
+    ext(pc).create_data_channel(label, init).map_err(err)
 }
 
 pub fn username_fragment(c: &RtcIceCandidate) -> Option<String> {

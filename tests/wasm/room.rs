@@ -176,3 +176,30 @@ async fn screen_share_arrives_next_to_the_camera_as_source_screen() {
     let again = a.room.publish_screen(&screen).await.expect_err("one screen at a time");
     assert_eq!(again.code(), "source-already-published");
 }
+
+/// A connection the app closed itself (through `peer_connection`) makes
+/// `addTrack` throw; the room reports a warning and keeps working.
+#[wasm_bindgen_test]
+async fn a_browser_exception_becomes_a_warning_not_a_locked_room() {
+    let hub = InPageHub::new();
+    let a = Member::join(&hub, "a").await;
+    let b = Member::join(&hub, "b").await;
+    let c = Member::join(&hub, "c").await;
+    until_connected(&a, &b).await;
+    a.pc(&b).close();
+    let camera = web_sys::MediaStreamConstraints::new();
+    camera.set_video(&wasm_bindgen::JsValue::TRUE);
+    a.room.publish_camera(&camera).await.expect("publishing still works");
+    until("a warning about b's closed connection", 5_000, || {
+        a.count(|e| matches!(e, RoomEvent::Warning { participant: Some(p), .. } if p.id == b.id()))
+            > 0
+    })
+    .await;
+    // The room is not wedged: c still gets the camera and messages.
+    until("c receives a's camera", 15_000, || tracks_from(&c, &a.id()).len() == 1).await;
+    a.room.send("still here", Some(&c.id())).expect("no reentrant-call error");
+    until("c gets the message", 10_000, || {
+        c.count(|e| matches!(e, RoomEvent::Message { data, .. } if data == "still here")) == 1
+    })
+    .await;
+}

@@ -53,7 +53,8 @@ impl Connector for WebSocketConnector {
                     .await;
                     match next {
                         Some(Ok(Message::Text(text))) => match codec::decode_server(&text) {
-                            Ok(frame) => sink(TransportEvent::Frame(frame)),
+                            Ok(Some(frame)) => sink(TransportEvent::Frame(frame)),
+                            Ok(None) => {}
                             Err(e) => sink(TransportEvent::Garbage(e.to_string())),
                         },
                         Some(Ok(Message::Bytes(_))) => {
