@@ -57,12 +57,16 @@ pub enum RoomInput {
 pub enum RoomOutput {
     /// Write this frame to the signaling connection.
     Send(ClientMessage<SignalData>),
-    /// Create an `RTCPeerConnection` for `peer` (with the negotiated data
-    /// channel, id 0) and add every track in `tracks`.
+    /// Create an `RTCPeerConnection` for `peer`; if `data_channel`, create
+    /// the `rtcroom` data channel (else it arrives by `datachannel`); add a
+    /// recvonly transceiver of each kind in `receive`, then every track in
+    /// `tracks`.
     CreatePeer {
         peer: PeerId,
         polite: bool,
         ice_servers: Vec<IceServer>,
+        data_channel: bool,
+        receive: Vec<TrackKind>,
         tracks: Vec<LocalTrack>,
     },
     Pc {
@@ -349,10 +353,18 @@ impl RoomCore {
         let id = info.id.clone();
         let session = PeerSession::new(&self.local_id, &id);
         let polite = session.is_polite();
+        // The first negotiation is one-sided: the impolite side offers the
+        // data channel plus one recvonly m-section per kind, so both sides
+        // agree on RTP header-extension ids for audio and video from the
+        // start (otherwise Chromium refuses, even after a rollback, a glare
+        // between an audio and a video addition). The polite side adds its
+        // tracks when that offer arrives (`add_tracks`).
         self.out.push_back(RoomOutput::CreatePeer {
             peer: id.clone(),
             polite,
             ice_servers: self.ice_servers.clone(),
+            data_channel: !polite,
+            receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
             tracks: if polite { Vec::new() } else { self.published.clone() },
         });
         // Announce before any description can carry the tracks.

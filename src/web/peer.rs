@@ -6,7 +6,7 @@ use super::guard::Listener;
 use super::sys;
 use crate::core::{
     Candidate, ConnectionState, Description, IceConnectionState, OpId, OpResult, PcCommand,
-    PeerInput, SdpType, SignalingState,
+    PeerInput, SdpType, SignalingState, TrackKind,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -45,7 +45,13 @@ struct Channel {
 }
 
 impl PeerConn {
-    pub fn new(ice_servers: &[IceServer], polite: bool, sink: PeerSink) -> Result<Self, WebError> {
+    /// A connection as `RoomOutput::CreatePeer` describes it.
+    pub fn new(
+        ice_servers: &[IceServer],
+        data_channel: bool,
+        receive: &[TrackKind],
+        sink: PeerSink,
+    ) -> Result<Self, WebError> {
         let config = RtcConfiguration::new();
         let servers = js_sys::Array::new();
         for s in ice_servers {
@@ -63,13 +69,23 @@ impl PeerConn {
         config.set_ice_servers(&servers);
         let pc = RtcPeerConnection::new_with_configuration(&config)
             .map_err(|e| WebError::browser(&e))?;
-        // Only the impolite side creates the channel; the polite side gets it
-        // from `datachannel`. The impolite side never rolls back, so no
-        // rolled-back offer ever carries the SCTP transport (Chromium fails
-        // the next answer with "Failed to start SCTP transport" if one does).
+        // The side that does not create the channel gets it from
+        // `datachannel` (the core has one side create it; see CreatePeer).
         let channel = Rc::new(RefCell::new(None));
         let mut listeners = listen(&pc, sink.clone());
-        if polite {
+        for kind in receive {
+            let init = RtcRtpTransceiverInit::new();
+            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            sys::add_transceiver(&pc, kind.as_str(), &init)?;
+        }
+        if data_channel {
+            let init = RtcDataChannelInit::new();
+            init.set_ordered(true);
+            let dc = sys::create_data_channel(&pc, CHANNEL_LABEL, &init)?;
+            if let Ok(mut slot) = channel.try_borrow_mut() {
+                *slot = Some(Channel::new(dc, sink));
+            }
+        } else {
             let (slot, sink) = (channel.clone(), sink);
             listeners.push(Listener::new(&pc, "datachannel", move |e| {
                 if let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) {
@@ -85,26 +101,6 @@ impl PeerConn {
                     }
                 }
             }));
-        } else {
-            // One recvonly audio and one recvonly video m-section in the first
-            // offer: both sides then agree on RTP header-extension ids for
-            // both kinds from the start. Otherwise Chromium refuses, even
-            // after a rollback, an offer whose new m-section reuses an id of
-            // ours for another extension ("RTP extension ID reassignment not
-            // supported"), which a glare between an audio and a video
-            // addition produces. The first `addTrack` of each kind reuses
-            // these (they never sent), so publishing is a direction change.
-            for kind in ["audio", "video"] {
-                let init = RtcRtpTransceiverInit::new();
-                init.set_direction(RtcRtpTransceiverDirection::Recvonly);
-                sys::add_transceiver(&pc, kind, &init)?;
-            }
-            let init = RtcDataChannelInit::new();
-            init.set_ordered(true);
-            let dc = sys::create_data_channel(&pc, CHANNEL_LABEL, &init)?;
-            if let Ok(mut slot) = channel.try_borrow_mut() {
-                *slot = Some(Channel::new(dc, sink));
-            }
         }
         Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
     }

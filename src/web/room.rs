@@ -533,7 +533,7 @@ impl Inner {
                     return Some(warning(None, e.code(), e.to_string()));
                 }
             }
-            RoomOutput::CreatePeer { peer, polite, ice_servers, tracks } => {
+            RoomOutput::CreatePeer { peer, ice_servers, data_channel, receive, tracks, .. } => {
                 let mut servers = ice_servers;
                 servers.extend(self.extra_ice.iter().cloned());
                 let w = weak.clone();
@@ -543,14 +543,15 @@ impl Inner {
                         on_peer(&s, &id, sig)
                     }
                 });
-                let result = PeerConn::new(&servers, polite, sink.clone()).and_then(|mut conn| {
-                    for t in tracks {
-                        if let Some(m) = self.local.get(&t.track_id) {
-                            conn.add_track(&m.track, &m.stream)?;
+                let result = PeerConn::new(&servers, data_channel, &receive, sink.clone())
+                    .and_then(|mut conn| {
+                        for t in tracks {
+                            if let Some(m) = self.local.get(&t.track_id) {
+                                conn.add_track(&m.track, &m.stream)?;
+                            }
                         }
-                    }
-                    Ok(conn)
-                });
+                        Ok(conn)
+                    });
                 match result {
                     Ok(conn) => {
                         self.peers.insert(peer, Peer { conn, sink });

@@ -459,3 +459,31 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         .unwrap();
     assert!(!drain(&mut a).iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })));
 }
+
+/// The impolite side creates the data channel and one receive-only
+/// transceiver per kind (the first offer fixes both kinds' RTP header
+/// extension ids); the polite side creates neither and waits for that offer.
+#[test]
+fn only_the_impolite_side_prepares_the_first_offer() {
+    use rtcroom::core::RoomOutput;
+    for (me, other, polite) in [("a", "b", true), ("b", "a", false)] {
+        let mut core = RoomCore::new();
+        let peer = PeerInfo { id: other.into(), name: None, meta: Default::default() };
+        let welcome = ServerMessage::Welcome {
+            id: me.into(),
+            session: "s".into(),
+            peers: vec![peer],
+            ice_servers: vec![],
+        };
+        core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
+        let created = std::iter::from_fn(|| core.poll_output()).find_map(|o| match o {
+            RoomOutput::CreatePeer { polite, data_channel, receive, .. } => {
+                Some((polite, data_channel, receive))
+            }
+            _ => None,
+        });
+        let expected_receive =
+            if polite { vec![] } else { vec![TrackKind::Audio, TrackKind::Video] };
+        assert_eq!(created, Some((polite, !polite, expected_receive)), "{me}");
+    }
+}

@@ -291,22 +291,19 @@ impl RoomWorld {
         while let Some(out) = self.clients[i].core.poll_output() {
             match out {
                 RoomOutput::Send(msg) => self.send_to_hub(i, msg),
-                RoomOutput::CreatePeer { peer, polite, tracks, .. } => {
+                RoomOutput::CreatePeer { peer, polite, data_channel, receive, tracks, .. } => {
                     let me = self.clients[i].id().to_owned();
                     let mut pc = SimPc::new(PcConfig {
                         name: format!("{me}{peer}"),
                         candidates_per_gathering: self.cfg.candidates_per_gathering,
                         mdns: false,
-                        // As the driver: only the impolite side creates the
-                        // channel and two receive transceivers; the polite
-                        // side waits for its offer.
-                        data_channel: !polite,
+                        // What the core asked for, as the driver does it.
+                        data_channel,
                         fresh_ufrag_after_first_rollback: false,
                         chromium_mid_collision: false,
                     });
-                    if !polite {
-                        pc.add_transceiver(TrackKind::Audio);
-                        pc.add_transceiver(TrackKind::Video);
+                    for kind in receive {
+                        pc.add_transceiver(kind);
                     }
                     for t in &tracks {
                         pc.add_track(t.kind, &t.track_id, &t.stream_id);
