@@ -275,6 +275,15 @@ pub enum TrackSource {
 }
 
 impl TrackSource {
+    /// The kind a track of this source must have (`None`: any).
+    pub fn required_kind(self) -> Option<TrackKind> {
+        match self {
+            TrackSource::Camera | TrackSource::Screen => Some(TrackKind::Video),
+            TrackSource::Microphone | TrackSource::ScreenAudio => Some(TrackKind::Audio),
+            TrackSource::Custom => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             TrackSource::Camera => "camera",

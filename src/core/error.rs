@@ -13,6 +13,8 @@ pub enum CoreError {
     UnknownParticipant(String),
     #[error("a {0} track is already published; unpublish it first")]
     SourceAlreadyPublished(&'static str),
+    #[error("a {track_source} track must be {required}")]
+    KindMismatch { track_source: &'static str, required: &'static str },
     #[error("this track is already published")]
     TrackAlreadyPublished,
     #[error("this track is not published")]
@@ -30,6 +32,7 @@ impl CoreError {
             CoreError::AlreadyJoined => "already-joined",
             CoreError::UnknownParticipant(_) => "unknown-participant",
             CoreError::SourceAlreadyPublished(_) => "source-already-published",
+            CoreError::KindMismatch { .. } => "invalid-argument",
             CoreError::TrackAlreadyPublished => "track-already-published",
             CoreError::NotPublished => "not-published",
             CoreError::MessageQueueFull(_) => "message-queue-full",

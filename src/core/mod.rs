@@ -26,5 +26,5 @@ pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
 pub use error::CoreError;
 pub use negotiation::{Completion, Negotiator};
 pub use peer::{PeerSession, DISCONNECTED_RESTART_AFTER, MAX_QUEUED_MESSAGE_BYTES};
-pub use room::{LocalTrack, RoomCore, RoomEvent, RoomInput, RoomOutput};
+pub use room::{stream_group, LocalTrack, RoomCore, RoomEvent, RoomInput, RoomOutput};
 pub use types::*;

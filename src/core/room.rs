@@ -10,6 +10,17 @@ use rtcroom_proto::{
 };
 use std::collections::{BTreeMap, VecDeque};
 
+/// Sources sent in one `MediaStream`, so the receiver gets them in one
+/// stream and plays them in sync: camera + microphone, screen + its audio.
+/// `None`: a stream of its own.
+pub fn stream_group(source: TrackSource) -> Option<&'static str> {
+    match source {
+        TrackSource::Camera | TrackSource::Microphone => Some("camera"),
+        TrackSource::Screen | TrackSource::ScreenAudio => Some("screen"),
+        _ => None,
+    }
+}
+
 /// A track this participant publishes. Ids are the driver's
 /// (`MediaStreamTrack.id`, `MediaStream.id`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -469,6 +480,10 @@ impl RoomCore {
 
     fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
         self.joined()?;
+        if let Some(required) = track.source.required_kind().filter(|k| *k != track.kind) {
+            let (track_source, required) = (track.source.as_str(), required.as_str());
+            return Err(CoreError::KindMismatch { track_source, required });
+        }
         if self.published.iter().any(|t| t.track_id == track.track_id) {
             return Err(CoreError::TrackAlreadyPublished);
         }
@@ -477,14 +492,7 @@ impl RoomCore {
             return Err(CoreError::SourceAlreadyPublished(track.source.as_str()));
         }
         self.published.push(track.clone());
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for peer in ids {
-            self.announce_to(&peer);
-            if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
-                let track = track.clone();
-                self.out.push_back(RoomOutput::AddTrack { peer, track });
-            }
-        }
+        self.announce_all(|peer| RoomOutput::AddTrack { peer, track: track.clone() });
         Ok(())
     }
 
@@ -495,15 +503,21 @@ impl RoomCore {
         if self.published.len() == before {
             return Err(CoreError::NotPublished);
         }
+        self.announce_all(|peer| RoomOutput::RemoveTrack { peer, track_id: track_id.to_owned() });
+        Ok(())
+    }
+
+    /// Sends every peer our new track list, then `change(peer)` to those
+    /// whose connection carries our tracks already (the others get them all
+    /// in `add_tracks`).
+    fn announce_all(&mut self, change: impl Fn(PeerId) -> RoomOutput) {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
             if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
-                let track_id = track_id.to_owned();
-                self.out.push_back(RoomOutput::RemoveTrack { peer, track_id });
+                self.out.push_back(change(peer));
             }
         }
-        Ok(())
     }
 
     fn announce_to(&mut self, peer: &str) {

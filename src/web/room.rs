@@ -269,16 +269,6 @@ impl Room {
     ) -> Result<(), WebError> {
         let kind = TrackKind::parse(&track.kind())
             .ok_or_else(|| WebError::InvalidArgument("track kind must be audio or video".into()))?;
-        let expected = match source {
-            TrackSource::Camera | TrackSource::Screen => Some(TrackKind::Video),
-            TrackSource::Microphone | TrackSource::ScreenAudio => Some(TrackKind::Audio),
-            _ => None,
-        };
-        if expected.is_some_and(|k| k != kind) {
-            return Err(WebError::InvalidArgument(
-                "a ".to_string() + source.as_str() + " track must be " + kind_word(expected),
-            ));
-        }
         let track_id = track.id();
         let stream_id = {
             let mut inner = self.shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
@@ -288,7 +278,7 @@ impl Room {
             if inner.local.contains_key(&track_id) {
                 return Err(core::CoreError::TrackAlreadyPublished.into());
             }
-            let stream = match group_of(source) {
+            let stream = match core::stream_group(source) {
                 Some(g) => match inner.groups.get(g) {
                     Some(s) => Clone::clone(s),
                     None => {
@@ -379,21 +369,6 @@ impl Room {
 
     fn with<T>(&self, f: impl FnOnce(&mut Inner) -> T) -> Option<T> {
         self.shared.inner.try_borrow_mut().ok().map(|mut i| f(&mut i))
-    }
-}
-
-fn kind_word(k: Option<TrackKind>) -> &'static str {
-    match k {
-        Some(TrackKind::Audio) => "audio",
-        _ => "video",
-    }
-}
-
-fn group_of(source: TrackSource) -> Option<&'static str> {
-    match source {
-        TrackSource::Camera | TrackSource::Microphone => Some("camera"),
-        TrackSource::Screen | TrackSource::ScreenAudio => Some("screen"),
-        _ => None,
     }
 }
 

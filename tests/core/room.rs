@@ -487,3 +487,50 @@ fn only_the_impolite_side_prepares_the_first_offer() {
         assert_eq!(created, Some((polite, !polite, expected_receive)), "{me}");
     }
 }
+
+/// A source fixes the kind (camera and screen are video, microphone and
+/// screen audio are audio); a mismatch is refused before anything is sent.
+#[test]
+fn a_track_whose_kind_contradicts_its_source_is_refused() {
+    use rtcroom::core::{LocalTrack, RoomOutput};
+    let mut core = RoomCore::new();
+    let welcome = ServerMessage::Welcome {
+        id: "a".into(),
+        session: "s".into(),
+        peers: vec![],
+        ice_servers: vec![],
+    };
+    core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
+    let _ = std::iter::from_fn(|| core.poll_output()).count();
+    for (kind, source) in [
+        (TrackKind::Audio, TrackSource::Camera),
+        (TrackKind::Video, TrackSource::Microphone),
+        (TrackKind::Audio, TrackSource::Screen),
+        (TrackKind::Video, TrackSource::ScreenAudio),
+    ] {
+        let track = LocalTrack { track_id: "t".into(), stream_id: "s".into(), kind, source };
+        let err = core.handle_input(Millis(0), RoomInput::Publish(track)).unwrap_err();
+        assert_eq!(err.code(), "invalid-argument", "{kind:?} as {source:?}");
+    }
+    assert!(core.published().is_empty());
+    assert!(std::iter::from_fn(|| core.poll_output())
+        .all(|o| !matches!(o, RoomOutput::AddTrack { .. })));
+    for kind in [TrackKind::Audio, TrackKind::Video] {
+        let track = LocalTrack {
+            track_id: kind.as_str().into(),
+            stream_id: "s".into(),
+            kind,
+            source: TrackSource::Custom,
+        };
+        core.handle_input(Millis(0), RoomInput::Publish(track)).expect("custom takes any kind");
+    }
+}
+
+#[test]
+fn camera_and_microphone_share_a_stream_as_do_screen_and_its_audio() {
+    use rtcroom::core::stream_group;
+    assert_eq!(stream_group(TrackSource::Camera), stream_group(TrackSource::Microphone));
+    assert_eq!(stream_group(TrackSource::Screen), stream_group(TrackSource::ScreenAudio));
+    assert_ne!(stream_group(TrackSource::Camera), stream_group(TrackSource::Screen));
+    assert_eq!(stream_group(TrackSource::Custom), None);
+}
