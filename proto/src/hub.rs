@@ -68,7 +68,7 @@ impl<D: Clone> Hub<D> {
         new_ids: impl FnOnce() -> (PeerId, String),
     ) {
         match msg {
-            ClientMessage::Join { room, name, token: _, meta } => {
+            ClientMessage::Join { room, name, token: _, meta, resume: _ } => {
                 self.join(conn, room, name, meta, new_ids)
             }
             ClientMessage::Signal { to, data } => self.signal(conn, to, data),
@@ -148,7 +148,14 @@ impl<D: Clone> Hub<D> {
         conns.push(conn);
         self.out.push_back(HubOutput::Send {
             conn,
-            msg: ServerMessage::Welcome { id: id.clone(), session, peers, ice_servers: Vec::new() },
+            msg: ServerMessage::Welcome {
+                id: id.clone(),
+                session,
+                peers,
+                ice_servers: Vec::new(),
+                resumed: false,
+                resume_grace_ms: 0,
+            },
         });
         self.by_peer.insert(id, conn);
         self.members.insert(conn, Member { room, info });

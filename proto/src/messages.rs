@@ -22,6 +22,10 @@ pub enum ClientMessage<D> {
         token: Option<String>,
         #[serde(default, skip_serializing_if = "Meta::is_empty")]
         meta: Meta,
+        /// The `session` of an earlier `welcome`: come back as the same
+        /// participant after the socket dropped (see [`ServerMessage::Welcome`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<String>,
     },
     /// Relay `data` to participant `to` in the same room.
     Signal { to: PeerId, data: D },
@@ -41,10 +45,20 @@ pub enum ServerMessage<D> {
     /// Answer to `join`: your id, and everyone already in the room.
     Welcome {
         id: PeerId,
+        /// Resume token: signed by the server, scoped to this room and id,
+        /// expiring; `join {resume}` with it comes back as the same participant.
         session: String,
         peers: Vec<PeerInfo>,
         #[serde(rename = "iceServers", default)]
         ice_servers: Vec<IceServer>,
+        /// Answer to `join {resume}`: the participant came back (its signals
+        /// held while it was away follow this frame).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        resumed: bool,
+        /// How long the server keeps a participant whose socket dropped
+        /// before the others see it leave (milliseconds).
+        #[serde(rename = "resumeGraceMs", default, skip_serializing_if = "is_zero")]
+        resume_grace_ms: u64,
     },
     PeerJoined {
         peer: PeerInfo,
@@ -122,6 +136,9 @@ pub enum ErrorCode {
     InvalidRoom,
     /// Too many frames per second.
     RateLimited,
+    /// `join {resume}` with a token that is invalid, expired, for another
+    /// room, or of a participant already removed: join afresh.
+    ResumeFailed,
 }
 
 impl LeaveReason {
@@ -140,7 +157,7 @@ impl LeaveReason {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 10] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidFrame,
@@ -150,6 +167,7 @@ impl ErrorCode {
         ErrorCode::AlreadyJoined,
         ErrorCode::InvalidRoom,
         ErrorCode::RateLimited,
+        ErrorCode::ResumeFailed,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -168,6 +186,7 @@ impl ErrorCode {
             ErrorCode::AlreadyJoined => "already-joined",
             ErrorCode::InvalidRoom => "invalid-room",
             ErrorCode::RateLimited => "rate-limited",
+            ErrorCode::ResumeFailed => "resume-failed",
         }
     }
 }
@@ -186,8 +205,12 @@ pub enum SignalData {
     },
     /// `RTCIceCandidateInit` with a non-empty candidate line.
     Candidate(Candidate),
-    /// The sender finished gathering (`icecandidate` with a null candidate).
-    EndOfCandidates,
+    /// The sender finished gathering (`icecandidate` with a null candidate)
+    /// for the ICE generation `ufrag` (its local description's ufrag).
+    EndOfCandidates {
+        #[serde(rename = "usernameFragment", default, skip_serializing_if = "Option::is_none")]
+        ufrag: Option<String>,
+    },
     /// The complete list of tracks the sender publishes to the receiver. Sent
     /// before the description that carries them, so the receiver can name the
     /// source of each incoming track.
@@ -303,4 +326,8 @@ impl TrackSource {
             _ => None,
         }
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -19,8 +19,19 @@ fn join_and_signal_frames_have_the_documented_shape() {
             name: Some("Ada".into()),
             token: None,
             meta: Meta::new(),
+            resume: None,
         },
         json!({"type":"join","room":"demo","name":"Ada"}),
+    );
+    roundtrip(
+        &ClientMessage::<SignalData>::Join {
+            room: "demo".into(),
+            name: None,
+            token: None,
+            meta: Meta::new(),
+            resume: Some("v1.tok".into()),
+        },
+        json!({"type":"join","room":"demo","resume":"v1.tok"}),
     );
     roundtrip(
         &ClientMessage::Signal {
@@ -60,6 +71,8 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
                 username: Some("u".into()),
                 credential: Some("c".into()),
             }],
+            resumed: false,
+            resume_grace_ms: 0,
         },
         json!({"type":"welcome","id":"p1","session":"s","peers":[{"id":"p0"}],
                "iceServers":[{"urls":["turn:127.0.0.1:3478"],"username":"u","credential":"c"}]}),
@@ -74,7 +87,11 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
         },
         json!({"kind":"tracks","tracks":[{"stream":"s1","kind":"video","source":"screen-audio"}]}),
     );
-    roundtrip(&SignalData::EndOfCandidates, json!({"kind":"end-of-candidates"}));
+    roundtrip(&SignalData::EndOfCandidates { ufrag: None }, json!({"kind":"end-of-candidates"}));
+    roundtrip(
+        &SignalData::EndOfCandidates { ufrag: Some("u1".into()) },
+        json!({"kind":"end-of-candidates","usernameFragment":"u1"}),
+    );
     roundtrip(
         &ServerMessage::<SignalData>::PeerLeft { id: "p".into(), reason: LeaveReason::Timeout },
         json!({"type":"peer-left","id":"p","reason":"timeout"}),

@@ -23,8 +23,10 @@ pub const MAX_QUEUED_CANDIDATES: usize = 256;
 #[non_exhaustive]
 pub enum QueuedCandidate {
     Candidate(Candidate),
-    /// End-of-candidates (`null` or an empty candidate line).
-    End,
+    /// End-of-candidates (`null` or an empty candidate line) of the ICE
+    /// generation `ufrag`; `None` (an older sender): the generation of the
+    /// latest candidate received.
+    End { ufrag: Option<String> },
 }
 
 #[derive(Debug)]
@@ -48,8 +50,18 @@ pub struct CandidateQueue {
     /// belongs to it).
     last_generation: Option<String>,
     queue: VecDeque<Entry>,
+    /// Generations that will never apply again: remote ufrags that were
+    /// current and were replaced, and ufrags of offers that were ignored or
+    /// refused and then replaced. Their candidates are discarded instead of
+    /// waiting forever. Bounded: only the latest few are remembered.
+    dead: VecDeque<String>,
+    /// Ufrags of ignored or refused descriptions, dead once another applies.
+    suspects: Vec<String>,
     dropped: u64,
 }
+
+/// How many dead generations the queue remembers.
+const MAX_DEAD_GENERATIONS: usize = 16;
 
 fn ufrag_of(c: &Candidate) -> Option<String> {
     c.username_fragment.clone().or_else(|| sdp::candidate_ufrag(&c.candidate).map(str::to_owned))
@@ -71,15 +83,37 @@ impl CandidateQueue {
         self.in_flight = Some(ufrag.map(str::to_owned));
     }
 
+    /// A remote offer was ignored (the impolite side of a collision): its
+    /// candidates are discarded once another description applies, unless
+    /// that description reuses its ufrag.
+    pub fn handle_remote_description_ignored(&mut self, ufrag: Option<&str>) {
+        self.suspect(ufrag);
+    }
+
+    fn suspect(&mut self, ufrag: Option<&str>) {
+        if let Some(u) = ufrag {
+            if !self.suspects.iter().any(|s| s == u) && self.suspects.len() < MAX_DEAD_GENERATIONS {
+                self.suspects.push(u.to_owned());
+            }
+        }
+    }
+
+    fn is_dead(&self, generation: Option<&str>) -> bool {
+        generation.is_some_and(|g| self.dead.iter().any(|d| d == g))
+    }
+
     /// The remote description in flight was refused: the applied one stays.
     #[must_use]
     pub fn handle_remote_description_failed(&mut self) -> Vec<QueuedCandidate> {
-        self.in_flight = None;
+        if let Some(u) = self.in_flight.take() {
+            self.suspect(u.as_deref());
+        }
         if !self.has_remote {
             return Vec::new();
         }
-        let ufrag = self.remote_ufrag.clone();
-        self.handle_remote_description(ufrag.as_deref())
+        // The applied generation is current again: flush what waited on the
+        // refused one, without retiring anything (it may be sent again).
+        self.flush()
     }
 
     /// End-of-candidates must not overtake a queued candidate of its generation.
@@ -101,9 +135,12 @@ impl CandidateQueue {
                 }
                 g
             }
-            QueuedCandidate::End => self.last_generation.clone(),
+            QueuedCandidate::End { ufrag } => ufrag.clone().or_else(|| self.last_generation.clone()),
         };
-        let blocked = matches!(item, QueuedCandidate::End)
+        if self.is_dead(generation.as_deref()) {
+            return None;
+        }
+        let blocked = matches!(item, QueuedCandidate::End { .. })
             && Self::end_blocked(&self.queue, generation.as_deref());
         if !blocked && self.applicable(generation.as_deref()) {
             return Some(item);
@@ -124,13 +161,31 @@ impl CandidateQueue {
         if self.in_flight.as_ref().is_some_and(|u| u.as_deref() == ufrag) {
             self.in_flight = None;
         }
-        if ufrag.is_some() {
-            self.remote_ufrag = ufrag.map(str::to_owned);
+        if let Some(new) = ufrag {
+            let replaced = self.remote_ufrag.take().filter(|old| old != new);
+            let suspects = std::mem::take(&mut self.suspects);
+            for g in replaced.into_iter().chain(suspects).filter(|g| g != new) {
+                if self.dead.len() >= MAX_DEAD_GENERATIONS {
+                    self.dead.pop_front();
+                }
+                self.dead.push_back(g);
+            }
+            // A generation that applies again (a reused ufrag) is alive.
+            self.dead.retain(|d| d != new);
+            self.remote_ufrag = Some(new.to_owned());
         }
+        let dead = std::mem::take(&mut self.dead);
+        self.queue.retain(|e| !e.generation.as_ref().is_some_and(|g| dead.contains(g)));
+        self.dead = dead;
+        self.flush()
+    }
+
+    /// Takes, in arrival order, the queued candidates that apply now.
+    fn flush(&mut self) -> Vec<QueuedCandidate> {
         let mut ready = Vec::new();
         let mut kept = VecDeque::new();
         for e in std::mem::take(&mut self.queue) {
-            let blocked = matches!(e.item, QueuedCandidate::End)
+            let blocked = matches!(e.item, QueuedCandidate::End { .. })
                 && Self::end_blocked(&kept, e.generation.as_deref());
             if !blocked && self.applicable(e.generation.as_deref()) {
                 ready.push(e.item);
@@ -176,8 +231,8 @@ mod tests {
         let b = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag u1");
         assert_eq!(q.handle_remote(a.clone()), None);
         assert_eq!(q.handle_remote(b.clone()), None);
-        assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(q.handle_remote_description(Some("u1")), vec![a, b, QueuedCandidate::End]);
+        assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
+        assert_eq!(q.handle_remote_description(Some("u1")), vec![a, b, QueuedCandidate::End { ufrag: None }]);
         assert!(q.is_empty());
     }
 
@@ -190,8 +245,8 @@ mod tests {
         assert_eq!(q.handle_remote(old.clone()), Some(old));
         assert_eq!(q.handle_remote(new.clone()), None);
         // End-of-candidates must not overtake the queued candidate.
-        assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(q.handle_remote_description(Some("new")), vec![new, QueuedCandidate::End]);
+        assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
+        assert_eq!(q.handle_remote_description(Some("new")), vec![new, QueuedCandidate::End { ufrag: None }]);
     }
 
     #[test]
@@ -202,8 +257,8 @@ mod tests {
         assert_eq!(q.handle_remote(stale), None);
         let live = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag live");
         assert_eq!(q.handle_remote(live.clone()), None);
-        assert_eq!(q.handle_remote(QueuedCandidate::End), None);
-        assert_eq!(q.handle_remote_description(Some("live")), vec![live, QueuedCandidate::End]);
+        assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
+        assert_eq!(q.handle_remote_description(Some("live")), vec![live, QueuedCandidate::End { ufrag: None }]);
         assert_eq!(q.len(), 1, "only the stale candidate waits");
     }
 
@@ -220,6 +275,22 @@ mod tests {
         assert_eq!(q.handle_remote_description_failed(), vec![late]);
         q.handle_remote_description_started(Some("new"));
         assert_eq!(q.handle_remote_description(Some("new")), vec![fresh]);
+    }
+
+    #[test]
+    fn end_of_candidates_belongs_to_the_generation_it_names() {
+        // Two gathering rounds interleave on the wire: the old round's
+        // end-of-candidates arrives after a candidate of the new round.
+        let mut q = CandidateQueue::default();
+        assert!(q.handle_remote_description(Some("old")).is_empty());
+        let fresh = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag new");
+        assert_eq!(q.handle_remote(fresh.clone()), None, "waits for the restart offer");
+        let old_end = QueuedCandidate::End { ufrag: Some("old".into()) };
+        assert_eq!(q.handle_remote(old_end.clone()), Some(old_end), "not held behind `new`");
+        let new_end = QueuedCandidate::End { ufrag: Some("new".into()) };
+        assert_eq!(q.handle_remote(new_end.clone()), None);
+        assert_eq!(q.handle_remote_description(Some("new")), vec![fresh, new_end]);
+        assert!(q.is_empty());
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub struct Negotiator {
     negotiated: bool,
     /// SDP of our latest local offer, to detect mid collisions.
     local_offer: Option<String>,
+    /// ICE ufrag of the latest local description applied.
+    local_ufrag: Option<String>,
     /// A colliding remote offer that arrived while our own offer was still
     /// being created; handled as soon as that offer exists.
     deferred_offer: Option<Description>,
@@ -69,6 +71,7 @@ impl Negotiator {
             signaling_state: SignalingState::Stable,
             negotiated: false,
             local_offer: None,
+            local_ufrag: None,
             deferred_offer: None,
             next_op: 0,
             ops: BTreeMap::new(),
@@ -90,6 +93,11 @@ impl Negotiator {
     /// An offer/answer exchange has completed at least once.
     pub fn has_negotiated(&self) -> bool {
         self.negotiated
+    }
+    /// ICE generation (ufrag) of the latest local description applied: the
+    /// one whose gathering an end-of-candidates finishes.
+    pub fn local_ufrag(&self) -> Option<&str> {
+        self.local_ufrag.as_deref()
     }
     /// Operations started and not yet completed.
     pub fn ops_in_flight(&self) -> usize {
@@ -232,6 +240,9 @@ impl Negotiator {
     fn send_local(&mut self, result: OpResult, code: &'static str, out: &mut VecDeque<PeerOutput>) {
         match result {
             OpResult::Ok { local: Some(d) } => {
+                if let Some(u) = sdp::ice_ufrag(&d.sdp) {
+                    self.local_ufrag = Some(u.to_owned());
+                }
                 out.push_back(PeerOutput::Signal(SignalData::Description {
                     sdp_type: d.sdp_type,
                     sdp: d.sdp,

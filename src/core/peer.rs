@@ -83,7 +83,11 @@ impl PeerSession {
             PeerInput::LocalCandidate(c) => {
                 let data = match c {
                     Some(c) if !c.candidate.is_empty() => SignalData::Candidate(c),
-                    _ => SignalData::EndOfCandidates,
+                    // Tagged with the generation that finished gathering, so
+                    // the receiver never has to guess it from candidate order.
+                    _ => SignalData::EndOfCandidates {
+                        ufrag: self.negotiator.local_ufrag().map(str::to_owned),
+                    },
                 };
                 self.out.push_back(PeerOutput::Signal(data));
             }
@@ -162,11 +166,13 @@ impl PeerSession {
                 let description = Description { sdp_type, sdp };
                 if self.negotiator.handle_remote_description(description, &mut self.out) {
                     self.candidates.handle_remote_description_started(ufrag.as_deref());
+                } else {
+                    self.candidates.handle_remote_description_ignored(ufrag.as_deref());
                 }
             }
             SignalData::Candidate(c) => {
                 let c = if c.candidate.is_empty() {
-                    QueuedCandidate::End
+                    QueuedCandidate::End { ufrag: c.username_fragment }
                 } else {
                     QueuedCandidate::Candidate(c)
                 };
@@ -174,8 +180,8 @@ impl PeerSession {
                     self.add_candidate(c);
                 }
             }
-            SignalData::EndOfCandidates => {
-                if let Some(c) = self.candidates.handle_remote(QueuedCandidate::End) {
+            SignalData::EndOfCandidates { ufrag } => {
+                if let Some(c) = self.candidates.handle_remote(QueuedCandidate::End { ufrag }) {
                     self.add_candidate(c);
                 }
             }
@@ -188,7 +194,7 @@ impl PeerSession {
     fn add_candidate(&mut self, c: QueuedCandidate) {
         let c = match c {
             QueuedCandidate::Candidate(c) => Some(c),
-            QueuedCandidate::End => None,
+            QueuedCandidate::End { .. } => None,
         };
         self.negotiator.add_candidate(c, &mut self.out);
     }

@@ -124,7 +124,9 @@ fn signal_data(v: &JsValue) -> Result<Option<SignalData>, WebError> {
             sdp: string(v, "sdp")?,
         },
         "candidate" => SignalData::Candidate(candidate(v)?),
-        "end-of-candidates" => SignalData::EndOfCandidates,
+        "end-of-candidates" => {
+            SignalData::EndOfCandidates { ufrag: opt_string(v, "usernameFragment")? }
+        }
         "tracks" => SignalData::Tracks {
             tracks: array(v, "tracks")?.iter().map(|t| track_info(&t)).collect::<Result<_, _>>()?,
         },
@@ -145,6 +147,8 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
                 .iter()
                 .map(|s| ice_server(&s))
                 .collect::<Result<_, _>>()?,
+            resumed: get(&v, "resumed").as_bool().unwrap_or(false),
+            resume_grace_ms: get(&v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
         },
         "peer-joined" => ServerMessage::PeerJoined { peer: peer(&get(&v, "peer"))? },
         "peer-updated" => ServerMessage::PeerUpdated { peer: peer(&get(&v, "peer"))? },
@@ -239,7 +243,10 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
             }
             set_opt(&o, "usernameFragment", &c.username_fragment);
         }
-        SignalData::EndOfCandidates => set_str(&o, "kind", "end-of-candidates"),
+        SignalData::EndOfCandidates { ufrag } => {
+            set_str(&o, "kind", "end-of-candidates");
+            set_opt(&o, "usernameFragment", ufrag);
+        }
         SignalData::Tracks { tracks } => {
             set_str(&o, "kind", "tracks");
             let list = Array::new();
@@ -261,11 +268,12 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
 pub fn encode_client(frame: &ClientMessage<SignalData>) -> Result<String, WebError> {
     let o = Object::new();
     match frame {
-        ClientMessage::Join { room, name, token, meta } => {
+        ClientMessage::Join { room, name, token, meta, resume } => {
             set_str(&o, "type", "join");
             set_str(&o, "room", room);
             set_opt(&o, "name", name);
             set_opt(&o, "token", token);
+            set_opt(&o, "resume", resume);
             if !meta.is_empty() {
                 set(&o, "meta", &meta_js(meta));
             }

@@ -149,6 +149,7 @@ impl Room {
                 name: options.name.clone(),
                 token: None,
                 meta: options.meta.clone(),
+                resume: None,
             })?;
             rx.await.map_err(|_| WebError::SignalingClosed)?
         };

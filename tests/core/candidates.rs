@@ -26,7 +26,7 @@ fn arrivals(w: &World, side: usize) -> Vec<Option<Candidate>> {
         .iter()
         .filter_map(|(_, d)| match d {
             SignalData::Candidate(c) => Some(Some(c.clone())),
-            SignalData::EndOfCandidates => Some(None),
+            SignalData::EndOfCandidates { .. } => Some(None),
             _ => None,
         })
         .collect()

@@ -137,4 +137,8 @@ fn randomized_interleavings_always_converge() {
     println!("{cov:?}");
     assert!(cov.runs_with_glare > RUNS / 10, "too little glare: {cov:?}");
     assert!(cov.ice_restarts > 0 && cov.candidates_applied > 0, "{cov:?}");
+    // Every remote candidate either applied or was discarded as belonging to
+    // a dead ICE generation; every finished gathering reached the remote.
+    assert_eq!(cov.leftover_queued, 0, "candidates waiting forever: {cov:?}");
+    assert_eq!(cov.end_of_candidates_missing, 0, "end-of-candidates lost: {cov:?}");
 }

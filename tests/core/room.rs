@@ -155,6 +155,8 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         session: "s".into(),
         peers: vec![peer],
         ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
     };
     core.handle_input(now, RoomInput::Server(welcome)).unwrap();
     let track = RoomInput::RemoteTrack {
@@ -422,6 +424,8 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         session: "s".into(),
         peers: vec![],
         ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
     };
     a.handle_input(t, RoomInput::Server(welcome)).unwrap();
     let camera = LocalTrack {
@@ -474,6 +478,8 @@ fn only_the_impolite_side_prepares_the_first_offer() {
             session: "s".into(),
             peers: vec![peer],
             ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
         };
         core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
         let created = std::iter::from_fn(|| core.poll_output()).find_map(|o| match o {
@@ -499,6 +505,8 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         session: "s".into(),
         peers: vec![],
         ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
     };
     core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
     let _ = std::iter::from_fn(|| core.poll_output()).count();

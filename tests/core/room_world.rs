@@ -152,6 +152,7 @@ impl RoomWorld {
             name: Some(format!("c{i}")),
             token: None,
             meta: Meta::new(),
+            resume: None,
         };
         self.send_to_hub(i, msg);
     }

@@ -354,7 +354,7 @@ impl World {
     fn send_signal(&mut self, from: usize, data: SignalData) {
         self.trace(|| format!("{from} -> {}", describe(&data)));
         self.sides[from].sent.push(data.clone());
-        let is_candidate = matches!(data, SignalData::Candidate(_) | SignalData::EndOfCandidates);
+        let is_candidate = matches!(data, SignalData::Candidate(_) | SignalData::EndOfCandidates { .. });
         let t = self.lanes[from].arrival(self.sched.now(), &mut self.rng, is_candidate);
         self.sched.at(t, Ev::Signal { to: 1 - from, data });
     }
@@ -487,7 +487,7 @@ pub fn describe(data: &SignalData) -> String {
             format!("{sdp_type:?}(ufrag {ufrag}, {mids} m)")
         }
         SignalData::Candidate(c) => format!("candidate({})", c.candidate),
-        SignalData::EndOfCandidates => "end-of-candidates".into(),
+        SignalData::EndOfCandidates { ufrag } => format!("end-of-candidates {ufrag:?}"),
         SignalData::Tracks { tracks } => format!("tracks({})", tracks.len()),
         other => format!("{other:?}"),
     }

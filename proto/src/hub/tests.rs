@@ -12,6 +12,7 @@ fn join(h: &mut H, conn: ConnId, room: &str, id: &str) {
         name: Some(id.into()),
         token: None,
         meta: Meta::new(),
+        resume: None,
     };
     h.handle_message(conn, msg, ids(id));
 }
