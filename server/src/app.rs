@@ -1,11 +1,13 @@
 //! Shared application state and the HTTP router.
 
 use crate::config::Config;
+use crate::ids;
 use crate::rooms::Rooms;
 use crate::static_files::{self, StaticFiles};
 use crate::ws;
 use axum::routing::get;
 use axum::Router;
+use rtcroom_proto::hub::HubConfig;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,7 +33,7 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Self {
         AppState {
-            rooms: Rooms::default(),
+            rooms: Rooms::new(hub_config(config)),
             settings: Settings {
                 max_frame: config.max_frame,
                 heartbeat: config.heartbeat,
@@ -52,6 +54,16 @@ impl AppState {
 
     pub fn live_tasks(&self) -> usize {
         self.live_tasks.load(Ordering::SeqCst)
+    }
+}
+
+fn hub_config(config: &Config) -> HubConfig {
+    let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    HubConfig {
+        resume_grace_ms: ms(config.resume_grace),
+        crash_grace_ms: ms(config.crash_grace),
+        secret: config.secret.clone().unwrap_or_else(ids::random_secret),
+        ..HubConfig::default()
     }
 }
 

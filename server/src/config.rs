@@ -8,6 +8,10 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 pub const DEFAULT_MAX_FRAME: usize = 65536;
 pub const DEFAULT_HEARTBEAT_SECS: u64 = 15;
 pub const DEFAULT_RATE_LIMIT: u32 = 200;
+pub const DEFAULT_RESUME_GRACE_SECS: u64 = 20;
+pub const DEFAULT_CRASH_GRACE_SECS: u64 = 5;
+/// Environment variable read for the secret when `--secret` is absent.
+pub const SECRET_ENV: &str = "RTCROOM_SECRET";
 
 pub const USAGE: &str = "\
 rtcroom-server: WebSocket signaling for rtcroom, plus static files
@@ -20,6 +24,12 @@ OPTIONS:
     --mount /PREFIX=DIR      Serve DIR under URL /PREFIX (repeatable), e.g. --mount /=examples/vanilla
     --max-frame BYTES        Largest accepted text frame (default 65536)
     --heartbeat-secs N       WebSocket ping interval; silent clients drop after 2 intervals (default 15)
+    --resume-grace-secs N    How long a participant whose socket closed or went silent can resume
+                             before the others see it leave (default 20)
+    --crash-grace-secs N     The same when the socket ended without a close frame (default 5)
+    --secret HEX_OR_TEXT     Key of the session (resume) tokens; also env RTCROOM_SECRET. Even-length
+                             hex is decoded, anything else used as text. Without one a random key is
+                             used and tokens do not survive a restart (a warning is printed)
     -h, --help               Print this help
 
 The WebSocket endpoint is /ws. On start one line is printed to stdout:
@@ -43,6 +53,12 @@ pub struct Config {
     pub heartbeat: Duration,
     /// Frames per second per connection before `rate-limited`.
     pub rate_limit: u32,
+    /// Suspension of a participant whose socket closed or timed out.
+    pub resume_grace: Duration,
+    /// Suspension of a participant whose socket ended without a close frame.
+    pub crash_grace: Duration,
+    /// Session-token key; `None`: a random one per run.
+    pub secret: Option<Vec<u8>>,
 }
 
 impl Default for Config {
@@ -53,6 +69,9 @@ impl Default for Config {
             max_frame: DEFAULT_MAX_FRAME,
             heartbeat: Duration::from_secs(DEFAULT_HEARTBEAT_SECS),
             rate_limit: DEFAULT_RATE_LIMIT,
+            resume_grace: Duration::from_secs(DEFAULT_RESUME_GRACE_SECS),
+            crash_grace: Duration::from_secs(DEFAULT_CRASH_GRACE_SECS),
+            secret: None,
         }
     }
 }
@@ -84,14 +103,30 @@ pub enum ConfigError {
     ReservedPrefix,
     #[error("invalid {0} `{1}`: expected a positive integer")]
     BadNumber(&'static str, String),
+    #[error("invalid {0} `{1}`: expected a whole number of seconds")]
+    BadSeconds(&'static str, String),
+    #[error("the session secret must not be empty")]
+    EmptySecret,
 }
 
-/// Parses arguments without the program name.
+/// Parses arguments without the program name (the environment is not read).
 pub fn parse_args<I>(args: I) -> Result<Command, ConfigError>
 where
     I: IntoIterator<Item = String>,
 {
+    parse_args_with_env(args, None)
+}
+
+/// Parses arguments; `env_secret` is the value of [`SECRET_ENV`], used
+/// unless `--secret` is given.
+pub fn parse_args_with_env<I>(args: I, env_secret: Option<String>) -> Result<Command, ConfigError>
+where
+    I: IntoIterator<Item = String>,
+{
     let mut config = Config::default();
+    if let Some(v) = env_secret {
+        config.secret = Some(parse_secret(&v)?);
+    }
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
@@ -120,6 +155,14 @@ where
                 let secs = positive("--heartbeat-secs", &value("--heartbeat-secs")?)?;
                 config.heartbeat = Duration::from_secs(secs);
             }
+            "--resume-grace-secs" => {
+                config.resume_grace =
+                    seconds("--resume-grace-secs", &value("--resume-grace-secs")?)?;
+            }
+            "--crash-grace-secs" => {
+                config.crash_grace = seconds("--crash-grace-secs", &value("--crash-grace-secs")?)?;
+            }
+            "--secret" => config.secret = Some(parse_secret(&value("--secret")?)?),
             _ => return Err(ConfigError::UnknownArg(arg)),
         }
     }
@@ -134,6 +177,29 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(
         Ok(n) if n > T::default() => Ok(n),
         _ => Err(ConfigError::BadNumber(name, v.to_owned())),
     }
+}
+
+/// Zero is allowed: a dropped participant then leaves at once.
+fn seconds(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    v.parse::<u64>()
+        .map(Duration::from_secs)
+        .map_err(|_| ConfigError::BadSeconds(name, v.to_owned()))
+}
+
+/// Even-length hex is the key's bytes; any other text is used as is.
+pub fn parse_secret(v: &str) -> Result<Vec<u8>, ConfigError> {
+    if v.is_empty() {
+        return Err(ConfigError::EmptySecret);
+    }
+    let is_hex = v.len().is_multiple_of(2) && v.bytes().all(|b| b.is_ascii_hexdigit());
+    if !is_hex {
+        return Ok(v.as_bytes().to_vec());
+    }
+    let bytes = (0..v.len())
+        .step_by(2)
+        .filter_map(|i| v.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
+        .collect();
+    Ok(bytes)
 }
 
 /// `/prefix=dir`; the prefix is normalized so lookups can compare segments.
@@ -175,6 +241,9 @@ mod tests {
         assert_eq!(c.max_frame, 65536);
         assert_eq!(c.heartbeat, Duration::from_secs(15));
         assert!(c.mounts.is_empty());
+        assert_eq!(c.resume_grace, Duration::from_secs(20));
+        assert_eq!(c.crash_grace, Duration::from_secs(5));
+        assert_eq!(c.secret, None);
     }
 
     #[test]
@@ -188,13 +257,45 @@ mod tests {
             "--max-frame=1024",
             "--heartbeat-secs",
             "3",
+            "--resume-grace-secs",
+            "30",
+            "--crash-grace-secs=0",
+            "--secret",
+            "0aFf",
         ])
         .unwrap();
+        assert_eq!(c.resume_grace, Duration::from_secs(30));
+        assert_eq!(c.crash_grace, Duration::ZERO);
+        assert_eq!(c.secret, Some(vec![0x0a, 0xff]));
         assert_eq!(c.addr.port(), 0);
         assert_eq!(c.mounts[0], Mount { prefix: "/".into(), dir: "examples/vanilla".into() });
         assert_eq!(c.mounts[1], Mount { prefix: "/pkg".into(), dir: "pkg".into() });
         assert_eq!(c.max_frame, 1024);
         assert_eq!(c.heartbeat, Duration::from_secs(3));
+    }
+
+    #[test]
+    fn secret_is_hex_when_it_looks_like_hex_and_text_otherwise() {
+        assert_eq!(parse_secret("00ff10").unwrap(), vec![0, 255, 16]);
+        assert_eq!(parse_secret("abc").unwrap(), b"abc".to_vec());
+        assert_eq!(parse_secret("correct horse").unwrap(), b"correct horse".to_vec());
+        assert_eq!(parse_secret(""), Err(ConfigError::EmptySecret));
+    }
+
+    #[test]
+    fn secret_comes_from_the_environment_unless_the_flag_is_given() {
+        let env = || Some("from-env".to_string());
+        let run_env =
+            |args: &[&str]| match parse_args_with_env(args.iter().map(|s| s.to_string()), env()) {
+                Ok(Command::Run(c)) => c.secret,
+                _ => None,
+            };
+        assert_eq!(run_env(&[]), Some(b"from-env".to_vec()));
+        assert_eq!(run_env(&["--secret", "flag"]), Some(b"flag".to_vec()));
+        assert!(matches!(
+            parse_args_with_env(Vec::new(), Some(String::new())),
+            Err(ConfigError::EmptySecret)
+        ));
     }
 
     #[test]
@@ -210,6 +311,9 @@ mod tests {
         assert!(matches!(run(&["--addr", "nope"]), Err(ConfigError::BadAddr(_))));
         assert!(matches!(run(&["--max-frame", "0"]), Err(ConfigError::BadNumber(..))));
         assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--resume-grace-secs", "x"]), Err(ConfigError::BadSeconds(..))));
+        assert!(matches!(run(&["--crash-grace-secs", "-1"]), Err(ConfigError::BadSeconds(..))));
+        assert_eq!(run(&["--secret"]).unwrap_err(), ConfigError::MissingValue("--secret"));
         assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
         assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
         assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));

@@ -1,16 +1,20 @@
-//! Peer ids and session tokens handed out in `welcome`.
+//! Peer ids handed out in `welcome`, and the random fallback secret.
 
 use rtcroom_proto::hub::ConnId;
 use rtcroom_proto::PeerId;
 use std::fmt::Write;
 use std::hash::{BuildHasher, RandomState};
 
-/// `(peer id, session)`. The connection number makes the id unique; the
-/// random tail keeps ids from different server runs apart. The session is
-/// 128 random bits so it cannot be guessed from a peer id.
-pub fn new_ids(conn: ConnId) -> (PeerId, String) {
-    let id = format!("p{conn}-{}", hex(&random_bytes::<4>()));
-    (id, hex(&random_bytes::<16>()))
+/// The connection number makes the id unique within a run; the random tail
+/// keeps ids of different server runs apart (a resumed participant keeps the
+/// id a previous run gave it).
+pub fn new_id(conn: ConnId) -> PeerId {
+    format!("p{conn}-{}", hex(&random_bytes::<4>()))
+}
+
+/// A session-token key for a server started without `--secret`.
+pub fn random_secret() -> Vec<u8> {
+    random_bytes::<32>().to_vec()
 }
 
 fn random_bytes<const N: usize>() -> [u8; N] {
@@ -20,7 +24,9 @@ fn random_bytes<const N: usize>() -> [u8; N] {
         // keyed SipHash, which is still unpredictable from outside.
         for (i, chunk) in buf.chunks_mut(8).enumerate() {
             let word = RandomState::new().hash_one(i).to_le_bytes();
-            chunk.copy_from_slice(&word[..chunk.len()]);
+            for (dst, src) in chunk.iter_mut().zip(word) {
+                *dst = src;
+            }
         }
     }
     buf
@@ -38,12 +44,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ids_are_distinct_and_sessions_are_long() {
-        let (a, sa) = new_ids(1);
-        let (b, sb) = new_ids(2);
+    fn ids_are_distinct_and_secrets_are_random() {
+        let a = new_id(1);
+        let b = new_id(2);
         assert_ne!(a, b);
-        assert_ne!(sa, sb);
         assert!(a.starts_with("p1-"));
-        assert_eq!(sa.len(), 32);
+        assert_eq!(random_secret().len(), 32);
+        assert_ne!(random_secret(), random_secret());
     }
 }

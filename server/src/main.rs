@@ -1,6 +1,6 @@
 //! `rtcroom-server` binary: parse arguments, bind, announce, serve.
 
-use rtcroom_server::config::{parse_args, USAGE};
+use rtcroom_server::config::{parse_args_with_env, SECRET_ENV, USAGE};
 use rtcroom_server::{shutdown, Command, Config, Server};
 use std::io::Write;
 use std::process::ExitCode;
@@ -9,7 +9,8 @@ use std::process::ExitCode;
 const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
-    let config = match parse_args(std::env::args().skip(1)) {
+    let env_secret = std::env::var(SECRET_ENV).ok();
+    let config = match parse_args_with_env(std::env::args().skip(1), env_secret) {
         Ok(Command::Run(config)) => config,
         Ok(Command::Help) => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
@@ -26,6 +27,12 @@ fn main() -> ExitCode {
                 m.dir.display()
             ));
         }
+    }
+    if config.secret.is_none() {
+        warn(&format!(
+            "WARNING: no --secret and no {SECRET_ENV}: using a random session secret; \
+             resume tokens will NOT survive a restart of this server"
+        ));
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -3,36 +3,58 @@
 //! frames reach each connection in the order the hub produced them.
 
 use crate::ids;
-use rtcroom_proto::hub::{ConnId, Hub, HubOutput};
-use rtcroom_proto::{ClientMessage, ErrorCode, LeaveReason};
+use rtcroom_proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
+use rtcroom_proto::{ClientMessage, ErrorCode};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+use tokio::sync::Notify;
 
 /// What a connection task is told to do with its socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outgoing {
     /// A serialized `ServerMessage` text frame.
     Text(String),
-    /// The participant left: send a close frame and end the connection.
+    /// The connection is finished (left, or resumed elsewhere): send a close
+    /// frame and end it.
     Close,
 }
 
-#[derive(Default)]
 struct Inner {
     hub: Hub<Value>,
     conns: HashMap<ConnId, UnboundedSender<Outgoing>>,
+    /// The hub's deadline the timer task last learned of.
+    armed: Option<u64>,
 }
 
-#[derive(Default)]
 pub struct Rooms {
     inner: Mutex<Inner>,
     next_conn: AtomicU64,
+    /// Wakes the timer task when the hub's deadline changed.
+    deadline_changed: Notify,
+}
+
+/// Wall-clock milliseconds since the UNIX epoch: session tokens carry an
+/// expiry that must mean the same after a restart.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
 }
 
 impl Rooms {
+    pub fn new(config: HubConfig) -> Self {
+        Rooms {
+            inner: Mutex::new(Inner { hub: Hub::new(config), conns: HashMap::new(), armed: None }),
+            next_conn: AtomicU64::new(0),
+            deadline_changed: Notify::new(),
+        }
+    }
+
     /// Registers a new connection and returns its id and outgoing queue.
     pub fn connect(&self) -> (ConnId, UnboundedReceiver<Outgoing>) {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -43,26 +65,50 @@ impl Rooms {
 
     pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) {
         let mut inner = self.lock();
-        inner.hub.handle_message(conn, msg, || ids::new_ids(conn));
-        inner.flush();
+        inner.hub.handle_message(now_ms(), conn, msg, || ids::new_id(conn));
+        self.flush(&mut inner);
     }
 
     pub fn bad_frame(&self, conn: ConnId, code: ErrorCode, message: String) {
         let mut inner = self.lock();
         inner.hub.handle_bad_frame(conn, code, message);
-        inner.flush();
+        self.flush(&mut inner);
     }
 
-    /// The connection ended. `reason` is `None` after a `leave`, which the
-    /// hub has already announced.
-    pub fn disconnect(&self, conn: ConnId, reason: Option<LeaveReason>) {
+    /// The connection ended, however it ended (after `leave` too: the hub
+    /// must forget every finished connection, or a closing one could stay in
+    /// a room for ever).
+    pub fn disconnect(&self, conn: ConnId, gone: Gone) {
         let mut inner = self.lock();
         // Unregister first: nothing more is delivered to a finished socket.
         inner.conns.remove(&conn);
-        if let Some(reason) = reason {
-            inner.hub.handle_disconnect(conn, reason);
+        inner.hub.handle_disconnect(now_ms(), conn, gone);
+        self.flush(&mut inner);
+    }
+
+    /// Runs the hub's timers until the future is dropped: sleeps until the
+    /// hub's deadline, or until a hub call moved it.
+    pub async fn run_timers(&self) {
+        loop {
+            let next = self.lock().armed;
+            let sleep = async {
+                match next {
+                    Some(at) => {
+                        let wait = at.saturating_sub(now_ms());
+                        tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                () = sleep => {
+                    let mut inner = self.lock();
+                    inner.hub.handle_timeout(now_ms());
+                    self.flush(&mut inner);
+                }
+                () = self.deadline_changed.notified() => {}
+            }
         }
-        inner.flush();
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -70,11 +116,9 @@ impl Rooms {
         // server down; the hub's state is still consistent between calls.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-}
 
-impl Inner {
-    fn flush(&mut self) {
-        while let Some(out) = self.hub.poll_output() {
+    fn flush(&self, inner: &mut Inner) {
+        while let Some(out) = inner.hub.poll_output() {
             let (conn, item) = match out {
                 HubOutput::Send { conn, msg } => match serde_json::to_string(&msg) {
                     Ok(text) => (conn, Outgoing::Text(text)),
@@ -87,9 +131,15 @@ impl Inner {
             };
             // A send error means the connection task already ended; its
             // disconnect is (or will be) reported by that task.
-            if let Some(tx) = self.conns.get(&conn) {
+            if let Some(tx) = inner.conns.get(&conn) {
                 let _ = tx.send(item);
             }
+        }
+        let deadline = inner.hub.poll_timeout();
+        if deadline != inner.armed {
+            inner.armed = deadline;
+            // Stores a permit if the timer task is busy, so no change is lost.
+            self.deadline_changed.notify_one();
         }
     }
 }

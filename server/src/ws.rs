@@ -8,8 +8,8 @@ use crate::rooms::Outgoing;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use rtcroom_proto::hub::ConnId;
-use rtcroom_proto::{ErrorCode, LeaveReason};
+use rtcroom_proto::hub::{ConnId, Gone};
+use rtcroom_proto::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -26,10 +26,10 @@ const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
 /// Why a connection loop ended.
 enum End {
-    /// The participant sent `leave`; the hub already told the room.
+    /// The hub finished the connection (`leave`, or resumed elsewhere).
     Left,
-    /// The socket is gone or silent; the hub still has to be told.
-    Gone(LeaveReason),
+    /// The socket is gone or silent; the hub suspends its participant.
+    Gone(Gone),
     Shutdown,
 }
 
@@ -46,22 +46,24 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>) {
     let _live = app.track_task();
     let (conn, outgoing) = app.rooms.connect();
     let end = serve(&mut socket, &app, conn, outgoing).await;
+    // The hub hears of every ending, `leave` included, so it never keeps a
+    // finished connection in a room.
     match end {
         End::Left => {
-            app.rooms.disconnect(conn, None);
+            app.rooms.disconnect(conn, Gone::Closed);
             close(&mut socket, CLOSE_LEFT, "left").await;
         }
-        End::Gone(LeaveReason::Timeout) => {
-            app.rooms.disconnect(conn, Some(LeaveReason::Timeout));
+        End::Gone(Gone::Timeout) => {
+            app.rooms.disconnect(conn, Gone::Timeout);
             close(&mut socket, CLOSE_TIMEOUT, "heartbeat timeout").await;
         }
-        End::Gone(reason) => {
-            app.rooms.disconnect(conn, Some(reason));
+        End::Gone(gone) => {
+            app.rooms.disconnect(conn, gone);
             // Flushes tungstenite's reply to a peer's close frame, if any.
             let _ = timeout(CLOSE_GRACE, socket.recv()).await;
         }
         End::Shutdown => {
-            app.rooms.disconnect(conn, Some(LeaveReason::Disconnected));
+            app.rooms.disconnect(conn, Gone::Closed);
             close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
         }
     }
@@ -87,7 +89,8 @@ async fn serve(
     loop {
         tokio::select! {
             inbound = socket.recv() => {
-                let Some(Ok(msg)) = inbound else { return End::Gone(LeaveReason::Disconnected) };
+                // EOF or an error without a close frame: the client died.
+                let Some(Ok(msg)) = inbound else { return End::Gone(Gone::Reset) };
                 // Any frame, pongs included, proves the client is alive.
                 deadline = Instant::now() + silence_limit;
                 match msg {
@@ -105,7 +108,7 @@ async fn serve(
                             app.rooms.bad_frame(conn, r.code, r.message);
                         }
                     }
-                    Message::Close(_) => return End::Gone(LeaveReason::Disconnected),
+                    Message::Close(_) => return End::Gone(Gone::Closed),
                     // Tungstenite answers pings itself.
                     Message::Ping(_) | Message::Pong(_) => {}
                 }
@@ -118,14 +121,14 @@ async fn serve(
                 }
                 Some(Outgoing::Close) => return End::Left,
                 // Only `Rooms::disconnect` drops the sender, and only this task calls it.
-                None => return End::Gone(LeaveReason::Disconnected),
+                None => return End::Gone(Gone::Reset),
             },
             _ = pings.tick() => {
                 if let Err(end) = send(socket, Message::Ping(Default::default()), silence_limit).await {
                     return end;
                 }
             }
-            _ = sleep_until(deadline) => return End::Gone(LeaveReason::Timeout),
+            _ = sleep_until(deadline) => return End::Gone(Gone::Timeout),
             _ = shutdown.changed() => return End::Shutdown,
         }
     }
@@ -150,8 +153,8 @@ fn allowed(limiter: &mut RateLimiter, app: &AppState, conn: ConnId) -> bool {
 async fn send(socket: &mut WebSocket, msg: Message, limit: Duration) -> Result<(), End> {
     match timeout(limit, socket.send(msg)).await {
         Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(End::Gone(LeaveReason::Disconnected)),
-        Err(_) => Err(End::Gone(LeaveReason::Timeout)),
+        Ok(Err(_)) => Err(End::Gone(Gone::Reset)),
+        Err(_) => Err(End::Gone(Gone::Timeout)),
     }
 }
 

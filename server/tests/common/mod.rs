@@ -20,8 +20,18 @@ use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
 /// Longest wait for a frame that should arrive.
 pub const PATIENCE: Duration = Duration::from_secs(5);
 
+/// Fixed, so a second server can accept the first one's tokens.
+pub const SECRET: &[u8] = b"rtcroom-test-secret";
+
+/// Port 0, and graces short enough that tests can wait them out.
 pub fn config() -> Config {
-    Config { addr: "127.0.0.1:0".parse().unwrap(), ..Config::default() }
+    Config {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        resume_grace: Duration::from_millis(400),
+        crash_grace: Duration::from_millis(100),
+        secret: Some(SECRET.to_vec()),
+        ..Config::default()
+    }
 }
 
 pub struct TestServer {

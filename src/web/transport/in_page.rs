@@ -1,8 +1,8 @@
 use super::{Connector, FrameSink, Transport, TransportEvent};
 use crate::web::error::WebError;
 use futures::future::LocalBoxFuture;
-use rtcroom_proto::hub::{ConnId, Hub, HubOutput};
-use rtcroom_proto::{ClientMessage, LeaveReason, SignalData};
+use rtcroom_proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
+use rtcroom_proto::{ClientMessage, SignalData};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -15,11 +15,24 @@ pub struct InPageHub {
     state: Rc<RefCell<HubState>>,
 }
 
-#[derive(Default)]
 struct HubState {
     hub: Hub<SignalData>,
     sinks: BTreeMap<ConnId, FrameSink>,
     next: u64,
+}
+
+impl Default for HubState {
+    fn default() -> Self {
+        // A fixed key: in-page tokens only need to round-trip within the page.
+        let config = HubConfig { secret: b"rtcroom-in-page".to_vec(), ..HubConfig::default() };
+        HubState { hub: Hub::new(config), sinks: BTreeMap::new(), next: 0 }
+    }
+}
+
+/// Wall-clock milliseconds, as the hub expects.
+fn now() -> u64 {
+    // `Date.now()` is a non-negative whole number of ms; `as` saturates.
+    js_sys::Date::now() as u64
 }
 
 struct InPageTransport {
@@ -53,6 +66,8 @@ impl InPageHub {
                     if let Some(sink) = st.sinks.remove(&conn) {
                         deliveries.push((sink, TransportEvent::Closed));
                     }
+                    // The connection ended: the hub forgets it (no output).
+                    st.hub.handle_disconnect(now(), conn, Gone::Closed);
                 }
                 _ => {}
             }
@@ -91,10 +106,11 @@ impl Transport for InPageTransport {
                 return Err(WebError::SignalingClosed);
             }
             let conn = self.conn;
-            st.hub.handle_message(conn, frame.clone(), || {
-                let id = "p".to_string() + &conn.to_string();
-                (id.clone(), id)
-            });
+            let now = now();
+            // No timer runs here: grace periods of suspended participants
+            // end only when the next frame reaches the hub.
+            st.hub.handle_timeout(now);
+            st.hub.handle_message(now, conn, frame.clone(), || "p".to_string() + &conn.to_string());
         }
         self.hub.flush();
         Ok(())
@@ -102,8 +118,10 @@ impl Transport for InPageTransport {
 
     fn close(&self) {
         if let Ok(mut st) = self.hub.state.try_borrow_mut() {
+            // Reported also after `leave` (the hub forgets the connection);
+            // an app-side close is a clean close frame.
             if st.sinks.remove(&self.conn).is_some() {
-                st.hub.handle_disconnect(self.conn, LeaveReason::Disconnected);
+                st.hub.handle_disconnect(now(), self.conn, Gone::Closed);
             }
         }
         self.hub.flush();
