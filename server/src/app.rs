@@ -63,6 +63,7 @@ fn hub_config(config: &Config) -> HubConfig {
         resume_grace_ms: ms(config.resume_grace),
         crash_grace_ms: ms(config.crash_grace),
         secret: config.secret.clone().unwrap_or_else(ids::random_secret),
+        token_lifetime_ms: ms(config.token_lifetime),
         ..HubConfig::default()
     }
 }

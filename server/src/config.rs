@@ -59,6 +59,8 @@ pub struct Config {
     pub crash_grace: Duration,
     /// Session-token key; `None`: a random one per run.
     pub secret: Option<Vec<u8>>,
+    /// How long a session token is valid after its `welcome` (no flag).
+    pub token_lifetime: Duration,
 }
 
 impl Default for Config {
@@ -72,6 +74,7 @@ impl Default for Config {
             resume_grace: Duration::from_secs(DEFAULT_RESUME_GRACE_SECS),
             crash_grace: Duration::from_secs(DEFAULT_CRASH_GRACE_SECS),
             secret: None,
+            token_lifetime: Duration::from_secs(4 * 60 * 60),
         }
     }
 }

@@ -88,12 +88,43 @@ impl Client {
 
     /// Connects, joins `room` and returns the client with the `welcome`.
     pub async fn join(server: &TestServer, room: &str, name: &str) -> (Client, Value) {
+        Self::join_with(server, json!({"type": "join", "room": room, "name": name})).await
+    }
+
+    /// Connects, sends `join {resume: token}` and expects a resumed `welcome`.
+    pub async fn resume(
+        server: &TestServer,
+        room: &str,
+        name: &str,
+        token: &str,
+    ) -> (Client, Value) {
+        let frame = json!({"type": "join", "room": room, "name": name, "resume": token});
+        let (c, welcome) = Self::join_with(server, frame).await;
+        assert_eq!(welcome["resumed"], true, "{welcome}");
+        (c, welcome)
+    }
+
+    /// Connects, sends `frame` (a `join`) and expects a `welcome`.
+    pub async fn join_with(server: &TestServer, frame: Value) -> (Client, Value) {
         let mut c = Client::connect(server).await;
-        c.send(json!({"type": "join", "room": room, "name": name})).await;
+        c.send(frame).await;
         let welcome = c.recv().await;
         assert_eq!(welcome["type"], "welcome", "{welcome}");
         c.id = welcome["id"].as_str().unwrap().to_owned();
         (c, welcome)
+    }
+
+    /// Sends a close frame and reads until the server dropped the socket,
+    /// which it does only after telling the hub the connection ended.
+    pub async fn close_and_wait(mut self) {
+        self.ws.close(None).await.unwrap();
+        self.wait_closed().await;
+    }
+
+    /// Reads (and discards) until the socket ends.
+    pub async fn wait_closed(&mut self) {
+        let drained = async { while let Some(Ok(_)) = self.ws.next().await {} };
+        timeout(PATIENCE, drained).await.expect("the server did not drop the socket");
     }
 
     pub async fn send(&mut self, v: Value) {
@@ -102,6 +133,15 @@ impl Client {
 
     pub async fn send_text(&mut self, text: &str) {
         self.ws.send(Message::text(text)).await.unwrap();
+    }
+
+    /// Sends text frames in one write, so the server reads them together
+    /// (as a browser's back-to-back `send()` calls usually arrive).
+    pub async fn send_batch(&mut self, frames: &[Value]) {
+        for f in frames {
+            self.ws.feed(Message::text(f.to_string())).await.unwrap();
+        }
+        self.ws.flush().await.unwrap();
     }
 
     pub async fn send_binary(&mut self, bytes: Vec<u8>) {
