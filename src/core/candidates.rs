@@ -26,7 +26,9 @@ pub enum QueuedCandidate {
     /// End-of-candidates (`null` or an empty candidate line) of the ICE
     /// generation `ufrag`; `None` (an older sender): the generation of the
     /// latest candidate received.
-    End { ufrag: Option<String> },
+    End {
+        ufrag: Option<String>,
+    },
 }
 
 #[derive(Debug)]
@@ -135,7 +137,9 @@ impl CandidateQueue {
                 }
                 g
             }
-            QueuedCandidate::End { ufrag } => ufrag.clone().or_else(|| self.last_generation.clone()),
+            QueuedCandidate::End { ufrag } => {
+                ufrag.clone().or_else(|| self.last_generation.clone())
+            }
         };
         if self.is_dead(generation.as_deref()) {
             return None;
@@ -232,7 +236,10 @@ mod tests {
         assert_eq!(q.handle_remote(a.clone()), None);
         assert_eq!(q.handle_remote(b.clone()), None);
         assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
-        assert_eq!(q.handle_remote_description(Some("u1")), vec![a, b, QueuedCandidate::End { ufrag: None }]);
+        assert_eq!(
+            q.handle_remote_description(Some("u1")),
+            vec![a, b, QueuedCandidate::End { ufrag: None }]
+        );
         assert!(q.is_empty());
     }
 
@@ -246,7 +253,10 @@ mod tests {
         assert_eq!(q.handle_remote(new.clone()), None);
         // End-of-candidates must not overtake the queued candidate.
         assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
-        assert_eq!(q.handle_remote_description(Some("new")), vec![new, QueuedCandidate::End { ufrag: None }]);
+        assert_eq!(
+            q.handle_remote_description(Some("new")),
+            vec![new, QueuedCandidate::End { ufrag: None }]
+        );
     }
 
     #[test]
@@ -258,7 +268,10 @@ mod tests {
         let live = cand("candidate:2 1 udp 1 127.0.0.1 1001 typ host ufrag live");
         assert_eq!(q.handle_remote(live.clone()), None);
         assert_eq!(q.handle_remote(QueuedCandidate::End { ufrag: None }), None);
-        assert_eq!(q.handle_remote_description(Some("live")), vec![live, QueuedCandidate::End { ufrag: None }]);
+        assert_eq!(
+            q.handle_remote_description(Some("live")),
+            vec![live, QueuedCandidate::End { ufrag: None }]
+        );
         assert_eq!(q.len(), 1, "only the stale candidate waits");
     }
 

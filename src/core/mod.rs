@@ -25,6 +25,11 @@ mod types;
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
 pub use error::CoreError;
 pub use negotiation::{Completion, Negotiator};
-pub use peer::{PeerSession, DISCONNECTED_RESTART_AFTER, MAX_QUEUED_MESSAGE_BYTES};
-pub use room::{stream_group, LocalTrack, RoomCore, RoomEvent, RoomInput, RoomOutput};
+pub use peer::recovery::{self, LossReason};
+pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};
+pub use room::session::{self, SessionState, SocketId};
+pub use room::{
+    stream_group, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore, RoomEvent,
+    RoomInput, RoomOutput,
+};
 pub use types::*;

@@ -34,6 +34,8 @@ pub enum Completion {
     /// A remote description was applied (queued candidates may now apply).
     RemoteApplied {
         ufrag: Option<String>,
+        /// It was an offer (a new ufrag in an offer is the remote's ICE restart).
+        offer: bool,
     },
     /// A remote description was refused.
     RemoteFailed,
@@ -99,6 +101,13 @@ impl Negotiator {
     pub fn local_ufrag(&self) -> Option<&str> {
         self.local_ufrag.as_deref()
     }
+    /// Our offer that waits for its answer (`have-local-offer`), to send
+    /// again when signaling resumes: it may have been lost with the socket.
+    pub fn unanswered_offer(&self) -> Option<&str> {
+        (self.signaling_state == SignalingState::HaveLocalOffer)
+            .then_some(self.local_offer.as_deref())
+            .flatten()
+    }
     /// Operations started and not yet completed.
     pub fn ops_in_flight(&self) -> usize {
         self.ops.len()
@@ -141,6 +150,15 @@ impl Negotiator {
         out: &mut VecDeque<PeerOutput>,
     ) -> bool {
         let is_offer = description.sdp_type == SdpType::Offer;
+        // A duplicate answer (our offer was re-sent after a signaling resume
+        // and both copies were answered): nothing is waiting for it.
+        if description.sdp_type == SdpType::Answer
+            && self.signaling_state == SignalingState::Stable
+            && !self.making_offer
+            && self.ops.values().all(|o| !matches!(o, Op::Offer | Op::Remote { .. }))
+        {
+            return false;
+        }
         let ready_for_offer = !self.making_offer
             && (self.signaling_state == SignalingState::Stable
                 || self.is_setting_remote_answer_pending);
@@ -211,7 +229,7 @@ impl Negotiator {
                     let op = self.start(Op::Answer);
                     out.push_back(PeerOutput::Command(PcCommand::SetLocalDescription { op }));
                 }
-                return Completion::RemoteApplied { ufrag };
+                return Completion::RemoteApplied { ufrag, offer: is_offer };
             }
             // As in the example, a failed setRemoteDescription skips the rest
             // of the handler (the pending-answer flag included) and is reported.

@@ -109,10 +109,97 @@ pub enum PcCommand {
         candidate: Option<Candidate>,
     },
     RestartIce,
-    /// Send on the peer's reliable data channel (it is open).
+    /// Send on one of the peer's data channels (it is open).
     SendData {
-        data: String,
+        data: Payload,
+        channel: Channel,
     },
+    /// Create the data channel again (it closed while the peer lives).
+    CreateChannel {
+        channel: Channel,
+    },
+    /// `getStats()`; answered with [`PeerInput::Stats`].
+    GetStats,
+}
+
+/// An app message: text or bytes, as the data channel carries them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Payload {
+    Text(String),
+    Binary(Vec<u8>),
+}
+
+impl Payload {
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Text(s) => s.len(),
+            Payload::Binary(b) => b.len(),
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl From<&str> for Payload {
+    fn from(s: &str) -> Self {
+        Payload::Text(s.to_owned())
+    }
+}
+
+impl From<String> for Payload {
+    fn from(s: String) -> Self {
+        Payload::Text(s)
+    }
+}
+
+/// The two data channels of a peer connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Channel {
+    /// `rtcroom`: ordered, reliable.
+    Reliable,
+    /// `rtcroom-lossy`: unordered, no retransmits (state that is stale by
+    /// the next message).
+    Lossy,
+}
+
+impl Channel {
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Reliable => "rtcroom",
+            Channel::Lossy => "rtcroom-lossy",
+        }
+    }
+    pub fn from_label(label: &str) -> Option<Self> {
+        [Channel::Reliable, Channel::Lossy].into_iter().find(|c| c.label() == label)
+    }
+}
+
+/// The app's view of one peer connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PeerState {
+    Connecting,
+    Connected,
+    /// The path was lost; ICE restarts are under way.
+    Reconnecting,
+    /// Given up (recovery exhausted, or the connection could not be set up).
+    Failed,
+    Closed,
+}
+
+impl PeerState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PeerState::Connecting => "connecting",
+            PeerState::Connected => "connected",
+            PeerState::Reconnecting => "reconnecting",
+            PeerState::Failed => "failed",
+            PeerState::Closed => "closed",
+        }
+    }
 }
 
 /// Per-peer outputs of [`crate::core::PeerSession`].
@@ -128,8 +215,13 @@ pub enum PeerOutput {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PeerEvent {
-    ConnectionState(ConnectionState),
-    Message(String),
+    /// The app's view changed; `reason` says why (`media-stalled`,
+    /// `ice-failed`, `recovered`, `ice-restart-exhausted`…).
+    State {
+        state: PeerState,
+        reason: Option<&'static str>,
+    },
+    Message(Payload),
     /// An operation failed in a way the app may want to know (never fatal).
     Warning {
         code: &'static str,
@@ -155,11 +247,14 @@ pub enum PeerInput {
     },
     /// A `signal` frame from this peer.
     Signal(rtcroom_proto::SignalData),
-    ChannelOpen,
-    ChannelClosed,
-    ChannelMessage(String),
-    /// The app sends `data` to this peer (queued until the channel is open).
-    SendMessage(String),
-    /// The app asks for an ICE restart.
-    RestartIce,
+    ChannelOpen(Channel),
+    ChannelClosed(Channel),
+    ChannelMessage(Payload),
+    /// The reliable channel's `bufferedAmount` after a send or on
+    /// `bufferedamountlow`.
+    ChannelBuffered(u64),
+    /// A `getStats()` sample: total bytes received on the transport.
+    Stats {
+        bytes_received: u64,
+    },
 }

@@ -4,7 +4,7 @@
 use super::error::WebError;
 use super::events::participant_js;
 use super::room::{JoinOptions, Room};
-use crate::core::TrackSource;
+use crate::core::{Payload, TrackSource};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -102,8 +102,55 @@ impl RoomHandle {
         Ok(self.room.unpublish(&track)?)
     }
 
-    pub fn send(&self, data: String, to: Option<String>) -> Result<(), JsValue> {
-        Ok(self.room.send(&data, to.as_deref())?)
+    /// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a
+    /// broadcast, the participants it could not be queued for:
+    /// `[{ participant, code }]`.
+    pub fn send(
+        &self,
+        data: JsValue,
+        to: Option<String>,
+        reliable: bool,
+    ) -> Result<js_sys::Array, JsValue> {
+        let payload = if let Some(text) = data.as_string() {
+            Payload::Text(text)
+        } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+            Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())
+        } else if js_sys::ArrayBuffer::is_view(&data) {
+            let view: &js_sys::Uint8Array = data.unchecked_ref();
+            let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
+                &view.buffer(),
+                view.byte_offset(),
+                view.byte_length(),
+            );
+            Payload::Binary(bytes.to_vec())
+        } else {
+            let msg = "send() takes a string, an ArrayBuffer or a typed array";
+            return Err(WebError::InvalidArgument(msg.into()).into());
+        };
+        let failed = self.room.send(payload, to.as_deref(), reliable)?;
+        Ok(failed
+            .into_iter()
+            .map(|(participant, code)| {
+                let o = js_sys::Object::new();
+                let _ = js_sys::Reflect::set(&o, &"participant".into(), &participant.into());
+                let _ = js_sys::Reflect::set(&o, &"code".into(), &code.into());
+                JsValue::from(o)
+            })
+            .collect())
+    }
+
+    /// `update({ meta })`: others get `participant-updated`.
+    #[wasm_bindgen(js_name = updateMeta)]
+    pub fn update_meta(&self, meta: JsValue) -> Result<(), JsValue> {
+        let meta = super::codec::meta_of(&meta)?;
+        Ok(self.room.update_meta(meta)?)
+    }
+
+    /// The session state: `connecting`, `joining`, `joined`, `resuming`,
+    /// `left` or `failed`.
+    #[wasm_bindgen(getter)]
+    pub fn state(&self) -> String {
+        self.room.state().into()
     }
 
     #[wasm_bindgen(js_name = restartIce)]

@@ -178,6 +178,13 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
 }
 
 /// `Room.join`'s options object.
+/// A metadata object (`{ key: string }`) as the app passes it.
+pub fn meta_of(v: &JsValue) -> Result<Meta, WebError> {
+    let wrapper = Object::new();
+    set(&wrapper, "meta", v);
+    meta(&wrapper, "meta").map_err(|e| WebError::InvalidArgument(e.to_string()))
+}
+
 pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
     if !v.is_object() {
         return Err(WebError::InvalidArgument("options must be an object".into()));

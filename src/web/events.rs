@@ -6,7 +6,7 @@ use rtcroom_proto::{Meta, PeerInfo};
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
 
-pub use crate::core::{TrackKind, TrackSource};
+pub use crate::core::{Payload, TrackKind, TrackSource};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
@@ -43,11 +43,20 @@ pub enum RoomEvent {
     TrackRemoved(TrackEvent),
     Message {
         from: Participant,
-        data: String,
+        data: Payload,
     },
+    /// The room's signaling connection: `connected`, `reconnecting`,
+    /// `reconnected`, `disconnected` (with a reason).
     ConnectionState {
+        state: &'static str,
+        reason: Option<&'static str>,
+    },
+    /// One participant's connection: `connecting`, `connected`,
+    /// `reconnecting`, `failed`, `closed` (with a reason).
+    ParticipantState {
         participant: Participant,
         state: &'static str,
+        reason: Option<&'static str>,
     },
     /// Non-fatal problem (a failed operation, a server error frame).
     Warning {
@@ -55,8 +64,6 @@ pub enum RoomEvent {
         code: &'static str,
         message: String,
     },
-    /// The signaling connection closed; peer connections stay up.
-    Disconnected,
 }
 
 impl RoomEvent {
@@ -70,8 +77,8 @@ impl RoomEvent {
             RoomEvent::TrackRemoved(_) => "track-removed",
             RoomEvent::Message { .. } => "message",
             RoomEvent::ConnectionState { .. } => "connection-state",
+            RoomEvent::ParticipantState { .. } => "participant-state",
             RoomEvent::Warning { .. } => "warning",
-            RoomEvent::Disconnected => "disconnected",
         }
     }
 
@@ -96,11 +103,24 @@ impl RoomEvent {
             }
             RoomEvent::Message { from, data } => {
                 set(&o, "from", &participant_js(from));
-                set(&o, "data", &data.into());
+                let data: JsValue = match data {
+                    Payload::Text(s) => s.into(),
+                    Payload::Binary(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
+                };
+                set(&o, "data", &data);
             }
-            RoomEvent::ConnectionState { participant, state } => {
+            RoomEvent::ConnectionState { state, reason } => {
+                set(&o, "state", &(*state).into());
+                if let Some(r) = reason {
+                    set(&o, "reason", &(*r).into());
+                }
+            }
+            RoomEvent::ParticipantState { participant, state, reason } => {
                 set(&o, "participant", &participant_js(participant));
                 set(&o, "state", &(*state).into());
+                if let Some(r) = reason {
+                    set(&o, "reason", &(*r).into());
+                }
             }
             RoomEvent::Warning { participant, code, message } => {
                 if let Some(p) = participant {
@@ -109,7 +129,6 @@ impl RoomEvent {
                 set(&o, "code", &(*code).into());
                 set(&o, "message", &message.into());
             }
-            RoomEvent::Disconnected => {}
         }
         o.into()
     }

@@ -5,8 +5,8 @@ use super::error::{dom_error, WebError};
 use super::guard::Listener;
 use super::sys;
 use crate::core::{
-    Candidate, ConnectionState, Description, IceConnectionState, OpId, OpResult, PcCommand,
-    PeerInput, SdpType, SignalingState, TrackKind,
+    Candidate, Channel as ChannelKind, ConnectionState, Description, IceConnectionState, OpId,
+    OpResult, Payload, PcCommand, PeerInput, SdpType, SignalingState, TrackKind, LOW_WATER,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -32,9 +32,10 @@ pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
 
 pub struct PeerConn {
     pc: RtcPeerConnection,
-    /// The data channel, shared with the `datachannel` listener that fills
-    /// it in on the polite side.
-    channel: Rc<RefCell<Option<Channel>>>,
+    /// The data channels (reliable, lossy), shared with the `datachannel`
+    /// listener that fills them in on the side that does not create them.
+    channels: Rc<RefCell<BTreeMap<&'static str, Channel>>>,
+    sink: PeerSink,
     senders: BTreeMap<String, RtcRtpSender>,
     _listeners: Vec<Listener>,
 }
@@ -69,40 +70,51 @@ impl PeerConn {
         config.set_ice_servers(&servers);
         let pc = RtcPeerConnection::new_with_configuration(&config)
             .map_err(|e| WebError::browser(&e))?;
-        // The side that does not create the channel gets it from
-        // `datachannel` (the core has one side create it; see CreatePeer).
-        let channel = Rc::new(RefCell::new(None));
+        // The side that does not create the channels gets them from
+        // `datachannel` (the core has one side create them; see CreatePeer).
+        let channels: Rc<RefCell<BTreeMap<&'static str, Channel>>> = Rc::default();
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
             init.set_direction(RtcRtpTransceiverDirection::Recvonly);
             sys::add_transceiver(&pc, kind.as_str(), &init)?;
         }
-        if data_channel {
-            let init = RtcDataChannelInit::new();
-            init.set_ordered(true);
-            let dc = sys::create_data_channel(&pc, CHANNEL_LABEL, &init)?;
-            if let Ok(mut slot) = channel.try_borrow_mut() {
-                *slot = Some(Channel::new(dc, sink));
+        let (slot, s) = (channels.clone(), sink.clone());
+        listeners.push(Listener::new(&pc, "datachannel", move |e| {
+            let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) else {
+                return;
+            };
+            let Some(kind) = ChannelKind::from_label(&dc.label()) else { return };
+            let open = dc.ready_state() == RtcDataChannelState::Open;
+            let ch = Channel::new(dc, kind, s.clone());
+            if let Ok(mut slot) = slot.try_borrow_mut() {
+                slot.insert(kind.label(), ch);
             }
-        } else {
-            let (slot, sink) = (channel.clone(), sink);
-            listeners.push(Listener::new(&pc, "datachannel", move |e| {
-                if let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) {
-                    if dc.label() == CHANNEL_LABEL {
-                        let open = dc.ready_state() == RtcDataChannelState::Open;
-                        let ch = Channel::new(dc, sink.clone());
-                        if let Ok(mut slot) = slot.try_borrow_mut() {
-                            *slot = Some(ch);
-                        }
-                        if open {
-                            sink(PeerSignal::Input(PeerInput::ChannelOpen));
-                        }
-                    }
-                }
-            }));
+            if open {
+                s(PeerSignal::Input(PeerInput::ChannelOpen(kind)));
+            }
+        }));
+        let conn = PeerConn { pc, channels, sink, senders: BTreeMap::new(), _listeners: listeners };
+        if data_channel {
+            conn.create_channel(ChannelKind::Reliable)?;
+            conn.create_channel(ChannelKind::Lossy)?;
         }
-        Ok(PeerConn { pc, channel, senders: BTreeMap::new(), _listeners: listeners })
+        Ok(conn)
+    }
+
+    fn create_channel(&self, kind: ChannelKind) -> Result<(), WebError> {
+        let init = RtcDataChannelInit::new();
+        if kind == ChannelKind::Lossy {
+            // State that is stale by the next message: never wait for it.
+            init.set_ordered(false);
+            init.set_max_retransmits(0);
+        } else {
+            init.set_ordered(true);
+        }
+        let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
+        let ch = Channel::new(dc, kind, self.sink.clone());
+        self.channels.try_borrow_mut().map_err(|_| WebError::Reentrant)?.insert(kind.label(), ch);
+        Ok(())
     }
 
     pub fn connection(&self) -> &RtcPeerConnection {
@@ -142,10 +154,25 @@ impl PeerConn {
                 complete(op, promise, None, sink.clone());
             }
             PcCommand::RestartIce => sys::restart_ice(&self.pc)?,
-            PcCommand::SendData { data } => {
-                let ch = self.channel.try_borrow().map_err(|_| WebError::Reentrant)?;
-                let ch = ch.as_ref().ok_or(crate::core::CoreError::PeerClosed)?;
-                ch.dc.send_with_str(&data).map_err(|e| WebError::browser(&e))?
+            PcCommand::SendData { data, channel } => {
+                let chs = self.channels.try_borrow().map_err(|_| WebError::Reentrant)?;
+                let ch = chs.get(channel.label()).ok_or(crate::core::CoreError::PeerClosed)?;
+                match &data {
+                    Payload::Text(t) => ch.dc.send_with_str(t),
+                    Payload::Binary(b) => ch.dc.send_with_u8_array(b),
+                }
+                .map_err(|e| WebError::browser(&e))?
+            }
+            PcCommand::CreateChannel { channel } => self.create_channel(channel)?,
+            PcCommand::GetStats => {
+                let sink = sink.clone();
+                let promise = self.pc.get_stats();
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let Ok(report) = JsFuture::from(promise).await {
+                        let bytes_received = sys::bytes_received(&report);
+                        sink(PeerSignal::Input(PeerInput::Stats { bytes_received }));
+                    }
+                });
             }
         }
         Ok(())
@@ -171,10 +198,20 @@ impl PeerConn {
     }
 }
 
+impl PeerConn {
+    /// The reliable channel's `bufferedAmount` (back-pressure for the core).
+    pub fn buffered_amount(&self) -> Option<u64> {
+        let chs = self.channels.try_borrow().ok()?;
+        chs.get(ChannelKind::Reliable.label()).map(|c| u64::from(c.dc.buffered_amount()))
+    }
+}
+
 impl Drop for PeerConn {
     fn drop(&mut self) {
-        if let Ok(Some(ch)) = self.channel.try_borrow().as_deref() {
-            ch.dc.close();
+        if let Ok(mut chs) = self.channels.try_borrow_mut() {
+            for (_, ch) in std::mem::take(&mut *chs) {
+                ch.dc.close();
+            }
         }
         self.pc.close();
     }
@@ -220,21 +257,32 @@ fn sdp_type(t: SdpType) -> RtcSdpType {
     }
 }
 
-const CHANNEL_LABEL: &str = "rtcroom";
-
 impl Channel {
-    fn new(dc: RtcDataChannel, sink: PeerSink) -> Self {
+    fn new(dc: RtcDataChannel, kind: ChannelKind, sink: PeerSink) -> Self {
+        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
+        dc.set_buffered_amount_low_threshold(LOW_WATER as u32);
         let s = sink.clone();
-        let mut v =
-            vec![Listener::new(&dc, "open", move |_| s(PeerSignal::Input(PeerInput::ChannelOpen)))];
+        let mut v = vec![Listener::new(&dc, "open", move |_| {
+            s(PeerSignal::Input(PeerInput::ChannelOpen(kind)))
+        })];
         let s = sink.clone();
         v.push(Listener::new(&dc, "close", move |_| {
-            s(PeerSignal::Input(PeerInput::ChannelClosed))
+            s(PeerSignal::Input(PeerInput::ChannelClosed(kind)))
+        }));
+        let (s, d) = (sink.clone(), dc.clone());
+        v.push(Listener::new(&dc, "bufferedamountlow", move |_| {
+            s(PeerSignal::Input(PeerInput::ChannelBuffered(u64::from(d.buffered_amount()))))
         }));
         v.push(Listener::new(&dc, "message", move |e| {
-            if let Some(text) = e.dyn_ref::<MessageEvent>().and_then(|m| m.data().as_string()) {
-                sink(PeerSignal::Input(PeerInput::ChannelMessage(text)));
-            }
+            let Some(data) = e.dyn_ref::<MessageEvent>().map(|m| m.data()) else { return };
+            let payload = match data.as_string() {
+                Some(text) => Payload::Text(text),
+                None => match data.dyn_ref::<js_sys::ArrayBuffer>() {
+                    Some(buf) => Payload::Binary(js_sys::Uint8Array::new(buf).to_vec()),
+                    None => return,
+                },
+            };
+            sink(PeerSignal::Input(PeerInput::ChannelMessage(payload)));
         }));
         Channel { dc, _listeners: v }
     }

@@ -1,24 +1,27 @@
-//! The room driver. Every browser callback becomes one core input, handled
-//! synchronously in the callback: the core then sees the connection's
-//! `signalingState` exactly as the spec's example reads it. Outputs run in
-//! order; app events are delivered after the batch's commands, in order,
-//! outside any borrow, so handlers may call back into the room.
+//! The room driver. It executes the core's outputs (open and close the
+//! signaling socket, send frames, run `RTCPeerConnection` commands) and
+//! turns every browser callback into one core input, handled synchronously
+//! in the callback: the core then sees the connection's `signalingState`
+//! exactly as the spec's example reads it. App events are delivered after
+//! the batch's commands, in order, outside any borrow, so handlers may call
+//! back into the room. All policy (timeouts, reconnects, restarts) is the
+//! core's.
 
 use super::error::WebError;
 use super::events::{Participant, RoomEvent, TrackEvent};
-use super::guard::{sleep, Listener, Timeout};
+use super::guard::{Listener, Timeout};
 use super::media;
 use super::peer::{PeerConn, PeerSignal, PeerSink};
 use super::sys::now_ms;
 use super::transport::{Connector, FrameSink, Transport, TransportEvent, WebSocketConnector};
 use crate::core::{
-    self, LocalTrack, Millis, RoomCore, RoomInput, RoomOutput, TrackKind, TrackSource,
+    self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
+    RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
 };
-use futures::future::{select, Either};
-use rtcroom_proto::{ClientMessage, IceServer, LeaveReason, Meta, ServerMessage};
+use rtcroom_proto::{IceServer, LeaveReason, Meta};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::{Rc, Weak};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -69,10 +72,13 @@ struct Peer {
     sink: PeerSink,
 }
 
-#[derive(Default)]
 struct Inner {
     core: RoomCore,
-    transport: Option<Rc<dyn Transport>>,
+    connector: Rc<dyn Connector>,
+    /// The socket the core asked for, and its transport once open.
+    wanted: Option<SocketId>,
+    transport: Option<(SocketId, Rc<dyn Transport>)>,
+    join_timeout_ms: u32,
     extra_ice: Vec<IceServer>,
     peers: BTreeMap<String, Peer>,
     names: BTreeMap<String, Participant>,
@@ -84,20 +90,55 @@ struct Inner {
     timer: Option<(Millis, Timeout)>,
     join_waiter: Option<futures::channel::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
+    /// Inputs that outputs of this batch produced (reported after it).
+    deferred: Vec<RoomInput>,
 }
 
 impl Drop for Shared {
     fn drop(&mut self) {
         // Last handle gone without leave(): still tell the server.
-        if let Ok(inner) = self.inner.try_borrow() {
-            if let Some(t) = &inner.transport {
-                if inner.core.is_joined() {
-                    let _ = t.send(&ClientMessage::Leave);
+        if let Ok(mut inner) = self.inner.try_borrow_mut() {
+            inner.core.leave();
+            while let Some(o) = inner.core.poll_output() {
+                if let RoomOutput::Send(frame) = o {
+                    if let Some((_, t)) = &inner.transport {
+                        let _ = t.send(&frame);
+                    }
                 }
+            }
+            if let Some((_, t)) = inner.transport.take() {
                 t.close();
             }
         }
     }
+}
+
+/// `RTCIceServer` entries the browser would reject when the connection is
+/// built (so a participant would silently never connect): refused at join.
+fn validate_ice_servers(servers: &[IceServer]) -> Result<(), WebError> {
+    for s in servers {
+        if s.urls.is_empty() {
+            return Err(WebError::InvalidArgument("iceServers entry without urls".into()));
+        }
+        for url in &s.urls {
+            let scheme = url.split(':').next().unwrap_or("");
+            let turn = matches!(scheme, "turn" | "turns");
+            if !turn && !matches!(scheme, "stun" | "stuns") {
+                let msg = "iceServers url must be stun:, stuns:, turn: or turns: (got ".to_string();
+                return Err(WebError::InvalidArgument(msg + url + ")"));
+            }
+            if url.len() <= scheme.len() + 1 {
+                return Err(WebError::InvalidArgument(
+                    "iceServers url without a host: ".to_string() + url,
+                ));
+            }
+            if turn && (s.username.is_none() || s.credential.is_none()) {
+                let msg = "a TURN server needs username and credential: ".to_string();
+                return Err(WebError::InvalidArgument(msg + url));
+            }
+        }
+    }
+    Ok(())
 }
 
 impl Room {
@@ -107,61 +148,64 @@ impl Room {
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> Result<Room, WebError> {
-        Self::join_with(Box::new(WebSocketConnector { url: url.to_owned() }), options, on_event)
-            .await
+        let connector = Rc::new(WebSocketConnector { url: url.to_owned() });
+        Self::join_with(connector, options, on_event).await
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
     pub async fn join_with(
-        connector: Box<dyn Connector>,
+        connector: Rc<dyn Connector>,
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> Result<Room, WebError> {
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
-        let timeout = options.join_timeout_ms.unwrap_or(10_000);
+        validate_ice_servers(&options.ice_servers)?;
+        let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
+        let config = RoomConfig {
+            room: options.room,
+            name: options.name,
+            meta: options.meta,
+            token: None,
+            join_timeout_ms: u64::from(join_timeout_ms),
+            seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
+        };
+        let (tx, rx) = futures::channel::oneshot::channel();
         let shared = Rc::new(Shared {
             inner: RefCell::new(Inner {
-                extra_ice: options.ice_servers.clone(),
-                ..Inner::default()
+                core: RoomCore::new(Millis(now_ms()), config),
+                connector,
+                wanted: None,
+                transport: None,
+                join_timeout_ms,
+                extra_ice: options.ice_servers,
+                peers: BTreeMap::new(),
+                names: BTreeMap::new(),
+                local: BTreeMap::new(),
+                groups: BTreeMap::new(),
+                remote: BTreeMap::new(),
+                timer: None,
+                join_waiter: Some(tx),
+                pagehide: None,
+                deferred: Vec::new(),
             }),
             events: RefCell::new(VecDeque::new()),
             delivering: Cell::new(false),
             handler: RefCell::new(Some(Rc::new(on_event))),
         });
-        let weak = Rc::downgrade(&shared);
-        let sink: FrameSink = Rc::new(move |ev| {
-            if let Some(s) = weak.upgrade() {
-                on_transport(&s, ev)
-            }
-        });
-        let (tx, rx) = futures::channel::oneshot::channel();
-        let handshake = async {
-            let transport = connector.connect(sink).await?;
-            {
-                let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-                inner.transport = Some(transport.clone());
-                inner.join_waiter = Some(tx);
-            }
-            transport.send(&ClientMessage::Join {
-                room: options.room.clone(),
-                name: options.name.clone(),
-                token: None,
-                meta: options.meta.clone(),
-                resume: None,
-            })?;
-            rx.await.map_err(|_| WebError::SignalingClosed)?
+        let first = {
+            let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+            drain(&mut inner.core)
         };
-        let result = match select(Box::pin(handshake), Box::pin(sleep(timeout.into()))).await {
-            Either::Left((r, _)) => r,
-            Either::Right(_) => Err(WebError::JoinTimeout(timeout)),
-        };
+        execute(&shared, first);
+        let result = rx.await.unwrap_or(Err(WebError::SignalingClosed));
         if let Err(e) = result {
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-                if let Some(t) = inner.transport.take() {
+                if let Some((_, t)) = inner.transport.take() {
                     t.close();
                 }
+                inner.timer = None;
             }
             return Err(e);
         }
@@ -195,8 +239,14 @@ impl Room {
         self.with(|i| i.names.values().cloned().collect()).unwrap_or_default()
     }
 
+    /// In the room (also while resuming after a socket loss).
     pub fn is_joined(&self) -> bool {
         self.with(|i| i.core.is_joined()).unwrap_or(false)
+    }
+
+    /// The session's lifecycle state (`joined`, `resuming`, `left`, …).
+    pub fn state(&self) -> &'static str {
+        self.with(|i| i.core.state().as_str()).unwrap_or("left")
     }
 
     /// The connection to one participant (for stats, or tests).
@@ -270,6 +320,10 @@ impl Room {
     ) -> Result<(), WebError> {
         let kind = TrackKind::parse(&track.kind())
             .ok_or_else(|| WebError::InvalidArgument("track kind must be audio or video".into()))?;
+        if track.ready_state() == web_sys::MediaStreamTrackState::Ended {
+            // It would never show a frame on the other side.
+            return Err(WebError::InvalidArgument("the track has ended".into()));
+        }
         let track_id = track.id();
         let stream_id = {
             let mut inner = self.shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
@@ -305,9 +359,8 @@ impl Room {
             );
             stream_id
         };
-        let input =
-            RoomInput::Publish(LocalTrack { track_id: track_id.clone(), stream_id, kind, source });
-        if let Err(e) = dispatch(&self.shared, input) {
+        let local = LocalTrack { track_id: track_id.clone(), stream_id, kind, source };
+        if let Err(e) = call(&self.shared, |core| core.publish(local)) {
             let _ = self.with(|i| i.local.remove(&track_id));
             return Err(e);
         }
@@ -320,7 +373,7 @@ impl Room {
     }
 
     fn unpublish_id(&self, track_id: &str) -> Result<(), WebError> {
-        dispatch(&self.shared, RoomInput::Unpublish { track_id: track_id.to_owned() })?;
+        call(&self.shared, |core| core.unpublish(track_id))?;
         if let Some(m) = self.with(|i| i.local.remove(track_id)).flatten() {
             m.stream.remove_track(&m.track);
             if m.owned {
@@ -330,24 +383,40 @@ impl Room {
         Ok(())
     }
 
-    /// Reliable, ordered message to one participant or (`to: None`) everyone.
-    pub fn send(&self, data: &str, to: Option<&str>) -> Result<(), WebError> {
-        let input = RoomInput::Send { to: to.map(str::to_owned), data: data.to_owned() };
-        dispatch(&self.shared, input)
+    /// A message to one participant (an error says why it cannot be sent) or
+    /// (`to: None`) everyone: then the participants it could not be queued
+    /// for are returned with the error code. Reliable: ordered, delivered
+    /// once, also across a path loss; lossy: unordered, no retransmits.
+    pub fn send(
+        &self,
+        data: Payload,
+        to: Option<&str>,
+        reliable: bool,
+    ) -> Result<Vec<(String, &'static str)>, WebError> {
+        let failed = call(&self.shared, |core| core.send(to, data, reliable))?;
+        Ok(failed.into_iter().map(|(p, e)| (p, e.code())).collect())
     }
 
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {
-        dispatch(&self.shared, RoomInput::RestartIce { peer: peer.to_owned() })
+        call(&self.shared, |core| core.restart_ice(peer))
+    }
+
+    /// Replaces our metadata; the others get `participant-updated`.
+    pub fn update_meta(&self, meta: Meta) -> Result<(), WebError> {
+        call(&self.shared, |core| core.update_meta(meta))
     }
 
     /// Leaves the room: tells the server, closes every connection, stops the
     /// tracks the SDK acquired. Idempotent.
     pub fn leave(&self) {
-        let _ = dispatch(&self.shared, RoomInput::Leave);
+        let _ = call(&self.shared, |core| {
+            core.leave();
+            Ok(())
+        });
         let Ok(mut inner) = self.shared.inner.try_borrow_mut() else {
             return;
         };
-        if let Some(t) = inner.transport.take() {
+        if let Some((_, t)) = inner.transport.take() {
             t.close();
         }
         for (_, m) in std::mem::take(&mut inner.local) {
@@ -362,7 +431,7 @@ impl Room {
         inner.timer = None;
         inner.pagehide = None;
         drop(inner);
-        // Events of the leave itself were delivered by `dispatch` above.
+        // Events of the leave itself were delivered by `call` above.
         if let Ok(mut handler) = self.shared.handler.try_borrow_mut() {
             handler.take();
         }
@@ -373,46 +442,85 @@ impl Room {
     }
 }
 
-fn on_transport(shared: &Rc<Shared>, ev: TransportEvent) {
-    let waiter = || shared.inner.try_borrow_mut().ok().and_then(|mut i| i.join_waiter.take());
-    match ev {
-        TransportEvent::Frame(ServerMessage::Error { code, message }) if joining(shared) => {
-            if let Some(w) = waiter() {
-                let _ = w.send(Err(WebError::JoinRefused { code: code.as_str(), message }));
+/// Runs one app call on the core and everything it asks for.
+fn call<T>(
+    shared: &Rc<Shared>,
+    f: impl FnOnce(&mut RoomCore) -> Result<T, core::CoreError>,
+) -> Result<T, WebError> {
+    let (result, outputs) = {
+        let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+        // A call can fail after the core queued work: run it either way.
+        let result = f(&mut inner.core);
+        (result, drain(&mut inner.core))
+    };
+    execute(shared, outputs);
+    Ok(result?)
+}
+
+/// Feeds one input to the core and runs everything it asks for.
+fn dispatch(shared: &Rc<Shared>, input: RoomInput) -> Result<(), WebError> {
+    call(shared, |core| core.handle_input(Millis(now_ms()), input))
+}
+
+fn socket_sink(weak: &Weak<Shared>, socket: SocketId) -> FrameSink {
+    let weak = weak.clone();
+    Rc::new(move |ev| {
+        let Some(shared) = weak.upgrade() else { return };
+        match ev {
+            TransportEvent::Frame(msg) => {
+                let _ = dispatch(&shared, RoomInput::Frame { socket, msg });
             }
-        }
-        TransportEvent::Frame(frame) => {
-            let welcome = matches!(frame, ServerMessage::Welcome { .. });
-            let r = dispatch(shared, RoomInput::Server(frame));
-            if welcome {
-                if let Some(w) = waiter() {
-                    let _ = w.send(r);
+            TransportEvent::Garbage(message) => {
+                let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
+                queue_event(&shared, w);
+                deliver(&shared);
+            }
+            TransportEvent::Closed => {
+                if let Ok(mut inner) = shared.inner.try_borrow_mut() {
+                    if inner.transport.as_ref().is_some_and(|(s, _)| *s == socket) {
+                        inner.transport = None;
+                    }
                 }
+                let _ = dispatch(&shared, RoomInput::SocketClosed { socket });
             }
         }
-        TransportEvent::Garbage(message) => {
-            let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
-            queue_event(shared, w);
-            deliver(shared);
-        }
-        TransportEvent::Closed => match waiter() {
-            Some(w) => {
-                let _ = w.send(Err(WebError::SignalingClosed));
-            }
-            None => {
-                let _ = dispatch(shared, RoomInput::SignalingClosed);
-            }
-        },
-    }
+    })
 }
 
-fn joining(shared: &Shared) -> bool {
-    shared.inner.try_borrow().map(|i| i.join_waiter.is_some()).unwrap_or(false)
+/// Opens the socket the core asked for and reports how that went.
+fn connect(weak: &Weak<Shared>, connector: Rc<dyn Connector>, socket: SocketId) {
+    let weak = weak.clone();
+    let sink = socket_sink(&weak, socket);
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = connector.connect(sink).await;
+        let Some(shared) = weak.upgrade() else {
+            if let Ok(t) = result {
+                t.close();
+            }
+            return;
+        };
+        let input = match result {
+            Ok(t) => {
+                let wanted = shared.inner.try_borrow_mut().ok().and_then(|mut inner| {
+                    (inner.wanted == Some(socket))
+                        .then(|| inner.transport = Some((socket, t.clone())))
+                });
+                if wanted.is_none() {
+                    // The core moved on (left, or a newer attempt).
+                    t.close();
+                    return;
+                }
+                RoomInput::SocketOpened { socket }
+            }
+            Err(_) => RoomInput::SocketClosed { socket },
+        };
+        let _ = dispatch(&shared, input);
+    });
 }
 
-fn on_peer(shared: &Rc<Shared>, peer: &str, signal: PeerSignal) {
+fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: PeerSignal) {
     let input = match signal {
-        PeerSignal::Input(input) => input,
+        PeerSignal::Input(input) => RoomInput::Peer { peer: peer.to_owned(), generation, input },
         PeerSignal::Track { track, stream } => {
             let track_id = track.id();
             let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
@@ -420,26 +528,11 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, signal: PeerSignal) {
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
                 inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
-            let input = RoomInput::RemoteTrack { peer: peer.to_owned(), track_id, stream_id, kind };
-            let _ = dispatch(shared, input);
-            return;
+            RoomInput::RemoteTrack { peer: peer.to_owned(), generation, track_id, stream_id, kind }
         }
     };
-    // A closed peer's late callbacks are refused by the core; nothing to do.
-    let _ = dispatch(shared, RoomInput::Peer { peer: peer.to_owned(), input });
-}
-
-/// Feeds one input to the core and runs everything it asks for.
-fn dispatch(shared: &Rc<Shared>, input: RoomInput) -> Result<(), WebError> {
-    let (result, outputs) = {
-        let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-        // An input can fail after the core queued work (a broadcast that
-        // reached some peers): run that work before reporting the error.
-        let result = inner.core.handle_input(Millis(now_ms()), input);
-        (result, drain(&mut inner.core))
-    };
-    execute(shared, outputs);
-    Ok(result?)
+    // A closed peer's late callbacks are dropped by the core; nothing to do.
+    let _ = dispatch(shared, input);
 }
 
 fn on_timer(weak: &Weak<Shared>) {
@@ -461,15 +554,37 @@ fn drain(core: &mut RoomCore) -> Vec<RoomOutput> {
 
 fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
     let weak = Rc::downgrade(shared);
-    if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-        for o in outputs {
-            if let Some(e) = inner.apply(o, &weak) {
-                queue_event(shared, e);
+    let deferred = match shared.inner.try_borrow_mut() {
+        Ok(mut inner) => {
+            let mut fed = BTreeSet::new();
+            for o in outputs {
+                if let RoomOutput::Pc { peer, cmd: core::PcCommand::SendData { .. } } = &o {
+                    fed.insert(peer.clone());
+                }
+                if let Some(e) = inner.apply(o, &weak) {
+                    queue_event(shared, e);
+                }
             }
+            // What the channels really buffer, so the core's back-pressure
+            // never drifts from the browser's.
+            for peer in fed {
+                if let Some(amount) = inner.peers.get(&peer).and_then(|p| p.conn.buffered_amount())
+                {
+                    if let Some(generation) = inner.core.generation(&peer) {
+                        let input = PeerInput::ChannelBuffered(amount);
+                        inner.deferred.push(RoomInput::Peer { peer, generation, input });
+                    }
+                }
+            }
+            inner.schedule_timer(&weak);
+            std::mem::take(&mut inner.deferred)
         }
-        inner.schedule_timer(&weak);
-    }
+        Err(_) => Vec::new(),
+    };
     deliver(shared);
+    for input in deferred {
+        let _ = dispatch(shared, input);
+    }
 }
 
 fn queue_event(shared: &Shared, e: RoomEvent) {
@@ -503,20 +618,46 @@ fn deliver(shared: &Rc<Shared>) {
 impl Inner {
     fn apply(&mut self, o: RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
         match o {
-            RoomOutput::Send(frame) => {
-                let sent = self.transport.as_ref().map(|t| t.send(&frame));
-                if let Some(Err(e)) = sent {
-                    return Some(warning(None, e.code(), e.to_string()));
+            RoomOutput::Connect { socket } => {
+                self.wanted = Some(socket);
+                connect(weak, self.connector.clone(), socket);
+            }
+            RoomOutput::Disconnect { socket } => {
+                if self.wanted == Some(socket) {
+                    self.wanted = None;
+                }
+                if self.transport.as_ref().is_some_and(|(s, _)| *s == socket) {
+                    if let Some((_, t)) = self.transport.take() {
+                        t.close();
+                    }
                 }
             }
-            RoomOutput::CreatePeer { peer, ice_servers, data_channel, receive, tracks, .. } => {
+            RoomOutput::Send(frame) => {
+                // A frame that cannot go out means the socket is dying: the
+                // core hears of it from the close and resumes.
+                if let Some((_, t)) = &self.transport {
+                    let _ = t.send(&frame);
+                }
+            }
+            RoomOutput::CreatePeer {
+                peer,
+                generation,
+                ice_servers,
+                data_channel,
+                receive,
+                tracks,
+                ..
+            } => {
+                // A newer generation replaces the old connection (closed on drop).
+                self.peers.remove(&peer);
+                self.remote.retain(|(p, _), _| *p != peer);
                 let mut servers = ice_servers;
                 servers.extend(self.extra_ice.iter().cloned());
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
                     if let Some(s) = w.upgrade() {
-                        on_peer(&s, &id, sig)
+                        on_peer(&s, &id, generation, sig)
                     }
                 });
                 let result = PeerConn::new(&servers, data_channel, &receive, sink.clone())
@@ -532,7 +673,12 @@ impl Inner {
                     Ok(conn) => {
                         self.peers.insert(peer, Peer { conn, sink });
                     }
-                    Err(e) => return Some(self.peer_warning(&peer, e)),
+                    // Dropping the half-built connection closes it; the core
+                    // decides whether to try again.
+                    Err(e) => {
+                        let message = e.to_string();
+                        self.deferred.push(RoomInput::PeerSetupFailed { peer, generation, message })
+                    }
                 }
             }
             RoomOutput::Pc { peer, cmd } => {
@@ -563,6 +709,21 @@ impl Inner {
             RoomOutput::Event(e) => return self.event(e),
         }
         None
+    }
+
+    fn join_error(&self, reason: Option<&'static str>) -> WebError {
+        let message = self.core.failure().map(|(_, m)| m.to_owned()).unwrap_or_default();
+        match reason {
+            Some("join-timeout") => WebError::JoinTimeout(self.join_timeout_ms),
+            Some("join-refused") => {
+                let code = message.split(':').next().unwrap_or("");
+                let code =
+                    rtcroom_proto::ErrorCode::parse(code).map_or("join-refused", |c| c.as_str());
+                WebError::JoinRefused { code, message }
+            }
+            Some("left") => WebError::SignalingClosed,
+            _ => WebError::SignalingFailed(message),
+        }
     }
 
     fn peer_warning(&self, peer: &str, e: WebError) -> RoomEvent {
@@ -610,15 +771,25 @@ impl Inner {
                 RoomEvent::TrackRemoved(TrackEvent { participant, track, stream, kind, source })
             }
             C::Message { from, data } => RoomEvent::Message { from: self.participant(&from), data },
-            C::ConnectionState { participant, state } => RoomEvent::ConnectionState {
+            C::ParticipantState { participant, state, reason } => RoomEvent::ParticipantState {
                 participant: self.participant(&participant),
                 state: state.as_str(),
+                reason,
             },
+            C::ConnectionState { state, reason } => {
+                if let Some(w) = self.join_waiter.take() {
+                    let r = match state {
+                        RoomConnection::Connected => Ok(()),
+                        _ => Err(self.join_error(reason)),
+                    };
+                    let _ = w.send(r);
+                }
+                RoomEvent::ConnectionState { state: state.as_str(), reason }
+            }
             C::Warning { participant, code, message } => {
                 warning(participant.map(|p| self.participant(&p)), code, message)
             }
             C::ServerError { code, message } => warning(None, code.as_str(), message),
-            C::SignalingClosed => RoomEvent::Disconnected,
         })
     }
 

@@ -3,7 +3,7 @@
 
 use crate::sched::Delay;
 use crate::sim_pc::{PcEvent, PcTimer, SimPc};
-use rtcroom::core::{PcCommand, PeerInput, TrackKind};
+use rtcroom::core::{Channel, Payload, PcCommand, PeerInput, TrackKind};
 
 /// Calls the connection method a command stands for, synchronously.
 pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
@@ -22,7 +22,10 @@ pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
         ),
         PcCommand::AddIceCandidate { op, candidate } => pc.add_ice_candidate(op, candidate),
         PcCommand::RestartIce => pc.restart_ice(),
-        PcCommand::SendData { data } => pc.send(data),
+        PcCommand::SendData { data: Payload::Text(data), channel: Channel::Reliable } => {
+            pc.send(data)
+        }
+        PcCommand::GetStats => pc.get_stats(),
         other => panic!("the test driver does not know {other:?}"),
     }
 }
@@ -45,8 +48,9 @@ pub fn report(event: PcEvent) -> Reported {
         PcEvent::IceCandidate(c) => PeerInput::LocalCandidate(c),
         PcEvent::IceConnectionState(s) => PeerInput::IceConnectionState(s),
         PcEvent::ConnectionState(s) => PeerInput::ConnectionState(s),
-        PcEvent::ChannelOpen => PeerInput::ChannelOpen,
-        PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(m),
+        PcEvent::ChannelOpen => PeerInput::ChannelOpen(Channel::Reliable),
+        PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(Payload::Text(m)),
+        PcEvent::Stats { bytes_received } => PeerInput::Stats { bytes_received },
         PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
         PcEvent::Track { track_id, stream_id, kind } => {
             return Reported::Track { track_id, stream_id, kind }

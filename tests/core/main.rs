@@ -16,5 +16,6 @@ mod ice;
 mod messages;
 mod negotiation;
 mod randomized;
+mod resume;
 mod room;
 mod sim_pc_model;

@@ -2,7 +2,8 @@
 
 use crate::world::{Action, Config, World, A, B};
 use rtcroom::core::{
-    CoreError, Millis, PcCommand, PeerInput, PeerOutput, PeerSession, MAX_QUEUED_MESSAGE_BYTES,
+    Channel, CoreError, Millis, Payload, PcCommand, PeerInput, PeerOutput, PeerSession, HIGH_WATER,
+    LOW_WATER, MAX_QUEUED_MESSAGE_BYTES,
 };
 
 #[test]
@@ -20,24 +21,84 @@ fn messages_wait_for_the_data_channel() {
     assert_eq!(w.sides[A].messages(), ["from b"]);
 }
 
+fn sent(s: &mut PeerSession) -> Vec<usize> {
+    std::iter::from_fn(|| s.poll_output())
+        .filter_map(|o| match o {
+            PeerOutput::Command(PcCommand::SendData { data, channel: Channel::Reliable }) => {
+                Some(data.len())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
 fn message_queue_full_is_an_error() {
     let mut s = PeerSession::new("a", "b");
     let now = Millis(0);
-    s.handle_input(now, PeerInput::SendMessage("x".repeat(MAX_QUEUED_MESSAGE_BYTES - 1))).unwrap();
-    s.handle_input(now, PeerInput::SendMessage("y".into())).unwrap();
-    let err = s.handle_input(now, PeerInput::SendMessage("z".into())).unwrap_err();
+    s.send(Payload::Text("x".repeat(MAX_QUEUED_MESSAGE_BYTES - 1)), true).unwrap();
+    s.send("y".into(), true).unwrap();
+    let err = s.send("z".into(), true).unwrap_err();
     assert_eq!(err, CoreError::MessageQueueFull(MAX_QUEUED_MESSAGE_BYTES));
     assert_eq!(err.code(), "message-queue-full");
     assert_eq!(s.poll_output(), None, "nothing sent while the channel is closed");
-    s.handle_input(now, PeerInput::ChannelOpen).unwrap();
-    let sent: Vec<usize> = std::iter::from_fn(|| s.poll_output())
-        .map(|o| match o {
-            PeerOutput::Command(PcCommand::SendData { data }) => data.len(),
-            other => panic!("unexpected {other:?}"),
-        })
-        .collect();
-    assert_eq!(sent, [MAX_QUEUED_MESSAGE_BYTES - 1, 1], "the refused message was not queued");
-    // Once open there is no bound.
-    s.handle_input(now, PeerInput::SendMessage("x".repeat(MAX_QUEUED_MESSAGE_BYTES + 1))).unwrap();
+    s.handle_input(now, PeerInput::ChannelOpen(Channel::Reliable)).unwrap();
+    // The channel takes what fits under its high-water mark at once.
+    assert_eq!(sent(&mut s), [MAX_QUEUED_MESSAGE_BYTES - 1], "the refused message was not queued");
+    s.handle_input(now, PeerInput::ChannelBuffered(0)).unwrap();
+    assert_eq!(sent(&mut s), [1]);
+}
+
+#[test]
+fn a_full_channel_applies_back_pressure_until_it_drains() {
+    let mut s = PeerSession::new("a", "b");
+    let now = Millis(0);
+    s.handle_input(now, PeerInput::ChannelOpen(Channel::Reliable)).unwrap();
+    let chunk = (HIGH_WATER / 4) as usize;
+    for _ in 0..8 {
+        s.send(Payload::Binary(vec![7; chunk]), true).unwrap();
+    }
+    assert_eq!(sent(&mut s).len(), 4, "stops at the high-water mark");
+    s.handle_input(now, PeerInput::ChannelBuffered(LOW_WATER)).unwrap();
+    assert_eq!(sent(&mut s).len(), 3, "resumes on bufferedamountlow");
+    s.handle_input(now, PeerInput::ChannelBuffered(0)).unwrap();
+    assert_eq!(sent(&mut s).len(), 1);
+}
+
+#[test]
+fn a_closed_channel_is_recreated_and_queued_messages_follow_in_order() {
+    // The impolite side ("b" > "a") creates and recreates the channels.
+    let mut s = PeerSession::new("b", "a");
+    let now = Millis(0);
+    s.handle_input(now, PeerInput::ChannelOpen(Channel::Reliable)).unwrap();
+    s.handle_input(now, PeerInput::ChannelClosed(Channel::Reliable)).unwrap();
+    let out: Vec<PeerOutput> = std::iter::from_fn(|| s.poll_output()).collect();
+    assert_eq!(out, [PeerOutput::Command(PcCommand::CreateChannel { channel: Channel::Reliable })]);
+    s.send("one".into(), true).unwrap();
+    s.send(Payload::Binary(vec![1, 2]), true).unwrap();
+    assert!(sent(&mut s).is_empty(), "waits for the new channel");
+    s.handle_input(now, PeerInput::ChannelOpen(Channel::Reliable)).unwrap();
+    assert_eq!(sent(&mut s), [3, 2]);
+    // The polite side waits for the other side's new channel.
+    let mut p = PeerSession::new("a", "b");
+    p.handle_input(now, PeerInput::ChannelClosed(Channel::Reliable)).unwrap();
+    assert_eq!(p.poll_output(), None);
+}
+
+#[test]
+fn lossy_messages_are_dropped_rather_than_queued() {
+    let mut s = PeerSession::new("a", "b");
+    let now = Millis(0);
+    s.send("stale".into(), false).unwrap();
+    assert_eq!(s.poll_output(), None);
+    s.handle_input(now, PeerInput::ChannelOpen(Channel::Lossy)).unwrap();
+    assert_eq!(s.poll_output(), None, "the earlier lossy message is gone");
+    s.send("fresh".into(), false).unwrap();
+    assert_eq!(
+        s.poll_output(),
+        Some(PeerOutput::Command(PcCommand::SendData {
+            data: "fresh".into(),
+            channel: Channel::Lossy
+        }))
+    );
 }

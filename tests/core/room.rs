@@ -1,7 +1,24 @@
 //! The room model over the real hub: membership, track sources, messages.
 
-use crate::room_world::{track, track_in, RoomConfig, RoomWorld};
-use rtcroom::core::{CoreError, Millis, RoomCore, RoomEvent, RoomInput, TrackKind, TrackSource};
+use crate::room_world::{track, track_in, App, RoomConfig as WorldConfig, RoomWorld};
+
+/// A core whose first socket is open and whose `join` went out.
+fn joining_core() -> RoomCore {
+    let config = RoomConfig { room: "r".into(), ..RoomConfig::default() };
+    let mut core = RoomCore::new(Millis(0), config);
+    core.handle_input(Millis(0), RoomInput::SocketOpened { socket: SocketId(1) }).unwrap();
+    while core.poll_output().is_some() {}
+    core
+}
+
+/// A frame from the server on the first socket.
+fn frame(msg: ServerMessage<SignalData>) -> RoomInput {
+    RoomInput::Frame { socket: SocketId(1), msg }
+}
+use rtcroom::core::{
+    CoreError, Millis, PeerState, RoomConfig, RoomConnection, RoomCore, RoomEvent, RoomInput,
+    SocketId, TrackKind, TrackSource,
+};
 use rtcroom::proto::{LeaveReason, PeerInfo, ServerMessage, SignalData, TrackInfo};
 
 fn joined(ids: &[RoomEvent]) -> Vec<String> {
@@ -27,13 +44,22 @@ fn left(events: &[RoomEvent]) -> Vec<(String, LeaveReason)> {
 
 /// `n` clients join one after another and connect to each other.
 fn room(n: usize) -> RoomWorld {
-    let mut w = RoomWorld::new(RoomConfig::default(), n);
+    let mut w = RoomWorld::new(WorldConfig::default(), n);
     for i in 0..n {
         w.join(i);
         w.run();
     }
     w.assert_settled();
     w
+}
+
+/// Every client saw `connected` for the room.
+fn c_connected(w: &RoomWorld) -> bool {
+    w.clients.iter().all(|c| {
+        c.events.iter().any(|e| {
+            matches!(e, RoomEvent::ConnectionState { state: RoomConnection::Connected, .. })
+        })
+    })
 }
 
 #[test]
@@ -54,47 +80,36 @@ fn participants_joining_and_leaving_produce_events() {
             .events
             .iter()
             .filter(|e| {
-                matches!(
-                    e,
-                    RoomEvent::ConnectionState {
-                        state: rtcroom::core::ConnectionState::Connected,
-                        ..
-                    }
-                )
+                matches!(e, RoomEvent::ParticipantState { state: PeerState::Connected, .. })
             })
             .count();
         assert_eq!(connected, 2, "{}", c.id());
     }
-    // p2 leaves; p3 drops.
-    w.input(1, RoomInput::Leave).unwrap();
+    assert!(c_connected(&w));
+    // p2 leaves; p3's browser dies.
+    w.leave(1);
     w.run();
-    assert!(w.clients[1].hub_closed);
+    assert!(w.clients[1].disconnected());
     assert_eq!(w.clients[1].closed, ["p1", "p3"]);
     assert!(w.clients[1].core.participants().next().is_none());
     assert_eq!(left(&w.clients[0].events), [("p2".into(), LeaveReason::Left)]);
     assert_eq!(left(&w.clients[2].events), [("p2".into(), LeaveReason::Left)]);
     assert_eq!(w.clients[0].closed, ["p2"]);
-    w.disconnect(2);
+    w.kill(2);
     w.run();
     assert_eq!(left(&w.clients[0].events)[1], ("p3".into(), LeaveReason::Disconnected));
-    assert_eq!(w.clients[2].events.last(), Some(&RoomEvent::SignalingClosed));
     assert!(w.clients[0].pcs.is_empty());
     assert_eq!(w.hub.room_peers("room"), ["p1"]);
 }
 
 #[test]
 fn announced_tracks_map_to_track_events_with_their_source() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    let mut w = RoomWorld::new(WorldConfig::default(), 2);
     w.join(0);
     w.run();
     // Camera and microphone share one stream (as from getUserMedia).
-    w.input(0, RoomInput::Publish(track_in("cam", "user", TrackKind::Video, TrackSource::Camera)))
-        .unwrap();
-    w.input(
-        0,
-        RoomInput::Publish(track_in("mic", "user", TrackKind::Audio, TrackSource::Microphone)),
-    )
-    .unwrap();
+    w.publish(0, track_in("cam", "user", TrackKind::Video, TrackSource::Camera)).unwrap();
+    w.publish(0, track_in("mic", "user", TrackKind::Audio, TrackSource::Microphone)).unwrap();
     w.join(1);
     w.run();
     w.assert_settled();
@@ -108,7 +123,7 @@ fn announced_tracks_map_to_track_events_with_their_source() {
         ]
     );
     // Published on an existing connection, in the other direction.
-    w.input(1, RoomInput::Publish(track("screen", TrackKind::Video, TrackSource::Screen))).unwrap();
+    w.publish(1, track("screen", TrackKind::Video, TrackSource::Screen)).unwrap();
     w.run();
     w.assert_settled();
     assert_eq!(
@@ -116,14 +131,13 @@ fn announced_tracks_map_to_track_events_with_their_source() {
         [("p2".into(), "stream-screen".into(), TrackKind::Video, TrackSource::Screen)]
     );
     // A second camera is refused; a custom track is not exclusive.
-    let again =
-        w.input(0, RoomInput::Publish(track("cam2", TrackKind::Video, TrackSource::Camera)));
+    let again = w.publish(0, track("cam2", TrackKind::Video, TrackSource::Camera));
     assert_eq!(again, Err(CoreError::SourceAlreadyPublished("camera")));
 }
 
 #[test]
 fn glare_between_publishing_participants_converges() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    let mut w = RoomWorld::new(WorldConfig::default(), 2);
     for i in 0..2 {
         w.join(i);
     }
@@ -132,8 +146,8 @@ fn glare_between_publishing_participants_converges() {
         let stream = format!("user{i}");
         let cam = track_in(&format!("cam{i}"), &stream, TrackKind::Video, TrackSource::Camera);
         let mic = track_in(&format!("mic{i}"), &stream, TrackKind::Audio, TrackSource::Microphone);
-        w.input(i, RoomInput::Publish(cam)).unwrap();
-        w.input(i, RoomInput::Publish(mic)).unwrap();
+        w.publish(i, cam).unwrap();
+        w.publish(i, mic).unwrap();
     }
     w.run();
     w.assert_settled();
@@ -147,7 +161,7 @@ fn glare_between_publishing_participants_converges() {
 
 #[test]
 fn remote_track_before_its_announcement_waits_for_the_source() {
-    let mut core = RoomCore::new();
+    let mut core = joining_core();
     let now = Millis(0);
     let peer = PeerInfo { id: "p2".into(), name: None, meta: Default::default() };
     let welcome = ServerMessage::Welcome {
@@ -158,9 +172,10 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         resumed: false,
         resume_grace_ms: 0,
     };
-    core.handle_input(now, RoomInput::Server(welcome)).unwrap();
+    core.handle_input(now, frame(welcome)).unwrap();
     let track = RoomInput::RemoteTrack {
         peer: "p2".into(),
+        generation: core.generation("p2").unwrap(),
         track_id: "recv-0".into(),
         stream_id: Some("stream-cam".into()),
         kind: TrackKind::Video,
@@ -181,7 +196,7 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         source: TrackSource::Camera,
     }];
     let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
-    core.handle_input(now, RoomInput::Server(announce.clone())).unwrap();
+    core.handle_input(now, frame(announce.clone())).unwrap();
     assert_eq!(
         events(&mut core),
         [RoomEvent::Track {
@@ -193,20 +208,19 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         }]
     );
     // Neither a repeated announcement nor a repeated track event repeats it.
-    core.handle_input(now, RoomInput::Server(announce)).unwrap();
+    core.handle_input(now, frame(announce)).unwrap();
     core.handle_input(now, track).unwrap();
     assert!(events(&mut core).is_empty());
 }
 
 #[test]
 fn unpublish_produces_track_removed() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    let mut w = RoomWorld::new(WorldConfig::default(), 2);
     w.join(0);
     w.join(1);
     w.run();
-    w.input(0, RoomInput::Publish(track("cam", TrackKind::Video, TrackSource::Camera))).unwrap();
-    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
-        .unwrap();
+    w.publish(0, track("cam", TrackKind::Video, TrackSource::Camera)).unwrap();
+    w.publish(0, track("mic", TrackKind::Audio, TrackSource::Microphone)).unwrap();
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 2);
     let camera_track = w.clients[1]
@@ -219,7 +233,7 @@ fn unpublish_produces_track_removed() {
             _ => None,
         })
         .unwrap();
-    w.input(0, RoomInput::Unpublish { track_id: "cam".into() }).unwrap();
+    w.unpublish(0, "cam").unwrap();
     w.run();
     w.assert_settled();
     let removed: Vec<_> = w.clients[1]
@@ -240,24 +254,20 @@ fn unpublish_produces_track_removed() {
     // The sender stopped sending on that m-section.
     let pc = &w.clients[0].pcs["p2"];
     assert!(pc.transceivers().iter().all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
-    assert_eq!(
-        w.input(0, RoomInput::Unpublish { track_id: "cam".into() }),
-        Err(CoreError::NotPublished)
-    );
+    assert_eq!(w.unpublish(0, "cam"), Err(CoreError::NotPublished));
 }
 
 #[test]
 fn leaving_peer_produces_track_removed_then_participant_left() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    let mut w = RoomWorld::new(WorldConfig::default(), 2);
     w.join(0);
     w.run();
-    w.input(0, RoomInput::Publish(track("mic", TrackKind::Audio, TrackSource::Microphone)))
-        .unwrap();
+    w.publish(0, track("mic", TrackKind::Audio, TrackSource::Microphone)).unwrap();
     w.join(1);
     w.run();
     assert_eq!(w.clients[1].tracks().len(), 1);
     let before = w.clients[1].events.len();
-    w.input(0, RoomInput::Leave).unwrap();
+    w.leave(0);
     w.run();
     let after: Vec<_> = w.clients[1].events[before..]
         .iter()
@@ -278,14 +288,14 @@ fn leaving_peer_produces_track_removed_then_participant_left() {
 
 #[test]
 fn send_to_one_and_to_all() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 3);
+    let mut w = RoomWorld::new(WorldConfig::default(), 3);
     for i in 0..3 {
         w.join(i);
     }
     w.run();
     w.assert_settled();
-    w.input(0, RoomInput::Send { to: Some("p2".into()), data: "to p2".into() }).unwrap();
-    w.input(0, RoomInput::Send { to: None, data: "to all".into() }).unwrap();
+    w.send(0, Some("p2"), "to p2").unwrap();
+    w.send(0, None, "to all").unwrap();
     w.run();
     assert_eq!(
         w.clients[1].messages(),
@@ -293,30 +303,24 @@ fn send_to_one_and_to_all() {
     );
     assert_eq!(w.clients[2].messages(), [("p1".into(), "to all".into())]);
     assert!(w.clients[0].messages().is_empty());
-    assert_eq!(
-        w.input(0, RoomInput::Send { to: Some("p9".into()), data: "x".into() }),
-        Err(CoreError::UnknownParticipant("p9".into()))
-    );
+    assert_eq!(w.send(0, Some("p9"), "x"), Err(CoreError::UnknownParticipant("p9".into())));
 }
 
 #[test]
 fn messages_sent_before_the_connection_opens_are_delivered() {
-    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    let mut w = RoomWorld::new(WorldConfig::default(), 2);
     w.join(0);
     w.run();
     // Before the room is joined there is nobody to send to.
-    let mut fresh = RoomCore::new();
-    assert_eq!(
-        fresh.handle_input(Millis(0), RoomInput::Send { to: None, data: "x".into() }),
-        Err(CoreError::NotJoined)
-    );
+    let mut fresh = joining_core();
+    assert_eq!(fresh.send(None, "x".into(), true), Err(CoreError::NotJoined));
     w.join(1);
     // p1 hears of p2 and sends at once, before any negotiation.
     let mut sent = false;
     while !sent {
-        w.run_one();
+        w.run_to(w.now() + 1);
         if w.clients[0].core.participant("p2").is_some() {
-            w.input(0, RoomInput::Send { to: None, data: "early".into() }).unwrap();
+            w.send(0, None, "early").unwrap();
             sent = true;
         }
     }
@@ -336,13 +340,13 @@ fn randomized_rooms_settle_with_the_right_tracks() {
     use std::collections::BTreeSet;
     for seed in 0..60u64 {
         let mut r = Rng::new(seed);
-        let cfg = RoomConfig {
+        let cfg = WorldConfig {
             seed,
             signal_delay: Delay::Range(0, r.range(1, 30)),
             op_delay: Delay::Range(0, r.range(0, 20)),
             gather_delay: Delay::Range(0, 10),
             ice_delay: Delay::Range(1, 40),
-            ..RoomConfig::default()
+            ..WorldConfig::default()
         };
         let mut w = RoomWorld::new(cfg, 3);
         for i in 0..3 {
@@ -362,7 +366,7 @@ fn randomized_rooms_settle_with_the_right_tracks() {
             for t in [cam, mic] {
                 if r.percent(70) {
                     set.insert((t.stream_id.clone(), t.source.as_str()));
-                    w.at(w.now() + r.range(0, 100), i, RoomInput::Publish(t));
+                    w.at(w.now() + r.range(0, 100), i, App::Publish(t));
                 }
             }
         }
@@ -373,7 +377,7 @@ fn randomized_rooms_settle_with_the_right_tracks() {
                     set.remove(&first);
                     let id =
                         if first.1 == "camera" { format!("cam{i}") } else { format!("mic{i}") };
-                    w.at(w.now() + r.range(0, 50), i, RoomInput::Unpublish { track_id: id });
+                    w.at(w.now() + r.range(0, 50), i, App::Unpublish(id));
                 }
             }
         }
@@ -418,7 +422,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
     use rtcroom::proto::SdpType;
     let t = Millis(0);
     let drain = |c: &mut RoomCore| std::iter::from_fn(|| c.poll_output()).collect::<Vec<_>>();
-    let mut a = RoomCore::new(); // "a" < "b": polite
+    let mut a = joining_core(); // "a" < "b": polite
     let welcome = ServerMessage::Welcome {
         id: "a".into(),
         session: "s".into(),
@@ -427,16 +431,16 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         resumed: false,
         resume_grace_ms: 0,
     };
-    a.handle_input(t, RoomInput::Server(welcome)).unwrap();
+    a.handle_input(t, frame(welcome)).unwrap();
     let camera = LocalTrack {
         track_id: "t1".into(),
         stream_id: "s1".into(),
         kind: TrackKind::Video,
         source: TrackSource::Camera,
     };
-    a.handle_input(t, RoomInput::Publish(camera)).unwrap();
+    a.publish(camera).unwrap();
     let peer = PeerInfo { id: "b".into(), name: None, meta: Default::default() };
-    a.handle_input(t, RoomInput::Server(ServerMessage::PeerJoined { peer })).unwrap();
+    a.handle_input(t, frame(ServerMessage::PeerJoined { peer })).unwrap();
     let out = drain(&mut a);
     assert!(out.iter().any(
         |o| matches!(o, RoomOutput::CreatePeer { polite: true, tracks, .. } if tracks.is_empty())
@@ -447,8 +451,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         sdp_type: SdpType::Offer,
         sdp: "v=0\r\na=ice-ufrag:u\r\n".into(),
     };
-    a.handle_input(t, RoomInput::Server(ServerMessage::Signal { from: "b".into(), data: offer }))
-        .unwrap();
+    a.handle_input(t, frame(ServerMessage::Signal { from: "b".into(), data: offer })).unwrap();
     let out = drain(&mut a);
     let add = out.iter().position(
         |o| matches!(o, RoomOutput::AddTrack { peer, track } if peer == "b" && track.track_id == "t1"),
@@ -459,8 +462,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
     assert!(add.expect("AddTrack") < srd.expect("setRemoteDescription"), "{out:?}");
     // Once only: a later offer adds nothing again.
     let again = SignalData::Description { sdp_type: SdpType::Offer, sdp: "v=0\r\n".into() };
-    a.handle_input(t, RoomInput::Server(ServerMessage::Signal { from: "b".into(), data: again }))
-        .unwrap();
+    a.handle_input(t, frame(ServerMessage::Signal { from: "b".into(), data: again })).unwrap();
     assert!(!drain(&mut a).iter().any(|o| matches!(o, RoomOutput::AddTrack { .. })));
 }
 
@@ -471,17 +473,17 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
 fn only_the_impolite_side_prepares_the_first_offer() {
     use rtcroom::core::RoomOutput;
     for (me, other, polite) in [("a", "b", true), ("b", "a", false)] {
-        let mut core = RoomCore::new();
+        let mut core = joining_core();
         let peer = PeerInfo { id: other.into(), name: None, meta: Default::default() };
         let welcome = ServerMessage::Welcome {
             id: me.into(),
             session: "s".into(),
             peers: vec![peer],
             ice_servers: vec![],
-        resumed: false,
-        resume_grace_ms: 0,
+            resumed: false,
+            resume_grace_ms: 0,
         };
-        core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
+        core.handle_input(Millis(0), frame(welcome)).unwrap();
         let created = std::iter::from_fn(|| core.poll_output()).find_map(|o| match o {
             RoomOutput::CreatePeer { polite, data_channel, receive, .. } => {
                 Some((polite, data_channel, receive))
@@ -499,7 +501,7 @@ fn only_the_impolite_side_prepares_the_first_offer() {
 #[test]
 fn a_track_whose_kind_contradicts_its_source_is_refused() {
     use rtcroom::core::{LocalTrack, RoomOutput};
-    let mut core = RoomCore::new();
+    let mut core = joining_core();
     let welcome = ServerMessage::Welcome {
         id: "a".into(),
         session: "s".into(),
@@ -508,7 +510,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         resumed: false,
         resume_grace_ms: 0,
     };
-    core.handle_input(Millis(0), RoomInput::Server(welcome)).unwrap();
+    core.handle_input(Millis(0), frame(welcome)).unwrap();
     let _ = std::iter::from_fn(|| core.poll_output()).count();
     for (kind, source) in [
         (TrackKind::Audio, TrackSource::Camera),
@@ -517,7 +519,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         (TrackKind::Video, TrackSource::ScreenAudio),
     ] {
         let track = LocalTrack { track_id: "t".into(), stream_id: "s".into(), kind, source };
-        let err = core.handle_input(Millis(0), RoomInput::Publish(track)).unwrap_err();
+        let err = core.publish(track).unwrap_err();
         assert_eq!(err.code(), "invalid-argument", "{kind:?} as {source:?}");
     }
     assert!(core.published().is_empty());
@@ -530,7 +532,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
             kind,
             source: TrackSource::Custom,
         };
-        core.handle_input(Millis(0), RoomInput::Publish(track)).expect("custom takes any kind");
+        core.publish(track).expect("custom takes any kind");
     }
 }
 

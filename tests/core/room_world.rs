@@ -5,12 +5,13 @@
 use crate::driver::{self, Reported};
 use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
+use crate::world::IDLE;
 use rtcroom::core::{
-    CoreError, LocalTrack, Millis, RoomCore, RoomEvent, RoomInput, RoomOutput, SignalingState,
-    TrackKind, TrackSource,
+    CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, RoomCore, RoomEvent, RoomInput,
+    RoomOutput, SignalingState, SocketId, TrackKind, TrackSource,
 };
-use rtcroom::proto::hub::{ConnId, Hub, HubOutput};
-use rtcroom::proto::{ClientMessage, LeaveReason, Meta, PeerId, ServerMessage, SignalData};
+use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
+use rtcroom::proto::{ClientMessage, PeerId, ServerMessage, SignalData};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone)]
@@ -24,6 +25,9 @@ pub struct RoomConfig {
     pub data_delay: Delay,
     pub candidates_per_gathering: u32,
     pub max_steps: u64,
+    /// The hub's suspend graces.
+    pub resume_grace_ms: u64,
+    pub crash_grace_ms: u64,
 }
 
 impl Default for RoomConfig {
@@ -37,24 +41,46 @@ impl Default for RoomConfig {
             data_delay: Delay::Fixed(5),
             candidates_per_gathering: 2,
             max_steps: 200_000,
+            resume_grace_ms: 20_000,
+            crash_grace_ms: 5_000,
         }
     }
 }
 
+/// The app's calls, scheduled with [`RoomWorld::at`].
+#[derive(Debug, Clone)]
+pub enum App {
+    Publish(LocalTrack),
+    Unpublish(String),
+    Send { to: Option<PeerId>, data: String },
+    Leave,
+}
+
 #[derive(Debug)]
 enum Ev {
-    ToHub(usize, ClientMessage<SignalData>),
-    ToClient(usize, ServerMessage<SignalData>),
-    Pc(usize, PeerId, PcTimer),
-    Data { to: usize, from: PeerId, data: String },
-    Input(usize, RoomInput),
+    ToHub(ConnId, ClientMessage<SignalData>),
+    ToClient(ConnId, ServerMessage<SignalData>),
+    /// The socket `conn` opened (or, with the server down, failed).
+    Opened(ConnId),
+    Closed(ConnId),
+    /// The client's close reaches the hub, behind the frames it sent.
+    HubGone(ConnId, Gone),
+    Pc(usize, PeerId, Generation, PcTimer),
+    Data {
+        to: usize,
+        from: PeerId,
+        data: String,
+    },
+    App(usize, App),
     Join(usize),
     Timeout(usize, u64),
+    HubTimeout(u64),
 }
 
 pub struct Client {
     pub core: RoomCore,
     pub pcs: BTreeMap<PeerId, SimPc>,
+    gens: BTreeMap<PeerId, Generation>,
     pub events: Vec<RoomEvent>,
     pub errors: Vec<CoreError>,
     /// `CreatePeer` outputs: (peer, polite).
@@ -62,14 +88,26 @@ pub struct Client {
     pub closed: Vec<PeerId>,
     /// The hub closed this client's connection.
     pub hub_closed: bool,
+    /// The socket the core uses, as the hub's connection id.
+    conn: Option<ConnId>,
+    pub connects: u32,
     up_last: u64,
     down_last: u64,
     timeouts: BTreeSet<u64>,
+    /// The client's process is gone (its events are ignored).
+    pub dead: bool,
+    /// Its signaling traffic is blackholed (sockets stay "open", silent).
+    pub cut: bool,
 }
 
 impl Client {
     pub fn id(&self) -> &str {
         self.core.local_id().expect("welcomed")
+    }
+
+    /// The client has no socket.
+    pub fn disconnected(&self) -> bool {
+        self.conn.is_none()
     }
 
     /// `Track` events as (participant, stream, kind, source).
@@ -85,12 +123,14 @@ impl Client {
             .collect()
     }
 
-    /// `Message` events as (from, data).
+    /// Text `Message` events as (from, data).
     pub fn messages(&self) -> Vec<(String, String)> {
         self.events
             .iter()
             .filter_map(|e| match e {
-                RoomEvent::Message { from, data } => Some((from.clone(), data.clone())),
+                RoomEvent::Message { from, data: Payload::Text(data) } => {
+                    Some((from.clone(), data.clone()))
+                }
                 _ => None,
             })
             .collect()
@@ -103,8 +143,13 @@ pub struct RoomWorld {
     rng: Rng,
     pub hub: Hub<SignalData>,
     pub clients: Vec<Client>,
+    /// Hub connection -> client.
+    conns: BTreeMap<ConnId, usize>,
     joined: u32,
     pub steps: u64,
+    pub server_down: bool,
+    hub_timeouts: BTreeSet<u64>,
+    last_activity: u64,
 }
 
 /// A track alone in its stream `stream-<id>`.
@@ -119,25 +164,43 @@ pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) ->
 impl RoomWorld {
     pub fn new(cfg: RoomConfig, clients: usize) -> Self {
         let client = || Client {
-            core: RoomCore::new(),
+            core: RoomCore::new(Millis(0), rtcroom::core::RoomConfig::default()),
             pcs: BTreeMap::new(),
+            gens: BTreeMap::new(),
             events: Vec::new(),
             errors: Vec::new(),
             created: Vec::new(),
             closed: Vec::new(),
             hub_closed: false,
+            conn: None,
+            connects: 0,
             up_last: 0,
             down_last: 0,
             timeouts: BTreeSet::new(),
+            dead: false,
+            cut: false,
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
+            hub: Hub::new(Self::hub_config(&cfg)),
             cfg,
             sched: Scheduler::default(),
-            hub: Hub::new(),
             clients: (0..clients).map(|_| client()).collect(),
+            conns: BTreeMap::new(),
             joined: 0,
             steps: 0,
+            server_down: false,
+            hub_timeouts: BTreeSet::new(),
+            last_activity: 0,
+        }
+    }
+
+    fn hub_config(cfg: &RoomConfig) -> HubConfig {
+        HubConfig {
+            resume_grace_ms: cfg.resume_grace_ms,
+            crash_grace_ms: cfg.crash_grace_ms,
+            secret: b"room-world".to_vec(),
+            ..HubConfig::default()
         }
     }
 
@@ -145,36 +208,131 @@ impl RoomWorld {
         self.sched.now()
     }
 
-    /// Client `i` sends `join` now.
+    /// Client `i` starts joining now: its core asks for a socket.
     pub fn join(&mut self, i: usize) {
-        let msg = ClientMessage::Join {
+        self.last_activity = self.now();
+        let config = rtcroom::core::RoomConfig {
             room: "room".into(),
             name: Some(format!("c{i}")),
-            token: None,
-            meta: Meta::new(),
-            resume: None,
+            seed: self.cfg.seed ^ i as u64,
+            ..rtcroom::core::RoomConfig::default()
         };
-        self.send_to_hub(i, msg);
+        self.clients[i].core = RoomCore::new(Millis(self.now()), config);
+        self.drain_core(i);
     }
 
-    /// The app of client `i` does `input` at time `t`.
-    pub fn at(&mut self, t: u64, i: usize, input: RoomInput) {
-        self.sched.at(t, Ev::Input(i, input));
+    /// The app of client `i` calls `app` at time `t`.
+    pub fn at(&mut self, t: u64, i: usize, app: App) {
+        self.sched.at(t, Ev::App(i, app));
     }
 
-    /// Client `i` sends `join` at time `t`.
+    /// Client `i` starts joining at time `t`.
     pub fn join_at(&mut self, t: u64, i: usize) {
         self.sched.at(t, Ev::Join(i));
     }
 
-    /// Client `i`'s WebSocket drops without `leave`.
-    pub fn disconnect(&mut self, i: usize) {
-        self.hub.handle_disconnect(i as ConnId, LeaveReason::Disconnected);
-        self.drain_hub();
-        self.input(i, RoomInput::SignalingClosed).unwrap();
+    /// Client `i`'s WebSocket drops (both ends notice): it resumes.
+    pub fn drop_socket(&mut self, i: usize) {
+        self.last_activity = self.now();
+        if let Some(conn) = self.clients[i].conn.take() {
+            self.conns.remove(&conn);
+            let now = self.now();
+            self.hub.handle_disconnect(now, conn, Gone::Closed);
+            self.drain_hub();
+            self.sched.at(now, Ev::Closed(conn));
+        }
     }
 
-    /// The app of client `i` does `input` now.
+    /// Client `i`'s browser dies: its socket resets, its connections go silent.
+    pub fn kill(&mut self, i: usize) {
+        self.last_activity = self.now();
+        self.clients[i].dead = true;
+        if let Some(conn) = self.clients[i].conn.take() {
+            self.conns.remove(&conn);
+            let now = self.now();
+            self.hub.handle_disconnect(now, conn, Gone::Reset);
+            self.drain_hub();
+        }
+        for pc in self.clients[i].pcs.values_mut() {
+            pc.close();
+        }
+    }
+
+    /// Blackholes (or restores) client `i`'s signaling: nothing is closed,
+    /// frames are lost, new sockets cannot open.
+    pub fn cut_signaling(&mut self, i: usize, on: bool) {
+        self.last_activity = self.now();
+        self.clients[i].cut = on;
+    }
+
+    /// The server process dies: every socket closes, the hub forgets all.
+    pub fn kill_server(&mut self) {
+        self.last_activity = self.now();
+        self.server_down = true;
+        let conns: Vec<(ConnId, usize)> = std::mem::take(&mut self.conns).into_iter().collect();
+        for (conn, i) in conns {
+            self.clients[i].conn = None;
+            self.sched.at(self.now(), Ev::Closed(conn));
+        }
+        self.hub = Hub::new(Self::hub_config(&self.cfg));
+        self.hub_timeouts.clear();
+    }
+
+    /// A new server process with the same secret.
+    pub fn start_server(&mut self) {
+        self.last_activity = self.now();
+        self.server_down = false;
+    }
+
+    /// Blackholes (or restores) the media path between clients `a` and `b`.
+    pub fn blackhole(&mut self, a: usize, b: usize, on: bool) {
+        self.last_activity = self.now();
+        let (ida, idb) = (self.clients[a].id().to_owned(), self.clients[b].id().to_owned());
+        if let Some(pc) = self.clients[a].pcs.get_mut(&idb) {
+            pc.blackholed = on;
+        }
+        if let Some(pc) = self.clients[b].pcs.get_mut(&ida) {
+            pc.blackholed = on;
+        }
+    }
+
+    /// The app of client `i` calls `app` now.
+    pub fn app(&mut self, i: usize, app: App) -> Result<(), CoreError> {
+        self.last_activity = self.now();
+        let core = &mut self.clients[i].core;
+        let r =
+            match app {
+                App::Publish(t) => core.publish(t),
+                App::Unpublish(id) => core.unpublish(&id),
+                App::Send { to, data } => core
+                    .send(to.as_deref(), Payload::Text(data), true)
+                    .and_then(|failed| match failed.into_iter().next() {
+                        Some((_, e)) => Err(e),
+                        None => Ok(()),
+                    }),
+                App::Leave => {
+                    core.leave();
+                    Ok(())
+                }
+            };
+        self.drain_core(i);
+        r
+    }
+
+    pub fn publish(&mut self, i: usize, t: LocalTrack) -> Result<(), CoreError> {
+        self.app(i, App::Publish(t))
+    }
+    pub fn unpublish(&mut self, i: usize, id: &str) -> Result<(), CoreError> {
+        self.app(i, App::Unpublish(id.into()))
+    }
+    pub fn send(&mut self, i: usize, to: Option<&str>, data: &str) -> Result<(), CoreError> {
+        self.app(i, App::Send { to: to.map(Into::into), data: data.into() })
+    }
+    pub fn leave(&mut self, i: usize) {
+        let _ = self.app(i, App::Leave);
+    }
+
+    /// A network input to client `i` now.
     pub fn input(&mut self, i: usize, input: RoomInput) -> Result<(), CoreError> {
         let now = Millis(self.now());
         let r = self.clients[i].core.handle_input(now, input);
@@ -189,49 +347,110 @@ impl RoomWorld {
             .expect("a client with that id")
     }
 
-    /// Runs one event; false when nothing is left.
-    pub fn run_one(&mut self) -> bool {
-        let Some(ev) = self.sched.pop() else {
-            return false;
-        };
-        self.steps += 1;
-        self.handle(ev);
-        self.schedule_timeouts();
-        true
-    }
-
+    /// Runs until nothing but periodic timers (pings, stats) is left and
+    /// nothing else happened for [`IDLE`].
     pub fn run(&mut self) {
         let limit = self.steps + self.cfg.max_steps;
-        while let Some(ev) = self.sched.pop() {
-            self.steps += 1;
+        loop {
+            let periodic_only =
+                self.sched.all(|e| matches!(e, Ev::Timeout(..) | Ev::HubTimeout(_)));
+            let next = self.sched.next_time();
+            if next.is_none()
+                || (periodic_only && next.is_some_and(|t| t > self.last_activity + IDLE))
+            {
+                return;
+            }
+            self.step();
             assert!(
                 self.steps < limit,
                 "no quiescence after {} steps (livelock?)",
                 self.cfg.max_steps
             );
-            self.handle(ev);
-            self.schedule_timeouts();
         }
     }
 
+    /// Runs every event up to time `t`, then moves the clock there.
+    pub fn run_to(&mut self, t: u64) {
+        while self.sched.next_time().is_some_and(|n| n <= t) {
+            self.step();
+        }
+        self.sched.advance_to(t);
+    }
+
+    /// Runs until `done` holds or `deadline` passes; returns whether it held.
+    pub fn run_until(&mut self, deadline: u64, mut done: impl FnMut(&RoomWorld) -> bool) -> bool {
+        while !done(self) {
+            if !self.sched.next_time().is_some_and(|n| n <= deadline) {
+                return done(self);
+            }
+            self.step();
+        }
+        true
+    }
+
+    fn step(&mut self) {
+        let Some(ev) = self.sched.pop() else { return };
+        self.steps += 1;
+        let significant = match &ev {
+            Ev::Timeout(..) | Ev::HubTimeout(_) => false,
+            Ev::ToHub(_, ClientMessage::Ping) | Ev::ToClient(_, ServerMessage::Pong) => false,
+            _ => true,
+        };
+        if significant {
+            self.last_activity = self.now();
+        }
+        self.handle(ev);
+        self.schedule_timeouts();
+    }
+
     fn handle(&mut self, ev: Ev) {
+        let now = self.now();
         match ev {
-            Ev::ToHub(i, msg) => {
+            Ev::ToHub(conn, msg) => {
+                let cut = self.conns.get(&conn).is_some_and(|&i| self.clients[i].cut);
+                if self.server_down || !self.conns.contains_key(&conn) || cut {
+                    return;
+                }
                 let n = &mut self.joined;
-                self.hub.handle_message(i as ConnId, msg, || {
+                self.hub.handle_message(now, conn, msg, || {
                     *n += 1;
-                    (format!("p{n}"), format!("session-{n}"))
+                    format!("p{n}")
                 });
                 self.drain_hub();
             }
-            Ev::ToClient(i, msg) => {
-                let now = Millis(self.now());
-                if let Err(e) = self.clients[i].core.handle_input(now, RoomInput::Server(msg)) {
-                    self.clients[i].errors.push(e);
+            Ev::ToClient(conn, msg) => {
+                let Some(&i) = self.conns.get(&conn) else { return };
+                if self.clients[i].cut {
+                    return;
                 }
-                self.drain_core(i);
+                let socket = SocketId(conn % 1_000);
+                self.deliver(i, RoomInput::Frame { socket, msg });
             }
-            Ev::Pc(i, peer, timer) => {
+            Ev::Opened(conn) => {
+                let i = (conn / 1_000) as usize;
+                let socket = SocketId(conn % 1_000);
+                if self.server_down || self.clients[i].cut {
+                    self.deliver(i, RoomInput::SocketClosed { socket });
+                } else {
+                    self.conns.insert(conn, i);
+                    self.clients[i].conn = Some(conn);
+                    self.deliver(i, RoomInput::SocketOpened { socket });
+                }
+            }
+            Ev::HubGone(conn, gone) => {
+                if self.conns.remove(&conn).is_some() && !self.server_down {
+                    self.hub.handle_disconnect(now, conn, gone);
+                    self.drain_hub();
+                }
+            }
+            Ev::Closed(conn) => {
+                let i = (conn / 1_000) as usize;
+                self.deliver(i, RoomInput::SocketClosed { socket: SocketId(conn % 1_000) });
+            }
+            Ev::Pc(i, peer, generation, timer) => {
+                if self.clients[i].gens.get(&peer) != Some(&generation) {
+                    return;
+                }
                 let Some(pc) = self.clients[i].pcs.get_mut(&peer) else {
                     return;
                 };
@@ -246,43 +465,71 @@ impl RoomWorld {
             }
             Ev::Data { to, from, data } => {
                 if let Some(pc) = self.clients[to].pcs.get_mut(&from) {
+                    if pc.blackholed {
+                        return;
+                    }
                     pc.deliver(data);
                     self.pump_pc(to, &from);
                 }
             }
-            Ev::Input(i, input) => {
-                if let Err(e) = self.input(i, input) {
+            Ev::App(i, app) => {
+                if let Err(e) = self.app(i, app) {
                     self.clients[i].errors.push(e);
                 }
             }
             Ev::Join(i) => self.join(i),
             Ev::Timeout(i, t) => {
                 self.clients[i].timeouts.remove(&t);
-                let now = Millis(self.now());
-                self.clients[i].core.handle_timeout(now);
+                if self.clients[i].dead {
+                    return;
+                }
+                self.clients[i].core.handle_timeout(Millis(now));
                 self.drain_core(i);
+            }
+            Ev::HubTimeout(t) => {
+                self.hub_timeouts.remove(&t);
+                if !self.server_down {
+                    self.hub.handle_timeout(now);
+                    self.drain_hub();
+                }
             }
         }
     }
 
+    fn deliver(&mut self, i: usize, input: RoomInput) {
+        if self.clients[i].dead {
+            return;
+        }
+        if let Err(e) = self.input(i, input) {
+            self.clients[i].errors.push(e);
+        }
+    }
+
     fn send_to_hub(&mut self, i: usize, msg: ClientMessage<SignalData>) {
+        let Some(conn) = self.clients[i].conn else { return };
         let t = self.now() + self.cfg.signal_delay.sample(&mut self.rng);
         let t = t.max(self.clients[i].up_last);
         self.clients[i].up_last = t;
-        self.sched.at(t, Ev::ToHub(i, msg));
+        self.sched.at(t, Ev::ToHub(conn, msg));
     }
 
     fn drain_hub(&mut self) {
         while let Some(out) = self.hub.poll_output() {
             match out {
                 HubOutput::Send { conn, msg } => {
-                    let i = conn as usize;
+                    let Some(&i) = self.conns.get(&conn) else { continue };
                     let t = self.now() + self.cfg.signal_delay.sample(&mut self.rng);
                     let t = t.max(self.clients[i].down_last);
                     self.clients[i].down_last = t;
-                    self.sched.at(t, Ev::ToClient(i, msg));
+                    self.sched.at(t, Ev::ToClient(conn, msg));
                 }
-                HubOutput::Close { conn } => self.clients[conn as usize].hub_closed = true,
+                HubOutput::Close { conn } => {
+                    if let Some(i) = self.conns.remove(&conn) {
+                        self.clients[i].hub_closed = true;
+                        let t = self.now().max(self.clients[i].down_last);
+                        self.sched.at(t, Ev::Closed(conn));
+                    }
+                }
                 other => panic!("unknown hub output {other:?}"),
             }
         }
@@ -291,8 +538,30 @@ impl RoomWorld {
     fn drain_core(&mut self, i: usize) {
         while let Some(out) = self.clients[i].core.poll_output() {
             match out {
+                RoomOutput::Connect { socket } => {
+                    self.clients[i].connects += 1;
+                    let conn = i as u64 * 1_000 + socket.0;
+                    let t = self.now() + self.cfg.signal_delay.sample(&mut self.rng);
+                    self.sched.at(t, Ev::Opened(conn));
+                }
+                RoomOutput::Disconnect { socket } => {
+                    let conn = i as u64 * 1_000 + socket.0;
+                    if self.clients[i].conn == Some(conn) {
+                        self.clients[i].conn = None;
+                        let t = self.now().max(self.clients[i].up_last);
+                        self.sched.at(t, Ev::HubGone(conn, Gone::Closed));
+                    }
+                }
                 RoomOutput::Send(msg) => self.send_to_hub(i, msg),
-                RoomOutput::CreatePeer { peer, polite, data_channel, receive, tracks, .. } => {
+                RoomOutput::CreatePeer {
+                    peer,
+                    generation,
+                    polite,
+                    data_channel,
+                    receive,
+                    tracks,
+                    ..
+                } => {
                     let me = self.clients[i].id().to_owned();
                     let mut pc = SimPc::new(PcConfig {
                         name: format!("{me}{peer}"),
@@ -310,12 +579,20 @@ impl RoomWorld {
                         pc.add_track(t.kind, &t.track_id, &t.stream_id);
                     }
                     self.clients[i].created.push((peer.clone(), polite));
-                    self.clients[i].pcs.insert(peer.clone(), pc);
+                    self.clients[i].gens.insert(peer.clone(), generation);
+                    if let Some(mut old) = self.clients[i].pcs.insert(peer.clone(), pc) {
+                        old.close();
+                    }
                     self.flush_pc(i, &peer);
                 }
                 RoomOutput::Pc { peer, cmd } => {
+                    let stats = matches!(cmd, PcCommand::GetStats);
                     driver::execute(self.pc(i, &peer), cmd);
-                    self.flush_pc(i, &peer);
+                    if stats {
+                        self.pump_pc(i, &peer);
+                    } else {
+                        self.flush_pc(i, &peer);
+                    }
                 }
                 RoomOutput::AddTrack { peer, track } => {
                     self.pc(i, &peer).add_track(track.kind, &track.track_id, &track.stream_id);
@@ -329,6 +606,7 @@ impl RoomWorld {
                     if let Some(mut pc) = self.clients[i].pcs.remove(&peer) {
                         pc.close();
                     }
+                    self.clients[i].gens.remove(&peer);
                     self.clients[i].closed.push(peer);
                 }
                 RoomOutput::Event(e) => self.clients[i].events.push(e),
@@ -345,22 +623,22 @@ impl RoomWorld {
     }
 
     fn pump_pc(&mut self, i: usize, peer: &str) {
+        let generation = self.clients[i].gens.get(peer).copied().unwrap_or_default();
         while let Some(e) = self.clients[i].pcs.get_mut(peer).and_then(SimPc::poll_event) {
             let peer = peer.to_owned();
             let input = match driver::report(e) {
-                Reported::Input(input) => RoomInput::Peer { peer, input },
+                Reported::Input(input) => RoomInput::Peer { peer, generation, input },
                 Reported::Track { track_id, stream_id, kind } => {
-                    RoomInput::RemoteTrack { peer, track_id, stream_id, kind }
+                    RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind }
                 }
             };
-            if let Err(e) = self.input(i, input) {
-                self.clients[i].errors.push(e);
-            }
+            self.deliver(i, input);
         }
         self.flush_pc(i, peer);
     }
 
     fn flush_pc(&mut self, i: usize, peer: &str) {
+        let generation = self.clients[i].gens.get(peer).copied().unwrap_or_default();
         let Some(pc) = self.clients[i].pcs.get_mut(peer) else {
             return;
         };
@@ -372,6 +650,7 @@ impl RoomWorld {
         while let Some(d) = pc.poll_sent() {
             sent.push(d);
         }
+        let blackholed = pc.blackholed;
         for t in timers {
             let delay = driver::timer_delay(
                 t,
@@ -380,9 +659,9 @@ impl RoomWorld {
                 self.cfg.ice_delay,
             );
             let d = delay.sample(&mut self.rng);
-            self.sched.after(d, Ev::Pc(i, peer.to_owned(), t));
+            self.sched.after(d, Ev::Pc(i, peer.to_owned(), generation, t));
         }
-        if !sent.is_empty() {
+        if !sent.is_empty() && !blackholed {
             let to = self.index_of(peer);
             let from = self.clients[i].id().to_owned();
             for data in sent {
@@ -395,10 +674,19 @@ impl RoomWorld {
 
     fn schedule_timeouts(&mut self) {
         for (i, c) in self.clients.iter_mut().enumerate() {
+            // Dead, or not started yet (its placeholder core is not running).
+            if c.dead || c.connects == 0 {
+                continue;
+            }
             if let Some(Millis(t)) = c.core.poll_timeout() {
                 if c.timeouts.insert(t) {
                     self.sched.at(t, Ev::Timeout(i, t));
                 }
+            }
+        }
+        if let Some(t) = self.hub.poll_timeout() {
+            if self.hub_timeouts.insert(t) {
+                self.sched.at(t, Ev::HubTimeout(t));
             }
         }
     }

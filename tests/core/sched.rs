@@ -114,6 +114,11 @@ impl<E> Scheduler<E> {
         Some(e.event)
     }
 
+    /// Whether every queued event satisfies `f`.
+    pub fn all(&self, f: impl Fn(&E) -> bool) -> bool {
+        self.heap.iter().all(|e| f(&e.event))
+    }
+
     /// Moves the clock forward without an event (never backwards).
     pub fn advance_to(&mut self, time: u64) {
         self.now = self.now.max(time);

@@ -38,6 +38,10 @@ pub enum PcEvent {
     },
     ChannelOpen,
     ChannelMessage(String),
+    /// Answer to `getStats()`.
+    Stats {
+        bytes_received: u64,
+    },
     OpCompleted {
         op: OpId,
         result: OpResult,
@@ -185,6 +189,12 @@ pub struct SimPc {
     channel_open: bool,
     inbox: VecDeque<String>,
 
+    /// Inbound bytes, as `getStats()` reports them: media flows while ICE is
+    /// connected and the path is not blackholed.
+    pub bytes_received: u64,
+    pub blackholed: bool,
+    pub stats_calls: u32,
+
     /// Every operation that completed, in order.
     pub ops: Vec<OpRecord>,
     /// Candidates `addIceCandidate` accepted (`None`: end-of-candidates).
@@ -236,6 +246,9 @@ impl SimPc {
             ice_generation: 0,
             ice_lost_with: None,
             channel_open: false,
+            bytes_received: 0,
+            blackholed: false,
+            stats_calls: 0,
             inbox: VecDeque::new(),
             ops: Vec::new(),
             applied_candidates: Vec::new(),
@@ -416,6 +429,20 @@ impl SimPc {
     }
 
     /// The network changed the ICE state (test injection).
+    /// `getStats()`: answered as an event, like the promise resolving.
+    pub fn get_stats(&mut self) {
+        if self.closed {
+            return;
+        }
+        self.stats_calls += 1;
+        let up =
+            matches!(self.ice_state, IceConnectionState::Connected | IceConnectionState::Completed);
+        if up && !self.blackholed {
+            self.bytes_received += 1_500;
+        }
+        self.events.push_back(PcEvent::Stats { bytes_received: self.bytes_received });
+    }
+
     pub fn set_ice_state(&mut self, state: IceConnectionState) {
         if self.closed {
             return;

@@ -9,11 +9,15 @@ use crate::driver::{self, Reported};
 use crate::sched::{Delay, Lane, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use rtcroom::core::{
-    CoreError, IceConnectionState, Millis, PeerEvent, PeerInput, PeerOutput, PeerSession,
-    SignalingState, TrackKind,
+    CoreError, IceConnectionState, Millis, Payload, PcCommand, PeerEvent, PeerInput, PeerOutput,
+    PeerSession, SignalingState, TrackKind,
 };
 use rtcroom::proto::SignalData;
 use std::collections::BTreeSet;
+
+/// Sim time without any event but the cores' periodic timers after which a
+/// world counts as settled.
+pub const IDLE: u64 = 10_000;
 
 pub const A: usize = 0;
 pub const B: usize = 1;
@@ -118,7 +122,7 @@ impl Side {
         self.events
             .iter()
             .filter_map(|e| match e {
-                PeerEvent::Message(m) => Some(m.clone()),
+                PeerEvent::Message(Payload::Text(m)) => Some(m.clone()),
                 _ => None,
             })
             .collect()
@@ -133,6 +137,7 @@ pub struct World {
     lanes: [Lane; 2],
     data_last: [u64; 2],
     pub steps: u64,
+    last_activity: u64,
     pub log: Vec<String>,
 }
 
@@ -169,6 +174,7 @@ impl World {
             sched: Scheduler::default(),
             data_last: [0; 2],
             steps: 0,
+            last_activity: 0,
             log: Vec::new(),
         };
         assert!(w.sides[w.cfg.polite].session.is_polite());
@@ -207,6 +213,9 @@ impl World {
             return false;
         };
         self.steps += 1;
+        if !matches!(ev, Ev::Timeout(..)) {
+            self.last_activity = self.sched.now();
+        }
         match ev {
             Ev::Pc(side, timer) => {
                 self.sides[side].pc.fire(timer);
@@ -241,12 +250,20 @@ impl World {
 
     /// Runs until no event is left.
     pub fn run(&mut self) -> Result<(), String> {
-        self.run_until(|_| false).map(|_| ())
+        self.run_inner(|_| false, true).map(|_| ())
     }
 
     /// Runs until `done` holds (checked before every event) or nothing is
     /// left; returns whether `done` held.
-    pub fn run_until(&mut self, mut done: impl FnMut(&World) -> bool) -> Result<bool, String> {
+    pub fn run_until(&mut self, done: impl FnMut(&World) -> bool) -> Result<bool, String> {
+        self.run_inner(done, false)
+    }
+
+    fn run_inner(
+        &mut self,
+        mut done: impl FnMut(&World) -> bool,
+        stop_when_idle: bool,
+    ) -> Result<bool, String> {
         let limit = self.steps + self.cfg.max_steps;
         loop {
             if done(self) {
@@ -260,7 +277,12 @@ impl World {
                     self.summary()
                 ));
             }
-            if !self.step() {
+            // Only the cores' periodic timers (stats polls) are left, long
+            // after anything happened: the world is as settled as it gets.
+            let idle = stop_when_idle
+                && self.sched.all(|e| matches!(e, Ev::Timeout(..)))
+                && self.sched.next_time().is_none_or(|t| t > self.last_activity + IDLE);
+            if idle || !self.step() {
                 return Ok(false);
             }
         }
@@ -277,17 +299,28 @@ impl World {
 
     fn perform(&mut self, side: usize, action: Action) {
         self.trace(|| format!("{side} action {action:?}"));
+        self.last_activity = self.sched.now();
         match action {
             Action::AddTransceiver(kind) => {
                 self.sides[side].pc.add_transceiver(kind);
                 self.flush_pc(side);
             }
-            Action::RestartIce => self.feed(side, PeerInput::RestartIce),
+            Action::RestartIce => {
+                if let Err(e) = self.sides[side].session.restart_ice() {
+                    self.sides[side].errors.push(e);
+                }
+                self.drain_session(side);
+            }
             Action::Ice(state) => {
                 self.sides[side].pc.set_ice_state(state);
                 self.pump_events(side);
             }
-            Action::Send(m) => self.feed(side, PeerInput::SendMessage(m)),
+            Action::Send(m) => {
+                if let Err(e) = self.sides[side].session.send(Payload::Text(m), true) {
+                    self.sides[side].errors.push(e);
+                }
+                self.drain_session(side);
+            }
         }
     }
 
@@ -304,7 +337,12 @@ impl World {
             match out {
                 PeerOutput::Command(cmd) => {
                     self.trace(|| format!("{side} cmd {cmd:?}"));
+                    let stats = matches!(cmd, PcCommand::GetStats);
                     driver::execute(&mut self.sides[side].pc, cmd);
+                    if stats {
+                        // The stats promise resolves as its own task.
+                        self.pump_events(side);
+                    }
                     self.flush_pc(side);
                 }
                 PeerOutput::Signal(data) => self.send_signal(side, data),
@@ -354,7 +392,8 @@ impl World {
     fn send_signal(&mut self, from: usize, data: SignalData) {
         self.trace(|| format!("{from} -> {}", describe(&data)));
         self.sides[from].sent.push(data.clone());
-        let is_candidate = matches!(data, SignalData::Candidate(_) | SignalData::EndOfCandidates { .. });
+        let is_candidate =
+            matches!(data, SignalData::Candidate(_) | SignalData::EndOfCandidates { .. });
         let t = self.lanes[from].arrival(self.sched.now(), &mut self.rng, is_candidate);
         self.sched.at(t, Ev::Signal { to: 1 - from, data });
     }

@@ -2,7 +2,7 @@
 //! leaving and teardown.
 
 use crate::harness::*;
-use rtcroom::core::TrackSource;
+use rtcroom::core::{Payload, TrackSource};
 use rtcroom::web::transport::InPageHub;
 use rtcroom::web::{JoinOptions, Room, RoomEvent, TrackEvent};
 use wasm_bindgen::JsCast;
@@ -70,9 +70,9 @@ async fn messages_sent_before_the_channel_opens_arrive_in_order() {
     let b = Member::join(&hub, "b").await;
     // Sent right away: the data channel is not open yet, the core queues.
     for i in 0..20 {
-        a.room.send(&format!("m{i}"), None).expect("send");
+        a.room.send(Payload::Text(format!("m{i}")), None, true).expect("send");
     }
-    b.room.send("direct", Some(&a.id())).expect("send to one");
+    b.room.send("direct".into(), Some(&a.id()), true).expect("send to one");
     until("b got all 20", 15_000, || b.count(|e| matches!(e, RoomEvent::Message { .. })) == 20)
         .await;
     let got: Vec<String> = b
@@ -80,17 +80,19 @@ async fn messages_sent_before_the_channel_opens_arrive_in_order() {
         .borrow()
         .iter()
         .filter_map(|e| match e {
-            RoomEvent::Message { data, .. } => Some(data.clone()),
+            RoomEvent::Message { data: Payload::Text(data), .. } => Some(data.clone()),
             _ => None,
         })
         .collect();
     let want: Vec<String> = (0..20).map(|i| format!("m{i}")).collect();
     assert_eq!(got, want);
     until("a got the direct message", 5_000, || {
-        a.count(|e| matches!(e, RoomEvent::Message { data, .. } if data == "direct")) == 1
+        a.count(
+            |e| matches!(e, RoomEvent::Message { data, .. } if *data == Payload::from("direct")),
+        ) == 1
     })
     .await;
-    let err = a.room.send("x", Some("nobody")).expect_err("unknown participant");
+    let err = a.room.send("x".into(), Some("nobody"), true).expect_err("unknown participant");
     assert_eq!(err.code(), "unknown-participant");
 }
 
@@ -116,7 +118,7 @@ async fn leaving_closes_connections_and_notifies_the_others() {
         "b closed its connection to a"
     );
     assert!(b.room.participants().is_empty());
-    let err = a.room.send("late", None).expect_err("send after leave");
+    let err = a.room.send("late".into(), None, true).expect_err("send after leave");
     assert_eq!(err.code(), "not-joined");
 }
 
@@ -197,9 +199,9 @@ async fn a_browser_exception_becomes_a_warning_not_a_locked_room() {
     .await;
     // The room is not wedged: c still gets the camera and messages.
     until("c receives a's camera", 15_000, || tracks_from(&c, &a.id()).len() == 1).await;
-    a.room.send("still here", Some(&c.id())).expect("no reentrant-call error");
+    a.room.send("still here".into(), Some(&c.id()), true).expect("no reentrant-call error");
     until("c gets the message", 10_000, || {
-        c.count(|e| matches!(e, RoomEvent::Message { data, .. } if data == "still here")) == 1
+        c.count(|e| matches!(e, RoomEvent::Message { data, .. } if *data == Payload::from("still here"))) == 1
     })
     .await;
 }

@@ -46,8 +46,8 @@ impl InPageHub {
     }
 
     /// A connector for one more participant.
-    pub fn connector(&self) -> Box<dyn Connector> {
-        Box::new(self.clone())
+    pub fn connector(&self) -> Rc<dyn Connector> {
+        Rc::new(self.clone())
     }
 
     fn flush(&self) {
@@ -82,18 +82,19 @@ impl InPageHub {
 
 impl Connector for InPageHub {
     fn connect(
-        self: Box<Self>,
+        &self,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
+        let hub = self.clone();
         Box::pin(async move {
             let conn = {
-                let mut st = self.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+                let mut st = hub.state.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
                 st.next += 1;
                 let conn = st.next;
                 st.sinks.insert(conn, sink);
                 conn
             };
-            Ok(Rc::new(InPageTransport { conn, hub: *self }) as Rc<dyn Transport>)
+            Ok(Rc::new(InPageTransport { conn, hub }) as Rc<dyn Transport>)
         })
     }
 }

@@ -32,10 +32,10 @@ pub trait Transport {
     fn close(&self);
 }
 
-/// Opens a [`Transport`].
+/// Opens [`Transport`]s: the first, and one per reconnect.
 pub trait Connector {
     fn connect(
-        self: Box<Self>,
+        &self,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>>;
 }

@@ -21,12 +21,12 @@ struct WsTransport {
 
 impl Connector for WebSocketConnector {
     fn connect(
-        self: Box<Self>,
+        &self,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
+        let url = self.url.clone();
         Box::pin(async move {
-            let ws =
-                WebSocket::open(&self.url).map_err(|e| WebError::SignalingFailed(e.to_string()))?;
+            let ws = WebSocket::open(&url).map_err(|e| WebError::SignalingFailed(e.to_string()))?;
             let transport = Rc::new(WsTransport { ws: RefCell::new(Some(ws)) });
             // Resolves once the socket is open (or has failed).
             let ready = poll_fn(|cx| match transport.ws.try_borrow_mut().ok().as_deref_mut() {
@@ -41,7 +41,7 @@ impl Connector for WebSocketConnector {
                 .and_then(|ws| ws.as_ref().map(|w| matches!(w.state(), State::Open)))
                 .unwrap_or(false);
             if !ready || !open {
-                return Err(WebError::SignalingFailed("could not open ".to_string() + &self.url));
+                return Err(WebError::SignalingFailed("could not open ".to_string() + &url));
             }
             let reader = transport.clone();
             wasm_bindgen_futures::spawn_local(async move {

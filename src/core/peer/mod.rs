@@ -1,0 +1,374 @@
+//! One remote participant: perfect negotiation, the remote-candidate queue,
+//! the data-channel outboxes, and path-loss recovery ([`recovery`]).
+
+pub mod recovery;
+
+use super::candidates::{CandidateQueue, QueuedCandidate};
+use super::error::CoreError;
+use super::negotiation::{Completion, Negotiator};
+use super::sdp;
+use super::types::*;
+use recovery::{Action, Recovery, STATS_INTERVAL};
+use rtcroom_proto::SignalData;
+use std::collections::VecDeque;
+
+/// Bytes the app may queue for a peer beyond what its data channel buffers
+/// (while the channel is not open, or is above [`HIGH_WATER`]).
+pub const MAX_QUEUED_MESSAGE_BYTES: usize = 1 << 20;
+/// The reliable channel is fed while its `bufferedAmount` is below this;
+/// the rest waits in the outbox (back-pressure, not unbounded browser memory).
+pub const HIGH_WATER: u64 = 256 * 1024;
+/// The driver sets `bufferedAmountLowThreshold` to this.
+pub const LOW_WATER: u64 = 64 * 1024;
+/// Recreations of a closed channel without it opening in between.
+const MAX_CHANNEL_RECREATIONS: u32 = 3;
+
+#[derive(Debug)]
+pub struct PeerSession {
+    negotiator: Negotiator,
+    candidates: CandidateQueue,
+    out: VecDeque<PeerOutput>,
+    channel_open: bool,
+    lossy_open: bool,
+    /// This side creates the channels (and recreates them).
+    creates_channels: bool,
+    recreations: u32,
+    buffered: u64,
+    outbox: VecDeque<Payload>,
+    outbox_bytes: usize,
+    /// Latest remote ICE ufrag applied (a new one is a restart).
+    remote_ufrag: Option<String>,
+    recovery: Recovery,
+    state: PeerState,
+    /// Next `getStats` poll.
+    stats_at: Option<Millis>,
+    ice_restarts: u32,
+    closed: bool,
+}
+
+impl PeerSession {
+    /// The polite side is the one with the smaller id: both ends agree
+    /// without a message.
+    pub fn new(local_id: &str, remote_id: &str) -> Self {
+        Self::with_role(local_id < remote_id)
+    }
+
+    pub fn with_role(polite: bool) -> Self {
+        PeerSession {
+            negotiator: Negotiator::new(polite),
+            candidates: CandidateQueue::default(),
+            out: VecDeque::new(),
+            channel_open: false,
+            lossy_open: false,
+            creates_channels: !polite,
+            recreations: 0,
+            buffered: 0,
+            outbox: VecDeque::new(),
+            outbox_bytes: 0,
+            remote_ufrag: None,
+            recovery: Recovery::new(polite),
+            state: PeerState::Connecting,
+            stats_at: None,
+            ice_restarts: 0,
+            closed: false,
+        }
+    }
+
+    pub fn is_polite(&self) -> bool {
+        self.negotiator.is_polite()
+    }
+    pub fn negotiator(&self) -> &Negotiator {
+        &self.negotiator
+    }
+    pub fn queued_candidates(&self) -> usize {
+        self.candidates.len()
+    }
+    /// ICE restarts this session asked for.
+    pub fn ice_restarts(&self) -> u32 {
+        self.ice_restarts
+    }
+    pub fn state(&self) -> PeerState {
+        self.state
+    }
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+    pub fn recovery(&self) -> &Recovery {
+        &self.recovery
+    }
+
+    pub fn handle_input(&mut self, now: Millis, input: PeerInput) -> Result<(), CoreError> {
+        if self.closed {
+            return Err(CoreError::PeerClosed);
+        }
+        match input {
+            PeerInput::NegotiationNeeded => {
+                self.negotiator.handle_negotiation_needed(&mut self.out)
+            }
+            PeerInput::SignalingState(s) => self.negotiator.handle_signaling_state(s),
+            PeerInput::IceConnectionState(s) => self.handle_ice_state(now, s),
+            PeerInput::ConnectionState(s) => {
+                if s == ConnectionState::Connected && self.state == PeerState::Connecting {
+                    self.set_state(PeerState::Connected, None);
+                    self.stats_at = Some(now);
+                }
+            }
+            PeerInput::LocalCandidate(c) => {
+                let data = match c {
+                    Some(c) if !c.candidate.is_empty() => SignalData::Candidate(c),
+                    // Tagged with the generation that finished gathering, so
+                    // the receiver never has to guess it from candidate order.
+                    _ => SignalData::EndOfCandidates {
+                        ufrag: self.negotiator.local_ufrag().map(str::to_owned),
+                    },
+                };
+                self.out.push_back(PeerOutput::Signal(data));
+            }
+            PeerInput::OpCompleted { op, result } => {
+                match self.negotiator.handle_op_completed(op, result, &mut self.out) {
+                    Completion::Done => {}
+                    Completion::RemoteApplied { ufrag, offer } => {
+                        if ufrag.is_some() && ufrag != self.remote_ufrag {
+                            if offer && self.remote_ufrag.is_some() {
+                                self.recovery.handle_remote_restart(now);
+                            }
+                            self.remote_ufrag = ufrag.clone();
+                        }
+                        for c in self.candidates.handle_remote_description(ufrag.as_deref()) {
+                            self.add_candidate(c);
+                        }
+                    }
+                    Completion::RemoteFailed => {
+                        for c in self.candidates.handle_remote_description_failed() {
+                            self.add_candidate(c);
+                        }
+                    }
+                    // An op we never started is a driver bug; report, don't fail.
+                    Completion::UnknownOp => {
+                        self.out.push_back(PeerOutput::Event(PeerEvent::Warning {
+                            code: "unknown-op",
+                            message: "completion for an operation the core did not start".into(),
+                        }))
+                    }
+                }
+            }
+            PeerInput::Signal(data) => self.handle_signal(data),
+            PeerInput::ChannelOpen(Channel::Reliable) => {
+                self.channel_open = true;
+                self.recreations = 0;
+                self.flush_outbox();
+            }
+            PeerInput::ChannelOpen(Channel::Lossy) => self.lossy_open = true,
+            PeerInput::ChannelClosed(channel) => {
+                match channel {
+                    Channel::Reliable => self.channel_open = false,
+                    Channel::Lossy => self.lossy_open = false,
+                }
+                // The peer lives on: so must its channels. One side recreates
+                // them (the other gets them by `datachannel`).
+                if self.creates_channels && self.recreations < MAX_CHANNEL_RECREATIONS {
+                    self.recreations += 1;
+                    self.out.push_back(PeerOutput::Command(PcCommand::CreateChannel { channel }));
+                }
+            }
+            PeerInput::ChannelMessage(m) => {
+                self.out.push_back(PeerOutput::Event(PeerEvent::Message(m)))
+            }
+            PeerInput::ChannelBuffered(amount) => {
+                self.buffered = amount;
+                self.flush_outbox();
+            }
+            PeerInput::Stats { bytes_received } => {
+                let mut actions = Vec::new();
+                self.recovery.handle_bytes(now, bytes_received, &mut actions);
+                self.run(now, actions);
+            }
+        }
+        Ok(())
+    }
+
+    /// Call when `now` reaches [`Self::poll_timeout`].
+    pub fn handle_timeout(&mut self, now: Millis) {
+        if self.closed {
+            return;
+        }
+        if self.stats_at.is_some_and(|t| t <= now) {
+            self.stats_at = Some(now.saturating_add(STATS_INTERVAL));
+            self.out.push_back(PeerOutput::Command(PcCommand::GetStats));
+        }
+        let mut actions = Vec::new();
+        self.recovery.handle_timeout(now, &mut actions);
+        self.run(now, actions);
+    }
+
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<PeerOutput> {
+        self.out.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        if self.closed {
+            return None;
+        }
+        [self.stats_at, self.recovery.poll_timeout()].into_iter().flatten().min()
+    }
+
+    /// Signaling went down or came back: ICE restarts need it.
+    pub fn handle_signaling(&mut self, now: Millis, up: bool) {
+        let mut actions = Vec::new();
+        self.recovery.handle_signaling(now, up, &mut actions);
+        self.run(now, actions);
+    }
+
+    /// Signaling came back after a socket loss: frames sent while it was
+    /// dying may be lost, so an offer still waiting for its answer goes again.
+    pub fn handle_resumed(&mut self) {
+        if let Some(sdp) = self.negotiator.unanswered_offer() {
+            let data = SignalData::Description { sdp_type: SdpType::Offer, sdp: sdp.to_owned() };
+            self.out.push_back(PeerOutput::Signal(data));
+        }
+    }
+
+    /// The app sends `data` (reliable: queued until the channel takes it;
+    /// lossy: dropped when the lossy channel is not open, as it would be late).
+    pub fn send(&mut self, data: Payload, reliable: bool) -> Result<(), CoreError> {
+        if self.closed {
+            return Err(CoreError::PeerClosed);
+        }
+        if !reliable {
+            if self.lossy_open {
+                let cmd = PcCommand::SendData { data, channel: Channel::Lossy };
+                self.out.push_back(PeerOutput::Command(cmd));
+            }
+            return Ok(());
+        }
+        let total = self.outbox_bytes.saturating_add(data.len());
+        if total > MAX_QUEUED_MESSAGE_BYTES && !self.outbox.is_empty() {
+            return Err(CoreError::MessageQueueFull(self.outbox_bytes));
+        }
+        if total > MAX_QUEUED_MESSAGE_BYTES && !self.can_send() {
+            return Err(CoreError::MessageQueueFull(self.outbox_bytes));
+        }
+        self.outbox_bytes = total;
+        self.outbox.push_back(data);
+        self.flush_outbox();
+        Ok(())
+    }
+
+    /// The app asks for an ICE restart.
+    pub fn restart_ice(&mut self) -> Result<(), CoreError> {
+        if self.closed {
+            return Err(CoreError::PeerClosed);
+        }
+        let mut actions = Vec::new();
+        self.recovery.handle_app_restart(&mut actions);
+        self.run(Millis(0), actions);
+        Ok(())
+    }
+
+    /// The connection was closed: later inputs are refused.
+    pub fn close(&mut self) {
+        self.closed = true;
+        self.stats_at = None;
+        self.outbox.clear();
+        self.outbox_bytes = 0;
+        self.state = PeerState::Closed;
+    }
+
+    fn can_send(&self) -> bool {
+        self.channel_open && self.buffered < HIGH_WATER
+    }
+
+    fn flush_outbox(&mut self) {
+        while self.can_send() {
+            let Some(data) = self.outbox.pop_front() else { break };
+            self.outbox_bytes = self.outbox_bytes.saturating_sub(data.len());
+            // Counted until the driver reports the real bufferedAmount.
+            self.buffered = self.buffered.saturating_add(data.len() as u64);
+            let cmd = PcCommand::SendData { data, channel: Channel::Reliable };
+            self.out.push_back(PeerOutput::Command(cmd));
+        }
+    }
+
+    fn set_state(&mut self, state: PeerState, reason: Option<&'static str>) {
+        if self.state != state {
+            self.state = state;
+            self.out.push_back(PeerOutput::Event(PeerEvent::State { state, reason }));
+        }
+    }
+
+    fn run(&mut self, now: Millis, actions: Vec<Action>) {
+        for a in actions {
+            match a {
+                Action::Lost(reason) => {
+                    self.set_state(PeerState::Reconnecting, Some(reason.as_str()));
+                    // Keep sampling: bytes flowing again is the proof of recovery.
+                    self.stats_at.get_or_insert(now);
+                }
+                Action::Restart { .. } => {
+                    self.ice_restarts += 1;
+                    self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
+                }
+                Action::Recovered => self.set_state(PeerState::Connected, Some("recovered")),
+                Action::GiveUp => {
+                    self.set_state(PeerState::Failed, Some("ice-restart-exhausted"));
+                    self.stats_at = None;
+                }
+            }
+        }
+    }
+
+    fn handle_signal(&mut self, data: SignalData) {
+        match data {
+            SignalData::Description { sdp_type, sdp } => {
+                let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
+                let description = Description { sdp_type, sdp };
+                if self.negotiator.handle_remote_description(description, &mut self.out) {
+                    self.candidates.handle_remote_description_started(ufrag.as_deref());
+                } else {
+                    self.candidates.handle_remote_description_ignored(ufrag.as_deref());
+                }
+            }
+            SignalData::Candidate(c) => {
+                let c = if c.candidate.is_empty() {
+                    QueuedCandidate::End { ufrag: c.username_fragment }
+                } else {
+                    QueuedCandidate::Candidate(c)
+                };
+                if let Some(c) = self.candidates.handle_remote(c) {
+                    self.add_candidate(c);
+                }
+            }
+            SignalData::EndOfCandidates { ufrag } => {
+                if let Some(c) = self.candidates.handle_remote(QueuedCandidate::End { ufrag }) {
+                    self.add_candidate(c);
+                }
+            }
+            // Track announcements belong to the room model; kinds of a newer
+            // client are ignored so old and new clients can share a room.
+            _ => {}
+        }
+    }
+
+    fn add_candidate(&mut self, c: QueuedCandidate) {
+        let c = match c {
+            QueuedCandidate::Candidate(c) => Some(c),
+            QueuedCandidate::End { .. } => None,
+        };
+        self.negotiator.add_candidate(c, &mut self.out);
+    }
+
+    fn handle_ice_state(&mut self, now: Millis, state: IceConnectionState) {
+        let mut actions = Vec::new();
+        match state {
+            IceConnectionState::Failed => self.recovery.handle_ice_failed(now, &mut actions),
+            IceConnectionState::Disconnected => self.recovery.handle_ice_disconnected(now),
+            IceConnectionState::Connected | IceConnectionState::Completed => {
+                self.recovery.handle_ice_connected(&mut actions)
+            }
+            _ => {}
+        }
+        self.run(now, actions);
+    }
+}

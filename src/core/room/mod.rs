@@ -1,0 +1,961 @@
+//! The room model: the signaling session ([`session`]), who is here, what
+//! they publish, what we receive, and one [`PeerSession`] per remote
+//! participant.
+//!
+//! Network and browser events are [`RoomInput`]s; the app's calls are
+//! methods ([`RoomCore::publish`], [`RoomCore::send`], …) that validate and
+//! answer at once. Every connection to a participant has a generation: the
+//! driver's reports carry it, and reports of an older connection are dropped.
+
+pub mod session;
+
+use super::error::CoreError;
+use super::peer::PeerSession;
+use super::types::*;
+use rtcroom_proto::{
+    ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
+    SignalData, TrackInfo,
+};
+use session::{Session, SessionState, SocketId, Step};
+use std::collections::{BTreeMap, VecDeque};
+
+/// Signal frames kept while signaling is down, delivered on resume.
+pub const MAX_PENDING_SIGNALS: usize = 512;
+/// Attempts to build a connection whose setup failed, before `failed`.
+pub const MAX_PEER_SETUP_ATTEMPTS: u32 = 3;
+/// Wait before building a failed connection again.
+pub const PEER_SETUP_RETRY: u64 = 1_000;
+
+/// Sources sent in one `MediaStream`, so the receiver gets them in one
+/// stream and plays them in sync: camera + microphone, screen + its audio.
+/// `None`: a stream of its own.
+pub fn stream_group(source: TrackSource) -> Option<&'static str> {
+    match source {
+        TrackSource::Camera | TrackSource::Microphone => Some("camera"),
+        TrackSource::Screen | TrackSource::ScreenAudio => Some("screen"),
+        _ => None,
+    }
+}
+
+/// A track this participant publishes. Ids are the driver's
+/// (`MediaStreamTrack.id`, `MediaStream.id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalTrack {
+    pub track_id: String,
+    pub stream_id: String,
+    pub kind: TrackKind,
+    pub source: TrackSource,
+}
+
+/// What to join, and how patiently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoomConfig {
+    pub room: String,
+    pub name: Option<String>,
+    pub meta: Meta,
+    pub token: Option<String>,
+    /// Socket open + `welcome`, for the first join.
+    pub join_timeout_ms: u64,
+    /// Seeds the resume jitter.
+    pub seed: u64,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            room: String::new(),
+            name: None,
+            meta: Meta::new(),
+            token: None,
+            join_timeout_ms: session::DEFAULT_JOIN_TIMEOUT,
+            seed: 0,
+        }
+    }
+}
+
+/// Connection generation of one participant's peer connection.
+pub type Generation = u32;
+
+/// Network and browser events.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RoomInput {
+    SocketOpened {
+        socket: SocketId,
+    },
+    /// The socket closed or failed to open.
+    SocketClosed {
+        socket: SocketId,
+    },
+    Frame {
+        socket: SocketId,
+        msg: ServerMessage<SignalData>,
+    },
+    Peer {
+        peer: PeerId,
+        generation: Generation,
+        input: PeerInput,
+    },
+    /// `track` fired on `peer`'s connection. `stream_id` is `streams[0].id`.
+    RemoteTrack {
+        peer: PeerId,
+        generation: Generation,
+        track_id: String,
+        stream_id: Option<String>,
+        kind: TrackKind,
+    },
+    /// Building the connection of `CreatePeer` failed (the browser threw).
+    PeerSetupFailed {
+        peer: PeerId,
+        generation: Generation,
+        message: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RoomOutput {
+    /// Open a signaling socket; report `SocketOpened`/`SocketClosed` with its id.
+    Connect {
+        socket: SocketId,
+    },
+    /// Close that socket (no report needed).
+    Disconnect {
+        socket: SocketId,
+    },
+    /// Write this frame to the open socket.
+    Send(ClientMessage<SignalData>),
+    /// Create an `RTCPeerConnection` for `peer` (replacing any older one);
+    /// if `data_channel`, create the data channels (else they arrive by
+    /// `datachannel`); add a recvonly transceiver of each kind in `receive`,
+    /// then every track in `tracks`. Reports carry `generation`.
+    CreatePeer {
+        peer: PeerId,
+        generation: Generation,
+        polite: bool,
+        ice_servers: Vec<IceServer>,
+        data_channel: bool,
+        receive: Vec<TrackKind>,
+        tracks: Vec<LocalTrack>,
+    },
+    Pc {
+        peer: PeerId,
+        cmd: PcCommand,
+    },
+    AddTrack {
+        peer: PeerId,
+        track: LocalTrack,
+    },
+    RemoveTrack {
+        peer: PeerId,
+        track_id: String,
+    },
+    ClosePeer {
+        peer: PeerId,
+    },
+    Event(RoomEvent),
+}
+
+/// The room's signaling connection as the app sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoomConnection {
+    Connected,
+    /// Signaling was lost; resuming (media keeps flowing).
+    Reconnecting,
+    Reconnected,
+    /// Over: left, or failed with a reason.
+    Disconnected,
+}
+
+impl RoomConnection {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomConnection::Connected => "connected",
+            RoomConnection::Reconnecting => "reconnecting",
+            RoomConnection::Reconnected => "reconnected",
+            RoomConnection::Disconnected => "disconnected",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RoomEvent {
+    ConnectionState {
+        state: RoomConnection,
+        /// `left`, `join-timeout`, `signaling-failed`, `join-refused`,
+        /// `resume-failed`, `resume-timeout`, `socket-lost`.
+        reason: Option<&'static str>,
+    },
+    ParticipantJoined(PeerInfo),
+    ParticipantUpdated(PeerInfo),
+    ParticipantLeft {
+        participant: PeerInfo,
+        reason: LeaveReason,
+    },
+    Track {
+        participant: PeerId,
+        track_id: String,
+        stream_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+    },
+    TrackRemoved {
+        participant: PeerId,
+        track_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+    },
+    Message {
+        from: PeerId,
+        data: Payload,
+    },
+    ParticipantState {
+        participant: PeerId,
+        state: PeerState,
+        reason: Option<&'static str>,
+    },
+    /// Something failed without ending the call.
+    Warning {
+        participant: Option<PeerId>,
+        code: &'static str,
+        message: String,
+    },
+    /// The server rejected a frame of ours.
+    ServerError {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+struct RemoteTrack {
+    track_id: String,
+    stream_id: Option<String>,
+    kind: TrackKind,
+    /// Set once the app got the `track` event (the source was announced).
+    source: Option<TrackSource>,
+}
+
+#[derive(Debug)]
+struct Remote {
+    info: PeerInfo,
+    generation: Generation,
+    /// Our tracks are on this connection (see `RoomCore::add_tracks`).
+    tracks_added: bool,
+    session: PeerSession,
+    announced: Vec<TrackInfo>,
+    received: Vec<RemoteTrack>,
+    setup_failures: u32,
+    /// Build the connection again at this time (its setup failed).
+    rebuild_at: Option<Millis>,
+    /// Not listed in a resumed `welcome`: removed if it has not come back
+    /// by then (it may be resuming too, after a server restart).
+    absent_until: Option<Millis>,
+}
+
+#[derive(Debug)]
+pub struct RoomCore {
+    config: RoomConfig,
+    session: Session,
+    local_id: Option<PeerId>,
+    resume_token: Option<String>,
+    grace_ms: u64,
+    ice_servers: Vec<IceServer>,
+    published: Vec<LocalTrack>,
+    peers: BTreeMap<PeerId, Remote>,
+    next_generation: Generation,
+    /// Signals produced while the socket is down.
+    pending: VecDeque<ClientMessage<SignalData>>,
+    /// Why the session failed: (code, message).
+    failure: Option<(&'static str, String)>,
+    out: VecDeque<RoomOutput>,
+}
+
+impl RoomCore {
+    /// A room that starts connecting at once (the first output is `Connect`).
+    pub fn new(now: Millis, config: RoomConfig) -> Self {
+        let mut session = Session::new(now, config.join_timeout_ms, config.seed);
+        let first = session.start();
+        let mut core = RoomCore {
+            config,
+            session,
+            local_id: None,
+            resume_token: None,
+            grace_ms: session::DEFAULT_RESUME_GRACE,
+            ice_servers: Vec::new(),
+            published: Vec::new(),
+            peers: BTreeMap::new(),
+            next_generation: 0,
+            pending: VecDeque::new(),
+            failure: None,
+            out: VecDeque::new(),
+        };
+        core.steps(now, vec![first]);
+        core
+    }
+
+    /// Our id, once welcomed.
+    pub fn local_id(&self) -> Option<&str> {
+        self.local_id.as_deref()
+    }
+    pub fn state(&self) -> SessionState {
+        self.session.state()
+    }
+    /// In the room (joined, or resuming after a socket loss).
+    pub fn is_joined(&self) -> bool {
+        matches!(self.session.state(), SessionState::Joined | SessionState::Resuming)
+    }
+    /// Why the session failed, as (code, message).
+    pub fn failure(&self) -> Option<(&'static str, &str)> {
+        self.failure.as_ref().map(|(c, m)| (*c, m.as_str()))
+    }
+    pub fn participants(&self) -> impl Iterator<Item = &PeerInfo> {
+        self.peers.values().map(|r| &r.info)
+    }
+    pub fn participant(&self, id: &str) -> Option<&PeerInfo> {
+        self.peers.get(id).map(|r| &r.info)
+    }
+    pub fn session(&self, id: &str) -> Option<&PeerSession> {
+        self.peers.get(id).map(|r| &r.session)
+    }
+    pub fn generation(&self, id: &str) -> Option<Generation> {
+        self.peers.get(id).map(|r| r.generation)
+    }
+    pub fn published(&self) -> &[LocalTrack] {
+        &self.published
+    }
+
+    pub fn handle_input(&mut self, now: Millis, input: RoomInput) -> Result<(), CoreError> {
+        match input {
+            RoomInput::SocketOpened { socket } => {
+                let mut steps = Vec::new();
+                self.session.handle_opened(now, socket, &mut steps);
+                self.steps(now, steps);
+            }
+            RoomInput::SocketClosed { socket } => {
+                let mut steps = Vec::new();
+                self.session.handle_closed(now, socket, &mut steps);
+                self.steps(now, steps);
+            }
+            RoomInput::Frame { socket, msg } => {
+                if socket != self.session.socket() || !self.session.is_open() {
+                    return Ok(());
+                }
+                self.session.handle_frame(now);
+                return self.handle_server(now, msg);
+            }
+            RoomInput::Peer { peer, generation, input } => {
+                if !self.current(&peer, generation) {
+                    return Ok(());
+                }
+                return self.peer_input(now, &peer, input);
+            }
+            RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind } => {
+                if !self.current(&peer, generation) {
+                    return Ok(());
+                }
+                let remote = self.remote_mut(&peer)?;
+                if !remote.received.iter().any(|t| t.track_id == track_id) {
+                    remote.received.push(RemoteTrack { track_id, stream_id, kind, source: None });
+                }
+                self.reconcile_tracks(&peer);
+            }
+            RoomInput::PeerSetupFailed { peer, generation, message } => {
+                if self.current(&peer, generation) {
+                    self.setup_failed(now, &peer, message);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn handle_timeout(&mut self, now: Millis) {
+        let mut steps = Vec::new();
+        if self.session.poll_timeout().is_some_and(|t| t <= now) {
+            self.session.handle_timeout(now, &mut steps);
+        }
+        self.steps(now, steps);
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for id in ids {
+            let Some(r) = self.peers.get_mut(&id) else { continue };
+            if r.absent_until.is_some_and(|t| t <= now) {
+                self.remove_peer(&id, LeaveReason::Disconnected);
+                continue;
+            }
+            if r.rebuild_at.is_some_and(|t| t <= now) {
+                r.rebuild_at = None;
+                self.build_peer(&id);
+                continue;
+            }
+            if r.session.poll_timeout().is_some_and(|t| t <= now) {
+                r.session.handle_timeout(now);
+                self.lift(&id);
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<RoomOutput> {
+        self.out.pop_front()
+    }
+
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Millis> {
+        let peers = self.peers.values().flat_map(|r| {
+            [r.session.poll_timeout(), r.rebuild_at, r.absent_until].into_iter().flatten()
+        });
+        peers.chain(self.session.poll_timeout()).min()
+    }
+
+    // ---- the app's calls ----
+
+    /// Publishes a track to everyone (now and later joiners).
+    pub fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
+        self.in_room()?;
+        if let Some(required) = track.source.required_kind().filter(|k| *k != track.kind) {
+            let (track_source, required) = (track.source.as_str(), required.as_str());
+            return Err(CoreError::KindMismatch { track_source, required });
+        }
+        if self.published.iter().any(|t| t.track_id == track.track_id) {
+            return Err(CoreError::TrackAlreadyPublished);
+        }
+        let exclusive = track.source != TrackSource::Custom;
+        if exclusive && self.published.iter().any(|t| t.source == track.source) {
+            return Err(CoreError::SourceAlreadyPublished(track.source.as_str()));
+        }
+        self.published.push(track.clone());
+        self.announce_all(|peer| RoomOutput::AddTrack { peer, track: track.clone() });
+        Ok(())
+    }
+
+    pub fn unpublish(&mut self, track_id: &str) -> Result<(), CoreError> {
+        self.in_room()?;
+        let before = self.published.len();
+        self.published.retain(|t| t.track_id != track_id);
+        if self.published.len() == before {
+            return Err(CoreError::NotPublished);
+        }
+        self.announce_all(|peer| RoomOutput::RemoveTrack { peer, track_id: track_id.to_owned() });
+        Ok(())
+    }
+
+    /// Sends to one participant (an error says why it cannot), or to
+    /// everyone (`to: None`): then the peers that could not take it are
+    /// returned with the reason, and the others got it.
+    pub fn send(
+        &mut self,
+        to: Option<&str>,
+        data: Payload,
+        reliable: bool,
+    ) -> Result<Vec<(PeerId, CoreError)>, CoreError> {
+        self.in_room()?;
+        if let Some(to) = to {
+            let r = self.remote_mut(to)?.session.send(data, reliable);
+            self.lift(to);
+            return r.map(|()| Vec::new());
+        }
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let mut failed = Vec::new();
+        for id in ids {
+            let r = self.peers.get_mut(&id).map(|p| p.session.send(data.clone(), reliable));
+            if let Some(Err(e)) = r {
+                failed.push((id.clone(), e));
+            }
+            self.lift(&id);
+        }
+        Ok(failed)
+    }
+
+    pub fn restart_ice(&mut self, peer: &str) -> Result<(), CoreError> {
+        self.in_room()?;
+        self.remote_mut(peer)?.session.restart_ice()?;
+        self.lift(peer);
+        Ok(())
+    }
+
+    /// Replaces our metadata; the others get `participant-updated`.
+    pub fn update_meta(&mut self, meta: Meta) -> Result<(), CoreError> {
+        self.in_room()?;
+        self.config.meta = meta.clone();
+        self.signal(ClientMessage::Update { meta });
+        Ok(())
+    }
+
+    /// Leaves: tells the server, closes every connection. Idempotent.
+    pub fn leave(&mut self) {
+        if self.session.can_send() {
+            self.out.push_back(RoomOutput::Send(ClientMessage::Leave));
+        }
+        if let Some(step) = self.session.leave() {
+            self.steps(Millis(0), vec![step]);
+            self.close_all();
+            self.connection_event(RoomConnection::Disconnected, Some("left"));
+        } else if !self.peers.is_empty() {
+            self.close_all();
+        }
+    }
+
+    // ---- internals ----
+
+    fn in_room(&self) -> Result<(), CoreError> {
+        if self.is_joined() {
+            Ok(())
+        } else {
+            Err(CoreError::NotJoined)
+        }
+    }
+
+    fn current(&self, peer: &str, generation: Generation) -> bool {
+        self.peers.get(peer).is_some_and(|r| r.generation == generation)
+    }
+
+    fn remote_mut(&mut self, id: &str) -> Result<&mut Remote, CoreError> {
+        self.peers.get_mut(id).ok_or_else(|| CoreError::UnknownParticipant(id.to_owned()))
+    }
+
+    fn event(&mut self, e: RoomEvent) {
+        self.out.push_back(RoomOutput::Event(e));
+    }
+
+    fn connection_event(&mut self, state: RoomConnection, reason: Option<&'static str>) {
+        self.event(RoomEvent::ConnectionState { state, reason });
+    }
+
+    /// A frame to the server: now if the socket is up, else after resume.
+    fn signal(&mut self, msg: ClientMessage<SignalData>) {
+        if self.session.can_send() {
+            self.out.push_back(RoomOutput::Send(msg));
+        } else if self.session.state() == SessionState::Resuming {
+            if self.pending.len() >= MAX_PENDING_SIGNALS {
+                self.pending.pop_front();
+            }
+            self.pending.push_back(msg);
+        }
+    }
+
+    fn steps(&mut self, now: Millis, steps: Vec<Step>) {
+        for step in steps {
+            match step {
+                Step::Connect(socket) => self.out.push_back(RoomOutput::Connect { socket }),
+                Step::Disconnect(socket) => self.out.push_back(RoomOutput::Disconnect { socket }),
+                Step::SendJoin => {
+                    let resume =
+                        if self.session.is_resume() { self.resume_token.clone() } else { None };
+                    self.session.handle_sent(now);
+                    self.out.push_back(RoomOutput::Send(ClientMessage::Join {
+                        room: self.config.room.clone(),
+                        name: self.config.name.clone(),
+                        token: self.config.token.clone(),
+                        meta: self.config.meta.clone(),
+                        resume,
+                    }));
+                }
+                Step::SendPing => self.out.push_back(RoomOutput::Send(ClientMessage::Ping)),
+                Step::Lost => {
+                    self.connection_event(RoomConnection::Reconnecting, Some("socket-lost"));
+                    self.each_session(now, false);
+                }
+                Step::Fail(reason) => self.fail(reason, None),
+            }
+        }
+    }
+
+    fn fail(&mut self, reason: &'static str, message: Option<String>) {
+        let message = message.unwrap_or_else(|| reason.to_owned());
+        self.failure = Some((reason, message));
+        self.pending.clear();
+        self.close_all();
+        self.connection_event(RoomConnection::Disconnected, Some(reason));
+    }
+
+    fn each_session(&mut self, now: Millis, signaling_up: bool) {
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for id in ids {
+            if let Some(r) = self.peers.get_mut(&id) {
+                r.session.handle_signaling(now, signaling_up);
+            }
+            self.lift(&id);
+        }
+    }
+
+    fn handle_server(
+        &mut self,
+        now: Millis,
+        msg: ServerMessage<SignalData>,
+    ) -> Result<(), CoreError> {
+        match msg {
+            ServerMessage::Welcome { id, session, peers, ice_servers, resume_grace_ms, .. } => {
+                let resuming = match self.session.state() {
+                    SessionState::Joining => false,
+                    SessionState::Resuming => true,
+                    _ => return Err(CoreError::AlreadyJoined),
+                };
+                if resuming && self.local_id.as_deref() != Some(id.as_str()) {
+                    // The server gave us someone else's identity: start over is
+                    // not something to do silently.
+                    self.fail("resume-failed", Some("resumed under another id".into()));
+                    return Ok(());
+                }
+                self.session.handle_welcome(resume_grace_ms);
+                if resume_grace_ms > 0 {
+                    self.grace_ms = resume_grace_ms;
+                }
+                self.resume_token = Some(session);
+                self.local_id = Some(id);
+                self.ice_servers = ice_servers;
+                if resuming {
+                    self.resumed(now, peers);
+                } else {
+                    self.connection_event(RoomConnection::Connected, None);
+                    for p in peers {
+                        self.add_peer(p);
+                    }
+                }
+            }
+            ServerMessage::PeerJoined { peer } => {
+                self.in_room()?;
+                match self.peers.get_mut(&peer.id) {
+                    // Back after a server restart: same participant, same
+                    // connection (media never went through the server).
+                    Some(r) => {
+                        r.absent_until = None;
+                        if r.info != peer {
+                            r.info = peer.clone();
+                            self.event(RoomEvent::ParticipantUpdated(peer));
+                        }
+                    }
+                    None => self.add_peer(peer),
+                }
+            }
+            ServerMessage::PeerLeft { id, reason } => self.remove_peer(&id, reason),
+            ServerMessage::PeerUpdated { peer } => {
+                if let Some(r) = self.peers.get_mut(&peer.id) {
+                    r.info = peer.clone();
+                    self.event(RoomEvent::ParticipantUpdated(peer));
+                }
+            }
+            ServerMessage::Signal { from, data: SignalData::Tracks { tracks } } => {
+                self.remote_mut(&from)?.announced = tracks;
+                self.reconcile_tracks(&from);
+            }
+            ServerMessage::Signal { from, data } => {
+                if matches!(data, SignalData::Description { sdp_type: SdpType::Offer, .. }) {
+                    // Before the offer is applied, so that JSEP pairs our new
+                    // addTrack transceivers with its m-sections and the
+                    // answer already carries our media (one round trip).
+                    self.add_tracks(&from);
+                }
+                return self.peer_input(now, &from, PeerInput::Signal(data));
+            }
+            ServerMessage::Error { code, message } => match self.session.state() {
+                SessionState::Joining | SessionState::Resuming => {
+                    let reason = if code == ErrorCode::ResumeFailed {
+                        "resume-failed"
+                    } else {
+                        "join-refused"
+                    };
+                    let mut steps = Vec::new();
+                    self.session.handle_refused(&mut steps, reason);
+                    let mut text = code.as_str().to_owned();
+                    text.push_str(": ");
+                    text.push_str(&message);
+                    self.failure = Some((reason, text));
+                    for s in steps {
+                        match s {
+                            Step::Fail(r) => {
+                                let m = self.failure.as_ref().map(|f| f.1.clone());
+                                self.fail(r, m)
+                            }
+                            other => self.steps(now, vec![other]),
+                        }
+                    }
+                }
+                _ => self.event(RoomEvent::ServerError { code, message }),
+            },
+            ServerMessage::Pong => {}
+            // Frames of a newer server this client does not know.
+            #[allow(unreachable_patterns)]
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Back in the room after a socket loss: flush what waited, keep every
+    /// connection. Participants the welcome does not list may be resuming
+    /// too (a restarted server knows only who came back): they get the
+    /// grace period to reappear.
+    fn resumed(&mut self, now: Millis, peers: Vec<PeerInfo>) {
+        while let Some(msg) = self.pending.pop_front() {
+            self.out.push_back(RoomOutput::Send(msg));
+        }
+        let until = now.saturating_add(self.grace_ms);
+        for r in self.peers.values_mut() {
+            r.absent_until = Some(until);
+        }
+        for p in peers {
+            match self.peers.get_mut(&p.id) {
+                Some(r) => {
+                    r.absent_until = None;
+                    if r.info != p {
+                        r.info = p.clone();
+                        self.event(RoomEvent::ParticipantUpdated(p));
+                    }
+                }
+                None => self.add_peer(p),
+            }
+        }
+        self.connection_event(RoomConnection::Reconnected, None);
+        // What may have been lost with the old socket: our track list and an
+        // unanswered offer (both idempotent on the other side).
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for id in &ids {
+            self.announce_to(id);
+            if let Some(r) = self.peers.get_mut(id) {
+                r.session.handle_resumed();
+            }
+        }
+        self.each_session(now, true);
+    }
+
+    fn setup_failed(&mut self, now: Millis, id: &str, message: String) {
+        let Some(r) = self.peers.get_mut(id) else { return };
+        r.setup_failures += 1;
+        let failures = r.setup_failures;
+        self.event(RoomEvent::Warning {
+            participant: Some(id.to_owned()),
+            code: "peer-setup-failed",
+            message,
+        });
+        self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
+        if failures >= MAX_PEER_SETUP_ATTEMPTS {
+            if let Some(r) = self.peers.get_mut(id) {
+                r.session.close();
+            }
+            self.event(RoomEvent::ParticipantState {
+                participant: id.to_owned(),
+                state: PeerState::Failed,
+                reason: Some("setup-failed"),
+            });
+        } else if let Some(r) = self.peers.get_mut(id) {
+            r.rebuild_at = Some(now.saturating_add(PEER_SETUP_RETRY));
+        }
+    }
+
+    fn add_peer(&mut self, info: PeerInfo) {
+        let Some(local) = self.local_id.clone() else { return };
+        if info.id == local || self.peers.contains_key(&info.id) {
+            return;
+        }
+        let id = info.id.clone();
+        let session = PeerSession::new(&local, &id);
+        let polite = session.is_polite();
+        self.event(RoomEvent::ParticipantJoined(info.clone()));
+        self.peers.insert(
+            id.clone(),
+            Remote {
+                info,
+                generation: 0,
+                session,
+                tracks_added: !polite,
+                announced: Vec::new(),
+                received: Vec::new(),
+                setup_failures: 0,
+                rebuild_at: None,
+                absent_until: None,
+            },
+        );
+        self.build_peer(&id);
+    }
+
+    /// (Re)creates the connection to `id` with a fresh generation and
+    /// negotiation state.
+    fn build_peer(&mut self, id: &str) {
+        let Some(local) = self.local_id.clone() else { return };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        let published = self.published.clone();
+        let ice_servers = self.ice_servers.clone();
+        let Some(r) = self.peers.get_mut(id) else { return };
+        r.generation = generation;
+        r.session = PeerSession::new(&local, id);
+        let polite = r.session.is_polite();
+        r.tracks_added = !polite;
+        r.received.clear();
+        // The first negotiation is one-sided: the impolite side offers the
+        // data channel plus one recvonly m-section per kind, so both sides
+        // agree on RTP header-extension ids for audio and video from the
+        // start (otherwise Chromium refuses, even after a rollback, a glare
+        // between an audio and a video addition). The polite side adds its
+        // tracks when that offer arrives (`add_tracks`).
+        self.out.push_back(RoomOutput::CreatePeer {
+            peer: id.to_owned(),
+            generation,
+            polite,
+            ice_servers,
+            data_channel: !polite,
+            receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
+            tracks: if polite { Vec::new() } else { published },
+        });
+        // Announce before any description can carry the tracks.
+        self.announce_to(id);
+    }
+
+    fn remove_peer(&mut self, id: &str, reason: LeaveReason) {
+        let Some(mut remote) = self.peers.remove(id) else {
+            return;
+        };
+        remote.session.close();
+        for t in remote.received {
+            if let Some(source) = t.source {
+                self.event(RoomEvent::TrackRemoved {
+                    participant: id.to_owned(),
+                    track_id: t.track_id,
+                    kind: t.kind,
+                    source,
+                });
+            }
+        }
+        self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
+        self.event(RoomEvent::ParticipantLeft { participant: remote.info, reason });
+    }
+
+    fn close_all(&mut self) {
+        let peers = std::mem::take(&mut self.peers);
+        for (id, mut remote) in peers {
+            remote.session.close();
+            self.out.push_back(RoomOutput::ClosePeer { peer: id });
+        }
+    }
+
+    fn peer_input(&mut self, now: Millis, id: &str, input: PeerInput) -> Result<(), CoreError> {
+        self.remote_mut(id)?.session.handle_input(now, input)?;
+        self.lift(id);
+        Ok(())
+    }
+
+    /// Puts our published tracks on the connection to `id`, once. The polite
+    /// side does it when the impolite side's first offer arrives (or, at the
+    /// latest, once an exchange completed), never earlier: an offer of its
+    /// own would collide, and Chromium never gathers ICE candidates on a
+    /// connection whose first offer was rolled back before gathering began.
+    fn add_tracks(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if remote.tracks_added {
+            return;
+        }
+        remote.tracks_added = true;
+        for track in &self.published {
+            let (peer, track) = (id.to_owned(), track.clone());
+            self.out.push_back(RoomOutput::AddTrack { peer, track });
+        }
+    }
+
+    /// Moves a session's outputs into the room's, addressed to its peer.
+    fn lift(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if !remote.tracks_added && remote.session.negotiator().has_negotiated() {
+            self.add_tracks(id);
+        }
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        let outputs: Vec<PeerOutput> =
+            std::iter::from_fn(|| remote.session.poll_output()).collect();
+        for o in outputs {
+            let peer = id.to_owned();
+            let out = match o {
+                PeerOutput::Command(cmd) => RoomOutput::Pc { peer, cmd },
+                PeerOutput::Signal(data) => {
+                    self.signal(ClientMessage::Signal { to: peer, data });
+                    continue;
+                }
+                PeerOutput::Event(PeerEvent::State { state, reason }) => {
+                    RoomOutput::Event(RoomEvent::ParticipantState {
+                        participant: peer,
+                        state,
+                        reason,
+                    })
+                }
+                PeerOutput::Event(PeerEvent::Message(data)) => {
+                    RoomOutput::Event(RoomEvent::Message { from: peer, data })
+                }
+                PeerOutput::Event(PeerEvent::Warning { code, message }) => {
+                    RoomOutput::Event(RoomEvent::Warning { participant: Some(peer), code, message })
+                }
+            };
+            self.out.push_back(out);
+        }
+    }
+
+    /// Sends every peer our new track list, then `change(peer)` to those
+    /// whose connection carries our tracks already (the others get them all
+    /// in `add_tracks`).
+    fn announce_all(&mut self, change: impl Fn(PeerId) -> RoomOutput) {
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for peer in ids {
+            self.announce_to(&peer);
+            if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
+                self.out.push_back(change(peer));
+            }
+        }
+    }
+
+    fn announce_to(&mut self, peer: &str) {
+        let tracks = self
+            .published
+            .iter()
+            .map(|t| TrackInfo { stream: t.stream_id.clone(), kind: t.kind, source: t.source })
+            .collect();
+        let data = SignalData::Tracks { tracks };
+        self.signal(ClientMessage::Signal { to: peer.to_owned(), data });
+    }
+
+    /// Matches received tracks with the remote's announcement by (stream,
+    /// kind): a newly matched track becomes a `track` event; a track whose
+    /// announcement disappeared becomes `track-removed`.
+    fn reconcile_tracks(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        let mut events = Vec::new();
+        let announced = &remote.announced;
+        let lookup = |t: &RemoteTrack| {
+            announced
+                .iter()
+                .find(|a| Some(&a.stream) == t.stream_id.as_ref() && a.kind == t.kind)
+                .map(|a| a.source)
+        };
+        remote.received.retain_mut(|t| match (t.source, lookup(t)) {
+            (None, Some(source)) => {
+                t.source = Some(source);
+                events.push(RoomEvent::Track {
+                    participant: id.to_owned(),
+                    track_id: t.track_id.clone(),
+                    stream_id: t.stream_id.clone().unwrap_or_default(),
+                    kind: t.kind,
+                    source,
+                });
+                true
+            }
+            (Some(source), None) => {
+                events.push(RoomEvent::TrackRemoved {
+                    participant: id.to_owned(),
+                    track_id: t.track_id.clone(),
+                    kind: t.kind,
+                    source,
+                });
+                false
+            }
+            _ => true,
+        });
+        for e in events {
+            self.event(e);
+        }
+    }
+}
