@@ -2,7 +2,19 @@
 
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'screen-audio' | 'custom';
 export type TrackKind = 'audio' | 'video';
-export type ConnectionState = 'new' | 'connecting' | 'connected' | 'disconnected' | 'failed' | 'closed';
+/** The room's signaling connection. */
+export type ConnectionState = 'connected' | 'reconnecting' | 'reconnected' | 'disconnected';
+/** Why the room disconnected (or started reconnecting). */
+export type ConnectionReason =
+  | 'left' | 'join-timeout' | 'signaling-failed' | 'join-refused'
+  | 'resume-failed' | 'resume-timeout' | 'socket-lost';
+/** One participant's peer connection. */
+export type ParticipantState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+/** Why a participant's connection changed state. */
+export type ParticipantStateReason =
+  | 'media-stalled' | 'ice-disconnected' | 'ice-failed' | 'recovered' | 'ice-restart-exhausted' | 'setup-failed';
+/** The session's lifecycle. */
+export type SessionState = 'connecting' | 'joining' | 'joined' | 'resuming' | 'left' | 'failed';
 
 /** Stable `code` of every Error rtcroom throws or rejects with. */
 export type ErrorCode =
@@ -10,7 +22,7 @@ export type ErrorCode =
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
   | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
-  | 'message-queue-full' | 'peer-closed';
+  | 'message-queue-full' | 'peer-closed' | 'peer-setup-failed';
 
 export interface RtcroomError extends Error { code: ErrorCode; }
 
@@ -47,12 +59,23 @@ export interface RoomEvents {
   'participant-left': Participant & { reason: 'left' | 'disconnected' | 'timeout' };
   'track': TrackEvent;
   'track-removed': TrackEvent;
-  'message': { from: Participant; data: string };
-  'connection-state': { participant: Participant; state: ConnectionState };
+  /** Text arrives as a string, binary as a Uint8Array. */
+  'message': { from: Participant; data: string | Uint8Array };
+  /**
+   * The signaling connection: `reconnecting` when the socket was lost (media
+   * keeps flowing; the SDK resumes with back-off within the server's grace
+   * period), `reconnected` once back as the same participant,
+   * `disconnected` when over (left, or given up: see `reason`).
+   */
+  'connection-state': { state: ConnectionState; reason?: ConnectionReason };
+  /**
+   * A participant's connection: `reconnecting` when the path was lost
+   * (detected within ~1.2–1.6 s from stalled inbound bytes, or ICE
+   * `failed`), `connected` again after an ICE restart, `failed` after 60 s.
+   */
+  'participant-state': { participant: Participant; state: ParticipantState; reason?: ParticipantStateReason };
   /** Something failed without ending the call (an operation, a rejected frame). */
   'warning': { participant?: Participant; code: string; message: string };
-  /** The signaling connection closed; media keeps flowing. */
-  'disconnected': Record<string, never>;
 }
 
 export declare const ROOM_EVENTS: ReadonlyArray<keyof RoomEvents>;
@@ -64,6 +87,7 @@ export declare class Room {
   private constructor(token: never);
   static join(url: string, options: JoinOptions): Promise<Room>;
   readonly id: string;
+  readonly state: SessionState;
   readonly participants: Participant[];
   readonly localTracks: MediaStreamTrack[];
   on<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;
@@ -74,7 +98,12 @@ export declare class Room {
   publishScreen(constraints?: DisplayMediaStreamOptions): Promise<MediaStreamTrack[]>;
   publishTrack(track: MediaStreamTrack, options?: { source?: TrackSource }): Promise<void>;
   unpublish(track: MediaStreamTrack): Promise<void>;
-  send(data: string, options?: { to?: string }): void;
+  /** To everyone: returns the participants the message could not be queued for. */
+  send(
+    data: string | ArrayBuffer | ArrayBufferView,
+    options?: { to?: string; reliable?: boolean },
+  ): Array<{ participant: string; code: ErrorCode }>;
+  updateMeta(meta: Record<string, string>): void;
   peerConnection(participantId: string): RTCPeerConnection | undefined;
   restartIce(participantId: string): void;
   leave(): Promise<void>;

@@ -44,8 +44,27 @@ function checkUrl(url) {
 /** Every event name `room.on` accepts. */
 export const ROOM_EVENTS = Object.freeze([
   'participant-joined', 'participant-updated', 'participant-left',
-  'track', 'track-removed', 'message', 'connection-state', 'warning', 'disconnected',
+  'track', 'track-removed', 'message', 'connection-state', 'participant-state', 'warning',
 ]);
+
+// Joined rooms stay alive until `leave()` or the end of the session, whether
+// or not the app keeps a reference (as an open WebSocket does).
+const joined = new Set();
+
+function invalid(message) {
+  return withCode(new TypeError(message), 'invalid-argument');
+}
+
+function checkTrack(track, method) {
+  if (typeof MediaStreamTrack === 'undefined' || !(track instanceof MediaStreamTrack)) {
+    throw invalid(`${method}: expected a MediaStreamTrack`);
+  }
+}
+
+function checkData(data) {
+  const ok = typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+  if (!ok) throw invalid('send() takes a string, an ArrayBuffer or a typed array');
+}
 
 export class Room {
   #handle = null;
@@ -74,14 +93,18 @@ export class Room {
     await load(options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;
-    // Weak: the module must not keep an abandoned Room alive. Once the app
-    // drops it, the handle's finalizer frees the room, which tells the server.
+    // Weak in the wasm callback (no JS<->wasm cycle); the `joined` set keeps
+    // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
     room.#handle = await joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload));
     room.#id = room.#handle.id;
+    joined.add(room);
     setTimeout(() => room.#release(), 0);
     return room;
   }
+
+  /** The session: 'joined', 'resuming' (signaling lost, media flowing), 'left', 'failed'. */
+  get state() { return this.#handle ? this.#handle.state : 'left'; }
 
   #liveHandle() {
     if (!this.#handle) throw withCode(new Error('this room was left'), 'not-joined');
@@ -126,15 +149,37 @@ export class Room {
   async publishScreen(constraints) { return this.#liveHandle().publishScreen(constraints); }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
-  async publishTrack(track, { source } = {}) { this.#liveHandle().publishTrack(track, source); }
+  async publishTrack(track, options = {}) {
+    checkTrack(track, 'publishTrack');
+    const { source } = options ?? {};
+    if (source !== undefined && typeof source !== 'string') throw invalid('publishTrack: source must be a string');
+    this.#liveHandle().publishTrack(track, source);
+  }
 
   /** Stops publishing `track` (tracks the SDK acquired are stopped too). */
-  async unpublish(track) { this.#liveHandle().unpublish(track); }
+  async unpublish(track) {
+    checkTrack(track, 'unpublish');
+    this.#liveHandle().unpublish(track);
+  }
 
-  /** Reliable, ordered text message to everyone or to `{ to: participantId }`. */
-  send(data, { to } = {}) {
-    if (typeof data !== 'string') throw withCode(new TypeError('send() takes a string'), 'invalid-argument');
-    this.#liveHandle().send(data, to);
+  /**
+   * A message (string, ArrayBuffer or typed array) to everyone or to
+   * `{ to: participantId }`. Reliable by default (ordered, once, also across
+   * a path loss or a resume); `{ reliable: false }`: unordered, no
+   * retransmits, dropped while that channel is not open. To everyone:
+   * returns the participants it could not be queued for, `[{ participant, code }]`.
+   */
+  send(data, options = {}) {
+    checkData(data);
+    const { to, reliable = true } = options ?? {};
+    if (to !== undefined && typeof to !== 'string') throw invalid('send: `to` must be a participant id');
+    return this.#liveHandle().send(data, to, reliable !== false);
+  }
+
+  /** Replaces this participant's metadata; the others get `participant-updated`. */
+  updateMeta(meta) {
+    if (!meta || typeof meta !== 'object') throw invalid('updateMeta takes an object of strings');
+    this.#liveHandle().updateMeta(meta);
   }
 
   /** The tracks this participant publishes. */
@@ -144,18 +189,24 @@ export class Room {
   peerConnection(participantId) { return this.#handle?.peerConnection(participantId); }
 
   /** Asks for an ICE restart towards one participant. */
-  restartIce(participantId) { this.#liveHandle().restartIce(participantId); }
+  restartIce(participantId) {
+    if (typeof participantId !== 'string') throw invalid('restartIce takes a participant id');
+    this.#liveHandle().restartIce(participantId);
+  }
 
   /** Leaves the room (also done on `pagehide`) and frees it; idempotent. */
   async leave() {
     const handle = this.#handle;
     this.#handle = null;
+    joined.delete(this);
     if (!handle) return;
     handle.leave();
     handle.free();
   }
 
   #emit(name, payload) {
+    // Over for good (left, or failed after the last retry): let it go.
+    if (name === 'connection-state' && payload?.state === 'disconnected') joined.delete(this);
     if (!this.#live) { this.#held.push([name, payload]); return; }
     this.#deliver(name, payload);
   }

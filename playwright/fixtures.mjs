@@ -113,7 +113,7 @@ export async function waitForEvent(page, match, timeout = 30_000) {
 
 /** Waits until `page`'s connection to `otherId` is 'connected'. */
 export function waitConnected(page, otherId, timeout) {
-  return waitForEvent(page, { type: 'connection-state', participant: otherId, state: 'connected' }, timeout);
+  return waitForEvent(page, { type: 'participant-state', participant: otherId, state: 'connected' }, timeout);
 }
 
 /**

@@ -72,10 +72,14 @@ async function join() {
     if (kind === 'video') video.play().catch(() => {});
   });
   room.on('message', ({ from, data }) => addMessage(label(from), data));
-  room.on('connection-state', ({ participant, state }) => {
+  room.on('participant-state', ({ participant, state }) => {
     tile(participant.id, label(participant)).dataset.state = state;
   });
-  room.on('disconnected', () => status('Signaling lost; calls in progress continue'));
+  room.on('connection-state', ({ state, reason }) => {
+    if (state === 'reconnecting') status('Signaling lost: reconnecting (calls in progress continue)');
+    else if (state === 'reconnected') status(`Back in room "${$('room').value}" as ${room.id}`);
+    else if (state === 'disconnected') status(`Disconnected (${reason})`);
+  });
   room.on('warning', (w) => console.warn('rtcroom warning', w.code, w.message));
   status(`In room "${$('room').value}" as ${room.id}`);
   try {

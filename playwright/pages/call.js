@@ -80,8 +80,12 @@ function summarize(type, e) {
     });
   } else if (type === 'message') {
     Object.assign(out, { participant: e.from.id, data: e.data });
-  } else if (type === 'connection-state') {
+  } else if (type === 'participant-state') {
     Object.assign(out, { participant: e.participant.id, state: e.state });
+    if (e.reason) out.reason = e.reason;
+  } else if (type === 'connection-state') {
+    Object.assign(out, { state: e.state });
+    if (e.reason) out.reason = e.reason;
   } else if (type === 'warning') {
     Object.assign(out, { participant: e.participant?.id, code: e.code, message: e.message });
   }
