@@ -29,7 +29,7 @@ export default defineConfig({
   // 2 cores: one browser per worker, each test runs 2–3 contexts of it.
   workers: 2,
   fullyParallel: false,
-  // No retries, in CI either: a test that needs one is a bug to find.
+  // No retries, in CI or anywhere: a test that needs one is a bug to fix.
   retries: 0,
   forbidOnly: !!process.env.CI,
   reporter: 'list',
@@ -43,6 +43,6 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
     permissions: ['camera', 'microphone'],
-    trace: process.env.CI ? 'on-first-retry' : 'off',
+    trace: 'off',
   },
 });

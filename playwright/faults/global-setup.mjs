@@ -1,0 +1,16 @@
+// Before the fault tier: delete namespaces left by crashed runs (only those
+// whose owner PID is dead), and say why the tier will skip if it cannot run.
+import { canRun, sweepStale } from './net.mjs';
+import { missingBuild } from './harness.mjs';
+
+export default async function globalSetup() {
+  const why = canRun();
+  if (why) {
+    console.log(`fault tier: every test will be skipped: ${why}`);
+    return;
+  }
+  const missing = missingBuild();
+  if (missing) throw new Error(`fault tier: ${missing}`);
+  const removed = sweepStale();
+  if (removed.length) console.log(`fault tier: removed stale namespaces of dead runs: ${removed.join(' ')}`);
+}

@@ -1,0 +1,235 @@
+// Drives the fault topology (net.mjs) for the specs of this directory and
+// for bench/recovery.mjs: the server inside its namespace (kill/restart on
+// the same port), one Chromium per participant inside its namespace (killable
+// by PID), the recovery pages of bench/pages, and the metrics computed from
+// their probes.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright';
+import { SERVER_PORT } from './net.mjs';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SERVER_BIN = path.join(ROOT, 'target/release/rtcroom-server');
+export const PKG_DIR = path.resolve(ROOT, process.env.RTCROOM_PKG_DIR || 'pkg');
+export const TEST_SECRET = 'rtcroom-faults-test-secret';
+
+/** Same flags as playwright.config.mjs, minus loopback ICE (addresses are 10.x here). */
+export const CHROMIUM_ARGS = [
+  '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox',
+  '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+  // One browser per participant, each "visible": never throttle its timers.
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+];
+
+export const RED = 'ff2020';
+export const BLUE = '2040ff';
+export const GREEN = '20e020';
+export const TOLERANCE = 60;
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ------------------------------------------------------------ capabilities
+
+let helpText = null;
+/** The options the built server's --help lists (e.g. '--secret', '--resume-grace-secs'). */
+export function serverFlags() {
+  if (helpText === null) {
+    try { helpText = execFileSync(SERVER_BIN, ['--help'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }); } catch (e) { helpText = `${e.stdout || ''}`; }
+  }
+  return new Set(helpText.match(/--[a-z][a-z-]+/g) || []);
+}
+
+let roomEvents = null;
+/** ROOM_EVENTS of the built package (its facade imports fine in Node; the wasm is loaded only by join). */
+export async function sdkRoomEvents() {
+  if (roomEvents === null) {
+    try {
+      roomEvents = [...(await import(path.join(PKG_DIR, 'index.js'))).ROOM_EVENTS];
+    } catch {
+      // Fallback: read the list from the source text.
+      const text = fs.readFileSync(path.join(PKG_DIR, 'index.js'), 'utf8');
+      const m = /ROOM_EVENTS\s*=\s*Object\.freeze\(\[([^\]]*)\]/.exec(text);
+      roomEvents = m ? [...m[1].matchAll(/'([^']+)'|"([^"]+)"/g)].map((x) => x[1] || x[2]) : [];
+    }
+  }
+  return roomEvents;
+}
+
+/** True once the SDK emits `participant-state` (its automatic recovery has landed). */
+export async function sdkHasRecovery() {
+  return (await sdkRoomEvents()).includes('participant-state');
+}
+
+/** True when the server has a resume grace period (and session tokens). */
+export function serverHasResume() {
+  const f = serverFlags();
+  return f.has('--resume-grace-secs') && f.has('--secret');
+}
+
+export function missingBuild() {
+  const missing = [SERVER_BIN, path.join(PKG_DIR, 'index.js')].filter((f) => !fs.existsSync(f));
+  return missing.length ? `missing ${missing.join(' and ')}: run scripts/build` : null;
+}
+
+// ------------------------------------------------------------------ server
+
+/**
+ * Starts rtcroom-server in `net`'s server namespace on 10.77.0.2:8080,
+ * serving /pkg and /bench. `options` may hold heartbeatSecs, resumeGraceSecs,
+ * crashGraceSecs: each is passed only if the binary's --help lists it; the
+ * fixed test secret likewise. Resolves with { child, pid, log } once listening.
+ */
+export async function startServer(net, options = {}, logFile = null) {
+  const flags = serverFlags();
+  const args = [
+    '--addr', `${net.serverAddr}:${SERVER_PORT}`,
+    '--mount', `/pkg=${PKG_DIR}`,
+    '--mount', `/bench=${path.join(ROOT, 'bench/pages')}`,
+  ];
+  if (flags.has('--secret')) args.push('--secret', TEST_SECRET);
+  const optional = { heartbeatSecs: '--heartbeat-secs', resumeGraceSecs: '--resume-grace-secs', crashGraceSecs: '--crash-grace-secs' };
+  for (const [k, flag] of Object.entries(optional)) {
+    if (options[k] !== undefined && flags.has(flag)) args.push(flag, String(options[k]));
+  }
+  const child = net.spawnIn(net.server, SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' } });
+  const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+  child.stderr.on('data', (d) => log?.write(d));
+  await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`rtcroom-server printed no listening line in 10 s: ${out}`)), 10_000);
+    child.once('error', (e) => { clearTimeout(timer); reject(e); });
+    child.once('exit', (code, sig) => { clearTimeout(timer); reject(new Error(`rtcroom-server exited (${code ?? sig}) before listening: ${out}`)); });
+    child.stdout.on('data', (d) => {
+      log?.write(d);
+      out += d;
+      if (/rtcroom-server listening on/.test(out)) {
+        clearTimeout(timer);
+        child.removeAllListeners('exit');
+        child.removeAllListeners('error');
+        resolve();
+      }
+    });
+  });
+  return { child, pid: child.pid, args, log };
+}
+
+/** SIGKILLs the server (by PID) and waits for it to be gone. */
+export async function killServer(server) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  const gone = new Promise((r) => server.child.once('exit', r));
+  process.kill(server.pid, 'SIGKILL');
+  await gone;
+}
+
+// ------------------------------------------------------------ participants
+
+/**
+ * Launches Chromium inside participant i's namespace, opens the recovery page
+ * of `impl` ('rtcroom' | 'baseline') and joins `room` with a canvas of `color`.
+ * Resolves with { i, impl, browser, page, pid, id, name, color, kill() }.
+ */
+export async function launchParticipant(net, i, { impl, room, name = `p${i}`, color, logs = [] }) {
+  const browser = await chromium.launch({ executablePath: net.chromiumWrapper(i), headless: true, args: CHROMIUM_ARGS });
+  const pid = net.chromiumPid(i);
+  try {
+    const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => logs.push(`[${name}] pageerror: ${e.message}`));
+    page.on('console', (m) => { if (m.type() === 'error') logs.push(`[${name}] console.error: ${m.text()}`); });
+    await page.goto(`${net.baseURL}/bench/recovery-${impl}.html`);
+    await page.waitForFunction(() => window.rf?.ready === true, null, { timeout: 20_000 });
+    const id = await page.evaluate((o) => window.rf.start(o), { room, name, color });
+    const p = {
+      i, impl, browser, page, pid, id, name, color, logs, killed: false,
+      /** SIGKILL of this participant's browser process (a crashed tab/browser). */
+      kill() { p.killed = true; try { process.kill(pid, 'SIGKILL'); } catch {} },
+      async close() { if (!p.killed) await browser.close().catch(() => {}); else p.kill(); },
+    };
+    return p;
+  } catch (e) {
+    await browser.close().catch(() => {});
+    throw e;
+  }
+}
+
+export const snapshot = (p) => p.page.evaluate(() => window.rf.snapshot());
+
+// ------------------------------------------------------------------ colours
+
+function hexToRgb(hex) {
+  const n = parseInt(hex, 16);
+  return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255 };
+}
+export function colorClose(sample, hex, tolerance = TOLERANCE) {
+  if (!sample || !sample.videoWidth) return false;
+  const w = hexToRgb(hex);
+  return Math.abs(sample.r - w.r) <= tolerance && Math.abs(sample.g - w.g) <= tolerance && Math.abs(sample.b - w.b) <= tolerance;
+}
+
+/** Polls `viewer`'s video of `which` ({participant} or {trackId}) until it shows `hex`; returns the time or null on timeout. */
+export async function waitColor(viewer, which, hex, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let last = null;
+  while (Date.now() < deadline) {
+    last = await viewer.page.evaluate((w) => window.rf.sample(w), which).catch(() => null);
+    if (colorClose(last, hex)) return { at: Date.now(), sample: last };
+    await sleep(100);
+  }
+  return { at: null, sample: last };
+}
+
+// ------------------------------------------------------------------ metrics
+
+/** The remote video track entries of `snap` coming from `participant` (the camera first). */
+export function tracksFrom(snap, participant) {
+  return Object.entries(snap.tracks)
+    .filter(([, t]) => t.participant === participant)
+    .map(([id, t]) => ({ id, ...t }))
+    .sort((a, b) => (a.source === 'camera' ? -1 : 0) - (b.source === 'camera' ? -1 : 0) || (a.firstFrameAt ?? Infinity) - (b.firstFrameAt ?? Infinity));
+}
+
+/** Longest gap between framesDecoded increases of `track` within [from, to] (gaps straddling the bounds count up to them). */
+export function longestFreeze(track, from, to) {
+  const times = track.frameTimes;
+  let prev = from;
+  let longest = 0;
+  for (const t of times) {
+    if (t < from) continue;
+    if (t > to) break;
+    longest = Math.max(longest, t - prev);
+    prev = t;
+  }
+  return Math.max(longest, to - prev);
+}
+
+/** First framesDecoded increase of `track` after `t` (wall ms), or null. */
+export function firstFrameAfter(track, t) {
+  return track.frameTimes.find((x) => x > t) ?? null;
+}
+
+/** The first event of `snap` matching `match` at or after `since`. */
+export function firstEvent(snap, match, since = 0) {
+  return snap.events.find((e) => e.t >= since && Object.entries(match).every(([k, v]) => e[k] === v)) ?? null;
+}
+
+/**
+ * Detection time of a path loss that started at `faultAt` on `viewer`'s
+ * connection to `otherId`: for rtcroom with recovery, its `participant-state`
+ * `reconnecting`; otherwise the browser's ICE `disconnected`.
+ * Returns { ms, by } (ms null when never).
+ */
+export function detection(snap, otherId, faultAt) {
+  const rs = firstEvent(snap, { type: 'participant-state', participant: otherId, state: 'reconnecting' }, faultAt);
+  if (rs) return { ms: rs.t - faultAt, by: 'participant-state reconnecting' };
+  const ice = firstEvent(snap, { type: 'ice', participant: otherId, state: 'disconnected' }, faultAt);
+  return { ms: ice ? ice.t - faultAt : null, by: 'iceConnectionState disconnected' };
+}
+
+/** Milliseconds since `t0` of the ICE / participant-state / connection events of `snap` after `t0`: for reports. */
+export function timeline(snap, t0, types = ['ice', 'pc', 'participant-state', 'connection-state', 'participant-left', 'disconnected', 'ws-closed']) {
+  return snap.events.filter((e) => e.t >= t0 && types.includes(e.type))
+    .map((e) => `${Math.round(e.t - t0)}ms ${e.type}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}`);
+}
