@@ -380,7 +380,7 @@ impl RoomWorld {
     /// Runs until `done` holds or `deadline` passes; returns whether it held.
     pub fn run_until(&mut self, deadline: u64, mut done: impl FnMut(&RoomWorld) -> bool) -> bool {
         while !done(self) {
-            if !self.sched.next_time().is_some_and(|n| n <= deadline) {
+            if self.sched.next_time().is_none_or(|n| n > deadline) {
                 return done(self);
             }
             self.step();
@@ -391,11 +391,13 @@ impl RoomWorld {
     fn step(&mut self) {
         let Some(ev) = self.sched.pop() else { return };
         self.steps += 1;
-        let significant = match &ev {
-            Ev::Timeout(..) | Ev::HubTimeout(_) => false,
-            Ev::ToHub(_, ClientMessage::Ping) | Ev::ToClient(_, ServerMessage::Pong) => false,
-            _ => true,
-        };
+        let significant = !matches!(
+            &ev,
+            Ev::Timeout(..)
+                | Ev::HubTimeout(_)
+                | Ev::ToHub(_, ClientMessage::Ping)
+                | Ev::ToClient(_, ServerMessage::Pong)
+        );
         if significant {
             self.last_activity = self.now();
         }

@@ -326,8 +326,7 @@ mod tests {
         let mut out = Vec::new();
         r.handle_ice_failed(Millis(0), &mut out);
         let mut restarts = vec![0];
-        loop {
-            let Some(t) = r.poll_timeout() else { break };
+        while let Some(t) = r.poll_timeout() {
             out.clear();
             r.handle_timeout(t, &mut out);
             match out.as_slice() {
