@@ -26,18 +26,6 @@ fn connection_events(w: &RoomWorld, i: usize) -> Vec<(RoomConnection, Option<&'s
         .collect()
 }
 
-fn left(w: &RoomWorld, i: usize) -> Vec<(String, LeaveReason)> {
-    w.clients[i]
-        .events
-        .iter()
-        .filter_map(|e| match e {
-            RoomEvent::ParticipantLeft { participant, reason } => {
-                Some((participant.id.clone(), *reason))
-            }
-            _ => None,
-        })
-        .collect()
-}
 
 #[test]
 fn a_dropped_socket_resumes_as_the_same_participant_and_the_others_see_no_leave() {
@@ -58,7 +46,7 @@ fn a_dropped_socket_resumes_as_the_same_participant_and_the_others_see_no_leave(
             (RoomConnection::Reconnected, None)
         ]
     );
-    assert!(left(&w, 0).is_empty(), "no leave for a resumed participant");
+    assert!(w.clients[0].left().is_empty(), "no leave for a resumed participant");
     assert_eq!(w.clients[0].created.len(), created, "the connection was kept");
     assert_eq!(w.clients[0].tracks().len(), 1, "the track published meanwhile arrived");
     w.assert_settled();
@@ -80,7 +68,7 @@ fn a_silent_socket_is_detected_by_the_heartbeat_and_resumed() {
     w.run();
     assert_eq!(w.clients[1].core.state(), SessionState::Joined);
     assert_eq!(connection_events(&w, 1).last(), Some(&(RoomConnection::Reconnected, None)));
-    assert!(left(&w, 0).is_empty(), "the other side saw no leave");
+    assert!(w.clients[0].left().is_empty(), "the other side saw no leave");
     w.assert_settled();
 }
 
@@ -106,7 +94,7 @@ fn a_restarted_server_takes_everyone_back_and_the_room_is_whole_within_two_secon
     w.publish(2, track("late", TrackKind::Video, TrackSource::Camera)).unwrap();
     w.run();
     for (i, before) in created.iter().enumerate().take(2) {
-        assert!(left(&w, i).is_empty(), "client {i} saw a leave");
+        assert!(w.clients[i].left().is_empty(), "client {i} saw a leave");
         assert_eq!(w.clients[i].created.len(), *before, "client {i} rebuilt a connection");
         assert_eq!(w.clients[i].tracks().len(), 1, "client {i} got the track published after");
     }
@@ -118,9 +106,9 @@ fn a_crashed_participant_leaves_for_the_others_within_fifteen_seconds() {
     let mut w = room(2);
     let t0 = w.now();
     w.kill(1);
-    let gone = w.run_until(t0 + 15_000, |w| !left(w, 0).is_empty());
+    let gone = w.run_until(t0 + 15_000, |w| !w.clients[0].left().is_empty());
     assert!(gone, "no leave within 15 s");
-    assert_eq!(left(&w, 0), [("p2".into(), LeaveReason::Disconnected)]);
+    assert_eq!(w.clients[0].left(), [("p2".into(), LeaveReason::Disconnected)]);
     assert!(w.clients[0].pcs.is_empty());
 }
 

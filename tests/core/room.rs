@@ -30,17 +30,6 @@ fn joined(ids: &[RoomEvent]) -> Vec<String> {
         .collect()
 }
 
-fn left(events: &[RoomEvent]) -> Vec<(String, LeaveReason)> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            RoomEvent::ParticipantLeft { participant, reason } => {
-                Some((participant.id.clone(), *reason))
-            }
-            _ => None,
-        })
-        .collect()
-}
 
 /// `n` clients join one after another and connect to each other.
 fn room(n: usize) -> RoomWorld {
@@ -92,12 +81,12 @@ fn participants_joining_and_leaving_produce_events() {
     assert!(w.clients[1].disconnected());
     assert_eq!(w.clients[1].closed, ["p1", "p3"]);
     assert!(w.clients[1].core.participants().next().is_none());
-    assert_eq!(left(&w.clients[0].events), [("p2".into(), LeaveReason::Left)]);
-    assert_eq!(left(&w.clients[2].events), [("p2".into(), LeaveReason::Left)]);
+    assert_eq!(w.clients[0].left(), [("p2".into(), LeaveReason::Left)]);
+    assert_eq!(w.clients[2].left(), [("p2".into(), LeaveReason::Left)]);
     assert_eq!(w.clients[0].closed, ["p2"]);
     w.kill(2);
     w.run();
-    assert_eq!(left(&w.clients[0].events)[1], ("p3".into(), LeaveReason::Disconnected));
+    assert_eq!(w.clients[0].left()[1], ("p3".into(), LeaveReason::Disconnected));
     assert!(w.clients[0].pcs.is_empty());
     assert_eq!(w.hub.room_peers("room"), ["p1"]);
 }

@@ -11,7 +11,7 @@ use rtcroom::core::{
     RoomOutput, SignalingState, SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
-use rtcroom::proto::{ClientMessage, PeerId, ServerMessage, SignalData};
+use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone)]
@@ -103,6 +103,19 @@ pub struct Client {
 impl Client {
     pub fn id(&self) -> &str {
         self.core.local_id().expect("welcomed")
+    }
+
+    /// `ParticipantLeft` events as (participant, reason).
+    pub fn left(&self) -> Vec<(String, LeaveReason)> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                RoomEvent::ParticipantLeft { participant, reason } => {
+                    Some((participant.id.clone(), *reason))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The client has no socket.
