@@ -163,6 +163,11 @@ pub enum Channel {
     /// `rtcroom-lossy`: unordered, no retransmits (state that is stale by
     /// the next message).
     Lossy,
+    /// `rtcroom-keepalive`: unordered, no retransmits; a byte every
+    /// [`crate::core::recovery::KEEPALIVE_INTERVAL`] so that inbound bytes
+    /// prove the path even when no media flows (a static picture sends
+    /// nothing). Never shown to the app.
+    Keepalive,
 }
 
 impl Channel {
@@ -170,10 +175,13 @@ impl Channel {
         match self {
             Channel::Reliable => "rtcroom",
             Channel::Lossy => "rtcroom-lossy",
+            Channel::Keepalive => "rtcroom-keepalive",
         }
     }
     pub fn from_label(label: &str) -> Option<Self> {
-        [Channel::Reliable, Channel::Lossy].into_iter().find(|c| c.label() == label)
+        [Channel::Reliable, Channel::Lossy, Channel::Keepalive]
+            .into_iter()
+            .find(|c| c.label() == label)
     }
 }
 

@@ -13,6 +13,11 @@ mod media;
 mod peer;
 mod room;
 mod sys;
+
+/// Reading `getStats()` reports into the core's inputs.
+pub mod stats {
+    pub use super::sys::bytes_received;
+}
 pub mod transport;
 
 pub use error::WebError;

@@ -98,13 +98,14 @@ impl PeerConn {
         if data_channel {
             conn.create_channel(ChannelKind::Reliable)?;
             conn.create_channel(ChannelKind::Lossy)?;
+            conn.create_channel(ChannelKind::Keepalive)?;
         }
         Ok(conn)
     }
 
     fn create_channel(&self, kind: ChannelKind) -> Result<(), WebError> {
         let init = RtcDataChannelInit::new();
-        if kind == ChannelKind::Lossy {
+        if kind != ChannelKind::Reliable {
             // State that is stale by the next message: never wait for it.
             init.set_ordered(false);
             init.set_max_retransmits(0);
@@ -274,6 +275,9 @@ impl Channel {
             s(PeerSignal::Input(PeerInput::ChannelBuffered(u64::from(d.buffered_amount()))))
         }));
         v.push(Listener::new(&dc, "message", move |e| {
+            if kind == ChannelKind::Keepalive {
+                return; // it did its job by arriving
+            }
             let Some(data) = e.dyn_ref::<MessageEvent>().map(|m| m.data()) else { return };
             let payload = match data.as_string() {
                 Some(text) => Payload::Text(text),

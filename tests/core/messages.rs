@@ -102,3 +102,31 @@ fn lossy_messages_are_dropped_rather_than_queued() {
         }))
     );
 }
+
+#[test]
+fn keepalive_bytes_flow_while_the_keepalive_channel_is_open() {
+    use rtcroom::core::recovery::KEEPALIVE_INTERVAL;
+    let mut s = PeerSession::new("a", "b");
+    s.handle_input(Millis(0), PeerInput::ChannelOpen(Channel::Keepalive)).unwrap();
+    let mut sent = 0;
+    let mut now = 0;
+    while now <= 10 * KEEPALIVE_INTERVAL {
+        s.handle_timeout(Millis(now));
+        sent += std::iter::from_fn(|| s.poll_output())
+            .filter(|o| {
+                matches!(
+                    o,
+                    PeerOutput::Command(PcCommand::SendData { channel: Channel::Keepalive, .. })
+                )
+            })
+            .count();
+        now = s.poll_timeout().map_or(now + 1, |t| t.0.max(now + 1));
+    }
+    assert_eq!(sent, 11, "one byte every {KEEPALIVE_INTERVAL} ms");
+    s.handle_input(Millis(now), PeerInput::ChannelClosed(Channel::Keepalive)).unwrap();
+    assert_eq!(
+        s.poll_timeout(),
+        None,
+        "nothing is due once it closed (the polite side does not recreate)"
+    );
+}

@@ -26,7 +26,6 @@ fn connection_events(w: &RoomWorld, i: usize) -> Vec<(RoomConnection, Option<&'s
         .collect()
 }
 
-
 #[test]
 fn a_dropped_socket_resumes_as_the_same_participant_and_the_others_see_no_leave() {
     let mut w = room(2);

@@ -30,7 +30,6 @@ fn joined(ids: &[RoomEvent]) -> Vec<String> {
         .collect()
 }
 
-
 /// `n` clients join one after another and connect to each other.
 fn room(n: usize) -> RoomWorld {
     let mut w = RoomWorld::new(WorldConfig::default(), n);

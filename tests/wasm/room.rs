@@ -205,3 +205,19 @@ async fn a_browser_exception_becomes_a_warning_not_a_locked_room() {
     })
     .await;
 }
+
+#[wasm_bindgen_test]
+async fn stats_show_inbound_bytes_growing_while_media_flows() {
+    let (a, b, _hub) = pair(true).await;
+    a.room.publish_camera(&camera_only()).await.expect("fake camera");
+    until("b receives a's camera", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
+    let pc = b.pc(&a);
+    let sample = || async {
+        let report = wasm_bindgen_futures::JsFuture::from(pc.get_stats()).await.expect("stats");
+        rtcroom::web::stats::bytes_received(&report)
+    };
+    let first = sample().await;
+    rtcroom::web::sleep(500).await;
+    let second = sample().await;
+    assert!(second > first && first > 0, "bytes received {first} then {second}");
+}

@@ -8,7 +8,7 @@ use super::error::CoreError;
 use super::negotiation::{Completion, Negotiator};
 use super::sdp;
 use super::types::*;
-use recovery::{Action, Recovery, STATS_INTERVAL};
+use recovery::{Action, Recovery, KEEPALIVE_INTERVAL, STATS_INTERVAL};
 use rtcroom_proto::SignalData;
 use std::collections::VecDeque;
 
@@ -42,6 +42,8 @@ pub struct PeerSession {
     state: PeerState,
     /// Next `getStats` poll.
     stats_at: Option<Millis>,
+    /// Next keep-alive byte (while the keep-alive channel is open).
+    keepalive_at: Option<Millis>,
     ice_restarts: u32,
     closed: bool,
 }
@@ -69,6 +71,7 @@ impl PeerSession {
             recovery: Recovery::new(polite),
             state: PeerState::Connecting,
             stats_at: None,
+            keepalive_at: None,
             ice_restarts: 0,
             closed: false,
         }
@@ -111,6 +114,13 @@ impl PeerSession {
                 if s == ConnectionState::Connected && self.state == PeerState::Connecting {
                     self.set_state(PeerState::Connected, None);
                     self.stats_at = Some(now);
+                }
+                // Chromium may never say ICE `failed` (it stays
+                // `disconnected`); the connection state does.
+                if s == ConnectionState::Failed {
+                    let mut actions = Vec::new();
+                    self.recovery.handle_ice_failed(now, &mut actions);
+                    self.run(now, actions);
                 }
             }
             PeerInput::LocalCandidate(c) => {
@@ -159,10 +169,12 @@ impl PeerSession {
                 self.flush_outbox();
             }
             PeerInput::ChannelOpen(Channel::Lossy) => self.lossy_open = true,
+            PeerInput::ChannelOpen(Channel::Keepalive) => self.keepalive_at = Some(now),
             PeerInput::ChannelClosed(channel) => {
                 match channel {
                     Channel::Reliable => self.channel_open = false,
                     Channel::Lossy => self.lossy_open = false,
+                    Channel::Keepalive => self.keepalive_at = None,
                 }
                 // The peer lives on: so must its channels. One side recreates
                 // them (the other gets them by `datachannel`).
@@ -196,6 +208,12 @@ impl PeerSession {
             self.stats_at = Some(now.saturating_add(STATS_INTERVAL));
             self.out.push_back(PeerOutput::Command(PcCommand::GetStats));
         }
+        if self.keepalive_at.is_some_and(|t| t <= now) {
+            self.keepalive_at = Some(now.saturating_add(KEEPALIVE_INTERVAL));
+            let cmd =
+                PcCommand::SendData { data: Payload::Binary(vec![0]), channel: Channel::Keepalive };
+            self.out.push_back(PeerOutput::Command(cmd));
+        }
         let mut actions = Vec::new();
         self.recovery.handle_timeout(now, &mut actions);
         self.run(now, actions);
@@ -211,7 +229,7 @@ impl PeerSession {
         if self.closed {
             return None;
         }
-        [self.stats_at, self.recovery.poll_timeout()].into_iter().flatten().min()
+        [self.stats_at, self.keepalive_at, self.recovery.poll_timeout()].into_iter().flatten().min()
     }
 
     /// Signaling went down or came back: ICE restarts need it.
@@ -271,6 +289,7 @@ impl PeerSession {
     pub fn close(&mut self) {
         self.closed = true;
         self.stats_at = None;
+        self.keepalive_at = None;
         self.outbox.clear();
         self.outbox_bytes = 0;
         self.state = PeerState::Closed;
@@ -314,6 +333,7 @@ impl PeerSession {
                 Action::GiveUp => {
                     self.set_state(PeerState::Failed, Some("ice-restart-exhausted"));
                     self.stats_at = None;
+                    self.keepalive_at = None;
                 }
             }
         }

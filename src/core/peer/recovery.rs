@@ -19,6 +19,8 @@ use crate::core::types::Millis;
 
 /// How often stats are polled while connected or recovering.
 pub const STATS_INTERVAL: u64 = 400;
+/// How often a keep-alive byte goes out on the keep-alive channel.
+pub const KEEPALIVE_INTERVAL: u64 = 200;
 /// Inbound silence, after steady traffic, that means the path is lost.
 pub const STALL_AFTER: u64 = 1_200;
 /// Consecutive growing samples that make a connection "steadily receiving"
