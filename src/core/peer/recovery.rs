@@ -337,7 +337,7 @@ mod tests {
                     assert_eq!(t.0, GIVE_UP_AFTER);
                     break;
                 }
-                other => panic!("{other:?}"),
+                other => unreachable!("{other:?}"),
             }
         }
         assert_eq!(&restarts[..5], [0, 2_000, 4_000, 7_000, 11_000]);

@@ -361,7 +361,7 @@ mod tests {
                     assert_eq!(*r, "resume-timeout");
                     break;
                 }
-                other => panic!("{other:?}"),
+                other => unreachable!("{other:?}"),
             }
         }
         assert_eq!(now, 1_000 + 20_000, "gives up at the grace");
@@ -381,7 +381,7 @@ mod tests {
         out.clear();
         s.handle_timeout(Millis(ATTEMPT_TIMEOUT), &mut out);
         assert_eq!(out, [Step::Disconnect(SocketId(2))]);
-        let t = s.poll_timeout().expect("a retry");
+        let Some(t) = s.poll_timeout() else { unreachable!("a retry is due") };
         out.clear();
         s.handle_timeout(t, &mut out);
         assert_eq!(out, [Step::Connect(SocketId(3))]);
