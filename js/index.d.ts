@@ -70,8 +70,8 @@ export interface RoomEvents {
   'connection-state': { state: ConnectionState; reason?: ConnectionReason };
   /**
    * A participant's connection: `reconnecting` when the path was lost
-   * (detected within ~1.2–1.6 s from stalled inbound bytes, or ICE
-   * `failed`), `connected` again after an ICE restart, `failed` after 60 s.
+   * (stalled inbound bytes, ICE `disconnected` for 1 s, or `failed`),
+   * `connected` again after an ICE restart, `failed` after 60 s.
    */
   'participant-state': { participant: Participant; state: ParticipantState; reason?: ParticipantStateReason };
   /** Something failed without ending the call (an operation, a rejected frame). */
