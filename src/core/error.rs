@@ -23,6 +23,8 @@ pub enum CoreError {
     MessageQueueFull(usize),
     #[error("the connection to this peer is closed")]
     PeerClosed,
+    #[error("invalid iceServers: {0}")]
+    InvalidIceServer(String),
 }
 
 impl CoreError {
@@ -37,6 +39,7 @@ impl CoreError {
             CoreError::NotPublished => "not-published",
             CoreError::MessageQueueFull(_) => "message-queue-full",
             CoreError::PeerClosed => "peer-closed",
+            CoreError::InvalidIceServer(_) => "invalid-argument",
         }
     }
 }

@@ -16,6 +16,7 @@
 
 mod candidates;
 mod error;
+mod ice_servers;
 mod negotiation;
 mod peer;
 mod room;
@@ -24,6 +25,7 @@ mod types;
 
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
 pub use error::CoreError;
+pub use ice_servers::validate_ice_servers;
 pub use negotiation::{Completion, Negotiator};
 pub use peer::recovery::{self, LossReason};
 pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};

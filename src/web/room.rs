@@ -113,34 +113,6 @@ impl Drop for Shared {
     }
 }
 
-/// `RTCIceServer` entries the browser would reject when the connection is
-/// built (so a participant would silently never connect): refused at join.
-fn validate_ice_servers(servers: &[IceServer]) -> Result<(), WebError> {
-    for s in servers {
-        if s.urls.is_empty() {
-            return Err(WebError::InvalidArgument("iceServers entry without urls".into()));
-        }
-        for url in &s.urls {
-            let scheme = url.split(':').next().unwrap_or("");
-            let turn = matches!(scheme, "turn" | "turns");
-            if !turn && !matches!(scheme, "stun" | "stuns") {
-                let msg = "iceServers url must be stun:, stuns:, turn: or turns: (got ".to_string();
-                return Err(WebError::InvalidArgument(msg + url + ")"));
-            }
-            if url.len() <= scheme.len() + 1 {
-                return Err(WebError::InvalidArgument(
-                    "iceServers url without a host: ".to_string() + url,
-                ));
-            }
-            if turn && (s.username.is_none() || s.credential.is_none()) {
-                let msg = "a TURN server needs username and credential: ".to_string();
-                return Err(WebError::InvalidArgument(msg + url));
-            }
-        }
-    }
-    Ok(())
-}
-
 impl Room {
     /// Connects to `url` (a `ws(s)://…/ws` endpoint) and joins a room.
     pub async fn join(
@@ -161,7 +133,7 @@ impl Room {
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
-        validate_ice_servers(&options.ice_servers)?;
+        core::validate_ice_servers(&options.ice_servers)?;
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
         let config = RoomConfig {
             room: options.room,

@@ -616,18 +616,7 @@ impl RoomCore {
             }
             ServerMessage::PeerJoined { peer } => {
                 self.in_room()?;
-                match self.peers.get_mut(&peer.id) {
-                    // Back after a server restart: same participant, same
-                    // connection (media never went through the server).
-                    Some(r) => {
-                        r.absent_until = None;
-                        if r.info != peer {
-                            r.info = peer.clone();
-                            self.event(RoomEvent::ParticipantUpdated(peer));
-                        }
-                    }
-                    None => self.add_peer(peer),
-                }
+                self.peer_present(peer);
             }
             ServerMessage::PeerLeft { id, reason } => self.remove_peer(&id, reason),
             ServerMessage::PeerUpdated { peer } => {
@@ -695,16 +684,7 @@ impl RoomCore {
             r.absent_until = Some(until);
         }
         for p in peers {
-            match self.peers.get_mut(&p.id) {
-                Some(r) => {
-                    r.absent_until = None;
-                    if r.info != p {
-                        r.info = p.clone();
-                        self.event(RoomEvent::ParticipantUpdated(p));
-                    }
-                }
-                None => self.add_peer(p),
-            }
+            self.peer_present(p);
         }
         self.connection_event(RoomConnection::Reconnected, None);
         // What may have been lost with the old socket: our track list and an
@@ -717,6 +697,22 @@ impl RoomCore {
             }
         }
         self.each_session(now, true);
+    }
+
+    /// The server says `info` is in the room: a newcomer, or one we know
+    /// coming back after a server restart (same participant, same
+    /// connection: media never went through the server).
+    fn peer_present(&mut self, info: PeerInfo) {
+        match self.peers.get_mut(&info.id) {
+            Some(r) => {
+                r.absent_until = None;
+                if r.info != info {
+                    r.info = info.clone();
+                    self.event(RoomEvent::ParticipantUpdated(info));
+                }
+            }
+            None => self.add_peer(info),
+        }
     }
 
     fn setup_failed(&mut self, now: Millis, id: &str, message: String) {
