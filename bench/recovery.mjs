@@ -66,6 +66,8 @@ async function call(impl) {
   const people = [a, b];
   const up = await Promise.all([[a, b], [b, a]].map(([v, o]) => H.waitColor(v, { participant: o.id }, o.color, 20_000)));
   if (up.some((u) => !u.at)) { await Promise.all(people.map((p) => p.close())); throw new Error(`${impl}: call did not come up (${logs.join('; ')})`); }
+  // Faults hit a call in progress (see H.SETTLE_MS).
+  await H.sleep(H.SETTLE_MS);
   return people;
 }
 

@@ -11,10 +11,6 @@ export { expect, H };
 
 /** Why the tier cannot run here (not root, no nft, no build), or null. */
 export const unavailable = canRun() ?? H.missingBuild();
-/** The SDK emits participant-state (its automatic recovery is merged). */
-export const sdkHasRecovery = unavailable ? false : await H.sdkHasRecovery();
-/** The server has --resume-grace-secs and --secret. */
-export const serverHasResume = unavailable ? false : H.serverHasResume();
 
 /** How long after a fault ends media must be back (decoded, right colour). */
 export const RESUME_DEADLINE_MS = 15_000;
@@ -85,6 +81,7 @@ export const test = base.extend({
         // Both directions up with the right colours before any fault.
         const start = Date.now();
         await Promise.all(people.flatMap((v) => people.filter((o) => o !== v).map((o) => expectMediaResumes(v, o, { after: start - 60_000, timeoutMs: 75_000 }))));
+        await H.sleep(H.SETTLE_MS);
         return people;
       },
       async killServer() { await H.killServer(server); },

@@ -31,6 +31,14 @@ export const TOLERANCE = 60;
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * How long a call runs before a fault is injected: faults hit a call in
+ * progress. The SDK's stall detector needs ≥ 1.2 s of steady inbound
+ * traffic to arm (an idle connection must never look stalled); a fault in
+ * the first second of a call is detected by ICE instead (~6–7 s).
+ */
+export const SETTLE_MS = 2_500;
+
 // ------------------------------------------------------------ capabilities
 
 let helpText = null;

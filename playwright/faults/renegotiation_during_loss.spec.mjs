@@ -3,10 +3,9 @@
 // SDK detects the loss and starts its ICE restart, so the two offers meet.
 // After the path returns, both of alice's tracks and bob's camera flow with
 // the right colours. Needs the SDK's recovery.
-import { test, expect, expectMediaResumes, report, H, sdkHasRecovery } from './fixtures.mjs';
+import { test, expect, expectMediaResumes, report, H } from './fixtures.mjs';
 
 test('path loss while publishing a second track: both tracks flow after restore', async ({ call }, testInfo) => {
-  test.fixme(!sdkHasRecovery, 'needs the SDK recovery (ROOM_EVENTS has no participant-state yet)');
   const [alice, bob] = await call.start();
   const fault = call.net.blackholeMedia(1);
   const faultAt = Date.now();

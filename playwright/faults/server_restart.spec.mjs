@@ -5,7 +5,7 @@
 // again within 2 s: a track published then arrives at the other side — that
 // needs the SDK's signaling resume (resume tokens valid across a restart:
 // the server gets the same --secret).
-import { test, expect, expectMediaResumes, report, H, sdkHasRecovery } from './fixtures.mjs';
+import { test, expect, expectMediaResumes, report, H } from './fixtures.mjs';
 
 const OUTAGE_MS = 10_000;
 const MAX_FREEZE_MS = 500;
@@ -34,7 +34,6 @@ test('server SIGKILL + restart after 10 s: media does not freeze > 500 ms during
 });
 
 test('server SIGKILL + restart after 10 s: the room is whole ≤ 2 s after the server is back (a new track arrives)', async ({ call }, testInfo) => {
-  test.fixme(!sdkHasRecovery, 'needs the SDK signaling resume (ROOM_EVENTS has no participant-state yet)');
   const { alice, bob, backAt } = await outage(call, testInfo);
   await H.sleep(Math.max(0, backAt + 2_000 - Date.now()));
   const publishAt = Date.now();

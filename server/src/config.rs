@@ -26,7 +26,8 @@ OPTIONS:
     --heartbeat-secs N       WebSocket ping interval; silent clients drop after 2 intervals (default 15)
     --resume-grace-secs N    How long a participant whose socket closed or went silent can resume
                              before the others see it leave (default 20)
-    --crash-grace-secs N     The same when the socket ended without a close frame (default 5)
+    --crash-grace-secs N     The same when the socket ended without a close frame or with 1001
+                             (going away: tab closed or browser killed) (default 5)
     --secret HEX_OR_TEXT     Key of the session (resume) tokens; also env RTCROOM_SECRET. Even-length
                              hex is decoded, anything else used as text. Without one a random key is
                              used and tokens do not survive a restart (a warning is printed)

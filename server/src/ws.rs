@@ -20,6 +20,9 @@ pub const CLOSE_LEFT: u16 = 1000;
 pub const CLOSE_SHUTDOWN: u16 = 1001;
 /// Private-use range: no inbound traffic within the heartbeat timeout.
 pub const CLOSE_TIMEOUT: u16 = 4000;
+/// The close code a browser sends when the page goes away: tab closed,
+/// navigation, or the browser killed.
+const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// How long to wait for the peer's half of the closing handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
@@ -108,7 +111,10 @@ async fn serve(
                             app.rooms.bad_frame(conn, r.code, r.message);
                         }
                     }
-                    Message::Close(_) => return End::Gone(Gone::Closed),
+                    Message::Close(frame) => {
+                        let away = frame.is_some_and(|f| u16::from(f.code) == CLOSE_GOING_AWAY);
+                        return End::Gone(if away { Gone::Away } else { Gone::Closed });
+                    }
                     // Tungstenite answers pings itself.
                     Message::Ping(_) | Message::Pong(_) => {}
                 }

@@ -6,6 +6,7 @@ mod common;
 use common::{Client, Config, TestServer};
 use serde_json::{json, Value};
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::protocol::{frame::coding::CloseCode, CloseFrame};
 
 /// A grace long enough that no test waits for it by accident.
 fn long_grace() -> Config {
@@ -104,6 +105,19 @@ async fn a_socket_that_ends_without_a_close_frame_uses_the_short_crash_grace() {
     let b_id = b.id.clone();
     drop(b); // TCP closes without a WebSocket close frame, like a killed tab
     assert_eq!(a.recv().await, json!({"type": "peer-left", "id": b_id, "reason": "disconnected"}));
+}
+
+#[tokio::test]
+async fn a_going_away_close_frame_uses_the_short_crash_grace() {
+    // Chromium's network service closes the sockets of a killed browser with
+    // 1001; a tab closed or navigated sends the same.
+    let server = TestServer::start(long_grace()).await;
+    let (mut a, _) = Client::join(&server, "r", "alice").await;
+    let (mut b, _) = Client::join(&server, "r", "bob").await;
+    a.recv().await; // peer-joined
+    let away = CloseFrame { code: CloseCode::Away, reason: "".into() };
+    b.ws.close(Some(away)).await.unwrap();
+    assert_eq!(a.recv().await, json!({"type": "peer-left", "id": b.id, "reason": "disconnected"}));
 }
 
 #[tokio::test]

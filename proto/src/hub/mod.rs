@@ -29,8 +29,9 @@ pub struct HubConfig {
     /// How long a participant whose socket closed (close frame) or went
     /// silent stays suspended before the others see it leave.
     pub resume_grace_ms: u64,
-    /// The same for a socket that ended without a close frame (EOF, reset):
-    /// the browser process most likely died, so the others learn it sooner.
+    /// The same for a socket that ended without a close frame (EOF, reset)
+    /// or with 1001 (going away): the page or the browser process is gone,
+    /// so the others learn it sooner.
     pub crash_grace_ms: u64,
     /// Signals held per suspended participant; the oldest are dropped first.
     pub max_held_frames: usize,
@@ -69,6 +70,10 @@ pub enum Gone {
     Closed,
     /// EOF or an error without a close frame: the client process died.
     Reset,
+    /// A close frame with code 1001 (going away): the page was closed or
+    /// navigated, or the browser died (Chromium's network service sends it
+    /// for a killed browser). Nobody is coming back on this socket's behalf.
+    Away,
 }
 
 impl Gone {
@@ -76,7 +81,7 @@ impl Gone {
     pub fn leave_reason(self) -> LeaveReason {
         match self {
             Gone::Timeout => LeaveReason::Timeout,
-            Gone::Closed | Gone::Reset => LeaveReason::Disconnected,
+            Gone::Closed | Gone::Reset | Gone::Away => LeaveReason::Disconnected,
         }
     }
 }
@@ -206,7 +211,7 @@ impl<D: Clone + Weigh> Hub<D> {
         };
         let grace = match gone {
             Gone::Timeout | Gone::Closed => self.config.resume_grace_ms,
-            Gone::Reset => self.config.crash_grace_ms,
+            Gone::Reset | Gone::Away => self.config.crash_grace_ms,
         };
         let reason = gone.leave_reason();
         if grace == 0 {
