@@ -120,6 +120,9 @@ pub enum PcCommand {
     },
     /// `getStats()`; answered with [`PeerInput::Stats`].
     GetStats,
+    /// Make every video sender start over with a key frame (the far side's
+    /// decoder lost its references while the path was down).
+    SendKeyFrames,
 }
 
 /// An app message: text or bytes, as the data channel carries them.

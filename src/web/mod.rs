@@ -9,6 +9,7 @@ pub mod codec;
 mod error;
 mod events;
 mod guard;
+mod key_frames;
 mod media;
 mod peer;
 mod room;

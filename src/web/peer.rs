@@ -165,6 +165,7 @@ impl PeerConn {
                 .map_err(|e| WebError::browser(&e))?
             }
             PcCommand::CreateChannel { channel } => self.create_channel(channel)?,
+            PcCommand::SendKeyFrames => super::key_frames::send_key_frames(&self.pc),
             PcCommand::GetStats => {
                 let sink = sink.clone();
                 let promise = self.pc.get_stats();

@@ -26,6 +26,7 @@ pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
             pc.send(data)
         }
         PcCommand::GetStats => pc.get_stats(),
+        PcCommand::SendKeyFrames => pc.send_key_frames(),
         other => panic!("the test driver does not know {other:?}"),
     }
 }

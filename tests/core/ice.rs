@@ -98,6 +98,23 @@ fn restarts_repeat_with_back_off_until_the_path_returns() {
 }
 
 #[test]
+fn both_sides_send_key_frames_once_when_the_path_comes_back() {
+    let mut w = connected();
+    let t0 = w.now();
+    blackhole(&mut w, true);
+    w.run_to(t0 + 10_000).unwrap();
+    for side in [A, B] {
+        assert_eq!(w.sides[side].pc.key_frame_refreshes, 0, "nothing to refresh while lost");
+    }
+    blackhole(&mut w, false);
+    w.run_until(|w| w.sides.iter().all(|s| s.session.state() == PeerState::Connected)).unwrap();
+    w.run_to(w.now() + 5_000).unwrap();
+    for side in [A, B] {
+        assert_eq!(w.sides[side].pc.key_frame_refreshes, 1, "side {side}: one refresh per loss");
+    }
+}
+
+#[test]
 fn a_path_that_never_returns_ends_failed_with_a_reason() {
     let mut w = connected();
     let t0 = w.now();

@@ -194,6 +194,8 @@ pub struct SimPc {
     pub bytes_received: u64,
     pub blackholed: bool,
     pub stats_calls: u32,
+    /// `SendKeyFrames` commands executed.
+    pub key_frame_refreshes: u32,
 
     /// Every operation that completed, in order.
     pub ops: Vec<OpRecord>,
@@ -249,6 +251,7 @@ impl SimPc {
             bytes_received: 0,
             blackholed: false,
             stats_calls: 0,
+            key_frame_refreshes: 0,
             inbox: VecDeque::new(),
             ops: Vec::new(),
             applied_candidates: Vec::new(),
@@ -430,6 +433,12 @@ impl SimPc {
 
     /// The network changed the ICE state (test injection).
     /// `getStats()`: answered as an event, like the promise resolving.
+    pub fn send_key_frames(&mut self) {
+        if !self.closed {
+            self.key_frame_refreshes += 1;
+        }
+    }
+
     pub fn get_stats(&mut self) {
         if self.closed {
             return;

@@ -329,6 +329,9 @@ impl PeerSession {
                     self.ice_restarts += 1;
                     self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
                 }
+                Action::PathBack => {
+                    self.out.push_back(PeerOutput::Command(PcCommand::SendKeyFrames))
+                }
                 Action::Recovered => self.set_state(PeerState::Connected, Some("recovered")),
                 Action::GiveUp => {
                     self.set_state(PeerState::Failed, Some("ice-restart-exhausted"));

@@ -63,6 +63,11 @@ pub enum Action {
     Lost(LossReason),
     /// Call `restartIce()` (attempt n, 1-based).
     Restart { attempt: u32 },
+    /// First evidence that the path is back (ICE connected again, or inbound
+    /// bytes growing): once per loss. The far side lost its video references
+    /// during the outage; without a fresh key frame its decoder waits ~2 s
+    /// for its NACKs to give up before it asks for one.
+    PathBack,
     /// The path is back.
     Recovered,
     /// The last attempt failed: the connection is given up.
@@ -76,6 +81,8 @@ struct Recovering {
     attempts: u32,
     /// When the next attempt is due (`None`: waiting for signaling).
     next_at: Option<Millis>,
+    /// [`Action::PathBack`] was emitted.
+    path_back: bool,
 }
 
 #[derive(Debug)]
@@ -126,6 +133,7 @@ impl Recovery {
             if self.growing_samples >= ARM_AFTER_SAMPLES {
                 self.armed = true;
             }
+            self.path_back(out);
             if self.recovering.is_some() && self.growing_samples >= 2 {
                 self.recovered(out);
             }
@@ -140,6 +148,7 @@ impl Recovery {
     /// ICE reported `connected` or `completed`.
     pub fn handle_ice_connected(&mut self, out: &mut Vec<Action>) {
         self.disconnected_since = None;
+        self.path_back(out);
         // After a stall ICE may still say `connected`: only bytes prove the
         // path unless the loss came from ICE itself.
         if self.recovering.is_some() && !self.armed {
@@ -246,10 +255,19 @@ impl Recovery {
         // The impolite side acts at once; the polite side gives it time.
         let first = if self.impolite { now } else { now.saturating_add(TAKEOVER_AFTER) };
         let next_at = self.signaling_up.then_some(first);
-        self.recovering = Some(Recovering { since: now, attempts: 0, next_at });
+        self.recovering = Some(Recovering { since: now, attempts: 0, next_at, path_back: false });
         self.growing_samples = 0;
         out.push(Action::Lost(reason));
         self.handle_timeout(now, out);
+    }
+
+    fn path_back(&mut self, out: &mut Vec<Action>) {
+        if let Some(r) = &mut self.recovering {
+            if !r.path_back {
+                r.path_back = true;
+                out.push(Action::PathBack);
+            }
+        }
     }
 
     fn recovered(&mut self, out: &mut Vec<Action>) {
@@ -369,10 +387,32 @@ mod tests {
         // ICE still says connected during a stall: not proof of recovery.
         r.handle_ice_connected(&mut out);
         assert!(r.is_recovering());
+        assert_eq!(out.last(), Some(&Action::PathBack), "ICE connected is the first sign");
         out.clear();
         r.handle_bytes(Millis(4_000), 20_100, &mut out);
         r.handle_bytes(Millis(4_400), 20_200, &mut out);
-        assert_eq!(out, [Action::Recovered]);
+        assert_eq!(out, [Action::Recovered], "one PathBack per loss");
+    }
+
+    #[test]
+    fn the_path_coming_back_asks_for_key_frames_once_per_loss() {
+        let mut r = Recovery::new(true);
+        steady(&mut r, 0, 2_000);
+        let mut out = Vec::new();
+        for t in [2_400, 2_800, 3_200, 3_600] {
+            r.handle_bytes(Millis(t), 20_000, &mut out);
+        }
+        out.clear();
+        // The stall never touched ICE: growing bytes are the first sign.
+        r.handle_bytes(Millis(4_000), 20_100, &mut out);
+        assert_eq!(out, [Action::PathBack]);
+        r.handle_bytes(Millis(4_400), 20_200, &mut out);
+        assert_eq!(out, [Action::PathBack, Action::Recovered]);
+        // Connected without a loss: nothing to refresh.
+        out.clear();
+        r.handle_ice_connected(&mut out);
+        r.handle_bytes(Millis(4_800), 20_300, &mut out);
+        assert!(out.is_empty(), "{out:?}");
     }
 
     #[test]
