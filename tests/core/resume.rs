@@ -101,6 +101,35 @@ fn a_restarted_server_takes_everyone_back_and_the_room_is_whole_within_two_secon
 }
 
 #[test]
+fn signals_to_a_participant_not_yet_back_after_a_server_restart_wait_for_it() {
+    // Alice is back on the restarted server first and publishes at once;
+    // Bob is not there yet, so the server would refuse a signal to him.
+    let mut w = room(2);
+    let t0 = w.now();
+    w.kill_server();
+    w.run_to(t0 + 10_000);
+    w.cut_signaling(1, true);
+    w.start_server();
+    let back = w.now();
+    assert!(w.run_until(back + 5_000, |w| w.clients[0].core.state() == SessionState::Joined));
+    w.publish(0, track("screen", TrackKind::Video, TrackSource::Screen)).unwrap();
+    w.run_to(w.now() + 3_000);
+    w.cut_signaling(1, false);
+    let whole = w.run_until(w.now() + 10_000, |w| {
+        w.clients[1].core.state() == SessionState::Joined && w.clients[1].tracks().len() == 1
+    });
+    assert!(whole, "bob got the track published while he was away: {:?}", w.clients[1].tracks());
+    for i in 0..2 {
+        assert!(w.clients[i].left().is_empty(), "client {i} saw a leave");
+        let refused: Vec<_> =
+            w.clients[i].events.iter().filter(|e| matches!(e, RoomEvent::ServerError { .. })).collect();
+        assert!(refused.is_empty(), "client {i}: the server refused signals: {refused:?}");
+    }
+    w.run();
+    w.assert_settled();
+}
+
+#[test]
 fn a_crashed_participant_leaves_for_the_others_within_fifteen_seconds() {
     let mut w = room(2);
     let t0 = w.now();

@@ -253,6 +253,9 @@ struct Remote {
     /// Not listed in a resumed `welcome`: removed if it has not come back
     /// by then (it may be resuming too, after a server restart).
     absent_until: Option<Millis>,
+    /// Signals to it while absent: the server would refuse them (it does
+    /// not know the id yet); sent when it is back.
+    held: VecDeque<SignalData>,
 }
 
 #[derive(Debug)]
@@ -523,8 +526,25 @@ impl RoomCore {
         self.event(RoomEvent::ConnectionState { state, reason });
     }
 
-    /// A frame to the server: now if the socket is up, else after resume.
+    /// A frame to the server: now if the socket is up, else after resume;
+    /// a signal to an absent participant when it is back.
     fn signal(&mut self, msg: ClientMessage<SignalData>) {
+        if let ClientMessage::Signal { to, data } = msg {
+            match self.peers.get_mut(&to).filter(|r| r.absent_until.is_some()) {
+                Some(r) => {
+                    if r.held.len() >= MAX_PENDING_SIGNALS {
+                        r.held.pop_front();
+                    }
+                    r.held.push_back(data);
+                    return;
+                }
+                None => return self.send_or_queue(ClientMessage::Signal { to, data }),
+            }
+        }
+        self.send_or_queue(msg)
+    }
+
+    fn send_or_queue(&mut self, msg: ClientMessage<SignalData>) {
         if self.session.can_send() {
             self.out.push_back(RoomOutput::Send(msg));
         } else if self.session.state() == SessionState::Resuming {
@@ -676,15 +696,16 @@ impl RoomCore {
     /// too (a restarted server knows only who came back): they get the
     /// grace period to reappear.
     fn resumed(&mut self, now: Millis, peers: Vec<PeerInfo>) {
-        while let Some(msg) = self.pending.pop_front() {
-            self.out.push_back(RoomOutput::Send(msg));
-        }
         let until = now.saturating_add(self.grace_ms);
         for r in self.peers.values_mut() {
-            r.absent_until = Some(until);
+            r.absent_until.get_or_insert(until);
         }
         for p in peers {
             self.peer_present(p);
+        }
+        // In order; those to participants still absent wait for them.
+        for msg in std::mem::take(&mut self.pending) {
+            self.signal(msg);
         }
         self.connection_event(RoomConnection::Reconnected, None);
         // What may have been lost with the old socket: our track list and an
@@ -706,6 +727,11 @@ impl RoomCore {
         match self.peers.get_mut(&info.id) {
             Some(r) => {
                 r.absent_until = None;
+                let to = info.id.clone();
+                for data in std::mem::take(&mut r.held) {
+                    self.send_or_queue(ClientMessage::Signal { to: to.clone(), data });
+                }
+                let Some(r) = self.peers.get_mut(&info.id) else { return };
                 if r.info != info {
                     r.info = info.clone();
                     self.event(RoomEvent::ParticipantUpdated(info));
@@ -760,6 +786,7 @@ impl RoomCore {
                 setup_failures: 0,
                 rebuild_at: None,
                 absent_until: None,
+                held: VecDeque::new(),
             },
         );
         self.build_peer(&id);
