@@ -1,6 +1,6 @@
 // rtcroom — the typed Room API over the WebAssembly driver.
 // Plain ES module, no bundler needed; types in index.d.ts.
-import init, { joinRoom } from './rtcroom.js';
+import init, { joinRoom, warmUp } from './rtcroom.js';
 
 let loading = null;
 
@@ -29,8 +29,13 @@ function withCode(e, code) {
 // Start fetching and compiling the module as soon as the package is
 // imported, so `Room.join` does not wait for it (it takes tens of ms). In
 // environments without a DOM (SSR, tests) nothing happens until `load()`.
+// Once loaded, the join path runs once at idle time (in-page, nothing on the
+// network): first calls compile, and a page's first join would pay ~20 ms.
 if (typeof window !== 'undefined' && typeof WebAssembly !== 'undefined') {
-  load().catch(() => {});
+  load().then(() => {
+    const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
+    idle(() => { warmUp().catch(() => {}); });
+  }, () => {});
 }
 
 function checkUrl(url) {

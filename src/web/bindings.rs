@@ -32,6 +32,12 @@ pub async fn join_room(
     Ok(RoomHandle { room })
 }
 
+/// Runs the join path once with nothing on the network (see `warm_up`).
+#[wasm_bindgen(js_name = warmUp)]
+pub async fn warm_up() {
+    super::warm_up::warm_up().await;
+}
+
 fn promise<F>(f: F) -> js_sys::Promise
 where
     F: std::future::Future<Output = Result<JsValue, WebError>> + 'static,

@@ -14,6 +14,8 @@ mod media;
 mod peer;
 mod room;
 mod sys;
+#[cfg(feature = "js")]
+mod warm_up;
 
 /// Reading `getStats()` reports into the core's inputs.
 pub mod stats {

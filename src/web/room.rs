@@ -92,6 +92,10 @@ struct Inner {
     pagehide: Option<Listener>,
     /// Inputs that outputs of this batch produced (reported after it).
     deferred: Vec<RoomInput>,
+    /// Connection outputs held while `yielded`, in order.
+    backlog: VecDeque<RoomOutput>,
+    /// Set while execution yields to the event loop (see `execute`).
+    yielded: Option<Timeout>,
 }
 
 impl Drop for Shared {
@@ -161,6 +165,8 @@ impl Room {
                 join_waiter: Some(tx),
                 pagehide: None,
                 deferred: Vec::new(),
+                backlog: VecDeque::new(),
+                yielded: None,
             }),
             events: RefCell::new(VecDeque::new()),
             delivering: Cell::new(false),
@@ -530,11 +536,27 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
         Ok(mut inner) => {
             let mut fed = BTreeSet::new();
             for o in outputs {
+                if inner.yielded.is_some() && builds_connections(&o) {
+                    inner.backlog.push_back(o);
+                    continue;
+                }
                 if let RoomOutput::Pc { peer, cmd: core::PcCommand::SendData { .. } } = &o {
                     fed.insert(peer.clone());
                 }
+                let joining = inner.join_waiter.is_some();
                 if let Some(e) = inner.apply(o, &weak) {
                     queue_event(shared, e);
+                }
+                if joining && inner.join_waiter.is_none() {
+                    // Joined: the app's `await Room.join()` continuation
+                    // runs before the connections are built (the next
+                    // task), so the getUserMedia it usually starts is under
+                    // way sooner and its track can ride the first offer;
+                    // the RTCPeerConnection constructor alone takes ~15 ms.
+                    // Events and frames go on at once: `participants` is
+                    // complete when the join resolves.
+                    let w = weak.clone();
+                    inner.yielded = Some(Timeout::new(0, move || resume(&w)));
                 }
             }
             // What the channels really buffer, so the core's back-pressure
@@ -557,6 +579,31 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
     for input in deferred {
         let _ = dispatch(shared, input);
     }
+}
+
+/// Runs the connection outputs held while `execute` yielded, in order.
+fn resume(weak: &Weak<Shared>) {
+    let Some(shared) = weak.upgrade() else { return };
+    let held = match shared.inner.try_borrow_mut() {
+        Ok(mut inner) => {
+            inner.yielded = None;
+            std::mem::take(&mut inner.backlog)
+        }
+        Err(_) => return,
+    };
+    execute(&shared, held.into());
+}
+
+/// Outputs about peer connections: held, in order, while joining yields.
+fn builds_connections(o: &RoomOutput) -> bool {
+    matches!(
+        o,
+        RoomOutput::CreatePeer { .. }
+            | RoomOutput::Pc { .. }
+            | RoomOutput::AddTrack { .. }
+            | RoomOutput::RemoveTrack { .. }
+            | RoomOutput::ClosePeer { .. }
+    )
 }
 
 fn queue_event(shared: &Shared, e: RoomEvent) {

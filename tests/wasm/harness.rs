@@ -48,6 +48,7 @@ pub async fn pair(polite_first: bool) -> (Member, Member, InPageHub) {
     let hub = InPageHub::new();
     let a = Member::join(&hub, "a").await;
     let b = Member::join(&hub, "b").await;
+    connections(&a, &b).await;
     let (first, second) = if a.is_polite_towards(&b) == polite_first { (a, b) } else { (b, a) };
     (first, second, hub)
 }
@@ -76,8 +77,18 @@ pub fn transceivers(pc: &RtcPeerConnection) -> u32 {
 
 /// Waits until both are connected and the first negotiation is done;
 /// returns the transceivers each side has then (the SDK pre-negotiates some).
+/// Both connections of the pair, once they exist: a joiner builds its
+/// connections in the task after its join resolved.
+pub async fn connections(a: &Member, b: &Member) -> (RtcPeerConnection, RtcPeerConnection) {
+    until("both connections exist", 2_000, || {
+        a.room.peer_connection(&b.id()).is_some() && b.room.peer_connection(&a.id()).is_some()
+    })
+    .await;
+    (a.pc(b), b.pc(a))
+}
+
 pub async fn until_connected(a: &Member, b: &Member) -> u32 {
-    let (pa, pb) = (a.pc(b), b.pc(a));
+    let (pa, pb) = connections(a, b).await;
     until("both connected and stable", 15_000, || {
         connected(&pa) && connected(&pb) && stable(&pa) && stable(&pb)
     })
@@ -104,7 +115,7 @@ pub fn converged(a: &RtcPeerConnection, b: &RtcPeerConnection, expected: u32) ->
 
 /// Waits until the pair converged with `expected` transceivers each.
 pub async fn until_converged(a: &Member, b: &Member, expected: u32) {
-    let (pa, pb) = (a.pc(b), b.pc(a));
+    let (pa, pb) = connections(a, b).await;
     let describe = |pc: &RtcPeerConnection| {
         let mids: Vec<Option<String>> = pc
             .get_transceivers()
