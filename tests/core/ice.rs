@@ -102,11 +102,19 @@ fn both_sides_send_key_frames_once_when_the_path_comes_back() {
     let mut w = connected();
     let t0 = w.now();
     blackhole(&mut w, true);
+    w.run_to(t0 + 8_000).unwrap();
+    let calls: Vec<u32> = w.sides.iter().map(|s| s.pc.stats_calls).collect();
     w.run_to(t0 + 10_000).unwrap();
     for side in [A, B] {
         assert_eq!(w.sides[side].pc.key_frame_refreshes, 0, "nothing to refresh while lost");
+        // Sampled every 100 ms while recovering, so the path's return shows soon.
+        let polls = w.sides[side].pc.stats_calls - calls[side];
+        assert!(polls >= 18, "side {side}: {polls} getStats in 2 s of recovery");
     }
     blackhole(&mut w, false);
+    let back = w.now();
+    w.run_until(|w| w.sides.iter().all(|s| s.pc.key_frame_refreshes > 0)).unwrap();
+    assert!(w.now() - back <= 250, "key frames {} ms after the path came back", w.now() - back);
     w.run_until(|w| w.sides.iter().all(|s| s.session.state() == PeerState::Connected)).unwrap();
     w.run_to(w.now() + 5_000).unwrap();
     for side in [A, B] {

@@ -8,7 +8,7 @@ use super::error::CoreError;
 use super::negotiation::{Completion, Negotiator};
 use super::sdp;
 use super::types::*;
-use recovery::{Action, Recovery, KEEPALIVE_INTERVAL, STATS_INTERVAL};
+use recovery::{Action, Recovery, KEEPALIVE_INTERVAL, RECOVERING_STATS_INTERVAL, STATS_INTERVAL};
 use rtcroom_proto::SignalData;
 use std::collections::VecDeque;
 
@@ -205,7 +205,12 @@ impl PeerSession {
             return;
         }
         if self.stats_at.is_some_and(|t| t <= now) {
-            self.stats_at = Some(now.saturating_add(STATS_INTERVAL));
+            let every = if self.recovery.is_recovering() {
+                RECOVERING_STATS_INTERVAL
+            } else {
+                STATS_INTERVAL
+            };
+            self.stats_at = Some(now.saturating_add(every));
             self.out.push_back(PeerOutput::Command(PcCommand::GetStats));
         }
         if self.keepalive_at.is_some_and(|t| t <= now) {
@@ -322,8 +327,10 @@ impl PeerSession {
             match a {
                 Action::Lost(reason) => {
                     self.set_state(PeerState::Reconnecting, Some(reason.as_str()));
-                    // Keep sampling: bytes flowing again is the proof of recovery.
-                    self.stats_at.get_or_insert(now);
+                    // Keep sampling, faster: bytes flowing again is the
+                    // first sign of a path back and the proof of recovery.
+                    let soon = now.saturating_add(RECOVERING_STATS_INTERVAL);
+                    self.stats_at = Some(self.stats_at.map_or(now, |t| t.min(soon)));
                 }
                 Action::Restart { .. } => {
                     self.ice_restarts += 1;

@@ -17,8 +17,12 @@
 
 use crate::core::types::Millis;
 
-/// How often stats are polled while connected or recovering.
+/// How often stats are polled while connected.
 pub const STATS_INTERVAL: u64 = 400;
+/// How often while recovering: bytes growing again are the first sign of a
+/// path that came back without an ICE transition (a short loss), and media
+/// waits for the key frames that sign asks for.
+pub const RECOVERING_STATS_INTERVAL: u64 = 100;
 /// How often a keep-alive byte goes out on the keep-alive channel.
 pub const KEEPALIVE_INTERVAL: u64 = 200;
 /// Inbound silence, after steady traffic, that means the path is lost.
