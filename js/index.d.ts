@@ -46,6 +46,11 @@ export interface JoinOptions {
 
 export interface TrackEvent {
   participant: Participant;
+  /**
+   * The receiving track. After `track-removed` it stays in its stream without
+   * new media; a later publication of that kind may arrive in a `track` event
+   * with this same track.
+   */
   track: MediaStreamTrack;
   /** Camera + microphone of one participant share a stream (as do screen + screen audio). */
   stream: MediaStream;

@@ -32,6 +32,6 @@ pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};
 pub use room::session::{self, SessionState, SocketId};
 pub use room::{
     stream_group, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore, RoomEvent,
-    RoomInput, RoomOutput,
+    RoomInput, RoomOutput, SenderId,
 };
 pub use types::*;

@@ -6,7 +6,8 @@ use super::guard::Listener;
 use super::sys;
 use crate::core::{
     Candidate, Channel as ChannelKind, ConnectionState, Description, IceConnectionState, OpId,
-    OpResult, Payload, PcCommand, PeerInput, SdpType, SignalingState, TrackKind, LOW_WATER,
+    OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
+    LOW_WATER,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -25,7 +26,12 @@ use web_sys::{
 /// What a peer connection reports to its room.
 pub enum PeerSignal {
     Input(PeerInput),
-    Track { track: MediaStreamTrack, stream: MediaStream },
+    Track {
+        track: MediaStreamTrack,
+        stream: MediaStream,
+    },
+    /// An asynchronous call failed without ending anything.
+    Warning(WebError),
 }
 
 pub type PeerSink = Rc<dyn Fn(PeerSignal)>;
@@ -36,7 +42,8 @@ pub struct PeerConn {
     /// listener that fills them in on the side that does not create them.
     channels: Rc<RefCell<BTreeMap<&'static str, Channel>>>,
     sink: PeerSink,
-    senders: BTreeMap<String, RtcRtpSender>,
+    /// Our senders, by the core's ids.
+    senders: BTreeMap<SenderId, RtcRtpSender>,
     _listeners: Vec<Listener>,
 }
 
@@ -180,21 +187,36 @@ impl PeerConn {
         Ok(())
     }
 
+    /// `addTrack`; the sender it returns is `id` from now on.
     pub fn add_track(
         &mut self,
+        id: SenderId,
         track: &MediaStreamTrack,
         stream: &MediaStream,
     ) -> Result<(), WebError> {
-        if !self.senders.contains_key(&track.id()) {
-            let sender = sys::add_track(&self.pc, track, stream)?;
-            self.senders.insert(track.id(), sender);
-        }
+        let sender = sys::add_track(&self.pc, track, stream)?;
+        self.senders.insert(id, sender);
         Ok(())
     }
 
-    pub fn remove_track(&mut self, track_id: &str) -> Result<(), WebError> {
-        match self.senders.remove(track_id) {
-            Some(sender) => sys::remove_track(&self.pc, &sender),
+    /// `replaceTrack` on sender `id`, then (with a track) `setStreams`:
+    /// the transceiver keeps its direction, so this renegotiates only when
+    /// the stream changed. A rejected `replaceTrack` (a closed connection)
+    /// is reported as a warning.
+    pub fn replace_track(
+        &mut self,
+        id: SenderId,
+        media: Option<(&MediaStreamTrack, &MediaStream)>,
+    ) -> Result<(), WebError> {
+        let Some(sender) = self.senders.get(&id) else { return Ok(()) };
+        let (promise, sink) = (sender.replace_track(media.map(|m| m.0)), self.sink.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(e) = JsFuture::from(promise).await {
+                sink(PeerSignal::Warning(WebError::browser(&e)));
+            }
+        });
+        match media {
+            Some((_, stream)) => sys::set_streams(sender, stream),
             None => Ok(()),
         }
     }

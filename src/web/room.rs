@@ -508,6 +508,14 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
             }
             RoomInput::RemoteTrack { peer: peer.to_owned(), generation, track_id, stream_id, kind }
         }
+        PeerSignal::Warning(e) => {
+            let w = shared.inner.try_borrow().ok().map(|inner| inner.peer_warning(peer, e));
+            if let Some(w) = w {
+                queue_event(shared, w);
+                deliver(shared);
+            }
+            return;
+        }
     };
     // A closed peer's late callbacks are dropped by the core; nothing to do.
     let _ = dispatch(shared, input);
@@ -601,7 +609,7 @@ fn builds_connections(o: &RoomOutput) -> bool {
         RoomOutput::CreatePeer { .. }
             | RoomOutput::Pc { .. }
             | RoomOutput::AddTrack { .. }
-            | RoomOutput::RemoveTrack { .. }
+            | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
 }
@@ -681,9 +689,9 @@ impl Inner {
                 });
                 let result = PeerConn::new(&servers, data_channel, &receive, sink.clone())
                     .and_then(|mut conn| {
-                        for t in tracks {
+                        for (sender, t) in tracks {
                             if let Some(m) = self.local.get(&t.track_id) {
-                                conn.add_track(&m.track, &m.stream)?;
+                                conn.add_track(sender, &m.track, &m.stream)?;
                             }
                         }
                         Ok(conn)
@@ -706,17 +714,25 @@ impl Inner {
                     return Some(self.peer_warning(&peer, e));
                 }
             }
-            RoomOutput::AddTrack { peer, track } => {
+            RoomOutput::AddTrack { peer, sender, track } => {
                 let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
-                    (Some(p), Some(m)) => p.conn.add_track(&m.track, &m.stream),
+                    (Some(p), Some(m)) => p.conn.add_track(sender, &m.track, &m.stream),
                     _ => Ok(()),
                 };
                 if let Err(e) = result {
                     return Some(self.peer_warning(&peer, e));
                 }
             }
-            RoomOutput::RemoveTrack { peer, track_id } => {
-                let result = self.peers.get_mut(&peer).map(|p| p.conn.remove_track(&track_id));
+            RoomOutput::ReplaceTrack { peer, sender, track } => {
+                let media = match &track {
+                    // A track this driver does not hold: nothing to put on.
+                    Some(t) => match self.local.get(&t.track_id) {
+                        Some(m) => Some((&m.track, &m.stream)),
+                        None => return None,
+                    },
+                    None => None,
+                };
+                let result = self.peers.get_mut(&peer).map(|p| p.conn.replace_track(sender, media));
                 if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));
                 }
@@ -784,8 +800,9 @@ impl Inner {
                 let participant = self.participant(&participant);
                 RoomEvent::Track(TrackEvent { participant, track, stream, kind, source })
             }
+            // The receiver stays: a re-publication may bring it back.
             C::TrackRemoved { participant, track_id, kind, source } => {
-                let (track, stream) = self.remote.remove(&(participant.clone(), track_id))?;
+                let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
                 let participant = self.participant(&participant);
                 RoomEvent::TrackRemoved(TrackEvent { participant, track, stream, kind, source })
             }

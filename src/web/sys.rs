@@ -27,9 +27,6 @@ extern "C" {
         stream: &MediaStream,
     ) -> Result<RtcRtpSender, JsValue>;
 
-    #[wasm_bindgen(method, catch, js_name = removeTrack)]
-    fn remove_track(this: &PeerConnectionExt, sender: &RtcRtpSender) -> Result<(), JsValue>;
-
     #[wasm_bindgen(method, catch, js_name = addTransceiver)]
     fn add_transceiver(
         this: &PeerConnectionExt,
@@ -43,6 +40,12 @@ extern "C" {
         label: &str,
         init: &RtcDataChannelInit,
     ) -> Result<RtcDataChannel, JsValue>;
+
+    #[wasm_bindgen(extends = RtcRtpSender)]
+    type SenderExt;
+
+    #[wasm_bindgen(method, catch, js_name = setStreams)]
+    fn set_streams(this: &SenderExt, stream: &MediaStream) -> Result<(), JsValue>;
 
     #[wasm_bindgen(extends = RtcIceCandidate)]
     type IceCandidateExt;
@@ -82,8 +85,10 @@ pub fn add_track(
     ext(pc).add_track(track, stream).map_err(err)
 }
 
-pub fn remove_track(pc: &RtcPeerConnection, sender: &RtcRtpSender) -> Result<(), WebError> {
-    ext(pc).remove_track(sender).map_err(err)
+/// `sender.setStreams(stream)`: the stream (`a=msid`) the remote associates
+/// the sender's track with.
+pub fn set_streams(sender: &RtcRtpSender, stream: &MediaStream) -> Result<(), WebError> {
+    sender.unchecked_ref::<SenderExt>().set_streams(stream).map_err(err)
 }
 
 pub fn add_transceiver(

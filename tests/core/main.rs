@@ -15,6 +15,7 @@ mod candidates;
 mod ice;
 mod messages;
 mod negotiation;
+mod publish_churn;
 mod randomized;
 mod resume;
 mod room;

@@ -241,7 +241,7 @@ fn unpublish_produces_track_removed() {
     );
     // The sender stopped sending on that m-section.
     let pc = &w.clients[0].pcs["p2"];
-    assert!(pc.transceivers().iter().all(|t| t.sender.as_ref().is_none_or(|s| s.track == "mic")));
+    assert!(pc.transceivers().iter().all(|t| t.track.as_ref().is_none_or(|t| t == "mic")));
     assert_eq!(w.unpublish(0, "cam"), Err(CoreError::NotPublished));
 }
 
@@ -442,7 +442,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
     a.handle_input(t, frame(ServerMessage::Signal { from: "b".into(), data: offer })).unwrap();
     let out = drain(&mut a);
     let add = out.iter().position(
-        |o| matches!(o, RoomOutput::AddTrack { peer, track } if peer == "b" && track.track_id == "t1"),
+        |o| matches!(o, RoomOutput::AddTrack { peer, track, .. } if peer == "b" && track.track_id == "t1"),
     );
     let srd = out.iter().position(|o| {
         matches!(o, RoomOutput::Pc { cmd: PcCommand::SetRemoteDescription { .. }, .. })

@@ -8,7 +8,7 @@ use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
     CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, RoomCore, RoomEvent, RoomInput,
-    RoomOutput, SignalingState, SocketId, TrackKind, TrackSource,
+    RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -81,6 +81,9 @@ pub struct Client {
     pub core: RoomCore,
     pub pcs: BTreeMap<PeerId, SimPc>,
     gens: BTreeMap<PeerId, Generation>,
+    /// The driver's map of the core's senders to transceiver ids, per
+    /// connection.
+    senders: BTreeMap<PeerId, BTreeMap<SenderId, u32>>,
     pub events: Vec<RoomEvent>,
     pub errors: Vec<CoreError>,
     /// `CreatePeer` outputs: (peer, polite).
@@ -180,6 +183,7 @@ impl RoomWorld {
             core: RoomCore::new(Millis(0), rtcroom::core::RoomConfig::default()),
             pcs: BTreeMap::new(),
             gens: BTreeMap::new(),
+            senders: BTreeMap::new(),
             events: Vec::new(),
             errors: Vec::new(),
             created: Vec::new(),
@@ -590,9 +594,12 @@ impl RoomWorld {
                     for kind in receive {
                         pc.add_transceiver(kind);
                     }
-                    for t in &tracks {
-                        pc.add_track(t.kind, &t.track_id, &t.stream_id);
+                    let mut senders = BTreeMap::new();
+                    for (sender, t) in &tracks {
+                        let tid = pc.add_track(t.kind, &t.track_id, &t.stream_id);
+                        senders.insert(*sender, tid);
                     }
+                    self.clients[i].senders.insert(peer.clone(), senders);
                     self.clients[i].created.push((peer.clone(), polite));
                     self.clients[i].gens.insert(peer.clone(), generation);
                     if let Some(mut old) = self.clients[i].pcs.insert(peer.clone(), pc) {
@@ -609,12 +616,21 @@ impl RoomWorld {
                         self.flush_pc(i, &peer);
                     }
                 }
-                RoomOutput::AddTrack { peer, track } => {
-                    self.pc(i, &peer).add_track(track.kind, &track.track_id, &track.stream_id);
+                RoomOutput::AddTrack { peer, sender, track } => {
+                    let tid =
+                        self.pc(i, &peer).add_track(track.kind, &track.track_id, &track.stream_id);
+                    let senders = self.clients[i].senders.entry(peer.clone()).or_default();
+                    assert!(
+                        senders.values().all(|t| *t != tid),
+                        "client {i}: addTrack took transceiver {tid} of another sender {senders:?}"
+                    );
+                    assert!(senders.insert(sender, tid).is_none(), "{sender:?} added twice");
                     self.flush_pc(i, &peer);
                 }
-                RoomOutput::RemoveTrack { peer, track_id } => {
-                    self.pc(i, &peer).remove_track(&track_id);
+                RoomOutput::ReplaceTrack { peer, sender, track } => {
+                    let tid = self.transceiver_of(i, &peer, sender);
+                    let track = track.as_ref().map(|t| (t.track_id.as_str(), t.stream_id.as_str()));
+                    self.pc(i, &peer).replace_track(tid, track);
                     self.flush_pc(i, &peer);
                 }
                 RoomOutput::ClosePeer { peer } => {
@@ -622,6 +638,7 @@ impl RoomWorld {
                         pc.close();
                     }
                     self.clients[i].gens.remove(&peer);
+                    self.clients[i].senders.remove(&peer);
                     self.clients[i].closed.push(peer);
                 }
                 RoomOutput::Event(e) => self.clients[i].events.push(e),
@@ -635,6 +652,13 @@ impl RoomWorld {
             .pcs
             .get_mut(peer)
             .unwrap_or_else(|| panic!("client {i} has no connection to {peer}"))
+    }
+
+    fn transceiver_of(&self, i: usize, peer: &str, sender: SenderId) -> u32 {
+        let senders = self.clients[i].senders.get(peer);
+        let found = senders.and_then(|s| s.get(&sender)).copied();
+        found
+            .unwrap_or_else(|| panic!("client {i}: unknown {sender:?} on the connection to {peer}"))
     }
 
     fn pump_pc(&mut self, i: usize, peer: &str) {

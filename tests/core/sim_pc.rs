@@ -2,7 +2,10 @@
 //! operations chain, transceivers and mids, the negotiation-needed flag, ICE
 //! credentials and candidates, and a data channel — what perfect negotiation
 //! and candidate queuing touch, following webrtc-pc (and Chrome where the
-//! spec leaves room).
+//! spec leaves room). `track` fires as webrtc-pc "process remote tracks"
+//! says: when a transceiver's direction starts including receive
+//! (`[[FiredDirection]]`) or its remote streams gain one, never merely
+//! because a description repeats what was already applied.
 //!
 //! Sans-IO like the core: methods never fire events synchronously. They push
 //! [`PcTimer`]s the world schedules; [`SimPc::fire`] runs one and may push
@@ -83,16 +86,25 @@ pub struct PcConfig {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Transceiver {
+    /// Identity (the JS object), stable across rollbacks that reorder others.
+    pub id: u32,
     pub kind: TrackKind,
     pub mid: Option<String>,
     /// Created by `addTrack` (may be matched by a remote offer, JSEP 5.10).
     pub from_add_track: bool,
     /// Created by a remote offer.
     pub from_remote: bool,
-    /// The local track being sent, if any.
+    /// The sender's `a=msid` (stream, sender id) while the direction
+    /// includes send (`addTrack` sets it, `removeTrack` clears it).
     pub sender: Option<Msid>,
-    /// The remote sender last announced to the app by `track`.
+    /// The sender's track (`replaceTrack` changes it without renegotiating).
+    pub track: Option<String>,
+    /// The remote sender of the latest remote description (`a=msid`).
     pub remote: Option<Msid>,
+    /// `[[FiredDirection]]` includes receive: the remote sends on it.
+    pub fired_recv: bool,
+    /// Ids of the receiver's associated remote streams.
+    pub remote_streams: Vec<String>,
     /// `[[CurrentDirection]]` has included send at some point.
     pub ever_sent: bool,
     /// The mid came from the pending offer, local or remote (undone by
@@ -154,6 +166,7 @@ pub struct SimPc {
     sent: VecDeque<String>,
 
     transceivers: Vec<Transceiver>,
+    next_transceiver: u32,
     /// Order of m-sections as first negotiated (mids).
     mline_order: Vec<String>,
     data_mid: Option<String>,
@@ -226,6 +239,7 @@ impl SimPc {
             timers: VecDeque::new(),
             sent: VecDeque::new(),
             transceivers: Vec::new(),
+            next_transceiver: 0,
             mline_order: Vec::new(),
             data_mid: None,
             data_mid_from_pending_offer: false,
@@ -346,57 +360,112 @@ impl SimPc {
         if self.closed {
             return;
         }
-        self.transceivers.push(Transceiver {
-            kind,
-            mid: None,
-            from_add_track: false,
-            from_remote: false,
-            sender: None,
-            remote: None,
-            ever_sent: false,
-            mid_from_pending_offer: false,
-        });
+        let t = self.new_transceiver(kind, None, false, false, None);
+        self.transceivers.push(t);
         self.update_negotiation_needed();
     }
 
+    fn new_transceiver(
+        &mut self,
+        kind: TrackKind,
+        mid: Option<String>,
+        from_add_track: bool,
+        from_remote: bool,
+        sender: Option<Msid>,
+    ) -> Transceiver {
+        self.next_transceiver += 1;
+        Transceiver {
+            id: self.next_transceiver,
+            kind,
+            mid_from_pending_offer: mid.is_some(),
+            mid,
+            from_add_track,
+            from_remote,
+            track: sender.as_ref().map(|m| m.track.clone()),
+            sender,
+            remote: None,
+            fired_recv: false,
+            remote_streams: Vec::new(),
+            ever_sent: false,
+        }
+    }
+
     /// `addTrack(track, stream)`: reuses a transceiver that never sent.
-    pub fn add_track(&mut self, kind: TrackKind, track_id: &str, stream_id: &str) {
+    /// Returns the transceiver's id (0 on a closed connection).
+    pub fn add_track(&mut self, kind: TrackKind, track_id: &str, stream_id: &str) -> u32 {
+        if self.closed {
+            return 0;
+        }
+        let msid = Msid { stream: stream_id.to_owned(), track: track_id.to_owned() };
+        let id = match self
+            .transceivers
+            .iter_mut()
+            .find(|t| t.kind == kind && t.track.is_none() && !t.ever_sent)
+        {
+            Some(t) => {
+                t.sender = Some(msid);
+                t.track = Some(track_id.to_owned());
+                t.id
+            }
+            None => {
+                let t = self.new_transceiver(kind, None, true, false, Some(msid));
+                let id = t.id;
+                self.transceivers.push(t);
+                id
+            }
+        };
+        self.update_negotiation_needed();
+        id
+    }
+
+    /// `removeTrack(sender)` of transceiver `id`: it stops sending (its
+    /// direction loses send) and stays.
+    pub fn remove_track(&mut self, id: u32) {
+        if self.closed {
+            return;
+        }
+        match self.transceivers.iter_mut().find(|t| t.id == id) {
+            Some(t) if t.sender.is_some() => {
+                t.sender = None;
+                t.track = None;
+            }
+            _ => self.misuse.push(format!("removeTrack on transceiver {id}, which sends nothing")),
+        }
+        self.update_negotiation_needed();
+    }
+
+    /// `sender.replaceTrack(track)` on transceiver `id`, then, with a track,
+    /// `sender.setStreams(stream)`: only a stream change renegotiates.
+    pub fn replace_track(&mut self, id: u32, track: Option<(&str, &str)>) {
+        if self.closed {
+            return;
+        }
+        match self.transceivers.iter_mut().find(|t| t.id == id) {
+            Some(t) if t.sender.is_some() => {
+                t.track = track.map(|(track, _)| track.to_owned());
+                if let (Some((_, stream)), Some(msid)) = (track, t.sender.as_mut()) {
+                    stream.clone_into(&mut msid.stream);
+                }
+            }
+            other => self.misuse.push(format!("replaceTrack on transceiver {id}: {other:?}")),
+        }
+        self.update_negotiation_needed();
+    }
+
+    /// After `removeTrack`: `sender.replaceTrack(track)`,
+    /// `sender.setStreams(stream)` and `direction = "sendrecv"` on
+    /// transceiver `id` (what rtcroom does not do; see the model tests).
+    pub fn resume_sending(&mut self, id: u32, kind: TrackKind, track_id: &str, stream_id: &str) {
         if self.closed {
             return;
         }
         let msid = Msid { stream: stream_id.to_owned(), track: track_id.to_owned() };
-        match self
-            .transceivers
-            .iter_mut()
-            .find(|t| t.kind == kind && t.sender.is_none() && !t.ever_sent)
-        {
-            Some(t) => t.sender = Some(msid),
-            None => self.transceivers.push(Transceiver {
-                kind,
-                mid: None,
-                from_add_track: true,
-                from_remote: false,
-                sender: Some(msid),
-                remote: None,
-                ever_sent: false,
-                mid_from_pending_offer: false,
-            }),
-        }
-        self.update_negotiation_needed();
-    }
-
-    /// `removeTrack(sender)`.
-    pub fn remove_track(&mut self, track_id: &str) {
-        if self.closed {
-            return;
-        }
-        match self
-            .transceivers
-            .iter_mut()
-            .find(|t| t.sender.as_ref().is_some_and(|s| s.track == track_id))
-        {
-            Some(t) => t.sender = None,
-            None => self.misuse.push(format!("removeTrack of unknown track {track_id}")),
+        match self.transceivers.iter_mut().find(|t| t.id == id) {
+            Some(t) if t.sender.is_none() && t.kind == kind => {
+                t.sender = Some(msid);
+                t.track = Some(track_id.to_owned());
+            }
+            other => self.misuse.push(format!("resume sending on transceiver {id}: {other:?}")),
         }
         self.update_negotiation_needed();
     }
@@ -803,16 +872,10 @@ impl SimPc {
                     t.mid = Some(s.mid.clone());
                     t.mid_from_pending_offer = true;
                 }
-                None => self.transceivers.push(Transceiver {
-                    kind,
-                    mid: Some(s.mid.clone()),
-                    from_add_track: false,
-                    from_remote: true,
-                    sender: None,
-                    remote: None,
-                    ever_sent: false,
-                    mid_from_pending_offer: true,
-                }),
+                None => {
+                    let t = self.new_transceiver(kind, Some(s.mid.clone()), false, true, None);
+                    self.transceivers.push(t);
+                }
             }
             self.mline_order.push(s.mid.clone());
         }
@@ -821,6 +884,9 @@ impl SimPc {
         self.set_state(SignalingState::HaveRemoteOffer);
     }
 
+    /// webrtc-pc "process remote tracks" for every m-section: the remote
+    /// sends where it wrote `a=msid` (the model writes it exactly then).
+    /// The receiver's track is the transceiver's for life (one id).
     fn fire_tracks(&mut self, desc: &SessionDesc) {
         for s in &desc.sections {
             let Some(t) =
@@ -828,17 +894,20 @@ impl SimPc {
             else {
                 continue;
             };
-            if s.msid.is_some() && t.remote != s.msid {
-                t.remote = s.msid.clone();
-                let msid = s.msid.clone().expect("checked");
+            t.remote = s.msid.clone();
+            // "Set the associated remote streams".
+            let streams: Vec<String> = s.msid.iter().map(|m| m.stream.clone()).collect();
+            let added = streams.iter().any(|id| !t.remote_streams.contains(id));
+            t.remote_streams = streams;
+            let receives = s.msid.is_some();
+            if receives && (!t.fired_recv || added) {
                 self.events.push_back(PcEvent::Track {
                     track_id: format!("recv-{}-{}", self.config.name, s.mid),
-                    stream_id: Some(msid.stream),
+                    stream_id: t.remote_streams.first().cloned(),
                     kind: t.kind,
                 });
-            } else if s.msid.is_none() {
-                t.remote = None;
             }
+            t.fired_recv = receives;
         }
     }
 
@@ -977,7 +1046,7 @@ impl SimPc {
             None => true,
             Some(mid) => match local.and_then(|l| l.section(mid)) {
                 None => true,
-                Some(s) => s.msid.is_some() != t.sender.is_some(),
+                Some(s) => s.msid != t.sender,
             },
         })
     }

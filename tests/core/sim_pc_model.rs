@@ -189,3 +189,78 @@ fn model_remote_rollback_undoes_what_the_offer_associated_and_created() {
     let events = settle(&mut a);
     assert_eq!(error_name(&result_of(&events, OpId(3))), Some("InvalidStateError"));
 }
+
+/// Offer from `a`, answer from `b`; returns `b`'s events (its `track`s).
+fn exchange(a: &mut SimPc, b: &mut SimPc, op: &mut u64) -> Vec<PcEvent> {
+    *op += 1;
+    let o = offer(a, *op);
+    b.set_remote_description(OpId(*op), o);
+    let mut events = settle(b);
+    *op += 1;
+    let mut answer = offer(b, *op); // answers in have-remote-offer
+    answer.sdp_type = rtcroom::core::SdpType::Answer;
+    a.set_remote_description(OpId(*op), answer);
+    settle(a);
+    events.extend(std::iter::from_fn(|| b.poll_event()));
+    events
+}
+
+fn track_ids(events: &[PcEvent]) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            PcEvent::Track { track_id, .. } => Some(track_id.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// webrtc-pc "process remote tracks": `track` fires when the transceiver's
+/// direction starts receiving (`[[FiredDirection]]`), as Chromium does
+/// (verified there with two connections in one page). A sender reused
+/// before its removal was negotiated shows no change in the SDP: no event.
+#[test]
+fn model_track_fires_again_only_after_the_remote_applied_the_removal() {
+    let (mut a, mut b, mut op) = (pc("A"), pc("B"), 0);
+    let t = a.add_track(TrackKind::Video, "cam1", "user");
+    settle(&mut a);
+    let first = track_ids(&exchange(&mut a, &mut b, &mut op));
+    assert_eq!(first.len(), 1);
+    // Removed and reused before negotiating: the offer looks unchanged.
+    a.remove_track(t);
+    a.resume_sending(t, TrackKind::Video, "cam2", "user");
+    settle(&mut a);
+    assert!(track_ids(&exchange(&mut a, &mut b, &mut op)).is_empty());
+    // The removal negotiated first: the re-addition fires, on the same
+    // receiver track.
+    a.remove_track(t);
+    settle(&mut a);
+    assert!(track_ids(&exchange(&mut a, &mut b, &mut op)).is_empty());
+    a.resume_sending(t, TrackKind::Video, "cam3", "user");
+    settle(&mut a);
+    assert_eq!(track_ids(&exchange(&mut a, &mut b, &mut op)), first);
+    assert_eq!(a.transceivers().len(), 1);
+    assert!(a.misuse.is_empty() && b.misuse.is_empty());
+}
+
+/// `replaceTrack` swaps the media without renegotiating, so the remote gets
+/// no `track` event; `setStreams` with a new stream renegotiates and fires
+/// `track` for the new association (Chromium does both, verified in one
+/// page with two connections).
+#[test]
+fn model_replace_track_never_renegotiates_and_a_stream_change_fires_track() {
+    let (mut a, mut b, mut op) = (pc("A"), pc("B"), 0);
+    let t = a.add_track(TrackKind::Video, "cam1", "user");
+    settle(&mut a);
+    let first = track_ids(&exchange(&mut a, &mut b, &mut op));
+    a.replace_track(t, None);
+    a.replace_track(t, Some(("cam2", "user")));
+    assert!(settle(&mut a).is_empty(), "no negotiationneeded");
+    assert!(!a.needs_negotiation());
+    assert_eq!(a.transceivers()[0].track.as_deref(), Some("cam2"));
+    a.replace_track(t, Some(("canvas", "other")));
+    assert_eq!(settle(&mut a), [PcEvent::NegotiationNeeded]);
+    assert_eq!(track_ids(&exchange(&mut a, &mut b, &mut op)), first, "same receiver");
+    assert_eq!(b.transceivers()[0].remote_streams, ["other"]);
+    assert!(a.misuse.is_empty() && b.misuse.is_empty());
+}

@@ -63,6 +63,37 @@ async fn unpublish_removes_the_track_remotely() {
     );
 }
 
+/// Unpublishing detaches the tracks and publishing again reuses their
+/// transceivers: no m-section is added, and the other side gets `track`
+/// again with the receiving tracks it had (their media now the new ones).
+#[wasm_bindgen_test]
+async fn republishing_the_camera_reuses_its_transceivers_and_arrives_again() {
+    let (a, b, _hub) = pair(true).await;
+    a.room.publish_camera(&camera_only()).await.expect("fake camera");
+    until("b receives both tracks", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
+    let before = (transceivers(&a.pc(&b)), transceivers(&b.pc(&a)));
+    for cycle in 1..=3 {
+        for t in a.room.local_tracks() {
+            a.room.unpublish(&t).expect("unpublish");
+        }
+        until("b gets track-removed for both", 10_000, || {
+            b.count(|e| matches!(e, RoomEvent::TrackRemoved(_))) == 2 * cycle
+        })
+        .await;
+        a.room.publish_camera(&camera_only()).await.expect("fake camera again");
+        until("b receives both again", 15_000, || {
+            tracks_from(&b, &a.id()).len() == 2 * (cycle + 1)
+        })
+        .await;
+        assert_eq!((transceivers(&a.pc(&b)), transceivers(&b.pc(&a))), before, "cycle {cycle}");
+    }
+    let got = tracks_from(&b, &a.id());
+    let ids = |ts: &[TrackEvent]| {
+        ts.iter().map(|t| t.track.id()).collect::<std::collections::BTreeSet<_>>()
+    };
+    assert_eq!(ids(&got[..2]), ids(&got[got.len() - 2..]), "the same receiving tracks");
+}
+
 #[wasm_bindgen_test]
 async fn messages_sent_before_the_channel_opens_arrive_in_order() {
     let hub = InPageHub::new();

@@ -7,6 +7,7 @@
 //! answer at once. Every connection to a participant has a generation: the
 //! driver's reports carry it, and reports of an older connection are dropped.
 
+mod senders;
 pub mod session;
 
 use super::error::CoreError;
@@ -16,6 +17,8 @@ use rtcroom_proto::{
     ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
     SignalData, TrackInfo,
 };
+pub use senders::SenderId;
+use senders::{Placement, Senders};
 use session::{Session, SessionState, SocketId, Step};
 use std::collections::{BTreeMap, VecDeque};
 
@@ -128,7 +131,8 @@ pub enum RoomOutput {
     /// Create an `RTCPeerConnection` for `peer` (replacing any older one);
     /// if `data_channel`, create the data channels (else they arrive by
     /// `datachannel`); add a recvonly transceiver of each kind in `receive`,
-    /// then every track in `tracks`. Reports carry `generation`.
+    /// then every track in `tracks` as `AddTrack` does. Reports carry
+    /// `generation`.
     CreatePeer {
         peer: PeerId,
         generation: Generation,
@@ -136,19 +140,26 @@ pub enum RoomOutput {
         ice_servers: Vec<IceServer>,
         data_channel: bool,
         receive: Vec<TrackKind>,
-        tracks: Vec<LocalTrack>,
+        tracks: Vec<(SenderId, LocalTrack)>,
     },
     Pc {
         peer: PeerId,
         cmd: PcCommand,
     },
+    /// `addTrack(track, stream)`; the sender it returns is `sender`.
     AddTrack {
         peer: PeerId,
+        sender: SenderId,
         track: LocalTrack,
     },
-    RemoveTrack {
+    /// `sender.replaceTrack(track)`, then (`Some`) `sender.setStreams(stream)`.
+    /// `None` detaches the track (unpublish); `Some` puts one on the idle
+    /// sender. The direction stays, so neither renegotiates (`setStreams`
+    /// does when the stream changed).
+    ReplaceTrack {
         peer: PeerId,
-        track_id: String,
+        sender: SenderId,
+        track: Option<LocalTrack>,
     },
     ClosePeer {
         peer: PeerId,
@@ -229,12 +240,15 @@ pub enum RoomEvent {
     },
 }
 
+/// A receiver of the connection: it belongs to its transceiver for life,
+/// and carries whatever the remote sends on it, announced or not.
 #[derive(Debug)]
 struct RemoteTrack {
     track_id: String,
+    /// The remote stream it is associated with (`track` event's `streams[0]`).
     stream_id: Option<String>,
     kind: TrackKind,
-    /// Set once the app got the `track` event (the source was announced).
+    /// Set while the app has it (its source is announced).
     source: Option<TrackSource>,
 }
 
@@ -244,6 +258,8 @@ struct Remote {
     generation: Generation,
     /// Our tracks are on this connection (see `RoomCore::add_tracks`).
     tracks_added: bool,
+    /// Our senders on this connection, reused across unpublish/publish.
+    senders: Senders,
     session: PeerSession,
     announced: Vec<TrackInfo>,
     received: Vec<RemoteTrack>,
@@ -326,6 +342,10 @@ impl RoomCore {
     pub fn generation(&self, id: &str) -> Option<Generation> {
         self.peers.get(id).map(|r| r.generation)
     }
+    /// Senders (transceivers we send on or did) on the connection to `id`.
+    pub fn sender_count(&self, id: &str) -> Option<usize> {
+        self.peers.get(id).map(|r| r.senders.len())
+    }
     pub fn published(&self) -> &[LocalTrack] {
         &self.published
     }
@@ -360,8 +380,29 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
+                let mut removed = Vec::new();
+                // The newest `track` for a stream and kind wins: the sender
+                // has one sender per stream and kind, so an older receiver
+                // still associated with them carries nothing of it any more.
+                for t in remote.received.iter_mut() {
+                    let stale =
+                        t.track_id != track_id && t.kind == kind && t.stream_id == stream_id;
+                    let moved = t.track_id == track_id && t.stream_id != stream_id;
+                    if stale || moved {
+                        removed.extend(t.source.take().map(|source| (t.track_id.clone(), source)));
+                    }
+                    if stale {
+                        t.stream_id = None;
+                    } else if moved {
+                        t.stream_id.clone_from(&stream_id);
+                    }
+                }
                 if !remote.received.iter().any(|t| t.track_id == track_id) {
                     remote.received.push(RemoteTrack { track_id, stream_id, kind, source: None });
+                }
+                for (track_id, source) in removed {
+                    let participant = peer.clone();
+                    self.event(RoomEvent::TrackRemoved { participant, track_id, kind, source });
                 }
                 self.reconcile_tracks(&peer);
             }
@@ -428,8 +469,8 @@ impl RoomCore {
         if exclusive && self.published.iter().any(|t| t.source == track.source) {
             return Err(CoreError::SourceAlreadyPublished(track.source.as_str()));
         }
-        self.published.push(track.clone());
-        self.announce_all(|peer| RoomOutput::AddTrack { peer, track: track.clone() });
+        self.published.push(track);
+        self.announce_all();
         Ok(())
     }
 
@@ -440,7 +481,16 @@ impl RoomCore {
         if self.published.len() == before {
             return Err(CoreError::NotPublished);
         }
-        self.announce_all(|peer| RoomOutput::RemoveTrack { peer, track_id: track_id.to_owned() });
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for peer in ids {
+            let Some(r) = self.peers.get_mut(&peer) else { continue };
+            // Not on this connection yet (the polite side's first offer): nothing to undo.
+            if let Some(sender) = r.senders.detach(track_id) {
+                let track = None;
+                self.out.push_back(RoomOutput::ReplaceTrack { peer: peer.clone(), sender, track });
+            }
+        }
+        self.announce_all();
         Ok(())
     }
 
@@ -781,6 +831,7 @@ impl RoomCore {
                 generation: 0,
                 session,
                 tracks_added: !polite,
+                senders: Senders::default(),
                 announced: Vec::new(),
                 received: Vec::new(),
                 setup_failures: 0,
@@ -805,6 +856,7 @@ impl RoomCore {
         r.session = PeerSession::new(&local, id);
         let polite = r.session.is_polite();
         r.tracks_added = !polite;
+        r.senders = Senders::default();
         r.received.clear();
         // The first negotiation is one-sided: the impolite side offers the
         // data channel plus one recvonly m-section per kind, so both sides
@@ -819,7 +871,7 @@ impl RoomCore {
             ice_servers,
             data_channel: !polite,
             receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
-            tracks: if polite { Vec::new() } else { published },
+            tracks: if polite { Vec::new() } else { Self::place_all(r, &published) },
         });
         // Announce before any description can carry the tracks.
         self.announce_to(id);
@@ -871,10 +923,41 @@ impl RoomCore {
             return;
         }
         remote.tracks_added = true;
-        for track in &self.published {
-            let (peer, track) = (id.to_owned(), track.clone());
-            self.out.push_back(RoomOutput::AddTrack { peer, track });
+        self.place_tracks(id);
+    }
+
+    /// Puts every published track that is not on the connection to `id`
+    /// yet on a sender: an idle one, or a new one (see [`senders`]).
+    fn place_tracks(&mut self, id: &str) {
+        let Some(remote) = self.peers.get_mut(id) else {
+            return;
+        };
+        if !remote.tracks_added {
+            return;
         }
+        for track in &self.published {
+            if remote.senders.carrying(&track.track_id).is_some() {
+                continue;
+            }
+            let (peer, track) = (id.to_owned(), track.clone());
+            self.out.push_back(match remote.senders.place(&track) {
+                Placement::Add(sender) => RoomOutput::AddTrack { peer, sender, track },
+                Placement::Reuse(sender) => {
+                    RoomOutput::ReplaceTrack { peer, sender, track: Some(track) }
+                }
+            });
+        }
+    }
+
+    /// Senders for a new connection's tracks (all new: it has no idle ones).
+    fn place_all(remote: &mut Remote, tracks: &[LocalTrack]) -> Vec<(SenderId, LocalTrack)> {
+        let mut out = Vec::new();
+        for t in tracks {
+            if let Placement::Add(sender) = remote.senders.place(t) {
+                out.push((sender, t.clone()));
+            }
+        }
+        out
     }
 
     /// Moves a session's outputs into the room's, addressed to its peer.
@@ -916,16 +999,14 @@ impl RoomCore {
         }
     }
 
-    /// Sends every peer our new track list, then `change(peer)` to those
-    /// whose connection carries our tracks already (the others get them all
-    /// in `add_tracks`).
-    fn announce_all(&mut self, change: impl Fn(PeerId) -> RoomOutput) {
+    /// Sends every peer our new track list, then puts new tracks on the
+    /// connections that carry ours already (the others get them all in
+    /// `add_tracks`).
+    fn announce_all(&mut self) {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             self.announce_to(&peer);
-            if self.peers.get(&peer).is_some_and(|r| r.tracks_added) {
-                self.out.push_back(change(peer));
-            }
+            self.place_tracks(&peer);
         }
     }
 
@@ -941,7 +1022,10 @@ impl RoomCore {
 
     /// Matches received tracks with the remote's announcement by (stream,
     /// kind): a newly matched track becomes a `track` event; a track whose
-    /// announcement disappeared becomes `track-removed`.
+    /// announcement disappeared becomes `track-removed`. Receivers are kept
+    /// after that: a sender re-publishes on the sender it detached the track
+    /// from (`senders`), which changes nothing the browser reports, so the
+    /// announcement alone brings the same receiver back.
     fn reconcile_tracks(&mut self, id: &str) {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
@@ -954,29 +1038,28 @@ impl RoomCore {
                 .find(|a| Some(&a.stream) == t.stream_id.as_ref() && a.kind == t.kind)
                 .map(|a| a.source)
         };
-        remote.received.retain_mut(|t| match (t.source, lookup(t)) {
-            (None, Some(source)) => {
-                t.source = Some(source);
-                events.push(RoomEvent::Track {
-                    participant: id.to_owned(),
-                    track_id: t.track_id.clone(),
-                    stream_id: t.stream_id.clone().unwrap_or_default(),
-                    kind: t.kind,
-                    source,
-                });
-                true
+        for t in remote.received.iter_mut() {
+            let participant = id.to_owned();
+            let (track_id, kind) = (t.track_id.clone(), t.kind);
+            match (t.source, lookup(t)) {
+                (None, Some(source)) => {
+                    t.source = Some(source);
+                    let stream_id = t.stream_id.clone().unwrap_or_default();
+                    events.push(RoomEvent::Track {
+                        participant,
+                        track_id,
+                        stream_id,
+                        kind,
+                        source,
+                    });
+                }
+                (Some(source), None) => {
+                    t.source = None;
+                    events.push(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                }
+                _ => {}
             }
-            (Some(source), None) => {
-                events.push(RoomEvent::TrackRemoved {
-                    participant: id.to_owned(),
-                    track_id: t.track_id.clone(),
-                    kind: t.kind,
-                    source,
-                });
-                false
-            }
-            _ => true,
-        });
+        }
         for e in events {
             self.event(e);
         }
