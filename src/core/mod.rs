@@ -31,7 +31,7 @@ pub use peer::recovery::{self, LossReason};
 pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};
 pub use room::session::{self, SessionState, SocketId};
 pub use room::{
-    stream_group, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore, RoomEvent,
-    RoomInput, RoomOutput, SenderId,
+    stream_group, CaptureId, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore,
+    RoomEvent, RoomInput, RoomOutput, SenderId, CAPTURE_WAIT,
 };
 pub use types::*;

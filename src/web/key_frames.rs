@@ -38,7 +38,8 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
 }
 
 async fn restart_encodings(sender: &SenderExt) -> Result<(), JsValue> {
-    let active = |e: &JsValue| Reflect::get(e, &"active".into()).map(|a| a.as_bool() != Some(false));
+    let active =
+        |e: &JsValue| Reflect::get(e, &"active".into()).map(|a| a.as_bool() != Some(false));
     let params = sender.get_parameters()?;
     let encodings: Array = Reflect::get(&params, &"encodings".into())?.dyn_into()?;
     // What the app (or bitrate control) switched off stays off.

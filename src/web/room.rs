@@ -253,8 +253,17 @@ impl Room {
         &self,
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let stream = media::user_media(constraints).await?;
-        self.publish_all(media::tracks(&stream), TrackSource::Camera, TrackSource::Microphone)
+        let capture = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
+        let published = match media::user_media(constraints).await {
+            Ok(stream) => self.publish_all(
+                media::tracks(&stream),
+                TrackSource::Camera,
+                TrackSource::Microphone,
+            ),
+            Err(e) => Err(e),
+        };
+        self.end_capture(capture);
+        published
     }
 
     /// getDisplayMedia + publish: video as `screen`, audio as `screen-audio`.
@@ -262,8 +271,25 @@ impl Room {
         &self,
         constraints: &web_sys::DisplayMediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let stream = media::display_media(constraints).await?;
-        self.publish_all(media::tracks(&stream), TrackSource::Screen, TrackSource::ScreenAudio)
+        let capture = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
+        let published = match media::display_media(constraints).await {
+            Ok(stream) => self.publish_all(
+                media::tracks(&stream),
+                TrackSource::Screen,
+                TrackSource::ScreenAudio,
+            ),
+            Err(e) => Err(e),
+        };
+        self.end_capture(capture);
+        published
+    }
+
+    /// After publishing (or failing to): negotiations held for the capture go on.
+    fn end_capture(&self, capture: core::CaptureId) {
+        let _ = call(&self.shared, |core| {
+            core.end_capture(Millis(now_ms()), capture);
+            Ok(())
+        });
     }
 
     fn publish_all(

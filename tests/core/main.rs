@@ -12,6 +12,7 @@ mod world;
 
 // Tests, by behaviour.
 mod candidates;
+mod capture;
 mod ice;
 mod messages;
 mod negotiation;

@@ -121,8 +121,11 @@ fn signals_to_a_participant_not_yet_back_after_a_server_restart_wait_for_it() {
     assert!(whole, "bob got the track published while he was away: {:?}", w.clients[1].tracks());
     for i in 0..2 {
         assert!(w.clients[i].left().is_empty(), "client {i} saw a leave");
-        let refused: Vec<_> =
-            w.clients[i].events.iter().filter(|e| matches!(e, RoomEvent::ServerError { .. })).collect();
+        let refused: Vec<_> = w.clients[i]
+            .events
+            .iter()
+            .filter(|e| matches!(e, RoomEvent::ServerError { .. }))
+            .collect();
         assert!(refused.is_empty(), "client {i}: the server refused signals: {refused:?}");
     }
     w.run();

@@ -7,8 +7,8 @@ use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
-    CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, RoomCore, RoomEvent, RoomInput,
-    RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
+    CaptureId, CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, RoomCore, RoomEvent,
+    RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -50,9 +50,17 @@ impl Default for RoomConfig {
 /// The app's calls, scheduled with [`RoomWorld::at`].
 #[derive(Debug, Clone)]
 pub enum App {
+    /// `begin_capture` (getUserMedia started).
+    BeginCapture,
+    /// The capture finished: publish its track (if it succeeded), then
+    /// `end_capture`.
+    EndCapture(Option<LocalTrack>),
     Publish(LocalTrack),
     Unpublish(String),
-    Send { to: Option<PeerId>, data: String },
+    Send {
+        to: Option<PeerId>,
+        data: String,
+    },
     Leave,
 }
 
@@ -101,6 +109,8 @@ pub struct Client {
     pub dead: bool,
     /// Its signaling traffic is blackholed (sockets stay "open", silent).
     pub cut: bool,
+    /// Pending `begin_capture`s.
+    pub captures: Vec<CaptureId>,
 }
 
 impl Client {
@@ -196,6 +206,7 @@ impl RoomWorld {
             timeouts: BTreeSet::new(),
             dead: false,
             cut: false,
+            captures: Vec::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -316,9 +327,22 @@ impl RoomWorld {
     /// The app of client `i` calls `app` now.
     pub fn app(&mut self, i: usize, app: App) -> Result<(), CoreError> {
         self.last_activity = self.now();
-        let core = &mut self.clients[i].core;
+        let now = Millis(self.now());
+        let client = &mut self.clients[i];
+        let core = &mut client.core;
         let r =
             match app {
+                App::BeginCapture => {
+                    client.captures.push(core.begin_capture(now));
+                    Ok(())
+                }
+                App::EndCapture(track) => {
+                    let r = track.map_or(Ok(()), |t| core.publish(t));
+                    for id in std::mem::take(&mut client.captures) {
+                        core.end_capture(now, id);
+                    }
+                    r
+                }
                 App::Publish(t) => core.publish(t),
                 App::Unpublish(id) => core.unpublish(&id),
                 App::Send { to, data } => core

@@ -7,12 +7,15 @@
 //! answer at once. Every connection to a participant has a generation: the
 //! driver's reports carry it, and reports of an older connection are dropped.
 
+mod capture;
 mod senders;
 pub mod session;
 
 use super::error::CoreError;
 use super::peer::PeerSession;
 use super::types::*;
+use capture::Captures;
+pub use capture::{CaptureId, CAPTURE_WAIT};
 use rtcroom_proto::{
     ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
     SignalData, TrackInfo,
@@ -272,6 +275,12 @@ struct Remote {
     /// Signals to it while absent: the server would refuse them (it does
     /// not know the id yet); sent when it is back.
     held: VecDeque<SignalData>,
+    /// Its connection is built once the pending captures are done (see
+    /// `capture`): we are the impolite side and our first offer waits.
+    create_held: bool,
+    /// Signals from it applied once the pending captures are done: its
+    /// first offer (we answer) and everything after it, in order.
+    inbound_held: Option<VecDeque<SignalData>>,
 }
 
 #[derive(Debug)]
@@ -287,6 +296,7 @@ pub struct RoomCore {
     next_generation: Generation,
     /// Signals produced while the socket is down.
     pending: VecDeque<ClientMessage<SignalData>>,
+    captures: Captures,
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
     out: VecDeque<RoomOutput>,
@@ -308,6 +318,7 @@ impl RoomCore {
             peers: BTreeMap::new(),
             next_generation: 0,
             pending: VecDeque::new(),
+            captures: Captures::default(),
             failure: None,
             out: VecDeque::new(),
         };
@@ -416,6 +427,9 @@ impl RoomCore {
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
+        if self.captures.expire(now) {
+            self.release_holds(now);
+        }
         let mut steps = Vec::new();
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now, &mut steps);
@@ -450,10 +464,24 @@ impl RoomCore {
         let peers = self.peers.values().flat_map(|r| {
             [r.session.poll_timeout(), r.rebuild_at, r.absent_until].into_iter().flatten()
         });
-        peers.chain(self.session.poll_timeout()).min()
+        peers.chain(self.session.poll_timeout()).chain(self.captures.poll_timeout()).min()
     }
 
     // ---- the app's calls ----
+
+    /// The app started capturing media it will publish (`getUserMedia`,
+    /// `getDisplayMedia`): first negotiations wait for it, at most
+    /// [`CAPTURE_WAIT`], so its tracks ride them (see `capture`). Call
+    /// [`Self::end_capture`] after publishing, or when the capture failed.
+    pub fn begin_capture(&mut self, now: Millis) -> CaptureId {
+        self.captures.begin(now)
+    }
+
+    pub fn end_capture(&mut self, now: Millis, id: CaptureId) {
+        if self.captures.end(id) {
+            self.release_holds(now);
+        }
+    }
 
     /// Publishes a track to everyone (now and later joiners).
     pub fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
@@ -699,15 +727,7 @@ impl RoomCore {
                 self.remote_mut(&from)?.announced = tracks;
                 self.reconcile_tracks(&from);
             }
-            ServerMessage::Signal { from, data } => {
-                if matches!(data, SignalData::Description { sdp_type: SdpType::Offer, .. }) {
-                    // Before the offer is applied, so that JSEP pairs our new
-                    // addTrack transceivers with its m-sections and the
-                    // answer already carries our media (one round trip).
-                    self.add_tracks(&from);
-                }
-                return self.peer_input(now, &from, PeerInput::Signal(data));
-            }
+            ServerMessage::Signal { from, data } => return self.inbound_signal(now, &from, data),
             ServerMessage::Error { code, message } => match self.session.state() {
                 SessionState::Joining | SessionState::Resuming => {
                     let reason = if code == ErrorCode::ResumeFailed {
@@ -838,6 +858,8 @@ impl RoomCore {
                 rebuild_at: None,
                 absent_until: None,
                 held: VecDeque::new(),
+                create_held: false,
+                inbound_held: None,
             },
         );
         self.build_peer(&id);
@@ -849,8 +871,7 @@ impl RoomCore {
         let Some(local) = self.local_id.clone() else { return };
         self.next_generation += 1;
         let generation = self.next_generation;
-        let published = self.published.clone();
-        let ice_servers = self.ice_servers.clone();
+        let holding = self.captures.holding();
         let Some(r) = self.peers.get_mut(id) else { return };
         r.generation = generation;
         r.session = PeerSession::new(&local, id);
@@ -858,6 +879,23 @@ impl RoomCore {
         r.tracks_added = !polite;
         r.senders = Senders::default();
         r.received.clear();
+        r.create_held = !polite && holding;
+        if r.create_held {
+            // Our first offer waits for the capture (see `capture`).
+            r.tracks_added = false;
+        } else {
+            self.emit_create(id);
+        }
+        // Announce before any description can carry the tracks.
+        self.announce_to(id);
+    }
+
+    /// `CreatePeer` for the current generation of the connection to `id`.
+    fn emit_create(&mut self, id: &str) {
+        let published = self.published.clone();
+        let ice_servers = self.ice_servers.clone();
+        let Some(r) = self.peers.get_mut(id) else { return };
+        let polite = r.session.is_polite();
         // The first negotiation is one-sided: the impolite side offers the
         // data channel plus one recvonly m-section per kind, so both sides
         // agree on RTP header-extension ids for audio and video from the
@@ -866,15 +904,60 @@ impl RoomCore {
         // tracks when that offer arrives (`add_tracks`).
         self.out.push_back(RoomOutput::CreatePeer {
             peer: id.to_owned(),
-            generation,
+            generation: r.generation,
             polite,
             ice_servers,
             data_channel: !polite,
             receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
             tracks: if polite { Vec::new() } else { Self::place_all(r, &published) },
         });
-        // Announce before any description can carry the tracks.
-        self.announce_to(id);
+    }
+
+    /// A signal from `from`: applied now, or held with the ones before it.
+    fn inbound_signal(
+        &mut self,
+        now: Millis,
+        from: &str,
+        data: SignalData,
+    ) -> Result<(), CoreError> {
+        let first_offer = matches!(data, SignalData::Description { sdp_type: SdpType::Offer, .. })
+            && self.captures.holding();
+        let r = self.remote_mut(from)?;
+        let first_offer = first_offer && !r.session.negotiator().has_negotiated();
+        if r.create_held || r.inbound_held.is_some() || first_offer {
+            r.inbound_held.get_or_insert_with(VecDeque::new).push_back(data);
+            return Ok(());
+        }
+        if matches!(data, SignalData::Description { sdp_type: SdpType::Offer, .. }) {
+            // Before the offer is applied, so that JSEP pairs our new
+            // addTrack transceivers with its m-sections and the answer
+            // already carries our media (one round trip).
+            self.add_tracks(from);
+        }
+        self.peer_input(now, from, PeerInput::Signal(data))
+    }
+
+    /// The captures are done (or waited long enough): build the held
+    /// connections, apply the held signals.
+    fn release_holds(&mut self, now: Millis) {
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for id in ids {
+            let Some(r) = self.peers.get_mut(&id) else { continue };
+            if std::mem::take(&mut r.create_held) {
+                r.tracks_added = true;
+                self.emit_create(&id);
+            }
+            let Some(r) = self.peers.get_mut(&id) else { continue };
+            for data in r.inbound_held.take().unwrap_or_default() {
+                if let Err(e) = self.inbound_signal(now, &id, data) {
+                    self.event(RoomEvent::Warning {
+                        participant: Some(id.clone()),
+                        code: "signal-failed",
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
     }
 
     fn remove_peer(&mut self, id: &str, reason: LeaveReason) {
