@@ -46,6 +46,9 @@ pub struct PeerSession {
     keepalive_at: Option<Millis>,
     ice_restarts: u32,
     closed: bool,
+    /// `Some(wanted)`: negotiation is held (`hold_negotiation`); `wanted`
+    /// once the browser asked for it meanwhile.
+    negotiation_held: Option<bool>,
 }
 
 impl PeerSession {
@@ -74,6 +77,7 @@ impl PeerSession {
             keepalive_at: None,
             ice_restarts: 0,
             closed: false,
+            negotiation_held: None,
         }
     }
 
@@ -105,9 +109,10 @@ impl PeerSession {
             return Err(CoreError::PeerClosed);
         }
         match input {
-            PeerInput::NegotiationNeeded => {
-                self.negotiator.handle_negotiation_needed(&mut self.out)
-            }
+            PeerInput::NegotiationNeeded => match &mut self.negotiation_held {
+                Some(wanted) => *wanted = true,
+                None => self.negotiator.handle_negotiation_needed(&mut self.out),
+            },
             PeerInput::SignalingState(s) => self.negotiator.handle_signaling_state(s),
             PeerInput::IceConnectionState(s) => self.handle_ice_state(now, s),
             PeerInput::ConnectionState(s) => {
@@ -242,6 +247,18 @@ impl PeerSession {
         let mut actions = Vec::new();
         self.recovery.handle_signaling(now, up, &mut actions);
         self.run(now, actions);
+    }
+
+    /// Our offers wait (the room holds the first negotiation for a capture).
+    pub fn hold_negotiation(&mut self) {
+        self.negotiation_held.get_or_insert(false);
+    }
+
+    /// Offers go again; one starts now if the browser asked meanwhile.
+    pub fn release_negotiation(&mut self) {
+        if self.negotiation_held.take() == Some(true) && !self.closed {
+            self.negotiator.handle_negotiation_needed(&mut self.out);
+        }
     }
 
     /// Signaling came back after a socket loss: frames sent while it was

@@ -275,8 +275,8 @@ struct Remote {
     /// Signals to it while absent: the server would refuse them (it does
     /// not know the id yet); sent when it is back.
     held: VecDeque<SignalData>,
-    /// Its connection is built once the pending captures are done (see
-    /// `capture`): we are the impolite side and our first offer waits.
+    /// We are the impolite side and our first offer waits for the pending
+    /// captures (see `capture`); the connection is built meanwhile.
     create_held: bool,
     /// Signals from it applied once the pending captures are done: its
     /// first offer (we answer) and everything after it, in order.
@@ -881,11 +881,11 @@ impl RoomCore {
         r.received.clear();
         r.create_held = !polite && holding;
         if r.create_held {
-            // Our first offer waits for the capture (see `capture`).
-            r.tracks_added = false;
-        } else {
-            self.emit_create(id);
+            // Our first offer waits for the capture (see `capture`); the
+            // connection (certificate, channels) is built in the meantime.
+            r.session.hold_negotiation();
         }
+        self.emit_create(id);
         // Announce before any description can carry the tracks.
         self.announce_to(id);
     }
@@ -944,8 +944,12 @@ impl RoomCore {
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
             if std::mem::take(&mut r.create_held) {
-                r.tracks_added = true;
-                self.emit_create(&id);
+                // The captured tracks first, so the offer carries them.
+                self.place_tracks(&id);
+                if let Some(r) = self.peers.get_mut(&id) {
+                    r.session.release_negotiation();
+                }
+                self.lift(&id);
             }
             let Some(r) = self.peers.get_mut(&id) else { continue };
             for data in r.inbound_held.take().unwrap_or_default() {
