@@ -253,17 +253,8 @@ impl Room {
         &self,
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
-        let published = match media::user_media(constraints).await {
-            Ok(stream) => self.publish_all(
-                media::tracks(&stream),
-                TrackSource::Camera,
-                TrackSource::Microphone,
-            ),
-            Err(e) => Err(e),
-        };
-        self.end_capture(capture);
-        published
+        let capture = media::user_media(constraints);
+        self.capture_and_publish(capture, TrackSource::Camera, TrackSource::Microphone).await
     }
 
     /// getDisplayMedia + publish: video as `screen`, audio as `screen-audio`.
@@ -271,25 +262,28 @@ impl Room {
         &self,
         constraints: &web_sys::DisplayMediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
-        let published = match media::display_media(constraints).await {
-            Ok(stream) => self.publish_all(
-                media::tracks(&stream),
-                TrackSource::Screen,
-                TrackSource::ScreenAudio,
-            ),
-            Err(e) => Err(e),
-        };
-        self.end_capture(capture);
-        published
+        let capture = media::display_media(constraints);
+        self.capture_and_publish(capture, TrackSource::Screen, TrackSource::ScreenAudio).await
     }
 
-    /// After publishing (or failing to): negotiations held for the capture go on.
-    fn end_capture(&self, capture: core::CaptureId) {
+    /// Publishes what `capture` yields; while it runs the core holds first
+    /// negotiations for it (see `core::room::capture`).
+    async fn capture_and_publish(
+        &self,
+        capture: impl std::future::Future<Output = Result<web_sys::MediaStream, WebError>>,
+        video: TrackSource,
+        audio: TrackSource,
+    ) -> Result<Vec<MediaStreamTrack>, WebError> {
+        let id = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
+        let published = match capture.await {
+            Ok(stream) => self.publish_all(media::tracks(&stream), video, audio),
+            Err(e) => Err(e),
+        };
         let _ = call(&self.shared, |core| {
-            core.end_capture(Millis(now_ms()), capture);
+            core.end_capture(Millis(now_ms()), id);
             Ok(())
         });
+        published
     }
 
     fn publish_all(
