@@ -109,6 +109,11 @@ export declare class Room {
     options?: { to?: string; reliable?: boolean },
   ): Array<{ participant: string; code: ErrorCode }>;
   updateMeta(meta: Record<string, string>): void;
+  /**
+   * The connection to one participant (stats, debugging). `undefined` for an
+   * unknown participant, and for the participants listed at join during the
+   * one task after `Room.join` resolved (connections are built right after).
+   */
   peerConnection(participantId: string): RTCPeerConnection | undefined;
   restartIce(participantId: string): void;
   leave(): Promise<void>;
