@@ -34,10 +34,16 @@ test('media blackhole 40 s: the SDK detects it and media resumes with the right 
   ]);
   report(testInfo, `restore → first new frame: alice ${Math.round(a.firstFrameAt - restoreAt)} ms, bob ${Math.round(b.firstFrameAt - restoreAt)} ms`);
   for (const [viewer, other] of [[alice, bob], [bob, alice]]) {
-    const snap = await H.snapshot(viewer);
+    // Frames come back first (key frames at the path's first sign);
+    // `connected` follows once two stats samples show bytes growing.
+    let back = null;
+    let snap = null;
+    while (!back && Date.now() < restoreAt + RESUME_DEADLINE_MS) {
+      snap = await H.snapshot(viewer);
+      back = H.firstEvent(snap, { type: 'participant-state', participant: other.id, state: 'connected' }, faultAt);
+      if (!back) await H.sleep(100);
+    }
     expect(H.firstEvent(snap, { type: 'participant-left' }), `${viewer.name} should not see anyone leave`).toBeNull();
-    expect(H.firstEvent(snap, { type: 'participant-state', participant: other.id, state: 'connected' }, faultAt),
-      `${viewer.name} should report ${other.name} connected again`).not.toBeNull();
-    expect(Date.now() - restoreAt).toBeLessThan(RESUME_DEADLINE_MS + 5_000);
+    expect(back, `${viewer.name} should report ${other.name} connected again`).not.toBeNull();
   }
 });
