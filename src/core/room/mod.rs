@@ -953,13 +953,9 @@ impl RoomCore {
             }
             let Some(r) = self.peers.get_mut(&id) else { continue };
             for data in r.inbound_held.take().unwrap_or_default() {
-                if let Err(e) = self.inbound_signal(now, &id, data) {
-                    self.event(RoomEvent::Warning {
-                        participant: Some(id.clone()),
-                        code: "signal-failed",
-                        message: e.to_string(),
-                    });
-                }
+                // As for a signal applied on arrival: a refused one (the peer
+                // closed meanwhile) is dropped; the driver ignores it too.
+                let _ = self.inbound_signal(now, &id, data);
             }
         }
     }
