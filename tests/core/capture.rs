@@ -93,3 +93,47 @@ fn a_failed_capture_releases_the_hold_at_once() {
     w.run();
     w.assert_settled();
 }
+
+/// Two clients join at once and each starts its camera capture only when its
+/// own join has resolved, as an app does (`await Room.join(); publishCamera()`):
+/// by then the newcomer's connection to the member it found in `welcome`
+/// already exists in the core.
+fn join_then_capture(cfg: RoomConfig, ids_after: u32, ms: u64) -> RoomWorld {
+    let mut w = RoomWorld::new(cfg, 2);
+    w.ids_after(ids_after);
+    w.join(0);
+    w.join(1);
+    let deadline = w.now() + 5_000;
+    let mut started = [false; 2];
+    while started.iter().any(|s| !s) {
+        let joined_now =
+            |w: &RoomWorld, s: &[bool; 2]| (0..2).find(|&i| !s[i] && w.clients[i].core.is_joined());
+        assert!(w.run_until(deadline, |w| joined_now(w, &started).is_some()), "both joined");
+        let Some(i) = joined_now(&w, &started) else { unreachable!() };
+        started[i] = true;
+        w.app(i, App::BeginCapture).unwrap();
+        let cam = track(&format!("cam{i}"), TrackKind::Video, TrackSource::Camera);
+        w.at(w.now() + ms, i, App::EndCapture(Some(cam)));
+    }
+    w.run();
+    w
+}
+
+#[test]
+fn a_capture_started_when_the_join_resolves_rides_the_first_offer_whichever_side_offers() {
+    // Either the newcomer or the member may be the impolite one (the ids
+    // decide): in both cases the first offer waits for the capture, so one
+    // round carries both cameras. Before the fix the newcomer's connection,
+    // built at `welcome`, made its first offer without the camera.
+    let mut impolite = [false; 2];
+    for (seed, ids_after) in [(1, 0), (2, 0), (1, 8), (2, 8)] {
+        let w = join_then_capture(RoomConfig { seed, ..RoomConfig::default() }, ids_after, 40);
+        for i in 0..2 {
+            assert_eq!(w.clients[i].tracks().len(), 1, "seed {seed}: client {i} got the other's camera");
+            impolite[i] |= w.clients[i].created.iter().any(|(_, polite)| !polite);
+        }
+        assert_eq!(offers_applied(&w), 1, "seed {seed}: one offer/answer round carried both cameras");
+        w.assert_settled();
+    }
+    assert_eq!(impolite, [true, true], "the newcomer offered in some runs, the member in others");
+}

@@ -249,6 +249,12 @@ impl RoomWorld {
         self.drain_core(i);
     }
 
+    /// The hub's next ids are `p{n+1}`, `p{n+2}`, …: from `p9` on, a
+    /// later joiner's id sorts first ("p10" < "p9"), so it is the polite one.
+    pub fn ids_after(&mut self, n: u32) {
+        self.joined = n;
+    }
+
     /// The app of client `i` calls `app` at time `t`.
     pub fn at(&mut self, t: u64, i: usize, app: App) {
         self.sched.at(t, Ev::App(i, app));

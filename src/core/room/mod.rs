@@ -276,8 +276,9 @@ struct Remote {
     /// not know the id yet); sent when it is back.
     held: VecDeque<SignalData>,
     /// We are the impolite side and our first offer waits for the pending
-    /// captures (see `capture`); the connection is built meanwhile.
-    create_held: bool,
+    /// captures (see `capture`); the connection is built meanwhile, or was
+    /// built before the capture began.
+    offer_held: bool,
     /// Signals from it applied once the pending captures are done: its
     /// first offer (we answer) and everything after it, in order.
     inbound_held: Option<VecDeque<SignalData>>,
@@ -474,6 +475,20 @@ impl RoomCore {
     /// [`CAPTURE_WAIT`], so its tracks ride them (see `capture`). Call
     /// [`Self::end_capture`] after publishing, or when the capture failed.
     pub fn begin_capture(&mut self, now: Millis) -> CaptureId {
+        // Connections built before the capture began (the newcomer's, at
+        // `welcome`, before the join resolves) hold a first offer that has
+        // not started yet, like those built during it.
+        for r in self.peers.values_mut() {
+            let n = r.session.negotiator();
+            let unoffered = !n.is_polite()
+                && !n.has_negotiated()
+                && !n.making_offer()
+                && n.signaling_state() == SignalingState::Stable;
+            if unoffered && !r.offer_held {
+                r.offer_held = true;
+                r.session.hold_negotiation();
+            }
+        }
         self.captures.begin(now)
     }
 
@@ -858,7 +873,7 @@ impl RoomCore {
                 rebuild_at: None,
                 absent_until: None,
                 held: VecDeque::new(),
-                create_held: false,
+                offer_held: false,
                 inbound_held: None,
             },
         );
@@ -879,8 +894,8 @@ impl RoomCore {
         r.tracks_added = !polite;
         r.senders = Senders::default();
         r.received.clear();
-        r.create_held = !polite && holding;
-        if r.create_held {
+        r.offer_held = !polite && holding;
+        if r.offer_held {
             // Our first offer waits for the capture (see `capture`); the
             // connection (certificate, channels) is built in the meantime.
             r.session.hold_negotiation();
@@ -924,7 +939,7 @@ impl RoomCore {
             && self.captures.holding();
         let r = self.remote_mut(from)?;
         let first_offer = first_offer && !r.session.negotiator().has_negotiated();
-        if r.create_held || r.inbound_held.is_some() || first_offer {
+        if r.offer_held || r.inbound_held.is_some() || first_offer {
             r.inbound_held.get_or_insert_with(VecDeque::new).push_back(data);
             return Ok(());
         }
@@ -943,7 +958,7 @@ impl RoomCore {
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
-            if std::mem::take(&mut r.create_held) {
+            if std::mem::take(&mut r.offer_held) {
                 // The captured tracks first, so the offer carries them.
                 self.place_tracks(&id);
                 if let Some(r) = self.peers.get_mut(&id) {
