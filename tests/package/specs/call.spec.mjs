@@ -10,13 +10,14 @@ const TOLERANCE = 60;
 const hex = ({ r, g, b }) => ((r << 16) | (g << 8) | b).toString(16).padStart(6, '0');
 
 /** Opens `path` in its own context; resolves once the page says it joined. */
-async function open(browser, baseURL, path, { room, colour }) {
+async function open(browser, baseURL, path, { room, colour, ws }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(`${baseURL}${path}?${new URLSearchParams({ room, color: hex(colour) })}`);
+  const query = new URLSearchParams({ room, color: hex(colour), ...(ws ? { ws } : {}) });
+  await page.goto(`${baseURL}${path}?${query}`);
   await page.waitForFunction(() => window.app?.joined || window.app?.error, null, { timeout: 30_000 });
   const app = await page.evaluate(() => window.app);
   expect(app.error, `${path} joined`).toBeNull();
@@ -55,9 +56,11 @@ async function expectReceiving(viewer, fromId, colour) {
   }, { message: `frames of ${fromId} increasing past ${first.frames}` }).toBeGreaterThan(first.frames + 10);
 }
 
+const uniqueRoom = () => `package-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
 test('the Vite + React app and the plain page call each other through the real server', async ({ browser }) => {
   const baseURL = process.env.RTCROOM_BASE_URL;
-  const room = `package-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const room = uniqueRoom();
   const opened = [];
   try {
     const vite = await open(browser, baseURL, '/', { room, colour: RED });
@@ -86,4 +89,28 @@ test('the Vite build loads the wasm it emitted as an asset, with the WebAssembly
   expect(wasm[0]).toMatchObject({ status: 200, type: 'application/wasm' });
   expect(wasm[0].url).toMatch(/^\/assets\/rtcroom_bg-[\w-]+\.wasm$/);
   await context.close();
+});
+
+test('under Vite\'s dev server (rtcroom pre-bundled, no configuration) the app calls the plain page', async ({ browser }) => {
+  const baseURL = process.env.RTCROOM_BASE_URL;
+  const ws = `${baseURL.replace(/^http/, 'ws')}/ws`;
+  const room = uniqueRoom();
+  const opened = [];
+  try {
+    const dev = await open(browser, process.env.RTCROOM_VITE_DEV_URL, '/', { room, colour: RED, ws });
+    opened.push(dev);
+    // The module was served from Vite's pre-bundle directory, the wasm from the package.
+    const sources = await dev.page.evaluate(() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname));
+    expect(sources).toContainEqual(expect.stringMatching(/^\/node_modules\/\.vite\/deps\/rtcroom\.js$/));
+    expect(sources).toContainEqual(expect.stringMatching(/rtcroom_bg\.wasm$/));
+    const plain = await open(browser, baseURL, '/plain/', { room, colour: GREEN });
+    opened.push(plain);
+    await Promise.all([
+      expectReceiving(dev, plain.id, GREEN),
+      expectReceiving(plain, dev.id, RED),
+    ]);
+    expect(dev.errors).toEqual([]);
+  } finally {
+    await Promise.all(opened.map((p) => p.context.close()));
+  }
 });

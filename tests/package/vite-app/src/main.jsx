@@ -1,6 +1,6 @@
 // A Vite + React app that uses the rtcroom tarball the way an app would:
 // `import { Room } from 'rtcroom'`, no rtcroom-specific bundler config.
-// ?room=R&color=RRGGBB joins R and publishes a canvas of that colour as its
+// ?room=R&color=RRGGBB[&ws=URL] joins R and publishes a canvas of that colour as its
 // camera; every remote participant's video is a <video data-participant=ID>.
 // window.app reports { joined, id, error } to the packaging test.
 import { StrictMode, useEffect, useRef, useState } from 'react';
@@ -8,7 +8,8 @@ import { createRoot } from 'react-dom/client';
 import { Room, RtcroomError } from 'rtcroom';
 
 const params = new URLSearchParams(location.search);
-const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+// &ws=URL: the signaling server when the page is not served by it (vite dev).
+const wsUrl = params.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 window.app = { joined: false, id: null, error: null };
 
 function colourTrack(canvas, colour) {
