@@ -63,3 +63,27 @@ test('using the SDK in Node rejects with an RtcroomError, never a crash', async 
   // Node cannot fetch the .wasm next to the module (a file: URL): the load fails, typed.
   await assert.rejects(Room.join('ws://127.0.0.1:9/ws', { room: 'r' }), (e) => e instanceof RtcroomError && e.code === 'wasm-load-failed');
 });
+
+test('rtcroom/react renders on the server: nothing joins, the hooks give the empty snapshot', async () => {
+  const { createElement: h } = await import('react');
+  const { renderToString } = await import('react-dom/server');
+  const { RoomProvider, useRoom, useParticipants, useConnectionState, VideoView } = await import('rtcroom/react');
+  function Status() {
+    const { room, status, error } = useRoom();
+    return h('p', null, `${status} ${useConnectionState()} ${useParticipants().length} ${room} ${error}`);
+  }
+  const calls = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (...args) => { calls.push(String(args[0])); return realFetch(...args); };
+  let html;
+  try {
+    html = renderToString(h(RoomProvider, { url: 'ws://127.0.0.1:9/ws', options: { room: 'r' } },
+      h(Status), h(VideoView, { stream: null, 'data-x': 'y' })));
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    globalThis.fetch = realFetch;
+  }
+  assert.deepEqual(calls, []);
+  assert.match(html, /<p>joining connecting 0 null null<\/p>/);
+  assert.match(html, /<video [^>]*data-x="y"/);
+});

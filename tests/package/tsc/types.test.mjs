@@ -1,8 +1,9 @@
 // (c) The tarball's types under `tsc --strict`, resolved through the
-// package's `exports` (`types` condition) with the two resolutions apps use:
-// `bundler` (Vite, webpack) and `nodenext` (Node16+ ESM). types/usage.ts must
-// compile; every types/fail/*.ts must fail with exactly the error its
-// `// ERROR TSnnnn` comment names, on that line (so a file that fails for
+// package's `exports` (`types` condition, `.` and `./react`) with the two
+// resolutions apps use: `bundler` (Vite, webpack) and `nodenext` (Node16+
+// ESM). types/usage.ts and types/usage-react.tsx must compile; every
+// types/fail/*.ts(x) must fail with exactly the error its `// ERROR TSnnnn`
+// comment names, on that line (so a file that fails for
 // another reason, e.g. rtcroom not resolving, fails the test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { createRequire } from 'node:module';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const tsc = path.join(path.dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
 const failDir = path.join(here, 'types/fail');
-const failing = readdirSync(failDir).filter((f) => f.endsWith('.ts')).sort();
+const failing = readdirSync(failDir).filter((f) => /\.tsx?$/.test(f)).sort();
 
 const MODES = {
   bundler: { module: 'esnext', moduleResolution: 'bundler' },
@@ -27,7 +28,7 @@ function compile(mode, files) {
   const config = path.join(here, `tsconfig.${mode}.json`);
   writeFileSync(config, JSON.stringify({
     compilerOptions: {
-      strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom', 'dom.iterable'],
+      strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom', 'dom.iterable'], jsx: 'react-jsx',
       ...MODES[mode], types: [], skipLibCheck: false, noUncheckedIndexedAccess: true,
       exactOptionalPropertyTypes: true,
     },
@@ -51,8 +52,8 @@ test('the fixtures are there', () => {
 });
 
 for (const mode of Object.keys(MODES)) {
-  test(`usage.ts compiles under tsc --strict (moduleResolution ${mode})`, () => {
-    const r = compile(mode, ['types/usage.ts']);
+  test(`usage.ts and usage-react.tsx compile under tsc --strict (moduleResolution ${mode})`, () => {
+    const r = compile(mode, ['types/usage.ts', 'types/usage-react.tsx']);
     assert.equal(r.status, 0, r.output);
     assert.deepEqual(r.diagnostics, []);
   });

@@ -1,16 +1,21 @@
-// A Vite + React app that uses the rtcroom tarball the way an app would:
-// `import { Room } from 'rtcroom'`, no rtcroom-specific bundler config.
-// ?room=R&color=RRGGBB[&ws=URL] joins R and publishes a canvas of that colour as its
-// camera; every remote participant's video is a <video data-participant=ID>.
-// window.app reports { joined, id, error } to the packaging test.
+// A Vite + React app that uses the rtcroom tarball the way an app would,
+// through `rtcroom/react` (and `RtcroomError` from `rtcroom`), inside
+// <StrictMode>, with no rtcroom-specific bundler config.
+// ?room=R&color=RRGGBB[&ws=URL] joins R and publishes a canvas of that
+// colour as its camera; every remote participant's video is a
+// <video data-participant=ID>. window.app reports { joined, id, error,
+// status, connection } to the packaging test; window.app.leave() unmounts
+// the RoomProvider.
 import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Room, RtcroomError } from 'rtcroom';
+import { RtcroomError } from 'rtcroom';
+import { RoomProvider, useConnectionState, useParticipants, useRoom, VideoView } from 'rtcroom/react';
 
 const params = new URLSearchParams(location.search);
 // &ws=URL: the signaling server when the page is not served by it (vite dev).
 const wsUrl = params.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
-window.app = { joined: false, id: null, error: null };
+const report = (fields) => { window.app = { ...window.app, ...fields }; };
+window.app = { joined: false, id: null, error: null, status: 'joining', connection: 'connecting' };
 
 function colourTrack(canvas, colour) {
   const ctx = canvas.getContext('2d');
@@ -22,57 +27,52 @@ function colourTrack(canvas, colour) {
   return { track, stop: () => { clearInterval(timer); track.stop(); } };
 }
 
-function Remote({ participant, stream }) {
-  const ref = useRef(null);
-  useEffect(() => {
-    ref.current.srcObject = stream;
-    return () => { if (ref.current) ref.current.srcObject = null; };
-  }, [stream]);
-  return <video ref={ref} data-participant={participant.id} autoPlay playsInline muted width={160} height={120} />;
-}
-
-function Call({ roomName, colour }) {
+function Call({ colour }) {
   const canvas = useRef(null);
-  const [streams, setStreams] = useState({});
-  const [status, setStatus] = useState('joining');
+  const { room, status, error } = useRoom();
+  const participants = useParticipants();
+  const connection = useConnectionState();
+
+  useEffect(() => { report({ status, connection }); }, [status, connection]);
+  useEffect(() => {
+    if (error) report({ error: { code: error instanceof RtcroomError ? error.code : 'not-an-RtcroomError', message: error.message } });
+  }, [error]);
 
   useEffect(() => {
-    let room = null;
-    let cancelled = false;
+    if (!room) return undefined;
     const local = colourTrack(canvas.current, colour);
-    Room.join(wsUrl, { room: roomName, name: 'vite-react' }).then(async (r) => {
-      if (cancelled) { await r.leave(); return; }
-      room = r;
-      r.on('track', ({ participant, stream, kind }) => {
-        if (kind === 'video') setStreams((s) => ({ ...s, [participant.id]: { participant, stream } }));
-      });
-      r.on('participant-left', ({ id }) => setStreams(({ [id]: _, ...rest }) => rest));
-      await r.publishTrack(local.track, { source: 'camera' });
-      window.app = { joined: true, id: r.id, error: null };
-      setStatus(`joined as ${r.id}`);
-    }).catch((e) => {
-      const code = e instanceof RtcroomError ? e.code : 'not-an-RtcroomError';
-      window.app = { joined: false, id: null, error: { code, message: String(e.message) } };
-      setStatus(`error ${code}`);
-    });
-    return () => { cancelled = true; room?.leave(); local.stop(); };
-  }, [roomName, colour]);
+    room.publishTrack(local.track, { source: 'camera' }).then(
+      () => report({ joined: true, id: room.id }),
+      (e) => report({ error: { code: e instanceof RtcroomError ? e.code : 'not-an-RtcroomError', message: String(e.message) } }),
+    );
+    return () => {
+      if (room.state === 'joined') room.unpublish(local.track).catch(() => {});
+      local.stop();
+    };
+  }, [room, colour]);
 
   return (
     <main>
-      <p id="status">{status}</p>
+      <p id="status">{status} / {connection}{room ? ` as ${room.id}` : ''}</p>
       <canvas ref={canvas} width={320} height={240} />
       <section>
-        {Object.values(streams).map(({ participant, stream }) => (
-          <Remote key={participant.id} participant={participant} stream={stream} />
-        ))}
+        {participants.flatMap((p) => p.tracks.filter((t) => t.kind === 'video').map((t) => (
+          <VideoView key={t.track.id} stream={t.stream} data-participant={p.id} width={160} height={120} />
+        )))}
       </section>
     </main>
   );
 }
 
-createRoot(document.getElementById('root')).render(
-  <StrictMode>
-    <Call roomName={params.get('room') ?? 'demo'} colour={`#${params.get('color') ?? 'ff2020'}`} />
-  </StrictMode>,
-);
+function App() {
+  const [inCall, setInCall] = useState(true);
+  useEffect(() => { window.app.leave = () => setInCall(false); }, []);
+  if (!inCall) return <p id="status">left</p>;
+  return (
+    <RoomProvider url={wsUrl} options={{ room: params.get('room') ?? 'demo', name: 'vite-react' }}>
+      <Call colour={`#${params.get('color') ?? 'ff2020'}`} />
+    </RoomProvider>
+  );
+}
+
+createRoot(document.getElementById('root')).render(<StrictMode><App /></StrictMode>);
