@@ -77,7 +77,7 @@ export class RoomStore {
     }), false));
     on('connection-state', ({ state }) => {
       this.#set(state === 'disconnected'
-        ? { connectionState: state, status: 'left', participants: EMPTY }
+        ? { connectionState: state, status: 'left', room: null, participants: EMPTY }
         : { connectionState: state });
     });
   }
@@ -88,7 +88,7 @@ export class RoomStore {
   /** Stops following the room (its listeners are removed). */
   detach() {
     for (const off of this.#offs.splice(0)) off();
-    if (this.#snapshot.status !== 'failed') this.#set({ status: 'left', connectionState: 'disconnected', participants: EMPTY });
+    if (this.#snapshot.status !== 'failed') this.#set({ status: 'left', room: null, connectionState: 'disconnected', participants: EMPTY });
   }
 }
 
