@@ -16,15 +16,54 @@ export type ParticipantStateReason =
 /** The session's lifecycle. */
 export type SessionState = 'connecting' | 'joining' | 'joined' | 'resuming' | 'left' | 'failed';
 
-/** Stable `code` of every Error rtcroom throws or rejects with. */
+/**
+ * Stable `code` of every error rtcroom throws or rejects with (an
+ * {@link RtcroomError}). Anything the browser throws that has no better code
+ * is `browser-error`.
+ */
 export type ErrorCode =
   | 'signaling-failed' | 'signaling-closed' | 'join-refused' | 'join-timeout' | 'protocol-error'
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
   | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
-  | 'message-queue-full' | 'peer-closed' | 'peer-setup-failed';
+  | 'message-queue-full' | 'peer-closed';
 
-export interface RtcroomError extends Error { code: ErrorCode; }
+/** Every error rtcroom throws or rejects with: `err instanceof RtcroomError`, then switch on `err.code`. */
+export declare class RtcroomError extends Error {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
+  readonly name: 'RtcroomError';
+  readonly code: ErrorCode;
+  /** What the browser or the driver threw, when rtcroom wrapped it. */
+  readonly cause?: unknown;
+}
+
+/**
+ * A `{"type":"error"}` frame of the signaling server: it rejected one of our
+ * frames; the connection and the membership stay.
+ */
+export type ServerErrorCode =
+  | 'malformed-json' | 'unknown-type' | 'invalid-frame' | 'frame-too-large' | 'unknown-target'
+  | 'not-joined' | 'already-joined' | 'invalid-room' | 'rate-limited' | 'resume-failed';
+
+/** `code` of a `warning` event: something failed without ending the call. */
+export type WarningCode =
+  /** Creating or applying our offer to a participant failed (the next negotiation tries again). */
+  | 'negotiation-failed'
+  /** Creating or applying our answer failed. */
+  | 'answer-failed'
+  /** A participant's offer or answer was refused by the browser. */
+  | 'remote-description-failed'
+  /** A participant's ICE candidate was refused by the browser. */
+  | 'candidate-failed'
+  /** Building the connection to a participant threw; retried twice after 1 s, then `participant-state failed`. */
+  | 'peer-setup-failed'
+  /** Another browser operation on a participant's connection failed (e.g. `replaceTrack`). */
+  | 'browser-error'
+  /** The driver reported the completion of an operation the core never started (an rtcroom bug). */
+  | 'unknown-op'
+  /** A signaling frame from the server could not be parsed. */
+  | 'protocol-error'
+  | ServerErrorCode;
 
 export interface Participant {
   id: string;
@@ -44,7 +83,17 @@ export interface JoinOptions {
   wasmUrl?: string | URL;
 }
 
-export interface TrackEvent {
+/**
+ * What a track carries, as a discriminated union: a `camera` or `screen`
+ * track is `video`, a `microphone` or `screen-audio` track is `audio`, a
+ * `custom` track either.
+ */
+export type KindAndSource =
+  | { kind: 'video'; source: 'camera' | 'screen' | 'custom' }
+  | { kind: 'audio'; source: 'microphone' | 'screen-audio' | 'custom' };
+
+/** Payload of `track` and `track-removed`. Narrow on `kind` or `source`. */
+export type TrackEvent = KindAndSource & {
   participant: Participant;
   /**
    * The receiving track. After `track-removed` it stays in its stream without
@@ -54,42 +103,80 @@ export interface TrackEvent {
   track: MediaStreamTrack;
   /** Camera + microphone of one participant share a stream (as do screen + screen audio). */
   stream: MediaStream;
-  kind: TrackKind;
-  source: TrackSource;
+};
+
+/** Why a participant left: `leave()`, its socket closed, or it went silent. */
+export type LeaveReason = 'left' | 'disconnected' | 'timeout';
+
+/** Payload of `participant-left`. */
+export interface ParticipantLeftEvent extends Participant { reason: LeaveReason; }
+
+/** Payload of `message`. */
+export interface RoomMessageEvent {
+  from: Participant;
+  /** Text arrives as a string, binary (ArrayBuffer or typed array sent) as a Uint8Array. */
+  data: string | Uint8Array;
 }
 
+/** Payload of `connection-state` (the room's signaling connection). */
+export interface ConnectionStateEvent { state: ConnectionState; reason?: ConnectionReason; }
+
+/** Payload of `participant-state` (one participant's peer connection). */
+export interface ParticipantStateEvent {
+  participant: Participant;
+  state: ParticipantState;
+  reason?: ParticipantStateReason;
+}
+
+/** Payload of `warning`. `participant` is set when it concerns one participant's connection. */
+export interface WarningEvent {
+  participant?: Participant;
+  code: WarningCode;
+  message: string;
+}
+
+/** Event name → payload of `room.on(name, fn)`. */
 export interface RoomEvents {
   'participant-joined': Participant;
   'participant-updated': Participant;
-  'participant-left': Participant & { reason: 'left' | 'disconnected' | 'timeout' };
+  'participant-left': ParticipantLeftEvent;
   'track': TrackEvent;
   'track-removed': TrackEvent;
   /** Text arrives as a string, binary as a Uint8Array. */
-  'message': { from: Participant; data: string | Uint8Array };
+  'message': RoomMessageEvent;
   /**
    * The signaling connection: `reconnecting` when the socket was lost (media
    * keeps flowing; the SDK resumes with back-off within the server's grace
    * period), `reconnected` once back as the same participant,
    * `disconnected` when over (left, or given up: see `reason`).
    */
-  'connection-state': { state: ConnectionState; reason?: ConnectionReason };
+  'connection-state': ConnectionStateEvent;
   /**
    * A participant's connection: `reconnecting` when the path was lost
    * (stalled inbound bytes, ICE `disconnected` for 1 s, or `failed`),
    * `connected` again after an ICE restart, `failed` after 60 s.
    */
-  'participant-state': { participant: Participant; state: ParticipantState; reason?: ParticipantStateReason };
+  'participant-state': ParticipantStateEvent;
   /** Something failed without ending the call (an operation, a rejected frame). */
-  'warning': { participant?: Participant; code: string; message: string };
+  'warning': WarningEvent;
 }
 
-export declare const ROOM_EVENTS: ReadonlyArray<keyof RoomEvents>;
+/** Every event name `room.on` accepts. */
+export type RoomEventName = keyof RoomEvents;
 
-/** Loads the WebAssembly module once (Room.join does it for you). */
+export declare const ROOM_EVENTS: ReadonlyArray<RoomEventName>;
+
+/**
+ * Loads the WebAssembly module once (Room.join does it for you). In a browser
+ * page it starts when the package is imported; elsewhere (Node, SSR) only
+ * when called. Rejects with `wasm-load-failed`.
+ */
 export declare function load(wasmUrl?: string | URL): Promise<unknown>;
 
+/** A joined room. Every method throws (or rejects with) an {@link RtcroomError}. */
 export declare class Room {
   private constructor(token: never);
+  /** Rejects with `invalid-argument`, `wasm-load-failed`, `signaling-failed`, `join-timeout`, `join-refused`, … */
   static join(url: string, options: JoinOptions): Promise<Room>;
   readonly id: string;
   readonly state: SessionState;
@@ -101,6 +188,7 @@ export declare class Room {
   waitFor<K extends keyof RoomEvents>(name: K, filter?: (event: RoomEvents[K]) => boolean, timeoutMs?: number): Promise<RoomEvents[K]>;
   publishCamera(constraints?: MediaStreamConstraints): Promise<MediaStreamTrack[]>;
   publishScreen(constraints?: DisplayMediaStreamOptions): Promise<MediaStreamTrack[]>;
+  /** `source` must match the track's kind (see {@link KindAndSource}); default `camera` for video, `microphone` for audio. */
   publishTrack(track: MediaStreamTrack, options?: { source?: TrackSource }): Promise<void>;
   unpublish(track: MediaStreamTrack): Promise<void>;
   /** To everyone: returns the participants the message could not be queued for. */

@@ -1,6 +1,39 @@
 // rtcroom — the typed Room API over the WebAssembly driver.
 // Plain ES module, no bundler needed; types in index.d.ts.
+// Importing it has no effect outside a browser (SSR, Node): nothing is
+// fetched, no timer or listener is left behind.
 import init, { joinRoom, warmUp } from './rtcroom.js';
+
+/**
+ * Every error rtcroom throws or rejects with. `code` is stable (the README
+ * lists them); `cause` holds what the browser or the driver threw, if anything.
+ */
+export class RtcroomError extends Error {
+  constructor(code, message, options) {
+    super(message, options);
+    this.name = 'RtcroomError';
+    this.code = code;
+  }
+}
+
+/**
+ * `e` as an RtcroomError. The driver throws plain Errors that carry a string
+ * `code`; anything else the browser threw at us becomes `fallback`.
+ */
+function rtcroomError(e, fallback = 'browser-error') {
+  if (e instanceof RtcroomError) return e;
+  const code = typeof e?.code === 'string' && e.code ? e.code : fallback;
+  const message = typeof e?.message === 'string' ? e.message : String(e);
+  return new RtcroomError(code, message, { cause: e });
+}
+
+/** Calls `f` on the driver, rethrowing (or rejecting) as an RtcroomError. */
+function call(f) {
+  let r;
+  try { r = f(); } catch (e) { throw rtcroomError(e); }
+  if (r && typeof r.then === 'function') return r.then(undefined, (e) => { throw rtcroomError(e); });
+  return r;
+}
 
 let loading = null;
 
@@ -12,26 +45,31 @@ export function load(wasmUrl) {
   // A failed load resets `loading`, so an explicit URL gets its own attempt.
   if (loading && wasmUrl) return loading.catch(() => load(wasmUrl));
   if (!loading) {
-    loading = init(wasmUrl ? { module_or_path: wasmUrl } : undefined).catch((e) => {
+    let started;
+    try {
+      // Written out so that bundlers (Vite, webpack 5, Parcel) see the asset
+      // and emit it; plain pages resolve it next to this file.
+      const url = wasmUrl || new URL('./rtcroom_bg.wasm', import.meta.url);
+      started = Promise.resolve(init({ module_or_path: url }));
+    } catch (e) {
+      started = Promise.reject(e);
+    }
+    loading = started.catch((e) => {
       loading = null;
-      throw withCode(e, 'wasm-load-failed');
+      throw rtcroomError(e, 'wasm-load-failed');
     });
   }
   return loading;
 }
 
-function withCode(e, code) {
-  const err = e instanceof Error ? e : new Error(String(e));
-  if (!err.code) err.code = code;
-  return err;
-}
-
 // Start fetching and compiling the module as soon as the package is
-// imported, so `Room.join` does not wait for it (it takes tens of ms). In
-// environments without a DOM (SSR, tests) nothing happens until `load()`.
+// imported, so `Room.join` does not wait for it (it takes tens of ms). Only
+// in a browser page with WebRTC: in Node (SSR), a worker or a DOM emulation
+// (jsdom) importing does nothing at all, and the module loads on first use.
 // Once loaded, the join path runs once at idle time (in-page, nothing on the
 // network): first calls compile, and a page's first join would pay ~20 ms.
-if (typeof window !== 'undefined' && typeof WebAssembly !== 'undefined') {
+if (typeof window === 'object' && typeof document === 'object' && typeof WebAssembly === 'object'
+    && typeof RTCPeerConnection === 'function') {
   load().then(() => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
     idle(() => { warmUp().catch(() => {}); });
@@ -42,7 +80,7 @@ function checkUrl(url) {
   let parsed = null;
   try { parsed = new URL(url); } catch { /* reported below */ }
   if (!parsed || (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:')) {
-    throw withCode(new TypeError(`Room.join: "${url}" is not a ws:// or wss:// URL`), 'invalid-argument');
+    throw invalid(`Room.join: "${url}" is not a ws:// or wss:// URL`);
   }
 }
 
@@ -57,7 +95,7 @@ export const ROOM_EVENTS = Object.freeze([
 const joined = new Set();
 
 function invalid(message) {
-  return withCode(new TypeError(message), 'invalid-argument');
+  return new RtcroomError('invalid-argument', message);
 }
 
 function checkTrack(track, method) {
@@ -82,17 +120,17 @@ export class Room {
 
   /** Use `Room.join`. */
   constructor(token) {
-    if (token !== PRIVATE) throw withCode(new TypeError('use Room.join(url, options)'), 'invalid-argument');
+    if (token !== PRIVATE) throw invalid('use Room.join(url, options)');
   }
 
   /**
    * Connects to an rtcroom signaling server and joins `options.room`.
-   * Rejects with an Error whose `code` says why (`signaling-failed`,
+   * Rejects with an RtcroomError whose `code` says why (`signaling-failed`,
    * `join-timeout`, `join-refused`, `invalid-argument`, …).
    */
   static async join(url, options = {}) {
     if (typeof url !== 'string' || !options || typeof options.room !== 'string' || !options.room) {
-      throw withCode(new TypeError('Room.join(url, { room }) needs a url and a room name'), 'invalid-argument');
+      throw invalid('Room.join(url, { room }) needs a url and a room name');
     }
     checkUrl(url);
     await load(options.wasmUrl);
@@ -101,7 +139,7 @@ export class Room {
     // Weak in the wasm callback (no JS<->wasm cycle); the `joined` set keeps
     // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
-    room.#handle = await joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload));
+    room.#handle = await call(() => joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
     room.#id = room.#handle.id;
     joined.add(room);
     setTimeout(() => room.#release(), 0);
@@ -112,7 +150,7 @@ export class Room {
   get state() { return this.#handle ? this.#handle.state : 'left'; }
 
   #liveHandle() {
-    if (!this.#handle) throw withCode(new Error('this room was left'), 'not-joined');
+    if (!this.#handle) throw new RtcroomError('not-joined', 'this room was left');
     return this.#handle;
   }
 
@@ -120,11 +158,12 @@ export class Room {
   get id() { return this.#id; }
 
   /** Everyone else currently in the room (empty once left). */
-  get participants() { return this.#handle ? this.#handle.participants() : []; }
+  get participants() { return this.#handle ? call(() => this.#handle.participants()) : []; }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
   on(name, fn) {
-    if (!ROOM_EVENTS.includes(name)) throw withCode(new TypeError(`unknown event "${name}"`), 'invalid-argument');
+    if (!ROOM_EVENTS.includes(name)) throw invalid(`unknown event "${name}"`);
+    if (typeof fn !== 'function') throw invalid(`on("${name}", fn): fn must be a function`);
     if (!this.#listeners.has(name)) this.#listeners.set(name, new Set());
     this.#listeners.get(name).add(fn);
     return () => this.off(name, fn);
@@ -143,28 +182,28 @@ export class Room {
       let timer = null;
       // Subscribe first: an unknown name rejects before any timer exists.
       const off = this.on(name, (e) => { if (filter(e)) { clearTimeout(timer); off(); resolve(e); } });
-      timer = setTimeout(() => { off(); reject(withCode(new Error(`no "${name}" event within ${timeoutMs} ms`), 'timeout')); }, timeoutMs);
+      timer = setTimeout(() => { off(); reject(new RtcroomError('timeout', `no "${name}" event within ${timeoutMs} ms`)); }, timeoutMs);
     });
   }
 
   /** Camera + microphone (getUserMedia `constraints`, default both). */
-  async publishCamera(constraints) { return this.#liveHandle().publishCamera(constraints); }
+  async publishCamera(constraints) { return call(() => this.#liveHandle().publishCamera(constraints)); }
 
   /** Screen (getDisplayMedia `constraints`, default video only). */
-  async publishScreen(constraints) { return this.#liveHandle().publishScreen(constraints); }
+  async publishScreen(constraints) { return call(() => this.#liveHandle().publishScreen(constraints)); }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
   async publishTrack(track, options = {}) {
     checkTrack(track, 'publishTrack');
     const { source } = options ?? {};
     if (source !== undefined && typeof source !== 'string') throw invalid('publishTrack: source must be a string');
-    this.#liveHandle().publishTrack(track, source);
+    call(() => this.#liveHandle().publishTrack(track, source));
   }
 
   /** Stops publishing `track` (tracks the SDK acquired are stopped too). */
   async unpublish(track) {
     checkTrack(track, 'unpublish');
-    this.#liveHandle().unpublish(track);
+    call(() => this.#liveHandle().unpublish(track));
   }
 
   /**
@@ -178,25 +217,28 @@ export class Room {
     checkData(data);
     const { to, reliable = true } = options ?? {};
     if (to !== undefined && typeof to !== 'string') throw invalid('send: `to` must be a participant id');
-    return this.#liveHandle().send(data, to, reliable !== false);
+    return call(() => this.#liveHandle().send(data, to, reliable !== false));
   }
 
   /** Replaces this participant's metadata; the others get `participant-updated`. */
   updateMeta(meta) {
     if (!meta || typeof meta !== 'object') throw invalid('updateMeta takes an object of strings');
-    this.#liveHandle().updateMeta(meta);
+    call(() => this.#liveHandle().updateMeta(meta));
   }
 
   /** The tracks this participant publishes. */
-  get localTracks() { return this.#handle ? this.#handle.localTracks() : []; }
+  get localTracks() { return this.#handle ? call(() => this.#handle.localTracks()) : []; }
 
   /** The RTCPeerConnection to one participant (for getStats and debugging). */
-  peerConnection(participantId) { return this.#handle?.peerConnection(participantId); }
+  peerConnection(participantId) {
+    if (typeof participantId !== 'string') throw invalid('peerConnection takes a participant id');
+    return this.#handle ? call(() => this.#handle.peerConnection(participantId)) : undefined;
+  }
 
   /** Asks for an ICE restart towards one participant. */
   restartIce(participantId) {
     if (typeof participantId !== 'string') throw invalid('restartIce takes a participant id');
-    this.#liveHandle().restartIce(participantId);
+    call(() => this.#liveHandle().restartIce(participantId));
   }
 
   /** Leaves the room (also done on `pagehide`) and frees it; idempotent. */
@@ -205,7 +247,7 @@ export class Room {
     this.#handle = null;
     joined.delete(this);
     if (!handle) return;
-    handle.leave();
+    call(() => handle.leave());
     handle.free();
   }
 

@@ -11,26 +11,36 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const playwrightDir = fileURLToPath(new URL('.', import.meta.url));
 
 export default async function globalSetup() {
-  const server = path.join(repo, 'target/release/rtcroom-server');
   const pkgDir = path.resolve(repo, process.env.RTCROOM_PKG_DIR || 'pkg');
-  const missing = [];
-  if (!existsSync(server)) missing.push(server);
-  if (!existsSync(path.join(pkgDir, 'index.js'))) missing.push(path.join(pkgDir, 'index.js'));
-  if (missing.length) {
-    throw new Error(`rtcroom e2e: missing ${missing.join(' and ')} — run scripts/build first`);
+  if (!existsSync(path.join(pkgDir, 'index.js'))) {
+    throw new Error(`rtcroom e2e: missing ${path.join(pkgDir, 'index.js')} — run scripts/build first`);
   }
+  const { baseURL, pid, stop } = await startServer([
+    `/=${path.join(repo, 'examples/vanilla')}`,
+    `/pkg=${pkgDir}`,
+    `/test=${path.join(playwrightDir, 'pages')}`,
+  ], path.join(playwrightDir, 'test-results'));
+  process.env.RTCROOM_BASE_URL = baseURL;
+  process.env.RTCROOM_SERVER_PID = String(pid);
+  return stop;
+}
 
-  const outDir = path.join(playwrightDir, 'test-results');
+/**
+ * Starts target/release/rtcroom-server on a free loopback port with these
+ * `--mount PREFIX=DIR`s, its output in `outDir`/server.log. Resolves with
+ * { baseURL, pid, stop } once it listens; `stop()` ends it by its PID.
+ */
+export async function startServer(mounts, outDir) {
+  const server = path.join(repo, 'target/release/rtcroom-server');
+  if (!existsSync(server)) {
+    throw new Error(`rtcroom: missing ${server} — run scripts/build first`);
+  }
   mkdirSync(outDir, { recursive: true });
   const logPath = path.join(outDir, 'server.log');
   const log = createWriteStream(logPath);
 
-  const child = spawn(server, [
-    '--addr', '127.0.0.1:0',
-    '--mount', `/=${path.join(repo, 'examples/vanilla')}`,
-    '--mount', `/pkg=${pkgDir}`,
-    '--mount', `/test=${path.join(playwrightDir, 'pages')}`,
-  ], { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(server, ['--addr', '127.0.0.1:0', ...mounts.flatMap((m) => ['--mount', m])],
+    { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.pipe(log, { end: false });
 
   const baseURL = await new Promise((resolve, reject) => {
@@ -55,10 +65,7 @@ export default async function globalSetup() {
     });
   });
 
-  process.env.RTCROOM_BASE_URL = baseURL;
-  process.env.RTCROOM_SERVER_PID = String(child.pid);
-
-  return async function globalTeardown() {
+  return { baseURL, pid: child.pid, stop: async function stop() {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     process.kill(child.pid, 'SIGTERM');
@@ -66,5 +73,5 @@ export default async function globalSetup() {
     await exited;
     clearTimeout(timer);
     log.end();
-  };
+  } };
 }

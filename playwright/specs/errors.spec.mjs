@@ -58,3 +58,77 @@ test.describe('Room.join rejects with a code', () => {
     expect(r.codes).toEqual(['not-joined', 'not-joined', 'not-joined']);
   });
 });
+
+// Every rejection and throw of the facade is an RtcroomError (exported), the
+// driver's own errors included (wrapped once at the facade), with its code.
+test('every error is an RtcroomError with a code', async ({ page, baseURL }) => {
+  await page.goto(`${baseURL}/test/call.html`);
+  await page.waitForFunction(() => window.rt?.loaded);
+  const r = await page.evaluate(async () => {
+    const { Room, RtcroomError } = window.rtcroom;
+    const out = {};
+    const attempt = async (name, f) => {
+      try { await f(); out[name] = 'resolved'; } catch (e) {
+        out[name] = {
+          rtcroom: e instanceof RtcroomError, error: e instanceof Error, name: e.name, code: e.code,
+          message: typeof e.message === 'string' && e.message.length > 0,
+        };
+      }
+    };
+    await attempt('join: no room', () => Room.join(`ws://${location.host}/ws`, {}));
+    await attempt('join: refused socket', () => Room.join('ws://127.0.0.1:9/ws', { room: 'x' }));
+    await attempt('join: bad iceServers (driver)', () => Room.join(`ws://${location.host}/ws`, { room: 'x', iceServers: [{ urls: ['http://x'] }] }));
+    await attempt('new Room()', () => new Room());
+    const room = await Room.join(`ws://${location.host}/ws`, { room: `rtcroom-error-${Math.random()}` });
+    const canvas = document.createElement('canvas');
+    canvas.getContext('2d').fillRect(0, 0, 1, 1);
+    const a = canvas.captureStream().getVideoTracks()[0];
+    const b = canvas.captureStream().getVideoTracks()[0];
+    await room.publishTrack(a, { source: 'camera' });
+    await attempt('publishTrack: camera twice (driver)', () => room.publishTrack(b, { source: 'camera' }));
+    await attempt('publishTrack: audio source for video (driver)', () => room.publishTrack(b, { source: 'microphone' }));
+    await attempt('publishTrack: unknown source (driver)', () => room.publishTrack(b, { source: 'webcam' }));
+    await attempt('unpublish: not published (driver)', () => room.unpublish(b));
+    await attempt('send: to nobody (driver)', () => room.send('x', { to: 'nobody' }));
+    await attempt('updateMeta: not strings (driver)', () => room.updateMeta({ n: 1 }));
+    await attempt('on: unknown event', () => room.on('nope', () => {}));
+    await attempt('waitFor: timeout', () => room.waitFor('participant-joined', undefined, 10));
+    await room.leave();
+    await attempt('after leave', () => room.publishCamera());
+    return out;
+  });
+  const codes = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v.code ?? v]));
+  expect(codes).toEqual({
+    'join: no room': 'invalid-argument',
+    'join: refused socket': 'signaling-failed',
+    'join: bad iceServers (driver)': 'invalid-argument',
+    'new Room()': 'invalid-argument',
+    'publishTrack: camera twice (driver)': 'source-already-published',
+    'publishTrack: audio source for video (driver)': 'invalid-argument',
+    'publishTrack: unknown source (driver)': 'invalid-argument',
+    'unpublish: not published (driver)': 'not-published',
+    'send: to nobody (driver)': 'unknown-participant',
+    'updateMeta: not strings (driver)': 'invalid-argument',
+    'on: unknown event': 'invalid-argument',
+    'waitFor: timeout': 'timeout',
+    'after leave': 'not-joined',
+  });
+  for (const [call, e] of Object.entries(r)) {
+    expect(e, call).toEqual({ rtcroom: true, error: true, name: 'RtcroomError', code: e.code, message: true });
+  }
+});
+
+test('a wasm that cannot be fetched rejects load() and Room.join with wasm-load-failed', async ({ page, baseURL }) => {
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto(`${baseURL}/test/call.html`);
+  await page.waitForFunction(() => window.rt?.loaded);
+  const r = await page.evaluate(async () => {
+    const { Room, RtcroomError, load } = window.rtcroom;
+    const out = [];
+    for (const f of [() => load(), () => load('/pkg/other.wasm'), () => Room.join(`ws://${location.host}/ws`, { room: 'x' })]) {
+      try { await f(); out.push('resolved'); } catch (e) { out.push([e instanceof RtcroomError, e.code, e.cause !== undefined]); }
+    }
+    return out;
+  });
+  expect(r).toEqual([[true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true]]);
+});

@@ -1,0 +1,33 @@
+// Minifies the package's JavaScript in place (pkg/index.js, the facade;
+// pkg/rtcroom.js, the wasm-bindgen glue; pkg/react.js, the React bindings)
+// with rolldown (oxc), keeping function and class names, ES module exports
+// and the `new URL('…wasm', import.meta.url)` that bundlers look for; writes
+// a source map next to each (with the sources inside) so stack traces and
+// debuggers show the readable code. Run by scripts/build.
+import { build } from 'rolldown';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+
+const dir = path.resolve(process.argv[2] ?? 'pkg');
+const tmp = path.join(dir, '.min');
+const files = ['index.js', 'rtcroom.js', 'react.js'];
+for (const file of files) {
+  await build({
+    input: path.join(dir, file),
+    external: ['./rtcroom.js', './index.js', 'react'],
+    platform: 'browser',
+    logLevel: 'warn',
+    output: { file: path.join(tmp, file), format: 'esm', minify: true, keepNames: true, sourcemap: true, comments: false },
+  });
+}
+for (const file of files) {
+  renameSync(path.join(tmp, file), path.join(dir, file));
+  renameSync(path.join(tmp, `${file}.map`), path.join(dir, `${file}.map`));
+}
+rmSync(tmp, { recursive: true });
+for (const file of ['index.js', 'rtcroom.js']) {
+  const text = readFileSync(path.join(dir, file), 'utf8');
+  if (!/new URL\(["'`]\.?\/?rtcroom_bg\.wasm["'`],\s*import\.meta\.url\)/.test(text)) {
+    throw new Error(`${file}: the minified code lost new URL('rtcroom_bg.wasm', import.meta.url)`);
+  }
+}

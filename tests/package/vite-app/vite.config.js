@@ -1,0 +1,5 @@
+// A stock Vite + React config: nothing rtcroom-specific.
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+export default defineConfig({ plugins: [react()] });

@@ -1,0 +1,94 @@
+// Must compile under `tsc --strict`: how an app uses rtcroom's types.
+import {
+  Room, RtcroomError, load, ROOM_EVENTS,
+  type ErrorCode, type Participant, type RoomEvents, type RoomEventName, type TrackEvent,
+  type TrackSource, type WarningCode, type JoinOptions, type SessionState,
+} from 'rtcroom';
+
+function attach(video: HTMLVideoElement, stream: MediaStream): void { video.srcObject = stream; }
+
+export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): Promise<void> {
+  await load();
+  await load(new URL('/assets/rtcroom_bg.wasm', location.href));
+  const options: JoinOptions = { room: 'demo', name: 'Ada', meta: { role: 'host' }, joinTimeoutMs: 5000 };
+  let room: Room;
+  try {
+    room = await Room.join('wss://example.invalid/ws', options);
+  } catch (e) {
+    if (e instanceof RtcroomError) {
+      const code: ErrorCode = e.code;
+      switch (e.code) {
+        case 'join-timeout': case 'signaling-failed': case 'join-refused': return;
+        default: throw new Error(`${code}: ${e.message}`, { cause: e.cause });
+      }
+    }
+    throw e;
+  }
+
+  const state: SessionState = room.state;
+  const id: string = room.id;
+  const others: Participant[] = room.participants;
+  void state; void id; void others;
+
+  const off = room.on('participant-joined', (p) => console.log(p.name ?? p.id, p.meta['role']));
+  off();
+  room.on('participant-left', ({ id, reason }) => {
+    const r: 'left' | 'disconnected' | 'timeout' = reason;
+    console.log(id, r);
+  });
+  room.on('track', (e) => {
+    // kind and source are a discriminated pair: narrowing one narrows the other.
+    if (e.kind === 'video') {
+      const s: 'camera' | 'screen' | 'custom' = e.source;
+      if (s !== 'custom') attach(video, e.stream);
+    } else {
+      const s: 'microphone' | 'screen-audio' | 'custom' = e.source;
+      void s;
+    }
+    if (e.source === 'camera') {
+      const k: 'video' = e.kind;
+      void k;
+    }
+    const t: MediaStreamTrack = e.track;
+    void t;
+  });
+  room.on('track-removed', ({ participant, track }: TrackEvent) => console.log(participant.id, track.id));
+  room.on('message', ({ from, data }) => {
+    if (typeof data === 'string') console.log(from.id, data.toUpperCase());
+    else console.log(from.id, data.byteLength);
+  });
+  room.on('connection-state', ({ state, reason }) => console.log(state, reason ?? 'none'));
+  room.on('participant-state', ({ participant, state, reason }) => console.log(participant.id, state, reason));
+  room.on('warning', (w) => {
+    const code: WarningCode = w.code;
+    if (w.code === 'peer-setup-failed' || w.code === 'rate-limited') console.warn(w.participant?.id, code, w.message);
+  });
+  room.once('participant-updated', (p) => console.log(p.meta));
+
+  const left = await room.waitFor('participant-left', (p) => p.reason === 'timeout', 5000);
+  console.log(left.reason);
+
+  const generic = <K extends RoomEventName>(name: K, fn: (e: RoomEvents[K]) => void) => room.on(name, fn);
+  generic('message', (m) => console.log(m.data));
+  for (const name of ROOM_EVENTS) room.on(name, () => {});
+
+  const tracks: MediaStreamTrack[] = await room.publishCamera({ video: { width: 640 }, audio: true });
+  await room.publishScreen();
+  const source: TrackSource = 'custom';
+  await room.publishTrack(canvas.captureStream().getVideoTracks()[0]!, { source });
+  await room.unpublish(tracks[0]!);
+  const failed = room.send('hello');
+  for (const f of failed) { const c: ErrorCode = f.code; console.log(f.participant, c); }
+  room.send(new Uint8Array([1, 2]), { to: 'abc', reliable: false });
+  room.updateMeta({ role: 'guest' });
+  const pc: RTCPeerConnection | undefined = room.peerConnection('abc');
+  void pc;
+  room.restartIce('abc');
+  const local: MediaStreamTrack[] = room.localTracks;
+  void local;
+  await room.leave();
+
+  const made = new RtcroomError('timeout', 'waited too long');
+  const name: 'RtcroomError' = made.name;
+  void name;
+}
