@@ -28,8 +28,8 @@ const CHROMIUM_ARGS = [
 ];
 // Marks shown in the phase breakdown, in the order they usually happen.
 const PHASES = [
-  'ws_created', 'ws_open', 'welcome', 'joined', 'participant', 'published', 'pc_created',
-  'negotiationneeded', 'offer_sent', 'offer_received', 'answer_sent', 'answer_received',
+  'ws_created', 'ws_open', 'welcome', 'joined', 'participant', 'gum_start', 'gum_done', 'published', 'pc_created',
+  'negotiationneeded', 'sld_offer_done', 'offer_sent', 'offer_received', 'srd_offer_done', 'sld_answer_done', 'answer_sent', 'answer_received', 'srd_answer_done', 'local_candidate',
   'video_offer_sent', 'video_offer_received', 'video_answer_sent', 'video_answer_received',
   'candidate_sent', 'candidate_received', 'ice_connected', 'pc_connected', 'pc_track', 'track',
   'first_frame',

@@ -76,6 +76,17 @@
 
   const NativePc = window.RTCPeerConnection;
   window.RTCPeerConnection = class extends NativePc {
+    setRemoteDescription(d, ...rest) {
+      const type = d && d.type;
+      const p = super.setRemoteDescription(d, ...rest);
+      p.then(() => mark(`srd_${type}_done`), () => {});
+      return p;
+    }
+    setLocalDescription(...args) {
+      const p = super.setLocalDescription(...args);
+      p.then(() => mark(`sld_${this.localDescription && this.localDescription.type}_done`), () => {});
+      return p;
+    }
     constructor(...args) {
       super(...args);
       mark('pc_created');
@@ -88,7 +99,19 @@
       this.addEventListener('icecandidate', (e) => { count('local_candidates'); if (!e.candidate) note('end of local candidates'); });
       this.addEventListener('connectionstatechange', () => mark(`pc_${this.connectionState}`));
       this.addEventListener('track', (e) => { if (e.track.kind === 'video') mark('pc_track'); });
+      this.addEventListener('icecandidate', (e) => { if (e.candidate) mark('local_candidate'); });
     }
+  };
+
+  // When the capture is asked for and when it is there: tells a late
+  // request from a slow capture.
+  const md = navigator.mediaDevices;
+  const nativeGum = md.getUserMedia.bind(md);
+  md.getUserMedia = (c) => {
+    mark('gum_start');
+    const p = nativeGum(c);
+    p.then(() => mark('gum_done'), () => {});
+    return p;
   };
 
   window.__bench = { now, mark, count, note, finish, watchFirstFrame };
