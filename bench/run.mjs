@@ -158,12 +158,22 @@ async function trial(browser, base, impl, label) {
       for (const [k, v] of Object.entries(marks)) rel[k] = v - start;
       return {
         setup_ms: r.error || marks.first_frame === undefined ? null : marks.first_frame - start,
+        connected_ms: marks.pc_connected === undefined ? null : marks.pc_connected - start,
+        // Wall-clock join start, so marks of the two pages can be lined up.
+        join_start: start,
         marks: rel, counts: r.counts || {}, notes: r.notes || [], error: r.error || null,
         logs: parts[i].logs,
       };
     });
     const ok = participants.every((p) => p.setup_ms !== null);
-    return { impl, ok, setup_ms: ok ? Math.max(...participants.map((p) => p.setup_ms)) : null, participants };
+    const connected = participants.every((p) => p.connected_ms !== null);
+    return {
+      impl, ok,
+      setup_ms: ok ? Math.max(...participants.map((p) => p.setup_ms)) : null,
+      // Join start → RTCPeerConnection `connected`, the later of the two.
+      connected_ms: ok && connected ? Math.max(...participants.map((p) => p.connected_ms)) : null,
+      participants,
+    };
   } finally {
     await Promise.all(parts.map(({ context }) => context.close().catch(() => {})));
     await sleep(SETTLE_MS); // let the closed renderers and capturers wind down
@@ -249,6 +259,10 @@ async function main() {
     for (const impl of IMPLS) setup[impl] = summary(results[impl].map((r) => r.setup_ms));
     const ratio = setup.rtcroom.median && setup.baseline.median
       ? Math.round((setup.rtcroom.median / setup.baseline.median) * 1000) / 1000 : null;
+    const connectedMs = {};
+    for (const impl of IMPLS) connectedMs[impl] = summary(results[impl].map((r) => r.connected_ms).filter((x) => x !== null));
+    const connectedRatio = connectedMs.rtcroom.median && connectedMs.baseline.median
+      ? Math.round((connectedMs.rtcroom.median / connectedMs.baseline.median) * 1000) / 1000 : null;
     const phases = Object.fromEntries(IMPLS.map((impl) => [impl, phaseMedians(results[impl])]));
 
     const report = {
@@ -261,6 +275,8 @@ async function main() {
       trials: TRIALS,
       setup_ms: setup,
       setup_ratio: ratio,
+      connected_ms: connectedMs,
+      connected_ratio: connectedRatio,
       bundle_gzip_bytes: bundle,
       failures: Object.fromEntries(IMPLS.map((impl) => [impl, failed[impl].length])),
       // Medians over both participants of every successful trial, in ms
@@ -282,6 +298,12 @@ async function main() {
       fmt(setup[impl].max), `${setup[impl].samples.length}${failed[impl].length ? ` (+${failed[impl].length} failed)` : ''}`]),
     ['implementation', 'median', 'p95', 'min', 'max', 'n']);
     console.log(`ratio rtcroom/baseline (medians): ${ratio ?? '-'}`);
+
+    console.log(`\nconnected: join start → RTCPeerConnection connected, later of 2 participants (ms)`);
+    printTable(IMPLS.map((impl) => [impl, fmt(connectedMs[impl].median), fmt(connectedMs[impl].p95),
+      fmt(connectedMs[impl].min), fmt(connectedMs[impl].max), String(connectedMs[impl].samples.length)]),
+    ['implementation', 'median', 'p95', 'min', 'max', 'n']);
+    console.log(`ratio rtcroom/baseline (medians): ${connectedRatio ?? '-'}`);
 
     console.log(`\nphases: median ms since the participant's own join start`);
     printTable(PHASES.filter((p) => IMPLS.some((impl) => p in phases[impl].marks))
