@@ -75,6 +75,12 @@ impl PeerConn {
             servers.push(&server);
         }
         config.set_ice_servers(&servers);
+        // One transport from the first offer on: with the default
+        // (`balanced`) the first offer gathers for each of its audio, video
+        // and data m-sections until the answer accepts BUNDLE — three times
+        // the candidates to signal, apply and check during setup. Every
+        // endpoint rtcroom talks to (browsers, Janus) does BUNDLE.
+        config.set_bundle_policy(web_sys::RtcBundlePolicy::MaxBundle);
         let pc = RtcPeerConnection::new_with_configuration(&config)
             .map_err(|e| WebError::browser(&e))?;
         // The side that does not create the channels gets them from

@@ -134,7 +134,8 @@ pub enum RoomOutput {
     /// Create an `RTCPeerConnection` for `peer` (replacing any older one);
     /// if `data_channel`, create the data channels (else they arrive by
     /// `datachannel`); add a recvonly transceiver of each kind in `receive`,
-    /// then every track in `tracks` as `AddTrack` does. Reports carry
+    /// then every track in `tracks` as `AddTrack` does; `bundlePolicy`
+    /// `max-bundle` (one transport, one set of candidates). Reports carry
     /// `generation`.
     CreatePeer {
         peer: PeerId,
