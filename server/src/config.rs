@@ -10,6 +10,8 @@ pub const DEFAULT_HEARTBEAT_SECS: u64 = 15;
 pub const DEFAULT_RATE_LIMIT: u32 = 200;
 pub const DEFAULT_RESUME_GRACE_SECS: u64 = 20;
 pub const DEFAULT_CRASH_GRACE_SECS: u64 = 5;
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_MAX_QUEUE_FRAMES: usize = 1024;
 /// Environment variable read for the secret when `--secret` is absent.
 pub const SECRET_ENV: &str = "RTCROOM_SECRET";
 
@@ -28,6 +30,9 @@ OPTIONS:
                              before the others see it leave (default 20)
     --crash-grace-secs N     The same when the socket ended without a close frame or with 1001
                              (going away: tab closed or browser killed) (default 5)
+    --max-queue-bytes BYTES  Bytes queued for one slow reader before it is closed with 4002
+                             (default 1048576)
+    --max-queue-frames N     Frames queued for one slow reader, likewise (default 1024)
     --secret HEX_OR_TEXT     Key of the session (resume) tokens; also env RTCROOM_SECRET. Even-length
                              hex is decoded, anything else used as text. Without one a random key is
                              used and tokens do not survive a restart (a warning is printed)
@@ -62,6 +67,11 @@ pub struct Config {
     pub secret: Option<Vec<u8>>,
     /// How long a session token is valid after its `welcome` (no flag).
     pub token_lifetime: Duration,
+    /// Bytes waiting to be written to one connection before it is closed
+    /// as a slow consumer.
+    pub max_queue_bytes: usize,
+    /// Frames waiting to be written to one connection, likewise.
+    pub max_queue_frames: usize,
 }
 
 impl Default for Config {
@@ -76,6 +86,8 @@ impl Default for Config {
             crash_grace: Duration::from_secs(DEFAULT_CRASH_GRACE_SECS),
             secret: None,
             token_lifetime: Duration::from_secs(4 * 60 * 60),
+            max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
+            max_queue_frames: DEFAULT_MAX_QUEUE_FRAMES,
         }
     }
 }
@@ -166,6 +178,14 @@ where
             "--crash-grace-secs" => {
                 config.crash_grace = seconds("--crash-grace-secs", &value("--crash-grace-secs")?)?;
             }
+            "--max-queue-bytes" => {
+                config.max_queue_bytes =
+                    positive("--max-queue-bytes", &value("--max-queue-bytes")?)?;
+            }
+            "--max-queue-frames" => {
+                config.max_queue_frames =
+                    positive("--max-queue-frames", &value("--max-queue-frames")?)?;
+            }
             "--secret" => config.secret = Some(parse_secret(&value("--secret")?)?),
             _ => return Err(ConfigError::UnknownArg(arg)),
         }
@@ -248,6 +268,7 @@ mod tests {
         assert_eq!(c.resume_grace, Duration::from_secs(20));
         assert_eq!(c.crash_grace, Duration::from_secs(5));
         assert_eq!(c.secret, None);
+        assert_eq!((c.max_queue_bytes, c.max_queue_frames), (1 << 20, 1024));
     }
 
     #[test]
@@ -266,8 +287,12 @@ mod tests {
             "--crash-grace-secs=0",
             "--secret",
             "0aFf",
+            "--max-queue-bytes=4096",
+            "--max-queue-frames",
+            "8",
         ])
         .unwrap();
+        assert_eq!((c.max_queue_bytes, c.max_queue_frames), (4096, 8));
         assert_eq!(c.resume_grace, Duration::from_secs(30));
         assert_eq!(c.crash_grace, Duration::ZERO);
         assert_eq!(c.secret, Some(vec![0x0a, 0xff]));
@@ -317,6 +342,7 @@ mod tests {
         assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
         assert!(matches!(run(&["--resume-grace-secs", "x"]), Err(ConfigError::BadSeconds(..))));
         assert!(matches!(run(&["--crash-grace-secs", "-1"]), Err(ConfigError::BadSeconds(..))));
+        assert!(matches!(run(&["--max-queue-frames", "0"]), Err(ConfigError::BadNumber(..))));
         assert_eq!(run(&["--secret"]).unwrap_err(), ConfigError::MissingValue("--secret"));
         assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
         assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));

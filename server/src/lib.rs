@@ -13,14 +13,16 @@ mod app;
 pub mod config;
 mod frame;
 mod ids;
+mod outbox;
 mod rate;
 mod rooms;
 pub mod shutdown;
 mod static_files;
+pub mod stats;
 mod ws;
 
 pub use config::{Command, Config, ConfigError, Mount};
-pub use ws::{CLOSE_LEFT, CLOSE_SHUTDOWN, CLOSE_TIMEOUT};
+pub use ws::{CLOSE_LEFT, CLOSE_SHUTDOWN, CLOSE_SLOW_CONSUMER, CLOSE_TIMEOUT};
 
 use axum::serve::{Listener, ListenerExt};
 use std::future::{Future, IntoFuture};
@@ -67,6 +69,11 @@ impl Server {
         let (shutdown, shutdown_rx) = watch::channel(false);
         let state = Arc::new(app::AppState::new(&config, shutdown_rx));
         Ok(Server { listener, local_addr, state, shutdown })
+    }
+
+    /// Live counters and gauges; stays readable after `run` started.
+    pub fn stats(&self) -> Arc<stats::Stats> {
+        self.state.rooms.stats.clone()
     }
 
     /// The real address, with the port chosen by the OS for port 0.

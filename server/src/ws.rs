@@ -3,8 +3,9 @@
 
 use crate::app::AppState;
 use crate::frame::{binary_rejection, parse_text};
+use crate::outbox::{Next, Outbox};
 use crate::rate::{RateLimiter, Verdict};
-use crate::rooms::Outgoing;
+use crate::stats::DropReason;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -12,7 +13,6 @@ use rtcroom_proto::hub::{ConnId, Gone};
 use rtcroom_proto::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
 
 /// Close codes the server sends.
@@ -20,6 +20,8 @@ pub const CLOSE_LEFT: u16 = 1000;
 pub const CLOSE_SHUTDOWN: u16 = 1001;
 /// Private-use range: no inbound traffic within the heartbeat timeout.
 pub const CLOSE_TIMEOUT: u16 = 4000;
+/// Private-use range: the outgoing queue overflowed (the client does not read).
+pub const CLOSE_SLOW_CONSUMER: u16 = 4002;
 /// The close code a browser sends when the page goes away: tab closed,
 /// navigation, or the browser killed.
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -33,6 +35,8 @@ enum End {
     Left,
     /// The socket is gone or silent; the hub suspends its participant.
     Gone(Gone),
+    /// The outgoing queue overflowed; suspended like a heartbeat timeout.
+    SlowConsumer,
     Shutdown,
 }
 
@@ -47,8 +51,9 @@ pub async fn upgrade(State(app): State<Arc<AppState>>, ws: WebSocketUpgrade) -> 
 
 async fn run(mut socket: WebSocket, app: Arc<AppState>) {
     let _live = app.track_task();
-    let (conn, outgoing) = app.rooms.connect();
-    let end = serve(&mut socket, &app, conn, outgoing).await;
+    let _counted = app.rooms.stats.track_connection();
+    let (conn, outbox) = app.rooms.connect();
+    let end = serve(&mut socket, &app, conn, &outbox).await;
     // The hub hears of every ending, `leave` included, so it never keeps a
     // finished connection in a room.
     match end {
@@ -65,6 +70,11 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>) {
             // Flushes tungstenite's reply to a peer's close frame, if any.
             let _ = timeout(CLOSE_GRACE, socket.recv()).await;
         }
+        End::SlowConsumer => {
+            app.rooms.stats.count_drop(DropReason::SlowConsumer);
+            app.rooms.disconnect(conn, Gone::Timeout);
+            close(&mut socket, CLOSE_SLOW_CONSUMER, "slow consumer").await;
+        }
         End::Shutdown => {
             app.rooms.disconnect(conn, Gone::Closed);
             close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
@@ -72,12 +82,7 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>) {
     }
 }
 
-async fn serve(
-    socket: &mut WebSocket,
-    app: &AppState,
-    conn: ConnId,
-    mut outgoing: UnboundedReceiver<Outgoing>,
-) -> End {
+async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Outbox) -> End {
     let heartbeat = app.settings.heartbeat;
     let silence_limit = heartbeat.saturating_mul(2);
     let mut pings = interval_at(Instant::now() + heartbeat, heartbeat);
@@ -94,6 +99,7 @@ async fn serve(
             inbound = socket.recv() => {
                 // EOF or an error without a close frame: the client died.
                 let Some(Ok(msg)) = inbound else { return End::Gone(Gone::Reset) };
+                app.rooms.stats.count_in();
                 // Any frame, pongs included, proves the client is alive.
                 deadline = Instant::now() + silence_limit;
                 match msg {
@@ -112,25 +118,27 @@ async fn serve(
                         }
                     }
                     Message::Close(frame) => {
-                        let away = frame.is_some_and(|f| u16::from(f.code) == CLOSE_GOING_AWAY);
+                        let away = frame.is_some_and(|f| f.code == CLOSE_GOING_AWAY);
                         return End::Gone(if away { Gone::Away } else { Gone::Closed });
                     }
                     // Tungstenite answers pings itself.
                     Message::Ping(_) | Message::Pong(_) => {}
                 }
             }
-            out = outgoing.recv() => match out {
-                Some(Outgoing::Text(text)) => {
-                    if let Err(end) = send(socket, Message::Text(text.into()), silence_limit).await {
+            next = outbox.next() => match next {
+                Next::Text(text) => {
+                    let msg = Message::Text(text.into());
+                    if let Err(end) = send(socket, msg, silence_limit, outbox).await {
                         return end;
                     }
+                    app.rooms.stats.count_out();
                 }
-                Some(Outgoing::Close) => return End::Left,
-                // Only `Rooms::disconnect` drops the sender, and only this task calls it.
-                None => return End::Gone(Gone::Reset),
+                Next::Close => return End::Left,
+                Next::Overflow => return End::SlowConsumer,
             },
             _ = pings.tick() => {
-                if let Err(end) = send(socket, Message::Ping(Default::default()), silence_limit).await {
+                let ping = Message::Ping(Default::default());
+                if let Err(end) = send(socket, ping, silence_limit, outbox).await {
                     return end;
                 }
             }
@@ -155,12 +163,22 @@ fn allowed(limiter: &mut RateLimiter, app: &AppState, conn: ConnId) -> bool {
 }
 
 /// A write that cannot finish within the silence limit means the client
-/// stopped reading: treat it like a heartbeat timeout.
-async fn send(socket: &mut WebSocket, msg: Message, limit: Duration) -> Result<(), End> {
-    match timeout(limit, socket.send(msg)).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(End::Gone(Gone::Reset)),
-        Err(_) => Err(End::Gone(Gone::Timeout)),
+/// stopped reading: treat it like a heartbeat timeout. A queue that
+/// overflows while the write waits ends it at once (slow consumer); the
+/// frame stays whole in tungstenite's buffer, ahead of the close frame.
+async fn send(
+    socket: &mut WebSocket,
+    msg: Message,
+    limit: Duration,
+    outbox: &Outbox,
+) -> Result<(), End> {
+    tokio::select! {
+        res = timeout(limit, socket.send(msg)) => match res {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(End::Gone(Gone::Reset)),
+            Err(_) => Err(End::Gone(Gone::Timeout)),
+        },
+        () = outbox.overflowed() => Err(End::SlowConsumer),
     }
 }
 

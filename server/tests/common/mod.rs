@@ -36,6 +36,7 @@ pub fn config() -> Config {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    pub stats: std::sync::Arc<rtcroom_server::stats::Stats>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), rtcroom_server::ServerError>>,
 }
@@ -44,11 +45,12 @@ impl TestServer {
     pub async fn start(config: Config) -> TestServer {
         let server = Server::bind(config).await.unwrap();
         let addr = server.local_addr();
+        let stats = server.stats();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        TestServer { addr, stop: Some(stop), task }
+        TestServer { addr, stats, stop: Some(stop), task }
     }
 
     pub async fn start_default() -> TestServer {
@@ -83,6 +85,18 @@ pub struct Client {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.ws_url()).await.unwrap();
+        Client { ws, id: String::new() }
+    }
+
+    /// Connects with a small TCP receive buffer, so a client that stops
+    /// reading backs the server up after little data.
+    pub async fn connect_small_window(server: &TestServer) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let tcp = socket.connect(server.addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(server.ws_url(), MaybeTlsStream::Plain(tcp))
+            .await
+            .unwrap();
         Client { ws, id: String::new() }
     }
 
@@ -215,6 +229,15 @@ pub struct HttpResponse {
 impl HttpResponse {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Polls `cond` every 10 ms until it holds; panics after [`PATIENCE`].
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
