@@ -10,7 +10,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use rtcroom_proto::hub::{ConnId, Gone};
-use rtcroom_proto::ErrorCode;
+use rtcroom_proto::{ErrorCode, ServerMessage};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
@@ -22,6 +22,10 @@ pub const CLOSE_SHUTDOWN: u16 = 1001;
 pub const CLOSE_TIMEOUT: u16 = 4000;
 /// Private-use range: the outgoing queue overflowed (the client does not read).
 pub const CLOSE_SLOW_CONSUMER: u16 = 4002;
+/// RFC 6455 close codes for a connection the server fails.
+pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+pub const CLOSE_TOO_BIG: u16 = 1009;
 /// The close code a browser sends when the page goes away: tab closed,
 /// navigation, or the browser killed.
 const CLOSE_GOING_AWAY: u16 = 1001;
@@ -37,16 +41,28 @@ enum End {
     Gone(Gone),
     /// The outgoing queue overflowed; suspended like a heartbeat timeout.
     SlowConsumer,
+    /// The client broke RFC 6455: fail the connection with this close code.
+    Violation(u16, &'static str),
+    /// A frame above the hard cap (4x the frame limit), which the library
+    /// refuses to buffer: answer `frame-too-large`, then close 1009.
+    TooBig,
     Shutdown,
 }
 
 pub async fn upgrade(State(app): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
     // Let oversized frames through the library (up to 4x the limit) so the
-    // server can answer `frame-too-large` instead of the socket just dying.
-    let lib_limit = app.settings.max_frame.saturating_mul(4);
+    // server can answer `frame-too-large` and keep the connection; above
+    // that the library stops buffering and the connection closes with 1009.
+    let lib_limit = hard_frame_cap(app.settings.max_frame);
     ws.max_message_size(lib_limit)
         .max_frame_size(lib_limit)
         .on_upgrade(move |socket| run(socket, app))
+}
+
+/// The largest frame the library buffers: frames between the limit and this
+/// get `frame-too-large` and the connection stays.
+pub fn hard_frame_cap(max_frame: usize) -> usize {
+    max_frame.saturating_mul(4)
 }
 
 async fn run(mut socket: WebSocket, app: Arc<AppState>) {
@@ -75,6 +91,27 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>) {
             app.rooms.disconnect(conn, Gone::Timeout);
             close(&mut socket, CLOSE_SLOW_CONSUMER, "slow consumer").await;
         }
+        End::Violation(code, reason) => {
+            app.rooms.stats.count_drop(DropReason::ProtocolError);
+            app.rooms.disconnect(conn, Gone::Closed);
+            close(&mut socket, code, reason).await;
+        }
+        End::TooBig => {
+            app.rooms.stats.count_drop(DropReason::TooBig);
+            app.rooms.disconnect(conn, Gone::Closed);
+            let hard_cap = hard_frame_cap(app.settings.max_frame);
+            let error: ServerMessage<()> = ServerMessage::Error {
+                code: ErrorCode::FrameTooLarge,
+                message: format!(
+                    "frame above {hard_cap} bytes (4x the {} byte limit): connection closed",
+                    app.settings.max_frame
+                ),
+            };
+            if let Ok(text) = serde_json::to_string(&error) {
+                let _ = timeout(CLOSE_GRACE, socket.send(Message::Text(text.into()))).await;
+            }
+            close(&mut socket, CLOSE_TOO_BIG, "frame too large").await;
+        }
         End::Shutdown => {
             app.rooms.disconnect(conn, Gone::Closed);
             close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
@@ -97,8 +134,12 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
     loop {
         tokio::select! {
             inbound = socket.recv() => {
-                // EOF or an error without a close frame: the client died.
-                let Some(Ok(msg)) = inbound else { return End::Gone(Gone::Reset) };
+                let msg = match inbound {
+                    Some(Ok(msg)) => msg,
+                    Some(Err(e)) => return read_failure(e),
+                    // EOF without a close frame: the client died.
+                    None => return End::Gone(Gone::Reset),
+                };
                 app.rooms.stats.count_in();
                 // Any frame, pongs included, proves the client is alive.
                 deadline = Instant::now() + silence_limit;
@@ -145,6 +186,24 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
             _ = sleep_until(deadline) => return End::Gone(Gone::Timeout),
             _ = shutdown.changed() => return End::Shutdown,
         }
+    }
+}
+
+/// Sorts a read error: the client's fault (answered with a close code) or
+/// a dead connection (nothing to send to).
+fn read_failure(e: axum::Error) -> End {
+    use tungstenite::error::{Error as WsError, ProtocolError};
+    let Ok(e) = e.into_inner().downcast::<WsError>() else {
+        return End::Gone(Gone::Reset);
+    };
+    match *e {
+        WsError::Utf8(_) => End::Violation(CLOSE_INVALID_PAYLOAD, "invalid UTF-8"),
+        WsError::Capacity(_) => End::TooBig,
+        WsError::Protocol(ProtocolError::ResetWithoutClosingHandshake) => End::Gone(Gone::Reset),
+        WsError::Protocol(_) | WsError::AttackAttempt => {
+            End::Violation(CLOSE_PROTOCOL_ERROR, "protocol error")
+        }
+        _ => End::Gone(Gone::Reset),
     }
 }
 
