@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::ids;
+use crate::limits::ConnLimiter;
 use crate::outbox::QueueLimits;
 use crate::rooms::Rooms;
 use crate::static_files::{self, StaticFiles};
@@ -21,11 +22,13 @@ pub struct Settings {
     pub max_frame: usize,
     pub heartbeat: Duration,
     pub rate_limit: u32,
+    pub join_timeout: Duration,
 }
 
 pub struct AppState {
     pub rooms: Rooms,
     pub settings: Settings,
+    pub limiter: Arc<ConnLimiter>,
     pub static_files: StaticFiles,
     /// Flips to `true` once: WebSocket tasks close their sockets.
     pub shutdown: watch::Receiver<bool>,
@@ -47,7 +50,12 @@ impl AppState {
                 max_frame: config.max_frame,
                 heartbeat: config.heartbeat,
                 rate_limit: config.rate_limit,
+                join_timeout: config.join_timeout,
             },
+            limiter: Arc::new(ConnLimiter::new(
+                config.max_connections,
+                config.max_connections_per_ip,
+            )),
             static_files: StaticFiles::new(&config.mounts),
             shutdown,
             live_tasks: AtomicUsize::new(0),

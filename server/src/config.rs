@@ -10,6 +10,9 @@ pub const DEFAULT_HEARTBEAT_SECS: u64 = 15;
 pub const DEFAULT_RATE_LIMIT: u32 = 200;
 pub const DEFAULT_RESUME_GRACE_SECS: u64 = 20;
 pub const DEFAULT_CRASH_GRACE_SECS: u64 = 5;
+pub const DEFAULT_JOIN_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 256;
 pub const DEFAULT_MAX_QUEUE_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_MAX_QUEUE_FRAMES: usize = 1024;
 /// Environment variable read for the secret when `--secret` is absent.
@@ -30,6 +33,12 @@ OPTIONS:
                              before the others see it leave (default 20)
     --crash-grace-secs N     The same when the socket ended without a close frame or with 1001
                              (going away: tab closed or browser killed) (default 5)
+    --join-timeout-secs N    Close connections that have not joined a room within N s with 4001
+                             (default 10)
+    --max-connections N      WebSocket connections at once; more are refused with 4003 (default 10000)
+    --max-connections-per-ip N
+                             The same per client IPv4 address or IPv6 /64, refused with 4004
+                             (default 256)
     --max-queue-bytes BYTES  Bytes queued for one slow reader before it is closed with 4002
                              (default 1048576)
     --max-queue-frames N     Frames queued for one slow reader, likewise (default 1024)
@@ -72,6 +81,12 @@ pub struct Config {
     pub max_queue_bytes: usize,
     /// Frames waiting to be written to one connection, likewise.
     pub max_queue_frames: usize,
+    /// A connection that has not joined a room within this is closed (4001).
+    pub join_timeout: Duration,
+    /// WebSocket connections served at once; more are refused (4003).
+    pub max_connections: usize,
+    /// The same per client IP address (4004).
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for Config {
@@ -88,12 +103,17 @@ impl Default for Config {
             token_lifetime: Duration::from_secs(4 * 60 * 60),
             max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
             max_queue_frames: DEFAULT_MAX_QUEUE_FRAMES,
+            join_timeout: Duration::from_secs(DEFAULT_JOIN_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
         }
     }
 }
 
 /// What the command line asks for.
 #[derive(Debug)]
+// Built once at start-up; boxing the config would only complicate callers.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Run(Config),
     Help,
@@ -177,6 +197,18 @@ where
             }
             "--crash-grace-secs" => {
                 config.crash_grace = seconds("--crash-grace-secs", &value("--crash-grace-secs")?)?;
+            }
+            "--join-timeout-secs" => {
+                let secs = positive("--join-timeout-secs", &value("--join-timeout-secs")?)?;
+                config.join_timeout = Duration::from_secs(secs);
+            }
+            "--max-connections" => {
+                config.max_connections =
+                    positive("--max-connections", &value("--max-connections")?)?;
+            }
+            "--max-connections-per-ip" => {
+                config.max_connections_per_ip =
+                    positive("--max-connections-per-ip", &value("--max-connections-per-ip")?)?;
             }
             "--max-queue-bytes" => {
                 config.max_queue_bytes =
@@ -269,6 +301,8 @@ mod tests {
         assert_eq!(c.crash_grace, Duration::from_secs(5));
         assert_eq!(c.secret, None);
         assert_eq!((c.max_queue_bytes, c.max_queue_frames), (1 << 20, 1024));
+        assert_eq!(c.join_timeout, Duration::from_secs(10));
+        assert_eq!((c.max_connections, c.max_connections_per_ip), (10_000, 256));
     }
 
     #[test]
@@ -290,8 +324,14 @@ mod tests {
             "--max-queue-bytes=4096",
             "--max-queue-frames",
             "8",
+            "--join-timeout-secs=3",
+            "--max-connections",
+            "50",
+            "--max-connections-per-ip=5",
         ])
         .unwrap();
+        assert_eq!(c.join_timeout, Duration::from_secs(3));
+        assert_eq!((c.max_connections, c.max_connections_per_ip), (50, 5));
         assert_eq!((c.max_queue_bytes, c.max_queue_frames), (4096, 8));
         assert_eq!(c.resume_grace, Duration::from_secs(30));
         assert_eq!(c.crash_grace, Duration::ZERO);
@@ -342,6 +382,8 @@ mod tests {
         assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
         assert!(matches!(run(&["--resume-grace-secs", "x"]), Err(ConfigError::BadSeconds(..))));
         assert!(matches!(run(&["--crash-grace-secs", "-1"]), Err(ConfigError::BadSeconds(..))));
+        assert!(matches!(run(&["--join-timeout-secs", "0"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--max-connections-per-ip", "x"]), Err(ConfigError::BadNumber(..))));
         assert!(matches!(run(&["--max-queue-frames", "0"]), Err(ConfigError::BadNumber(..))));
         assert_eq!(run(&["--secret"]).unwrap_err(), ConfigError::MissingValue("--secret"));
         assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));

@@ -58,10 +58,12 @@ impl Rooms {
         (conn, outbox)
     }
 
-    pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) {
+    /// Feeds one frame to the hub; returns whether `conn` is now a member.
+    pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) -> bool {
         let mut inner = self.lock();
         inner.hub.handle_message(now_ms(), conn, msg, || ids::new_id(conn));
         self.flush(&mut inner);
+        inner.hub.is_member(conn)
     }
 
     pub fn bad_frame(&self, conn: ConnId, code: ErrorCode, message: String) {

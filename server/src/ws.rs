@@ -3,14 +3,16 @@
 
 use crate::app::AppState;
 use crate::frame::{binary_rejection, parse_text};
+use crate::limits::{Permit, Refusal};
 use crate::outbox::{Next, Outbox};
 use crate::rate::{RateLimiter, Verdict};
 use crate::stats::DropReason;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
 use rtcroom_proto::hub::{ConnId, Gone};
 use rtcroom_proto::{ErrorCode, ServerMessage};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{interval_at, sleep_until, timeout, Instant, MissedTickBehavior};
@@ -20,8 +22,14 @@ pub const CLOSE_LEFT: u16 = 1000;
 pub const CLOSE_SHUTDOWN: u16 = 1001;
 /// Private-use range: no inbound traffic within the heartbeat timeout.
 pub const CLOSE_TIMEOUT: u16 = 4000;
+/// Private-use range: no `join` within the join deadline.
+pub const CLOSE_JOIN_TIMEOUT: u16 = 4001;
 /// Private-use range: the outgoing queue overflowed (the client does not read).
 pub const CLOSE_SLOW_CONSUMER: u16 = 4002;
+/// Private-use range: refused, the server holds its maximum of connections.
+pub const CLOSE_SERVER_FULL: u16 = 4003;
+/// Private-use range: refused, too many connections from this IP address.
+pub const CLOSE_ADDRESS_FULL: u16 = 4004;
 /// RFC 6455 close codes for a connection the server fails.
 pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
 pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
@@ -41,6 +49,8 @@ enum End {
     Gone(Gone),
     /// The outgoing queue overflowed; suspended like a heartbeat timeout.
     SlowConsumer,
+    /// No `join` within the join deadline.
+    JoinTimeout,
     /// The client broke RFC 6455: fail the connection with this close code.
     Violation(u16, &'static str),
     /// A frame above the hard cap (4x the frame limit), which the library
@@ -49,14 +59,24 @@ enum End {
     Shutdown,
 }
 
-pub async fn upgrade(State(app): State<Arc<AppState>>, ws: WebSocketUpgrade) -> Response {
+pub async fn upgrade(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Decided before the upgrade; a refusal still upgrades, so that the
+    // client (a browser sees nothing of an HTTP error) gets a close code.
+    let admitted = app.limiter.try_acquire(peer.ip());
     // Let oversized frames through the library (up to 4x the limit) so the
     // server can answer `frame-too-large` and keep the connection; above
     // that the library stops buffering and the connection closes with 1009.
     let lib_limit = hard_frame_cap(app.settings.max_frame);
-    ws.max_message_size(lib_limit)
-        .max_frame_size(lib_limit)
-        .on_upgrade(move |socket| run(socket, app))
+    ws.max_message_size(lib_limit).max_frame_size(lib_limit).on_upgrade(move |socket| async move {
+        match admitted {
+            Ok(permit) => run(socket, app, permit).await,
+            Err(refusal) => refuse(socket, app, refusal).await,
+        }
+    })
 }
 
 /// The largest frame the library buffers: frames between the limit and this
@@ -65,7 +85,22 @@ pub fn hard_frame_cap(max_frame: usize) -> usize {
     max_frame.saturating_mul(4)
 }
 
-async fn run(mut socket: WebSocket, app: Arc<AppState>) {
+async fn refuse(mut socket: WebSocket, app: Arc<AppState>, refusal: Refusal) {
+    let _live = app.track_task();
+    let (reason, code) = match refusal {
+        Refusal::ServerFull(_) => (DropReason::ServerFull, CLOSE_SERVER_FULL),
+        Refusal::AddressFull(_) => (DropReason::AddressFull, CLOSE_ADDRESS_FULL),
+    };
+    app.rooms.stats.count_drop(reason);
+    let text = match refusal {
+        Refusal::ServerFull(_) => "server full",
+        Refusal::AddressFull(_) => "too many connections from this address",
+    };
+    close(&mut socket, code, text).await;
+}
+
+/// Serves one admitted connection; `_permit` holds its slot until it ends.
+async fn run(mut socket: WebSocket, app: Arc<AppState>, _permit: Permit) {
     let _live = app.track_task();
     let _counted = app.rooms.stats.track_connection();
     let (conn, outbox) = app.rooms.connect();
@@ -112,6 +147,11 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>) {
             }
             close(&mut socket, CLOSE_TOO_BIG, "frame too large").await;
         }
+        End::JoinTimeout => {
+            app.rooms.stats.count_drop(DropReason::JoinTimeout);
+            app.rooms.disconnect(conn, Gone::Closed);
+            close(&mut socket, CLOSE_JOIN_TIMEOUT, "join timeout").await;
+        }
         End::Shutdown => {
             app.rooms.disconnect(conn, Gone::Closed);
             close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
@@ -127,6 +167,9 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
     let mut deadline = Instant::now() + silence_limit;
     let mut limiter = RateLimiter::new(app.settings.rate_limit);
     let mut shutdown = app.shutdown.clone();
+    // Until the connection is a member; cleared for good once it is (a
+    // member that leaves is closed anyway).
+    let mut join_deadline = Some(Instant::now() + app.settings.join_timeout);
     if *shutdown.borrow_and_update() {
         return End::Shutdown;
     }
@@ -147,7 +190,11 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                     Message::Text(text) => {
                         if allowed(&mut limiter, app, conn) {
                             match parse_text(text.as_str(), app.settings.max_frame) {
-                                Ok(msg) => app.rooms.message(conn, msg),
+                                Ok(msg) => {
+                                    if app.rooms.message(conn, msg) {
+                                        join_deadline = None;
+                                    }
+                                }
                                 Err(r) => app.rooms.bad_frame(conn, r.code, r.message),
                             }
                         }
@@ -184,8 +231,17 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                 }
             }
             _ = sleep_until(deadline) => return End::Gone(Gone::Timeout),
+            () = sleep_until_some(join_deadline) => return End::JoinTimeout,
             _ = shutdown.changed() => return End::Shutdown,
         }
+    }
+}
+
+/// Sleeps until `at`, or for ever without a deadline.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -273,6 +273,12 @@ impl<D: Clone + Weigh> Hub<D> {
         self.rooms.len()
     }
 
+    /// Whether `conn` is a room member now (so the caller can stop its join
+    /// deadline).
+    pub fn is_member(&self, conn: ConnId) -> bool {
+        matches!(self.conns.get(&conn), Some(ConnState::Member(_)))
+    }
+
     /// Members waiting for a resume.
     pub fn suspended_count(&self) -> usize {
         self.deadlines.len()

@@ -535,3 +535,15 @@ fn a_repeated_id_from_the_caller_is_refused_not_merged() {
     assert_eq!(error_codes(&out, 2), vec![ErrorCode::InvalidFrame]);
     assert_eq!(h.room_peers("r"), vec!["a".to_string()]);
 }
+
+#[test]
+fn is_member_holds_from_welcome_until_leave() {
+    let mut h = hub();
+    assert!(!h.is_member(1));
+    h.handle_message(0, 1, join_msg("", "a", None), id("a"));
+    assert!(!h.is_member(1), "a refused join is not membership");
+    join(&mut h, 1, "r", "a");
+    assert!(h.is_member(1));
+    h.handle_message(0, 1, ClientMessage::Leave, id("z"));
+    assert!(!h.is_member(1));
+}
