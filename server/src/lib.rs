@@ -12,6 +12,7 @@
 mod app;
 pub mod config;
 mod frame;
+mod heartbeat;
 mod ids;
 mod limits;
 mod outbox;

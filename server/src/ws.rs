@@ -3,6 +3,7 @@
 
 use crate::app::AppState;
 use crate::frame::{binary_rejection, parse_text};
+use crate::heartbeat::Heartbeat;
 use crate::limits::{Permit, Refusal};
 use crate::outbox::{Next, Outbox};
 use crate::rate::{RateLimiter, Verdict};
@@ -165,6 +166,7 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
     let mut pings = interval_at(Instant::now() + heartbeat, heartbeat);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let mut deadline = Instant::now() + silence_limit;
+    let mut heartbeat = Heartbeat::default();
     let mut limiter = RateLimiter::new(app.settings.rate_limit);
     let mut shutdown = app.shutdown.clone();
     // Until the connection is a member; cleared for good once it is (a
@@ -184,8 +186,17 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                     None => return End::Gone(Gone::Reset),
                 };
                 app.rooms.stats.count_in();
-                // Any frame, pongs included, proves the client is alive.
-                deadline = Instant::now() + silence_limit;
+                // Application frames prove the client alive, and so do
+                // answers to our heartbeat pings; client pings and other
+                // pongs do not (they would keep a dead participant for ever).
+                let alive = match &msg {
+                    Message::Text(_) | Message::Binary(_) => true,
+                    Message::Pong(payload) => heartbeat.accept_pong(payload),
+                    Message::Ping(_) | Message::Close(_) => false,
+                };
+                if alive {
+                    deadline = Instant::now() + silence_limit;
+                }
                 match msg {
                     Message::Text(text) => {
                         if allowed(&mut limiter, app, conn) {
@@ -209,8 +220,12 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                         let away = frame.is_some_and(|f| f.code == CLOSE_GOING_AWAY);
                         return End::Gone(if away { Gone::Away } else { Gone::Closed });
                     }
-                    // Tungstenite answers pings itself.
-                    Message::Ping(_) | Message::Pong(_) => {}
+                    // Tungstenite answers pings itself (one pending pong at
+                    // most); they still spend the frame budget, so a ping
+                    // flood leaves no room for application frames.
+                    Message::Ping(_) | Message::Pong(_) => {
+                        allowed(&mut limiter, app, conn);
+                    }
                 }
             }
             next = outbox.next() => match next {
@@ -225,7 +240,7 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                 Next::Overflow => return End::SlowConsumer,
             },
             _ = pings.tick() => {
-                let ping = Message::Ping(Default::default());
+                let ping = Message::Ping(heartbeat.next_ping().to_vec().into());
                 if let Err(end) = send(socket, ping, silence_limit, outbox).await {
                     return end;
                 }

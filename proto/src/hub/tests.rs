@@ -503,8 +503,10 @@ fn invalid_room_names_are_rejected() {
     let mut h = hub();
     join(&mut h, 1, "", "a");
     join(&mut h, 2, &"x".repeat(MAX_ROOM_LEN + 1), "b");
+    join(&mut h, 3, "line\nbreak", "c");
+    join(&mut h, 4, "esc\u{1b}[2J", "d");
     let out = drain(&mut h);
-    assert_eq!(out.len(), 2);
+    assert_eq!(out.len(), 4);
     assert!(out.iter().all(|o| matches!(
         o,
         HubOutput::Send { msg: ServerMessage::Error { code: ErrorCode::InvalidRoom, .. }, .. }
