@@ -39,6 +39,18 @@ pub const CLOSE_TOO_BIG: u16 = 1009;
 /// navigation, or the browser killed.
 const CLOSE_GOING_AWAY: u16 = 1001;
 
+/// Tungstenite allocates its read buffer at this size for every socket, and
+/// zero-fills it before each read. The library default (128 KiB) made an
+/// idle socket cost ~133 KiB; signaling frames are mostly under 1 KiB (ICE
+/// candidates) to ~10 KiB (SDP), and a larger frame grows the buffer to its
+/// own length anyway.
+pub const READ_BUFFER_SIZE: usize = 4 * 1024;
+/// Frames are written out at once (each send is flushed anyway); the write
+/// buffer holds at most the frame in flight, since the outbox bounds what
+/// waits behind it. Its maximum stays unbounded: a `welcome` of a large room
+/// may be bigger than any inbound frame limit.
+pub const WRITE_BUFFER_SIZE: usize = 0;
+
 /// How long to wait for the peer's half of the closing handshake.
 const CLOSE_GRACE: Duration = Duration::from_secs(2);
 
@@ -72,7 +84,12 @@ pub async fn upgrade(
     // server can answer `frame-too-large` and keep the connection; above
     // that the library stops buffering and the connection closes with 1009.
     let lib_limit = hard_frame_cap(app.settings.max_frame);
-    ws.max_message_size(lib_limit).max_frame_size(lib_limit).on_upgrade(move |socket| async move {
+    let ws = ws
+        .read_buffer_size(READ_BUFFER_SIZE)
+        .write_buffer_size(WRITE_BUFFER_SIZE)
+        .max_message_size(lib_limit)
+        .max_frame_size(lib_limit);
+    ws.on_upgrade(move |socket| async move {
         match admitted {
             Ok(permit) => run(socket, app, permit).await,
             Err(refusal) => refuse(socket, app, refusal).await,
@@ -322,4 +339,16 @@ async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn socket_buffers_are_sized_for_signaling_frames() {
+        assert_eq!(READ_BUFFER_SIZE, 4096);
+        assert_eq!(WRITE_BUFFER_SIZE, 0);
+        assert_eq!(hard_frame_cap(65536), 262_144);
+    }
 }
