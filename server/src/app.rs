@@ -3,6 +3,7 @@
 use crate::config::Config;
 use crate::ids;
 use crate::limits::ConnLimiter;
+use crate::metrics;
 use crate::outbox::QueueLimits;
 use crate::rooms::Rooms;
 use crate::static_files::{self, StaticFiles};
@@ -99,7 +100,11 @@ impl Drop for TaskGuard<'_> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().route("/ws", get(ws::upgrade)).fallback(static_files::serve).with_state(state)
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/metrics", get(metrics::serve))
+        .fallback(static_files::serve)
+        .with_state(state)
 }
 
 #[cfg(test)]

@@ -47,7 +47,7 @@ OPTIONS:
                              used and tokens do not survive a restart (a warning is printed)
     -h, --help               Print this help
 
-The WebSocket endpoint is /ws. On start one line is printed to stdout:
+The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text format. On start one line is printed to stdout:
     rtcroom-server listening on http://ADDR
 ";
 
@@ -135,8 +135,8 @@ pub enum ConfigError {
     BadPrefix(String),
     #[error("--mount prefix `{0}` given twice")]
     DuplicateMount(String),
-    #[error("--mount prefix `/ws` is taken by the WebSocket endpoint")]
-    ReservedPrefix,
+    #[error("--mount prefix `{0}` is taken by the server (`/ws`: WebSocket, `/metrics`: metrics)")]
+    ReservedPrefix(String),
     #[error("invalid {0} `{1}`: expected a positive integer")]
     BadNumber(&'static str, String),
     #[error("invalid {0} `{1}`: expected a whole number of seconds")]
@@ -273,8 +273,8 @@ pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
         return Err(ConfigError::BadPrefix(prefix.to_owned()));
     }
     let prefix = format!("/{}", segments.join("/"));
-    if prefix == "/ws" {
-        return Err(ConfigError::ReservedPrefix);
+    if prefix == "/ws" || prefix == "/metrics" {
+        return Err(ConfigError::ReservedPrefix(prefix));
     }
     Ok(Mount { prefix, dir: PathBuf::from(dir) })
 }
@@ -389,7 +389,11 @@ mod tests {
         assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
         assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
         assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));
-        assert_eq!(run(&["--mount", "/ws=x"]).unwrap_err(), ConfigError::ReservedPrefix);
+        assert_eq!(
+            run(&["--mount", "/ws=x"]).unwrap_err(),
+            ConfigError::ReservedPrefix("/ws".into())
+        );
+        assert!(matches!(run(&["--mount", "/metrics/=x"]), Err(ConfigError::ReservedPrefix(_))));
         assert!(matches!(
             run(&["--mount", "/a=x", "--mount", "/a/=y"]),
             Err(ConfigError::DuplicateMount(_))

@@ -15,6 +15,7 @@ mod frame;
 mod heartbeat;
 mod ids;
 mod limits;
+mod metrics;
 mod outbox;
 mod rate;
 mod rooms;

@@ -14,6 +14,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 
+/// What `/metrics` reads from the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HubGauges {
+    pub rooms: usize,
+    pub suspended: usize,
+    pub held_dropped: u64,
+}
+
 struct Inner {
     hub: Hub<Value>,
     conns: HashMap<ConnId, Arc<Outbox>>,
@@ -81,6 +89,16 @@ impl Rooms {
         inner.conns.remove(&conn);
         inner.hub.handle_disconnect(now_ms(), conn, gone);
         self.flush(&mut inner);
+    }
+
+    /// Room-level gauges for `/metrics`.
+    pub fn hub_gauges(&self) -> HubGauges {
+        let inner = self.lock();
+        HubGauges {
+            rooms: inner.hub.room_count(),
+            suspended: inner.hub.suspended_count(),
+            held_dropped: inner.hub.dropped_held_frames(),
+        }
     }
 
     /// Runs the hub's timers until the future is dropped: sleeps until the

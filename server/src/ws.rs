@@ -131,6 +131,7 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>, _permit: Permit) {
             close(&mut socket, CLOSE_LEFT, "left").await;
         }
         End::Gone(Gone::Timeout) => {
+            app.rooms.stats.count_drop(DropReason::HeartbeatTimeout);
             app.rooms.disconnect(conn, Gone::Timeout);
             close(&mut socket, CLOSE_TIMEOUT, "heartbeat timeout").await;
         }

@@ -90,4 +90,6 @@ async fn client_pings_and_unsolicited_pongs_do_not_keep_a_silent_member_alive() 
         () = tokio::time::sleep(common::PATIENCE) => panic!("the busy member was never timed out"),
     };
     assert_eq!(left, json!({"type": "peer-left", "id": raw_id, "reason": "timeout"}));
+    let timeouts = server.stats.drops(rtcroom_server::stats::DropReason::HeartbeatTimeout);
+    assert_eq!(timeouts, 1);
 }
