@@ -31,9 +31,12 @@ pub const CLOSE_SLOW_CONSUMER: u16 = 4002;
 pub const CLOSE_SERVER_FULL: u16 = 4003;
 /// Private-use range: refused, too many connections from this IP address.
 pub const CLOSE_ADDRESS_FULL: u16 = 4004;
-/// RFC 6455 close codes for a connection the server fails.
+/// RFC 6455: a framing violation (unmasked client frame, reserved opcode or
+/// bits, bad fragmentation).
 pub const CLOSE_PROTOCOL_ERROR: u16 = 1002;
+/// RFC 6455: a text frame that is not UTF-8.
 pub const CLOSE_INVALID_PAYLOAD: u16 = 1007;
+/// RFC 6455: a frame above the hard cap, [`hard_frame_cap`].
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// The close code a browser sends when the page goes away: tab closed,
 /// navigation, or the browser killed.
