@@ -37,7 +37,7 @@ async fn close_code_after_backlog(c: &mut Client) -> u16 {
 }
 
 #[tokio::test]
-async fn a_client_that_stops_reading_is_closed_as_slow_consumer_while_a_reading_pair_gets_every_frame_in_order(
+async fn clients_that_stop_reading_are_closed_as_slow_consumers_while_a_reading_pair_gets_every_frame_in_order(
 ) {
     let server = TestServer::start(bounded()).await;
     let stats = server.stats.clone();
@@ -51,7 +51,13 @@ async fn a_client_that_stops_reading_is_closed_as_slow_consumer_while_a_reading_
     let slow_id = welcome["id"].as_str().unwrap().to_owned();
     assert_eq!(a.recv().await["type"], "peer-joined");
     assert_eq!(b.recv().await["type"], "peer-joined");
-    // From here on `slow` reads nothing until it is closed.
+    // A second non-reader that only gets the broadcasts.
+    let mut mute = Client::connect_small_window(&server).await;
+    mute.send(json!({"type": "join", "room": "r", "name": "mute"})).await;
+    assert_eq!(mute.recv().await["type"], "welcome");
+    assert_eq!(a.recv().await["type"], "peer-joined");
+    assert_eq!(b.recv().await["type"], "peer-joined");
+    // From here on `slow` and `mute` read nothing until they are closed.
 
     // 150 updates of 60 KB (9 MB to each other member) plus a small signal
     // to the slow client each, ~170 frames/s: within the 200/s rate limit.
@@ -71,12 +77,12 @@ async fn a_client_that_stops_reading_is_closed_as_slow_consumer_while_a_reading_
             assert_eq!(m["peer"]["meta"]["seq"], n.to_string());
         }
     };
-    // It reads again only once the server gave up on it, to find the close
-    // frame behind its backlog (the server waits 2 s for that).
+    // They read again only once the server gave up on them, to find the
+    // close frame behind their backlog (the server waits 2 s for that).
     let slow_side = async {
-        eventually("the slow client is dropped", || stats.drops(DropReason::SlowConsumer) == 1)
+        eventually("both non-readers are dropped", || stats.drops(DropReason::SlowConsumer) == 2)
             .await;
-        close_code_after_backlog(&mut slow).await
+        tokio::join!(close_code_after_backlog(&mut slow), close_code_after_backlog(&mut mute))
     };
     let mut peak = 0;
     let sampler = async {
@@ -85,14 +91,15 @@ async fn a_client_that_stops_reading_is_closed_as_slow_consumer_while_a_reading_
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
     };
-    let code = tokio::select! {
-        ((), (), code) = async { tokio::join!(sender, reader, slow_side) } => code,
+    let codes = tokio::select! {
+        ((), (), codes) = async { tokio::join!(sender, reader, slow_side) } => codes,
         () = sampler => unreachable!(),
     };
-    // Two receivers, each within its own bound.
-    assert!(peak <= 2 * BOUND, "{peak} bytes queued; the bound is {BOUND} per connection");
-    assert_eq!(code, rtcroom_server::CLOSE_SLOW_CONSUMER);
-    assert_eq!(stats.drops(DropReason::SlowConsumer), 1, "only the slow client");
+    // Three receivers, each within its own bound.
+    assert!(peak <= 3 * BOUND, "{peak} bytes queued; the bound is {BOUND} per connection");
+    let slow_code = rtcroom_server::CLOSE_SLOW_CONSUMER;
+    assert_eq!(codes, (slow_code, slow_code));
+    assert_eq!(stats.drops(DropReason::SlowConsumer), 2, "only the non-readers");
 
     // Suspended like a dropped socket: it resumes as the same participant,
     // and the others saw nothing.
@@ -100,6 +107,7 @@ async fn a_client_that_stops_reading_is_closed_as_slow_consumer_while_a_reading_
     assert_eq!(welcome["id"], slow_id.as_str());
     b.assert_silent_for(Duration::from_millis(100)).await;
 
+    drop(mute);
     for c in [a, b, slow] {
         c.close_and_wait().await;
     }
