@@ -27,8 +27,10 @@ USAGE:
 OPTIONS:
     --addr HOST:PORT         Listen address (default 127.0.0.1:8787; port 0 picks a free port)
     --mount /PREFIX=DIR      Serve DIR under URL /PREFIX (repeatable), e.g. --mount /=examples/vanilla
-    --max-frame BYTES        Largest accepted text frame (default 65536)
-    --heartbeat-secs N       WebSocket ping interval; silent clients drop after 2 intervals (default 15)
+    --max-frame BYTES        Largest accepted text frame (default 65536); larger ones get
+                             frame-too-large, and above 4x this the connection closes with 1009
+    --heartbeat-secs N       WebSocket ping interval; clients silent for 2 intervals are closed
+                             with 4000 (default 15)
     --resume-grace-secs N    How long a participant whose socket closed or went silent can resume
                              before the others see it leave (default 20)
     --crash-grace-secs N     The same when the socket ended without a close frame or with 1001
@@ -47,7 +49,8 @@ OPTIONS:
                              used and tokens do not survive a restart (a warning is printed)
     -h, --help               Print this help
 
-The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text format. On start one line is printed to stdout:
+The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text
+format. On start one line is printed to stdout:
     rtcroom-server listening on http://ADDR
 ";
 
