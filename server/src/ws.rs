@@ -11,6 +11,7 @@ use crate::stats::DropReason;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
 use axum::response::Response;
+use futures::FutureExt;
 use rtcroom_proto::hub::{ConnId, Gone};
 use rtcroom_proto::{ErrorCode, ServerMessage};
 use std::net::SocketAddr;
@@ -181,18 +182,119 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>, _permit: Permit) {
     }
 }
 
+/// Per-connection state the inbound path updates.
+struct Inbound<'a> {
+    app: &'a AppState,
+    conn: ConnId,
+    silence_limit: Duration,
+    /// Silence deadline: moved by application frames and heartbeat answers.
+    deadline: Instant,
+    /// Until the connection is a member; cleared for good once it is (a
+    /// member that leaves is closed anyway).
+    join_deadline: Option<Instant>,
+    heartbeat: Heartbeat,
+    limiter: RateLimiter,
+}
+
+impl Inbound<'_> {
+    /// Handles what one read returned; `Err` ends the connection.
+    fn handle(&mut self, inbound: Option<Result<Message, axum::Error>>) -> Result<(), End> {
+        let msg = match inbound {
+            Some(Ok(msg)) => msg,
+            Some(Err(e)) => return Err(read_failure(e)),
+            // EOF without a close frame: the client died.
+            None => return Err(End::Gone(Gone::Reset)),
+        };
+        let app = self.app;
+        app.rooms.stats.count_in();
+        // Application frames prove the client alive, and so do answers to
+        // our heartbeat pings; client pings and other pongs do not (they
+        // would keep a dead participant for ever).
+        let alive = match &msg {
+            Message::Text(_) | Message::Binary(_) => true,
+            Message::Pong(payload) => self.heartbeat.accept_pong(payload),
+            Message::Ping(_) | Message::Close(_) => false,
+        };
+        if alive {
+            self.deadline = Instant::now() + self.silence_limit;
+        }
+        match msg {
+            Message::Text(text) => {
+                if self.allowed() {
+                    match parse_text(text.as_str(), app.settings.max_frame) {
+                        Ok(msg) => {
+                            if app.rooms.message(self.conn, msg) {
+                                self.join_deadline = None;
+                            }
+                        }
+                        Err(r) => app.rooms.bad_frame(self.conn, r.code, r.message),
+                    }
+                }
+            }
+            Message::Binary(_) => {
+                if self.allowed() {
+                    let r = binary_rejection();
+                    app.rooms.bad_frame(self.conn, r.code, r.message);
+                }
+            }
+            Message::Close(frame) => {
+                let away = frame.is_some_and(|f| f.code == CLOSE_GOING_AWAY);
+                return Err(End::Gone(if away { Gone::Away } else { Gone::Closed }));
+            }
+            // Tungstenite answers pings itself (one pending pong at most);
+            // they still spend the frame budget, so a ping flood leaves no
+            // room for application frames.
+            Message::Ping(_) | Message::Pong(_) => {
+                self.allowed();
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies the rate limit; reports the first dropped frame of a window.
+    fn allowed(&mut self) -> bool {
+        match self.limiter.check(std::time::Instant::now()) {
+            Verdict::Allow => true,
+            Verdict::RejectAndReport => {
+                let message = format!(
+                    "more than {} frames per second; frame dropped",
+                    self.app.settings.rate_limit
+                );
+                self.app.rooms.bad_frame(self.conn, ErrorCode::RateLimited, message);
+                false
+            }
+            Verdict::RejectQuietly => false,
+        }
+    }
+}
+
+/// When a deadline fires, frames that already arrived are read first: after
+/// a stall of the runtime the timer can win the race against them, and a
+/// pong or a `join` waiting in the buffer must not count as missing.
+fn drain_ready(socket: &mut WebSocket, state: &mut Inbound<'_>) -> Result<bool, End> {
+    let mut read_any = false;
+    while let Some(inbound) = socket.recv().now_or_never() {
+        state.handle(inbound)?;
+        read_any = true;
+    }
+    Ok(read_any)
+}
+
 async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Outbox) -> End {
     let heartbeat = app.settings.heartbeat;
     let silence_limit = heartbeat.saturating_mul(2);
     let mut pings = interval_at(Instant::now() + heartbeat, heartbeat);
     pings.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut deadline = Instant::now() + silence_limit;
-    let mut heartbeat = Heartbeat::default();
-    let mut limiter = RateLimiter::new(app.settings.rate_limit);
+    let mut state = Inbound {
+        app,
+        conn,
+        silence_limit,
+        deadline: Instant::now() + silence_limit,
+        join_deadline: Some(Instant::now() + app.settings.join_timeout),
+        heartbeat: Heartbeat::default(),
+        limiter: RateLimiter::new(app.settings.rate_limit),
+    };
     let mut shutdown = app.shutdown.clone();
-    // Until the connection is a member; cleared for good once it is (a
-    // member that leaves is closed anyway).
-    let mut join_deadline = Some(Instant::now() + app.settings.join_timeout);
     if *shutdown.borrow_and_update() {
         return End::Shutdown;
     }
@@ -200,53 +302,8 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
     loop {
         tokio::select! {
             inbound = socket.recv() => {
-                let msg = match inbound {
-                    Some(Ok(msg)) => msg,
-                    Some(Err(e)) => return read_failure(e),
-                    // EOF without a close frame: the client died.
-                    None => return End::Gone(Gone::Reset),
-                };
-                app.rooms.stats.count_in();
-                // Application frames prove the client alive, and so do
-                // answers to our heartbeat pings; client pings and other
-                // pongs do not (they would keep a dead participant for ever).
-                let alive = match &msg {
-                    Message::Text(_) | Message::Binary(_) => true,
-                    Message::Pong(payload) => heartbeat.accept_pong(payload),
-                    Message::Ping(_) | Message::Close(_) => false,
-                };
-                if alive {
-                    deadline = Instant::now() + silence_limit;
-                }
-                match msg {
-                    Message::Text(text) => {
-                        if allowed(&mut limiter, app, conn) {
-                            match parse_text(text.as_str(), app.settings.max_frame) {
-                                Ok(msg) => {
-                                    if app.rooms.message(conn, msg) {
-                                        join_deadline = None;
-                                    }
-                                }
-                                Err(r) => app.rooms.bad_frame(conn, r.code, r.message),
-                            }
-                        }
-                    }
-                    Message::Binary(_) => {
-                        if allowed(&mut limiter, app, conn) {
-                            let r = binary_rejection();
-                            app.rooms.bad_frame(conn, r.code, r.message);
-                        }
-                    }
-                    Message::Close(frame) => {
-                        let away = frame.is_some_and(|f| f.code == CLOSE_GOING_AWAY);
-                        return End::Gone(if away { Gone::Away } else { Gone::Closed });
-                    }
-                    // Tungstenite answers pings itself (one pending pong at
-                    // most); they still spend the frame budget, so a ping
-                    // flood leaves no room for application frames.
-                    Message::Ping(_) | Message::Pong(_) => {
-                        allowed(&mut limiter, app, conn);
-                    }
+                if let Err(end) = state.handle(inbound) {
+                    return end;
                 }
             }
             next = outbox.next() => match next {
@@ -261,13 +318,25 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                 Next::Overflow => return End::SlowConsumer,
             },
             _ = pings.tick() => {
-                let ping = Message::Ping(heartbeat.next_ping().to_vec().into());
+                let ping = Message::Ping(state.heartbeat.next_ping().to_vec().into());
                 if let Err(end) = send(socket, ping, silence_limit, outbox).await {
                     return end;
                 }
             }
-            _ = sleep_until(deadline) => return End::Gone(Gone::Timeout),
-            () = sleep_until_some(join_deadline) => return End::JoinTimeout,
+            _ = sleep_until(state.deadline) => {
+                match drain_ready(socket, &mut state) {
+                    Err(end) => return end,
+                    Ok(_) if Instant::now() < state.deadline => {}
+                    Ok(_) => return End::Gone(Gone::Timeout),
+                }
+            }
+            () = sleep_until_some(state.join_deadline) => {
+                match drain_ready(socket, &mut state) {
+                    Err(end) => return end,
+                    Ok(_) if state.join_deadline.is_none() => {}
+                    Ok(_) => return End::JoinTimeout,
+                }
+            }
             _ = shutdown.changed() => return End::Shutdown,
         }
     }
@@ -296,20 +365,6 @@ fn read_failure(e: axum::Error) -> End {
             End::Violation(CLOSE_PROTOCOL_ERROR, "protocol error")
         }
         _ => End::Gone(Gone::Reset),
-    }
-}
-
-/// Applies the rate limit; reports the first dropped frame of a window.
-fn allowed(limiter: &mut RateLimiter, app: &AppState, conn: ConnId) -> bool {
-    match limiter.check(std::time::Instant::now()) {
-        Verdict::Allow => true,
-        Verdict::RejectAndReport => {
-            let message =
-                format!("more than {} frames per second; frame dropped", app.settings.rate_limit);
-            app.rooms.bad_frame(conn, ErrorCode::RateLimited, message);
-            false
-        }
-        Verdict::RejectQuietly => false,
     }
 }
 
