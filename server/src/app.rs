@@ -2,8 +2,12 @@
 
 use crate::config::Config;
 use crate::ids;
+use crate::limits::ConnLimiter;
+use crate::metrics;
+use crate::outbox::QueueLimits;
 use crate::rooms::Rooms;
 use crate::static_files::{self, StaticFiles};
+use crate::stats::Stats;
 use crate::ws;
 use axum::routing::get;
 use axum::Router;
@@ -19,11 +23,13 @@ pub struct Settings {
     pub max_frame: usize,
     pub heartbeat: Duration,
     pub rate_limit: u32,
+    pub join_timeout: Duration,
 }
 
 pub struct AppState {
     pub rooms: Rooms,
     pub settings: Settings,
+    pub limiter: Arc<ConnLimiter>,
     pub static_files: StaticFiles,
     /// Flips to `true` once: WebSocket tasks close their sockets.
     pub shutdown: watch::Receiver<bool>,
@@ -33,12 +39,24 @@ pub struct AppState {
 impl AppState {
     pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Self {
         AppState {
-            rooms: Rooms::new(hub_config(config)),
+            rooms: Rooms::new(
+                hub_config(config),
+                QueueLimits {
+                    max_bytes: config.max_queue_bytes,
+                    max_frames: config.max_queue_frames,
+                },
+                Arc::new(Stats::default()),
+            ),
             settings: Settings {
                 max_frame: config.max_frame,
                 heartbeat: config.heartbeat,
                 rate_limit: config.rate_limit,
+                join_timeout: config.join_timeout,
             },
+            limiter: Arc::new(ConnLimiter::new(
+                config.max_connections,
+                config.max_connections_per_ip,
+            )),
             static_files: StaticFiles::new(&config.mounts),
             shutdown,
             live_tasks: AtomicUsize::new(0),
@@ -59,12 +77,17 @@ impl AppState {
 
 fn hub_config(config: &Config) -> HubConfig {
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+    let defaults = HubConfig::default();
     HubConfig {
         resume_grace_ms: ms(config.resume_grace),
         crash_grace_ms: ms(config.crash_grace),
         secret: config.secret.clone().unwrap_or_else(ids::random_secret),
         token_lifetime_ms: ms(config.token_lifetime),
-        ..HubConfig::default()
+        // Held signals are delivered in one burst on resume: keep them within
+        // half the outgoing queue, so a resume never overflows it.
+        max_held_frames: defaults.max_held_frames.min(config.max_queue_frames / 2).max(1),
+        max_held_bytes: defaults.max_held_bytes.min(config.max_queue_bytes / 2),
+        ..defaults
     }
 }
 
@@ -77,5 +100,23 @@ impl Drop for TaskGuard<'_> {
 }
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new().route("/ws", get(ws::upgrade)).fallback(static_files::serve).with_state(state)
+    Router::new()
+        .route("/ws", get(ws::upgrade))
+        .route("/metrics", get(metrics::serve))
+        .fallback(static_files::serve)
+        .with_state(state)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn held_signals_fit_in_half_the_outgoing_queue() {
+        let small = Config { max_queue_bytes: 1000, max_queue_frames: 10, ..Config::default() };
+        let hub = hub_config(&small);
+        assert_eq!((hub.max_held_bytes, hub.max_held_frames), (500, 5));
+        let defaults = hub_config(&Config::default());
+        assert_eq!((defaults.max_held_bytes, defaults.max_held_frames), (256 * 1024, 128));
+    }
 }

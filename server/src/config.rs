@@ -10,6 +10,11 @@ pub const DEFAULT_HEARTBEAT_SECS: u64 = 15;
 pub const DEFAULT_RATE_LIMIT: u32 = 200;
 pub const DEFAULT_RESUME_GRACE_SECS: u64 = 20;
 pub const DEFAULT_CRASH_GRACE_SECS: u64 = 5;
+pub const DEFAULT_JOIN_TIMEOUT_SECS: u64 = 10;
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 256;
+pub const DEFAULT_MAX_QUEUE_BYTES: usize = 1024 * 1024;
+pub const DEFAULT_MAX_QUEUE_FRAMES: usize = 1024;
 /// Environment variable read for the secret when `--secret` is absent.
 pub const SECRET_ENV: &str = "RTCROOM_SECRET";
 
@@ -22,18 +27,30 @@ USAGE:
 OPTIONS:
     --addr HOST:PORT         Listen address (default 127.0.0.1:8787; port 0 picks a free port)
     --mount /PREFIX=DIR      Serve DIR under URL /PREFIX (repeatable), e.g. --mount /=examples/vanilla
-    --max-frame BYTES        Largest accepted text frame (default 65536)
-    --heartbeat-secs N       WebSocket ping interval; silent clients drop after 2 intervals (default 15)
+    --max-frame BYTES        Largest accepted text frame (default 65536); larger ones get
+                             frame-too-large, and above 4x this the connection closes with 1009
+    --heartbeat-secs N       WebSocket ping interval; clients silent for 2 intervals are closed
+                             with 4000 (default 15)
     --resume-grace-secs N    How long a participant whose socket closed or went silent can resume
                              before the others see it leave (default 20)
     --crash-grace-secs N     The same when the socket ended without a close frame or with 1001
                              (going away: tab closed or browser killed) (default 5)
+    --join-timeout-secs N    Close connections that have not joined a room within N s with 4001
+                             (default 10)
+    --max-connections N      WebSocket connections at once; more are refused with 4003 (default 10000)
+    --max-connections-per-ip N
+                             The same per client IPv4 address or IPv6 /64, refused with 4004
+                             (default 256)
+    --max-queue-bytes BYTES  Bytes queued for one slow reader before it is closed with 4002
+                             (default 1048576)
+    --max-queue-frames N     Frames queued for one slow reader, likewise (default 1024)
     --secret HEX_OR_TEXT     Key of the session (resume) tokens; also env RTCROOM_SECRET. Even-length
                              hex is decoded, anything else used as text. Without one a random key is
                              used and tokens do not survive a restart (a warning is printed)
     -h, --help               Print this help
 
-The WebSocket endpoint is /ws. On start one line is printed to stdout:
+The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text
+format. On start one line is printed to stdout:
     rtcroom-server listening on http://ADDR
 ";
 
@@ -62,6 +79,17 @@ pub struct Config {
     pub secret: Option<Vec<u8>>,
     /// How long a session token is valid after its `welcome` (no flag).
     pub token_lifetime: Duration,
+    /// Bytes waiting to be written to one connection before it is closed
+    /// as a slow consumer.
+    pub max_queue_bytes: usize,
+    /// Frames waiting to be written to one connection, likewise.
+    pub max_queue_frames: usize,
+    /// A connection that has not joined a room within this is closed (4001).
+    pub join_timeout: Duration,
+    /// WebSocket connections served at once; more are refused (4003).
+    pub max_connections: usize,
+    /// The same per client IP address (4004).
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for Config {
@@ -76,12 +104,19 @@ impl Default for Config {
             crash_grace: Duration::from_secs(DEFAULT_CRASH_GRACE_SECS),
             secret: None,
             token_lifetime: Duration::from_secs(4 * 60 * 60),
+            max_queue_bytes: DEFAULT_MAX_QUEUE_BYTES,
+            max_queue_frames: DEFAULT_MAX_QUEUE_FRAMES,
+            join_timeout: Duration::from_secs(DEFAULT_JOIN_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
         }
     }
 }
 
 /// What the command line asks for.
 #[derive(Debug)]
+// Built once at start-up; boxing the config would only complicate callers.
+#[allow(clippy::large_enum_variant)]
 pub enum Command {
     Run(Config),
     Help,
@@ -103,8 +138,8 @@ pub enum ConfigError {
     BadPrefix(String),
     #[error("--mount prefix `{0}` given twice")]
     DuplicateMount(String),
-    #[error("--mount prefix `/ws` is taken by the WebSocket endpoint")]
-    ReservedPrefix,
+    #[error("--mount prefix `{0}` is taken by the server (`/ws`: WebSocket, `/metrics`: metrics)")]
+    ReservedPrefix(String),
     #[error("invalid {0} `{1}`: expected a positive integer")]
     BadNumber(&'static str, String),
     #[error("invalid {0} `{1}`: expected a whole number of seconds")]
@@ -166,6 +201,26 @@ where
             "--crash-grace-secs" => {
                 config.crash_grace = seconds("--crash-grace-secs", &value("--crash-grace-secs")?)?;
             }
+            "--join-timeout-secs" => {
+                let secs = positive("--join-timeout-secs", &value("--join-timeout-secs")?)?;
+                config.join_timeout = Duration::from_secs(secs);
+            }
+            "--max-connections" => {
+                config.max_connections =
+                    positive("--max-connections", &value("--max-connections")?)?;
+            }
+            "--max-connections-per-ip" => {
+                config.max_connections_per_ip =
+                    positive("--max-connections-per-ip", &value("--max-connections-per-ip")?)?;
+            }
+            "--max-queue-bytes" => {
+                config.max_queue_bytes =
+                    positive("--max-queue-bytes", &value("--max-queue-bytes")?)?;
+            }
+            "--max-queue-frames" => {
+                config.max_queue_frames =
+                    positive("--max-queue-frames", &value("--max-queue-frames")?)?;
+            }
             "--secret" => config.secret = Some(parse_secret(&value("--secret")?)?),
             _ => return Err(ConfigError::UnknownArg(arg)),
         }
@@ -221,8 +276,8 @@ pub fn parse_mount(spec: &str) -> Result<Mount, ConfigError> {
         return Err(ConfigError::BadPrefix(prefix.to_owned()));
     }
     let prefix = format!("/{}", segments.join("/"));
-    if prefix == "/ws" {
-        return Err(ConfigError::ReservedPrefix);
+    if prefix == "/ws" || prefix == "/metrics" {
+        return Err(ConfigError::ReservedPrefix(prefix));
     }
     Ok(Mount { prefix, dir: PathBuf::from(dir) })
 }
@@ -248,6 +303,9 @@ mod tests {
         assert_eq!(c.resume_grace, Duration::from_secs(20));
         assert_eq!(c.crash_grace, Duration::from_secs(5));
         assert_eq!(c.secret, None);
+        assert_eq!((c.max_queue_bytes, c.max_queue_frames), (1 << 20, 1024));
+        assert_eq!(c.join_timeout, Duration::from_secs(10));
+        assert_eq!((c.max_connections, c.max_connections_per_ip), (10_000, 256));
     }
 
     #[test]
@@ -266,8 +324,18 @@ mod tests {
             "--crash-grace-secs=0",
             "--secret",
             "0aFf",
+            "--max-queue-bytes=4096",
+            "--max-queue-frames",
+            "8",
+            "--join-timeout-secs=3",
+            "--max-connections",
+            "50",
+            "--max-connections-per-ip=5",
         ])
         .unwrap();
+        assert_eq!(c.join_timeout, Duration::from_secs(3));
+        assert_eq!((c.max_connections, c.max_connections_per_ip), (50, 5));
+        assert_eq!((c.max_queue_bytes, c.max_queue_frames), (4096, 8));
         assert_eq!(c.resume_grace, Duration::from_secs(30));
         assert_eq!(c.crash_grace, Duration::ZERO);
         assert_eq!(c.secret, Some(vec![0x0a, 0xff]));
@@ -317,11 +385,18 @@ mod tests {
         assert!(matches!(run(&["--heartbeat-secs", "-1"]), Err(ConfigError::BadNumber(..))));
         assert!(matches!(run(&["--resume-grace-secs", "x"]), Err(ConfigError::BadSeconds(..))));
         assert!(matches!(run(&["--crash-grace-secs", "-1"]), Err(ConfigError::BadSeconds(..))));
+        assert!(matches!(run(&["--join-timeout-secs", "0"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--max-connections-per-ip", "x"]), Err(ConfigError::BadNumber(..))));
+        assert!(matches!(run(&["--max-queue-frames", "0"]), Err(ConfigError::BadNumber(..))));
         assert_eq!(run(&["--secret"]).unwrap_err(), ConfigError::MissingValue("--secret"));
         assert!(matches!(run(&["--mount", "pkg=pkg"]), Err(ConfigError::BadMount(_))));
         assert!(matches!(run(&["--mount", "/a/../b=x"]), Err(ConfigError::BadPrefix(_))));
         assert!(matches!(run(&["--mount", "/{x}=x"]), Err(ConfigError::BadPrefix(_))));
-        assert_eq!(run(&["--mount", "/ws=x"]).unwrap_err(), ConfigError::ReservedPrefix);
+        assert_eq!(
+            run(&["--mount", "/ws=x"]).unwrap_err(),
+            ConfigError::ReservedPrefix("/ws".into())
+        );
+        assert!(matches!(run(&["--mount", "/metrics/=x"]), Err(ConfigError::ReservedPrefix(_))));
         assert!(matches!(
             run(&["--mount", "/a=x", "--mount", "/a/=y"]),
             Err(ConfigError::DuplicateMount(_))

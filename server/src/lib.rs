@@ -12,22 +12,31 @@
 mod app;
 pub mod config;
 mod frame;
+mod heartbeat;
 mod ids;
+mod limits;
+mod metrics;
+mod outbox;
 mod rate;
 mod rooms;
 pub mod shutdown;
 mod static_files;
+pub mod stats;
 mod ws;
 
 pub use config::{Command, Config, ConfigError, Mount};
-pub use ws::{CLOSE_LEFT, CLOSE_SHUTDOWN, CLOSE_TIMEOUT};
+pub use ws::{
+    hard_frame_cap, CLOSE_ADDRESS_FULL, CLOSE_INVALID_PAYLOAD, CLOSE_JOIN_TIMEOUT, CLOSE_LEFT,
+    CLOSE_PROTOCOL_ERROR, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_SLOW_CONSUMER, CLOSE_TIMEOUT,
+    CLOSE_TOO_BIG,
+};
 
-use axum::serve::{Listener, ListenerExt};
+use axum::serve::{ListenerExt, TapIo};
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
 /// How long shutdown waits for WebSocket tasks to send their close frames.
@@ -44,11 +53,15 @@ pub enum ServerError {
 /// Every accepted socket gets TCP_NODELAY: signaling frames are small and
 /// latency-bound, and Nagle held them back (an offer took 41 ms longer to
 /// reach the callee than to leave the caller).
-fn nodelay(listener: TcpListener) -> impl Listener<Io = tokio::net::TcpStream, Addr = SocketAddr> {
-    listener.tap_io(|tcp| {
-        // Best effort: a socket without it still works, only slower.
-        let _ = tcp.set_nodelay(true);
-    })
+fn nodelay(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    // A named type, not `impl Listener`: `ConnectInfo<SocketAddr>` is only
+    // implemented for the concrete `TapIo`.
+    listener.tap_io(set_nodelay as fn(&mut TcpStream))
+}
+
+fn set_nodelay(tcp: &mut TcpStream) {
+    // Best effort: a socket without it still works, only slower.
+    let _ = tcp.set_nodelay(true);
 }
 
 /// A bound, not yet running server; bind first so callers learn the port.
@@ -69,6 +82,11 @@ impl Server {
         Ok(Server { listener, local_addr, state, shutdown })
     }
 
+    /// Live counters and gauges; stays readable after `run` started.
+    pub fn stats(&self) -> Arc<stats::Stats> {
+        self.state.rooms.stats.clone()
+    }
+
     /// The real address, with the port chosen by the OS for port 0.
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
@@ -82,7 +100,9 @@ impl Server {
     {
         let Server { listener, state, shutdown, .. } = self;
         let router = app::router(state.clone());
-        let serve = axum::serve(nodelay(listener), router).with_graceful_shutdown(async move {
+        // The peer address feeds the per-address connection cap.
+        let service = router.into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(nodelay(listener), service).with_graceful_shutdown(async move {
             stop.await;
             // Upgraded sockets are not tracked by axum; tell them directly.
             shutdown.send_replace(true);
@@ -104,6 +124,7 @@ impl Server {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::serve::Listener;
 
     #[tokio::test]
     async fn accepted_sockets_have_nodelay() {

@@ -3,29 +3,28 @@
 //! frames reach each connection in the order the hub produced them.
 
 use crate::ids;
+use crate::outbox::{Outbox, QueueLimits};
+use crate::stats::Stats;
 use rtcroom_proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom_proto::{ClientMessage, ErrorCode};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
 use tokio::sync::Notify;
 
-/// What a connection task is told to do with its socket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outgoing {
-    /// A serialized `ServerMessage` text frame.
-    Text(String),
-    /// The connection is finished (left, or resumed elsewhere): send a close
-    /// frame and end it.
-    Close,
+/// What `/metrics` reads from the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HubGauges {
+    pub rooms: usize,
+    pub suspended: usize,
+    pub held_dropped: u64,
 }
 
 struct Inner {
     hub: Hub<Value>,
-    conns: HashMap<ConnId, UnboundedSender<Outgoing>>,
+    conns: HashMap<ConnId, Arc<Outbox>>,
     /// The hub's deadline the timer task last learned of.
     armed: Option<u64>,
 }
@@ -35,6 +34,8 @@ pub struct Rooms {
     next_conn: AtomicU64,
     /// Wakes the timer task when the hub's deadline changed.
     deadline_changed: Notify,
+    limits: QueueLimits,
+    pub stats: Arc<Stats>,
 }
 
 /// Wall-clock milliseconds since the UNIX epoch: session tokens carry an
@@ -47,8 +48,10 @@ pub fn now_ms() -> u64 {
 }
 
 impl Rooms {
-    pub fn new(config: HubConfig) -> Self {
+    pub fn new(config: HubConfig, limits: QueueLimits, stats: Arc<Stats>) -> Self {
         Rooms {
+            limits,
+            stats,
             inner: Mutex::new(Inner { hub: Hub::new(config), conns: HashMap::new(), armed: None }),
             next_conn: AtomicU64::new(0),
             deadline_changed: Notify::new(),
@@ -56,17 +59,19 @@ impl Rooms {
     }
 
     /// Registers a new connection and returns its id and outgoing queue.
-    pub fn connect(&self) -> (ConnId, UnboundedReceiver<Outgoing>) {
+    pub fn connect(&self) -> (ConnId, Arc<Outbox>) {
         let conn = self.next_conn.fetch_add(1, Ordering::Relaxed);
-        let (tx, rx) = unbounded_channel();
-        self.lock().conns.insert(conn, tx);
-        (conn, rx)
+        let outbox = Arc::new(Outbox::new(self.limits, self.stats.clone()));
+        self.lock().conns.insert(conn, outbox.clone());
+        (conn, outbox)
     }
 
-    pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) {
+    /// Feeds one frame to the hub; returns whether `conn` is now a member.
+    pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) -> bool {
         let mut inner = self.lock();
         inner.hub.handle_message(now_ms(), conn, msg, || ids::new_id(conn));
         self.flush(&mut inner);
+        inner.hub.is_member(conn)
     }
 
     pub fn bad_frame(&self, conn: ConnId, code: ErrorCode, message: String) {
@@ -84,6 +89,16 @@ impl Rooms {
         inner.conns.remove(&conn);
         inner.hub.handle_disconnect(now_ms(), conn, gone);
         self.flush(&mut inner);
+    }
+
+    /// Room-level gauges for `/metrics`.
+    pub fn hub_gauges(&self) -> HubGauges {
+        let inner = self.lock();
+        HubGauges {
+            rooms: inner.hub.room_count(),
+            suspended: inner.hub.suspended_count(),
+            held_dropped: inner.hub.dropped_held_frames(),
+        }
     }
 
     /// Runs the hub's timers until the future is dropped: sleeps until the
@@ -119,20 +134,24 @@ impl Rooms {
 
     fn flush(&self, inner: &mut Inner) {
         while let Some(out) = inner.hub.poll_output() {
-            let (conn, item) = match out {
-                HubOutput::Send { conn, msg } => match serde_json::to_string(&msg) {
-                    Ok(text) => (conn, Outgoing::Text(text)),
+            match out {
+                HubOutput::Send { conn, msg } => {
                     // Serializing a ServerMessage<Value> cannot fail; skip if it ever does.
-                    Err(_) => continue,
-                },
-                HubOutput::Close { conn } => (conn, Outgoing::Close),
+                    let Ok(text) = serde_json::to_string(&msg) else { continue };
+                    // No queue: the connection task already ended and
+                    // reported (or will report) its disconnect.
+                    if let Some(outbox) = inner.conns.get(&conn) {
+                        // The connection task closes it and counts the drop.
+                        let _ = outbox.push(text);
+                    }
+                }
+                HubOutput::Close { conn } => {
+                    if let Some(outbox) = inner.conns.get(&conn) {
+                        outbox.close();
+                    }
+                }
                 // HubOutput is non_exhaustive; new variants need explicit handling here.
                 _ => continue,
-            };
-            // A send error means the connection task already ended; its
-            // disconnect is (or will be) reported by that task.
-            if let Some(tx) = inner.conns.get(&conn) {
-                let _ = tx.send(item);
             }
         }
         let deadline = inner.hub.poll_timeout();

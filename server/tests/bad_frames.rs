@@ -95,3 +95,32 @@ async fn flood_over_the_rate_limit_is_dropped_and_reported_once() {
     tokio::time::sleep(Duration::from_millis(1000)).await;
     c.assert_ping_pong().await;
 }
+
+/// Regression: WebSocket control frames bypassed the rate limit.
+#[tokio::test]
+async fn websocket_pings_count_against_the_rate_limit() {
+    use futures::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let server = TestServer::start(common::Config { rate_limit: 20, ..common::config() }).await;
+    let mut c = Client::connect(&server).await;
+    for _ in 0..25 {
+        c.ws.feed(Message::Ping(b"x".to_vec().into())).await.unwrap();
+    }
+    c.ws.flush().await.unwrap();
+    c.send(json!({"type": "ping"})).await;
+    c.expect_error("rate-limited").await;
+    // The app ping was over the limit too: dropped, no pong.
+    c.assert_silent_for(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn a_room_name_with_control_characters_is_refused_with_invalid_room() {
+    let server = TestServer::start_default().await;
+    let mut c = Client::connect(&server).await;
+    for room in ["a\nb", "tab\there", "nul\u{0}", "del\u{7f}", "c1\u{85}"] {
+        c.send(json!({"type": "join", "room": room})).await;
+        c.expect_error("invalid-room").await;
+    }
+    c.send(json!({"type": "join", "room": "ünïcode ok"})).await;
+    assert_eq!(c.recv().await["type"], "welcome");
+}

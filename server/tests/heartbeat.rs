@@ -64,3 +64,32 @@ async fn application_ping_is_answered_with_pong() {
     let mut c = Client::connect(&server).await;
     c.assert_ping_pong().await;
 }
+
+/// Regression: any frame refreshed the silence deadline, so a client that
+/// sent WebSocket pings (or pongs nobody asked for) stayed a member for ever
+/// without answering the server's pings.
+#[tokio::test]
+async fn client_pings_and_unsolicited_pongs_do_not_keep_a_silent_member_alive() {
+    let server = TestServer::start(fast_heartbeat()).await;
+    let mut raw = common::RawWs::connect(&server).await;
+    raw.send_text(r#"{"type":"join","room":"r"}"#).await;
+    let (mut watcher, welcome) = Client::join(&server, "r", "watcher").await;
+    let raw_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    // Never reads, so never answers the server's pings; keeps writing
+    // control frames well within the rate limit.
+    let keep_busy = async {
+        loop {
+            raw.send_frame(0x89, b"ping", true).await;
+            raw.send_frame(0x8A, b"fake pong", true).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    let left = tokio::select! {
+        left = watcher.recv() => left,
+        () = keep_busy => unreachable!(),
+        () = tokio::time::sleep(common::PATIENCE) => panic!("the busy member was never timed out"),
+    };
+    assert_eq!(left, json!({"type": "peer-left", "id": raw_id, "reason": "timeout"}));
+    let timeouts = server.stats.drops(rtcroom_server::stats::DropReason::HeartbeatTimeout);
+    assert_eq!(timeouts, 1);
+}

@@ -273,6 +273,12 @@ impl<D: Clone + Weigh> Hub<D> {
         self.rooms.len()
     }
 
+    /// Whether `conn` is a room member now (so the caller can stop its join
+    /// deadline).
+    pub fn is_member(&self, conn: ConnId) -> bool {
+        matches!(self.conns.get(&conn), Some(ConnState::Member(_)))
+    }
+
     /// Members waiting for a resume.
     pub fn suspended_count(&self) -> usize {
         self.deadlines.len()
@@ -302,8 +308,14 @@ impl<D: Clone + Weigh> Hub<D> {
                 "this connection already joined a room",
             );
         }
-        if room.is_empty() || room.len() > MAX_ROOM_LEN {
-            return self.error(conn, ErrorCode::InvalidRoom, "room must be 1 to 128 bytes");
+        // Control characters in a room name end up in logs and UIs, where
+        // they can forge lines or hide text.
+        if room.is_empty() || room.len() > MAX_ROOM_LEN || room.chars().any(char::is_control) {
+            return self.error(
+                conn,
+                ErrorCode::InvalidRoom,
+                "room must be 1 to 128 bytes without control characters",
+            );
         }
         if name.as_ref().is_some_and(|n| n.len() > MAX_NAME_LEN) {
             return self.error(conn, ErrorCode::InvalidFrame, "name must be at most 256 bytes");

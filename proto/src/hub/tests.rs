@@ -503,8 +503,10 @@ fn invalid_room_names_are_rejected() {
     let mut h = hub();
     join(&mut h, 1, "", "a");
     join(&mut h, 2, &"x".repeat(MAX_ROOM_LEN + 1), "b");
+    join(&mut h, 3, "line\nbreak", "c");
+    join(&mut h, 4, "esc\u{1b}[2J", "d");
     let out = drain(&mut h);
-    assert_eq!(out.len(), 2);
+    assert_eq!(out.len(), 4);
     assert!(out.iter().all(|o| matches!(
         o,
         HubOutput::Send { msg: ServerMessage::Error { code: ErrorCode::InvalidRoom, .. }, .. }
@@ -534,4 +536,16 @@ fn a_repeated_id_from_the_caller_is_refused_not_merged() {
     let out = drain(&mut h);
     assert_eq!(error_codes(&out, 2), vec![ErrorCode::InvalidFrame]);
     assert_eq!(h.room_peers("r"), vec!["a".to_string()]);
+}
+
+#[test]
+fn is_member_holds_from_welcome_until_leave() {
+    let mut h = hub();
+    assert!(!h.is_member(1));
+    h.handle_message(0, 1, join_msg("", "a", None), id("a"));
+    assert!(!h.is_member(1), "a refused join is not membership");
+    join(&mut h, 1, "r", "a");
+    assert!(h.is_member(1));
+    h.handle_message(0, 1, ClientMessage::Leave, id("z"));
+    assert!(!h.is_member(1));
 }

@@ -36,6 +36,7 @@ pub fn config() -> Config {
 
 pub struct TestServer {
     pub addr: SocketAddr,
+    pub stats: std::sync::Arc<rtcroom_server::stats::Stats>,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), rtcroom_server::ServerError>>,
 }
@@ -44,11 +45,12 @@ impl TestServer {
     pub async fn start(config: Config) -> TestServer {
         let server = Server::bind(config).await.unwrap();
         let addr = server.local_addr();
+        let stats = server.stats();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(server.run(async move {
             let _ = stopped.await;
         }));
-        TestServer { addr, stop: Some(stop), task }
+        TestServer { addr, stats, stop: Some(stop), task }
     }
 
     pub async fn start_default() -> TestServer {
@@ -83,6 +85,18 @@ pub struct Client {
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
         let (ws, _) = connect_async(server.ws_url()).await.unwrap();
+        Client { ws, id: String::new() }
+    }
+
+    /// Connects with a small TCP receive buffer, so a client that stops
+    /// reading backs the server up after little data.
+    pub async fn connect_small_window(server: &TestServer) -> Client {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(4096).unwrap();
+        let tcp = socket.connect(server.addr).await.unwrap();
+        let (ws, _) = tokio_tungstenite::client_async(server.ws_url(), MaybeTlsStream::Plain(tcp))
+            .await
+            .unwrap();
         Client { ws, id: String::new() }
     }
 
@@ -218,6 +232,15 @@ impl HttpResponse {
     }
 }
 
+/// Polls `cond` every 10 ms until it holds; panics after [`PATIENCE`].
+pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while !cond() {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 /// Minimal HTTP/1.1 GET with `Connection: close`, enough for static files.
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -234,4 +257,128 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
     HttpResponse { status, headers, body: raw[split + 4..].to_vec() }
+}
+
+/// A WebSocket client over a plain TCP socket that writes frames byte by
+/// byte, so tests can break RFC 6455 on purpose.
+pub struct RawWs {
+    pub tcp: TcpStream,
+    buf: Vec<u8>,
+}
+
+/// What the server sent back.
+#[derive(Debug, PartialEq, Eq)]
+pub enum RawFrame {
+    Text(String),
+    Close(Option<u16>),
+    /// Another opcode (pings, …).
+    Other(u8),
+}
+
+impl RawWs {
+    pub async fn connect(server: &TestServer) -> RawWs {
+        Self::connect_from(server, None).await
+    }
+
+    /// Connects from `local` (e.g. 127.0.0.2: all of 127/8 is loopback).
+    pub async fn connect_from(server: &TestServer, local: Option<std::net::IpAddr>) -> RawWs {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        if let Some(ip) = local {
+            socket.bind(SocketAddr::new(ip, 0)).unwrap();
+        }
+        let mut tcp = socket.connect(server.addr).await.unwrap();
+        let request = format!(
+            "GET /ws HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            server.addr
+        );
+        tcp.write_all(request.as_bytes()).await.unwrap();
+        let mut buf = Vec::new();
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let mut chunk = [0u8; 1024];
+            let n = timeout(PATIENCE, tcp.read(&mut chunk)).await.unwrap().unwrap();
+            assert!(n > 0, "closed during the handshake");
+            buf.extend_from_slice(&chunk[..n]);
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        buf.drain(..head_end);
+        RawWs { tcp, buf }
+    }
+
+    /// Writes one frame: `first` is the FIN/RSV/opcode byte; payloads under
+    /// 126 bytes only. `masked: false` breaks the rule for client frames.
+    pub async fn send_frame(&mut self, first: u8, payload: &[u8], masked: bool) {
+        assert!(payload.len() < 126);
+        let mut frame = vec![first, payload.len() as u8 | if masked { 0x80 } else { 0 }];
+        if masked {
+            let key = [0x12, 0x34, 0x56, 0x78];
+            frame.extend_from_slice(&key);
+            frame.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+        } else {
+            frame.extend_from_slice(payload);
+        }
+        self.tcp.write_all(&frame).await.unwrap();
+    }
+
+    pub async fn send_text(&mut self, text: &str) {
+        self.send_frame(0x81, text.as_bytes(), true).await;
+    }
+
+    async fn fill(&mut self, n: usize) -> bool {
+        while self.buf.len() < n {
+            let mut chunk = [0u8; 4096];
+            let read = timeout(PATIENCE, self.tcp.read(&mut chunk)).await;
+            match read.expect("timed out reading a frame") {
+                Ok(0) | Err(_) => return false,
+                Ok(k) => self.buf.extend_from_slice(&chunk[..k]),
+            }
+        }
+        true
+    }
+
+    /// The next frame, or `None` when the TCP connection ended.
+    pub async fn read_frame(&mut self) -> Option<RawFrame> {
+        if !self.fill(2).await {
+            return None;
+        }
+        let opcode = self.buf[0] & 0x0f;
+        let (len, header) = match self.buf[1] & 0x7f {
+            126 => {
+                self.fill(4).await.then_some(())?;
+                (u16::from_be_bytes([self.buf[2], self.buf[3]]) as usize, 4)
+            }
+            127 => {
+                self.fill(10).await.then_some(())?;
+                let bytes: [u8; 8] = self.buf[2..10].try_into().unwrap();
+                (u64::from_be_bytes(bytes) as usize, 10)
+            }
+            n => (n as usize, 2),
+        };
+        self.fill(header + len).await.then_some(())?;
+        let payload: Vec<u8> = self.buf.drain(..header + len).skip(header).collect();
+        Some(match opcode {
+            1 => RawFrame::Text(String::from_utf8(payload).unwrap()),
+            8 => RawFrame::Close(
+                (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]])),
+            ),
+            other => RawFrame::Other(other),
+        })
+    }
+
+    /// Skips other frames until the close frame and returns its code;
+    /// panics if the connection ends without one (what a browser reports
+    /// as 1006).
+    pub async fn expect_close_code(&mut self) -> u16 {
+        loop {
+            match self.read_frame().await {
+                Some(RawFrame::Close(code)) => return code.expect("a close frame without a code"),
+                Some(_) => continue,
+                None => panic!("the connection ended without a close frame"),
+            }
+        }
+    }
 }

@@ -1,0 +1,190 @@
+//! One connection's outgoing queue, bounded in bytes and frames. The hub's
+//! output is pushed under the rooms lock and must never wait for a socket,
+//! so a push that does not fit marks the connection a slow consumer, frees
+//! what it queued at once, and wakes its task to close it (4002).
+
+use crate::stats::Stats;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::Notify;
+
+/// Per-connection bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueLimits {
+    pub max_bytes: usize,
+    pub max_frames: usize,
+}
+
+/// The push did not fit: the connection is now closing as a slow consumer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("outgoing queue full: slow consumer")]
+pub struct Overflow;
+
+/// What the connection task does next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    Text(String),
+    /// The hub finished the connection; everything queued before went out.
+    Close,
+    /// The queue overflowed; what was queued is gone.
+    Overflow,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    frames: VecDeque<String>,
+    bytes: usize,
+    close: bool,
+    overflowed: bool,
+}
+
+#[derive(Debug)]
+pub struct Outbox {
+    state: Mutex<State>,
+    /// One waiter (the connection task), which checks the state before
+    /// waiting, so a stored permit is never lost.
+    wake: Notify,
+    limits: QueueLimits,
+    stats: Arc<Stats>,
+}
+
+impl Outbox {
+    pub fn new(limits: QueueLimits, stats: Arc<Stats>) -> Self {
+        Outbox { state: Mutex::default(), wake: Notify::new(), limits, stats }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // State stays consistent between calls; a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues a text frame. An empty queue takes any frame (a `welcome` of
+    /// a large room may exceed the byte bound on its own); otherwise both
+    /// bounds apply. `Err` only for the push that overflows; frames for a
+    /// connection already closing are dropped quietly.
+    pub fn push(&self, text: String) -> Result<(), Overflow> {
+        let mut s = self.lock();
+        if s.overflowed || s.close {
+            return Ok(());
+        }
+        let len = text.len();
+        let fits = s.frames.is_empty()
+            || (s.frames.len() < self.limits.max_frames
+                && s.bytes.saturating_add(len) <= self.limits.max_bytes);
+        if !fits {
+            let (frames, bytes) = (s.frames.len(), s.bytes);
+            s.frames = VecDeque::new();
+            s.bytes = 0;
+            s.overflowed = true;
+            drop(s);
+            self.stats.dequeued(frames, bytes);
+            self.wake.notify_one();
+            return Err(Overflow);
+        }
+        s.frames.push_back(text);
+        s.bytes += len;
+        drop(s);
+        self.stats.queued(1, len);
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The hub finished the connection: close it once the queue is sent.
+    pub fn close(&self) {
+        self.lock().close = true;
+        self.wake.notify_one();
+    }
+
+    /// Waits for the next thing to do.
+    pub async fn next(&self) -> Next {
+        loop {
+            {
+                let mut s = self.lock();
+                if s.overflowed {
+                    return Next::Overflow;
+                }
+                if let Some(text) = s.frames.pop_front() {
+                    s.bytes -= text.len();
+                    drop(s);
+                    self.stats.dequeued(1, text.len());
+                    return Next::Text(text);
+                }
+                if s.close {
+                    return Next::Close;
+                }
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// Resolves once the queue overflowed (raced against a blocked write).
+    pub async fn overflowed(&self) {
+        while !self.lock().overflowed {
+            self.wake.notified().await;
+        }
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        let s = self.lock();
+        self.stats.dequeued(s.frames.len(), s.bytes);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbox(max_bytes: usize, max_frames: usize) -> (Outbox, Arc<Stats>) {
+        let stats = Arc::new(Stats::default());
+        (Outbox::new(QueueLimits { max_bytes, max_frames }, stats.clone()), stats)
+    }
+
+    #[tokio::test]
+    async fn frames_come_out_in_order_then_the_close() {
+        let (o, stats) = outbox(100, 10);
+        o.push("a".into()).unwrap();
+        o.push("bc".into()).unwrap();
+        o.close();
+        assert_eq!((stats.queued_frames(), stats.queued_bytes()), (2, 3));
+        assert_eq!(o.next().await, Next::Text("a".into()));
+        assert_eq!(o.next().await, Next::Text("bc".into()));
+        assert_eq!(o.next().await, Next::Close);
+        assert_eq!(stats.queued_bytes(), 0);
+    }
+
+    #[tokio::test]
+    async fn overflow_in_bytes_or_frames_frees_the_queue_and_refuses_later_pushes() {
+        let (o, stats) = outbox(10, 100);
+        o.push("x".repeat(8)).unwrap();
+        assert_eq!(o.push("x".repeat(3)), Err(Overflow));
+        assert_eq!(stats.queued_bytes(), 0);
+        assert_eq!(o.push("y".into()), Ok(()), "reported once");
+        assert_eq!(stats.queued_bytes(), 0);
+        assert_eq!(o.next().await, Next::Overflow);
+        o.overflowed().await;
+
+        let (o, stats) = outbox(1000, 2);
+        o.push("a".into()).unwrap();
+        o.push("b".into()).unwrap();
+        assert_eq!(o.push("c".into()), Err(Overflow));
+        assert_eq!((stats.queued_frames(), stats.queued_bytes()), (0, 0));
+    }
+
+    #[tokio::test]
+    async fn an_empty_queue_takes_one_frame_above_the_byte_bound() {
+        let (o, stats) = outbox(10, 10);
+        o.push("w".repeat(50)).unwrap();
+        assert_eq!(stats.queued_bytes(), 50);
+        assert_eq!(o.push("x".into()), Err(Overflow));
+    }
+
+    #[tokio::test]
+    async fn dropping_the_queue_returns_its_bytes_to_the_gauge() {
+        let (o, stats) = outbox(100, 10);
+        o.push("abc".into()).unwrap();
+        drop(o);
+        assert_eq!((stats.queued_frames(), stats.queued_bytes()), (0, 0));
+    }
+}
