@@ -18,7 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TRIALS = intEnv('BENCH_TRIALS', 20);
 const TIMEOUT_MS = intEnv('BENCH_TIMEOUT_MS', 8000);
 const OUT = process.env.BENCH_OUT || path.join(ROOT, 'bench/results/latest.json');
-const IMPLS = ['rtcroom', 'baseline'];
+// rtcroom and the baseline always; `baseline-shaped` (a control) on request.
+const IMPLS = (process.env.BENCH_IMPLS || 'rtcroom,baseline').split(',').map((s) => s.trim()).filter(Boolean);
+for (const impl of ['rtcroom', 'baseline']) if (!IMPLS.includes(impl)) IMPLS.push(impl);
 const SETTLE_MS = 250;
 const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox',
@@ -239,8 +241,8 @@ async function main() {
     console.error(`server pid ${server.child.pid} at ${server.base}`);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
 
-    const results = { rtcroom: [], baseline: [] };
-    const failed = { rtcroom: [], baseline: [] };
+    const results = Object.fromEntries(IMPLS.map((impl) => [impl, []]));
+    const failed = Object.fromEntries(IMPLS.map((impl) => [impl, []]));
     for (const impl of IMPLS) {
       const r = await trial(browser, server.base, impl, 'warmup');
       console.error(`warm-up ${impl}: ${r.ok ? `${r.setup_ms.toFixed(1)} ms` : 'FAILED'}`);
