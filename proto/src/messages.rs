@@ -260,6 +260,17 @@ pub struct TrackInfo {
     pub stream: String,
     pub kind: TrackKind,
     pub source: TrackSource,
+    /// The publication's id, stable while it is published (the sender's
+    /// `MediaStreamTrack.id`; receivers see other track ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The m-section (transceiver `mid`) that carries it on the connection
+    /// to the receiver, once negotiated: receivers match tracks by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mid: Option<String>,
+    /// The sender muted it: the track sends silence or black frames.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub muted: bool,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -83,9 +83,25 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
                 stream: "s1".into(),
                 kind: TrackKind::Video,
                 source: TrackSource::ScreenAudio,
+                id: None,
+                mid: None,
+                muted: false,
             }],
         },
         json!({"kind":"tracks","tracks":[{"stream":"s1","kind":"video","source":"screen-audio"}]}),
+    );
+    roundtrip(
+        &SignalData::Tracks {
+            tracks: vec![TrackInfo {
+                stream: "s1".into(),
+                kind: TrackKind::Audio,
+                source: TrackSource::Microphone,
+                id: Some("t1".into()),
+                mid: Some("0".into()),
+                muted: true,
+            }],
+        },
+        json!({"kind":"tracks","tracks":[{"stream":"s1","kind":"audio","source":"microphone","id":"t1","mid":"0","muted":true}]}),
     );
     roundtrip(&SignalData::EndOfCandidates { ufrag: None }, json!({"kind":"end-of-candidates"}));
     roundtrip(

@@ -32,6 +32,6 @@ pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};
 pub use room::session::{self, SessionState, SocketId};
 pub use room::{
     stream_group, CaptureId, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore,
-    RoomEvent, RoomInput, RoomOutput, SenderId, CAPTURE_WAIT,
+    RoomEvent, RoomInput, RoomOutput, SenderId, UnpublishReason, CAPTURE_WAIT,
 };
 pub use types::*;

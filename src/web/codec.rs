@@ -113,6 +113,9 @@ fn track_info(v: &JsValue) -> Result<TrackInfo, WebError> {
         stream: string(v, "stream")?,
         kind: TrackKind::parse(&string(v, "kind")?).ok_or_else(|| bad("kind"))?,
         source: TrackSource::parse(&string(v, "source")?).ok_or_else(|| bad("source"))?,
+        id: opt_string(v, "id")?,
+        mid: opt_string(v, "mid")?,
+        muted: get(v, "muted").as_bool().unwrap_or(false),
     })
 }
 
@@ -262,6 +265,11 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
                 set_str(&e, "stream", &t.stream);
                 set_str(&e, "kind", t.kind.as_str());
                 set_str(&e, "source", t.source.as_str());
+                set_opt(&e, "id", &t.id);
+                set_opt(&e, "mid", &t.mid);
+                if t.muted {
+                    set(&e, "muted", &JsValue::TRUE);
+                }
                 list.push(&e);
             }
             set(&o, "tracks", &list);

@@ -129,10 +129,18 @@ fn a_capture_started_when_the_join_resolves_rides_the_first_offer_whichever_side
     for (seed, ids_after) in [(1, 0), (2, 0), (1, 8), (2, 8)] {
         let w = join_then_capture(RoomConfig { seed, ..RoomConfig::default() }, ids_after, 40);
         for i in 0..2 {
-            assert_eq!(w.clients[i].tracks().len(), 1, "seed {seed}: client {i} got the other's camera");
+            assert_eq!(
+                w.clients[i].tracks().len(),
+                1,
+                "seed {seed}: client {i} got the other's camera"
+            );
             impolite[i] |= w.clients[i].created.iter().any(|(_, polite)| !polite);
         }
-        assert_eq!(offers_applied(&w), 1, "seed {seed}: one offer/answer round carried both cameras");
+        assert_eq!(
+            offers_applied(&w),
+            1,
+            "seed {seed}: one offer/answer round carried both cameras"
+        );
         w.assert_settled();
     }
     assert_eq!(impolite, [true, true], "the newcomer offered in some runs, the member in others");

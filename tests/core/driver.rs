@@ -39,6 +39,7 @@ pub enum Reported {
         track_id: String,
         stream_id: Option<String>,
         kind: TrackKind,
+        mid: Option<String>,
     },
 }
 
@@ -53,8 +54,8 @@ pub fn report(event: PcEvent) -> Reported {
         PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(Payload::Text(m)),
         PcEvent::Stats { bytes_received } => PeerInput::Stats { bytes_received },
         PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
-        PcEvent::Track { track_id, stream_id, kind } => {
-            return Reported::Track { track_id, stream_id, kind }
+        PcEvent::Track { track_id, stream_id, kind, mid } => {
+            return Reported::Track { track_id, stream_id, kind, mid }
         }
     })
 }

@@ -16,6 +16,7 @@ mod capture;
 mod ice;
 mod messages;
 mod negotiation;
+mod publications;
 mod publish_churn;
 mod randomized;
 mod resume;

@@ -167,6 +167,7 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         track_id: "recv-0".into(),
         stream_id: Some("stream-cam".into()),
         kind: TrackKind::Video,
+        mid: Some("1".into()),
     };
     core.handle_input(now, track.clone()).unwrap();
     let events = |core: &mut RoomCore| -> Vec<RoomEvent> {
@@ -182,6 +183,9 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         stream: "stream-cam".into(),
         kind: TrackKind::Video,
         source: TrackSource::Camera,
+        id: None,
+        mid: None,
+        muted: false,
     }];
     let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
     core.handle_input(now, frame(announce.clone())).unwrap();
@@ -193,6 +197,8 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
             stream_id: "stream-cam".into(),
             kind: TrackKind::Video,
             source: TrackSource::Camera,
+            publication: None,
+            muted: false,
         }]
     );
     // Neither a repeated announcement nor a repeated track event repeats it.

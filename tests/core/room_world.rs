@@ -7,8 +7,8 @@ use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
-    CaptureId, CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, RoomCore, RoomEvent,
-    RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
+    CaptureId, CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, PeerInput, RoomCore,
+    RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -57,6 +57,7 @@ pub enum App {
     EndCapture(Option<LocalTrack>),
     Publish(LocalTrack),
     Unpublish(String),
+    SetMuted(String, bool),
     Send {
         to: Option<PeerId>,
         data: String,
@@ -111,6 +112,8 @@ pub struct Client {
     pub cut: bool,
     /// Pending `begin_capture`s.
     pub captures: Vec<CaptureId>,
+    /// `track.enabled` as the core last set it (mute), by track id.
+    pub enabled: BTreeMap<String, bool>,
 }
 
 impl Client {
@@ -207,6 +210,7 @@ impl RoomWorld {
             dead: false,
             cut: false,
             captures: Vec::new(),
+            enabled: BTreeMap::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -350,6 +354,7 @@ impl RoomWorld {
                     r
                 }
                 App::Publish(t) => core.publish(t),
+                App::SetMuted(id, muted) => core.set_muted(&id, muted),
                 App::Unpublish(id) => core.unpublish(&id),
                 App::Send { to, data } => core
                     .send(to.as_deref(), Payload::Text(data), true)
@@ -671,6 +676,9 @@ impl RoomWorld {
                     self.clients[i].senders.remove(&peer);
                     self.clients[i].closed.push(peer);
                 }
+                RoomOutput::SetTrackEnabled { track_id, enabled } => {
+                    self.clients[i].enabled.insert(track_id, enabled);
+                }
                 RoomOutput::Event(e) => self.clients[i].events.push(e),
                 other => panic!("unknown room output {other:?}"),
             }
@@ -682,6 +690,23 @@ impl RoomWorld {
             .pcs
             .get_mut(peer)
             .unwrap_or_else(|| panic!("client {i} has no connection to {peer}"))
+    }
+
+    /// The negotiated `mid` of each of client `i`'s senders on `peer`.
+    fn sender_mids(&self, i: usize, peer: &str) -> Vec<(SenderId, String)> {
+        let (Some(senders), Some(pc)) =
+            (self.clients[i].senders.get(peer), self.clients[i].pcs.get(peer))
+        else {
+            return Vec::new();
+        };
+        let transceivers = pc.transceivers();
+        senders
+            .iter()
+            .filter_map(|(sender, tid)| {
+                let t = transceivers.iter().find(|t| t.id == *tid)?;
+                Some((*sender, t.mid.clone()?))
+            })
+            .collect()
     }
 
     fn transceiver_of(&self, i: usize, peer: &str, sender: SenderId) -> u32 {
@@ -696,9 +721,20 @@ impl RoomWorld {
         while let Some(e) = self.clients[i].pcs.get_mut(peer).and_then(SimPc::poll_event) {
             let peer = peer.to_owned();
             let input = match driver::report(e) {
-                Reported::Input(input) => RoomInput::Peer { peer, generation, input },
-                Reported::Track { track_id, stream_id, kind } => {
-                    RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind }
+                Reported::Input(input) => {
+                    if matches!(input, PeerInput::OpCompleted { .. }) {
+                        // As the browser driver does: the senders' mids
+                        // first, read as the operation completes.
+                        let mids = self.sender_mids(i, &peer);
+                        self.deliver(
+                            i,
+                            RoomInput::SenderMids { peer: peer.clone(), generation, mids },
+                        );
+                    }
+                    RoomInput::Peer { peer, generation, input }
+                }
+                Reported::Track { track_id, stream_id, kind, mid } => {
+                    RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind, mid }
                 }
             };
             self.deliver(i, input);

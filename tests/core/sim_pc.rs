@@ -38,6 +38,7 @@ pub enum PcEvent {
         track_id: String,
         stream_id: Option<String>,
         kind: TrackKind,
+        mid: Option<String>,
     },
     ChannelOpen,
     ChannelMessage(String),
@@ -905,6 +906,7 @@ impl SimPc {
                     track_id: format!("recv-{}-{}", self.config.name, s.mid),
                     stream_id: t.remote_streams.first().cloned(),
                     kind: t.kind,
+                    mid: Some(s.mid.clone()),
                 });
             }
             t.fired_recv = receives;

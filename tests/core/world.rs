@@ -361,7 +361,7 @@ impl World {
             self.trace(|| format!("{side} pc {e:?}"));
             match driver::report(e) {
                 Reported::Input(input) => self.feed(side, input),
-                Reported::Track { track_id, stream_id, kind } => {
+                Reported::Track { track_id, stream_id, kind, .. } => {
                     self.sides[side].tracks.push((track_id, stream_id, kind))
                 }
             }

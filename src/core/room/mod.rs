@@ -23,7 +23,7 @@ use rtcroom_proto::{
 pub use senders::SenderId;
 use senders::{Placement, Senders};
 use session::{Session, SessionState, SocketId, Step};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Signal frames kept while signaling is down, delivered on resume.
 pub const MAX_PENDING_SIGNALS: usize = 512;
@@ -40,6 +40,25 @@ pub fn stream_group(source: TrackSource) -> Option<&'static str> {
         TrackSource::Camera | TrackSource::Microphone => Some("camera"),
         TrackSource::Screen | TrackSource::ScreenAudio => Some("screen"),
         _ => None,
+    }
+}
+
+/// Why a track stopped being published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnpublishReason {
+    /// The app unpublished it.
+    Unpublished,
+    /// The track ended (device unplugged, the browser's "stop sharing").
+    Ended,
+}
+
+impl UnpublishReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnpublishReason::Unpublished => "unpublished",
+            UnpublishReason::Ended => "ended",
+        }
     }
 }
 
@@ -102,13 +121,23 @@ pub enum RoomInput {
         generation: Generation,
         input: PeerInput,
     },
-    /// `track` fired on `peer`'s connection. `stream_id` is `streams[0].id`.
+    /// `track` fired on `peer`'s connection. `stream_id` is `streams[0].id`,
+    /// `mid` the transceiver's.
     RemoteTrack {
         peer: PeerId,
         generation: Generation,
         track_id: String,
         stream_id: Option<String>,
         kind: TrackKind,
+        mid: Option<String>,
+    },
+    /// The `mid`s of our senders on `peer`'s connection, read when a
+    /// description operation completed (before that `OpCompleted`), so the
+    /// announcement that names them goes out before the description.
+    SenderMids {
+        peer: PeerId,
+        generation: Generation,
+        mids: Vec<(SenderId, String)>,
     },
     /// Building the connection of `CreatePeer` failed (the browser threw).
     PeerSetupFailed {
@@ -168,6 +197,11 @@ pub enum RoomOutput {
     ClosePeer {
         peer: PeerId,
     },
+    /// `track.enabled = enabled` on our published track (mute).
+    SetTrackEnabled {
+        track_id: String,
+        enabled: bool,
+    },
     Event(RoomEvent),
 }
 
@@ -215,12 +249,35 @@ pub enum RoomEvent {
         stream_id: String,
         kind: TrackKind,
         source: TrackSource,
+        /// The sender's publication id (`None` from clients that do not send one).
+        publication: Option<String>,
+        muted: bool,
     },
     TrackRemoved {
         participant: PeerId,
         track_id: String,
         kind: TrackKind,
         source: TrackSource,
+    },
+    /// A remote track's sender muted or unmuted it.
+    TrackMuted {
+        participant: PeerId,
+        track_id: String,
+        muted: bool,
+    },
+    /// We published a track (ours: `track_id` is the publication id).
+    TrackPublished {
+        track_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+    },
+    /// We stopped publishing a track: `reason` is `unpublished` (the app)
+    /// or `ended` (the track ended: device gone, "stop sharing").
+    TrackUnpublished {
+        track_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+        reason: &'static str,
     },
     Message {
         from: PeerId,
@@ -252,8 +309,12 @@ struct RemoteTrack {
     /// The remote stream it is associated with (`track` event's `streams[0]`).
     stream_id: Option<String>,
     kind: TrackKind,
+    /// Its transceiver's: the key announcements name it by.
+    mid: Option<String>,
     /// Set while the app has it (its source is announced).
     source: Option<TrackSource>,
+    /// As last announced (while `source` is set).
+    muted: bool,
 }
 
 #[derive(Debug)]
@@ -264,6 +325,8 @@ struct Remote {
     tracks_added: bool,
     /// Our senders on this connection, reused across unpublish/publish.
     senders: Senders,
+    /// Their `mid`s, once negotiated (`RoomInput::SenderMids`).
+    mids: BTreeMap<SenderId, String>,
     session: PeerSession,
     announced: Vec<TrackInfo>,
     received: Vec<RemoteTrack>,
@@ -299,6 +362,8 @@ pub struct RoomCore {
     /// Signals produced while the socket is down.
     pending: VecDeque<ClientMessage<SignalData>>,
     captures: Captures,
+    /// Our published tracks that are muted.
+    muted: BTreeSet<String>,
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
     out: VecDeque<RoomOutput>,
@@ -321,6 +386,7 @@ impl RoomCore {
             next_generation: 0,
             pending: VecDeque::new(),
             captures: Captures::default(),
+            muted: BTreeSet::new(),
             failure: None,
             out: VecDeque::new(),
         };
@@ -359,6 +425,10 @@ impl RoomCore {
     pub fn sender_count(&self, id: &str) -> Option<usize> {
         self.peers.get(id).map(|r| r.senders.len())
     }
+    /// What `id` announced it publishes (publication id, kind, source, muted).
+    pub fn publications(&self, id: &str) -> &[TrackInfo] {
+        self.peers.get(id).map_or(&[], |r| r.announced.as_slice())
+    }
     pub fn published(&self) -> &[LocalTrack] {
         &self.published
     }
@@ -388,7 +458,7 @@ impl RoomCore {
                 }
                 return self.peer_input(now, &peer, input);
             }
-            RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind } => {
+            RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind, mid } => {
                 if !self.current(&peer, generation) {
                     return Ok(());
                 }
@@ -410,14 +480,38 @@ impl RoomCore {
                         t.stream_id.clone_from(&stream_id);
                     }
                 }
-                if !remote.received.iter().any(|t| t.track_id == track_id) {
-                    remote.received.push(RemoteTrack { track_id, stream_id, kind, source: None });
+                match remote.received.iter_mut().find(|t| t.track_id == track_id) {
+                    Some(t) => {
+                        if mid.is_some() {
+                            t.mid = mid;
+                        }
+                    }
+                    None => remote.received.push(RemoteTrack {
+                        track_id,
+                        stream_id,
+                        kind,
+                        mid,
+                        source: None,
+                        muted: false,
+                    }),
                 }
                 for (track_id, source) in removed {
                     let participant = peer.clone();
                     self.event(RoomEvent::TrackRemoved { participant, track_id, kind, source });
                 }
                 self.reconcile_tracks(&peer);
+            }
+            RoomInput::SenderMids { peer, generation, mids } => {
+                if !self.current(&peer, generation) {
+                    return Ok(());
+                }
+                let remote = self.remote_mut(&peer)?;
+                let mids: BTreeMap<SenderId, String> = mids.into_iter().collect();
+                if remote.mids != mids {
+                    remote.mids = mids;
+                    // Re-announced before the description that carries them.
+                    self.announce_to(&peer);
+                }
             }
             RoomInput::PeerSetupFailed { peer, generation, message } => {
                 if self.current(&peer, generation) {
@@ -513,18 +607,62 @@ impl RoomCore {
         if exclusive && self.published.iter().any(|t| t.source == track.source) {
             return Err(CoreError::SourceAlreadyPublished(track.source.as_str()));
         }
+        let (track_id, kind, source) = (track.track_id.clone(), track.kind, track.source);
         self.published.push(track);
         self.announce_all();
+        self.event(RoomEvent::TrackPublished { track_id, kind, source });
         Ok(())
     }
 
-    pub fn unpublish(&mut self, track_id: &str) -> Result<(), CoreError> {
+    /// Mutes (`track.enabled = false`: silence or black frames) or unmutes
+    /// one of our published tracks, and tells everyone.
+    pub fn set_muted(&mut self, track_id: &str, muted: bool) -> Result<(), CoreError> {
         self.in_room()?;
-        let before = self.published.len();
-        self.published.retain(|t| t.track_id != track_id);
-        if self.published.len() == before {
+        if !self.published.iter().any(|t| t.track_id == track_id) {
             return Err(CoreError::NotPublished);
         }
+        let changed = if muted {
+            self.muted.insert(track_id.to_owned())
+        } else {
+            self.muted.remove(track_id)
+        };
+        if changed {
+            let track_id = track_id.to_owned();
+            self.out.push_back(RoomOutput::SetTrackEnabled { track_id, enabled: !muted });
+            let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+            for peer in ids {
+                self.announce_to(&peer);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn is_muted(&self, track_id: &str) -> bool {
+        self.muted.contains(track_id)
+    }
+
+    pub fn unpublish(&mut self, track_id: &str) -> Result<(), CoreError> {
+        self.unpublish_as(track_id, UnpublishReason::Unpublished)
+    }
+
+    /// `unpublish`, saying why (the `track-unpublished` event's reason).
+    pub fn unpublish_as(
+        &mut self,
+        track_id: &str,
+        reason: UnpublishReason,
+    ) -> Result<(), CoreError> {
+        self.in_room()?;
+        let Some(at) = self.published.iter().position(|t| t.track_id == track_id) else {
+            return Err(CoreError::NotPublished);
+        };
+        let gone = self.published.remove(at);
+        self.muted.remove(track_id);
+        self.event(RoomEvent::TrackUnpublished {
+            track_id: gone.track_id,
+            kind: gone.kind,
+            source: gone.source,
+            reason: reason.as_str(),
+        });
         let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
         for peer in ids {
             let Some(r) = self.peers.get_mut(&peer) else { continue };
@@ -868,6 +1006,7 @@ impl RoomCore {
                 session,
                 tracks_added: !polite,
                 senders: Senders::default(),
+                mids: BTreeMap::new(),
                 announced: Vec::new(),
                 received: Vec::new(),
                 setup_failures: 0,
@@ -894,6 +1033,7 @@ impl RoomCore {
         let polite = r.session.is_polite();
         r.tracks_added = !polite;
         r.senders = Senders::default();
+        r.mids.clear();
         r.received.clear();
         r.offer_held = !polite && holding;
         if r.offer_held {
@@ -1110,18 +1250,28 @@ impl RoomCore {
     }
 
     fn announce_to(&mut self, peer: &str) {
+        let Some(r) = self.peers.get(peer) else { return };
         let tracks = self
             .published
             .iter()
-            .map(|t| TrackInfo { stream: t.stream_id.clone(), kind: t.kind, source: t.source })
+            .map(|t| TrackInfo {
+                stream: t.stream_id.clone(),
+                kind: t.kind,
+                source: t.source,
+                id: Some(t.track_id.clone()),
+                mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
+                muted: self.muted.contains(&t.track_id),
+            })
             .collect();
         let data = SignalData::Tracks { tracks };
         self.signal(ClientMessage::Signal { to: peer.to_owned(), data });
     }
 
-    /// Matches received tracks with the remote's announcement by (stream,
-    /// kind): a newly matched track becomes a `track` event; a track whose
-    /// announcement disappeared becomes `track-removed`. Receivers are kept
+    /// Matches received tracks with the remote's announcement by `mid`
+    /// (by (stream, kind) for an entry without one: not negotiated yet, or
+    /// an older client): a newly matched track becomes a `track` event; a
+    /// track whose announcement disappeared becomes `track-removed`; a
+    /// change of its muted state `track-muted`. Receivers are kept
     /// after that: a sender re-publishes on the sender it detached the track
     /// from (`senders`), which changes nothing the browser reports, so the
     /// announcement alone brings the same receiver back.
@@ -1132,29 +1282,39 @@ impl RoomCore {
         let mut events = Vec::new();
         let announced = &remote.announced;
         let lookup = |t: &RemoteTrack| {
-            announced
-                .iter()
-                .find(|a| Some(&a.stream) == t.stream_id.as_ref() && a.kind == t.kind)
-                .map(|a| a.source)
+            announced.iter().find(|a| {
+                a.kind == t.kind
+                    && match &a.mid {
+                        Some(mid) => t.mid.as_ref() == Some(mid),
+                        None => Some(&a.stream) == t.stream_id.as_ref(),
+                    }
+            })
         };
         for t in remote.received.iter_mut() {
             let participant = id.to_owned();
             let (track_id, kind) = (t.track_id.clone(), t.kind);
             match (t.source, lookup(t)) {
-                (None, Some(source)) => {
-                    t.source = Some(source);
+                (None, Some(a)) => {
+                    t.source = Some(a.source);
+                    t.muted = a.muted;
                     let stream_id = t.stream_id.clone().unwrap_or_default();
                     events.push(RoomEvent::Track {
                         participant,
                         track_id,
                         stream_id,
                         kind,
-                        source,
+                        source: a.source,
+                        publication: a.id.clone(),
+                        muted: a.muted,
                     });
                 }
                 (Some(source), None) => {
                     t.source = None;
                     events.push(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                }
+                (Some(_), Some(a)) if a.muted != t.muted => {
+                    t.muted = a.muted;
+                    events.push(RoomEvent::TrackMuted { participant, track_id, muted: a.muted });
                 }
                 _ => {}
             }

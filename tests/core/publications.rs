@@ -1,0 +1,212 @@
+//! Publications on the wire: each announced track names its publication
+//! id, the `mid` that carries it on the receiver's connection, and whether
+//! it is muted; receivers match by `mid`, and mute changes reach them.
+
+use crate::room_world::{track, track_in, App, RoomConfig, RoomWorld};
+use rtcroom::core::{
+    Millis, RoomConfig as CoreConfig, RoomCore, RoomEvent, RoomInput, SocketId, TrackKind,
+    TrackSource, UnpublishReason,
+};
+use rtcroom::proto::{PeerInfo, ServerMessage, SignalData, TrackInfo};
+
+/// Two clients, each with a camera and a microphone, in a settled call.
+fn call_with_cameras() -> RoomWorld {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    for i in 0..2 {
+        w.join(i);
+        w.run();
+        let s = format!("s{i}");
+        w.publish(i, track_in(&format!("cam{i}"), &s, TrackKind::Video, TrackSource::Camera))
+            .unwrap();
+        w.publish(i, track_in(&format!("mic{i}"), &s, TrackKind::Audio, TrackSource::Microphone))
+            .unwrap();
+    }
+    w.run();
+    w.assert_settled();
+    w
+}
+
+#[test]
+fn announcements_name_each_publication_by_the_mid_that_carries_it_to_that_receiver() {
+    let w = call_with_cameras();
+    for i in 0..2 {
+        let other = 1 - i;
+        let from = w.clients[other].id().to_owned();
+        let announced = w.clients[i].core.publications(&from);
+        assert_eq!(announced.len(), 2, "client {i} knows both of {from}'s publications");
+        let pc = &w.clients[i].pcs[&from];
+        for a in announced {
+            let mid = a.mid.as_deref().unwrap_or_else(|| panic!("{a:?} has no mid"));
+            let t = pc.transceivers().into_iter().find(|t| t.mid.as_deref() == Some(mid));
+            let t = t.unwrap_or_else(|| panic!("no m-section {mid} on client {i}'s connection"));
+            assert_eq!(t.kind, a.kind, "mid {mid} carries a {:?} track", a.kind);
+            assert_eq!(
+                a.id.as_deref(),
+                Some(&*format!(
+                    "{}{other}",
+                    if a.kind == TrackKind::Video { "cam" } else { "mic" }
+                ))
+            );
+        }
+        let got: Vec<_> = w.clients[i]
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                RoomEvent::Track { publication, source, muted, .. } => {
+                    Some((publication.clone(), *source, *muted))
+                }
+                _ => None,
+            })
+            .collect();
+        assert_eq!(got.len(), 2, "client {i}: one track event per publication: {got:?}");
+        for (publication, source, muted) in got {
+            let expected = match source {
+                TrackSource::Camera => format!("cam{other}"),
+                _ => format!("mic{other}"),
+            };
+            assert_eq!(publication, Some(expected));
+            assert!(!muted);
+        }
+    }
+}
+
+#[test]
+fn mute_and_unmute_reach_the_other_side_and_disable_the_local_track() {
+    let mut w = call_with_cameras();
+    let now = w.now();
+    w.at(now + 10, 0, App::SetMuted("mic0".into(), true));
+    w.run();
+    assert_eq!(w.clients[0].enabled.get("mic0"), Some(&false), "the track is disabled");
+    let muted = |w: &RoomWorld| -> Vec<bool> {
+        w.clients[1]
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                RoomEvent::TrackMuted { muted, .. } => Some(*muted),
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(muted(&w), [true]);
+    let from = w.clients[0].id().to_owned();
+    let mic = w.clients[1].core.publications(&from).iter().find(|a| a.kind == TrackKind::Audio);
+    assert!(mic.is_some_and(|a| a.muted), "the participant's publication shows muted");
+    // Muting twice changes nothing; unmuting comes through once.
+    let now = w.now();
+    w.at(now + 10, 0, App::SetMuted("mic0".into(), true));
+    w.at(now + 20, 0, App::SetMuted("mic0".into(), false));
+    w.run();
+    assert_eq!(muted(&w), [true, false]);
+    assert_eq!(w.clients[0].enabled.get("mic0"), Some(&true));
+    w.assert_settled();
+}
+
+#[test]
+fn a_track_published_while_muted_arrives_muted_and_unpublishing_forgets_the_mute() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    for i in 0..2 {
+        w.join(i);
+        w.run();
+    }
+    w.publish(0, track("cam0", TrackKind::Video, TrackSource::Camera)).unwrap();
+    w.app(0, App::SetMuted("cam0".into(), true)).unwrap();
+    w.run();
+    let first = w.clients[1].events.iter().find_map(|e| match e {
+        RoomEvent::Track { muted, .. } => Some(*muted),
+        _ => None,
+    });
+    assert_eq!(first, Some(true), "the track event says it is muted");
+    w.unpublish(0, "cam0").unwrap();
+    assert!(!w.clients[0].core.is_muted("cam0"));
+    w.run();
+    w.assert_settled();
+}
+
+#[test]
+fn muting_a_track_that_is_not_published_is_refused() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 1);
+    w.join(0);
+    w.run();
+    let e = w.app(0, App::SetMuted("nope".into(), true)).unwrap_err();
+    assert_eq!(e.code(), "not-published");
+}
+
+#[test]
+fn local_publish_and_unpublish_are_events_with_the_reason() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 1);
+    w.join(0);
+    w.run();
+    w.publish(0, track("cam0", TrackKind::Video, TrackSource::Camera)).unwrap();
+    w.publish(0, track("scr0", TrackKind::Video, TrackSource::Screen)).unwrap();
+    w.unpublish(0, "cam0").unwrap();
+    w.clients[0].core.unpublish_as("scr0", UnpublishReason::Ended).unwrap();
+    let local: Vec<_> = w.clients[0]
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            RoomEvent::TrackPublished { track_id, .. } => Some(format!("+{track_id}")),
+            RoomEvent::TrackUnpublished { track_id, reason, .. } => {
+                Some(format!("-{track_id} {reason}"))
+            }
+            _ => None,
+        })
+        .collect();
+    // The last one came straight from the core (not through the world's drain).
+    let last = std::iter::from_fn(|| w.clients[0].core.poll_output()).find_map(|o| match o {
+        rtcroom::core::RoomOutput::Event(RoomEvent::TrackUnpublished {
+            track_id, reason, ..
+        }) => Some(format!("-{track_id} {reason}")),
+        _ => None,
+    });
+    assert_eq!(local, ["+cam0", "+scr0", "-cam0 unpublished"]);
+    assert_eq!(last.as_deref(), Some("-scr0 ended"));
+}
+
+#[test]
+fn a_receiver_whose_stream_is_unknown_is_matched_by_its_mid() {
+    // A sender without a stream (or one an SFU relabels) gives the
+    // receiver a stream id the announcement cannot name: the mid still
+    // identifies it.
+    let mut core =
+        RoomCore::new(Millis(0), CoreConfig { room: "r".into(), ..CoreConfig::default() });
+    let now = Millis(1);
+    while core.poll_output().is_some() {}
+    core.handle_input(now, RoomInput::SocketOpened { socket: SocketId(1) }).unwrap();
+    let frame = |msg| RoomInput::Frame { socket: SocketId(1), msg };
+    let welcome = ServerMessage::Welcome {
+        id: "p1".into(),
+        session: "s".into(),
+        peers: vec![PeerInfo { id: "p2".into(), name: None, meta: Default::default() }],
+        ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
+    };
+    core.handle_input(now, frame(welcome)).unwrap();
+    let generation = core.generation("p2").unwrap();
+    core.handle_input(
+        now,
+        RoomInput::RemoteTrack {
+            peer: "p2".into(),
+            generation,
+            track_id: "recv-7".into(),
+            stream_id: Some("made-up-by-the-driver".into()),
+            kind: TrackKind::Video,
+            mid: Some("3".into()),
+        },
+    )
+    .unwrap();
+    let tracks = vec![TrackInfo {
+        stream: "s-cam".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Camera,
+        id: Some("cam".into()),
+        mid: Some("3".into()),
+        muted: false,
+    }];
+    let announce = ServerMessage::Signal { from: "p2".into(), data: SignalData::Tracks { tracks } };
+    core.handle_input(now, frame(announce)).unwrap();
+    let matched = std::iter::from_fn(|| core.poll_output()).any(|o| {
+        matches!(o, rtcroom::core::RoomOutput::Event(RoomEvent::Track { ref track_id, source: TrackSource::Camera, .. }) if track_id == "recv-7")
+    });
+    assert!(matched, "the receiver on mid 3 is the announced camera");
+}
