@@ -69,7 +69,16 @@ export interface Participant {
   id: string;
   name: string | null;
   meta: Record<string, string>;
+  /** What it announced it publishes (as of this snapshot). */
+  publications: Publication[];
 }
+
+/** One track a participant publishes. */
+export type Publication = KindAndSource & {
+  /** Stable while published (`null` from older clients). */
+  id: string | null;
+  muted: boolean;
+};
 
 export interface JoinOptions {
   room: string;
@@ -103,6 +112,19 @@ export type TrackEvent = KindAndSource & {
   track: MediaStreamTrack;
   /** Camera + microphone of one participant share a stream (as do screen + screen audio). */
   stream: MediaStream;
+  /** The sender's publication id (absent from older clients). */
+  publication?: string;
+  /** Its sender muted it (`track-muted` / `track-unmuted` say when that changes). */
+  muted: boolean;
+};
+
+/** Payload of `track-published` and `track-unpublished` (our own tracks). */
+export type LocalTrackEvent = KindAndSource & {
+  track: MediaStreamTrack;
+  /** Our publication id (the track's id). */
+  publication: string;
+  /** `track-unpublished` only: `unpublished` (the app) or `ended` (device gone, "stop sharing"). */
+  reason?: 'unpublished' | 'ended';
 };
 
 /** Why a participant left: `leave()`, its socket closed, or it went silent. */
@@ -142,6 +164,12 @@ export interface RoomEvents {
   'participant-left': ParticipantLeftEvent;
   'track': TrackEvent;
   'track-removed': TrackEvent;
+  /** A participant muted / unmuted one of its tracks. */
+  'track-muted': TrackEvent;
+  'track-unmuted': TrackEvent;
+  /** We started / stopped publishing a track. */
+  'track-published': LocalTrackEvent;
+  'track-unpublished': LocalTrackEvent;
   /** Text arrives as a string, binary as a Uint8Array. */
   'message': RoomMessageEvent;
   /**
@@ -191,6 +219,8 @@ export declare class Room {
   /** `source` must match the track's kind (see {@link KindAndSource}); default `camera` for video, `microphone` for audio. */
   publishTrack(track: MediaStreamTrack, options?: { source?: TrackSource }): Promise<void>;
   unpublish(track: MediaStreamTrack): Promise<void>;
+  /** Mutes or unmutes one of our published tracks (`not-published` if it is not). */
+  setMuted(track: MediaStreamTrack, muted: boolean): Promise<void>;
   /** To everyone: returns the participants the message could not be queued for. */
   send(
     data: string | ArrayBuffer | ArrayBufferView,

@@ -87,7 +87,8 @@ function checkUrl(url) {
 /** Every event name `room.on` accepts. */
 export const ROOM_EVENTS = Object.freeze([
   'participant-joined', 'participant-updated', 'participant-left',
-  'track', 'track-removed', 'message', 'connection-state', 'participant-state', 'warning',
+  'track', 'track-removed', 'track-muted', 'track-unmuted', 'track-published', 'track-unpublished',
+  'message', 'connection-state', 'participant-state', 'warning',
 ]);
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether
@@ -204,6 +205,16 @@ export class Room {
   async unpublish(track) {
     checkTrack(track, 'unpublish');
     call(() => this.#liveHandle().unpublish(track));
+  }
+
+  /**
+   * Mutes (the track sends silence or black frames; the others get
+   * `track-muted`) or unmutes (`track-unmuted`) one of our published tracks.
+   */
+  async setMuted(track, muted) {
+    checkTrack(track, 'setMuted');
+    if (typeof muted !== 'boolean') throw invalid('setMuted: muted must be a boolean');
+    call(() => this.#liveHandle().setMuted(track, muted));
   }
 
   /**

@@ -5,7 +5,7 @@ import type {
 } from './index.js';
 
 /** A track received from a participant. */
-export type ReceivedTrack = Readonly<KindAndSource & { track: MediaStreamTrack; stream: MediaStream }>;
+export type ReceivedTrack = Readonly<KindAndSource & { track: MediaStreamTrack; stream: MediaStream; muted: boolean }>;
 
 /** A participant in a snapshot: who, its connection's state, what it sends us. */
 export interface ParticipantView extends Readonly<Participant> {

@@ -48,7 +48,7 @@ export class RoomStore {
     const list = this.#snapshot.participants;
     const i = list.findIndex((p) => p.id === id);
     if (i < 0 && !create) return;
-    const before = i < 0 ? Object.freeze({ id, name: null, meta: {}, state: 'connecting', tracks: EMPTY }) : list[i];
+    const before = i < 0 ? Object.freeze({ id, name: null, meta: {}, publications: EMPTY, state: 'connecting', tracks: EMPTY }) : list[i];
     const after = Object.freeze({ ...before, ...f(before) });
     const participants = i < 0 ? [...list, after] : list.map((p, j) => (j === i ? after : p));
     this.#set({ participants: Object.freeze(participants) });
@@ -57,11 +57,11 @@ export class RoomStore {
   /** Starts following `room` (joined). */
   attach(room) {
     const participants = room.participants.map((p) => Object.freeze({
-      id: p.id, name: p.name, meta: p.meta, state: 'connecting', tracks: EMPTY,
+      id: p.id, name: p.name, meta: p.meta, publications: p.publications, state: 'connecting', tracks: EMPTY,
     }));
     this.#set({ status: 'joined', room, connectionState: 'connected', participants: Object.freeze(participants) });
     const on = (name, fn) => this.#offs.push(room.on(name, fn));
-    const info = ({ id, name, meta }) => ({ id, name, meta });
+    const info = ({ id, name, meta, publications }) => ({ id, name, meta, publications });
     on('participant-joined', (p) => this.#updateParticipant(p.id, () => info(p), true));
     on('participant-updated', (p) => this.#updateParticipant(p.id, () => info(p), true));
     on('participant-left', ({ id }) => {
@@ -69,9 +69,16 @@ export class RoomStore {
       if (participants.length !== this.#snapshot.participants.length) this.#set({ participants: Object.freeze(participants) });
     });
     on('participant-state', ({ participant, state }) => this.#updateParticipant(participant.id, () => ({ state }), false));
-    on('track', ({ participant, track, stream, kind, source }) => this.#updateParticipant(participant.id, (p) => ({
-      tracks: Object.freeze([...p.tracks.filter((t) => t.track.id !== track.id), Object.freeze({ track, stream, kind, source })]),
+    on('track', ({ participant, track, stream, kind, source, muted }) => this.#updateParticipant(participant.id, (p) => ({
+      tracks: Object.freeze([...p.tracks.filter((t) => t.track.id !== track.id), Object.freeze({ track, stream, kind, source, muted })]),
+      publications: participant.publications,
     }), true));
+    const mute = ({ participant, track, muted }) => this.#updateParticipant(participant.id, (p) => ({
+      tracks: Object.freeze(p.tracks.map((t) => (t.track.id === track.id ? Object.freeze({ ...t, muted }) : t))),
+      publications: participant.publications,
+    }), false);
+    on('track-muted', mute);
+    on('track-unmuted', mute);
     on('track-removed', ({ participant, track }) => this.#updateParticipant(participant.id, (p) => ({
       tracks: Object.freeze(p.tracks.filter((t) => t.track.id !== track.id)),
     }), false));

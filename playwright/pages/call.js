@@ -73,11 +73,14 @@ function summarize(type, e) {
   if (type === 'participant-joined' || type === 'participant-updated' || type === 'participant-left') {
     Object.assign(out, { participant: e.id, name: e.name });
     if (e.reason) out.reason = e.reason;
-  } else if (type === 'track' || type === 'track-removed') {
+  } else if (type === 'track' || type === 'track-removed' || type === 'track-muted' || type === 'track-unmuted') {
     Object.assign(out, {
       participant: e.participant.id, kind: e.kind, source: e.source,
-      trackId: e.track.id, streamId: e.stream.id,
+      trackId: e.track.id, streamId: e.stream.id, publication: e.publication ?? null, muted: e.muted,
     });
+  } else if (type === 'track-published' || type === 'track-unpublished') {
+    Object.assign(out, { kind: e.kind, source: e.source, trackId: e.track.id, publication: e.publication });
+    if (e.reason) out.reason = e.reason;
   } else if (type === 'message') {
     Object.assign(out, { participant: e.from.id, data: e.data });
   } else if (type === 'participant-state') {
@@ -149,7 +152,13 @@ const rt = {
 
   async leave() { await rt.room.leave(); status('left'); },
 
-  participants() { return rt.room.participants.map((p) => ({ id: p.id, name: p.name })); },
+  participants() { return rt.room.participants.map((p) => ({ id: p.id, name: p.name, publications: p.publications })); },
+
+  /** Mutes or unmutes the published track with this id. */
+  async setMuted(trackId, muted) {
+    const t = rt.published.find((x) => x.id === trackId);
+    await rt.room.setMuted(t, muted);
+  },
 
   /** The state of the RTCPeerConnection to `id` (debugging aid). */
   pcState(id) {

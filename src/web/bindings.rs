@@ -108,6 +108,11 @@ impl RoomHandle {
         Ok(self.room.unpublish(&track)?)
     }
 
+    #[wasm_bindgen(js_name = setMuted)]
+    pub fn set_muted(&self, track: MediaStreamTrack, muted: bool) -> Result<(), JsValue> {
+        Ok(self.room.set_muted(&track, muted)?)
+    }
+
     /// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a
     /// broadcast, the participants it could not be queued for:
     /// `[{ participant, code }]`.

@@ -7,17 +7,20 @@ use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
 
 pub use crate::core::{Payload, TrackKind, TrackSource};
+use rtcroom_proto::TrackInfo;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
     pub id: String,
     pub name: Option<String>,
     pub meta: Meta,
+    /// What it announced it publishes.
+    pub publications: Vec<TrackInfo>,
 }
 
 impl From<PeerInfo> for Participant {
     fn from(p: PeerInfo) -> Self {
-        Participant { id: p.id, name: p.name, meta: p.meta }
+        Participant { id: p.id, name: p.name, meta: p.meta, publications: Vec::new() }
     }
 }
 
@@ -28,6 +31,9 @@ pub struct TrackEvent {
     pub stream: MediaStream,
     pub kind: TrackKind,
     pub source: TrackSource,
+    /// The sender's publication id (`None` from older clients).
+    pub publication: Option<String>,
+    pub muted: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -41,6 +47,21 @@ pub enum RoomEvent {
     },
     Track(TrackEvent),
     TrackRemoved(TrackEvent),
+    /// A remote track was muted or unmuted (`muted` says which).
+    TrackMuted(TrackEvent),
+    /// We published (or stopped publishing, with the reason) a track.
+    TrackPublished {
+        track: MediaStreamTrack,
+        kind: TrackKind,
+        source: TrackSource,
+        reason: Option<&'static str>,
+    },
+    TrackUnpublished {
+        track: MediaStreamTrack,
+        kind: TrackKind,
+        source: TrackSource,
+        reason: Option<&'static str>,
+    },
     Message {
         from: Participant,
         data: Payload,
@@ -75,6 +96,10 @@ impl RoomEvent {
             RoomEvent::ParticipantLeft { .. } => "participant-left",
             RoomEvent::Track(_) => "track",
             RoomEvent::TrackRemoved(_) => "track-removed",
+            RoomEvent::TrackMuted(t) if t.muted => "track-muted",
+            RoomEvent::TrackMuted(_) => "track-unmuted",
+            RoomEvent::TrackPublished { .. } => "track-published",
+            RoomEvent::TrackUnpublished { .. } => "track-unpublished",
             RoomEvent::Message { .. } => "message",
             RoomEvent::ConnectionState { .. } => "connection-state",
             RoomEvent::ParticipantState { .. } => "participant-state",
@@ -94,12 +119,26 @@ impl RoomEvent {
                 set(&p, "reason", &(*reason).into());
                 return p;
             }
-            RoomEvent::Track(t) | RoomEvent::TrackRemoved(t) => {
+            RoomEvent::Track(t) | RoomEvent::TrackRemoved(t) | RoomEvent::TrackMuted(t) => {
                 set(&o, "participant", &participant_js(&t.participant));
                 set(&o, "track", &t.track);
                 set(&o, "stream", &t.stream);
                 set(&o, "kind", &t.kind.as_str().into());
                 set(&o, "source", &t.source.as_str().into());
+                if let Some(p) = &t.publication {
+                    set(&o, "publication", &p.into());
+                }
+                set(&o, "muted", &t.muted.into());
+            }
+            RoomEvent::TrackPublished { track, kind, source, reason }
+            | RoomEvent::TrackUnpublished { track, kind, source, reason } => {
+                set(&o, "track", track);
+                set(&o, "publication", &track.id().into());
+                set(&o, "kind", &kind.as_str().into());
+                set(&o, "source", &source.as_str().into());
+                if let Some(r) = reason {
+                    set(&o, "reason", &(*r).into());
+                }
             }
             RoomEvent::Message { from, data } => {
                 set(&o, "from", &participant_js(from));
@@ -134,16 +173,36 @@ impl RoomEvent {
     }
 }
 
-/// The JS shape of a participant: `{ id, name: string | null, meta: {} }`.
+/// The JS shape of a participant: `{ id, name: string | null, meta: {},
+/// publications: [{ id, kind, source, muted }] }`.
 #[derive(serde::Serialize)]
 struct ParticipantJs<'a> {
     id: &'a str,
     name: Option<&'a str>,
     meta: &'a Meta,
+    publications: Vec<PublicationJs<'a>>,
+}
+
+#[derive(serde::Serialize)]
+struct PublicationJs<'a> {
+    id: Option<&'a str>,
+    kind: &'static str,
+    source: &'static str,
+    muted: bool,
 }
 
 pub fn participant_js(p: &Participant) -> JsValue {
-    let shape = ParticipantJs { id: &p.id, name: p.name.as_deref(), meta: &p.meta };
+    let publications = p
+        .publications
+        .iter()
+        .map(|a| PublicationJs {
+            id: a.id.as_deref(),
+            kind: a.kind.as_str(),
+            source: a.source.as_str(),
+            muted: a.muted,
+        })
+        .collect();
+    let shape = ParticipantJs { id: &p.id, name: p.name.as_deref(), meta: &p.meta, publications };
     // json_compatible: `meta` becomes a plain object and `None` a `null`.
     serde::Serialize::serialize(&shape, &serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)

@@ -29,6 +29,7 @@ pub enum PeerSignal {
     Track {
         track: MediaStreamTrack,
         stream: MediaStream,
+        mid: Option<String>,
     },
     /// An asynchronous call failed without ending anything.
     Warning(WebError),
@@ -229,6 +230,21 @@ impl PeerConn {
 }
 
 impl PeerConn {
+    /// The `mid` of each of our senders that has one (negotiated).
+    pub fn sender_mids(&self) -> Vec<(SenderId, String)> {
+        let transceivers = self.pc.get_transceivers();
+        self.senders
+            .iter()
+            .filter_map(|(id, sender)| {
+                let t = transceivers.iter().find_map(|t| {
+                    let t = t.dyn_into::<web_sys::RtcRtpTransceiver>().ok()?;
+                    (JsValue::from(t.sender()) == JsValue::from(sender)).then_some(t)
+                })?;
+                Some((*id, t.mid()?))
+            })
+            .collect()
+    }
+
     /// The reliable channel's `bufferedAmount` (back-pressure for the core).
     pub fn buffered_amount(&self) -> Option<u64> {
         let chs = self.channels.try_borrow().ok()?;
@@ -366,8 +382,9 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
             let tracks = js_sys::Array::of1(&track);
             MediaStream::new_with_tracks(&tracks).ok()
         });
+        let mid = e.transceiver().mid();
         if let Some(stream) = stream {
-            sink(PeerSignal::Track { track, stream });
+            sink(PeerSignal::Track { track, stream, mid });
         }
     }));
     v

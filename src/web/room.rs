@@ -214,7 +214,7 @@ impl Room {
 
     /// Everyone else in the room, in id order.
     pub fn participants(&self) -> Vec<Participant> {
-        self.with(|i| i.names.values().cloned().collect()).unwrap_or_default()
+        self.with(|i| i.names.keys().map(|id| i.participant(id)).collect()).unwrap_or_default()
     }
 
     /// In the room (also while resuming after a socket loss).
@@ -347,7 +347,7 @@ impl Room {
             // A track that ends (device unplugged, "stop sharing") is unpublished.
             let ended = Listener::new(track, "ended", move |_| {
                 if let Some(shared) = weak.upgrade() {
-                    let _ = Room { shared }.unpublish_id(&id);
+                    let _ = Room { shared }.unpublish_id(&id, core::UnpublishReason::Ended);
                 }
             });
             let stream_id = stream.id();
@@ -367,11 +367,17 @@ impl Room {
 
     /// Stops sending `track` to everyone (tracks the SDK acquired are also stopped).
     pub fn unpublish(&self, track: &MediaStreamTrack) -> Result<(), WebError> {
-        self.unpublish_id(&track.id())
+        self.unpublish_id(&track.id(), core::UnpublishReason::Unpublished)
     }
 
-    fn unpublish_id(&self, track_id: &str) -> Result<(), WebError> {
-        call(&self.shared, |core| core.unpublish(track_id))?;
+    /// Mutes (the track sends silence or black frames; the others get
+    /// `track-muted`) or unmutes one of our published tracks.
+    pub fn set_muted(&self, track: &MediaStreamTrack, muted: bool) -> Result<(), WebError> {
+        call(&self.shared, |core| core.set_muted(&track.id(), muted))
+    }
+
+    fn unpublish_id(&self, track_id: &str, reason: core::UnpublishReason) -> Result<(), WebError> {
+        call(&self.shared, |core| core.unpublish_as(track_id, reason))?;
         if let Some(m) = self.with(|i| i.local.remove(track_id)).flatten() {
             m.stream.remove_track(&m.track);
             if m.owned {
@@ -518,15 +524,40 @@ fn connect(weak: &Weak<Shared>, connector: Rc<dyn Connector>, socket: SocketId) 
 
 fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: PeerSignal) {
     let input = match signal {
-        PeerSignal::Input(input) => RoomInput::Peer { peer: peer.to_owned(), generation, input },
-        PeerSignal::Track { track, stream } => {
+        PeerSignal::Input(input) => {
+            if matches!(input, PeerInput::OpCompleted { result: core::OpResult::Ok { .. }, .. }) {
+                // The senders' mids, read as the operation completes, before
+                // the core hears of it: their announcement then precedes the
+                // description it may send next.
+                let mids = shared
+                    .inner
+                    .try_borrow()
+                    .ok()
+                    .and_then(|inner| inner.peers.get(peer).map(|p| p.conn.sender_mids()));
+                if let Some(mids) = mids {
+                    let _ = dispatch(
+                        shared,
+                        RoomInput::SenderMids { peer: peer.to_owned(), generation, mids },
+                    );
+                }
+            }
+            RoomInput::Peer { peer: peer.to_owned(), generation, input }
+        }
+        PeerSignal::Track { track, stream, mid } => {
             let track_id = track.id();
             let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
             let stream_id = Some(stream.id());
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
                 inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
-            RoomInput::RemoteTrack { peer: peer.to_owned(), generation, track_id, stream_id, kind }
+            RoomInput::RemoteTrack {
+                peer: peer.to_owned(),
+                generation,
+                track_id,
+                stream_id,
+                kind,
+                mid,
+            }
         }
         PeerSignal::Warning(e) => {
             let w = shared.inner.try_borrow().ok().map(|inner| inner.peer_warning(peer, e));
@@ -761,6 +792,11 @@ impl Inner {
                 self.peers.remove(&peer);
                 self.remote.retain(|(p, _), _| *p != peer);
             }
+            RoomOutput::SetTrackEnabled { track_id, enabled } => {
+                if let Some(m) = self.local.get(&track_id) {
+                    m.track.set_enabled(enabled);
+                }
+            }
             RoomOutput::Event(e) => return self.event(e),
         }
         None
@@ -786,11 +822,14 @@ impl Inner {
     }
 
     fn participant(&self, id: &str) -> Participant {
-        self.names.get(id).cloned().unwrap_or_else(|| Participant {
+        let mut p = self.names.get(id).cloned().unwrap_or_else(|| Participant {
             id: id.to_owned(),
             name: None,
             meta: Meta::new(),
-        })
+            publications: Vec::new(),
+        });
+        p.publications = self.core.publications(id).to_vec();
+        p
     }
 
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
@@ -815,16 +854,33 @@ impl Inner {
                 };
                 RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
-            C::Track { participant, track_id, kind, source, .. } => {
+            C::Track { participant, track_id, kind, source, publication, muted, .. } => {
                 let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
                 let participant = self.participant(&participant);
-                RoomEvent::Track(TrackEvent { participant, track, stream, kind, source })
+                let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
+                RoomEvent::Track(t)
             }
             // The receiver stays: a re-publication may bring it back.
             C::TrackRemoved { participant, track_id, kind, source } => {
                 let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
                 let participant = self.participant(&participant);
-                RoomEvent::TrackRemoved(TrackEvent { participant, track, stream, kind, source })
+                let (publication, muted) = (None, false);
+                let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
+                RoomEvent::TrackRemoved(t)
+            }
+            C::TrackMuted { participant, track_id, kind, source, publication, muted } => {
+                let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
+                let participant = self.participant(&participant);
+                let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
+                RoomEvent::TrackMuted(t)
+            }
+            C::TrackPublished { track_id, kind, source } => {
+                let track = Clone::clone(&self.local.get(&track_id)?.track);
+                RoomEvent::TrackPublished { track, kind, source, reason: None }
+            }
+            C::TrackUnpublished { track_id, kind, source, reason } => {
+                let track = Clone::clone(&self.local.get(&track_id)?.track);
+                RoomEvent::TrackUnpublished { track, kind, source, reason: Some(reason) }
             }
             C::Message { from, data } => RoomEvent::Message { from: self.participant(&from), data },
             C::ParticipantState { participant, state, reason } => RoomEvent::ParticipantState {

@@ -53,6 +53,11 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
     void t;
   });
   room.on('track-removed', ({ participant, track }: TrackEvent) => console.log(participant.id, track.id));
+  room.on('track-muted', ({ participant, muted, publication }) => console.log(participant.id, muted, publication ?? '-'));
+  room.on('track-unpublished', ({ track, reason }) => console.log(track.id, reason === 'ended'));
+  for (const p of room.participants) for (const pub of p.publications) if (pub.kind === 'video') console.log(pub.source, pub.muted);
+  const [mic] = await room.publishCamera({ audio: true });
+  if (mic) await room.setMuted(mic, true);
   room.on('message', ({ from, data }) => {
     if (typeof data === 'string') console.log(from.id, data.toUpperCase());
     else console.log(from.id, data.byteLength);

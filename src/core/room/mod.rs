@@ -263,6 +263,9 @@ pub enum RoomEvent {
     TrackMuted {
         participant: PeerId,
         track_id: String,
+        kind: TrackKind,
+        source: TrackSource,
+        publication: Option<String>,
         muted: bool,
     },
     /// We published a track (ours: `track_id` is the publication id).
@@ -1312,9 +1315,16 @@ impl RoomCore {
                     t.source = None;
                     events.push(RoomEvent::TrackRemoved { participant, track_id, kind, source });
                 }
-                (Some(_), Some(a)) if a.muted != t.muted => {
+                (Some(source), Some(a)) if a.muted != t.muted => {
                     t.muted = a.muted;
-                    events.push(RoomEvent::TrackMuted { participant, track_id, muted: a.muted });
+                    events.push(RoomEvent::TrackMuted {
+                        participant,
+                        track_id,
+                        kind,
+                        source,
+                        publication: a.id.clone(),
+                        muted: a.muted,
+                    });
                 }
                 _ => {}
             }
