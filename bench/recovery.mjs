@@ -1,6 +1,6 @@
 // Recovery benchmark: rtcroom against the plain-JS baseline (which relies on
 // the browser alone) under real network faults, in the topology of
-// playwright/faults/net.mjs (root only). Run through scripts/bench, or:
+// js/playwright-net.js (rtcroom/playwright's network faults; root only). Run through scripts/bench, or:
 //   BENCH_SKIP_BUILD=1 RECOVERY_TRIALS=2 node bench/recovery.mjs
 //
 // Sections (interleaved rtcroom/baseline trials, fresh browsers and room per trial):
@@ -24,7 +24,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Net, canRun, sweepStale } from '../playwright/faults/net.mjs';
+import { Net, canRun, sweepStale } from '../js/playwright-net.js';
 import * as H from '../playwright/faults/harness.mjs';
 
 const int = (name, dflt) => {

@@ -143,6 +143,9 @@ export class Room {
     room.#handle = await call(() => joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
     room.#id = room.#handle.id;
     joined.add(room);
+    // rtcroom/playwright installs this hook before a test page runs, to find
+    // the page's rooms (peer connections, for its assertions). Absent otherwise.
+    globalThis.__RTCROOM_TEST_HOOK__?.join(room);
     setTimeout(() => room.#release(), 0);
     return room;
   }
@@ -257,6 +260,7 @@ export class Room {
     const handle = this.#handle;
     this.#handle = null;
     joined.delete(this);
+    globalThis.__RTCROOM_TEST_HOOK__?.leave(this);
     if (!handle) return;
     call(() => handle.leave());
     handle.free();

@@ -1,17 +1,20 @@
 // Shared helpers of the e2e specs: the `test` to import (its `baseURL` is the
 // server the global setup started, and contexts opened through `join` are
-// closed after each test), participants on the fixture page, colour checks.
-import { test as base, expect } from '@playwright/test';
+// closed after each test), participants on the fixture page. Received video
+// is checked with rtcroom/playwright's expectReceivingVideo (js/playwright.js,
+// the package's own test helpers), so every run exercises them.
 import { writeFile } from 'node:fs/promises';
+import {
+  test as base, expect, expectReceivingVideo, expectReceivingAudio, installRtcroomHook, TOLERANCE,
+} from '../js/playwright.js';
 
-export { expect };
+export { expect, expectReceivingVideo, expectReceivingAudio, TOLERANCE };
 
 /** Saturated, well separated colours (VP8 + YUV 4:2:0 shift them a bit). */
 export const RED = 'ff2020';
 export const GREEN = '20e020';
 export const BLUE = '2040ff';
 export const YELLOW = 'f0f020';
-export const TOLERANCE = 60;
 
 const contextOptions = { permissions: ['camera', 'microphone'], viewport: { width: 800, height: 600 } };
 
@@ -30,6 +33,8 @@ export function uniqueRoom(testInfo, tag = '') {
  */
 export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions }) {
   const context = await browser.newContext({ ...contextOptions, permissions });
+  // The hook rtcroom/playwright's assertions find the page's room through.
+  await installRtcroomHook(context);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
   page.on('console', (m) => {
@@ -50,49 +55,11 @@ export async function participant(browser, baseURL, { room, name, color = RED, p
   }
 }
 
-function hexToRgb(hex) {
-  const n = parseInt(hex, 16);
-  return { r: (n >> 16) & 255, g: (n >> 8) & 255, b: n & 255 };
-}
-
-function close(a, b, tolerance) {
-  return Math.abs(a.r - b.r) <= tolerance && Math.abs(a.g - b.g) <= tolerance && Math.abs(a.b - b.b) <= tolerance;
-}
-
-/**
- * Polls `page`'s rendering of `fromId`'s video until its centre pixel is
- * within `tolerance` per channel of `hex` (and the video has a size).
- */
-export async function expectColor(page, fromId, hex, tolerance = TOLERANCE, timeout = 30_000) {
-  const want = hexToRgb(hex);
-  let last = null;
-  await expect.poll(async () => {
-    last = await page.evaluate((id) => window.rt.sample(id), fromId);
-    return !!last && last.videoWidth > 0 && close(last, want, tolerance);
-  }, {
-    message: `video of ${fromId} should show #${hex} (±${tolerance})`,
-    timeout,
-    intervals: [100, 200, 250, 500],
-  }).toBe(true).catch(async (e) => {
-    const diag = await page.evaluate((id) => ({
-      me: window.rt.id,
-      pc: window.rt.pcState(id),
-      events: window.rt.events.filter((ev) => ev.participant === id),
-      video: [...document.querySelectorAll(`video[data-participant="${CSS.escape(id)}"]`)].map((v) => ({
-        tracks: v.srcObject?.getTracks().map((t) => `${t.kind}:${t.readyState}:${t.muted ? 'muted' : 'unmuted'}`),
-        paused: v.paused, readyState: v.readyState,
-      })),
-    }), fromId).catch((err) => `unavailable: ${err.message}`);
-    throw new Error(`${e.message}\nlast sample: ${JSON.stringify(last)}\nviewer state: ${JSON.stringify(diag)}`);
-  });
-  return last;
-}
-
 /** Every participant sees every other one's colour. */
 export async function expectAllSeeEachOther(people) {
   await Promise.all(people.flatMap((viewer) => people
     .filter((other) => other !== viewer)
-    .map((other) => expectColor(viewer.page, other.id, other.color))));
+    .map((other) => expectReceivingVideo(viewer.page, { from: other.id, colour: other.color }))));
 }
 
 /** Events of `page` matching every field of `match`. */

@@ -15,8 +15,13 @@ export default async function globalSetup() {
   if (!existsSync(path.join(pkgDir, 'index.js'))) {
     throw new Error(`rtcroom e2e: missing ${path.join(pkgDir, 'index.js')} — run scripts/build first`);
   }
+  const react = path.join(repo, 'target/examples/react');
+  if (!existsSync(path.join(react, 'index.html'))) {
+    throw new Error(`rtcroom e2e: missing ${react}/index.html (the React example) — run scripts/build first`);
+  }
   const { baseURL, pid, stop } = await startServer([
     `/=${path.join(repo, 'examples/vanilla')}`,
+    `/react=${react}`,
     `/pkg=${pkgDir}`,
     `/test=${path.join(playwrightDir, 'pages')}`,
   ], path.join(playwrightDir, 'test-results'));

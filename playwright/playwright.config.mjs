@@ -5,21 +5,12 @@
 //   unshare -n sh -c 'ip link set lo up && exec node_modules/.bin/playwright test --config playwright/playwright.config.mjs'
 import { defineConfig } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
+// The launch preset rtcroom/playwright ships (js/playwright.js).
+import { CHROMIUM_ARGS as PRESET_ARGS, launchOptions } from '../js/playwright.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 
-export const CHROMIUM_ARGS = [
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--allow-loopback-in-peer-connection',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--autoplay-policy=no-user-gesture-required',
-];
+export const CHROMIUM_ARGS = [...PRESET_ARGS];
 
 export default defineConfig({
   testDir: here('./specs'),
@@ -38,10 +29,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
-    launchOptions: {
-      executablePath: '/usr/bin/chromium',
-      args: CHROMIUM_ARGS,
-    },
+    launchOptions: launchOptions({ executablePath: '/usr/bin/chromium' }),
     permissions: ['camera', 'microphone'],
     trace: 'off',
   },

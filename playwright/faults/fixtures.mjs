@@ -1,10 +1,10 @@
 // Fixtures of the fault-injection specs: `call` builds a fresh topology
-// (net.mjs) per test, starts the server in its namespace and one Chromium
+// (js/playwright-net.js, rtcroom/playwright's network faults) per test, starts the server in its namespace and one Chromium
 // per participant in theirs, and tears all of it down afterwards — namespaces,
 // nftables rules, processes (by PID) — whatever the outcome.
 import { test as base, expect } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
-import { Net, canRun } from './net.mjs';
+import { Net, canRun } from '../../js/playwright-net.js';
 import * as H from './harness.mjs';
 
 export { expect, H };

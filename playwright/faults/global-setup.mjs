@@ -1,6 +1,6 @@
 // Before the fault tier: delete namespaces left by crashed runs (only those
 // whose owner PID is dead), and say why the tier will skip if it cannot run.
-import { canRun, sweepStale } from './net.mjs';
+import { canRun, sweepStale } from '../../js/playwright-net.js';
 import { missingBuild } from './harness.mjs';
 
 export default async function globalSetup() {

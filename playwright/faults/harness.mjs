@@ -1,4 +1,4 @@
-// Drives the fault topology (net.mjs) for the specs of this directory and
+// Drives the fault topology (js/playwright-net.js, shipped as rtcroom/playwright) for the specs of this directory and
 // for bench/recovery.mjs: the server inside its namespace (kill/restart on
 // the same port), one Chromium per participant inside its namespace (killable
 // by PID), the recovery pages of bench/pages, and the metrics computed from
@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
-import { SERVER_PORT } from './net.mjs';
+import { SERVER_PORT } from '../../js/playwright-net.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_BIN = path.join(ROOT, 'target/release/rtcroom-server');

@@ -2,7 +2,7 @@
 // topology carries a call, a 5 s blackhole is survived by the browser alone,
 // and tearing the topology down leaves no namespace behind.
 import { test, expect, expectMediaResumes, report, H, unavailable } from './fixtures.mjs';
-import { Net, ownNamespaces } from './net.mjs';
+import { Net, ownNamespaces } from '../../js/playwright-net.js';
 
 test('baseline page: a call through the router survives a 5 s blackhole', async ({ call }, testInfo) => {
   const [alice, bob] = await call.start({ impl: 'baseline' });

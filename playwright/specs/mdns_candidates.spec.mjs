@@ -26,7 +26,7 @@
 // responder answers its own names, so the `.local` candidates resolve and the
 // selected pairs are host ↔ host. Each test fails early with a message naming
 // this requirement when the permission-less side gathers nothing.
-import { test, expect, expectColor, RED, GREEN, BLUE, YELLOW, uniqueRoom } from '../fixtures.mjs';
+import { test, expect, expectReceivingVideo, RED, GREEN, BLUE, YELLOW, uniqueRoom } from '../fixtures.mjs';
 
 const NO_PERMISSIONS = [];
 
@@ -121,8 +121,8 @@ test('call connects when both sides only have mDNS host candidates', async ({ jo
   expectOnlyMdnsHosts('bob', await waitForSentCandidates(bob, alice));
 
   await Promise.all([
-    expectColor(alice.page, bob.id, GREEN),
-    expectColor(bob.page, alice.id, RED),
+    expectReceivingVideo(alice.page, { from: bob.id, colour: GREEN }),
+    expectReceivingVideo(bob.page, { from: alice.id, colour: RED }),
   ]);
 
   // Gathering is over once media flows: nothing but `.local` hosts was signalled.
@@ -140,8 +140,8 @@ test('mixed: one side with mDNS candidates, one side with raw IPs', async ({ joi
   expectOnlyMdnsHosts('hidden', await waitForSentCandidates(hidden, raw));
 
   await Promise.all([
-    expectColor(raw.page, hidden.id, YELLOW),
-    expectColor(hidden.page, raw.id, BLUE),
+    expectReceivingVideo(raw.page, { from: hidden.id, colour: YELLOW }),
+    expectReceivingVideo(hidden.page, { from: raw.id, colour: BLUE }),
   ]);
 
   expectOnlyRawIpHosts('raw', await sentCandidates(raw, hidden.id));

@@ -1,5 +1,5 @@
 import {
-  test, expect, expectColor, expectAllSeeEachOther, waitForEvent, events,
+  test, expect, expectReceivingVideo, expectAllSeeEachOther, waitForEvent, events,
   RED, GREEN, BLUE, YELLOW, uniqueRoom,
 } from '../fixtures.mjs';
 
@@ -31,8 +31,8 @@ test('when a participant leaves the others get participant-left and track-remove
   // Alice ↔ Bob media still flows: a new colour reaches the other side.
   await alice.page.evaluate((c) => window.rt.setColor(c), YELLOW);
   await Promise.all([
-    expectColor(bob.page, alice.id, YELLOW),
-    expectColor(alice.page, bob.id, GREEN),
+    expectReceivingVideo(bob.page, { from: alice.id, colour: YELLOW }),
+    expectReceivingVideo(alice.page, { from: bob.id, colour: GREEN }),
   ]);
   // Nobody lost anyone else.
   for (const viewer of [alice, bob]) {

@@ -1,4 +1,4 @@
-import { test, expect, expectColor, waitConnected, events, RED, GREEN, BLUE, YELLOW, uniqueRoom } from '../fixtures.mjs';
+import { test, expect, expectReceivingVideo, waitConnected, events, RED, GREEN, BLUE, YELLOW, uniqueRoom } from '../fixtures.mjs';
 
 // Issue 5, defect 9: unpublish/publish cycles must reuse the idle
 // transceiver instead of adding an m-section per cycle (before the fix:
@@ -23,7 +23,7 @@ test('ten paced unpublish/publish cycles per side keep the transceivers bounded 
   alice.palette = [RED, GREEN, BLUE, YELLOW];
   bob.palette = [BLUE, YELLOW, RED, GREEN];
   await Promise.all([waitConnected(alice.page, bob.id), waitConnected(bob.page, alice.id)]);
-  await Promise.all([expectColor(alice.page, bob.id, BLUE), expectColor(bob.page, alice.id, RED)]);
+  await Promise.all([expectReceivingVideo(alice.page, { from: bob.id, colour: BLUE }), expectReceivingVideo(bob.page, { from: alice.id, colour: RED })]);
   const counts = [];
   const record = async (label) => {
     const now = [await transceivers(alice.page, bob.id), await transceivers(bob.page, alice.id)];
@@ -50,7 +50,7 @@ test('ten paced unpublish/publish cycles per side keep the transceivers bounded 
       await expect.poll(() => videoTracks(viewer.page, sender.id), { message: `${label}: track event`, timeout: 15_000 })
         .toBe(before + 1);
       // Frames of the new track decode: the new colour shows.
-      await expectColor(viewer.page, sender.id, color, undefined, 15_000);
+      await expectReceivingVideo(viewer.page, { from: sender.id, colour: color, timeout: 15_000 });
       await record(label);
     }
   }
@@ -70,7 +70,7 @@ test('unpublishing and publishing at once on both sides reuses the transceivers 
   const room = uniqueRoom(testInfo);
   const alice = await join({ room, name: 'alice', color: RED });
   const bob = await join({ room, name: 'bob', color: BLUE });
-  await Promise.all([expectColor(alice.page, bob.id, BLUE), expectColor(bob.page, alice.id, RED)]);
+  await Promise.all([expectReceivingVideo(alice.page, { from: bob.id, colour: BLUE }), expectReceivingVideo(bob.page, { from: alice.id, colour: RED })]);
   const pairs = [[alice, bob, [GREEN, RED]], [bob, alice, [YELLOW, BLUE]]];
   for (let cycle = 0; cycle < 5; cycle++) {
     const before = await Promise.all(pairs.map(([sender, viewer]) => videoTracks(viewer.page, sender.id)));
@@ -82,7 +82,7 @@ test('unpublishing and publishing at once on both sides reuses the transceivers 
     await Promise.all(pairs.map(async ([sender, viewer, colors], i) => {
       await expect.poll(() => videoTracks(viewer.page, sender.id), { message: `${sender.name} cycle ${cycle + 1}: track event`, timeout: 15_000 })
         .toBe(before[i] + 1);
-      await expectColor(viewer.page, sender.id, colors[cycle % 2], undefined, 15_000);
+      await expectReceivingVideo(viewer.page, { from: sender.id, colour: colors[cycle % 2], timeout: 15_000 });
     }));
     expect([await transceivers(alice.page, bob.id), await transceivers(bob.page, alice.id)], `cycle ${cycle + 1}`)
       .toEqual([TRANSCEIVERS, TRANSCEIVERS]);

@@ -1,4 +1,4 @@
-import { test, expect, expectColor, waitConnected, waitForEvent, events, BLUE, uniqueRoom } from '../fixtures.mjs';
+import { test, expect, expectReceivingVideo, waitConnected, waitForEvent, events, BLUE, uniqueRoom } from '../fixtures.mjs';
 
 test('publishing a track mid-call renegotiates and reaches the other side', async ({ join }, testInfo) => {
   const room = uniqueRoom(testInfo);
@@ -13,7 +13,7 @@ test('publishing a track mid-call renegotiates and reaches the other side', asyn
 
   const track = await waitForEvent(bob.page, { type: 'track', participant: alice.id, kind: 'video' });
   expect(track.source).toBe('camera');
-  await expectColor(bob.page, alice.id, BLUE);
+  await expectReceivingVideo(bob.page, { from: alice.id, colour: BLUE });
   // Renegotiation did not drop the connection.
   expect(await events(bob.page, { type: 'participant-left' })).toEqual([]);
   expect(await events(alice.page, { type: 'track' })).toEqual([]);

@@ -1,4 +1,4 @@
-import { test, expectColor, RED, GREEN, uniqueRoom } from '../fixtures.mjs';
+import { test, expectReceivingVideo, RED, GREEN, uniqueRoom } from '../fixtures.mjs';
 
 test('two participants each receive the other\'s canvas colour', async ({ join }, testInfo) => {
   const room = uniqueRoom(testInfo);
@@ -6,7 +6,7 @@ test('two participants each receive the other\'s canvas colour', async ({ join }
   const bob = await join({ room, name: 'bob', color: GREEN });
 
   await Promise.all([
-    expectColor(alice.page, bob.id, GREEN),
-    expectColor(bob.page, alice.id, RED),
+    expectReceivingVideo(alice.page, { from: bob.id, colour: GREEN }),
+    expectReceivingVideo(bob.page, { from: alice.id, colour: RED }),
   ]);
 });

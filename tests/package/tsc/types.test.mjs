@@ -1,7 +1,7 @@
 // (c) The tarball's types under `tsc --strict`, resolved through the
-// package's `exports` (`types` condition, `.` and `./react`) with the two
+// package's `exports` (`types` condition, `.`, `./react`, `./playwright`) with the two
 // resolutions apps use: `bundler` (Vite, webpack) and `nodenext` (Node16+
-// ESM). types/usage.ts and types/usage-react.tsx must compile; every
+// ESM). types/usage.ts, usage-react.tsx and usage-playwright.ts must compile; every
 // types/fail/*.ts(x) must fail with exactly the error its `// ERROR TSnnnn`
 // comment names, on that line (so a file that fails for
 // another reason, e.g. rtcroom not resolving, fails the test).
@@ -26,10 +26,14 @@ const MODES = {
 /** Runs tsc --strict over `files`; returns { status, diagnostics: [{file, line, code}] , output }. */
 function compile(mode, files) {
   const config = path.join(here, `tsconfig.${mode}.json`);
+  // rtcroom/playwright runs in Node, and Playwright's own types need Node's
+  // (@types/node, as in any Playwright project) and disposables.
+  const node = files.some((f) => /playwright/.test(f));
   writeFileSync(config, JSON.stringify({
     compilerOptions: {
-      strict: true, noEmit: true, target: 'es2022', lib: ['es2022', 'dom', 'dom.iterable'], jsx: 'react-jsx',
-      ...MODES[mode], types: [], skipLibCheck: false, noUncheckedIndexedAccess: true,
+      strict: true, noEmit: true, target: 'es2022',
+      lib: ['es2022', 'dom', 'dom.iterable', ...(node ? ['esnext.disposable'] : [])], jsx: 'react-jsx',
+      ...MODES[mode], types: node ? ['node'] : [], skipLibCheck: false, noUncheckedIndexedAccess: true,
       exactOptionalPropertyTypes: true,
     },
     files,
@@ -54,6 +58,12 @@ test('the fixtures are there', () => {
 for (const mode of Object.keys(MODES)) {
   test(`usage.ts and usage-react.tsx compile under tsc --strict (moduleResolution ${mode})`, () => {
     const r = compile(mode, ['types/usage.ts', 'types/usage-react.tsx']);
+    assert.equal(r.status, 0, r.output);
+    assert.deepEqual(r.diagnostics, []);
+  });
+
+  test(`usage-playwright.ts (rtcroom/playwright) compiles under tsc --strict (moduleResolution ${mode})`, () => {
+    const r = compile(mode, ['types/usage-playwright.ts']);
     assert.equal(r.status, 0, r.output);
     assert.deepEqual(r.diagnostics, []);
   });

@@ -1,7 +1,10 @@
-// Network topology of the fault-injection tier (and bench/recovery.mjs):
-// named network namespaces joined through a router namespace by veth pairs,
-// faults applied in the router with nftables / tc, the real server and one
+// rtcroom/playwright — network faults for WebRTC (Playwright's offline mode
+// does not touch WebRTC). Shipped in the package (imported by playwright.js)
+// and used as is by rtcroom's own fault-injection tier and bench/recovery.mjs.
+// Named network namespaces joined through a router namespace by veth pairs,
+// faults applied in the router with nftables / tc, the app's server and one
 // Chromium per participant running inside their own namespaces.
+// Linux, root only (CAP_NET_ADMIN): `ip`, `nft` and `tc` (iproute2, nftables).
 //
 //   server ns  <prefix>s   eth0 10.77.0.2/24 ──┐
 //   participant <prefix>p1 eth0 10.77.1.2/24 ──┤ router ns <prefix>r (ip_forward=1)
@@ -11,7 +14,8 @@
 // Every namespace name starts with `rf<pid>x`, the PID of the Node process
 // that made it: `sweepStale()` deletes only those of PIDs that are dead.
 // Everything is synchronous (execFileSync) so that process 'exit' handlers
-// can clean up too. Root only (`canRun()` says why not).
+// can clean up too. Root only (`canRun()` says why not). The kernel may lack
+// netem (no delay or jitter): faults are nftables drops and tbf qdiscs.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,13 +35,17 @@ function sh(cmd, args, { input, quiet = false } = {}) {
   }
 }
 
-/** null when the tier can run here, else the reason it cannot. */
-export function canRun() {
+/**
+ * null when network faults can run here, else the reason they cannot (not
+ * Linux, not root, `ip`/`nft`/`tc` missing, no browser at `executablePath`).
+ */
+export function canRun({ executablePath = '/usr/bin/chromium' } = {}) {
+  if (process.platform !== 'linux') return `not Linux (${process.platform}): network namespaces are a Linux feature`;
   if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_NET_ADMIN)';
   for (const tool of ['ip', 'nft', 'tc']) {
-    if (sh('sh', ['-c', `command -v ${tool}`], { quiet: true }) === null) return `\`${tool}\` is missing (scripts/bootstrap installs it)`;
+    if (sh('sh', ['-c', `command -v ${tool}`], { quiet: true }) === null) return `\`${tool}\` is missing (apt-get install iproute2 nftables)`;
   }
-  if (!fs.existsSync('/usr/bin/chromium')) return '/usr/bin/chromium is missing';
+  if (executablePath && !fs.existsSync(executablePath)) return `${executablePath} is missing`;
   return null;
 }
 
@@ -90,19 +98,22 @@ function installExitHandlers() {
 export class Net {
   /**
    * Builds the topology: a router, a server namespace (link 0) and
-   * `participants` participant namespaces (links 1..n).
+   * `participants` participant namespaces (links 1..n). `serverPort` is the
+   * TCP port `cutSocket` cuts (your signaling server's, default 8080).
    */
-  constructor({ participants = 2 } = {}) {
-    const why = canRun();
+  constructor({ participants = 2, serverPort = SERVER_PORT, executablePath = null } = {}) {
+    const why = canRun({ executablePath });
     if (why) throw new Error(`fault-injection topology unavailable: ${why}`);
     installExitHandlers();
     this.prefix = `rf${process.pid}x${counter++}`;
     this.router = `${this.prefix}r`;
     this.server = `${this.prefix}s`;
     this.participants = Array.from({ length: participants }, (_, i) => `${this.prefix}p${i + 1}`);
+    this.serverPort = serverPort;
     this.namespaces = [];
     this.processes = new Set(); // ChildProcess objects we spawned inside the namespaces
     this.rules = new Map(); // handle -> description
+    this.active = new Set(); // faults not cleared yet (nftables rules, qdiscs, links down)
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `${this.prefix}-`));
     live.add(this);
     try {
@@ -139,14 +150,18 @@ export class Net {
 
   /** Address of the server namespace. */
   get serverAddr() { return '10.77.0.2'; }
-  /** Base URL of the server started by startServer(). */
-  get baseURL() { return `http://${this.serverAddr}:${SERVER_PORT}`; }
+  /** `http://<serverAddr>:<serverPort>`: where participants reach a server listening in the server namespace. */
+  get baseURL() { return `http://${this.serverAddr}:${this.serverPort}`; }
   /** Address of participant i (1-based). */
   addr(i) { return `10.77.${i}.2`; }
 
   // ------------------------------------------------------------- processes
 
-  /** Spawns `cmd args` inside namespace `ns`; it is killed (by PID) on destroy. */
+  /**
+   * Spawns `cmd args` inside namespace `ns` (e.g. your app's server in
+   * `net.server`, listening on `net.serverAddr`); it is killed (by PID) on
+   * destroy. `options` are child_process.spawn's.
+   */
   spawnIn(ns, cmd, args, options = {}) {
     const child = spawn('ip', ['netns', 'exec', ns, cmd, ...args], options);
     this.processes.add(child);
@@ -161,11 +176,19 @@ export class Net {
    * wrapper writes it to `chromiumPidFile(i)` first (Playwright's Browser
    * does not expose its process).
    */
-  chromiumWrapper(i) {
+  chromiumWrapper(i, executablePath = '/usr/bin/chromium') {
+    this.#participant(i);
     const file = path.join(this.tmp, `chromium-p${i}.sh`);
     fs.rmSync(this.chromiumPidFile(i), { force: true });
-    fs.writeFileSync(file, `#!/bin/sh\necho $$ > ${this.chromiumPidFile(i)}\nexec ip netns exec ${this.participants[i - 1]} /usr/bin/chromium "$@"\n`, { mode: 0o755 });
+    fs.writeFileSync(file, `#!/bin/sh\necho $$ > ${this.chromiumPidFile(i)}\nexec ip netns exec ${this.participants[i - 1]} ${JSON.stringify(executablePath)} "$@"\n`, { mode: 0o755 });
     return file;
+  }
+
+  #participant(i) {
+    if (!Number.isInteger(i) || i < 1 || i > this.participants.length) {
+      throw new Error(`participant ${i}: this topology has participants 1..${this.participants.length}`);
+    }
+    return this.participants[i - 1];
   }
 
   chromiumPidFile(i) { return path.join(this.tmp, `chromium-p${i}.pid`); }
@@ -191,8 +214,14 @@ export class Net {
 
   #fault(rules, description) {
     const handles = rules.map((r) => this.#nft(r, description));
-    let cleared = false;
-    return { description, clear: () => { if (cleared) return; cleared = true; handles.forEach((h) => this.#deleteRule(h)); } };
+    return this.#track(description, () => handles.forEach((h) => this.#deleteRule(h)));
+  }
+
+  /** A fault handle: `clear()` undoes it (idempotent); clearFaults() clears every live one. */
+  #track(description, undo) {
+    const fault = { description, clear: () => { if (!this.active.delete(fault)) return; undo(); } };
+    this.active.add(fault);
+    return fault;
   }
 
   /**
@@ -201,6 +230,7 @@ export class Net {
    * server. `{ udpOnly: true }` drops only UDP. Returns { clear() }.
    */
   blackholeMedia(i, { udpOnly = false } = {}) {
+    this.#participant(i);
     const proto = udpOnly ? ' meta l4proto udp' : '';
     return this.#fault([
       `iifname l${i} oifname != l0${proto} drop`,
@@ -210,40 +240,83 @@ export class Net {
 
   /** Drops every packet of participant i, the server connection included. */
   blackholeAll(i) {
+    this.#participant(i);
     return this.#fault([`iifname l${i} drop`, `oifname l${i} drop`], `full blackhole of participant ${i}`);
   }
 
-  /** Random loss of `percent` % on participant i's media path, both directions. */
+  /**
+   * Random loss of `percent` % on participant i's media path, both
+   * directions. The fault's `counts()` says how many of those packets the
+   * router saw and dropped since.
+   */
   loss(i, percent) {
-    return this.#fault([
-      `iifname l${i} oifname != l0 numgen random mod 100 < ${percent} drop`,
-      `oifname l${i} iifname != l0 numgen random mod 100 < ${percent} drop`,
-    ], `${percent} % loss on participant ${i}'s media path`);
+    this.#participant(i);
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new Error(`loss: percent must be an integer 0..100, not ${percent}`);
+    const rules = [`iifname l${i} oifname != l0`, `oifname l${i} iifname != l0`];
+    const seen = rules.map((r) => this.#nft(`${r} counter`, `loss counter of participant ${i}`));
+    const dropped = rules.map((r) => this.#nft(`${r} numgen random mod 100 < ${percent} counter drop`, `${percent} % loss on participant ${i}'s media path`));
+    const handles = [...seen, ...dropped];
+    const fault = this.#track(`${percent} % loss on participant ${i}'s media path`, () => handles.forEach((h) => this.#deleteRule(h)));
+    fault.counts = () => {
+      const packets = this.#counters();
+      const sum = (hs) => hs.reduce((n, h) => n + (packets.get(h) ?? 0), 0);
+      return { seen: sum(seen), dropped: sum(dropped) };
+    };
+    return fault;
   }
 
-  /** Drops participant i's TCP to/from the server port (its signaling socket), media untouched. */
-  cutSocket(i) {
+  /** Packet counters of the router's rules, by handle. */
+  #counters() {
+    const out = sh('ip', ['netns', 'exec', this.router, 'nft', '--handle', 'list', 'chain', 'inet', NFT_TABLE, 'forward']);
+    const counts = new Map();
+    for (const m of out.matchAll(/counter packets (\d+) bytes \d+.*# handle (\d+)/g)) counts.set(Number(m[2]), Number(m[1]));
+    return counts;
+  }
+
+  /** Drops participant i's TCP to/from the server's `port` (its signaling socket; default `serverPort`), media untouched. */
+  cutSocket(i, port = this.serverPort) {
+    this.#participant(i);
     return this.#fault([
-      `iifname l${i} ip daddr ${this.serverAddr} tcp dport ${SERVER_PORT} drop`,
-      `oifname l${i} ip saddr ${this.serverAddr} tcp sport ${SERVER_PORT} drop`,
+      `iifname l${i} ip daddr ${this.serverAddr} tcp dport ${port} drop`,
+      `oifname l${i} ip saddr ${this.serverAddr} tcp sport ${port} drop`,
     ], `signaling socket of participant ${i} cut`);
   }
 
-  /** Limits the router → participant i direction with a tbf qdisc. */
-  limitBandwidth(i, rate = '500kbit', burst = '32kbit', latency = '200ms') {
-    sh('ip', ['netns', 'exec', this.router, 'tc', 'qdisc', 'replace', 'dev', `l${i}`, 'root', 'tbf', 'rate', rate, 'burst', burst, 'latency', latency]);
-    return { description: `tbf ${rate} towards participant ${i}`, clear: () => sh('ip', ['netns', 'exec', this.router, 'tc', 'qdisc', 'del', 'dev', `l${i}`, 'root'], { quiet: true }) };
+  /**
+   * Rate-limits participant i's link with tbf qdiscs (every packet of it,
+   * signaling included): `direction` `'both'` (default), `'in'` (towards the
+   * participant: the router's side of its link) or `'out'` (what it sends:
+   * its own eth0). `rate`/`burst`/`latency` in tc syntax. Returns { clear() }.
+   */
+  limitBandwidth(i, { rate = '500kbit', burst = '32kbit', latency = '200ms', direction = 'both' } = {}) {
+    const ns = this.#participant(i);
+    if (!['both', 'in', 'out'].includes(direction)) throw new Error(`limitBandwidth: direction must be both, in or out, not ${direction}`);
+    const devs = [];
+    if (direction !== 'out') devs.push(['-n', this.router, `l${i}`]);
+    if (direction !== 'in') devs.push(['-n', ns, 'eth0']);
+    const tbf = ['tbf', 'rate', rate, 'burst', burst, 'latency', latency];
+    for (const [, n, dev] of devs) sh('ip', ['netns', 'exec', n, 'tc', 'qdisc', 'replace', 'dev', dev, 'root', ...tbf]);
+    return this.#track(`tbf ${rate} ${direction === 'both' ? 'both ways' : direction} on participant ${i}'s link`, () => {
+      for (const [, n, dev] of devs) sh('ip', ['netns', 'exec', n, 'tc', 'qdisc', 'del', 'dev', dev, 'root'], { quiet: true });
+    });
   }
 
   /** Takes the router's side of link n down (n = 0 is the server's link). */
   linkDown(n) {
+    if (!Number.isInteger(n) || n < 0 || n > this.participants.length) throw new Error(`linkDown: no link ${n}`);
     sh('ip', ['-n', this.router, 'link', 'set', `l${n}`, 'down']);
-    return { description: `link ${n} down`, clear: () => sh('ip', ['-n', this.router, 'link', 'set', `l${n}`, 'up'], { quiet: true }) };
+    return this.#track(`link ${n} down`, () => sh('ip', ['-n', this.router, 'link', 'set', `l${n}`, 'up'], { quiet: true }));
   }
 
-  /** Removes every fault rule. */
+  /** Undoes every fault still in place (rules, rate limits, links down). */
   clearFaults() {
-    for (const h of [...this.rules.keys()]) this.#deleteRule(h);
+    for (const f of [...this.active]) f.clear();
+  }
+
+  /** The router's qdiscs and its participants' (for failure reports). */
+  qdiscs() {
+    return [this.router, ...this.participants]
+      .map((ns) => `${ns}: ${sh('ip', ['netns', 'exec', ns, 'tc', 'qdisc', 'show'], { quiet: true }) ?? '(unavailable)'}`).join('\n');
   }
 
   /** The router's ruleset (for failure reports). */
@@ -265,4 +338,31 @@ export class Net {
     fs.rmSync(this.tmp, { recursive: true, force: true });
     live.delete(this);
   }
+}
+
+/**
+ * Resolves with the output of `child` (stdout + stderr) once it matches
+ * `pattern`; rejects if the process exits first or after `timeoutMs`.
+ */
+export function waitForOutput(child, pattern, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const done = (f) => {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+      f();
+    };
+    const onData = (d) => {
+      out += d;
+      const m = out.match(pattern);
+      if (m) done(() => resolve(m));
+    };
+    const onExit = (code, signal) => done(() => reject(new Error(`process exited (${code ?? signal}) before printing ${pattern}: ${out.slice(-2000)}`)));
+    const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms: ${out.slice(-2000)}`))), timeoutMs);
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
 }
