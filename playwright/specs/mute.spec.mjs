@@ -1,4 +1,4 @@
-import { test, expect, expectColor, waitConnected, waitForEvent, events, BLUE, uniqueRoom } from '../fixtures.mjs';
+import { test, expect, expectReceivingVideo, waitConnected, waitForEvent, events, BLUE, uniqueRoom } from '../fixtures.mjs';
 
 // Muting is signaled (publications carry it, the receiver gets track-muted /
 // track-unmuted naming the publication) and the media goes black while muted.
@@ -13,7 +13,7 @@ test('mute and unmute reach the other side by publication, and the video goes bl
   expect(published.publication).toBe(camId);
   const track = await waitForEvent(bob.page, { type: 'track', participant: alice.id, kind: 'video' });
   expect(track).toMatchObject({ publication: camId, muted: false, source: 'camera' });
-  await expectColor(bob.page, alice.id, BLUE);
+  await expectReceivingVideo(bob.page, { from: alice.id, colour: BLUE });
 
   await alice.page.evaluate((id) => window.rt.setMuted(id, true), camId);
   const muted = await waitForEvent(bob.page, { type: 'track-muted', participant: alice.id });
@@ -21,12 +21,12 @@ test('mute and unmute reach the other side by publication, and the video goes bl
   const [view] = (await bob.page.evaluate(() => window.rt.participants())).filter((p) => p.id === alice.id);
   expect(view.publications).toEqual([{ id: camId, kind: 'video', source: 'camera', muted: true }]);
   // A disabled video track sends black frames.
-  await expectColor(bob.page, alice.id, '000000');
+  await expectReceivingVideo(bob.page, { from: alice.id, colour: '000000' });
 
   await alice.page.evaluate((id) => window.rt.setMuted(id, false), camId);
   const unmuted = await waitForEvent(bob.page, { type: 'track-unmuted', participant: alice.id });
   expect(unmuted).toMatchObject({ publication: camId, muted: false });
-  await expectColor(bob.page, alice.id, BLUE);
+  await expectReceivingVideo(bob.page, { from: alice.id, colour: BLUE });
   expect(await events(bob.page, { type: 'track-muted' })).toHaveLength(1);
 
   // Bad arguments reject with a code.
