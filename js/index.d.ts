@@ -127,6 +127,49 @@ export type LocalTrackEvent = KindAndSource & {
   reason?: 'unpublished' | 'ended';
 };
 
+/**
+ * A connection's quality: `excellent` / `good` / `poor` from loss, RTT and
+ * jitter (a simplified E-model, README "Stats and quality"), capped at
+ * `good` while video freezes; `lost` when no byte arrived for ~2 s.
+ */
+export type Quality = 'excellent' | 'good' | 'poor' | 'lost';
+
+/** `room.stats(id)`: the connection to one participant, as of `at`. */
+export interface ConnectionStats {
+  /** `performance.now()` when the sample was taken. */
+  at: number;
+  /** Bits per second over the last interval (selected candidate pair). */
+  bitrateIn: number;
+  bitrateOut: number;
+  rttMs: number | null;
+  /** Inbound RTP packets lost over the last ~2 s, in percent. */
+  lossPercent: number;
+  /** The worst inbound jitter. */
+  jitterMs: number | null;
+  availableOutgoingBitrate: number | null;
+  /** `host`, `srflx`, `prflx` or `relay`. */
+  localCandidateType: string | null;
+  remoteCandidateType: string | null;
+  quality: Quality;
+  /** The E-model's mean opinion score (1 to ~4.4). */
+  mos: number;
+  videoIn: Array<{
+    mid: string | null; width: number | null; height: number | null; fps: number | null;
+    framesDecoded: number; freezeCount: number; freezesS: number;
+  }>;
+  /** What we send: one entry per encoding (simulcast layer). */
+  layersOut: Array<{
+    kind: 'audio' | 'video'; rid: string | null; width: number | null; height: number | null;
+    fps: number | null; active: boolean | null; bitrate: number; qualityLimitationReason: string | null;
+  }>;
+}
+
+/** Payload of `quality-changed`. */
+export interface QualityChangedEvent {
+  participant: Participant;
+  quality: Quality;
+}
+
 /** Why a participant left: `leave()`, its socket closed, or it went silent. */
 export type LeaveReason = 'left' | 'disconnected' | 'timeout';
 
@@ -185,6 +228,8 @@ export interface RoomEvents {
    * `connected` again after an ICE restart, `failed` after 60 s.
    */
   'participant-state': ParticipantStateEvent;
+  /** A participant's connection quality level changed (smoothed: it holds 2 samples first, `lost` at once). */
+  'quality-changed': QualityChangedEvent;
   /** Something failed without ending the call (an operation, a rejected frame). */
   'warning': WarningEvent;
 }
@@ -233,6 +278,11 @@ export declare class Room {
    * one task after `Room.join` resolved (connections are built right after).
    */
   peerConnection(participantId: string): RTCPeerConnection | undefined;
+  /**
+   * The latest stats of the connection to one participant (sampled every
+   * 400 ms once connected), or `null` before the first sample.
+   */
+  stats(participantId: string): ConnectionStats | null;
   restartIce(participantId: string): void;
   leave(): Promise<void>;
 }

@@ -88,7 +88,7 @@ function checkUrl(url) {
 export const ROOM_EVENTS = Object.freeze([
   'participant-joined', 'participant-updated', 'participant-left',
   'track', 'track-removed', 'track-muted', 'track-unmuted', 'track-published', 'track-unpublished',
-  'message', 'connection-state', 'participant-state', 'warning',
+  'message', 'connection-state', 'participant-state', 'quality-changed', 'warning',
 ]);
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether
@@ -242,6 +242,16 @@ export class Room {
 
   /** The tracks this participant publishes. */
   get localTracks() { return this.#handle ? call(() => this.#handle.localTracks()) : []; }
+
+  /**
+   * The latest stats of the connection to one participant (sampled every
+   * 400 ms once connected; see README "Stats and quality"), or null before
+   * the first sample or for an unknown participant.
+   */
+  stats(participantId) {
+    if (typeof participantId !== 'string') throw invalid('stats takes a participant id');
+    return this.#handle ? call(() => this.#handle.stats(participantId)) : null;
+  }
 
   /** The RTCPeerConnection to one participant (for getStats and debugging). */
   peerConnection(participantId) {

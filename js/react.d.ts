@@ -1,7 +1,7 @@
 // Types of rtcroom/react (js/react.js).
 import type { ReactNode, VideoHTMLAttributes, ReactElement } from 'react';
 import type {
-  Room, RtcroomError, JoinOptions, Participant, ParticipantState, ConnectionState, KindAndSource,
+  Room, RtcroomError, JoinOptions, Participant, ParticipantState, ConnectionState, KindAndSource, Quality,
 } from './index.js';
 
 /** A track received from a participant. */
@@ -10,6 +10,8 @@ export type ReceivedTrack = Readonly<KindAndSource & { track: MediaStreamTrack; 
 /** A participant in a snapshot: who, its connection's state, what it sends us. */
 export interface ParticipantView extends Readonly<Participant> {
   readonly state: ParticipantState;
+  /** From `quality-changed` (null before the first level). */
+  readonly quality: Quality | null;
   readonly tracks: readonly ReceivedTrack[];
 }
 

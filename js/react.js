@@ -48,7 +48,7 @@ export class RoomStore {
     const list = this.#snapshot.participants;
     const i = list.findIndex((p) => p.id === id);
     if (i < 0 && !create) return;
-    const before = i < 0 ? Object.freeze({ id, name: null, meta: {}, publications: EMPTY, state: 'connecting', tracks: EMPTY }) : list[i];
+    const before = i < 0 ? Object.freeze({ id, name: null, meta: {}, publications: EMPTY, state: 'connecting', quality: null, tracks: EMPTY }) : list[i];
     const after = Object.freeze({ ...before, ...f(before) });
     const participants = i < 0 ? [...list, after] : list.map((p, j) => (j === i ? after : p));
     this.#set({ participants: Object.freeze(participants) });
@@ -57,7 +57,7 @@ export class RoomStore {
   /** Starts following `room` (joined). */
   attach(room) {
     const participants = room.participants.map((p) => Object.freeze({
-      id: p.id, name: p.name, meta: p.meta, publications: p.publications, state: 'connecting', tracks: EMPTY,
+      id: p.id, name: p.name, meta: p.meta, publications: p.publications, state: 'connecting', quality: null, tracks: EMPTY,
     }));
     this.#set({ status: 'joined', room, connectionState: 'connected', participants: Object.freeze(participants) });
     const on = (name, fn) => this.#offs.push(room.on(name, fn));
@@ -69,6 +69,7 @@ export class RoomStore {
       if (participants.length !== this.#snapshot.participants.length) this.#set({ participants: Object.freeze(participants) });
     });
     on('participant-state', ({ participant, state }) => this.#updateParticipant(participant.id, () => ({ state }), false));
+    on('quality-changed', ({ participant, quality }) => this.#updateParticipant(participant.id, () => ({ quality }), false));
     on('track', ({ participant, track, stream, kind, source, muted }) => this.#updateParticipant(participant.id, (p) => ({
       tracks: Object.freeze([...p.tracks.filter((t) => t.track.id !== track.id), Object.freeze({ track, stream, kind, source, muted })]),
       publications: participant.publications,

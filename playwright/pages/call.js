@@ -86,6 +86,8 @@ function summarize(type, e) {
   } else if (type === 'participant-state') {
     Object.assign(out, { participant: e.participant.id, state: e.state });
     if (e.reason) out.reason = e.reason;
+  } else if (type === 'quality-changed') {
+    Object.assign(out, { participant: e.participant.id, quality: e.quality });
   } else if (type === 'connection-state') {
     Object.assign(out, { state: e.state });
     if (e.reason) out.reason = e.reason;

@@ -21,6 +21,7 @@ mod negotiation;
 mod peer;
 mod room;
 pub mod sdp;
+pub mod stats;
 mod types;
 
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
@@ -33,5 +34,9 @@ pub use room::session::{self, SessionState, SocketId};
 pub use room::{
     stream_group, CaptureId, Generation, LocalTrack, RoomConfig, RoomConnection, RoomCore,
     RoomEvent, RoomInput, RoomOutput, SenderId, UnpublishReason, CAPTURE_WAIT,
+};
+pub use stats::{
+    ConnectionStats, InboundStats, LayerOut, OutboundStats, PairStats, Quality, RemoteInboundStats,
+    StatsSnapshot, VideoIn,
 };
 pub use types::*;

@@ -233,6 +233,8 @@ pub enum PeerEvent {
         reason: Option<&'static str>,
     },
     Message(Payload),
+    /// The connection's quality level changed (see `stats`).
+    Quality(super::stats::Quality),
     /// An operation failed in a way the app may want to know (never fatal).
     Warning {
         code: &'static str,
@@ -241,7 +243,7 @@ pub enum PeerEvent {
 }
 
 /// Per-peer inputs of [`crate::core::PeerSession`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum PeerInput {
     /// `negotiationneeded` fired.
@@ -264,8 +266,6 @@ pub enum PeerInput {
     /// The reliable channel's `bufferedAmount` after a send or on
     /// `bufferedamountlow`.
     ChannelBuffered(u64),
-    /// A `getStats()` sample: total bytes received on the transport.
-    Stats {
-        bytes_received: u64,
-    },
+    /// A `getStats()` report (answer to `PcCommand::GetStats`).
+    Stats(super::stats::StatsSnapshot),
 }

@@ -174,6 +174,12 @@ impl RoomHandle {
         self.room.local_tracks().into_iter().collect()
     }
 
+    /// The latest stats of the connection to `participant` (see
+    /// `index.d.ts` `ConnectionStats`), or `null` before the first sample.
+    pub fn stats(&self, participant: String) -> JsValue {
+        self.room.stats(&participant).map_or(JsValue::NULL, |s| super::events::stats_js(&s))
+    }
+
     #[wasm_bindgen(js_name = peerConnection)]
     pub fn peer_connection(&self, participant: String) -> Option<web_sys::RtcPeerConnection> {
         self.room.peer_connection(&participant)

@@ -49,6 +49,12 @@ pub enum RoomEvent {
     TrackRemoved(TrackEvent),
     /// A remote track was muted or unmuted (`muted` says which).
     TrackMuted(TrackEvent),
+    /// The quality level of a participant's connection changed:
+    /// `excellent`, `good`, `poor`, `lost`.
+    QualityChanged {
+        participant: Participant,
+        quality: &'static str,
+    },
     /// We published (or stopped publishing, with the reason) a track.
     TrackPublished {
         track: MediaStreamTrack,
@@ -98,6 +104,7 @@ impl RoomEvent {
             RoomEvent::TrackRemoved(_) => "track-removed",
             RoomEvent::TrackMuted(t) if t.muted => "track-muted",
             RoomEvent::TrackMuted(_) => "track-unmuted",
+            RoomEvent::QualityChanged { .. } => "quality-changed",
             RoomEvent::TrackPublished { .. } => "track-published",
             RoomEvent::TrackUnpublished { .. } => "track-unpublished",
             RoomEvent::Message { .. } => "message",
@@ -129,6 +136,10 @@ impl RoomEvent {
                     set(&o, "publication", &p.into());
                 }
                 set(&o, "muted", &t.muted.into());
+            }
+            RoomEvent::QualityChanged { participant, quality } => {
+                set(&o, "participant", &participant_js(participant));
+                set(&o, "quality", &(*quality).into());
             }
             RoomEvent::TrackPublished { track, kind, source, reason }
             | RoomEvent::TrackUnpublished { track, kind, source, reason } => {
@@ -206,6 +217,53 @@ pub fn participant_js(p: &Participant) -> JsValue {
     // json_compatible: `meta` becomes a plain object and `None` a `null`.
     serde::Serialize::serialize(&shape, &serde_wasm_bindgen::Serializer::json_compatible())
         .unwrap_or(JsValue::NULL)
+}
+
+/// The JS shape of `room.stats(id)` (see `index.d.ts` `ConnectionStats`).
+pub fn stats_js(s: &crate::core::ConnectionStats) -> JsValue {
+    let o: JsValue = Object::new().into();
+    let opt = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from);
+    let opt_u32 = |v: Option<u32>| v.map_or(JsValue::NULL, JsValue::from);
+    let opt_str = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from);
+    set(&o, "at", &(s.at.0 as f64).into());
+    set(&o, "bitrateIn", &(s.bitrate_in as f64).into());
+    set(&o, "bitrateOut", &(s.bitrate_out as f64).into());
+    set(&o, "rttMs", &opt(s.rtt_ms));
+    set(&o, "lossPercent", &s.loss_percent.into());
+    set(&o, "jitterMs", &opt(s.jitter_ms));
+    set(&o, "availableOutgoingBitrate", &opt(s.available_outgoing_bitrate));
+    set(&o, "localCandidateType", &opt_str(&s.local_candidate_type));
+    set(&o, "remoteCandidateType", &opt_str(&s.remote_candidate_type));
+    set(&o, "quality", &s.quality.as_str().into());
+    set(&o, "mos", &s.mos.into());
+    let video = js_sys::Array::new();
+    for v in &s.video_in {
+        let e: JsValue = Object::new().into();
+        set(&e, "mid", &opt_str(&v.mid));
+        set(&e, "width", &opt_u32(v.width));
+        set(&e, "height", &opt_u32(v.height));
+        set(&e, "fps", &opt(v.fps));
+        set(&e, "framesDecoded", &(v.frames_decoded as f64).into());
+        set(&e, "freezeCount", &(v.freeze_count as f64).into());
+        set(&e, "freezesS", &v.freezes_s.into());
+        video.push(&e);
+    }
+    set(&o, "videoIn", &video);
+    let layers = js_sys::Array::new();
+    for l in &s.layers_out {
+        let e: JsValue = Object::new().into();
+        set(&e, "kind", &l.kind.as_str().into());
+        set(&e, "rid", &opt_str(&l.rid));
+        set(&e, "width", &opt_u32(l.width));
+        set(&e, "height", &opt_u32(l.height));
+        set(&e, "fps", &opt(l.fps));
+        set(&e, "active", &l.active.map_or(JsValue::NULL, JsValue::from));
+        set(&e, "bitrate", &(l.bitrate as f64).into());
+        set(&e, "qualityLimitationReason", &opt_str(&l.quality_limitation_reason));
+        layers.push(&e);
+    }
+    set(&o, "layersOut", &layers);
+    o
 }
 
 fn set(o: &JsValue, key: &str, v: &JsValue) {

@@ -18,9 +18,7 @@ mod sys;
 mod warm_up;
 
 /// Reading `getStats()` reports into the core's inputs.
-pub mod stats {
-    pub use super::sys::bytes_received;
-}
+pub mod stats;
 pub mod transport;
 
 pub use error::WebError;

@@ -185,8 +185,8 @@ impl PeerConn {
                 let promise = self.pc.get_stats();
                 wasm_bindgen_futures::spawn_local(async move {
                     if let Ok(report) = JsFuture::from(promise).await {
-                        let bytes_received = sys::bytes_received(&report);
-                        sink(PeerSignal::Input(PeerInput::Stats { bytes_received }));
+                        let snapshot = super::stats::snapshot(&report);
+                        sink(PeerSignal::Input(PeerInput::Stats(snapshot)));
                     }
                 });
             }

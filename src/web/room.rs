@@ -227,6 +227,12 @@ impl Room {
         self.with(|i| i.core.state().as_str()).unwrap_or("left")
     }
 
+    /// The latest stats of the connection to one participant (sampled every
+    /// 400 ms once connected), with its quality level.
+    pub fn stats(&self, id: &str) -> Option<core::ConnectionStats> {
+        self.with(|i| i.core.stats(id).cloned()).flatten()
+    }
+
     /// The connection to one participant (for stats, or tests).
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone())).flatten()
@@ -874,6 +880,10 @@ impl Inner {
                 let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
                 RoomEvent::TrackMuted(t)
             }
+            C::QualityChanged { participant, quality } => RoomEvent::QualityChanged {
+                participant: self.participant(&participant),
+                quality: quality.as_str(),
+            },
             C::TrackPublished { track_id, kind, source } => {
                 let track = Clone::clone(&self.local.get(&track_id)?.track);
                 RoomEvent::TrackPublished { track, kind, source, reason: None }

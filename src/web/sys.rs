@@ -116,24 +116,3 @@ pub fn username_fragment(c: &RtcIceCandidate) -> Option<String> {
 pub fn now_ms() -> u64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now().max(0.0) as u64).unwrap_or(0)
 }
-
-/// Inbound traffic of a connection from a `getStats()` report, as one
-/// number that grows while anything arrives: everything on the candidate
-/// pairs (RTP, RTCP, SCTP — the keep-alive channel included) plus media
-/// (`inbound-rtp`).
-pub fn bytes_received(report: &JsValue) -> u64 {
-    let mut total = 0f64;
-    let Ok(Some(entries)) = js_sys::try_iter(report) else { return 0 };
-    for entry in entries.flatten() {
-        let stat = js_sys::Reflect::get(&entry, &JsValue::from(1)).unwrap_or(JsValue::UNDEFINED);
-        let field = |k: &str| js_sys::Reflect::get(&stat, &k.into()).unwrap_or(JsValue::UNDEFINED);
-        if matches!(field("type").as_string().as_deref(), Some("inbound-rtp" | "candidate-pair")) {
-            total += field("bytesReceived").as_f64().unwrap_or(0.0);
-        }
-    }
-    if total.is_finite() && total > 0.0 {
-        total as u64
-    } else {
-        0
-    }
-}

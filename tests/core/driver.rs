@@ -3,7 +3,7 @@
 
 use crate::sched::Delay;
 use crate::sim_pc::{PcEvent, PcTimer, SimPc};
-use rtcroom::core::{Channel, Payload, PcCommand, PeerInput, TrackKind};
+use rtcroom::core::{Channel, Payload, PcCommand, PeerInput, StatsSnapshot, TrackKind};
 
 /// Calls the connection method a command stands for, synchronously.
 pub fn execute(pc: &mut SimPc, cmd: PcCommand) {
@@ -52,7 +52,9 @@ pub fn report(event: PcEvent) -> Reported {
         PcEvent::ConnectionState(s) => PeerInput::ConnectionState(s),
         PcEvent::ChannelOpen => PeerInput::ChannelOpen(Channel::Reliable),
         PcEvent::ChannelMessage(m) => PeerInput::ChannelMessage(Payload::Text(m)),
-        PcEvent::Stats { bytes_received } => PeerInput::Stats { bytes_received },
+        PcEvent::Stats { bytes_received } => {
+            PeerInput::Stats(StatsSnapshot { bytes_received, ..StatsSnapshot::default() })
+        }
         PcEvent::OpCompleted { op, result } => PeerInput::OpCompleted { op, result },
         PcEvent::Track { track_id, stream_id, kind, mid } => {
             return Reported::Track { track_id, stream_id, kind, mid }

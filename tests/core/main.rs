@@ -18,6 +18,7 @@ mod messages;
 mod negotiation;
 mod publications;
 mod publish_churn;
+mod quality;
 mod randomized;
 mod resume;
 mod room;

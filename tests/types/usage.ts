@@ -55,6 +55,9 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   room.on('track-removed', ({ participant, track }: TrackEvent) => console.log(participant.id, track.id));
   room.on('track-muted', ({ participant, muted, publication }) => console.log(participant.id, muted, publication ?? '-'));
   room.on('track-unpublished', ({ track, reason }) => console.log(track.id, reason === 'ended'));
+  room.on('quality-changed', ({ participant, quality }) => console.log(participant.id, quality === 'lost'));
+  const st = room.stats(others[0]?.id ?? '');
+  if (st) console.log(st.bitrateIn, st.rttMs ?? -1, st.quality, st.videoIn[0]?.width ?? 0, st.layersOut.map((l) => l.rid));
   for (const p of room.participants) for (const pub of p.publications) if (pub.kind === 'video') console.log(pub.source, pub.muted);
   const [mic] = await room.publishCamera({ audio: true });
   if (mic) await room.setMuted(mic, true);

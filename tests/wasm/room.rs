@@ -245,10 +245,20 @@ async fn stats_show_inbound_bytes_growing_while_media_flows() {
     let pc = b.pc(&a);
     let sample = || async {
         let report = wasm_bindgen_futures::JsFuture::from(pc.get_stats()).await.expect("stats");
-        rtcroom::web::stats::bytes_received(&report)
+        rtcroom::web::stats::snapshot(&report)
     };
     let first = sample().await;
     rtcroom::web::sleep(500).await;
     let second = sample().await;
-    assert!(second > first && first > 0, "bytes received {first} then {second}");
+    let (b1, b2) = (first.bytes_received, second.bytes_received);
+    assert!(b2 > b1 && b1 > 0, "bytes received {b1} then {b2}");
+    // The typed snapshot: the selected pair (host candidates on loopback)
+    // and the inbound video at the fake camera's size.
+    let pair = second.pair.expect("a selected candidate pair");
+    assert!(pair.bytes_received > 0 && pair.bytes_sent > 0);
+    assert_eq!(pair.local_candidate_type.as_deref(), Some("host"));
+    let video = second.inbound.iter().find(|i| i.kind == rtcroom::core::TrackKind::Video);
+    let video = video.expect("inbound video");
+    assert!(video.frames_decoded > 0 && video.frame_width.unwrap_or(0) > 0, "{video:?}");
+    assert!(video.mid.is_some());
 }

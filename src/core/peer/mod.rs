@@ -7,6 +7,7 @@ use super::candidates::{CandidateQueue, QueuedCandidate};
 use super::error::CoreError;
 use super::negotiation::{Completion, Negotiator};
 use super::sdp;
+use super::stats::{ConnectionStats, StatsTracker};
 use super::types::*;
 use recovery::{Action, Recovery, KEEPALIVE_INTERVAL, RECOVERING_STATS_INTERVAL, STATS_INTERVAL};
 use rtcroom_proto::SignalData;
@@ -42,6 +43,7 @@ pub struct PeerSession {
     state: PeerState,
     /// Next `getStats` poll.
     stats_at: Option<Millis>,
+    stats: StatsTracker,
     /// Next keep-alive byte (while the keep-alive channel is open).
     keepalive_at: Option<Millis>,
     ice_restarts: u32,
@@ -74,6 +76,7 @@ impl PeerSession {
             recovery: Recovery::new(polite),
             state: PeerState::Connecting,
             stats_at: None,
+            stats: StatsTracker::default(),
             keepalive_at: None,
             ice_restarts: 0,
             closed: false,
@@ -102,6 +105,10 @@ impl PeerSession {
     }
     pub fn recovery(&self) -> &Recovery {
         &self.recovery
+    }
+    /// The latest stats sample, with rates and the quality level.
+    pub fn stats(&self) -> Option<&ConnectionStats> {
+        self.stats.latest()
     }
 
     pub fn handle_input(&mut self, now: Millis, input: PeerInput) -> Result<(), CoreError> {
@@ -195,10 +202,13 @@ impl PeerSession {
                 self.buffered = amount;
                 self.flush_outbox();
             }
-            PeerInput::Stats { bytes_received } => {
+            PeerInput::Stats(snapshot) => {
                 let mut actions = Vec::new();
-                self.recovery.handle_bytes(now, bytes_received, &mut actions);
+                self.recovery.handle_bytes(now, snapshot.bytes_received, &mut actions);
                 self.run(now, actions);
+                if let Some(q) = self.stats.handle_snapshot(now, snapshot) {
+                    self.out.push_back(PeerOutput::Event(PeerEvent::Quality(q)));
+                }
             }
         }
         Ok(())

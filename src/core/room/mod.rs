@@ -259,6 +259,12 @@ pub enum RoomEvent {
         kind: TrackKind,
         source: TrackSource,
     },
+    /// The quality level of the connection to `participant` changed
+    /// (`stats`: loss, RTT and jitter in a simplified E-model, smoothed).
+    QualityChanged {
+        participant: PeerId,
+        quality: super::stats::Quality,
+    },
     /// A remote track's sender muted or unmuted it.
     TrackMuted {
         participant: PeerId,
@@ -428,6 +434,11 @@ impl RoomCore {
     pub fn sender_count(&self, id: &str) -> Option<usize> {
         self.peers.get(id).map(|r| r.senders.len())
     }
+    /// The latest stats of the connection to `id` (polled every 400 ms once connected).
+    pub fn stats(&self, id: &str) -> Option<&super::stats::ConnectionStats> {
+        self.peers.get(id).and_then(|r| r.session.stats())
+    }
+
     /// What `id` announced it publishes (publication id, kind, source, muted).
     pub fn publications(&self, id: &str) -> &[TrackInfo] {
         self.peers.get(id).map_or(&[], |r| r.announced.as_slice())
@@ -1229,6 +1240,9 @@ impl RoomCore {
                         state,
                         reason,
                     })
+                }
+                PeerOutput::Event(PeerEvent::Quality(quality)) => {
+                    RoomOutput::Event(RoomEvent::QualityChanged { participant: peer, quality })
                 }
                 PeerOutput::Event(PeerEvent::Message(data)) => {
                     RoomOutput::Event(RoomEvent::Message { from: peer, data })

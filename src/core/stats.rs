@@ -1,0 +1,364 @@
+//! Typed `getStats()` samples and what the core makes of them: rates over
+//! the last interval, loss over a short window, and a quality level per
+//! participant (a simplified E-model, smoothed, with hysteresis).
+//!
+//! The driver parses a report into a [`StatsSnapshot`] (cumulative counters,
+//! as the browser gives them); [`StatsTracker`] turns successive snapshots
+//! into [`ConnectionStats`] and says when the quality level changes.
+
+use super::types::{Millis, TrackKind};
+use std::collections::VecDeque;
+
+/// One `getStats()` report of a connection, cumulative counters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StatsSnapshot {
+    /// `bytesReceived` of inbound-rtp and candidate-pair entries, summed:
+    /// recovery's liveness signal (keep-alive bytes count too).
+    pub bytes_received: u64,
+    /// The selected (or nominated, succeeded) candidate pair.
+    pub pair: Option<PairStats>,
+    pub inbound: Vec<InboundStats>,
+    pub outbound: Vec<OutboundStats>,
+    /// `remote-inbound-rtp`: what the other side reports of what we send.
+    pub remote_inbound: Vec<RemoteInboundStats>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PairStats {
+    pub bytes_sent: u64,
+    pub bytes_received: u64,
+    pub rtt_ms: Option<f64>,
+    pub available_outgoing_bitrate: Option<f64>,
+    /// `host`, `srflx`, `prflx`, `relay`.
+    pub local_candidate_type: Option<String>,
+    pub remote_candidate_type: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboundStats {
+    pub kind: TrackKind,
+    pub mid: Option<String>,
+    pub bytes_received: u64,
+    pub packets_received: u64,
+    /// Can go down (duplicates): signed, as the spec has it.
+    pub packets_lost: i64,
+    pub jitter_ms: Option<f64>,
+    pub frame_width: Option<u32>,
+    pub frame_height: Option<u32>,
+    pub frames_per_second: Option<f64>,
+    pub frames_decoded: u64,
+    pub freeze_count: u64,
+    pub total_freezes_duration_s: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundStats {
+    pub kind: TrackKind,
+    /// The simulcast layer (`None` with one encoding).
+    pub rid: Option<String>,
+    pub bytes_sent: u64,
+    pub frame_width: Option<u32>,
+    pub frame_height: Option<u32>,
+    pub frames_per_second: Option<f64>,
+    pub active: Option<bool>,
+    /// `none`, `cpu`, `bandwidth`, `other`.
+    pub quality_limitation_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteInboundStats {
+    pub kind: TrackKind,
+    pub fraction_lost: Option<f64>,
+    pub rtt_ms: Option<f64>,
+    pub jitter_ms: Option<f64>,
+}
+
+/// How well media from and to a participant flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Quality {
+    /// No inbound bytes over the window (path lost or nothing sent yet).
+    Lost,
+    Poor,
+    Good,
+    Excellent,
+}
+
+impl Quality {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Quality::Lost => "lost",
+            Quality::Poor => "poor",
+            Quality::Good => "good",
+            Quality::Excellent => "excellent",
+        }
+    }
+}
+
+/// A received video track, as of the last sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoIn {
+    pub mid: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<f64>,
+    pub frames_decoded: u64,
+    pub freeze_count: u64,
+    pub freezes_s: f64,
+}
+
+/// One sent encoding (a simulcast layer, or the only one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LayerOut {
+    pub kind: TrackKind,
+    pub rid: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub fps: Option<f64>,
+    pub active: Option<bool>,
+    /// Bits per second over the last interval.
+    pub bitrate: u64,
+    pub quality_limitation_reason: Option<String>,
+}
+
+/// What the app gets from `room.stats(participant)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionStats {
+    /// When the sample was taken.
+    pub at: Millis,
+    /// Bits per second over the last interval (candidate pair).
+    pub bitrate_in: u64,
+    pub bitrate_out: u64,
+    pub rtt_ms: Option<f64>,
+    /// Inbound RTP packets lost over the window, in percent.
+    pub loss_percent: f64,
+    /// The worst inbound jitter.
+    pub jitter_ms: Option<f64>,
+    pub available_outgoing_bitrate: Option<f64>,
+    pub video_in: Vec<VideoIn>,
+    pub layers_out: Vec<LayerOut>,
+    pub local_candidate_type: Option<String>,
+    pub remote_candidate_type: Option<String>,
+    /// The smoothed level (what `quality-changed` reports).
+    pub quality: Quality,
+    /// The E-model's mean opinion score for the window (1–4.5).
+    pub mos: f64,
+}
+
+/// Samples in the loss window (with the 400 ms poll: ~2 s).
+const WINDOW: usize = 5;
+/// A new level replaces the current one after this many samples in a row
+/// (`lost` at once).
+const HOLD: u32 = 2;
+
+/// Turns successive snapshots of one connection into [`ConnectionStats`].
+#[derive(Debug, Default)]
+pub struct StatsTracker {
+    previous: Option<(Millis, StatsSnapshot)>,
+    /// Per interval: (RTP packets received, RTP packets lost, bytes received).
+    window: VecDeque<(u64, i64, u64)>,
+    latest: Option<ConnectionStats>,
+    level: Option<Quality>,
+    candidate: Option<(Quality, u32)>,
+}
+
+impl StatsTracker {
+    pub fn latest(&self) -> Option<&ConnectionStats> {
+        self.latest.as_ref()
+    }
+
+    pub fn quality(&self) -> Option<Quality> {
+        self.level
+    }
+
+    /// Takes a sample; returns the new level when it changed.
+    pub fn handle_snapshot(&mut self, now: Millis, s: StatsSnapshot) -> Option<Quality> {
+        let (bitrate_in, bitrate_out, layers_out) = match &self.previous {
+            Some((t, p)) if now > *t => {
+                let secs = (now.0 - t.0) as f64 / 1000.0;
+                let rate =
+                    |now: u64, before: u64| bits_per_second(now.saturating_sub(before), secs);
+                let (pin, pout) = (p.pair.as_ref(), s.pair.as_ref());
+                let bytes = |f: fn(&PairStats) -> u64, x: Option<&PairStats>| x.map_or(0, f);
+                let b_in =
+                    rate(bytes(|x| x.bytes_received, pout), bytes(|x| x.bytes_received, pin));
+                let b_out = rate(bytes(|x| x.bytes_sent, pout), bytes(|x| x.bytes_sent, pin));
+                let layers = s
+                    .outbound
+                    .iter()
+                    .map(|o| {
+                        let before = p
+                            .outbound
+                            .iter()
+                            .find(|q| q.kind == o.kind && q.rid == o.rid)
+                            .map_or(o.bytes_sent, |q| q.bytes_sent);
+                        layer(o, rate(o.bytes_sent, before))
+                    })
+                    .collect();
+                (b_in, b_out, layers)
+            }
+            _ => (0, 0, s.outbound.iter().map(|o| layer(o, 0)).collect()),
+        };
+        // Liveness from every byte received (media, data, keep-alive), so
+        // a call without media is not `lost`.
+        let totals = |x: &StatsSnapshot| {
+            x.inbound.iter().fold((0u64, 0i64, x.bytes_received), |(r, l, b), i| {
+                (r + i.packets_received, l + i.packets_lost, b)
+            })
+        };
+        let (received, lost, bytes) = totals(&s);
+        if let Some((_, p)) = &self.previous {
+            let (r0, l0, b0) = totals(p);
+            self.window.push_back((
+                received.saturating_sub(r0),
+                lost.saturating_sub(l0).max(0),
+                bytes.saturating_sub(b0),
+            ));
+            while self.window.len() > WINDOW {
+                self.window.pop_front();
+            }
+        }
+        let (w_received, w_lost, w_bytes) = self
+            .window
+            .iter()
+            .fold((0u64, 0i64, 0u64), |(r, l, b), (dr, dl, db)| (r + dr, l + dl, b + db));
+        let expected = w_received as f64 + w_lost as f64;
+        let loss_percent = if expected > 0.0 { 100.0 * w_lost as f64 / expected } else { 0.0 };
+        let jitter_ms = s.inbound.iter().filter_map(|i| i.jitter_ms).reduce(f64::max);
+        let pair = s.pair.clone().unwrap_or_default();
+        let remote_rtt = s.remote_inbound.iter().filter_map(|r| r.rtt_ms).reduce(f64::max);
+        let rtt_ms = pair.rtt_ms.or(remote_rtt);
+        let mos = mos(rtt_ms.unwrap_or(0.0), jitter_ms.unwrap_or(0.0), loss_percent);
+        let freezing = match &self.previous {
+            Some((_, p)) => s.inbound.iter().any(|i| {
+                p.inbound
+                    .iter()
+                    .find(|q| q.mid == i.mid && q.kind == i.kind)
+                    .is_some_and(|q| i.freeze_count > q.freeze_count)
+            }),
+            None => false,
+        };
+        let window_full = self.window.len() >= 2;
+        let raw = if window_full && w_bytes == 0 {
+            Quality::Lost
+        } else {
+            let level = level_of(mos);
+            // A video freeze in the interval: at best `good`.
+            if freezing {
+                level.min(Quality::Good)
+            } else {
+                level
+            }
+        };
+        let changed = self.smooth(raw);
+        let video_in = s
+            .inbound
+            .iter()
+            .filter(|i| i.kind == TrackKind::Video)
+            .map(|i| VideoIn {
+                mid: i.mid.clone(),
+                width: i.frame_width,
+                height: i.frame_height,
+                fps: i.frames_per_second,
+                frames_decoded: i.frames_decoded,
+                freeze_count: i.freeze_count,
+                freezes_s: i.total_freezes_duration_s,
+            })
+            .collect();
+        self.latest = Some(ConnectionStats {
+            at: now,
+            bitrate_in,
+            bitrate_out,
+            rtt_ms,
+            loss_percent,
+            jitter_ms,
+            available_outgoing_bitrate: pair.available_outgoing_bitrate,
+            video_in,
+            layers_out,
+            local_candidate_type: pair.local_candidate_type.clone(),
+            remote_candidate_type: pair.remote_candidate_type.clone(),
+            quality: self.level.unwrap_or(raw),
+            mos,
+        });
+        self.previous = Some((now, s));
+        changed
+    }
+
+    /// Hysteresis: a level other than `lost` must hold [`HOLD`] samples.
+    fn smooth(&mut self, raw: Quality) -> Option<Quality> {
+        if self.level == Some(raw) {
+            self.candidate = None;
+            return None;
+        }
+        let seen = match self.candidate {
+            Some((q, n)) if q == raw => n + 1,
+            _ => 1,
+        };
+        if raw == Quality::Lost || seen >= HOLD || self.level.is_none() {
+            self.level = Some(raw);
+            self.candidate = None;
+            Some(raw)
+        } else {
+            self.candidate = Some((raw, seen));
+            None
+        }
+    }
+}
+
+fn layer(o: &OutboundStats, bitrate: u64) -> LayerOut {
+    LayerOut {
+        kind: o.kind,
+        rid: o.rid.clone(),
+        width: o.frame_width,
+        height: o.frame_height,
+        fps: o.frames_per_second,
+        active: o.active,
+        bitrate,
+        quality_limitation_reason: o.quality_limitation_reason.clone(),
+    }
+}
+
+fn bits_per_second(bytes: u64, secs: f64) -> u64 {
+    let bps = bytes as f64 * 8.0 / secs;
+    if bps.is_finite() && bps > 0.0 {
+        bps as u64
+    } else {
+        0
+    }
+}
+
+/// The simplified E-model (ITU-T G.107 as WebRTC monitoring tools use it):
+/// effective latency = RTT/2 + 2·jitter + 10 ms; R = 93.2 − delay
+/// impairment (latency/40 below 160 ms, (latency − 120)/10 above) − 2.5 per
+/// percent of loss; MOS = 1 + 0.035R + 7·10⁻⁶·R(R − 60)(100 − R).
+pub fn mos(rtt_ms: f64, jitter_ms: f64, loss_percent: f64) -> f64 {
+    let latency = rtt_ms / 2.0 + 2.0 * jitter_ms + 10.0;
+    let delay = if latency < 160.0 { latency / 40.0 } else { (latency - 120.0) / 10.0 };
+    let r = (93.2 - delay - 2.5 * loss_percent).clamp(0.0, 100.0);
+    1.0 + 0.035 * r + 0.000_007 * r * (r - 60.0) * (100.0 - r)
+}
+
+/// MOS ≥ 4.2 excellent (a clean call scores ~4.4), ≥ 3.6 good, below poor.
+pub fn level_of(mos: f64) -> Quality {
+    if mos >= 4.2 {
+        Quality::Excellent
+    } else if mos >= 3.6 {
+        Quality::Good
+    } else {
+        Quality::Poor
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_e_model_ranks_clean_lossy_and_slow_links() {
+        assert!(mos(2.0, 1.0, 0.0) > 4.3, "loopback: {}", mos(2.0, 1.0, 0.0));
+        assert_eq!(level_of(mos(2.0, 1.0, 0.0)), Quality::Excellent);
+        assert_eq!(level_of(mos(100.0, 10.0, 3.0)), Quality::Good);
+        assert_eq!(level_of(mos(50.0, 5.0, 15.0)), Quality::Poor);
+        assert_eq!(level_of(mos(900.0, 30.0, 0.0)), Quality::Poor);
+    }
+}
