@@ -7,7 +7,7 @@
 use super::error::WebError;
 use js_sys::{Array, Object, Reflect, JSON};
 use rtcroom_proto::{
-    Candidate, ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
+    Candidate, ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
     ServerMessage, SignalData, TrackInfo, TrackKind, TrackSource,
 };
 use wasm_bindgen::JsValue;
@@ -89,6 +89,19 @@ fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
     })
 }
 
+/// A grant that is absent (or not a boolean) is granted, as in proto.
+fn grants(v: &JsValue) -> Grants {
+    let flag = |key: &str| get(v, key).as_bool().unwrap_or(true);
+    if v.is_undefined() || v.is_null() {
+        return Grants::default();
+    }
+    Grants {
+        can_publish: flag("canPublish"),
+        can_subscribe: flag("canSubscribe"),
+        can_publish_data: flag("canPublishData"),
+    }
+}
+
 fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
     let index = get(v, "sdpMLineIndex");
     let sdp_m_line_index = if index.is_undefined() || index.is_null() {
@@ -149,6 +162,7 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
                 .collect::<Result<_, _>>()?,
             resumed: get(&v, "resumed").as_bool().unwrap_or(false),
             resume_grace_ms: get(&v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
+            grants: grants(&get(&v, "grants")),
         },
         "peer-joined" => ServerMessage::PeerJoined { peer: peer(&get(&v, "peer"))? },
         "peer-updated" => ServerMessage::PeerUpdated { peer: peer(&get(&v, "peer"))? },

@@ -159,6 +159,7 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     core.handle_input(now, frame(welcome)).unwrap();
     let track = RoomInput::RemoteTrack {
@@ -418,6 +419,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     a.handle_input(t, frame(welcome)).unwrap();
     let camera = LocalTrack {
@@ -470,6 +472,7 @@ fn only_the_impolite_side_prepares_the_first_offer() {
             ice_servers: vec![],
             resumed: false,
             resume_grace_ms: 0,
+            grants: Default::default(),
         };
         core.handle_input(Millis(0), frame(welcome)).unwrap();
         let created = std::iter::from_fn(|| core.poll_output()).find_map(|o| match o {
@@ -497,6 +500,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     core.handle_input(Millis(0), frame(welcome)).unwrap();
     let _ = std::iter::from_fn(|| core.poll_output()).count();
