@@ -219,6 +219,16 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
             .and_then(|a| a.iter().map(|s| ice_server(&s)).collect::<Result<_, _>>())
             .map_err(invalid)?,
         join_timeout_ms,
+        token: opt_string(v, "token").map_err(invalid)?,
+        relay_only: match opt_string(v, "iceTransportPolicy").map_err(invalid)?.as_deref() {
+            None | Some("all") => false,
+            Some("relay") => true,
+            Some(_) => {
+                return Err(WebError::InvalidArgument(
+                    "iceTransportPolicy must be 'all' or 'relay'".into(),
+                ))
+            }
+        },
     })
 }
 
