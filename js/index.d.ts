@@ -26,7 +26,7 @@ export type ErrorCode =
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
   | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
-  | 'message-queue-full' | 'peer-closed';
+  | 'message-queue-full' | 'peer-closed' | 'not-allowed';
 
 /** Every error rtcroom throws or rejects with: `err instanceof RtcroomError`, then switch on `err.code`. */
 export declare class RtcroomError extends Error {
@@ -88,6 +88,15 @@ export interface JoinOptions {
   iceServers?: RTCIceServer[];
   /** Socket + welcome timeout, default 10000 ms. */
   joinTimeoutMs?: number;
+  /**
+   * Join token (JWT HS256) minted by your backend for this room and identity.
+   * Required by a server started with a secret; its grants decide whether
+   * `publish*` (`canPublish`) and `send` (`canPublishData`) are allowed
+   * (otherwise they throw or reject with code `not-allowed`).
+   */
+  token?: string;
+  /** `'relay'`: connect only through the TURN servers (from the server's welcome or `iceServers`). Default `'all'`. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /** Where to load rtcroom_bg.wasm from (default: next to index.js). */
   wasmUrl?: string | URL;
 }

@@ -134,6 +134,12 @@ export class Room {
       throw invalid('Room.join(url, { room }) needs a url and a room name');
     }
     checkUrl(url);
+    if (options.token !== undefined && (typeof options.token !== 'string' || !options.token)) {
+      throw invalid('Room.join: options.token must be a non-empty string (a join token from your backend)');
+    }
+    if (options.iceTransportPolicy !== undefined && options.iceTransportPolicy !== 'all' && options.iceTransportPolicy !== 'relay') {
+      throw invalid("Room.join: options.iceTransportPolicy must be 'all' or 'relay'");
+    }
     await load(options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;

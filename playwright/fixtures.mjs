@@ -31,7 +31,7 @@ export function uniqueRoom(testInfo, tag = '') {
  * Chromium hide host IPs in ICE candidates behind mDNS `.local` names).
  * Resolves once joined (and published) with { context, page, id, name, color }.
  */
-export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions }) {
+export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions, token, relay = false, iceServers }) {
   const context = await browser.newContext({ ...contextOptions, permissions });
   // The hook rtcroom/playwright's assertions find the page's room through.
   await installRtcroomHook(context);
@@ -42,6 +42,9 @@ export async function participant(browser, baseURL, { room, name, color = RED, p
   });
   const q = new URLSearchParams({ room, name, color });
   if (!publish) q.set('publish', '0');
+  if (token) q.set('token', token);
+  if (relay) q.set('relay', '1');
+  if (iceServers) q.set('ice', JSON.stringify(iceServers));
   try {
     await page.goto(`${baseURL}/test/call.html?${q}`);
     await page.waitForFunction(() => window.rt && (window.rt.joined || window.rt.error), null, { timeout: 30_000 });
@@ -117,10 +120,11 @@ export const test = base.extend({
   // On failure every participant's rt.dump() (peer connections, ICE
   // candidates, events, signaling frames) is written to the test's output
   // directory as participants.json.
+  // `options.baseURL` joins through another server (one a spec started).
   join: async ({ browser, baseURL }, use, testInfo) => {
     const opened = [];
     await use(async (options) => {
-      const p = await participant(browser, baseURL, options);
+      const p = await participant(browser, options.baseURL ?? baseURL, options);
       opened.push(p);
       return p;
     });

@@ -2,7 +2,7 @@
 // the whole run on a free port and hands its base URL to the workers through
 // RTCROOM_BASE_URL. The returned function is the teardown: it stops that
 // server, by its PID.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,15 +19,27 @@ export default async function globalSetup() {
   if (!existsSync(path.join(react, 'index.html'))) {
     throw new Error(`rtcroom e2e: missing ${react}/index.html (the React example) — run scripts/build first`);
   }
-  const { baseURL, pid, stop } = await startServer([
-    `/=${path.join(repo, 'examples/vanilla')}`,
-    `/react=${react}`,
-    `/pkg=${pkgDir}`,
-    `/test=${path.join(playwrightDir, 'pages')}`,
-  ], path.join(playwrightDir, 'test-results'));
+  const { baseURL, pid, stop } = await startServer(defaultMounts(), path.join(playwrightDir, 'test-results'));
   process.env.RTCROOM_BASE_URL = baseURL;
   process.env.RTCROOM_SERVER_PID = String(pid);
   return stop;
+}
+
+/** The mounts of the e2e server: the examples, the package, the fixture pages. */
+export function defaultMounts() {
+  const pkgDir = path.resolve(repo, process.env.RTCROOM_PKG_DIR || 'pkg');
+  return [
+    `/=${path.join(repo, 'examples/vanilla')}`,
+    `/react=${path.join(repo, 'target/examples/react')}`,
+    `/pkg=${pkgDir}`,
+    `/test=${path.join(playwrightDir, 'pages')}`,
+  ];
+}
+
+/** Runs `rtcroom-server token …` (the built binary) and returns the token. */
+export function mintToken(secret, args) {
+  const server = path.join(repo, 'target/release/rtcroom-server');
+  return execFileSync(server, ['token', '--secret', secret, ...args], { encoding: 'utf8' }).trim();
 }
 
 /**
@@ -35,16 +47,16 @@ export default async function globalSetup() {
  * `--mount PREFIX=DIR`s, its output in `outDir`/server.log. Resolves with
  * { baseURL, pid, stop } once it listens; `stop()` ends it by its PID.
  */
-export async function startServer(mounts, outDir) {
+export async function startServer(mounts, outDir, extraArgs = []) {
   const server = path.join(repo, 'target/release/rtcroom-server');
   if (!existsSync(server)) {
     throw new Error(`rtcroom: missing ${server} — run scripts/build first`);
   }
   mkdirSync(outDir, { recursive: true });
-  const logPath = path.join(outDir, 'server.log');
+  const logPath = path.join(outDir, extraArgs.length ? `server-${process.pid}-${Date.now()}.log` : 'server.log');
   const log = createWriteStream(logPath);
 
-  const child = spawn(server, ['--addr', '127.0.0.1:0', ...mounts.flatMap((m) => ['--mount', m])],
+  const child = spawn(server, ['--addr', '127.0.0.1:0', ...mounts.flatMap((m) => ['--mount', m]), ...extraArgs],
     { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stderr.pipe(log, { end: false });
 

@@ -98,6 +98,9 @@ export async function startServer(net, options = {}, logFile = null) {
     '--mount', `/bench=${path.join(ROOT, 'bench/pages')}`,
   ];
   if (flags.has('--secret')) args.push('--secret', TEST_SECRET);
+  // With a secret the server requires join tokens; this tier tests recovery,
+  // not admission, so its participants join token-free.
+  if (flags.has('--open-rooms')) args.push('--open-rooms');
   const optional = { heartbeatSecs: '--heartbeat-secs', resumeGraceSecs: '--resume-grace-secs', crashGraceSecs: '--crash-grace-secs' };
   for (const [k, flag] of Object.entries(optional)) {
     if (options[k] !== undefined && flags.has(flag)) args.push(flag, String(options[k]));

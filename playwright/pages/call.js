@@ -207,7 +207,13 @@ async function main() {
   if (!roomName) { status('loaded'); rt.loaded = true; return; }
   status('joining');
   try {
-    rt.room = await Room.join(wsUrl, { room: roomName, name: params.get('name') || undefined });
+    const options = { room: roomName, name: params.get('name') || undefined };
+    // Join token, relay-only ICE and extra ICE servers (JSON), for the
+    // token and TURN specs.
+    if (params.get('token')) options.token = params.get('token');
+    if (params.get('relay') === '1') options.iceTransportPolicy = 'relay';
+    if (params.get('ice')) options.iceServers = JSON.parse(params.get('ice'));
+    rt.room = await Room.join(wsUrl, options);
   } catch (e) {
     rt.error = { code: e.code ?? null, message: String(e.message ?? e) };
     status(`join failed: ${rt.error.code}`);

@@ -59,6 +59,11 @@ pub enum ServerMessage<D> {
         /// before the others see it leave (milliseconds).
         #[serde(rename = "resumeGraceMs", default, skip_serializing_if = "is_zero")]
         resume_grace_ms: u64,
+        /// What this participant may do (from its join token). Left out
+        /// when everything is granted, which is also what its absence (an
+        /// older server) means.
+        #[serde(default, skip_serializing_if = "Grants::is_all")]
+        grants: Grants,
     },
     PeerJoined {
         peer: PeerInfo,
@@ -89,6 +94,38 @@ pub struct PeerInfo {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Meta::is_empty")]
     pub meta: Meta,
+}
+
+/// What a participant may do, from its join token; the server enforces
+/// what it relays (see the README, "Join tokens and grants").
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grants {
+    /// Send media: announce tracks, offer or answer sending m-sections.
+    #[serde(rename = "canPublish", default = "granted")]
+    pub can_publish: bool,
+    /// Be told of the others' tracks.
+    #[serde(rename = "canSubscribe", default = "granted")]
+    pub can_subscribe: bool,
+    /// Send data messages.
+    #[serde(rename = "canPublishData", default = "granted")]
+    pub can_publish_data: bool,
+}
+
+fn granted() -> bool {
+    true
+}
+
+impl Grants {
+    pub fn is_all(&self) -> bool {
+        *self == Grants::default()
+    }
+}
+
+impl Default for Grants {
+    /// Everything: a server without join tokens, or a token without grants.
+    fn default() -> Self {
+        Grants { can_publish: true, can_subscribe: true, can_publish_data: true }
+    }
 }
 
 /// Same shape as the browser's `RTCIceServer`.
@@ -139,6 +176,18 @@ pub enum ErrorCode {
     /// `join {resume}` with a token that is invalid, expired, for another
     /// room, or of a participant already removed: join afresh.
     ResumeFailed,
+    /// The server requires a join token and the `join` carried none.
+    TokenRequired,
+    /// The join token is not a JWT signed with the server's key, or its
+    /// lifetime is above 4 hours.
+    TokenInvalid,
+    /// The join token's `exp` has passed.
+    TokenExpired,
+    /// The join token is for another room than the `join` names.
+    TokenWrongRoom,
+    /// The participant's grants do not allow this frame (e.g. announcing
+    /// tracks or offering to send media without `canPublish`).
+    NotAllowed,
 }
 
 impl LeaveReason {
@@ -157,7 +206,7 @@ impl LeaveReason {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 10] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::MalformedJson,
         ErrorCode::UnknownType,
         ErrorCode::InvalidFrame,
@@ -168,6 +217,11 @@ impl ErrorCode {
         ErrorCode::InvalidRoom,
         ErrorCode::RateLimited,
         ErrorCode::ResumeFailed,
+        ErrorCode::TokenRequired,
+        ErrorCode::TokenInvalid,
+        ErrorCode::TokenExpired,
+        ErrorCode::TokenWrongRoom,
+        ErrorCode::NotAllowed,
     ];
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -187,6 +241,11 @@ impl ErrorCode {
             ErrorCode::InvalidRoom => "invalid-room",
             ErrorCode::RateLimited => "rate-limited",
             ErrorCode::ResumeFailed => "resume-failed",
+            ErrorCode::TokenRequired => "token-required",
+            ErrorCode::TokenInvalid => "token-invalid",
+            ErrorCode::TokenExpired => "token-expired",
+            ErrorCode::TokenWrongRoom => "token-wrong-room",
+            ErrorCode::NotAllowed => "not-allowed",
         }
     }
 }

@@ -73,10 +73,30 @@ fn welcome_and_tracks_frames_have_the_documented_shape() {
             }],
             resumed: false,
             resume_grace_ms: 0,
+            grants: Grants::default(),
         },
         json!({"type":"welcome","id":"p1","session":"s","peers":[{"id":"p0"}],
                "iceServers":[{"urls":["turn:127.0.0.1:3478"],"username":"u","credential":"c"}]}),
     );
+    roundtrip(
+        &ServerMessage::<SignalData>::Welcome {
+            id: "p1".into(),
+            session: "s".into(),
+            peers: vec![],
+            ice_servers: vec![],
+            resumed: false,
+            resume_grace_ms: 0,
+            grants: Grants { can_publish: false, can_subscribe: true, can_publish_data: false },
+        },
+        json!({"type":"welcome","id":"p1","session":"s","peers":[],"iceServers":[],
+               "grants":{"canPublish":false,"canSubscribe":true,"canPublishData":false}}),
+    );
+    // A grant left out of the object is granted.
+    let partial: ServerMessage<SignalData> = serde_json::from_value(json!({"type":"welcome",
+        "id":"p1","session":"s","peers":[],"grants":{"canPublish":false}}))
+    .unwrap();
+    assert!(matches!(partial, ServerMessage::Welcome { grants, .. }
+        if grants == Grants { can_publish: false, ..Grants::default() }));
     roundtrip(
         &SignalData::Tracks {
             tracks: vec![TrackInfo {

@@ -11,7 +11,7 @@ use crate::stats::Stats;
 use crate::ws;
 use axum::routing::get;
 use axum::Router;
-use rtcroom_proto::hub::HubConfig;
+use rtcroom_proto::hub::{HubConfig, TurnConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,6 +24,8 @@ pub struct Settings {
     pub heartbeat: Duration,
     pub rate_limit: u32,
     pub join_timeout: Duration,
+    /// Lowercase origins allowed to upgrade; empty: any.
+    pub allowed_origins: Vec<String>,
 }
 
 pub struct AppState {
@@ -52,6 +54,7 @@ impl AppState {
                 heartbeat: config.heartbeat,
                 rate_limit: config.rate_limit,
                 join_timeout: config.join_timeout,
+                allowed_origins: config.allowed_origins.clone(),
             },
             limiter: Arc::new(ConnLimiter::new(
                 config.max_connections,
@@ -82,6 +85,12 @@ fn hub_config(config: &Config) -> HubConfig {
         resume_grace_ms: ms(config.resume_grace),
         crash_grace_ms: ms(config.crash_grace),
         secret: config.secret.clone().unwrap_or_else(ids::random_secret),
+        require_token: config.requires_join_token(),
+        turn: config.turn_secret.as_ref().map(|secret| TurnConfig {
+            urls: config.turn_urls.clone(),
+            secret: secret.clone(),
+            ttl_ms: ms(config.turn_ttl),
+        }),
         token_lifetime_ms: ms(config.token_lifetime),
         // Held signals are delivered in one burst on resume: keep them within
         // half the outgoing queue, so a resume never overflows it.

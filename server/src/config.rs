@@ -15,6 +15,9 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
 pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 256;
 pub const DEFAULT_MAX_QUEUE_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_MAX_QUEUE_FRAMES: usize = 1024;
+pub const DEFAULT_TURN_TTL_SECS: u64 = 3600;
+/// Join tokens live at most this long (the hub refuses longer ones).
+pub const MAX_TOKEN_TTL_SECS: u64 = 4 * 3600;
 /// Environment variable read for the secret when `--secret` is absent.
 pub const SECRET_ENV: &str = "RTCROOM_SECRET";
 
@@ -23,6 +26,10 @@ rtcroom-server: WebSocket signaling for rtcroom, plus static files
 
 USAGE:
     rtcroom-server [OPTIONS]
+    rtcroom-server token --room ROOM --identity ID [--name NAME] [--ttl DURATION]
+                         [--no-publish] [--no-subscribe] [--no-data] [--secret KEY]
+        Prints a join token (JWT HS256) signed with --secret or RTCROOM_SECRET.
+        DURATION: 90, 90s, 10m or 1h; default 1h, at most 4h.
 
 OPTIONS:
     --addr HOST:PORT         Listen address (default 127.0.0.1:8787; port 0 picks a free port)
@@ -44,9 +51,24 @@ OPTIONS:
     --max-queue-bytes BYTES  Bytes queued for one slow reader before it is closed with 4002
                              (default 1048576)
     --max-queue-frames N     Frames queued for one slow reader, likewise (default 1024)
-    --secret HEX_OR_TEXT     Key of the session (resume) tokens; also env RTCROOM_SECRET. Even-length
-                             hex is decoded, anything else used as text. Without one a random key is
-                             used and tokens do not survive a restart (a warning is printed)
+    --secret HEX_OR_TEXT     Key of the join tokens (JWT HS256) and of the session (resume) tokens;
+                             also env RTCROOM_SECRET. Even-length hex is decoded, anything else used
+                             as text. With a key, joining needs a join token for the room. Without
+                             one the server runs in DEV MODE: anyone joins or creates any room with
+                             every grant, and a random key signs session tokens (they do not survive
+                             a restart); a warning is printed
+    --open-rooms             DEV ONLY: keep joins token-free even with --secret (test tiers that
+                             restart the server with a fixed key); a warning is printed
+    --turn-url URL           TURN server handed out in welcome.iceServers (repeatable), e.g.
+                             turn:turn.example.com:3478?transport=udp; needs --turn-secret
+    --turn-secret KEY        coturn's static-auth-secret (use-auth-secret): credentials are
+                             expiry:participant-id / base64(HMAC-SHA1(KEY, username)); also env
+                             RTCROOM_TURN_SECRET
+    --turn-ttl DURATION      Lifetime of a TURN credential from its welcome (default 1h); a resume
+                             gets fresh ones
+    --allow-origin ORIGIN    Accept WebSocket upgrades only from this Origin (repeatable), e.g.
+                             https://app.example.com; others get HTTP 403. None: every origin
+                             (logged). Requests without Origin (not browsers) are accepted
     -h, --help               Print this help
 
 The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text
@@ -90,6 +112,32 @@ pub struct Config {
     pub max_connections: usize,
     /// The same per client IP address (4004).
     pub max_connections_per_ip: usize,
+    /// Joins need no token even with a secret (dev/test only).
+    pub open_rooms: bool,
+    /// TURN servers and their shared secret; credentials go in `welcome`.
+    pub turn_urls: Vec<String>,
+    pub turn_secret: Option<Vec<u8>>,
+    pub turn_ttl: Duration,
+    /// Origins whose browsers may open `/ws`; empty: any.
+    pub allowed_origins: Vec<String>,
+}
+
+impl Config {
+    /// Whether a fresh join needs a join token.
+    pub fn requires_join_token(&self) -> bool {
+        self.secret.is_some() && !self.open_rooms
+    }
+}
+
+/// `rtcroom-server token …`: what to put in the join token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    pub room: String,
+    pub identity: String,
+    pub name: Option<String>,
+    pub ttl: Duration,
+    pub grants: rtcroom_proto::Grants,
+    pub secret: Vec<u8>,
 }
 
 impl Default for Config {
@@ -109,6 +157,11 @@ impl Default for Config {
             join_timeout: Duration::from_secs(DEFAULT_JOIN_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            open_rooms: false,
+            turn_urls: Vec::new(),
+            turn_secret: None,
+            turn_ttl: Duration::from_secs(DEFAULT_TURN_TTL_SECS),
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -119,6 +172,8 @@ impl Default for Config {
 #[allow(clippy::large_enum_variant)]
 pub enum Command {
     Run(Config),
+    /// Print a join token.
+    Token(TokenRequest),
     Help,
 }
 
@@ -146,6 +201,18 @@ pub enum ConfigError {
     BadSeconds(&'static str, String),
     #[error("the session secret must not be empty")]
     EmptySecret,
+    #[error("invalid {0} `{1}`: expected a duration such as 90, 90s, 10m or 1h")]
+    BadDuration(&'static str, String),
+    #[error("--turn-url and --turn-secret go together")]
+    TurnIncomplete,
+    #[error("token: {0} is required")]
+    TokenMissing(&'static str),
+    #[error("token: --ttl must be more than 0 and at most 4h")]
+    TokenTtl,
+    #[error(
+        "invalid --allow-origin `{0}`: expected scheme://host[:port], e.g. https://app.example.com"
+    )]
+    BadOrigin(String),
 }
 
 /// Parses arguments without the program name (the environment is not read).
@@ -162,11 +229,30 @@ pub fn parse_args_with_env<I>(args: I, env_secret: Option<String>) -> Result<Com
 where
     I: IntoIterator<Item = String>,
 {
+    parse_args_with_envs(args, env_secret, None)
+}
+
+/// Like [`parse_args_with_env`], also given [`TURN_SECRET_ENV`].
+pub fn parse_args_with_envs<I>(
+    args: I,
+    env_secret: Option<String>,
+    env_turn_secret: Option<String>,
+) -> Result<Command, ConfigError>
+where
+    I: IntoIterator<Item = String>,
+{
     let mut config = Config::default();
     if let Some(v) = env_secret {
         config.secret = Some(parse_secret(&v)?);
     }
-    let mut args = args.into_iter();
+    if let Some(v) = env_turn_secret {
+        config.turn_secret = Some(parse_secret(&v)?);
+    }
+    let mut args = args.into_iter().peekable();
+    if args.peek().is_some_and(|a| a == "token") {
+        args.next();
+        return parse_token_args(args, config.secret).map(Command::Token);
+    }
     while let Some(arg) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
         let (flag, inline) = match arg.split_once('=') {
@@ -222,10 +308,97 @@ where
                     positive("--max-queue-frames", &value("--max-queue-frames")?)?;
             }
             "--secret" => config.secret = Some(parse_secret(&value("--secret")?)?),
+            "--open-rooms" => config.open_rooms = true,
+            "--turn-url" => config.turn_urls.push(value("--turn-url")?),
+            "--turn-secret" => config.turn_secret = Some(parse_secret(&value("--turn-secret")?)?),
+            "--turn-ttl" => config.turn_ttl = duration("--turn-ttl", &value("--turn-ttl")?)?,
+            "--allow-origin" => {
+                let v = value("--allow-origin")?;
+                config.allowed_origins.push(parse_origin(&v)?);
+            }
             _ => return Err(ConfigError::UnknownArg(arg)),
         }
     }
+    if config.turn_urls.is_empty() != config.turn_secret.is_none() {
+        return Err(ConfigError::TurnIncomplete);
+    }
     Ok(Command::Run(config))
+}
+
+/// Environment variable read for the TURN secret when `--turn-secret` is absent.
+pub const TURN_SECRET_ENV: &str = "RTCROOM_TURN_SECRET";
+
+fn parse_token_args(
+    args: impl Iterator<Item = String>,
+    env_secret: Option<Vec<u8>>,
+) -> Result<TokenRequest, ConfigError> {
+    let (mut room, mut identity, mut name) = (None, None, None);
+    let mut ttl = Duration::from_secs(3600);
+    let mut grants = rtcroom_proto::Grants::default();
+    let mut secret = env_secret;
+    let mut args = args;
+    while let Some(arg) = args.next() {
+        let (flag, inline) = match arg.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |name: &'static str| {
+            inline.clone().or_else(|| args.next()).ok_or(ConfigError::MissingValue(name))
+        };
+        match flag.as_str() {
+            "--room" => room = Some(value("--room")?),
+            "--identity" => identity = Some(value("--identity")?),
+            "--name" => name = Some(value("--name")?),
+            "--ttl" => ttl = duration("--ttl", &value("--ttl")?)?,
+            "--secret" => secret = Some(parse_secret(&value("--secret")?)?),
+            "--no-publish" => grants.can_publish = false,
+            "--no-subscribe" => grants.can_subscribe = false,
+            "--no-data" => grants.can_publish_data = false,
+            _ => return Err(ConfigError::UnknownArg(arg)),
+        }
+    }
+    if ttl.is_zero() || ttl > Duration::from_secs(MAX_TOKEN_TTL_SECS) {
+        return Err(ConfigError::TokenTtl);
+    }
+    Ok(TokenRequest {
+        room: room.filter(|r| !r.is_empty()).ok_or(ConfigError::TokenMissing("--room"))?,
+        identity: identity
+            .filter(|i| !i.is_empty())
+            .ok_or(ConfigError::TokenMissing("--identity"))?,
+        name,
+        ttl,
+        grants,
+        secret: secret.ok_or(ConfigError::TokenMissing("--secret (or RTCROOM_SECRET)"))?,
+    })
+}
+
+/// `90`, `90s`, `10m`, `1h`.
+fn duration(name: &'static str, v: &str) -> Result<Duration, ConfigError> {
+    let bad = || ConfigError::BadDuration(name, v.to_owned());
+    let (digits, unit) = match v.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => (v.get(..i).ok_or_else(bad)?, v.get(i..).ok_or_else(bad)?),
+        None => (v, "s"),
+    };
+    let n: u64 = digits.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
+        "h" => n.checked_mul(3600),
+        _ => None,
+    };
+    secs.map(Duration::from_secs).ok_or_else(bad)
+}
+
+/// An origin as browsers send it: `scheme://host[:port]`, no path, lowercase.
+fn parse_origin(v: &str) -> Result<String, ConfigError> {
+    let bad = || ConfigError::BadOrigin(v.to_owned());
+    let (scheme, rest) = v.split_once("://").ok_or_else(bad)?;
+    let ok_scheme = !scheme.is_empty()
+        && scheme.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    if !ok_scheme || rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+        return Err(bad());
+    }
+    Ok(v.to_ascii_lowercase())
 }
 
 fn positive<T: std::str::FromStr + PartialOrd + Default>(
@@ -289,7 +462,7 @@ mod tests {
     fn run(args: &[&str]) -> Result<Config, ConfigError> {
         match parse_args(args.iter().map(|s| s.to_string()))? {
             Command::Run(c) => Ok(c),
-            Command::Help => Err(ConfigError::UnknownArg("help".into())),
+            Command::Help | Command::Token(_) => Err(ConfigError::UnknownArg("help".into())),
         }
     }
 
@@ -367,6 +540,75 @@ mod tests {
         assert!(matches!(
             parse_args_with_env(Vec::new(), Some(String::new())),
             Err(ConfigError::EmptySecret)
+        ));
+    }
+
+    #[test]
+    fn security_flags_parse() {
+        let c = run(&[
+            "--secret=k",
+            "--turn-url",
+            "turn:127.0.0.1:3478?transport=udp",
+            "--turn-url=turn:127.0.0.1:3478?transport=tcp",
+            "--turn-secret",
+            "t",
+            "--turn-ttl",
+            "10m",
+            "--allow-origin",
+            "https://App.example.com",
+            "--allow-origin=http://127.0.0.1:8080",
+        ])
+        .unwrap();
+        assert!(c.requires_join_token());
+        assert_eq!(c.turn_urls.len(), 2);
+        assert_eq!(c.turn_secret, Some(b"t".to_vec()));
+        assert_eq!(c.turn_ttl, Duration::from_secs(600));
+        assert_eq!(c.allowed_origins, ["https://app.example.com", "http://127.0.0.1:8080"]);
+        assert!(!run(&["--secret=k", "--open-rooms"]).unwrap().requires_join_token());
+        assert!(!run(&[]).unwrap().requires_join_token());
+        assert_eq!(run(&["--turn-url", "turn:x"]).unwrap_err(), ConfigError::TurnIncomplete);
+        assert_eq!(run(&["--turn-secret", "t"]).unwrap_err(), ConfigError::TurnIncomplete);
+        assert!(matches!(run(&["--turn-ttl", "5d"]), Err(ConfigError::BadDuration(..))));
+        assert!(matches!(run(&["--allow-origin", "example.com"]), Err(ConfigError::BadOrigin(_))));
+        assert!(matches!(run(&["--allow-origin", "https://a.b/"]), Err(ConfigError::BadOrigin(_))));
+    }
+
+    #[test]
+    fn the_token_subcommand_takes_room_identity_ttl_and_grants() {
+        let parse = |args: &[&str], env: Option<&str>| {
+            parse_args_with_env(args.iter().map(|s| s.to_string()), env.map(str::to_owned))
+        };
+        let Ok(Command::Token(t)) = parse(
+            &[
+                "token",
+                "--room",
+                "r",
+                "--identity=alice",
+                "--ttl",
+                "2h",
+                "--no-publish",
+                "--no-data",
+            ],
+            Some("envkey"),
+        ) else {
+            panic!("not a token command")
+        };
+        assert_eq!((t.room.as_str(), t.identity.as_str()), ("r", "alice"));
+        assert_eq!(t.ttl, Duration::from_secs(7200));
+        assert_eq!(t.secret, b"envkey".to_vec());
+        let g = t.grants;
+        assert!(!g.can_publish && g.can_subscribe && !g.can_publish_data);
+        assert!(matches!(
+            parse(&["token", "--room", "r", "--identity", "a"], None),
+            Err(ConfigError::TokenMissing(_))
+        ));
+        assert!(matches!(
+            parse(&["token", "--room", "r", "--identity", "a", "--ttl", "5h"], Some("k")),
+            Err(ConfigError::TokenTtl)
+        ));
+        assert!(matches!(
+            parse(&["token", "--identity", "a"], Some("k")),
+            Err(ConfigError::TokenMissing("--room"))
         ));
     }
 

@@ -22,9 +22,10 @@ mod rooms;
 pub mod shutdown;
 mod static_files;
 pub mod stats;
+pub mod token;
 mod ws;
 
-pub use config::{Command, Config, ConfigError, Mount};
+pub use config::{Command, Config, ConfigError, Mount, TokenRequest};
 pub use ws::{
     hard_frame_cap, CLOSE_ADDRESS_FULL, CLOSE_INVALID_PAYLOAD, CLOSE_JOIN_TIMEOUT, CLOSE_LEFT,
     CLOSE_PROTOCOL_ERROR, CLOSE_SERVER_FULL, CLOSE_SHUTDOWN, CLOSE_SLOW_CONSUMER, CLOSE_TIMEOUT,

@@ -1,6 +1,6 @@
 //! `rtcroom-server` binary: parse arguments, bind, announce, serve.
 
-use rtcroom_server::config::{parse_args_with_env, SECRET_ENV, USAGE};
+use rtcroom_server::config::{parse_args_with_envs, SECRET_ENV, TURN_SECRET_ENV, USAGE};
 use rtcroom_server::{shutdown, Command, Config, Server};
 use std::io::Write;
 use std::process::ExitCode;
@@ -10,8 +10,22 @@ const EXIT_USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let env_secret = std::env::var(SECRET_ENV).ok();
-    let config = match parse_args_with_env(std::env::args().skip(1), env_secret) {
+    let env_turn = std::env::var(TURN_SECRET_ENV).ok();
+    let config = match parse_args_with_envs(std::env::args().skip(1), env_secret, env_turn) {
         Ok(Command::Run(config)) => config,
+        Ok(Command::Token(req)) => {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0);
+            return match rtcroom_server::token::mint(&req, now) {
+                Ok(token) => {
+                    let _ = writeln!(std::io::stdout(), "{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(1, &e),
+            };
+        }
         Ok(Command::Help) => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
             return ExitCode::SUCCESS;
@@ -30,9 +44,15 @@ fn main() -> ExitCode {
     }
     if config.secret.is_none() {
         warn(&format!(
-            "WARNING: no --secret and no {SECRET_ENV}: using a random session secret; \
-             resume tokens will NOT survive a restart of this server"
+            "WARNING: DEV MODE: no --secret and no {SECRET_ENV}: anyone can join or create any \
+             room, with every grant, without a join token; session tokens use a random key and \
+             will NOT survive a restart of this server. Never run this way in production."
         ));
+    } else if config.open_rooms {
+        warn("WARNING: --open-rooms: joins need no join token although a secret is set (DEV ONLY)");
+    }
+    if config.allowed_origins.is_empty() {
+        warn("note: no --allow-origin: WebSocket upgrades are accepted from every origin");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

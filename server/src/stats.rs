@@ -20,10 +20,12 @@ pub enum DropReason {
     ServerFull,
     /// Refused at once: the per-address connection cap.
     AddressFull,
+    /// Upgrade refused with 403: its Origin is not on `--allow-origin`.
+    OriginRefused,
 }
 
 impl DropReason {
-    pub const ALL: [DropReason; 7] = [
+    pub const ALL: [DropReason; 8] = [
         DropReason::SlowConsumer,
         DropReason::JoinTimeout,
         DropReason::HeartbeatTimeout,
@@ -31,6 +33,7 @@ impl DropReason {
         DropReason::TooBig,
         DropReason::ServerFull,
         DropReason::AddressFull,
+        DropReason::OriginRefused,
     ];
 
     /// The label `/metrics` uses.
@@ -43,6 +46,7 @@ impl DropReason {
             DropReason::TooBig => "too_big",
             DropReason::ServerFull => "server_full",
             DropReason::AddressFull => "address_full",
+            DropReason::OriginRefused => "origin_refused",
         }
     }
 

@@ -10,7 +10,8 @@ use crate::rate::{RateLimiter, Verdict};
 use crate::stats::DropReason;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State};
-use axum::response::Response;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use futures::FutureExt;
 use rtcroom_proto::hub::{ConnId, Gone};
 use rtcroom_proto::{ErrorCode, ServerMessage};
@@ -79,8 +80,19 @@ enum End {
 pub async fn upgrade(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    // Browsers send the page's origin with every upgrade, and WebSockets
+    // are not bound by CORS: without this check any site a user visits can
+    // open a socket here with the user's cookies and network position.
+    // Non-browser clients send no Origin (and could forge one anyway).
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        if !origin_allowed(&app.settings.allowed_origins, origin.as_bytes()) {
+            app.rooms.stats.count_drop(DropReason::OriginRefused);
+            return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
+        }
+    }
     // Decided before the upgrade; a refusal still upgrades, so that the
     // client (a browser sees nothing of an HTTP error) gets a close code.
     let admitted = app.limiter.try_acquire(peer.ip());
@@ -99,6 +111,12 @@ pub async fn upgrade(
             Err(refusal) => refuse(socket, app, refusal).await,
         }
     })
+}
+
+/// Origins compare case-insensitively (scheme and host are); an empty
+/// list allows every origin.
+fn origin_allowed(allowed: &[String], origin: &[u8]) -> bool {
+    allowed.is_empty() || allowed.iter().any(|a| a.as_bytes().eq_ignore_ascii_case(origin))
 }
 
 /// The largest frame the library buffers: frames between the limit and this
@@ -409,5 +427,14 @@ mod tests {
         assert_eq!(READ_BUFFER_SIZE, 4096);
         assert_eq!(WRITE_BUFFER_SIZE, 0);
         assert_eq!(hard_frame_cap(65536), 262_144);
+    }
+
+    #[test]
+    fn origins_match_case_insensitively_and_an_empty_list_allows_all() {
+        let allowed = vec!["https://app.example.com".to_string()];
+        assert!(origin_allowed(&allowed, b"https://APP.example.com"));
+        assert!(!origin_allowed(&allowed, b"https://evil.example.com"));
+        assert!(!origin_allowed(&allowed, b"null"));
+        assert!(origin_allowed(&[], b"https://anything.example"));
     }
 }

@@ -30,7 +30,7 @@ async fn welcome_carries_the_resume_grace() {
     let (_a, wa) = Client::join(&server, "r", "alice").await;
     assert_eq!(wa["resumeGraceMs"], 60_000);
     assert!(wa.get("resumed").is_none(), "{wa}");
-    assert!(token(&wa).starts_with("v1."));
+    assert!(token(&wa).starts_with("v2."));
 }
 
 #[tokio::test]

@@ -25,6 +25,9 @@ pub enum CoreError {
     PeerClosed,
     #[error("invalid iceServers: {0}")]
     InvalidIceServer(String),
+    /// The join token's grants (in `welcome`) do not allow it.
+    #[error("not allowed: this participant's join token has no {0} grant")]
+    NotAllowed(&'static str),
 }
 
 impl CoreError {
@@ -40,6 +43,7 @@ impl CoreError {
             CoreError::MessageQueueFull(_) => "message-queue-full",
             CoreError::PeerClosed => "peer-closed",
             CoreError::InvalidIceServer(_) => "invalid-argument",
+            CoreError::NotAllowed(_) => "not-allowed",
         }
     }
 }

@@ -7,7 +7,7 @@
 use super::error::WebError;
 use js_sys::{Array, Object, Reflect, JSON};
 use rtcroom_proto::{
-    Candidate, ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
+    Candidate, ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
     ServerMessage, SignalData, TrackInfo, TrackKind, TrackSource,
 };
 use wasm_bindgen::JsValue;
@@ -89,6 +89,19 @@ fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
     })
 }
 
+/// A grant that is absent (or not a boolean) is granted, as in proto.
+fn grants(v: &JsValue) -> Grants {
+    let flag = |key: &str| get(v, key).as_bool().unwrap_or(true);
+    if v.is_undefined() || v.is_null() {
+        return Grants::default();
+    }
+    Grants {
+        can_publish: flag("canPublish"),
+        can_subscribe: flag("canSubscribe"),
+        can_publish_data: flag("canPublishData"),
+    }
+}
+
 fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
     let index = get(v, "sdpMLineIndex");
     let sdp_m_line_index = if index.is_undefined() || index.is_null() {
@@ -152,6 +165,7 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
                 .collect::<Result<_, _>>()?,
             resumed: get(&v, "resumed").as_bool().unwrap_or(false),
             resume_grace_ms: get(&v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
+            grants: grants(&get(&v, "grants")),
         },
         "peer-joined" => ServerMessage::PeerJoined { peer: peer(&get(&v, "peer"))? },
         "peer-updated" => ServerMessage::PeerUpdated { peer: peer(&get(&v, "peer"))? },
@@ -208,6 +222,16 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
             .and_then(|a| a.iter().map(|s| ice_server(&s)).collect::<Result<_, _>>())
             .map_err(invalid)?,
         join_timeout_ms,
+        token: opt_string(v, "token").map_err(invalid)?,
+        relay_only: match opt_string(v, "iceTransportPolicy").map_err(invalid)?.as_deref() {
+            None | Some("all") => false,
+            Some("relay") => true,
+            Some(_) => {
+                return Err(WebError::InvalidArgument(
+                    "iceTransportPolicy must be 'all' or 'relay'".into(),
+                ))
+            }
+        },
     })
 }
 

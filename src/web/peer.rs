@@ -57,6 +57,7 @@ impl PeerConn {
     /// A connection as `RoomOutput::CreatePeer` describes it.
     pub fn new(
         ice_servers: &[IceServer],
+        relay_only: bool,
         data_channel: bool,
         receive: &[TrackKind],
         sink: PeerSink,
@@ -76,6 +77,9 @@ impl PeerConn {
             servers.push(&server);
         }
         config.set_ice_servers(&servers);
+        if relay_only {
+            config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+        }
         // One transport from the first offer on: with the default
         // (`balanced`) the first offer gathers for each of its audio, video
         // and data m-sections until the answer accepts BUNDLE — three times

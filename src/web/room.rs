@@ -36,6 +36,10 @@ pub struct JoinOptions {
     pub ice_servers: Vec<IceServer>,
     /// How long to wait for the socket and the `welcome` (default 10 000).
     pub join_timeout_ms: Option<u32>,
+    /// Join token (JWT) from the app's backend.
+    pub token: Option<String>,
+    /// `iceTransportPolicy: 'relay'`: media only through TURN.
+    pub relay_only: bool,
 }
 
 // Note: web-sys gives MediaStream and MediaStreamTrack an inherent `clone()`
@@ -143,7 +147,8 @@ impl Room {
             room: options.room,
             name: options.name,
             meta: options.meta,
-            token: None,
+            token: options.token,
+            relay_only: options.relay_only,
             join_timeout_ms: u64::from(join_timeout_ms),
             seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
         };
@@ -727,6 +732,7 @@ impl Inner {
                 peer,
                 generation,
                 ice_servers,
+                relay_only,
                 data_channel,
                 receive,
                 tracks,
@@ -744,7 +750,7 @@ impl Inner {
                         on_peer(&s, &id, generation, sig)
                     }
                 });
-                let result = PeerConn::new(&servers, data_channel, &receive, sink.clone())
+                let result = PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
                     .and_then(|mut conn| {
                         for (sender, t) in tracks {
                             if let Some(m) = self.local.get(&t.track_id) {

@@ -159,6 +159,7 @@ fn remote_track_before_its_announcement_waits_for_the_source() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     core.handle_input(now, frame(welcome)).unwrap();
     let track = RoomInput::RemoteTrack {
@@ -424,6 +425,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     a.handle_input(t, frame(welcome)).unwrap();
     let camera = LocalTrack {
@@ -476,6 +478,7 @@ fn only_the_impolite_side_prepares_the_first_offer() {
             ice_servers: vec![],
             resumed: false,
             resume_grace_ms: 0,
+            grants: Default::default(),
         };
         core.handle_input(Millis(0), frame(welcome)).unwrap();
         let created = std::iter::from_fn(|| core.poll_output()).find_map(|o| match o {
@@ -503,6 +506,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     core.handle_input(Millis(0), frame(welcome)).unwrap();
     let _ = std::iter::from_fn(|| core.poll_output()).count();
@@ -537,4 +541,63 @@ fn camera_and_microphone_share_a_stream_as_do_screen_and_its_audio() {
     assert_eq!(stream_group(TrackSource::Screen), stream_group(TrackSource::ScreenAudio));
     assert_ne!(stream_group(TrackSource::Camera), stream_group(TrackSource::Screen));
     assert_eq!(stream_group(TrackSource::Custom), None);
+}
+
+/// A welcome with these grants, and the core that got it.
+fn welcomed_with(grants: rtcroom::proto::Grants, relay_only: bool) -> RoomCore {
+    let config = RoomConfig { room: "r".into(), relay_only, ..RoomConfig::default() };
+    let mut core = RoomCore::new(Millis(0), config);
+    core.handle_input(Millis(0), RoomInput::SocketOpened { socket: SocketId(1) }).unwrap();
+    while core.poll_output().is_some() {}
+    let peer = PeerInfo { id: "p2".into(), name: None, meta: Default::default() };
+    let welcome = ServerMessage::Welcome {
+        id: "p1".into(),
+        session: "s".into(),
+        peers: vec![peer],
+        ice_servers: vec![],
+        resumed: false,
+        resume_grace_ms: 0,
+        grants,
+    };
+    core.handle_input(Millis(0), frame(welcome)).unwrap();
+    core
+}
+
+#[test]
+fn publish_without_the_publish_grant_is_refused_with_not_allowed_and_sends_nothing() {
+    let grants = rtcroom::proto::Grants { can_publish: false, ..Default::default() };
+    let mut core = welcomed_with(grants, false);
+    while core.poll_output().is_some() {}
+    let err = core.publish(track("t1", TrackKind::Video, TrackSource::Camera)).unwrap_err();
+    assert_eq!(err, CoreError::NotAllowed("canPublish"));
+    assert_eq!(err.code(), "not-allowed");
+    assert!(core.published().is_empty());
+    assert_eq!(core.poll_output(), None, "nothing announced or added");
+    // The data grant is separate: sending still works as far as the grant goes.
+    assert!(!matches!(
+        core.send(None, rtcroom::core::Payload::Text("hi".into()), true),
+        Err(CoreError::NotAllowed(_))
+    ));
+}
+
+#[test]
+fn send_without_the_data_grant_is_refused_with_not_allowed() {
+    let grants = rtcroom::proto::Grants { can_publish_data: false, ..Default::default() };
+    let mut core = welcomed_with(grants, false);
+    let err = core.send(None, rtcroom::core::Payload::Text("hi".into()), true).unwrap_err();
+    assert_eq!(err, CoreError::NotAllowed("canPublishData"));
+    // Publishing is still granted.
+    assert_eq!(core.publish(track("t1", TrackKind::Video, TrackSource::Camera)), Ok(()));
+}
+
+#[test]
+fn relay_only_reaches_every_create_peer() {
+    let mut core = welcomed_with(Default::default(), true);
+    let creates: Vec<bool> = std::iter::from_fn(|| core.poll_output())
+        .filter_map(|o| match o {
+            rtcroom::core::RoomOutput::CreatePeer { relay_only, .. } => Some(relay_only),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(creates, [true]);
 }

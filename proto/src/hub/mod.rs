@@ -5,14 +5,22 @@
 //! what [`Hub::poll_output`] returns; the SDK's in-page transport does the
 //! same in one browser page. Time (`now`, milliseconds since the UNIX epoch:
 //! wall clock, because session tokens expire and outlive a server restart)
-//! and peer ids come in from the caller. The hub mints the session tokens.
+//! and peer ids come in from the caller. The hub mints the session tokens,
+//! verifies join tokens (JWT, see [`join_token`]) and their grants, and
+//! issues TURN credentials ([`turn`]).
 
+pub mod join_token;
+mod policy;
 mod token;
+pub mod turn;
 mod weigh;
 
+pub use policy::{sdp_sends_media, SignalPolicy};
+pub use turn::TurnConfig;
 pub use weigh::Weigh;
 
-use crate::{ClientMessage, ErrorCode, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage};
+use crate::{ClientMessage, ErrorCode, Grants, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage};
+use join_token::JoinTokenError;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use token::Claims;
 
@@ -37,9 +45,16 @@ pub struct HubConfig {
     pub max_held_frames: usize,
     /// Bytes (by [`Weigh`]) held per suspended participant.
     pub max_held_bytes: usize,
-    /// HMAC key of the session tokens. The default (empty) key is for tests
-    /// and the in-page hub only: anyone can forge tokens under it.
+    /// HMAC key of the session tokens, and of the join tokens when
+    /// `require_token`. The default (empty) key is for tests and the in-page
+    /// hub only: anyone can forge tokens under it.
     pub secret: Vec<u8>,
+    /// A fresh `join` needs a join token signed with `secret`, for the room
+    /// it names; its grants are enforced. Off: anyone may join (or create)
+    /// any room with every grant, and a token, if any, is not looked at.
+    pub require_token: bool,
+    /// Time-limited TURN credentials in every `welcome`.
+    pub turn: Option<TurnConfig>,
     /// How long a session token stays valid after its `welcome`.
     pub token_lifetime_ms: u64,
     /// Removed ids remembered (so their tokens are refused) until their last
@@ -55,6 +70,8 @@ impl Default for HubConfig {
             max_held_frames: 128,
             max_held_bytes: 256 * 1024,
             secret: Vec::new(),
+            require_token: false,
+            turn: None,
             token_lifetime_ms: 4 * 60 * 60 * 1000,
             max_tombstones: 65_536,
         }
@@ -130,6 +147,7 @@ struct Member<D> {
     attach: Attach<D>,
     /// Expiry of the newest token minted for this member.
     token_expiry: u64,
+    grants: Grants,
 }
 
 #[derive(Debug)]
@@ -170,7 +188,7 @@ impl<D> Hub<D> {
     }
 }
 
-impl<D: Clone + Weigh> Hub<D> {
+impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
     /// Handles one parsed frame from `conn`. `new_id` is called only for an
     /// accepted fresh `join` (a resume keeps its id).
     pub fn handle_message(
@@ -184,8 +202,9 @@ impl<D: Clone + Weigh> Hub<D> {
             return;
         }
         match msg {
-            ClientMessage::Join { room, name, token: _, meta, resume } => {
-                self.join(now, conn, room, name, meta, resume, new_id)
+            ClientMessage::Join { room, name, token, meta, resume } => {
+                let request = JoinRequest { room, name, token, meta, resume };
+                self.join(now, conn, request, new_id)
             }
             ClientMessage::Signal { to, data } => self.signal(conn, to, data),
             ClientMessage::Update { meta } => self.update(conn, meta),
@@ -290,17 +309,14 @@ impl<D: Clone + Weigh> Hub<D> {
         self.dropped_held
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn join(
         &mut self,
         now: u64,
         conn: ConnId,
-        room: String,
-        name: Option<String>,
-        meta: Meta,
-        resume: Option<String>,
+        request: JoinRequest,
         new_id: impl FnOnce() -> PeerId,
     ) {
+        let JoinRequest { room, name, token, meta, resume } = request;
         if self.conns.contains_key(&conn) {
             return self.error(
                 conn,
@@ -323,6 +339,10 @@ impl<D: Clone + Weigh> Hub<D> {
         match resume {
             Some(token) => self.resume(now, conn, room, name, meta, &token),
             None => {
+                let (name, grants) = match self.admit(now, &room, name, token.as_deref()) {
+                    Ok(admitted) => admitted,
+                    Err((code, message)) => return self.error(conn, code, &message),
+                };
                 let id = new_id();
                 if self.members.contains_key(&id) {
                     // The caller's id source repeated itself; refuse rather
@@ -333,9 +353,41 @@ impl<D: Clone + Weigh> Hub<D> {
                         "could not assign a participant id; join again",
                     );
                 }
-                self.add_member(now, conn, room, PeerInfo { id, name, meta }, false);
+                self.add_member(now, conn, room, PeerInfo { id, name, meta }, grants, false);
             }
         }
+    }
+
+    /// Checks a fresh join's token: the name the others see and the grants.
+    /// With a token, the name is the token's (or its identity): the backend
+    /// vouches for it, the client does not choose it.
+    fn admit(
+        &self,
+        now: u64,
+        room: &str,
+        name: Option<String>,
+        token: Option<&str>,
+    ) -> Result<(Option<String>, Grants), (ErrorCode, String)> {
+        if !self.config.require_token {
+            return Ok((name, Grants::default()));
+        }
+        let Some(token) = token else {
+            return Err((
+                ErrorCode::TokenRequired,
+                "this server admits only participants with a join token".into(),
+            ));
+        };
+        let claims = join_token::verify(&self.config.secret, token, now).map_err(|e| {
+            let code = match e {
+                JoinTokenError::Expired => ErrorCode::TokenExpired,
+                _ => ErrorCode::TokenInvalid,
+            };
+            (code, e.to_string())
+        })?;
+        if claims.room != room {
+            return Err((ErrorCode::TokenWrongRoom, "the join token is for another room".into()));
+        }
+        Ok((claims.name.or(Some(claims.identity)), claims.grants))
     }
 
     fn resume(
@@ -347,8 +399,16 @@ impl<D: Clone + Weigh> Hub<D> {
         meta: Meta,
         token: &str,
     ) {
+        // A v1 token carries no grants: only good where every join gets them all.
+        let open = !self.config.require_token;
         let claims = match token::verify(&self.config.secret, token, now) {
-            Ok(c) if c.room == room && !self.tombstones.contains_key(&c.id) => c,
+            Ok(c)
+                if c.room == room
+                    && !self.tombstones.contains_key(&c.id)
+                    && (open || c.grants.is_some()) =>
+            {
+                c
+            }
             _ => {
                 return self.error(
                     conn,
@@ -357,12 +417,18 @@ impl<D: Clone + Weigh> Hub<D> {
                 )
             }
         };
-        let info = PeerInfo { id: claims.id.clone(), name, meta };
+        let grants = claims.grants.unwrap_or_default();
         let Some(member) = self.members.get_mut(&claims.id) else {
             // Unknown but validly signed: this server restarted. Re-create
-            // the participant under its old id.
-            return self.add_member(now, conn, room, info, true);
+            // the participant under its old id, with the token's grants (a
+            // token-vouched name is not in the session token: the client's
+            // own `name` repeats it).
+            let info = PeerInfo { id: claims.id.clone(), name, meta };
+            return self.add_member(now, conn, room, info, grants, true);
         };
+        // The name a join token set stays: a resume cannot rename.
+        let name = if open { name } else { member.info.name.clone() };
+        let info = PeerInfo { id: claims.id.clone(), name, meta };
         if member.room != room {
             // Only possible if the id source repeated an id across rooms.
             return self.error(conn, ErrorCode::ResumeFailed, "session belongs to another room");
@@ -397,7 +463,15 @@ impl<D: Clone + Weigh> Hub<D> {
         }
     }
 
-    fn add_member(&mut self, now: u64, conn: ConnId, room: String, info: PeerInfo, resumed: bool) {
+    fn add_member(
+        &mut self,
+        now: u64,
+        conn: ConnId,
+        room: String,
+        info: PeerInfo,
+        grants: Grants,
+        resumed: bool,
+    ) {
         let id = info.id.clone();
         let ids = self.rooms.entry(room.clone()).or_default();
         ids.push(id.clone());
@@ -408,6 +482,7 @@ impl<D: Clone + Weigh> Hub<D> {
                 info: info.clone(),
                 attach: Attach::Live(conn),
                 token_expiry: 0,
+                grants,
             },
         );
         self.conns.insert(conn, ConnState::Member(id.clone()));
@@ -415,14 +490,17 @@ impl<D: Clone + Weigh> Hub<D> {
         self.welcome(now, conn, &room, &id, resumed);
     }
 
-    /// Sends `welcome` with a fresh token and the other members.
+    /// Sends `welcome` with a fresh session token, fresh TURN credentials
+    /// (so a resume refreshes them) and the other members.
     fn welcome(&mut self, now: u64, conn: ConnId, room: &str, id: &PeerId, resumed: bool) {
         let expiry = now.saturating_add(self.config.token_lifetime_ms);
-        let claims = Claims { room: room.to_owned(), id: id.clone(), expiry };
+        let grants = self.members.get(id).map(|m| m.grants).unwrap_or_default();
+        let claims = Claims { room: room.to_owned(), id: id.clone(), expiry, grants: Some(grants) };
         let session = token::mint(&self.config.secret, &claims);
         if let Some(m) = self.members.get_mut(id) {
             m.token_expiry = expiry;
         }
+        let ice_servers = self.config.turn.iter().map(|t| t.ice_server(now, id)).collect();
         let peers = self
             .room_peers(room)
             .iter()
@@ -433,9 +511,10 @@ impl<D: Clone + Weigh> Hub<D> {
             id: id.clone(),
             session,
             peers,
-            ice_servers: Vec::new(),
+            ice_servers,
             resumed,
             resume_grace_ms: self.config.resume_grace_ms,
+            grants,
         };
         self.send(conn, msg);
     }
@@ -460,10 +539,24 @@ impl<D: Clone + Weigh> Hub<D> {
         let Some(from) = self.member_of(conn) else {
             return self.error(conn, ErrorCode::NotJoined, "join a room first");
         };
+        if !from.grants.can_publish && data.sends_media() {
+            // Media flows peer to peer; refusing the announcement and the
+            // description that would set up sending is where a mesh server
+            // can stop it (README, "Join tokens and grants").
+            return self.error(
+                conn,
+                ErrorCode::NotAllowed,
+                "no canPublish grant: tracks and descriptions that send media are refused",
+            );
+        }
         let from_id = from.info.id.clone();
         let room = from.room.clone();
         let (max_frames, max_bytes) = (self.config.max_held_frames, self.config.max_held_bytes);
         let target = self.members.get_mut(&to).filter(|m| m.room == room && to != from_id);
+        if target.as_ref().is_some_and(|m| !m.grants.can_subscribe) && data.announces_tracks() {
+            // Not told of tracks, so the SDK never hands any to the app.
+            return;
+        }
         match target.map(|m| &mut m.attach) {
             Some(Attach::Live(t)) => {
                 let t = *t;
@@ -557,5 +650,18 @@ impl<D: Clone + Weigh> Hub<D> {
     }
 }
 
+/// The fields of a `join` frame.
+struct JoinRequest {
+    room: String,
+    name: Option<String>,
+    token: Option<String>,
+    meta: Meta,
+    resume: Option<String>,
+}
+
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+#[cfg(feature = "jwt")]
+#[path = "tests/tokens.rs"]
+mod tests_tokens;

@@ -1,14 +1,17 @@
-//! Session (resume) tokens: `v1.<b64url(room)>.<b64url(id)>.<expiry>.<b64url(mac)>`,
+//! Session (resume) tokens: `v2.<b64url(room)>.<b64url(id)>.<expiry>.<grants>.<b64url(mac)>`,
 //! the MAC being HMAC-SHA256 under the hub's secret over everything before
-//! the last dot. Verifiable without server memory, so a server restarted
+//! the last dot; `grants` is three digits (publish, subscribe, data), so a
+//! resume (also on a restarted server) keeps the grants of the join token.
+//! `v1` tokens (no grants, minted before grants existed) still verify. Verifiable without server memory, so a server restarted
 //! with the same secret accepts the tokens of its previous run.
 
-use crate::PeerId;
+use crate::{Grants, PeerId};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-const VERSION: &str = "v1";
+const VERSION: &str = "v2";
+const VERSION_1: &str = "v1";
 
 /// What a valid token vouches for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +20,8 @@ pub(crate) struct Claims {
     pub id: PeerId,
     /// Milliseconds since the UNIX epoch after which the token is refused.
     pub expiry: u64,
+    /// `None`: a `v1` token, which carries none.
+    pub grants: Option<Grants>,
 }
 
 /// Why a token was refused (all answered `resume-failed` on the wire).
@@ -35,11 +40,16 @@ fn mac(secret: &[u8]) -> Hmac<Sha256> {
 }
 
 pub(crate) fn mint(secret: &[u8], claims: &Claims) -> String {
+    let g = claims.grants.unwrap_or_default();
+    let bit = |b: bool| if b { '1' } else { '0' };
     let body = format!(
-        "{VERSION}.{}.{}.{}",
+        "{VERSION}.{}.{}.{}.{}{}{}",
         b64url_encode(claims.room.as_bytes()),
         b64url_encode(claims.id.as_bytes()),
-        claims.expiry
+        claims.expiry,
+        bit(g.can_publish),
+        bit(g.can_subscribe),
+        bit(g.can_publish_data),
     );
     let mut m = mac(secret);
     m.update(body.as_bytes());
@@ -54,11 +64,11 @@ pub(crate) fn verify(secret: &[u8], token: &str, now: u64) -> Result<Claims, Tok
     m.update(body.as_bytes());
     // Constant-time comparison.
     m.verify_slice(&tag).map_err(|_| TokenError::BadMac)?;
-    let mut parts = body.split('.');
-    let (Some(VERSION), Some(room), Some(id), Some(expiry), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(TokenError::Malformed);
+    let parts: Vec<&str> = body.split('.').collect();
+    let (room, id, expiry, grants) = match parts.as_slice() {
+        [VERSION_1, room, id, expiry] => (*room, *id, *expiry, None),
+        [VERSION, room, id, expiry, grants] => (*room, *id, *expiry, Some(parse_grants(grants)?)),
+        _ => return Err(TokenError::Malformed),
     };
     let text = |s: &str| b64url_decode(s).and_then(|b| String::from_utf8(b).ok());
     let room = text(room).ok_or(TokenError::Malformed)?;
@@ -67,7 +77,23 @@ pub(crate) fn verify(secret: &[u8], token: &str, now: u64) -> Result<Claims, Tok
     if now >= expiry {
         return Err(TokenError::Expired);
     }
-    Ok(Claims { room, id, expiry })
+    Ok(Claims { room, id, expiry, grants })
+}
+
+fn parse_grants(text: &str) -> Result<Grants, TokenError> {
+    let bit = |c: u8| match c {
+        b'1' => Ok(true),
+        b'0' => Ok(false),
+        _ => Err(TokenError::Malformed),
+    };
+    match text.as_bytes() {
+        [p, s, d] => Ok(Grants {
+            can_publish: bit(*p)?,
+            can_subscribe: bit(*s)?,
+            can_publish_data: bit(*d)?,
+        }),
+        _ => Err(TokenError::Malformed),
+    }
 }
 
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -122,7 +148,8 @@ mod tests {
     use super::*;
 
     fn claims() -> Claims {
-        Claims { room: "demo room.1".into(), id: "p1-ab.cd".into(), expiry: 1_000 }
+        let grants = Some(Grants { can_publish: false, ..Grants::default() });
+        Claims { room: "demo room.1".into(), id: "p1-ab.cd".into(), expiry: 1_000, grants }
     }
 
     #[test]
@@ -143,7 +170,7 @@ mod tests {
     #[test]
     fn a_minted_token_verifies_until_its_expiry() {
         let t = mint(b"k", &claims());
-        assert!(t.starts_with("v1."));
+        assert!(t.starts_with("v2.") && t.contains(".1000.011."));
         assert_eq!(verify(b"k", &t, 999), Ok(claims()));
         assert_eq!(verify(b"k", &t, 1_000), Err(TokenError::Expired));
     }
@@ -162,5 +189,17 @@ mod tests {
         assert!(verify(b"k", &flipped, 0).is_err());
         assert_eq!(verify(b"k", "garbage", 0), Err(TokenError::Malformed));
         assert_eq!(verify(b"k", "", 0), Err(TokenError::Malformed));
+        let more_grants = t.replacen(".011.", ".111.", 1);
+        assert_eq!(verify(b"k", &more_grants, 0), Err(TokenError::BadMac));
+    }
+
+    #[test]
+    fn v1_tokens_still_verify_without_grants() {
+        let body = format!("v1.{}.{}.1000", b64url_encode(b"r"), b64url_encode(b"p1"));
+        let mut m = mac(b"k");
+        m.update(body.as_bytes());
+        let t = format!("{body}.{}", b64url_encode(&m.finalize().into_bytes()));
+        let c = verify(b"k", &t, 0).unwrap();
+        assert_eq!((c.room.as_str(), c.id.as_str(), c.grants), ("r", "p1", None));
     }
 }

@@ -30,8 +30,31 @@ pub fn config() -> Config {
         resume_grace: Duration::from_millis(400),
         crash_grace: Duration::from_millis(100),
         secret: Some(SECRET.to_vec()),
+        // The fixed secret is for resume across restarts; most tests join
+        // without tokens (tests/join_tokens.rs turns this off).
+        open_rooms: true,
         ..Config::default()
     }
+}
+
+/// A join token for `identity` in `room` signed with [`SECRET`], valid for
+/// `ttl` from now (negative: expired that long ago).
+pub fn join_token(
+    room: &str,
+    identity: &str,
+    ttl_secs: i64,
+    grants: rtcroom_proto::Grants,
+) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let exp = now.checked_add_signed(ttl_secs).unwrap();
+    let claims = rtcroom_proto::hub::join_token::JoinClaims {
+        identity: identity.into(),
+        room: room.into(),
+        name: None,
+        expires_at: exp,
+        grants,
+    };
+    rtcroom_proto::hub::join_token::mint(SECRET, &claims, now).unwrap()
 }
 
 pub struct TestServer {

@@ -17,7 +17,7 @@ use super::types::*;
 use capture::Captures;
 pub use capture::{CaptureId, CAPTURE_WAIT};
 use rtcroom_proto::{
-    ClientMessage, ErrorCode, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
+    ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
     SignalData, TrackInfo,
 };
 pub use senders::SenderId;
@@ -78,7 +78,10 @@ pub struct RoomConfig {
     pub room: String,
     pub name: Option<String>,
     pub meta: Meta,
+    /// Join token (JWT) from the app's backend, sent in every `join`.
     pub token: Option<String>,
+    /// `iceTransportPolicy: 'relay'`: connect through TURN only.
+    pub relay_only: bool,
     /// Socket open + `welcome`, for the first join.
     pub join_timeout_ms: u64,
     /// Seeds the resume jitter.
@@ -92,6 +95,7 @@ impl Default for RoomConfig {
             name: None,
             meta: Meta::new(),
             token: None,
+            relay_only: false,
             join_timeout_ms: session::DEFAULT_JOIN_TIMEOUT,
             seed: 0,
         }
@@ -171,6 +175,8 @@ pub enum RoomOutput {
         generation: Generation,
         polite: bool,
         ice_servers: Vec<IceServer>,
+        /// `iceTransportPolicy: 'relay'`.
+        relay_only: bool,
         data_channel: bool,
         receive: Vec<TrackKind>,
         tracks: Vec<(SenderId, LocalTrack)>,
@@ -365,6 +371,8 @@ pub struct RoomCore {
     resume_token: Option<String>,
     grace_ms: u64,
     ice_servers: Vec<IceServer>,
+    /// From `welcome`: what the join token allows.
+    grants: Grants,
     published: Vec<LocalTrack>,
     peers: BTreeMap<PeerId, Remote>,
     next_generation: Generation,
@@ -390,6 +398,7 @@ impl RoomCore {
             resume_token: None,
             grace_ms: session::DEFAULT_RESUME_GRACE,
             ice_servers: Vec::new(),
+            grants: Grants::default(),
             published: Vec::new(),
             peers: BTreeMap::new(),
             next_generation: 0,
@@ -445,6 +454,10 @@ impl RoomCore {
     }
     pub fn published(&self) -> &[LocalTrack] {
         &self.published
+    }
+    /// What the join token allows (everything until told otherwise).
+    pub fn grants(&self) -> Grants {
+        self.grants
     }
 
     pub fn handle_input(&mut self, now: Millis, input: RoomInput) -> Result<(), CoreError> {
@@ -610,6 +623,12 @@ impl RoomCore {
     /// Publishes a track to everyone (now and later joiners).
     pub fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
         self.in_room()?;
+        // The server would refuse the announcement and the offer anyway;
+        // saying so here gives the app a typed error instead of a call
+        // that silently never sends.
+        if !self.grants.can_publish {
+            return Err(CoreError::NotAllowed("canPublish"));
+        }
         if let Some(required) = track.source.required_kind().filter(|k| *k != track.kind) {
             let (track_source, required) = (track.source.as_str(), required.as_str());
             return Err(CoreError::KindMismatch { track_source, required });
@@ -700,6 +719,11 @@ impl RoomCore {
         reliable: bool,
     ) -> Result<Vec<(PeerId, CoreError)>, CoreError> {
         self.in_room()?;
+        // Data channels are peer to peer: the server never sees the
+        // messages, so this grant is the client's to keep.
+        if !self.grants.can_publish_data {
+            return Err(CoreError::NotAllowed("canPublishData"));
+        }
         if let Some(to) = to {
             let r = self.remote_mut(to)?.session.send(data, reliable);
             self.lift(to);
@@ -852,7 +876,9 @@ impl RoomCore {
         msg: ServerMessage<SignalData>,
     ) -> Result<(), CoreError> {
         match msg {
-            ServerMessage::Welcome { id, session, peers, ice_servers, resume_grace_ms, .. } => {
+            ServerMessage::Welcome {
+                id, session, peers, ice_servers, resume_grace_ms, grants, ..
+            } => {
                 let resuming = match self.session.state() {
                     SessionState::Joining => false,
                     SessionState::Resuming => true,
@@ -871,6 +897,7 @@ impl RoomCore {
                 self.resume_token = Some(session);
                 self.local_id = Some(id);
                 self.ice_servers = ice_servers;
+                self.grants = grants;
                 if resuming {
                     self.resumed(now, peers);
                 } else {
@@ -1077,6 +1104,7 @@ impl RoomCore {
             generation: r.generation,
             polite,
             ice_servers,
+            relay_only: self.config.relay_only,
             data_channel: !polite,
             receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
             tracks: if polite { Vec::new() } else { Self::place_all(r, &published) },
