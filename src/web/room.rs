@@ -750,15 +750,16 @@ impl Inner {
                         on_peer(&s, &id, generation, sig)
                     }
                 });
-                let result = PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
-                    .and_then(|mut conn| {
-                        for (sender, t) in tracks {
-                            if let Some(m) = self.local.get(&t.track_id) {
-                                conn.add_track(sender, &m.track, &m.stream)?;
+                let result =
+                    PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
+                        .and_then(|mut conn| {
+                            for (sender, t) in tracks {
+                                if let Some(m) = self.local.get(&t.track_id) {
+                                    conn.add_track(sender, &m.track, &m.stream)?;
+                                }
                             }
-                        }
-                        Ok(conn)
-                    });
+                            Ok(conn)
+                        });
                 match result {
                     Ok(conn) => {
                         self.peers.insert(peer, Peer { conn, sink });

@@ -37,7 +37,7 @@ fn announcements_name_each_publication_by_the_mid_that_carries_it_to_that_receiv
         let pc = &w.clients[i].pcs[&from];
         for a in announced {
             let mid = a.mid.as_deref().unwrap_or_else(|| panic!("{a:?} has no mid"));
-            let t = pc.transceivers().into_iter().find(|t| t.mid.as_deref() == Some(mid));
+            let t = pc.transceivers().iter().find(|t| t.mid.as_deref() == Some(mid));
             let t = t.unwrap_or_else(|| panic!("no m-section {mid} on client {i}'s connection"));
             assert_eq!(t.kind, a.kind, "mid {mid} carries a {:?} track", a.kind);
             assert_eq!(
@@ -180,6 +180,7 @@ fn a_receiver_whose_stream_is_unknown_is_matched_by_its_mid() {
         ice_servers: vec![],
         resumed: false,
         resume_grace_ms: 0,
+        grants: Default::default(),
     };
     core.handle_input(now, frame(welcome)).unwrap();
     let generation = core.generation("p2").unwrap();

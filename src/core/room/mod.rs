@@ -17,8 +17,8 @@ use super::types::*;
 use capture::Captures;
 pub use capture::{CaptureId, CAPTURE_WAIT};
 use rtcroom_proto::{
-    ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerId, PeerInfo, ServerMessage,
-    SignalData, TrackInfo,
+    ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerId, PeerInfo,
+    ServerMessage, SignalData, TrackInfo,
 };
 pub use senders::SenderId;
 use senders::{Placement, Senders};
@@ -877,7 +877,13 @@ impl RoomCore {
     ) -> Result<(), CoreError> {
         match msg {
             ServerMessage::Welcome {
-                id, session, peers, ice_servers, resume_grace_ms, grants, ..
+                id,
+                session,
+                peers,
+                ice_servers,
+                resume_grace_ms,
+                grants,
+                ..
             } => {
                 let resuming = match self.session.state() {
                     SessionState::Joining => false,

@@ -67,8 +67,14 @@ fn welcome_of(msgs: &[ServerMessage<SignalData>]) -> Option<&ServerMessage<Signa
 }
 
 fn camera() -> SignalData {
-    let track =
-        TrackInfo { stream: "s".into(), kind: TrackKind::Video, source: TrackSource::Camera };
+    let track = TrackInfo {
+        stream: "s".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Camera,
+        id: None,
+        mid: None,
+        muted: false,
+    };
     SignalData::Tracks { tracks: vec![track] }
 }
 
