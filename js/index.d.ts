@@ -127,6 +127,14 @@ export type TrackEvent = KindAndSource & {
   muted: boolean;
 };
 
+/** One of our publications (`room.localPublications`). */
+export type LocalPublication = KindAndSource & {
+  track: MediaStreamTrack;
+  /** Our publication id (the track's id). */
+  publication: string;
+  muted: boolean;
+};
+
 /** Payload of `track-published` and `track-unpublished` (our own tracks). */
 export type LocalTrackEvent = KindAndSource & {
   track: MediaStreamTrack;
@@ -264,6 +272,18 @@ export declare class Room {
   readonly state: SessionState;
   readonly participants: Participant[];
   readonly localTracks: MediaStreamTrack[];
+  /** What we publish, in publish order. */
+  readonly localPublications: LocalPublication[];
+  /** Our camera / microphone is published and not muted. */
+  readonly isCameraEnabled: boolean;
+  readonly isMicrophoneEnabled: boolean;
+  /**
+   * Camera on: published with getUserMedia the first time, unmuted after;
+   * off: muted (black frames; the others get `track-muted`).
+   */
+  setCameraEnabled(enabled: boolean): Promise<void>;
+  /** The same for the microphone (silence while off). */
+  setMicrophoneEnabled(enabled: boolean): Promise<void>;
   on<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;
   off<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): void;
   once<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;

@@ -249,6 +249,37 @@ export class Room {
   /** The tracks this participant publishes. */
   get localTracks() { return this.#handle ? call(() => this.#handle.localTracks()) : []; }
 
+  /** What we publish: `[{ track, publication, kind, source, muted }]`. */
+  get localPublications() { return this.#handle ? call(() => this.#handle.localPublications()) : []; }
+
+  /** Whether our camera is published and not muted. */
+  get isCameraEnabled() { return this.#sourceEnabled('camera'); }
+  get isMicrophoneEnabled() { return this.#sourceEnabled('microphone'); }
+
+  /**
+   * Turns the camera on (publishes it with getUserMedia the first time,
+   * unmutes it after) or off (mutes it: black frames, the others get
+   * `track-muted`).
+   */
+  async setCameraEnabled(enabled) { return this.#setSourceEnabled('camera', enabled, { video: true, audio: false }); }
+  /** The same for the microphone (silence while off). */
+  async setMicrophoneEnabled(enabled) { return this.#setSourceEnabled('microphone', enabled, { video: false, audio: true }); }
+
+  #sourceEnabled(source) {
+    const p = this.localPublications.find((x) => x.source === source);
+    return !!p && !p.muted;
+  }
+
+  async #setSourceEnabled(source, enabled, constraints) {
+    if (typeof enabled !== 'boolean') throw invalid(`set${source === 'camera' ? 'Camera' : 'Microphone'}Enabled takes a boolean`);
+    const p = this.localPublications.find((x) => x.source === source);
+    if (!p) {
+      if (enabled) await this.publishCamera(constraints);
+      return;
+    }
+    if (p.muted === enabled) await this.setMuted(p.track, !enabled);
+  }
+
   /**
    * The latest stats of the connection to one participant (sampled every
    * 400 ms once connected; see README "Stats and quality"), or null before

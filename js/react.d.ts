@@ -2,6 +2,7 @@
 import type { ReactNode, VideoHTMLAttributes, ReactElement } from 'react';
 import type {
   Room, RtcroomError, JoinOptions, Participant, ParticipantState, ConnectionState, KindAndSource, Quality,
+  ConnectionStats,
 } from './index.js';
 
 /** A track received from a participant. */
@@ -64,3 +65,5 @@ export type VideoViewProps = Omit<VideoHTMLAttributes<HTMLVideoElement>, 'src'> 
 
 /** A `<video>` playing a stream or a track; muted unless `muted={false}`. */
 export declare function VideoView(props: VideoViewProps): ReactElement;
+/** The latest `room.stats(participantId)`, re-read every `intervalMs` (default 1000); null before the first sample. */
+export declare function useStats(participantId: string | null | undefined, intervalMs?: number): ConnectionStats | null;

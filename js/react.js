@@ -218,6 +218,24 @@ export function useConnectionState() {
 }
 
 /**
+ * The latest `room.stats(participantId)` (see `ConnectionStats`), re-read
+ * every `intervalMs` (default 1000; the SDK samples every 400 ms); null
+ * until the first sample. The timer stops on unmount.
+ */
+export function useStats(participantId, intervalMs = 1000) {
+  const room = useSelect((s) => s.room);
+  const [stats, setStats] = useState(null);
+  useEffect(() => {
+    if (!room || typeof participantId !== 'string') { setStats(null); return undefined; }
+    const read = () => { try { setStats(room.stats(participantId)); } catch { setStats(null); } };
+    read();
+    const timer = setInterval(read, intervalMs);
+    return () => clearInterval(timer);
+  }, [room, participantId, intervalMs]);
+  return stats;
+}
+
+/**
  * A `<video>` playing `stream` (or `track`), muted unless `muted={false}`;
  * other props go to the element. Detaches on unmount.
  */

@@ -3,7 +3,7 @@
 // video but cannot publish (the SDK rejects with `not-allowed`).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, uniqueRoom, expectColor, RED } from '../fixtures.mjs';
+import { test, expect, uniqueRoom, expectReceivingVideo, RED } from '../fixtures.mjs';
 import { startServer, defaultMounts, mintToken } from '../global-setup.mjs';
 
 const SECRET = 'e2e-join-token-secret';
@@ -20,7 +20,7 @@ test.describe('with a secret', () => {
       token: mintToken(SECRET, ['--room', room, '--identity', 'host', '--ttl', '10m']) });
     const viewer = await join({ baseURL: server.baseURL, room, name: 'viewer', publish: false,
       token: mintToken(SECRET, ['--room', room, '--identity', 'viewer', '--ttl', '10m', '--no-publish']) });
-    await expectColor(viewer.page, host.id, RED);
+    await expectReceivingVideo(viewer.page, { from: host.id, colour: RED });
     const refused = await viewer.page.evaluate(() => window.rt.publishCanvas().then(() => null, (e) => e.code));
     expect(refused).toBe('not-allowed');
     expect(await viewer.page.evaluate(() => window.rt.room.localTracks.length)).toBe(0);

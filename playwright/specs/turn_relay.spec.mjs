@@ -40,6 +40,9 @@ test.describe('coturn', () => {
     }, b.id);
     expect(types.selected).toBe('relay');
     expect(new Set(types.local)).toEqual(new Set(['relay']));
+    // The SDK's own stats say so too.
+    await expect.poll(() => a.page.evaluate((other) => window.rt.room.stats(other)?.localCandidateType ?? null, b.id),
+      { message: 'room.stats() names the relay candidate in use' }).toBe('relay');
   });
 
   test('relay-only participants with expired credentials never connect', async ({ join }, testInfo) => {

@@ -169,6 +169,27 @@ impl RoomHandle {
         Ok(self.room.restart_ice(&participant)?)
     }
 
+    /// `[{ track, publication, kind, source, muted }]`, in publish order.
+    #[wasm_bindgen(js_name = localPublications)]
+    pub fn local_publications(&self) -> js_sys::Array {
+        let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
+            let _ = js_sys::Reflect::set(o, &k.into(), v);
+        };
+        self.room
+            .local_publications()
+            .into_iter()
+            .map(|(track, kind, source, muted)| {
+                let o = js_sys::Object::new();
+                set(&o, "publication", &track.id().into());
+                set(&o, "track", &track);
+                set(&o, "kind", &kind.as_str().into());
+                set(&o, "source", &source.as_str().into());
+                set(&o, "muted", &muted.into());
+                JsValue::from(o)
+            })
+            .collect()
+    }
+
     #[wasm_bindgen(js_name = localTracks)]
     pub fn local_tracks(&self) -> js_sys::Array {
         self.room.local_tracks().into_iter().collect()

@@ -243,6 +243,21 @@ impl Room {
         self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone())).flatten()
     }
 
+    /// Our publications: (track, kind, source, muted), in publish order.
+    pub fn local_publications(&self) -> Vec<(MediaStreamTrack, TrackKind, TrackSource, bool)> {
+        self.with(|i| {
+            i.core
+                .published()
+                .iter()
+                .filter_map(|t| {
+                    let m = i.local.get(&t.track_id)?;
+                    Some((Clone::clone(&m.track), t.kind, t.source, i.core.is_muted(&t.track_id)))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
     /// Tracks we publish.
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
         self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect())

@@ -55,6 +55,9 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   room.on('track-removed', ({ participant, track }: TrackEvent) => console.log(participant.id, track.id));
   room.on('track-muted', ({ participant, muted, publication }) => console.log(participant.id, muted, publication ?? '-'));
   room.on('track-unpublished', ({ track, reason }) => console.log(track.id, reason === 'ended'));
+  await room.setCameraEnabled(!room.isCameraEnabled);
+  await room.setMicrophoneEnabled(false);
+  for (const p of room.localPublications) if (p.source === 'camera') console.log(p.kind === 'video', p.muted, p.publication);
   room.on('quality-changed', ({ participant, quality }) => console.log(participant.id, quality === 'lost'));
   const st = room.stats(others[0]?.id ?? '');
   if (st) console.log(st.bitrateIn, st.rttMs ?? -1, st.quality, st.videoIn[0]?.width ?? 0, st.layersOut.map((l) => l.rid));
