@@ -127,6 +127,17 @@ export type TrackEvent = KindAndSource & {
   muted: boolean;
 };
 
+/** One media device (`listDevices`). */
+export interface MediaDeviceDescription {
+  kind: 'videoinput' | 'audioinput' | 'audiooutput';
+  deviceId: string;
+  label: string;
+  groupId: string;
+}
+
+/** The media devices (`enumerateDevices`). */
+export declare function listDevices(): Promise<MediaDeviceDescription[]>;
+
 /** One of our publications (`room.localPublications`). */
 export type LocalPublication = KindAndSource & {
   track: MediaStreamTrack;
@@ -247,6 +258,8 @@ export interface RoomEvents {
   'participant-state': ParticipantStateEvent;
   /** A participant's connection quality level changed (smoothed: it holds 2 samples first, `lost` at once). */
   'quality-changed': QualityChangedEvent;
+  /** The media devices changed (`devicechange`): call `listDevices()`. */
+  'devices-changed': Record<string, never>;
   /** Something failed without ending the call (an operation, a rejected frame). */
   'warning': WarningEvent;
 }
@@ -282,6 +295,15 @@ export declare class Room {
    * off: muted (black frames; the others get `track-muted`).
    */
   setCameraEnabled(enabled: boolean): Promise<void>;
+  /** The media devices (as the module's `listDevices`). */
+  listDevices(): Promise<MediaDeviceDescription[]>;
+  /**
+   * Switches our published camera (`video`) or microphone (`audio`) to
+   * `deviceId` with `replaceTrack` (no renegotiation; the others keep their
+   * track and its publication; the old track is stopped). Resolves with the
+   * new track; `not-published` when that device kind is not published.
+   */
+  switchDevice(kind: 'video' | 'audio', deviceId: string): Promise<MediaStreamTrack>;
   /** The same for the microphone (silence while off). */
   setMicrophoneEnabled(enabled: boolean): Promise<void>;
   on<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;

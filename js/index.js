@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import init, { joinRoom, warmUp } from './rtcroom.js';
+import init, { joinRoom, listDevices as wasmListDevices, warmUp } from './rtcroom.js';
 
 /**
  * Every error rtcroom throws or rejects with. `code` is stable (the README
@@ -88,8 +88,14 @@ function checkUrl(url) {
 export const ROOM_EVENTS = Object.freeze([
   'participant-joined', 'participant-updated', 'participant-left',
   'track', 'track-removed', 'track-muted', 'track-unmuted', 'track-published', 'track-unpublished',
-  'message', 'connection-state', 'participant-state', 'quality-changed', 'warning',
+  'message', 'connection-state', 'participant-state', 'quality-changed', 'devices-changed', 'warning',
 ]);
+
+/** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
+export async function listDevices() {
+  await load();
+  return call(() => wasmListDevices());
+}
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether
 // or not the app keeps a reference (as an open WebSocket does).
@@ -251,6 +257,21 @@ export class Room {
 
   /** What we publish: `[{ track, publication, kind, source, muted }]`. */
   get localPublications() { return this.#handle ? call(() => this.#handle.localPublications()) : []; }
+
+  /** The media devices (see the module's `listDevices`). */
+  async listDevices() { return listDevices(); }
+
+  /**
+   * Switches our published camera (`'video'`) or microphone (`'audio'`) to
+   * another device with `replaceTrack`: no renegotiation, the others keep
+   * their track and its publication; the old track is stopped. Resolves
+   * with the new track.
+   */
+  async switchDevice(kind, deviceId) {
+    if (kind !== 'video' && kind !== 'audio') throw invalid("switchDevice: kind must be 'video' or 'audio'");
+    if (typeof deviceId !== 'string' || !deviceId) throw invalid('switchDevice: deviceId must be a non-empty string');
+    return call(() => this.#liveHandle().switchDevice(kind, deviceId));
+  }
 
   /** Whether our camera is published and not muted. */
   get isCameraEnabled() { return this.#sourceEnabled('camera'); }

@@ -19,6 +19,8 @@ pub enum CoreError {
     TrackAlreadyPublished,
     #[error("this track is not published")]
     NotPublished,
+    #[error("the new track must be a {0} track, like the one it replaces")]
+    ReplacementKind(&'static str),
     #[error("the message queue for a peer is full ({0} bytes waiting for the data channel)")]
     MessageQueueFull(usize),
     #[error("the connection to this peer is closed")]
@@ -40,6 +42,7 @@ impl CoreError {
             CoreError::KindMismatch { .. } => "invalid-argument",
             CoreError::TrackAlreadyPublished => "track-already-published",
             CoreError::NotPublished => "not-published",
+            CoreError::ReplacementKind(_) => "invalid-argument",
             CoreError::MessageQueueFull(_) => "message-queue-full",
             CoreError::PeerClosed => "peer-closed",
             CoreError::InvalidIceServer(_) => "invalid-argument",

@@ -4,7 +4,7 @@
 use super::error::WebError;
 use super::events::participant_js;
 use super::room::{JoinOptions, Room};
-use crate::core::{Payload, TrackSource};
+use crate::core::{Payload, TrackKind, TrackSource};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -36,6 +36,27 @@ pub async fn join_room(
 #[wasm_bindgen(js_name = warmUp)]
 pub async fn warm_up() {
     super::warm_up::warm_up().await;
+}
+
+/// `[{ kind, deviceId, label, groupId }]` of the media devices.
+#[wasm_bindgen(js_name = listDevices)]
+pub async fn list_devices() -> Result<JsValue, JsValue> {
+    let list = Room::list_devices().await?;
+    let set = |o: &js_sys::Object, k: &str, v: String| {
+        let _ = js_sys::Reflect::set(o, &k.into(), &v.into());
+    };
+    Ok(list
+        .into_iter()
+        .map(|(kind, id, label, group)| {
+            let o = js_sys::Object::new();
+            set(&o, "kind", kind);
+            set(&o, "deviceId", id);
+            set(&o, "label", label);
+            set(&o, "groupId", group);
+            JsValue::from(o)
+        })
+        .collect::<js_sys::Array>()
+        .into())
 }
 
 fn promise<F>(f: F) -> js_sys::Promise
@@ -106,6 +127,18 @@ impl RoomHandle {
 
     pub fn unpublish(&self, track: MediaStreamTrack) -> Result<(), JsValue> {
         Ok(self.room.unpublish(&track)?)
+    }
+
+    /// Switches our camera (`video`) or microphone (`audio`) to a device;
+    /// resolves with the new track.
+    #[wasm_bindgen(js_name = switchDevice)]
+    pub fn switch_device(&self, kind: String, device_id: String) -> js_sys::Promise {
+        let room = self.room.clone();
+        promise(async move {
+            let kind = TrackKind::parse(&kind)
+                .ok_or_else(|| WebError::InvalidArgument("kind must be video or audio".into()))?;
+            room.switch_device(kind, &device_id).await.map(JsValue::from)
+        })
     }
 
     #[wasm_bindgen(js_name = setMuted)]

@@ -49,6 +49,8 @@ pub enum RoomEvent {
     TrackRemoved(TrackEvent),
     /// A remote track was muted or unmuted (`muted` says which).
     TrackMuted(TrackEvent),
+    /// The media devices changed (`devicechange`): call `listDevices()`.
+    DevicesChanged,
     /// The quality level of a participant's connection changed:
     /// `excellent`, `good`, `poor`, `lost`.
     QualityChanged {
@@ -58,12 +60,14 @@ pub enum RoomEvent {
     /// We published (or stopped publishing, with the reason) a track.
     TrackPublished {
         track: MediaStreamTrack,
+        publication: String,
         kind: TrackKind,
         source: TrackSource,
         reason: Option<&'static str>,
     },
     TrackUnpublished {
         track: MediaStreamTrack,
+        publication: String,
         kind: TrackKind,
         source: TrackSource,
         reason: Option<&'static str>,
@@ -105,6 +109,7 @@ impl RoomEvent {
             RoomEvent::TrackMuted(t) if t.muted => "track-muted",
             RoomEvent::TrackMuted(_) => "track-unmuted",
             RoomEvent::QualityChanged { .. } => "quality-changed",
+            RoomEvent::DevicesChanged => "devices-changed",
             RoomEvent::TrackPublished { .. } => "track-published",
             RoomEvent::TrackUnpublished { .. } => "track-unpublished",
             RoomEvent::Message { .. } => "message",
@@ -137,14 +142,15 @@ impl RoomEvent {
                 }
                 set(&o, "muted", &t.muted.into());
             }
+            RoomEvent::DevicesChanged => {}
             RoomEvent::QualityChanged { participant, quality } => {
                 set(&o, "participant", &participant_js(participant));
                 set(&o, "quality", &(*quality).into());
             }
-            RoomEvent::TrackPublished { track, kind, source, reason }
-            | RoomEvent::TrackUnpublished { track, kind, source, reason } => {
+            RoomEvent::TrackPublished { track, publication, kind, source, reason }
+            | RoomEvent::TrackUnpublished { track, publication, kind, source, reason } => {
                 set(&o, "track", track);
-                set(&o, "publication", &track.id().into());
+                set(&o, "publication", &publication.into());
                 set(&o, "kind", &kind.as_str().into());
                 set(&o, "source", &source.as_str().into());
                 if let Some(r) = reason {

@@ -32,6 +32,28 @@ async fn stream_of(
     stream.dyn_into().map_err(|_| WebError::Media("the browser returned no stream".into()))
 }
 
+/// `enumerateDevices()`: `(kind, deviceId, label, groupId)` of each input
+/// and output (`videoinput`, `audioinput`, `audiooutput`).
+pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, WebError> {
+    let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
+    let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
+    let field = |d: &wasm_bindgen::JsValue, k: &str| {
+        js_sys::Reflect::get(d, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    };
+    Ok(js_sys::Array::from(&list)
+        .iter()
+        .map(|d| {
+            (field(&d, "kind"), field(&d, "deviceId"), field(&d, "label"), field(&d, "groupId"))
+        })
+        .collect())
+}
+
+/// Fires `f` on `devicechange` while the guard lives.
+pub fn on_device_change(f: impl FnMut(web_sys::Event) + 'static) -> Option<super::guard::Listener> {
+    let md = devices().ok()?;
+    Some(super::guard::Listener::new(&md, "devicechange", f))
+}
+
 /// Tracks of a stream (video first, then audio).
 pub fn tracks(stream: &MediaStream) -> Vec<web_sys::MediaStreamTrack> {
     let mut v: Vec<web_sys::MediaStreamTrack> = stream

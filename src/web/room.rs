@@ -94,6 +94,7 @@ struct Inner {
     timer: Option<(Millis, Timeout)>,
     join_waiter: Option<futures::channel::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
+    devicechange: Option<Listener>,
     /// Inputs that outputs of this batch produced (reported after it).
     deferred: Vec<RoomInput>,
     /// Connection outputs held while `yielded`, in order.
@@ -169,6 +170,7 @@ impl Room {
                 timer: None,
                 join_waiter: Some(tx),
                 pagehide: None,
+                devicechange: None,
                 deferred: Vec::new(),
                 backlog: VecDeque::new(),
                 yielded: None,
@@ -207,9 +209,98 @@ impl Room {
                 Room { shared }.leave();
             }
         });
+        let weak = Rc::downgrade(&self.shared);
+        let devices = media::on_device_change(move |_| {
+            if let Some(shared) = weak.upgrade() {
+                queue_event(&shared, RoomEvent::DevicesChanged);
+                deliver(&shared);
+            }
+        });
         if let Ok(mut inner) = self.shared.inner.try_borrow_mut() {
             inner.pagehide = Some(listener);
+            inner.devicechange = devices;
         }
+    }
+
+    /// The media devices (`enumerateDevices`).
+    pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, WebError> {
+        media::list_devices().await
+    }
+
+    /// Switches our published camera (`video`) or microphone (`audio`) to
+    /// `device_id`: a new capture from that device replaces the old track on
+    /// every sender (`replaceTrack`: no renegotiation; the others keep their
+    /// track and its publication). The old track is stopped.
+    pub async fn switch_device(
+        &self,
+        kind: TrackKind,
+        device_id: &str,
+    ) -> Result<MediaStreamTrack, WebError> {
+        let source = match kind {
+            TrackKind::Video => TrackSource::Camera,
+            TrackKind::Audio => TrackSource::Microphone,
+        };
+        let old = self
+            .with(|i| {
+                i.core.published().iter().find(|t| t.source == source).map(|t| t.track_id.clone())
+            })
+            .flatten()
+            .ok_or(core::CoreError::NotPublished)?;
+        let constraints = web_sys::MediaStreamConstraints::new();
+        let exact = js_sys::Object::new();
+        let id = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&id, &"exact".into(), &device_id.into());
+        let _ = js_sys::Reflect::set(&exact, &"deviceId".into(), &id);
+        match kind {
+            TrackKind::Video => constraints.set_video(&exact),
+            TrackKind::Audio => constraints.set_audio(&exact),
+        }
+        let stream = media::user_media(&constraints).await?;
+        let Some(track) = media::tracks(&stream).into_iter().next() else {
+            return Err(WebError::Media("the device gave no track".into()));
+        };
+        let switched = self.replace_local(&old, &track);
+        if switched.is_err() {
+            track.stop();
+        }
+        switched.map(|()| track)
+    }
+
+    /// `track` takes `old`'s place: in its stream, in the driver's map, in
+    /// the core (which replaces it on the senders); `old` is stopped.
+    fn replace_local(&self, old: &str, track: &MediaStreamTrack) -> Result<(), WebError> {
+        let (stream, local) = {
+            let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
+            let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
+            let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
+            let source = TrackSource::Custom; // the core keeps the publication's source
+            let local = LocalTrack { track_id: track.id(), stream_id: m.stream.id(), kind, source };
+            (Clone::clone(&m.stream), local)
+        };
+        let weak = Rc::downgrade(&self.shared);
+        let id = track.id();
+        let ended = Listener::new(track, "ended", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                let _ = Room { shared }.unpublish_id(&id, core::UnpublishReason::Ended);
+            }
+        });
+        let media = LocalMedia {
+            track: Clone::clone(track),
+            stream: Clone::clone(&stream),
+            owned: true,
+            _ended: ended,
+        };
+        self.with(|i| i.local.insert(track.id(), media));
+        if let Err(e) = call(&self.shared, |core| core.replace_published(old, local)) {
+            self.with(|i| i.local.remove(&track.id()));
+            return Err(e);
+        }
+        if let Some(m) = self.with(|i| i.local.remove(old)).flatten() {
+            stream.remove_track(&m.track);
+            m.track.stop();
+        }
+        stream.add_track(track);
+        Ok(())
     }
 
     /// Our participant id (empty after a failed join).
@@ -906,13 +997,14 @@ impl Inner {
                 participant: self.participant(&participant),
                 quality: quality.as_str(),
             },
-            C::TrackPublished { track_id, kind, source } => {
+            C::TrackPublished { track_id, publication, kind, source } => {
                 let track = Clone::clone(&self.local.get(&track_id)?.track);
-                RoomEvent::TrackPublished { track, kind, source, reason: None }
+                RoomEvent::TrackPublished { track, publication, kind, source, reason: None }
             }
-            C::TrackUnpublished { track_id, kind, source, reason } => {
+            C::TrackUnpublished { track_id, publication, kind, source, reason } => {
                 let track = Clone::clone(&self.local.get(&track_id)?.track);
-                RoomEvent::TrackUnpublished { track, kind, source, reason: Some(reason) }
+                let reason = Some(reason);
+                RoomEvent::TrackUnpublished { track, publication, kind, source, reason }
             }
             C::Message { from, data } => RoomEvent::Message { from: self.participant(&from), data },
             C::ParticipantState { participant, state, reason } => RoomEvent::ParticipantState {

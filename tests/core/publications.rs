@@ -211,3 +211,58 @@ fn a_receiver_whose_stream_is_unknown_is_matched_by_its_mid() {
     });
     assert!(matched, "the receiver on mid 3 is the announced camera");
 }
+
+#[test]
+fn a_device_switch_replaces_the_track_on_its_senders_and_keeps_the_publication() {
+    let mut w = call_with_cameras();
+    let from = w.clients[0].id().to_owned();
+    let before: Vec<TrackInfo> = w.clients[1].core.publications(&from).to_vec();
+    let tracks_before = w.clients[1].tracks().len();
+    let offers = |w: &RoomWorld| w.clients[0].pcs.values().map(|pc| pc.ops.len()).sum::<usize>();
+    let ops_before = offers(&w);
+    w.app(0, App::SetMuted("cam0".into(), true)).unwrap();
+    w.run();
+    let new = track_in("cam0-b", "s0", TrackKind::Video, TrackSource::Custom);
+    w.app(0, App::Replace("cam0".into(), new)).unwrap();
+    assert_eq!(
+        w.clients[0].enabled.get("cam0-b"),
+        Some(&false),
+        "the new track stays muted like the publication"
+    );
+    let to = w.clients[1].id().to_owned();
+    let on_sender =
+        w.clients[0].pcs[&to].transceivers().iter().any(|t| t.track.as_deref() == Some("cam0-b"));
+    assert!(on_sender, "replaceTrack put the new track on the camera's sender");
+    assert!(w.clients[0].core.is_muted("cam0-b"));
+    assert_eq!(w.clients[0].core.publication_of("cam0-b"), "cam0");
+    w.run();
+    // Nothing the receiver sees changes: same publications (id, mid), no new
+    // track, and no renegotiation was needed.
+    let after = w.clients[1].core.publications(&from).to_vec();
+    assert_eq!(
+        after,
+        before
+            .into_iter()
+            .map(|mut a| {
+                a.muted |= a.kind == TrackKind::Video;
+                a
+            })
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(w.clients[1].tracks().len(), tracks_before);
+    assert_eq!(offers(&w), ops_before, "no description operation on the sender's connection");
+    // Errors: another kind, an unknown track, a published one.
+    let audio = track_in("x", "s0", TrackKind::Audio, TrackSource::Microphone);
+    assert_eq!(
+        w.clients[0].core.replace_published("cam0-b", audio).unwrap_err().code(),
+        "invalid-argument"
+    );
+    let v = track_in("y", "s0", TrackKind::Video, TrackSource::Camera);
+    assert_eq!(w.clients[0].core.replace_published("nope", v).unwrap_err().code(), "not-published");
+    let mic = track_in("mic0", "s0", TrackKind::Audio, TrackSource::Microphone);
+    assert_eq!(
+        w.clients[0].core.replace_published("cam0-b", mic).unwrap_err().code(),
+        "track-already-published"
+    );
+    w.assert_settled();
+}

@@ -58,6 +58,8 @@ pub enum App {
     Publish(LocalTrack),
     Unpublish(String),
     SetMuted(String, bool),
+    /// `replace_published(old, new)` (a device switch).
+    Replace(String, LocalTrack),
     Send {
         to: Option<PeerId>,
         data: String,
@@ -355,6 +357,7 @@ impl RoomWorld {
                 }
                 App::Publish(t) => core.publish(t),
                 App::SetMuted(id, muted) => core.set_muted(&id, muted),
+                App::Replace(old, new) => core.replace_published(&old, new),
                 App::Unpublish(id) => core.unpublish(&id),
                 App::Send { to, data } => core
                     .send(to.as_deref(), Payload::Text(data), true)

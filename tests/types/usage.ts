@@ -1,6 +1,6 @@
 // Must compile under `tsc --strict`: how an app uses rtcroom's types.
 import {
-  Room, RtcroomError, load, ROOM_EVENTS,
+  Room, RtcroomError, load, ROOM_EVENTS, listDevices,
   type ErrorCode, type Participant, type RoomEvents, type RoomEventName, type TrackEvent,
   type TrackSource, type WarningCode, type JoinOptions, type SessionState,
 } from 'rtcroom';
@@ -57,6 +57,9 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   room.on('track-unpublished', ({ track, reason }) => console.log(track.id, reason === 'ended'));
   await room.setCameraEnabled(!room.isCameraEnabled);
   await room.setMicrophoneEnabled(false);
+  const cams = (await room.listDevices()).filter((d) => d.kind === 'videoinput');
+  if (cams[0]) { const t: MediaStreamTrack = await room.switchDevice('video', cams[0].deviceId); void t; }
+  room.on('devices-changed', () => void listDevices());
   for (const p of room.localPublications) if (p.source === 'camera') console.log(p.kind === 'video', p.muted, p.publication);
   room.on('quality-changed', ({ participant, quality }) => console.log(participant.id, quality === 'lost'));
   const st = room.stats(others[0]?.id ?? '');

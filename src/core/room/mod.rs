@@ -283,6 +283,7 @@ pub enum RoomEvent {
     /// We published a track (ours: `track_id` is the publication id).
     TrackPublished {
         track_id: String,
+        publication: String,
         kind: TrackKind,
         source: TrackSource,
     },
@@ -290,6 +291,7 @@ pub enum RoomEvent {
     /// or `ended` (the track ended: device gone, "stop sharing").
     TrackUnpublished {
         track_id: String,
+        publication: String,
         kind: TrackKind,
         source: TrackSource,
         reason: &'static str,
@@ -381,6 +383,10 @@ pub struct RoomCore {
     captures: Captures,
     /// Our published tracks that are muted.
     muted: BTreeSet<String>,
+    /// Publication ids of tracks that replaced the first track of their
+    /// publication (`replace_published`); otherwise a publication's id is
+    /// its track's id.
+    publication_ids: BTreeMap<String, String>,
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
     out: VecDeque<RoomOutput>,
@@ -405,6 +411,7 @@ impl RoomCore {
             pending: VecDeque::new(),
             captures: Captures::default(),
             muted: BTreeSet::new(),
+            publication_ids: BTreeMap::new(),
             failure: None,
             out: VecDeque::new(),
         };
@@ -643,7 +650,8 @@ impl RoomCore {
         let (track_id, kind, source) = (track.track_id.clone(), track.kind, track.source);
         self.published.push(track);
         self.announce_all();
-        self.event(RoomEvent::TrackPublished { track_id, kind, source });
+        let publication = track_id.clone();
+        self.event(RoomEvent::TrackPublished { track_id, publication, kind, source });
         Ok(())
     }
 
@@ -674,6 +682,47 @@ impl RoomCore {
         self.muted.contains(track_id)
     }
 
+    /// The publication id of our published track `track_id`.
+    pub fn publication_of(&self, track_id: &str) -> String {
+        self.publication_ids.get(track_id).cloned().unwrap_or_else(|| track_id.to_owned())
+    }
+
+    /// `new` replaces our published track `old` (a device switch): same
+    /// publication (id, source, muted state), same senders through
+    /// `replaceTrack` — no renegotiation, and the receivers keep their track.
+    pub fn replace_published(&mut self, old: &str, new: LocalTrack) -> Result<(), CoreError> {
+        self.in_room()?;
+        if self.published.iter().any(|t| t.track_id == new.track_id) {
+            return Err(CoreError::TrackAlreadyPublished);
+        }
+        let Some(slot) = self.published.iter_mut().find(|t| t.track_id == old) else {
+            return Err(CoreError::NotPublished);
+        };
+        if slot.kind != new.kind {
+            return Err(CoreError::ReplacementKind(slot.kind.as_str()));
+        }
+        let new = LocalTrack { source: slot.source, ..new };
+        *slot = new.clone();
+        let publication = self.publication_ids.remove(old).unwrap_or_else(|| old.to_owned());
+        if publication != new.track_id {
+            self.publication_ids.insert(new.track_id.clone(), publication);
+        }
+        if self.muted.remove(old) {
+            self.muted.insert(new.track_id.clone());
+            let track_id = new.track_id.clone();
+            self.out.push_back(RoomOutput::SetTrackEnabled { track_id, enabled: false });
+        }
+        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        for peer in ids {
+            let Some(r) = self.peers.get_mut(&peer) else { continue };
+            if let Some(sender) = r.senders.retrack(old, &new.track_id) {
+                let track = Some(new.clone());
+                self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+            }
+        }
+        Ok(())
+    }
+
     pub fn unpublish(&mut self, track_id: &str) -> Result<(), CoreError> {
         self.unpublish_as(track_id, UnpublishReason::Unpublished)
     }
@@ -690,8 +739,11 @@ impl RoomCore {
         };
         let gone = self.published.remove(at);
         self.muted.remove(track_id);
+        let publication =
+            self.publication_ids.remove(track_id).unwrap_or_else(|| track_id.to_owned());
         self.event(RoomEvent::TrackUnpublished {
             track_id: gone.track_id,
+            publication,
             kind: gone.kind,
             source: gone.source,
             reason: reason.as_str(),
@@ -1309,7 +1361,7 @@ impl RoomCore {
                 stream: t.stream_id.clone(),
                 kind: t.kind,
                 source: t.source,
-                id: Some(t.track_id.clone()),
+                id: Some(self.publication_ids.get(&t.track_id).unwrap_or(&t.track_id).clone()),
                 mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
                 muted: self.muted.contains(&t.track_id),
             })

@@ -79,6 +79,14 @@ impl Senders {
         Placement::Add(id)
     }
 
+    /// `new` takes `old`'s place on its sender (a device switch); returns
+    /// that sender.
+    pub fn retrack(&mut self, old: &str, new: &str) -> Option<SenderId> {
+        let s = self.list.iter_mut().find(|s| s.track.as_deref() == Some(old))?;
+        s.track = Some(new.to_owned());
+        Some(s.id)
+    }
+
     /// `track_id` stops being sent; returns the sender that carried it.
     pub fn detach(&mut self, track_id: &str) -> Option<SenderId> {
         let s = self.list.iter_mut().find(|s| s.track.as_deref() == Some(track_id))?;
