@@ -211,9 +211,9 @@ impl RoomHandle {
         self.room
             .local_publications()
             .into_iter()
-            .map(|(track, kind, source, muted)| {
+            .map(|(track, publication, kind, source, muted)| {
                 let o = js_sys::Object::new();
-                set(&o, "publication", &track.id().into());
+                set(&o, "publication", &publication.into());
                 set(&o, "track", &track);
                 set(&o, "kind", &kind.as_str().into());
                 set(&o, "source", &source.as_str().into());

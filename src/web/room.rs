@@ -334,15 +334,21 @@ impl Room {
         self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone())).flatten()
     }
 
-    /// Our publications: (track, kind, source, muted), in publish order.
-    pub fn local_publications(&self) -> Vec<(MediaStreamTrack, TrackKind, TrackSource, bool)> {
+    /// Our publications: (track, publication id, kind, source, muted), in
+    /// publish order.
+    #[allow(clippy::type_complexity)]
+    pub fn local_publications(
+        &self,
+    ) -> Vec<(MediaStreamTrack, String, TrackKind, TrackSource, bool)> {
         self.with(|i| {
             i.core
                 .published()
                 .iter()
                 .filter_map(|t| {
                     let m = i.local.get(&t.track_id)?;
-                    Some((Clone::clone(&m.track), t.kind, t.source, i.core.is_muted(&t.track_id)))
+                    let publication = i.core.publication_of(&t.track_id);
+                    let muted = i.core.is_muted(&t.track_id);
+                    Some((Clone::clone(&m.track), publication, t.kind, t.source, muted))
                 })
                 .collect()
         })
