@@ -128,9 +128,9 @@ fn a_capture_started_when_the_join_resolves_rides_the_first_offer_whichever_side
     let mut impolite = [false; 2];
     for (seed, ids_after) in [(1, 0), (2, 0), (1, 8), (2, 8)] {
         let w = join_then_capture(RoomConfig { seed, ..RoomConfig::default() }, ids_after, 40);
-        for i in 0..2 {
-            assert_eq!(w.clients[i].tracks().len(), 1, "seed {seed}: client {i} got the other's camera");
-            impolite[i] |= w.clients[i].created.iter().any(|(_, polite)| !polite);
+        for (i, (client, offered)) in w.clients.iter().zip(impolite.iter_mut()).enumerate() {
+            assert_eq!(client.tracks().len(), 1, "seed {seed}: client {i} got the other's camera");
+            *offered |= client.created.iter().any(|(_, polite)| !polite);
         }
         assert_eq!(offers_applied(&w), 1, "seed {seed}: one offer/answer round carried both cameras");
         w.assert_settled();
