@@ -82,6 +82,10 @@ mod tests {
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":7}"#), ErrorCode::UnknownType);
         assert_eq!(code("[1,2]"), ErrorCode::UnknownType);
+        // serde's internally tagged enums also take an array form (tag
+        // first); the protocol has none, so it is refused before serde.
+        assert_eq!(code(r#"["ping"]"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"["signal","p2",{}]"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"join"}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"join","room":5}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"signal","to":"p1"}"#), ErrorCode::InvalidFrame);
