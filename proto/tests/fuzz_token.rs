@@ -78,7 +78,11 @@ fn reference(token: &str) -> Option<(String, String)> {
     (expiry.parse::<u64>().ok()? > NOW).then_some((room, id))
 }
 
-fn join(hub: &mut Hub<SignalData>, conn: u64, frame: serde_json::Value) -> Vec<HubOutput<SignalData>> {
+fn join(
+    hub: &mut Hub<SignalData>,
+    conn: u64,
+    frame: serde_json::Value,
+) -> Vec<HubOutput<SignalData>> {
     let msg: ClientMessage<SignalData> = serde_json::from_value(frame).expect("a join frame");
     hub.handle_message(NOW, conn, msg, || MEMBER.to_string());
     std::iter::from_fn(|| hub.poll_output()).collect()
@@ -116,7 +120,9 @@ fn resume_tokens_are_accepted_exactly_when_the_reference_decoder_accepts_them() 
                 Ok(true)
             }
             (Some(ServerMessage::Error { code: ErrorCode::ResumeFailed, .. }), None) => Ok(false),
-            (got, want) => Err(format!("token {token:?}: hub sent {got:?}, reference says {want:?}")),
+            (got, want) => {
+                Err(format!("token {token:?}: hub sent {got:?}, reference says {want:?}"))
+            }
         }
     });
     assert!(report.accepted >= 2, "{report:?}");

@@ -18,7 +18,8 @@ where
 {
     match serde_json::from_str::<T>(text) {
         Ok(v) => {
-            let encoded = serde_json::to_string(&v).map_err(|e| format!("re-encode failed: {e}"))?;
+            let encoded =
+                serde_json::to_string(&v).map_err(|e| format!("re-encode failed: {e}"))?;
             let back: T = serde_json::from_str(&encoded)
                 .map_err(|e| format!("re-encoded text does not decode: {e}: {encoded}"))?;
             if back != v {

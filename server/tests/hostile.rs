@@ -113,11 +113,17 @@ async fn a_hostile_client_cannot_disturb_a_call_in_its_room_or_reach_another_roo
         (r#"{"type":"teleport","to":"everyone"}"#.into(), "unknown-type"),
         (r#"{"type":"update","meta":{"role":["admin"]}}"#.into(), "invalid-frame"),
         (json!({"type": "join", "room": "other"}).to_string(), "already-joined"),
-        (json!({"type": "join", "room": "call", "resume": "v1.forged"}).to_string(), "already-joined"),
+        (
+            json!({"type": "join", "room": "call", "resume": "v1.forged"}).to_string(),
+            "already-joined",
+        ),
         // Cross-room: carol is in the other room.
         (json!({"type": "signal", "to": c_id, "data": {"seq": 0}}).to_string(), "unknown-target"),
         // Oversized but under the hard cap: refused, the connection stays.
-        (json!({"type": "signal", "to": a_id, "data": "x".repeat(2 * MAX_FRAME)}).to_string(), "frame-too-large"),
+        (
+            json!({"type": "signal", "to": a_id, "data": "x".repeat(2 * MAX_FRAME)}).to_string(),
+            "frame-too-large",
+        ),
     ];
     for (frame, code) in &cases {
         h.send_text(frame).await;

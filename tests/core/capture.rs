@@ -132,7 +132,11 @@ fn a_capture_started_when_the_join_resolves_rides_the_first_offer_whichever_side
             assert_eq!(client.tracks().len(), 1, "seed {seed}: client {i} got the other's camera");
             *offered |= client.created.iter().any(|(_, polite)| !polite);
         }
-        assert_eq!(offers_applied(&w), 1, "seed {seed}: one offer/answer round carried both cameras");
+        assert_eq!(
+            offers_applied(&w),
+            1,
+            "seed {seed}: one offer/answer round carried both cameras"
+        );
         w.assert_settled();
     }
     assert_eq!(impolite, [true, true], "the newcomer offered in some runs, the member in others");

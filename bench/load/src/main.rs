@@ -83,7 +83,9 @@ fn parse_opts() -> Opts {
         idle_settle: Duration::from_secs(3),
         drain: Duration::from_secs(3),
         sat_sockets: 1000,
-        sat_rates: vec![5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 100.0, 120.0, 150.0],
+        sat_rates: vec![
+            5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 100.0, 120.0, 150.0,
+        ],
         sat_step: Duration::from_secs(8),
         out: "bench/results/load.json".into(),
         only: None,
