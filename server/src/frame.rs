@@ -82,6 +82,10 @@ mod tests {
         assert_eq!(code(r#"{"type":"dance"}"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":7}"#), ErrorCode::UnknownType);
         assert_eq!(code("[1,2]"), ErrorCode::UnknownType);
+        // serde's internally tagged enums also take an array form (tag
+        // first); the protocol has none, so it is refused before serde.
+        assert_eq!(code(r#"["ping"]"#), ErrorCode::UnknownType);
+        assert_eq!(code(r#"["signal","p2",{}]"#), ErrorCode::UnknownType);
         assert_eq!(code(r#"{"type":"join"}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"join","room":5}"#), ErrorCode::InvalidFrame);
         assert_eq!(code(r#"{"type":"signal","to":"p1"}"#), ErrorCode::InvalidFrame);
@@ -89,5 +93,42 @@ mod tests {
             code(&format!(r#"{{"type":"ping","pad":"{}"}}"#, "x".repeat(100))),
             ErrorCode::FrameTooLarge
         );
+    }
+
+    /// Fuzzed with the seeds of `fuzz/corpus/frames/`: no input panics; a
+    /// refusal has the code its cause calls for (too large iff longer than
+    /// the limit, `malformed-json` iff not JSON, else `unknown-type` or
+    /// `invalid-frame`) and a message; an accepted frame re-encodes to text
+    /// the parser accepts again as the same message.
+    #[test]
+    fn fuzzed_frames_get_the_code_of_their_fault_or_round_trip() {
+        const MAX: usize = 2048;
+        let report = rtcroom_fuzz::run("frames", |input| {
+            let text = rtcroom_fuzz::as_text(input);
+            let is_json = serde_json::from_str::<Value>(&text).is_ok();
+            match parse_text(&text, MAX) {
+                Ok(msg) => {
+                    let again = serde_json::to_string(&msg).map_err(|e| e.to_string())?;
+                    match parse_text(&again, usize::MAX) {
+                        Ok(back) if back == msg => Ok(true),
+                        other => Err(format!("{again} parsed back as {other:?}")),
+                    }
+                }
+                Err(r) => {
+                    let want = if text.len() > MAX {
+                        vec![ErrorCode::FrameTooLarge]
+                    } else if !is_json {
+                        vec![ErrorCode::MalformedJson]
+                    } else {
+                        vec![ErrorCode::UnknownType, ErrorCode::InvalidFrame]
+                    };
+                    if !want.contains(&r.code) || r.message.is_empty() {
+                        return Err(format!("refused with {r:?}, expected one of {want:?}"));
+                    }
+                    Ok(false)
+                }
+            }
+        });
+        assert!(report.accepted >= 20, "{report:?}");
     }
 }
