@@ -32,7 +32,7 @@ pub struct Script {
 
 impl Script {
     pub fn new(seed: u64) -> Script {
-        let cfg = JanusConfig { room: ROOM, display: Some("Ada".into()), seed };
+        let cfg = JanusConfig::new(ROOM, Some("Ada".into()), seed);
         Script {
             s: JanusSession::new(Millis(0), cfg),
             now: Millis(0),

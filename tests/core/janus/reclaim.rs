@@ -174,3 +174,17 @@ fn janus_expiring_the_session_starts_a_new_one() {
     assert_eq!(j.last_sent()["janus"], "create");
     assert_eq!(j.s.state(), JanusState::Setup);
 }
+
+#[test]
+fn leaving_while_reconnecting_closes_the_socket_being_opened_and_stops() {
+    let mut j = Script::joined(47, json!([]));
+    j.closed();
+    assert_eq!(j.socket, SocketId(2), "an attempt is under way");
+    j.s.leave(j.now);
+    assert_eq!(j.drain(), [JanusOutput::Disconnect(SocketId(2)), event(JanusEvent::Left)]);
+    assert_eq!(j.s.state(), JanusState::Left);
+    assert_eq!(j.s.poll_timeout(), None);
+    // A late open of that socket changes nothing.
+    j.opened();
+    assert!(j.drain().is_empty());
+}

@@ -66,11 +66,21 @@ pub const TRANSACTION_TIMEOUT: u64 = 10_000;
 pub const MAX_QUEUED_CANDIDATES: usize = 256;
 
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct JanusConfig {
     pub room: u64,
     pub display: Option<String>,
     /// Seeds transaction ids and reconnect jitter.
     pub seed: u64,
+    /// Idle time before a `keepalive` ([`KEEPALIVE_INTERVAL`]); must stay
+    /// well under the server's `session_timeout`.
+    pub keepalive_interval: u64,
+}
+
+impl JanusConfig {
+    pub fn new(room: u64, display: Option<String>, seed: u64) -> Self {
+        JanusConfig { room, display, seed, keepalive_interval: KEEPALIVE_INTERVAL }
+    }
 }
 
 /// Where the session is.
@@ -222,7 +232,7 @@ impl JanusSession {
             JanusState::Setup | JanusState::Joined | JanusState::Leaving => {
                 t.push(self.txs.next_deadline());
                 if self.ready() && self.session_id.is_some() {
-                    t.push(Some(self.last_tx.saturating_add(KEEPALIVE_INTERVAL)));
+                    t.push(Some(self.last_tx.saturating_add(self.cfg.keepalive_interval)));
                     t.push(self.switches.next_deadline());
                 }
             }
@@ -532,7 +542,6 @@ impl JanusSession {
         match self.state {
             JanusState::Connecting => {
                 if self.connect_deadline.is_some_and(|t| now >= t) {
-                    self.out.push_back(JanusOutput::Disconnect(self.socket));
                     self.fail(JanusError::Unreachable(CONNECT_TIMEOUT));
                 }
                 return;
@@ -563,7 +572,7 @@ impl JanusSession {
             self.event(JanusEvent::SwitchFailed { mid: s.mid, substream: s.substream, error });
         }
         if let Some(session_id) = self.session_id {
-            if now >= self.last_tx.saturating_add(KEEPALIVE_INTERVAL) {
+            if now >= self.last_tx.saturating_add(self.cfg.keepalive_interval) {
                 self.send(now, Tx::Keepalive, |transaction| Request::Keepalive {
                     transaction,
                     session_id,
@@ -978,9 +987,6 @@ impl JanusSession {
     fn reconnect_timers(&mut self, now: Millis) {
         let Some(r) = self.reconnect.as_mut() else { return };
         if now >= r.lost_at.saturating_add(SESSION_TIMEOUT) {
-            if self.socket_open || r.attempt_deadline.is_some() {
-                self.out.push_back(JanusOutput::Disconnect(self.socket));
-            }
             return self.fail(JanusError::Unreachable(SESSION_TIMEOUT));
         }
         if self.socket_open {
@@ -1046,19 +1052,24 @@ impl JanusSession {
         self.send(now, Tx::Create, |transaction| Request::Create { transaction });
     }
 
-    fn finish_leave(&mut self) {
-        if self.socket_open || self.state == JanusState::Connecting {
+    /// Closes the current socket if it is open or still opening.
+    fn close_socket(&mut self) {
+        let opening = self.state == JanusState::Connecting
+            || self.reconnect.as_ref().is_some_and(|r| r.attempt_deadline.is_some());
+        if self.socket_open || opening {
             self.out.push_back(JanusOutput::Disconnect(self.socket));
         }
+    }
+
+    fn finish_leave(&mut self) {
+        self.close_socket();
         self.stop();
         self.state = JanusState::Left;
         self.event(JanusEvent::Left);
     }
 
     fn fail(&mut self, reason: JanusError) {
-        if self.socket_open {
-            self.out.push_back(JanusOutput::Disconnect(self.socket));
-        }
+        self.close_socket();
         self.stop();
         self.state = JanusState::Failed;
         self.event(JanusEvent::Failed { reason });
