@@ -3,6 +3,7 @@
 
 mod errors;
 mod publish;
+mod randomized;
 mod reclaim;
 mod subscribe;
 mod switch;

@@ -151,8 +151,8 @@ pub struct JanusSession {
     last_tx: Millis,
     last_rx: Millis,
     reconnect: Option<Reconnect>,
-    /// The state a successful claim returns to.
-    resume_state: JanusState,
+    /// Joined at least once: a setup that stalls later is a recovery, retried.
+    was_joined: bool,
     rng: Rng,
     out: VecDeque<JanusOutput>,
 }
@@ -186,7 +186,7 @@ impl JanusSession {
             last_tx: now,
             last_rx: now,
             reconnect: None,
-            resume_state: JanusState::Joined,
+            was_joined: false,
             rng: Rng::new(seed),
             out: VecDeque::new(),
         }
@@ -430,8 +430,13 @@ impl JanusSession {
                     r.retry_at = None;
                 }
                 match self.session_id {
-                    // Janus keeps an idle session for its session timeout.
-                    Some(session_id) if now < self.last_rx.saturating_add(SESSION_TIMEOUT) => {
+                    // Janus keeps an idle session for its session timeout. A
+                    // session lost halfway through its setup is not worth a
+                    // claim (which step's reply was lost is unknown): a new one.
+                    Some(session_id)
+                        if self.me.is_some()
+                            && now < self.last_rx.saturating_add(SESSION_TIMEOUT) =>
+                    {
                         self.send_now(now, Tx::Claim, |transaction| Request::Claim {
                             transaction,
                             session_id,
@@ -629,7 +634,7 @@ impl JanusSession {
                 }
             }
             Tx::Claim => {
-                self.state = self.resume_state;
+                self.state = JanusState::Joined;
                 self.reconnect = None;
                 // Replies produced from now on reach this socket.
                 self.txs.extend_all(now.saturating_add(TRANSACTION_TIMEOUT));
@@ -676,6 +681,12 @@ impl JanusSession {
     fn on_tx_timeout(&mut self, now: Millis, p: Pending) {
         let err = JanusError::TransactionTimedOut { request: p.name, ms: TRANSACTION_TIMEOUT };
         match p.tx {
+            // Recovering a session that worked: a stalled path, try again.
+            Tx::Create | Tx::Attach(_) | Tx::JoinPublisher if self.was_joined => {
+                self.out.push_back(JanusOutput::Disconnect(self.socket));
+                self.socket_open = false;
+                self.lose_socket(now);
+            }
             Tx::Create | Tx::Attach(_) | Tx::JoinPublisher => self.fail(err),
             // Janus acks a keepalive at once: silence means a dead socket.
             Tx::Keepalive | Tx::Claim => {
@@ -746,6 +757,7 @@ impl JanusSession {
     fn on_joined(&mut self, now: Millis, data: VideoRoomData) {
         self.me = data.id;
         self.private_id = data.private_id;
+        self.was_joined = true;
         if self.state == JanusState::Setup {
             self.state = JanusState::Joined;
         }
@@ -973,8 +985,6 @@ impl JanusSession {
     // ---- socket loss, reclaim, new session ------------------------------
 
     fn lose_socket(&mut self, now: Millis) {
-        self.resume_state =
-            if self.state == JanusState::Joined { JanusState::Joined } else { JanusState::Setup };
         self.state = JanusState::Reconnecting;
         // Their acks went down with the socket; the rest keep waiting.
         self.txs
