@@ -188,3 +188,44 @@ fn leaving_while_reconnecting_closes_the_socket_being_opened_and_stops() {
     j.opened();
     assert!(j.drain().is_empty());
 }
+
+#[test]
+fn a_session_lost_halfway_through_its_setup_is_replaced_not_claimed() {
+    let mut j = Script::new(48);
+    j.s.join_room(j.now).unwrap();
+    j.drain();
+    j.opened();
+    let create = j.last_sent();
+    j.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":SESSION}}));
+    // The socket drops while the attaches are in flight.
+    let out = j.closed();
+    assert_eq!(out, [event(JanusEvent::Reconnecting), JanusOutput::Connect(SocketId(2))]);
+    j.opened();
+    assert_eq!(j.last_sent()["janus"], "create", "which reply was lost is unknown: start over");
+    assert!(j.events().contains(&JanusEvent::SessionLost));
+    assert_eq!(j.s.state(), JanusState::Setup);
+}
+
+#[test]
+fn recovering_after_a_join_survives_a_stalled_or_dropped_setup() {
+    let mut j = Script::joined(49, json!([]));
+    // Janus forgets the session; the new session's create goes unanswered.
+    j.recv(json!({"janus":"timeout","session_id":SESSION}));
+    assert_eq!(j.last_sent()["janus"], "create");
+    let out = j.advance(10_000);
+    assert!(
+        out.starts_with(&[
+            JanusOutput::Disconnect(SocketId(1)),
+            event(JanusEvent::Reconnecting),
+            JanusOutput::Connect(SocketId(2))
+        ]),
+        "a stalled recovery reconnects instead of failing: {out:?}"
+    );
+    // The new socket drops before the create is answered: still recovering.
+    j.opened();
+    assert_eq!(j.last_sent()["janus"], "create");
+    let out = j.closed();
+    assert!(out.contains(&event(JanusEvent::Reconnecting)), "{out:?}");
+    assert_eq!(j.s.state(), JanusState::Reconnecting);
+    assert!(!j.events().iter().any(|e| matches!(e, JanusEvent::Failed { .. })));
+}

@@ -457,7 +457,10 @@ impl JanusSession {
         self.socket_open = false;
         match self.state {
             JanusState::Connecting => self.fail(JanusError::SocketClosed),
-            JanusState::Setup if self.session_id.is_none() => self.fail(JanusError::SocketClosed),
+            // Nothing to reclaim on a first join: the app hears at once.
+            JanusState::Setup if self.session_id.is_none() && !self.was_joined => {
+                self.fail(JanusError::SocketClosed)
+            }
             JanusState::Setup | JanusState::Joined => self.lose_socket(now),
             JanusState::Reconnecting => {
                 // Nothing sent on it will be answered.
