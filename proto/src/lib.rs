@@ -7,6 +7,7 @@
 //! and by the SDK's in-page test transport, so both behave identically.
 
 pub mod hub;
+pub mod janus;
 mod messages;
 
 pub use messages::*;

@@ -21,6 +21,7 @@ mod negotiation;
 mod peer;
 mod room;
 pub mod sdp;
+pub mod sfu;
 pub mod stats;
 mod types;
 

@@ -14,6 +14,7 @@ mod world;
 mod candidates;
 mod capture;
 mod ice;
+mod janus;
 mod messages;
 mod negotiation;
 mod publications;
