@@ -5,7 +5,7 @@
 //! the receiver it had, whose media is the new track's.
 
 use crate::room_world::{track_in, App, RoomConfig as WorldConfig, RoomWorld};
-use crate::sched::{Delay, Rng};
+use crate::sched::{Delay, Draws, Rng};
 use rtcroom::core::{LocalTrack, RoomEvent, TrackKind, TrackSource};
 
 /// One recvonly audio and one video transceiver: the impolite side's first

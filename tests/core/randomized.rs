@@ -5,7 +5,7 @@
 //! Reproduce one run with its log: `RTCROOM_SEED=<seed> cargo test --test
 //! core randomized -- --nocapture`.
 
-use crate::sched::{Delay, Rng};
+use crate::sched::{Delay, Draws, Rng};
 use crate::world::{Action, Config, World, A, B};
 use rtcroom::core::TrackKind;
 use std::panic::{catch_unwind, AssertUnwindSafe};

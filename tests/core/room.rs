@@ -331,7 +331,7 @@ fn messages_sent_before_the_connection_opens_are_delivered() {
 /// ends up with exactly the others' published tracks, with their sources.
 #[test]
 fn randomized_rooms_settle_with_the_right_tracks() {
-    use crate::sched::{Delay, Rng};
+    use crate::sched::{Delay, Draws, Rng};
     use std::collections::BTreeSet;
     for seed in 0..60u64 {
         let mut r = Rng::new(seed);

@@ -4,31 +4,24 @@
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-/// splitmix64: tiny, seedable, good enough to pick delays and interleavings.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
+/// The fuzz crate's splitmix64 (one seedable PRNG for the whole test
+/// suite), with the draws simulated time needs.
+pub use rtcroom_fuzz::Rng;
 
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
+pub trait Draws {
     /// Uniform in `lo..=hi`.
-    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+    fn range(&mut self, lo: u64, hi: u64) -> u64;
+    /// True with probability `percent`/100.
+    fn percent(&mut self, percent: u64) -> bool;
+}
+
+impl Draws for Rng {
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
         assert!(lo <= hi, "empty range {lo}..={hi}");
         lo + self.next_u64() % (hi - lo + 1)
     }
 
-    /// True with probability `percent`/100.
-    pub fn percent(&mut self, percent: u64) -> bool {
+    fn percent(&mut self, percent: u64) -> bool {
         self.range(0, 99) < percent
     }
 }

@@ -6,7 +6,7 @@
 //! point to the past; every switch ends (confirmed, failed, or dropped with
 //! its session); `leave` always ends in `Left` with nothing after it.
 
-use crate::sched::Rng;
+use crate::sched::{Draws, Rng};
 use rtcroom::core::sfu::janus::{
     JanusConfig, JanusEvent, JanusOutput, JanusSession, JanusState, RidOrder, Role,
     KEEPALIVE_INTERVAL,
