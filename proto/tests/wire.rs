@@ -182,3 +182,19 @@ fn parse_is_the_inverse_of_as_str() {
     }
     assert_eq!(ErrorCode::parse("nope"), None);
 }
+
+/// Found by the decoder fuzzer: opaque signal data holds numbers the
+/// protocol does not know; relayed through the server (parsed, then
+/// written again) they must arrive as sent. Without serde_json's
+/// `float_roundtrip` the parser could land one ulp off, so the next hop
+/// saw another number.
+#[test]
+fn numbers_in_opaque_signal_data_survive_a_relay_exactly() {
+    let text = r#"{"type":"signal","to":"p2","data":{"kind":"x","n":[118446744073709551616,0.1,1.7976931348623157e308,5e-324]}}"#;
+    let once: ClientMessage<Value> = serde_json::from_str(text).unwrap();
+    let relayed = serde_json::to_string(&once).unwrap();
+    let twice: ClientMessage<Value> = serde_json::from_str(&relayed).unwrap();
+    assert_eq!(once, twice, "relayed as {relayed}");
+    let ClientMessage::Signal { data, .. } = once else { panic!("a signal") };
+    assert_eq!(data["n"][0].as_f64(), Some(118_446_744_073_709_551_616.0));
+}
