@@ -2,7 +2,7 @@
 //! error leaving here is a JS `Error` with a stable `code`.
 
 use super::error::WebError;
-use super::events::participant_js;
+use super::events::{participant_js, set};
 use super::room::{JoinOptions, Room};
 use crate::core::{Payload, TrackKind, TrackSource};
 use wasm_bindgen::prelude::*;
@@ -42,18 +42,15 @@ pub async fn warm_up() {
 #[wasm_bindgen(js_name = listDevices)]
 pub async fn list_devices() -> Result<JsValue, JsValue> {
     let list = Room::list_devices().await?;
-    let set = |o: &js_sys::Object, k: &str, v: String| {
-        let _ = js_sys::Reflect::set(o, &k.into(), &v.into());
-    };
     Ok(list
         .into_iter()
         .map(|(kind, id, label, group)| {
-            let o = js_sys::Object::new();
-            set(&o, "kind", kind);
-            set(&o, "deviceId", id);
-            set(&o, "label", label);
-            set(&o, "groupId", group);
-            JsValue::from(o)
+            let o: JsValue = js_sys::Object::new().into();
+            set(&o, "kind", &kind.into());
+            set(&o, "deviceId", &id.into());
+            set(&o, "label", &label.into());
+            set(&o, "groupId", &group.into());
+            o
         })
         .collect::<js_sys::Array>()
         .into())
@@ -205,20 +202,17 @@ impl RoomHandle {
     /// `[{ track, publication, kind, source, muted }]`, in publish order.
     #[wasm_bindgen(js_name = localPublications)]
     pub fn local_publications(&self) -> js_sys::Array {
-        let set = |o: &js_sys::Object, k: &str, v: &JsValue| {
-            let _ = js_sys::Reflect::set(o, &k.into(), v);
-        };
         self.room
             .local_publications()
             .into_iter()
             .map(|(track, publication, kind, source, muted)| {
-                let o = js_sys::Object::new();
+                let o: JsValue = js_sys::Object::new().into();
                 set(&o, "publication", &publication.into());
                 set(&o, "track", &track);
                 set(&o, "kind", &kind.as_str().into());
                 set(&o, "source", &source.as_str().into());
                 set(&o, "muted", &muted.into());
-                JsValue::from(o)
+                o
             })
             .collect()
     }

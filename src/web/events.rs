@@ -272,7 +272,7 @@ pub fn stats_js(s: &crate::core::ConnectionStats) -> JsValue {
     o
 }
 
-fn set(o: &JsValue, key: &str, v: &JsValue) {
+pub(super) fn set(o: &JsValue, key: &str, v: &JsValue) {
     // Setting a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &key.into(), v);
 }

@@ -277,13 +277,7 @@ impl Room {
             let local = LocalTrack { track_id: track.id(), stream_id: m.stream.id(), kind, source };
             (Clone::clone(&m.stream), local)
         };
-        let weak = Rc::downgrade(&self.shared);
-        let id = track.id();
-        let ended = Listener::new(track, "ended", move |_| {
-            if let Some(shared) = weak.upgrade() {
-                let _ = Room { shared }.unpublish_id(&id, core::UnpublishReason::Ended);
-            }
-        });
+        let ended = self.unpublish_when_ended(track);
         let media = LocalMedia {
             track: Clone::clone(track),
             stream: Clone::clone(&stream),
@@ -465,14 +459,7 @@ impl Room {
                 },
                 None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
             };
-            let weak = Rc::downgrade(&self.shared);
-            let id = track_id.clone();
-            // A track that ends (device unplugged, "stop sharing") is unpublished.
-            let ended = Listener::new(track, "ended", move |_| {
-                if let Some(shared) = weak.upgrade() {
-                    let _ = Room { shared }.unpublish_id(&id, core::UnpublishReason::Ended);
-                }
-            });
+            let ended = self.unpublish_when_ended(track);
             let stream_id = stream.id();
             inner.local.insert(
                 track_id.clone(),
@@ -486,6 +473,17 @@ impl Room {
             return Err(e);
         }
         Ok(())
+    }
+
+    /// A track that ends (device unplugged, "stop sharing") is unpublished.
+    fn unpublish_when_ended(&self, track: &MediaStreamTrack) -> Listener {
+        let weak = Rc::downgrade(&self.shared);
+        let id = track.id();
+        Listener::new(track, "ended", move |_| {
+            if let Some(shared) = weak.upgrade() {
+                let _ = Room { shared }.unpublish_id(&id, core::UnpublishReason::Ended);
+            }
+        })
     }
 
     /// Stops sending `track` to everyone (tracks the SDK acquired are also stopped).

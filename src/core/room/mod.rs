@@ -1361,7 +1361,7 @@ impl RoomCore {
                 stream: t.stream_id.clone(),
                 kind: t.kind,
                 source: t.source,
-                id: Some(self.publication_ids.get(&t.track_id).unwrap_or(&t.track_id).clone()),
+                id: Some(self.publication_of(&t.track_id)),
                 mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
                 muted: self.muted.contains(&t.track_id),
             })
