@@ -15,6 +15,7 @@
 //!   called, if any.
 
 mod candidates;
+pub mod encodings;
 mod error;
 mod ice_servers;
 mod negotiation;
@@ -26,6 +27,7 @@ pub mod stats;
 mod types;
 
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
+pub use encodings::{EncodingParams, ScreenPreset, SourceSize, Topology};
 pub use error::CoreError;
 pub use ice_servers::validate_ice_servers;
 pub use negotiation::{Completion, Negotiator};
