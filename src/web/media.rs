@@ -65,3 +65,12 @@ pub fn tracks(stream: &MediaStream) -> Vec<web_sys::MediaStreamTrack> {
     v.dedup_by(|a, b| a.id() == b.id());
     v
 }
+
+/// The capture's size as the browser reports it (`getSettings()`); `None`
+/// for audio or when the browser does not say.
+pub fn source_size(track: &web_sys::MediaStreamTrack) -> Option<crate::core::SourceSize> {
+    let settings = track.get_settings();
+    let width = u32::try_from(settings.get_width()?).ok()?;
+    let height = u32::try_from(settings.get_height()?).ok()?;
+    (width > 0 && height > 0).then_some(crate::core::SourceSize { width, height })
+}

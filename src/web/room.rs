@@ -274,7 +274,9 @@ impl Room {
             let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
             let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
             let source = TrackSource::Custom; // the core keeps the publication's source
-            let local = LocalTrack { track_id: track.id(), stream_id: m.stream.id(), kind, source };
+            let size = media::source_size(track);
+            let local =
+                LocalTrack { track_id: track.id(), stream_id: m.stream.id(), kind, source, size };
             (Clone::clone(&m.stream), local)
         };
         let ended = self.unpublish_when_ended(track);
@@ -467,7 +469,8 @@ impl Room {
             );
             stream_id
         };
-        let local = LocalTrack { track_id: track_id.clone(), stream_id, kind, source };
+        let size = media::source_size(track);
+        let local = LocalTrack { track_id: track_id.clone(), stream_id, kind, source, size };
         if let Err(e) = call(&self.shared, |core| core.publish(local)) {
             let _ = self.with(|i| i.local.remove(&track_id));
             return Err(e);

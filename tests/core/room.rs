@@ -433,6 +433,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         stream_id: "s1".into(),
         kind: TrackKind::Video,
         source: TrackSource::Camera,
+        size: None,
     };
     a.publish(camera).unwrap();
     let peer = PeerInfo { id: "b".into(), name: None, meta: Default::default() };
@@ -516,7 +517,8 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         (TrackKind::Audio, TrackSource::Screen),
         (TrackKind::Video, TrackSource::ScreenAudio),
     ] {
-        let track = LocalTrack { track_id: "t".into(), stream_id: "s".into(), kind, source };
+        let track =
+            LocalTrack { track_id: "t".into(), stream_id: "s".into(), kind, source, size: None };
         let err = core.publish(track).unwrap_err();
         assert_eq!(err.code(), "invalid-argument", "{kind:?} as {source:?}");
     }
@@ -529,6 +531,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
             stream_id: "s".into(),
             kind,
             source: TrackSource::Custom,
+            size: None,
         };
         core.publish(track).expect("custom takes any kind");
     }

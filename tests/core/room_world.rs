@@ -189,7 +189,7 @@ pub fn track(id: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
 }
 
 pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
-    LocalTrack { track_id: id.into(), stream_id: stream.into(), kind, source }
+    LocalTrack { track_id: id.into(), stream_id: stream.into(), kind, source, size: None }
 }
 
 impl RoomWorld {

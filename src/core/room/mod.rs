@@ -70,6 +70,9 @@ pub struct LocalTrack {
     pub stream_id: String,
     pub kind: TrackKind,
     pub source: TrackSource,
+    /// The capture's size (`getSettings()`), for the simulcast plan; `None`
+    /// for audio and for tracks that do not say.
+    pub size: Option<crate::core::encodings::SourceSize>,
 }
 
 /// What to join, and how patiently.
