@@ -277,6 +277,21 @@ export declare const ROOM_EVENTS: ReadonlyArray<RoomEventName>;
 export declare function load(wasmUrl?: string | URL): Promise<unknown>;
 
 /** A joined room. Every method throws (or rejects with) an {@link RtcroomError}. */
+/** `publishScreen` options. */
+export interface ScreenShareOptions {
+  /**
+   * `text` (default): slides, code, documents — up to 1080p at 15 fps,
+   * `contentHint: 'detail'`. `motion`: video — 720p at 30 fps, `'motion'`.
+   */
+  preset?: 'text' | 'motion';
+  /** Overrides the preset's `MediaStreamTrack.contentHint`. */
+  contentHint?: '' | 'motion' | 'detail' | 'text';
+  /** Also capture the tab's / system's audio (published as `screen-audio`). */
+  audio?: boolean | MediaTrackConstraints;
+  /** `getDisplayMedia` video constraints, used as given instead of the preset's. */
+  video?: MediaTrackConstraints;
+}
+
 export declare class Room {
   private constructor(token: never);
   /** Rejects with `invalid-argument`, `wasm-load-failed`, `signaling-failed`, `join-timeout`, `join-refused`, … */
@@ -291,8 +306,9 @@ export declare class Room {
   readonly isCameraEnabled: boolean;
   readonly isMicrophoneEnabled: boolean;
   /**
-   * Camera on: published with getUserMedia the first time, unmuted after;
-   * off: muted (black frames; the others get `track-muted`).
+   * Camera on: published with getUserMedia the first time, unmuted after
+   * (the same device captured again); off: muted with the capture released
+   * (the camera light goes off; the others get `track-muted`).
    */
   setCameraEnabled(enabled: boolean): Promise<void>;
   /** The media devices (as the module's `listDevices`). */
@@ -311,12 +327,23 @@ export declare class Room {
   once<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;
   waitFor<K extends keyof RoomEvents>(name: K, filter?: (event: RoomEvents[K]) => boolean, timeoutMs?: number): Promise<RoomEvents[K]>;
   publishCamera(constraints?: MediaStreamConstraints): Promise<MediaStreamTrack[]>;
-  publishScreen(constraints?: DisplayMediaStreamOptions): Promise<MediaStreamTrack[]>;
+  /**
+   * Screen share next to the camera, as its own stream. Rejects with
+   * `invalid-argument` for an unknown preset or hint, `permission-denied`
+   * when the user refuses (the camera is not touched).
+   */
+  publishScreen(options?: ScreenShareOptions): Promise<MediaStreamTrack[]>;
   /** `source` must match the track's kind (see {@link KindAndSource}); default `camera` for video, `microphone` for audio. */
   publishTrack(track: MediaStreamTrack, options?: { source?: TrackSource }): Promise<void>;
   unpublish(track: MediaStreamTrack): Promise<void>;
-  /** Mutes or unmutes one of our published tracks (`not-published` if it is not). */
-  setMuted(track: MediaStreamTrack, muted: boolean): Promise<void>;
+  /**
+   * Mutes or unmutes one of our published tracks (`not-published` if it is
+   * not). A camera the SDK captured is released while muted (light off) and
+   * captured again from the same device on unmute: the promise then resolves
+   * with the new track (same publication, no renegotiation); otherwise with
+   * `track`.
+   */
+  setMuted(track: MediaStreamTrack, muted: boolean): Promise<MediaStreamTrack>;
   /** To everyone: returns the participants the message could not be queued for. */
   send(
     data: string | ArrayBuffer | ArrayBufferView,

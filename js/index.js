@@ -205,8 +205,17 @@ export class Room {
   /** Camera + microphone (getUserMedia `constraints`, default both). */
   async publishCamera(constraints) { return call(() => this.#liveHandle().publishCamera(constraints)); }
 
-  /** Screen (getDisplayMedia `constraints`, default video only). */
-  async publishScreen(constraints) { return call(() => this.#liveHandle().publishScreen(constraints)); }
+  /**
+   * Screen share next to the camera (a stream of its own): `{ preset:
+   * 'text' | 'motion', contentHint?, audio?, video? }`. `text` (default):
+   * up to 1080p at 15 fps, `contentHint: 'detail'`; `motion`: 720p at 30
+   * fps, `'motion'`. Stops by `unpublish`, or when the user ends it in the
+   * browser (`track-unpublished` with reason `ended`).
+   */
+  async publishScreen(options) {
+    if (options !== undefined && (options === null || typeof options !== 'object')) throw invalid('publishScreen takes an options object');
+    return call(() => this.#liveHandle().publishScreen(options));
+  }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
   async publishTrack(track, options = {}) {
@@ -223,13 +232,17 @@ export class Room {
   }
 
   /**
-   * Mutes (the track sends silence or black frames; the others get
-   * `track-muted`) or unmutes (`track-unmuted`) one of our published tracks.
+   * Mutes (the others get `track-muted`) or unmutes (`track-unmuted`) one of
+   * our published tracks. A camera the SDK captured is released while muted
+   * (light off) and captured again from the same device on unmute: then
+   * the promise resolves with the new track (same publication, no
+   * renegotiation); otherwise with `track` (silence or black frames while
+   * muted).
    */
   async setMuted(track, muted) {
     checkTrack(track, 'setMuted');
     if (typeof muted !== 'boolean') throw invalid('setMuted: muted must be a boolean');
-    call(() => this.#liveHandle().setMuted(track, muted));
+    return call(() => this.#liveHandle().setMuted(track, muted));
   }
 
   /**
@@ -279,8 +292,8 @@ export class Room {
 
   /**
    * Turns the camera on (publishes it with getUserMedia the first time,
-   * unmutes it after) or off (mutes it: black frames, the others get
-   * `track-muted`).
+   * unmutes it after, capturing the same device again) or off (mutes it and
+   * releases the capture: the light goes off; the others get `track-muted`).
    */
   async setCameraEnabled(enabled) { return this.#setSourceEnabled('camera', enabled, { video: true, audio: false }); }
   /** The same for the microphone (silence while off). */

@@ -67,6 +67,30 @@ impl ScreenPreset {
     }
 }
 
+/// What to ask `getDisplayMedia` for: the encoder never needs more than the
+/// preset sends, and capturing less saves the sender's CPU.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScreenCapture {
+    /// `height: {max}` (the short side of a landscape screen).
+    pub max_height: u32,
+    /// `frameRate: {max}`.
+    pub max_frame_rate: f64,
+}
+
+impl ScreenPreset {
+    pub fn capture(self) -> ScreenCapture {
+        match self {
+            ScreenPreset::Text => ScreenCapture { max_height: 1080, max_frame_rate: 15.0 },
+            ScreenPreset::Motion => ScreenCapture { max_height: 720, max_frame_rate: 30.0 },
+        }
+    }
+}
+
+/// A `contentHint` the app may set instead of the preset's.
+pub fn is_video_content_hint(hint: &str) -> bool {
+    matches!(hint, "" | "motion" | "detail" | "text")
+}
+
 /// A capture's size as `track.getSettings()` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceSize {

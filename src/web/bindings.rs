@@ -4,7 +4,8 @@
 use super::error::WebError;
 use super::events::{participant_js, set};
 use super::room::{JoinOptions, Room};
-use crate::core::{Payload, TrackKind, TrackSource};
+use crate::core::encodings::is_video_content_hint;
+use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -92,17 +93,62 @@ impl RoomHandle {
         promise(async move { room.publish_camera(&c).await.map(tracks_js) })
     }
 
+    /// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
+    /// contentHint? }` (also plain `getDisplayMedia` options). `video`, when
+    /// an object, is used as given; otherwise the preset's size and frame
+    /// rate are asked for.
     #[wasm_bindgen(js_name = publishScreen)]
-    pub fn publish_screen(&self, constraints: JsValue) -> js_sys::Promise {
+    pub fn publish_screen(&self, options: JsValue) -> js_sys::Promise {
         let room = self.room.clone();
-        let c: DisplayMediaStreamConstraints = if constraints.is_object() {
-            constraints.unchecked_into()
-        } else {
+        promise(async move {
+            let field = |k: &str| {
+                js_sys::Reflect::get(&options, &k.into()).ok().filter(|v| !v.is_undefined())
+            };
+            let preset = match field("preset") {
+                None => ScreenPreset::default(),
+                Some(p) => {
+                    p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
+                        WebError::InvalidArgument(
+                            "publishScreen: preset must be 'text' or 'motion'".into(),
+                        )
+                    })?
+                }
+            };
+            let hint = match field("contentHint") {
+                None => preset.content_hint().to_owned(),
+                Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
+                    WebError::InvalidArgument(
+                        "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'"
+                            .into(),
+                    )
+                })?,
+            };
             let c = DisplayMediaStreamConstraints::new();
-            c.set_video(&JsValue::TRUE);
-            c
-        };
-        promise(async move { room.publish_screen(&c).await.map(tracks_js) })
+            match field("video").filter(JsValue::is_object) {
+                Some(video) => c.set_video(&video),
+                None => {
+                    let cap = preset.capture();
+                    let video = js_sys::Object::new();
+                    let max = |v: f64| {
+                        let o = js_sys::Object::new();
+                        let _ = js_sys::Reflect::set(&o, &"max".into(), &v.into());
+                        o
+                    };
+                    let _ = js_sys::Reflect::set(
+                        &video,
+                        &"height".into(),
+                        &max(f64::from(cap.max_height)),
+                    );
+                    let _ =
+                        js_sys::Reflect::set(&video, &"frameRate".into(), &max(cap.max_frame_rate));
+                    c.set_video(&video);
+                }
+            }
+            if let Some(audio) = field("audio") {
+                c.set_audio(&audio);
+            }
+            room.publish_screen(&c, &hint).await.map(tracks_js)
+        })
     }
 
     #[wasm_bindgen(js_name = publishTrack)]
@@ -138,9 +184,12 @@ impl RoomHandle {
         })
     }
 
+    /// Resolves with the published track (a new one when an unmute
+    /// captured the camera again).
     #[wasm_bindgen(js_name = setMuted)]
-    pub fn set_muted(&self, track: MediaStreamTrack, muted: bool) -> Result<(), JsValue> {
-        Ok(self.room.set_muted(&track, muted)?)
+    pub fn set_muted(&self, track: MediaStreamTrack, muted: bool) -> js_sys::Promise {
+        let room = self.room.clone();
+        promise(async move { room.set_muted(&track, muted).await.map(JsValue::from) })
     }
 
     /// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a

@@ -74,3 +74,29 @@ pub fn source_size(track: &web_sys::MediaStreamTrack) -> Option<crate::core::Sou
     let height = u32::try_from(settings.get_height()?).ok()?;
     (width > 0 && height > 0).then_some(crate::core::SourceSize { width, height })
 }
+
+/// The device a capture came from (`getSettings().deviceId`).
+pub fn device_id(track: &web_sys::MediaStreamTrack) -> Option<String> {
+    track.get_settings().get_device_id().filter(|id| !id.is_empty())
+}
+
+/// A new capture from exactly `device_id`; its one track.
+pub async fn capture_device(
+    kind: crate::core::TrackKind,
+    device_id: &str,
+) -> Result<web_sys::MediaStreamTrack, WebError> {
+    let constraints = MediaStreamConstraints::new();
+    let exact = js_sys::Object::new();
+    let id = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&id, &"exact".into(), &device_id.into());
+    let _ = js_sys::Reflect::set(&exact, &"deviceId".into(), &id);
+    match kind {
+        crate::core::TrackKind::Video => constraints.set_video(&exact),
+        crate::core::TrackKind::Audio => constraints.set_audio(&exact),
+    }
+    let stream = user_media(&constraints).await?;
+    tracks(&stream)
+        .into_iter()
+        .next()
+        .ok_or_else(|| WebError::Media("the device gave no track".into()))
+}

@@ -246,20 +246,9 @@ impl Room {
             })
             .flatten()
             .ok_or(core::CoreError::NotPublished)?;
-        let constraints = web_sys::MediaStreamConstraints::new();
-        let exact = js_sys::Object::new();
-        let id = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&id, &"exact".into(), &device_id.into());
-        let _ = js_sys::Reflect::set(&exact, &"deviceId".into(), &id);
-        match kind {
-            TrackKind::Video => constraints.set_video(&exact),
-            TrackKind::Audio => constraints.set_audio(&exact),
-        }
-        let stream = media::user_media(&constraints).await?;
-        let Some(track) = media::tracks(&stream).into_iter().next() else {
-            return Err(WebError::Media("the device gave no track".into()));
-        };
-        let switched = self.replace_local(&old, &track);
+        let track = media::capture_device(kind, device_id).await?;
+        let switched =
+            self.replace_local(&old, &track, |core, old, new| core.replace_published(old, new));
         if switched.is_err() {
             track.stop();
         }
@@ -267,16 +256,22 @@ impl Room {
     }
 
     /// `track` takes `old`'s place: in its stream, in the driver's map, in
-    /// the core (which replaces it on the senders); `old` is stopped.
-    fn replace_local(&self, old: &str, track: &MediaStreamTrack) -> Result<(), WebError> {
+    /// the core (`replace`, which replaces it on the senders); `old` is stopped.
+    fn replace_local(
+        &self,
+        old: &str,
+        track: &MediaStreamTrack,
+        replace: impl FnOnce(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>,
+    ) -> Result<(), WebError> {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
             let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
             let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
             let source = TrackSource::Custom; // the core keeps the publication's source
-            let size = media::source_size(track);
+            let (size, device_id) = (media::source_size(track), media::device_id(track));
+            let stream_id = m.stream.id();
             let local =
-                LocalTrack { track_id: track.id(), stream_id: m.stream.id(), kind, source, size };
+                LocalTrack { track_id: track.id(), stream_id, kind, source, size, device_id };
             (Clone::clone(&m.stream), local)
         };
         let ended = self.unpublish_when_ended(track);
@@ -287,7 +282,7 @@ impl Room {
             _ended: ended,
         };
         self.with(|i| i.local.insert(track.id(), media));
-        if let Err(e) = call(&self.shared, |core| core.replace_published(old, local)) {
+        if let Err(e) = call(&self.shared, |core| replace(core, old, local)) {
             self.with(|i| i.local.remove(&track.id()));
             return Err(e);
         }
@@ -376,12 +371,21 @@ impl Room {
         self.capture_and_publish(capture, TrackSource::Camera, TrackSource::Microphone).await
     }
 
-    /// getDisplayMedia + publish: video as `screen`, audio as `screen-audio`.
+    /// getDisplayMedia + publish: video as `screen` (with `content_hint`),
+    /// audio as `screen-audio`.
     pub async fn publish_screen(
         &self,
         constraints: &web_sys::DisplayMediaStreamConstraints,
+        content_hint: &str,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = media::display_media(constraints);
+        let capture = async {
+            let stream = media::display_media(constraints).await?;
+            for t in stream.get_video_tracks().iter() {
+                // Before publishing: the encoder reads it when it starts.
+                let _ = js_sys::Reflect::set(&t, &"contentHint".into(), &content_hint.into());
+            }
+            Ok(stream)
+        };
         self.capture_and_publish(capture, TrackSource::Screen, TrackSource::ScreenAudio).await
     }
 
@@ -470,7 +474,10 @@ impl Room {
             stream_id
         };
         let size = media::source_size(track);
-        let local = LocalTrack { track_id: track_id.clone(), stream_id, kind, source, size };
+        // Only a capture the SDK made can be made again (a camera's unmute).
+        let device_id = if owned { media::device_id(track) } else { None };
+        let local =
+            LocalTrack { track_id: track_id.clone(), stream_id, kind, source, size, device_id };
         if let Err(e) = call(&self.shared, |core| core.publish(local)) {
             let _ = self.with(|i| i.local.remove(&track_id));
             return Err(e);
@@ -494,10 +501,28 @@ impl Room {
         self.unpublish_id(&track.id(), core::UnpublishReason::Unpublished)
     }
 
-    /// Mutes (the track sends silence or black frames; the others get
-    /// `track-muted`) or unmutes one of our published tracks.
-    pub fn set_muted(&self, track: &MediaStreamTrack, muted: bool) -> Result<(), WebError> {
-        call(&self.shared, |core| core.set_muted(&track.id(), muted))
+    /// Mutes or unmutes one of our published tracks (the others get
+    /// `track-muted` / `track-unmuted`). A camera the SDK captured is
+    /// released while muted and captured again on unmute (see
+    /// `core::room::mute`): then the new track is the result.
+    pub async fn set_muted(
+        &self,
+        track: &MediaStreamTrack,
+        muted: bool,
+    ) -> Result<MediaStreamTrack, WebError> {
+        let old = track.id();
+        match call(&self.shared, |core| core.set_muted(&old, muted))? {
+            core::MuteStep::Recapture { device_id, kind } => {
+                let fresh = media::capture_device(kind, &device_id).await?;
+                let done =
+                    self.replace_local(&old, &fresh, |core, old, new| core.recaptured(old, new));
+                if done.is_err() {
+                    fresh.stop();
+                }
+                done.map(|()| fresh)
+            }
+            _ => Ok(Clone::clone(track)),
+        }
     }
 
     fn unpublish_id(&self, track_id: &str, reason: core::UnpublishReason) -> Result<(), WebError> {
@@ -921,6 +946,11 @@ impl Inner {
             RoomOutput::SetTrackEnabled { track_id, enabled } => {
                 if let Some(m) = self.local.get(&track_id) {
                     m.track.set_enabled(enabled);
+                }
+            }
+            RoomOutput::StopTrack { track_id } => {
+                if let Some(m) = self.local.get(&track_id) {
+                    m.track.stop();
                 }
             }
             RoomOutput::Event(e) => return self.event(e),

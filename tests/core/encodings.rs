@@ -109,3 +109,20 @@ fn a_screen_share_in_an_sfu_room_has_a_low_layer_below_the_preset() {
         .windows(2)
         .all(|w| matches!(w, [lo, hi] if lo.max_bitrate_bps < hi.max_bitrate_bps)));
 }
+
+#[test]
+fn screen_presets_capture_no_more_than_they_send() {
+    use rtcroom::core::encodings::is_video_content_hint;
+    for preset in [ScreenPreset::Text, ScreenPreset::Motion] {
+        let c = preset.capture();
+        let big = SourceSize { width: c.max_height * 16 / 9, height: c.max_height };
+        let top = screen_encodings(big, preset, Topology::Mesh);
+        assert_eq!(
+            top.first().map(|e| (e.scale_resolution_down_by, e.max_framerate)),
+            Some((1.0, Some(c.max_frame_rate))),
+            "{preset:?}"
+        );
+        assert!(is_video_content_hint(preset.content_hint()));
+    }
+    assert!(!is_video_content_hint("speech"), "an audio hint is not a video one");
+}

@@ -16,6 +16,7 @@ mod capture;
 mod encodings;
 mod ice;
 mod janus;
+mod light_off;
 mod messages;
 mod negotiation;
 mod publications;

@@ -434,6 +434,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         kind: TrackKind::Video,
         source: TrackSource::Camera,
         size: None,
+        device_id: None,
     };
     a.publish(camera).unwrap();
     let peer = PeerInfo { id: "b".into(), name: None, meta: Default::default() };
@@ -517,8 +518,14 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
         (TrackKind::Audio, TrackSource::Screen),
         (TrackKind::Video, TrackSource::ScreenAudio),
     ] {
-        let track =
-            LocalTrack { track_id: "t".into(), stream_id: "s".into(), kind, source, size: None };
+        let track = LocalTrack {
+            track_id: "t".into(),
+            stream_id: "s".into(),
+            kind,
+            source,
+            size: None,
+            device_id: None,
+        };
         let err = core.publish(track).unwrap_err();
         assert_eq!(err.code(), "invalid-argument", "{kind:?} as {source:?}");
     }
@@ -532,6 +539,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
             kind,
             source: TrackSource::Custom,
             size: None,
+            device_id: None,
         };
         core.publish(track).expect("custom takes any kind");
     }

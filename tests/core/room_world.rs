@@ -7,8 +7,9 @@ use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
-    CaptureId, CoreError, Generation, LocalTrack, Millis, Payload, PcCommand, PeerInput, RoomCore,
-    RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind, TrackSource,
+    CaptureId, CoreError, Generation, LocalTrack, Millis, MuteStep, Payload, PcCommand, PeerInput,
+    RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind,
+    TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -116,6 +117,8 @@ pub struct Client {
     pub captures: Vec<CaptureId>,
     /// `track.enabled` as the core last set it (mute), by track id.
     pub enabled: BTreeMap<String, bool>,
+    /// Tracks the core stopped (a released camera), in order.
+    pub stopped: Vec<String>,
 }
 
 impl Client {
@@ -189,7 +192,14 @@ pub fn track(id: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
 }
 
 pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) -> LocalTrack {
-    LocalTrack { track_id: id.into(), stream_id: stream.into(), kind, source, size: None }
+    LocalTrack {
+        track_id: id.into(),
+        stream_id: stream.into(),
+        kind,
+        source,
+        size: None,
+        device_id: None,
+    }
 }
 
 impl RoomWorld {
@@ -213,6 +223,7 @@ impl RoomWorld {
             cut: false,
             captures: Vec::new(),
             enabled: BTreeMap::new(),
+            stopped: Vec::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -342,34 +353,47 @@ impl RoomWorld {
         let now = Millis(self.now());
         let client = &mut self.clients[i];
         let core = &mut client.core;
-        let r =
-            match app {
-                App::BeginCapture => {
-                    client.captures.push(core.begin_capture(now));
-                    Ok(())
+        let r = match app {
+            App::BeginCapture => {
+                client.captures.push(core.begin_capture(now));
+                Ok(())
+            }
+            App::EndCapture(track) => {
+                let r = track.map_or(Ok(()), |t| core.publish(t));
+                for id in std::mem::take(&mut client.captures) {
+                    core.end_capture(now, id);
                 }
-                App::EndCapture(track) => {
-                    let r = track.map_or(Ok(()), |t| core.publish(t));
-                    for id in std::mem::take(&mut client.captures) {
-                        core.end_capture(now, id);
-                    }
-                    r
+                r
+            }
+            App::Publish(t) => core.publish(t),
+            // A recapture succeeds at once: the same device gives a new
+            // track (`<id>'`) in the same stream.
+            App::SetMuted(id, muted) => core.set_muted(&id, muted).and_then(|step| match step {
+                MuteStep::Recapture { device_id, .. } => {
+                    let old = core.published().iter().find(|t| t.track_id == id).cloned();
+                    let old = old.ok_or(CoreError::NotPublished)?;
+                    let track_id = format!("{id}'");
+                    let device_id = Some(device_id);
+                    core.recaptured(&id, LocalTrack { track_id, device_id, ..old })
                 }
-                App::Publish(t) => core.publish(t),
-                App::SetMuted(id, muted) => core.set_muted(&id, muted),
-                App::Replace(old, new) => core.replace_published(&old, new),
-                App::Unpublish(id) => core.unpublish(&id),
-                App::Send { to, data } => core
-                    .send(to.as_deref(), Payload::Text(data), true)
-                    .and_then(|failed| match failed.into_iter().next() {
-                        Some((_, e)) => Err(e),
-                        None => Ok(()),
-                    }),
-                App::Leave => {
-                    core.leave();
-                    Ok(())
-                }
-            };
+                _ => Ok(()),
+            }),
+            App::Replace(old, new) => core.replace_published(&old, new),
+            App::Unpublish(id) => core.unpublish(&id),
+            App::Send { to, data } => {
+                core.send(to.as_deref(), Payload::Text(data), true).and_then(|failed| match failed
+                    .into_iter()
+                    .next()
+                {
+                    Some((_, e)) => Err(e),
+                    None => Ok(()),
+                })
+            }
+            App::Leave => {
+                core.leave();
+                Ok(())
+            }
+        };
         self.drain_core(i);
         r
     }
@@ -682,6 +706,7 @@ impl RoomWorld {
                 RoomOutput::SetTrackEnabled { track_id, enabled } => {
                     self.clients[i].enabled.insert(track_id, enabled);
                 }
+                RoomOutput::StopTrack { track_id } => self.clients[i].stopped.push(track_id),
                 RoomOutput::Event(e) => self.clients[i].events.push(e),
                 other => panic!("unknown room output {other:?}"),
             }

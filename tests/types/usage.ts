@@ -88,6 +88,8 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
 
   const tracks: MediaStreamTrack[] = await room.publishCamera({ video: { width: 640 }, audio: true });
   await room.publishScreen();
+  const [screen] = await room.publishScreen({ preset: 'motion', contentHint: 'motion', audio: true });
+  const same: MediaStreamTrack = await room.setMuted(screen!, true);
   const source: TrackSource = 'custom';
   await room.publishTrack(canvas.captureStream().getVideoTracks()[0]!, { source });
   await room.unpublish(tracks[0]!);

@@ -8,6 +8,7 @@
 //! driver's reports carry it, and reports of an older connection are dropped.
 
 mod capture;
+mod mute;
 mod senders;
 pub mod session;
 
@@ -16,6 +17,7 @@ use super::peer::PeerSession;
 use super::types::*;
 use capture::Captures;
 pub use capture::{CaptureId, CAPTURE_WAIT};
+pub use mute::MuteStep;
 use rtcroom_proto::{
     ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerId, PeerInfo,
     ServerMessage, SignalData, TrackInfo,
@@ -73,6 +75,10 @@ pub struct LocalTrack {
     /// The capture's size (`getSettings()`), for the simulcast plan; `None`
     /// for audio and for tracks that do not say.
     pub size: Option<crate::core::encodings::SourceSize>,
+    /// The device the SDK captured this track from (`getSettings().deviceId`);
+    /// `None` for tracks the app made. A muted camera with one is released
+    /// and captured again on unmute (see `mute`).
+    pub device_id: Option<String>,
 }
 
 /// What to join, and how patiently.
@@ -210,6 +216,11 @@ pub enum RoomOutput {
     SetTrackEnabled {
         track_id: String,
         enabled: bool,
+    },
+    /// `track.stop()` on our published track: its capture is released (a
+    /// muted camera's light goes off); the publication stays.
+    StopTrack {
+        track_id: String,
     },
     Event(RoomEvent),
 }
@@ -386,6 +397,8 @@ pub struct RoomCore {
     captures: Captures,
     /// Our published tracks that are muted.
     muted: BTreeSet<String>,
+    /// Muted tracks whose capture is released (light off; see `mute`).
+    released: BTreeSet<String>,
     /// Publication ids of tracks that replaced the first track of their
     /// publication (`replace_published`); otherwise a publication's id is
     /// its track's id.
@@ -414,6 +427,7 @@ impl RoomCore {
             pending: VecDeque::new(),
             captures: Captures::default(),
             muted: BTreeSet::new(),
+            released: BTreeSet::new(),
             publication_ids: BTreeMap::new(),
             failure: None,
             out: VecDeque::new(),
@@ -658,33 +672,6 @@ impl RoomCore {
         Ok(())
     }
 
-    /// Mutes (`track.enabled = false`: silence or black frames) or unmutes
-    /// one of our published tracks, and tells everyone.
-    pub fn set_muted(&mut self, track_id: &str, muted: bool) -> Result<(), CoreError> {
-        self.in_room()?;
-        if !self.published.iter().any(|t| t.track_id == track_id) {
-            return Err(CoreError::NotPublished);
-        }
-        let changed = if muted {
-            self.muted.insert(track_id.to_owned())
-        } else {
-            self.muted.remove(track_id)
-        };
-        if changed {
-            let track_id = track_id.to_owned();
-            self.out.push_back(RoomOutput::SetTrackEnabled { track_id, enabled: !muted });
-            let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-            for peer in ids {
-                self.announce_to(&peer);
-            }
-        }
-        Ok(())
-    }
-
-    pub fn is_muted(&self, track_id: &str) -> bool {
-        self.muted.contains(track_id)
-    }
-
     /// The publication id of our published track `track_id`.
     pub fn publication_of(&self, track_id: &str) -> String {
         self.publication_ids.get(track_id).cloned().unwrap_or_else(|| track_id.to_owned())
@@ -706,6 +693,13 @@ impl RoomCore {
         }
         let new = LocalTrack { source: slot.source, ..new };
         *slot = new.clone();
+        // Switching the device of a released camera only changes which one
+        // the unmute captures: the new capture is released at once.
+        let released = self.released.remove(old);
+        if released {
+            self.released.insert(new.track_id.clone());
+            self.out.push_back(RoomOutput::StopTrack { track_id: new.track_id.clone() });
+        }
         let publication = self.publication_ids.remove(old).unwrap_or_else(|| old.to_owned());
         if publication != new.track_id {
             self.publication_ids.insert(new.track_id.clone(), publication);
@@ -719,8 +713,10 @@ impl RoomCore {
         for peer in ids {
             let Some(r) = self.peers.get_mut(&peer) else { continue };
             if let Some(sender) = r.senders.retrack(old, &new.track_id) {
-                let track = Some(new.clone());
-                self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+                if !released {
+                    let track = Some(new.clone());
+                    self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+                }
             }
         }
         Ok(())
@@ -742,6 +738,7 @@ impl RoomCore {
         };
         let gone = self.published.remove(at);
         self.muted.remove(track_id);
+        self.released.remove(track_id);
         let publication =
             self.publication_ids.remove(track_id).unwrap_or_else(|| track_id.to_owned());
         self.event(RoomEvent::TrackUnpublished {
