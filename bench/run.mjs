@@ -22,6 +22,9 @@ const OUT = process.env.BENCH_OUT || path.join(ROOT, 'bench/results/latest.json'
 const IMPLS = (process.env.BENCH_IMPLS || 'rtcroom,baseline').split(',').map((s) => s.trim()).filter(Boolean);
 for (const impl of ['rtcroom', 'baseline']) if (!IMPLS.includes(impl)) IMPLS.push(impl);
 const SETTLE_MS = 250;
+// After setup, participant 0 shares its screen: `screen_share_start_ms` is
+// that call → participant 1's first presented frame of it. BENCH_SCREEN=0 skips.
+const SCREEN = process.env.BENCH_SCREEN !== '0';
 const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox',
   '--disable-gpu', '--allow-loopback-in-peer-connection', '--disable-background-networking',
@@ -169,7 +172,9 @@ async function trial(browser, base, impl, label) {
     });
     const ok = participants.every((p) => p.setup_ms !== null);
     const connected = participants.every((p) => p.connected_ms !== null);
+    const screen_ms = ok && SCREEN ? await screenPhase(parts) : null;
     return {
+      screen_ms,
       impl, ok,
       setup_ms: ok ? Math.max(...participants.map((p) => p.setup_ms)) : null,
       // Join start → RTCPeerConnection `connected`, the later of the two.
@@ -179,6 +184,21 @@ async function trial(browser, base, impl, label) {
   } finally {
     await Promise.all(parts.map(({ context }) => context.close().catch(() => {})));
     await sleep(SETTLE_MS); // let the closed renderers and capturers wind down
+  }
+}
+
+/** Participant 0 shares its screen; ms until participant 1 presents its first frame (null: none in time). */
+async function screenPhase(parts) {
+  const [sharer, viewer] = parts.map((p) => p.page);
+  try {
+    await sharer.evaluate(() => window.benchScreen());
+    const h = await viewer.waitForFunction(() => window.__bench.screen.first_frame, null, { timeout: TIMEOUT_MS, polling: 20 });
+    const first = await h.jsonValue();
+    const start = await sharer.evaluate(() => window.__bench.screen.start);
+    return first - start;
+  } catch (e) {
+    console.error(`  screen share: ${e.message.split('\n')[0]}`);
+    return null;
   }
 }
 
@@ -266,6 +286,10 @@ async function main() {
     const connectedRatio = connectedMs.rtcroom.median && connectedMs.baseline.median
       ? Math.round((connectedMs.rtcroom.median / connectedMs.baseline.median) * 1000) / 1000 : null;
     const phases = Object.fromEntries(IMPLS.map((impl) => [impl, phaseMedians(results[impl])]));
+    const screenMs = {};
+    for (const impl of IMPLS) screenMs[impl] = summary(results[impl].map((r) => r.screen_ms).filter((x) => x !== null));
+    const screenRatio = screenMs.rtcroom.median && screenMs.baseline.median
+      ? Math.round((screenMs.rtcroom.median / screenMs.baseline.median) * 1000) / 1000 : null;
 
     const report = {
       date: new Date().toISOString(),
@@ -279,6 +303,10 @@ async function main() {
       setup_ratio: ratio,
       connected_ms: connectedMs,
       connected_ratio: connectedRatio,
+      // publishScreen (baseline: getDisplayMedia + addTrack + offer) → the
+      // other participant's first presented frame of the screen, mid-call.
+      screen_share_start_ms: SCREEN ? screenMs : null,
+      screen_share_start_ratio: SCREEN ? screenRatio : null,
       bundle_gzip_bytes: bundle,
       failures: Object.fromEntries(IMPLS.map((impl) => [impl, failed[impl].length])),
       // Medians over both participants of every successful trial, in ms
@@ -306,6 +334,14 @@ async function main() {
       fmt(connectedMs[impl].min), fmt(connectedMs[impl].max), String(connectedMs[impl].samples.length)]),
     ['implementation', 'median', 'p95', 'min', 'max', 'n']);
     console.log(`ratio rtcroom/baseline (medians): ${connectedRatio ?? '-'}`);
+
+    if (SCREEN) {
+      console.log(`\nscreen share start: publishScreen → first remote frame of it, mid-call (ms)`);
+      printTable(IMPLS.map((impl) => [impl, fmt(screenMs[impl].median), fmt(screenMs[impl].p95),
+        fmt(screenMs[impl].min), fmt(screenMs[impl].max), String(screenMs[impl].samples.length)]),
+      ['implementation', 'median', 'p95', 'min', 'max', 'n']);
+      console.log(`ratio rtcroom/baseline (medians): ${screenRatio ?? '-'}`);
+    }
 
     console.log(`\nphases: median ms since the participant's own join start`);
     printTable(PHASES.filter((p) => IMPLS.some((impl) => p in phases[impl].marks))

@@ -31,6 +31,21 @@
     video.requestVideoFrameCallback(() => { mark('first_frame'); finish(null); });
   };
 
+  // The screen-share phase (after setup): the sharer's `screen_start` and
+  // the viewer's first presented frame of the screen track, wall clock.
+  const screen = {};
+  const watchScreenFrame = (stream) => {
+    if (screen.watching) return;
+    screen.watching = true;
+    const video = document.createElement('video');
+    video.muted = true;
+    video.playsInline = true;
+    video.srcObject = stream;
+    document.body.append(video);
+    video.play().catch((e) => note(`play(screen): ${e}`));
+    video.requestVideoFrameCallback(() => { screen.first_frame = now(); });
+  };
+
   const describe = (raw) => {
     if (typeof raw !== 'string') return null;
     try { return JSON.parse(raw); } catch { return null; }
@@ -114,7 +129,7 @@
     return p;
   };
 
-  window.__bench = { now, mark, count, note, finish, watchFirstFrame };
+  window.__bench = { now, mark, count, note, finish, watchFirstFrame, screen, watchScreenFrame };
   window.__benchPartial = () => ({ marks, counts, notes });
   window.addEventListener('error', (e) => note(`error: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => note(`unhandled rejection: ${e.reason}`));
