@@ -204,3 +204,24 @@ fn a_room_reports_quality_per_participant_and_loses_it_in_a_blackhole() {
     w.run_to(w.now() + 6_000);
     assert_ne!(levels(&w, 0).last(), Some(&Quality::Lost), "back after it: {:?}", levels(&w, 0));
 }
+
+#[test]
+fn the_first_stats_sample_waits_one_interval_after_connecting_so_the_first_frames_are_not_delayed()
+{
+    use rtcroom::core::{ConnectionState, PcCommand, PeerInput, PeerOutput, PeerSession};
+    let mut s = PeerSession::new("a", "b");
+    let stats_asked = |s: &mut PeerSession| {
+        std::iter::from_fn(|| s.poll_output())
+            .any(|o| matches!(o, PeerOutput::Command(PcCommand::GetStats)))
+    };
+    s.handle_input(Millis(1_000), PeerInput::ConnectionState(ConnectionState::Connected)).unwrap();
+    assert!(!stats_asked(&mut s), "no getStats() while the first frames decode");
+    let mut t = 1_000;
+    while let Some(Millis(next)) = s.poll_timeout().filter(|m| m.0 < 1_000 + EVERY) {
+        t = next.max(t + 1);
+        s.handle_timeout(Millis(t));
+        assert!(!stats_asked(&mut s), "getStats() at {t}, before one interval");
+    }
+    s.handle_timeout(Millis(1_000 + EVERY));
+    assert!(stats_asked(&mut s), "the first sample, one interval after connecting");
+}

@@ -125,7 +125,10 @@ impl PeerSession {
             PeerInput::ConnectionState(s) => {
                 if s == ConnectionState::Connected && self.state == PeerState::Connecting {
                     self.set_state(PeerState::Connected, None);
-                    self.stats_at = Some(now);
+                    // Not at once: the first frames are being decoded now,
+                    // and a `getStats()` (a few ms of main thread) would
+                    // delay them; one interval later it costs nothing.
+                    self.stats_at = Some(now.saturating_add(STATS_INTERVAL));
                 }
                 // Chromium may never say ICE `failed` (it stays
                 // `disconnected`); the connection state does.
