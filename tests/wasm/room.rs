@@ -194,9 +194,15 @@ async fn screen_share_arrives_next_to_the_camera_as_source_screen() {
     a.room.publish_camera(&camera).await.expect("fake camera");
     let screen = web_sys::DisplayMediaStreamConstraints::new();
     screen.set_video(&wasm_bindgen::JsValue::TRUE);
-    let shared =
-        a.room.publish_screen(&screen).await.expect("fake screen (headless, fake-device flag)");
+    let shared = a
+        .room
+        .publish_screen(&screen, "detail")
+        .await
+        .expect("fake screen (headless, fake-device flag)");
     assert_eq!(shared.len(), 1);
+    let hint =
+        js_sys::Reflect::get(&shared[0], &"contentHint".into()).ok().and_then(|h| h.as_string());
+    assert_eq!(hint.as_deref(), Some("detail"), "the hint is set before publishing");
     until("b receives camera and screen", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
     let got = tracks_from(&b, &a.id());
     let screen_track =
@@ -206,7 +212,7 @@ async fn screen_share_arrives_next_to_the_camera_as_source_screen() {
     // Separate streams: the app can lay them out independently.
     assert_ne!(screen_track.stream.id(), camera_track.stream.id());
     // A second screen share is refused with a stable code.
-    let again = a.room.publish_screen(&screen).await.expect_err("one screen at a time");
+    let again = a.room.publish_screen(&screen, "").await.expect_err("one screen at a time");
     assert_eq!(again.code(), "source-already-published");
 }
 
