@@ -377,7 +377,9 @@ export class Room {
 
   /** Applies one event to the snapshot; `state-changed` once per batch (task) of changes. */
   #apply(name, payload) {
-    const next = nextSnapshot(this.#snapshot, name, payload);
+    let next;
+    // A payload the rules do not expect must not cost the event its delivery.
+    try { next = nextSnapshot(this.#snapshot, name, payload); } catch (e) { setTimeout(() => { throw e; }); return; }
     if (next === this.#snapshot) return;
     this.#snapshot = next;
     if (this.#flushQueued) return;
