@@ -306,8 +306,9 @@ export interface RoomEvents {
   /** Something failed without ending the call (an operation, a rejected frame). */
   'warning': WarningEvent;
   /**
-   * `room.snapshot` changed: once per batch of changes (the events of one
-   * task), after their own events; the payload is the snapshot then.
+   * `room.snapshot` changed: once per batch of changes (those made in one
+   * synchronous run, e.g. every event of one browser callback), in a
+   * microtask after their own events; the payload is the snapshot then.
    */
   'state-changed': RoomSnapshot;
 }

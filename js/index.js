@@ -375,7 +375,7 @@ export class Room {
     this.#apply('connection-state', { state: 'disconnected', reason: 'left' });
   }
 
-  /** Applies one event to the snapshot; `state-changed` once per batch (task) of changes. */
+  /** Applies one event to the snapshot; `state-changed` once per batch (synchronous run) of changes. */
   #apply(name, payload) {
     let next;
     // A payload the rules do not expect must not cost the event its delivery.

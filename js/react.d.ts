@@ -91,7 +91,7 @@ export interface LocalMediaControl {
   /** Published and muted. */
   readonly muted: boolean;
   readonly published: boolean;
-  /** A toggle of this device is in progress. */
+  /** A toggle of this device started by this hook is in progress. */
   readonly pending: boolean;
   /** Why its last toggle failed (cleared by the next). */
   readonly error: RtcroomError | null;
