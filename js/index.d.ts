@@ -192,6 +192,49 @@ export interface ConnectionStats {
   }>;
 }
 
+/** A track we receive, as a snapshot lists it. */
+export type ReceivedTrack = Readonly<KindAndSource & {
+  track: MediaStreamTrack;
+  /** Camera + microphone of one participant share a stream (as do screen + screen audio). */
+  stream: MediaStream;
+  /** The sender's publication id (null from older clients). */
+  publication: string | null;
+  /** Its sender muted it. */
+  muted: boolean;
+}>;
+
+/** A participant in a {@link RoomSnapshot}: who, its connection, what it announces and what we receive from it. */
+export interface ParticipantSnapshot {
+  readonly id: string;
+  readonly name: string | null;
+  readonly meta: Readonly<Record<string, string>>;
+  /** What it announced it publishes, as of its latest event. */
+  readonly publications: readonly Readonly<Publication>[];
+  /** Our peer connection to it (`participant-state`); `connecting` at first. */
+  readonly state: ParticipantState;
+  /** From `quality-changed` (null before the first level). */
+  readonly quality: Quality | null;
+  /** What we receive from it (`track` until `track-removed`), with its muted state. */
+  readonly tracks: readonly ReceivedTrack[];
+}
+
+/**
+ * The room as an immutable snapshot (`room.snapshot`). The same object
+ * until something changes; then a new frozen one with `version + 1` that
+ * shares every unchanged participant, publication and track, so
+ * `useSyncExternalStore` and memoised components compare by reference.
+ * `state-changed` fires once per batch of changes.
+ */
+export interface RoomSnapshot {
+  readonly version: number;
+  /** The signaling connection (`connection-state`); `connecting` before the first event. */
+  readonly connectionState: ConnectionState | 'connecting';
+  /** What we publish, in publish order, with its muted state. */
+  readonly localPublications: readonly Readonly<LocalPublication>[];
+  /** Everyone else (empty once disconnected). */
+  readonly participants: readonly ParticipantSnapshot[];
+}
+
 /** Payload of `quality-changed`. */
 export interface QualityChangedEvent {
   participant: Participant;
@@ -262,6 +305,12 @@ export interface RoomEvents {
   'devices-changed': Record<string, never>;
   /** Something failed without ending the call (an operation, a rejected frame). */
   'warning': WarningEvent;
+  /**
+   * `room.snapshot` changed: once per batch of changes (those made in one
+   * synchronous run, e.g. every event of one browser callback), in a
+   * microtask after their own events; the payload is the snapshot then.
+   */
+  'state-changed': RoomSnapshot;
 }
 
 /** Every event name `room.on` accepts. */
@@ -298,19 +347,26 @@ export declare class Room {
   static join(url: string, options: JoinOptions): Promise<Room>;
   readonly id: string;
   readonly state: SessionState;
-  readonly participants: Participant[];
+  /** The room as an immutable, versioned snapshot (see {@link RoomSnapshot}). */
+  readonly snapshot: RoomSnapshot;
+  /** Everyone else: `snapshot.participants` (the same array until it changes). */
+  readonly participants: readonly ParticipantSnapshot[];
   readonly localTracks: MediaStreamTrack[];
-  /** What we publish, in publish order. */
-  readonly localPublications: LocalPublication[];
+  /** What we publish, in publish order: `snapshot.localPublications`. */
+  readonly localPublications: readonly Readonly<LocalPublication>[];
+  /** How many listeners `name` (or every event) has: for tests and leak checks. */
+  listenerCount(name?: RoomEventName): number;
   /** Our camera / microphone is published and not muted. */
   readonly isCameraEnabled: boolean;
   readonly isMicrophoneEnabled: boolean;
   /**
-   * Camera on: published with getUserMedia the first time, unmuted after
-   * (the same device captured again); off: muted with the capture released
-   * (the camera light goes off; the others get `track-muted`).
+   * Camera on: published with getUserMedia the first time (with
+   * `constraints` for the video, if given), unmuted after (the same device
+   * captured again); off: muted with the capture released (the camera light
+   * goes off; the others get `track-muted`). Calls run in turn: a second
+   * `true` while the first publishes publishes nothing more.
    */
-  setCameraEnabled(enabled: boolean): Promise<void>;
+  setCameraEnabled(enabled: boolean, constraints?: MediaTrackConstraints): Promise<void>;
   /** The media devices (as the module's `listDevices`). */
   listDevices(): Promise<MediaDeviceDescription[]>;
   /**
@@ -321,7 +377,7 @@ export declare class Room {
    */
   switchDevice(kind: 'video' | 'audio', deviceId: string): Promise<MediaStreamTrack>;
   /** The same for the microphone (silence while off). */
-  setMicrophoneEnabled(enabled: boolean): Promise<void>;
+  setMicrophoneEnabled(enabled: boolean, constraints?: MediaTrackConstraints): Promise<void>;
   on<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;
   off<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): void;
   once<K extends keyof RoomEvents>(name: K, fn: (event: RoomEvents[K]) => void): () => void;
@@ -349,6 +405,11 @@ export declare class Room {
     data: string | ArrayBuffer | ArrayBufferView,
     options?: { to?: string; reliable?: boolean },
   ): Array<{ participant: string; code: ErrorCode }>;
+  /**
+   * Replaces our metadata (synchronous: sent at once, or on resume); the
+   * others get `participant-updated`. Throws `invalid-argument` for anything
+   * but an object of strings, `not-joined` once left.
+   */
   updateMeta(meta: Record<string, string>): void;
   /**
    * The connection to one participant (stats, debugging). `undefined` for an

@@ -3,6 +3,7 @@
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
 import init, { joinRoom, listDevices as wasmListDevices, warmUp } from './rtcroom.js';
+import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
  * Every error rtcroom throws or rejects with. `code` is stable (the README
@@ -89,6 +90,7 @@ export const ROOM_EVENTS = Object.freeze([
   'participant-joined', 'participant-updated', 'participant-left',
   'track', 'track-removed', 'track-muted', 'track-unmuted', 'track-published', 'track-unpublished',
   'message', 'connection-state', 'participant-state', 'quality-changed', 'devices-changed', 'warning',
+  'state-changed',
 ]);
 
 /** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
@@ -124,6 +126,14 @@ export class Room {
   // chance to subscribe right after `await Room.join(...)`.
   #held = [];
   #live = false;
+  // The room model as immutable versioned snapshots (room-state.js), and the
+  // last one `state-changed` reported.
+  #snapshot = INITIAL_SNAPSHOT;
+  #notified = INITIAL_SNAPSHOT;
+  #flushQueued = false;
+  // Per source, the camera / microphone toggle in progress: toggles run one
+  // after the other, so two `setCameraEnabled(true)` publish once.
+  #toggles = new Map();
 
   /** Use `Room.join`. */
   constructor(token) {
@@ -173,8 +183,24 @@ export class Room {
   /** Our participant id. */
   get id() { return this.#id; }
 
-  /** Everyone else currently in the room (empty once left). */
-  get participants() { return this.#handle ? call(() => this.#handle.participants()) : []; }
+  /**
+   * The room as an immutable snapshot: `{ version, connectionState,
+   * localPublications, participants }`. The same object until something
+   * changes; then a new one with `version + 1` that keeps every unchanged
+   * participant, publication and track (`state-changed` says when).
+   */
+  get snapshot() { return this.#snapshot; }
+
+  /** Everyone else currently in the room (empty once left): `snapshot.participants`. */
+  get participants() { return this.#snapshot.participants; }
+
+  /** How many listeners `name` (or every event) has: for tests and leak checks. */
+  listenerCount(name) {
+    if (name !== undefined) return this.#listeners.get(name)?.size ?? 0;
+    let n = 0;
+    for (const set of this.#listeners.values()) n += set.size;
+    return n;
+  }
 
   /** Subscribes to an event; returns a function that unsubscribes. */
   on(name, fn) {
@@ -242,7 +268,13 @@ export class Room {
   async setMuted(track, muted) {
     checkTrack(track, 'setMuted');
     if (typeof muted !== 'boolean') throw invalid('setMuted: muted must be a boolean');
-    return call(() => this.#liveHandle().setMuted(track, muted));
+    const source = this.localPublications.find((p) => p.track.id === track.id)?.source;
+    const now = await call(() => this.#liveHandle().setMuted(track, muted));
+    // The driver reports no event for our own mute (nor for the camera's
+    // new capture on unmute): the snapshot learns them here.
+    if (now !== track && source) this.#apply('local-track-replaced', { source, track: now });
+    this.#apply('local-muted', { track: now, muted });
+    return now;
   }
 
   /**
@@ -268,8 +300,8 @@ export class Room {
   /** The tracks this participant publishes. */
   get localTracks() { return this.#handle ? call(() => this.#handle.localTracks()) : []; }
 
-  /** What we publish: `[{ track, publication, kind, source, muted }]`. */
-  get localPublications() { return this.#handle ? call(() => this.#handle.localPublications()) : []; }
+  /** What we publish: `[{ track, publication, kind, source, muted }]` (`snapshot.localPublications`). */
+  get localPublications() { return this.#snapshot.localPublications; }
 
   /** The media devices (see the module's `listDevices`). */
   async listDevices() { return listDevices(); }
@@ -283,7 +315,10 @@ export class Room {
   async switchDevice(kind, deviceId) {
     if (kind !== 'video' && kind !== 'audio') throw invalid("switchDevice: kind must be 'video' or 'audio'");
     if (typeof deviceId !== 'string' || !deviceId) throw invalid('switchDevice: deviceId must be a non-empty string');
-    return call(() => this.#liveHandle().switchDevice(kind, deviceId));
+    const track = await call(() => this.#liveHandle().switchDevice(kind, deviceId));
+    // Same publication, new track (no event: the others see no change).
+    this.#apply('local-track-replaced', { source: kind === 'video' ? 'camera' : 'microphone', track });
+    return track;
   }
 
   /** Whether our camera is published and not muted. */
@@ -291,27 +326,35 @@ export class Room {
   get isMicrophoneEnabled() { return this.#sourceEnabled('microphone'); }
 
   /**
-   * Turns the camera on (publishes it with getUserMedia the first time,
-   * unmutes it after, capturing the same device again) or off (mutes it and
-   * releases the capture: the light goes off; the others get `track-muted`).
+   * Turns the camera on (publishes it with getUserMedia the first time, with
+   * `constraints` for its video if given; unmutes it after, capturing the
+   * same device again) or off (mutes it and releases the capture: the light
+   * goes off; the others get `track-muted`). Calls run one after the other:
+   * a second `true` while the first is publishing publishes nothing more.
    */
-  async setCameraEnabled(enabled) { return this.#setSourceEnabled('camera', enabled, { video: true, audio: false }); }
+  async setCameraEnabled(enabled, constraints) { return this.#setSourceEnabled('camera', enabled, { video: constraints ?? true, audio: false }); }
   /** The same for the microphone (silence while off). */
-  async setMicrophoneEnabled(enabled) { return this.#setSourceEnabled('microphone', enabled, { video: false, audio: true }); }
+  async setMicrophoneEnabled(enabled, constraints) { return this.#setSourceEnabled('microphone', enabled, { video: false, audio: constraints ?? true }); }
 
   #sourceEnabled(source) {
     const p = this.localPublications.find((x) => x.source === source);
     return !!p && !p.muted;
   }
 
-  async #setSourceEnabled(source, enabled, constraints) {
+  #setSourceEnabled(source, enabled, constraints) {
     if (typeof enabled !== 'boolean') throw invalid(`set${source === 'camera' ? 'Camera' : 'Microphone'}Enabled takes a boolean`);
-    const p = this.localPublications.find((x) => x.source === source);
-    if (!p) {
-      if (enabled) await this.publishCamera(constraints);
-      return;
-    }
-    if (p.muted === enabled) await this.setMuted(p.track, !enabled);
+    const run = (this.#toggles.get(source) ?? Promise.resolve()).then(async () => {
+      const p = this.localPublications.find((x) => x.source === source);
+      if (!p) {
+        if (enabled) await this.publishCamera(constraints);
+        return;
+      }
+      if (p.muted === enabled) await this.setMuted(p.track, !enabled);
+    });
+    const settled = run.then(() => {}, () => {});
+    this.#toggles.set(source, settled);
+    settled.then(() => { if (this.#toggles.get(source) === settled) this.#toggles.delete(source); });
+    return run;
   }
 
   /**
@@ -345,11 +388,33 @@ export class Room {
     if (!handle) return;
     call(() => handle.leave());
     handle.free();
+    // Also when the driver's own `disconnected` event came first (no change then).
+    this.#apply('connection-state', { state: 'disconnected', reason: 'left' });
+  }
+
+  /** Applies one event to the snapshot; `state-changed` once per batch (synchronous run) of changes. */
+  #apply(name, payload) {
+    let next;
+    // A payload the rules do not expect must not cost the event its delivery.
+    try { next = nextSnapshot(this.#snapshot, name, payload); } catch (e) { setTimeout(() => { throw e; }); return; }
+    if (next === this.#snapshot) return;
+    this.#snapshot = next;
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    queueMicrotask(() => {
+      this.#flushQueued = false;
+      if (this.#notified === this.#snapshot) return;
+      this.#notified = this.#snapshot;
+      this.#emit('state-changed', this.#snapshot);
+    });
   }
 
   #emit(name, payload) {
     // Over for good (left, or failed after the last retry): let it go.
     if (name === 'connection-state' && payload?.state === 'disconnected') joined.delete(this);
+    // The snapshot changes when the event happens (also while held), so
+    // `room.snapshot` is current as soon as `Room.join` resolves.
+    this.#apply(name, payload);
     if (!this.#live) { this.#held.push([name, payload]); return; }
     this.#deliver(name, payload);
   }

@@ -1,40 +1,32 @@
 // Types of rtcroom/react (js/react.js).
-import type { ReactNode, VideoHTMLAttributes, ReactElement } from 'react';
+import type { ReactNode, VideoHTMLAttributes, AudioHTMLAttributes, ReactElement } from 'react';
 import type {
-  Room, RtcroomError, JoinOptions, Participant, ParticipantState, ConnectionState, KindAndSource, Quality,
-  ConnectionStats,
+  Room, RtcroomError, JoinOptions, ConnectionState, KindAndSource, ConnectionStats,
+  RoomSnapshot, ParticipantSnapshot, ReceivedTrack, TrackSource, TrackKind,
 } from './index.js';
 
-/** A track received from a participant. */
-export type ReceivedTrack = Readonly<KindAndSource & { track: MediaStreamTrack; stream: MediaStream; muted: boolean }>;
-
-/** A participant in a snapshot: who, its connection's state, what it sends us. */
-export interface ParticipantView extends Readonly<Participant> {
-  readonly state: ParticipantState;
-  /** From `quality-changed` (null before the first level). */
-  readonly quality: Quality | null;
-  readonly tracks: readonly ReceivedTrack[];
-}
+export type { RoomSnapshot, ParticipantSnapshot, ReceivedTrack } from './index.js';
+/** A participant as the hooks give it: the room snapshot's. */
+export type ParticipantView = ParticipantSnapshot;
 
 /** `joining` until `Room.join` settles, then `joined`; `left` once left or disconnected; `failed` if the join rejected. */
 export type RoomStatus = 'joining' | 'joined' | 'left' | 'failed';
 
-/** An immutable snapshot of a room; every change makes a new one with `version` + 1. */
-export interface RoomSnapshot {
-  readonly version: number;
+/** The session of a provider's join: the same frozen object until the status changes. */
+export interface RoomSession {
   readonly status: RoomStatus;
   /** Why the join failed (`status` `failed`). */
   readonly error: RtcroomError | null;
   /** The joined room (null unless `status` is `joined`). */
   readonly room: Room | null;
-  readonly connectionState: ConnectionState | 'connecting';
-  readonly participants: readonly ParticipantView[];
 }
 
-/** The snapshot store of one room, for `useSyncExternalStore`. */
+/** One join for `useSyncExternalStore`: the session and the room's own snapshot. */
 export declare class RoomStore {
   subscribe(onChange: () => void): () => void;
+  /** `room.snapshot` (an empty one before the join, or after a failed one). */
   getSnapshot(): RoomSnapshot;
+  getSession(): RoomSession;
   readonly listenerCount: number;
 }
 
@@ -51,19 +43,122 @@ export interface RoomProviderProps {
 /** Joins a room for its children while mounted; leaves on unmount. */
 export declare function RoomProvider(props: RoomProviderProps): ReactElement;
 
-/** The provider's whole snapshot (re-renders on every change). */
+/** The room's snapshot (`room.snapshot`; re-renders on every change). */
 export declare function useRoomSnapshot(): RoomSnapshot;
-/** The provider's room, its status and join error. */
-export declare function useRoom(): { room: Room | null; status: RoomStatus; error: RtcroomError | null };
+/** The provider's room, its status and join error (the same object until the status changes). */
+export declare function useRoom(): RoomSession;
 /** The other participants (a new array only when something about them changed). */
-export declare function useParticipants(): readonly ParticipantView[];
+export declare function useParticipants(): readonly ParticipantSnapshot[];
 /** The room's signaling connection. */
 export declare function useConnectionState(): ConnectionState | 'connecting';
 
-export type VideoViewProps = Omit<VideoHTMLAttributes<HTMLVideoElement>, 'src'> &
-  ({ stream: MediaStream | null | undefined; track?: never } | { track: MediaStreamTrack | null | undefined; stream?: never });
+/** One of our published tracks, as `useTracks` lists it. */
+export type LocalTrackRef = Readonly<KindAndSource & {
+  local: true;
+  participant: null;
+  publication: string;
+  track: MediaStreamTrack;
+  stream: null;
+  muted: boolean;
+}>;
+/** A track we receive, with its participant, as `useTracks` lists it. */
+export type RemoteTrackRef = Readonly<KindAndSource & {
+  local: false;
+  participant: ParticipantSnapshot;
+  publication: string | null;
+  track: MediaStreamTrack;
+  stream: MediaStream;
+  muted: boolean;
+}>;
+export type TrackRef = LocalTrackRef | RemoteTrackRef;
+
+export interface UseTracksOptions {
+  /** Only these sources (default: all). */
+  source?: TrackSource | readonly TrackSource[];
+  /** Only this kind (default: both). */
+  kind?: TrackKind;
+  /** Include ours (default true). */
+  local?: boolean;
+}
+
+/** Our tracks, then the received ones, filtered; the same array (and references) until one of them changes. */
+export declare function useTracks(options?: UseTracksOptions): readonly TrackRef[];
+
+/** One device of `useLocalMedia`. */
+export interface LocalMediaControl {
+  /** Published and not muted (the screen: published). */
+  readonly enabled: boolean;
+  /** Published and muted. */
+  readonly muted: boolean;
+  readonly published: boolean;
+  /** A toggle of this device started by this hook is in progress. */
+  readonly pending: boolean;
+  /** Why its last toggle failed (cleared by the next). */
+  readonly error: RtcroomError | null;
+  /** The published track (null when not published). */
+  readonly track: MediaStreamTrack | null;
+  /** Turns it on or off; never rejects (see `error`). */
+  set(on: boolean): Promise<void>;
+  toggle(): Promise<void>;
+}
+
+export interface LocalMediaOptions {
+  /** Turn the camera on once the room is joined (once, also under StrictMode). */
+  camera?: boolean;
+  /** Turn the microphone on once the room is joined. */
+  microphone?: boolean;
+  /** getUserMedia video constraints of the first camera publication. */
+  cameraConstraints?: MediaTrackConstraints;
+  /** getUserMedia audio constraints of the first microphone publication. */
+  microphoneConstraints?: MediaTrackConstraints;
+  /** getDisplayMedia options of the screen. */
+  screenOptions?: DisplayMediaStreamOptions;
+}
+
+/**
+ * Our camera, microphone and screen with their state and toggles. Camera and
+ * microphone: the first `on` publishes, later ones unmute; `off` mutes
+ * (`room.setCameraEnabled`). Screen: published / unpublished (with its audio).
+ */
+export declare function useLocalMedia(options?: LocalMediaOptions): {
+  readonly camera: LocalMediaControl;
+  readonly microphone: LocalMediaControl;
+  readonly screen: LocalMediaControl;
+};
+
+/** What `<VideoView onSizeChange>` reports. */
+export interface RenderedSize {
+  /** The element's content box, in CSS pixels (multiply by `pixelRatio` for device pixels). */
+  readonly width: number;
+  readonly height: number;
+  /** In the viewport, a non-empty box, and the page not hidden. */
+  readonly visible: boolean;
+  readonly pixelRatio: number;
+}
+
+type Source =
+  | { stream: MediaStream | null | undefined; track?: never }
+  | { track: MediaStreamTrack | null | undefined; stream?: never };
+
+export type VideoViewProps = Omit<VideoHTMLAttributes<HTMLVideoElement>, 'src'> & Source & {
+  /**
+   * Called with the rendered size and visibility at first and on every
+   * change (ResizeObserver, IntersectionObserver, page visibility): what an
+   * adaptive stream needs to receive no more than is shown.
+   */
+  onSizeChange?: (size: RenderedSize) => void;
+};
 
 /** A `<video>` playing a stream or a track; muted unless `muted={false}`. */
 export declare function VideoView(props: VideoViewProps): ReactElement;
+
+export type AudioViewProps = Omit<AudioHTMLAttributes<HTMLAudioElement>, 'src'> & Source & {
+  /** 0 to 1. */
+  volume?: number;
+};
+
+/** An `<audio>` playing a stream or a track while mounted. */
+export declare function AudioView(props: AudioViewProps): ReactElement;
+
 /** The latest `room.stats(participantId)`, re-read every `intervalMs` (default 1000); null before the first sample. */
 export declare function useStats(participantId: string | null | undefined, intervalMs?: number): ConnectionStats | null;

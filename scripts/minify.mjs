@@ -25,6 +25,8 @@ for (const file of files) {
   renameSync(path.join(tmp, `${file}.map`), path.join(dir, `${file}.map`));
 }
 rmSync(tmp, { recursive: true });
+// Modules of the facade that the build above bundled into index.js.
+for (const file of ['room-state.js']) rmSync(path.join(dir, file), { force: true });
 for (const file of ['index.js', 'rtcroom.js']) {
   const text = readFileSync(path.join(dir, file), 'utf8');
   if (!/new URL\(["'`]\.?\/?rtcroom_bg\.wasm["'`],\s*import\.meta\.url\)/.test(text)) {

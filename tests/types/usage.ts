@@ -3,6 +3,7 @@ import {
   Room, RtcroomError, load, ROOM_EVENTS, listDevices,
   type ErrorCode, type Participant, type RoomEvents, type RoomEventName, type TrackEvent,
   type TrackSource, type WarningCode, type JoinOptions, type SessionState,
+  type RoomSnapshot, type ParticipantSnapshot, type ConnectionState, type Quality, type ParticipantState,
 } from 'rtcroom';
 
 function attach(video: HTMLVideoElement, stream: MediaStream): void { video.srcObject = stream; }
@@ -27,8 +28,26 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
 
   const state: SessionState = room.state;
   const id: string = room.id;
-  const others: Participant[] = room.participants;
-  void state; void id; void others;
+  const others: readonly ParticipantSnapshot[] = room.participants;
+  const first: Participant | undefined = room.snapshot.participants.map((p) => ({ ...p, publications: [...p.publications] }))[0];
+  void state; void id; void others; void first;
+
+  // The versioned snapshot: compare by reference, re-read on state-changed.
+  let seen: RoomSnapshot = room.snapshot;
+  room.on('state-changed', (s) => {
+    if (s !== seen && s.version > seen.version) seen = s;
+    const c: ConnectionState | 'connecting' = s.connectionState;
+    for (const p of s.participants) {
+      const q: Quality | null = p.quality;
+      const st: ParticipantState = p.state;
+      for (const t of p.tracks) if (t.kind === 'audio') console.log(t.source === 'microphone', t.publication ?? '-', t.muted, q, st, c);
+    }
+    for (const l of s.localPublications) console.log(l.publication, l.muted);
+  });
+  const n: number = room.listenerCount() + room.listenerCount('state-changed');
+  void n;
+  await room.setCameraEnabled(true, { width: 640, height: 480 });
+  room.updateMeta({ role: 'guest' });
 
   const off = room.on('participant-joined', (p) => console.log(p.name ?? p.id, p.meta['role']));
   off();

@@ -1,9 +1,10 @@
 // rtcroom React example: join form, responsive video grid, camera /
-// microphone / screen buttons, and a live stats panel (bitrate and RTT over
-// time, from each participant's RTCPeerConnection getStats() deltas).
-import { useEffect, useState } from 'react';
+// microphone / screen buttons (useLocalMedia), every received microphone
+// played by an <AudioView>, and a live stats panel (inbound bitrate and RTT
+// over time from useStats).
+import { memo, useEffect, useState } from 'react';
 import {
-  RoomProvider, useRoom, useParticipants, useConnectionState, VideoView,
+  AudioView, RoomProvider, VideoView, useConnectionState, useLocalMedia, useParticipants, useRoom, useStats, useTracks,
 } from 'rtcroom/react';
 
 const params = new URLSearchParams(location.search);
@@ -35,58 +36,30 @@ function JoinForm({ onJoin }) {
   );
 }
 
-/** Our published tracks by source, and toggles for them. */
-function useLocalTracks(room) {
-  const [tracks, setTracks] = useState({});
-  const [busy, setBusy] = useState(false);
-  const run = async (f) => {
-    setBusy(true);
-    try { await f(); } catch (e) { console.warn('rtcroom:', e.code, e.message); } finally { setBusy(false); }
-  };
-  const set = (source, track) => setTracks((t) => ({ ...t, [source]: track }));
-  // Muting is unpublish / publish again until the SDK's media work adds
-  // setMuted / setCameraEnabled (issue 7): publishing again reuses the
-  // transceiver, so no m-section is added.
-  const toggle = (source, publish) => run(async () => {
-    if (tracks[source]) {
-      await room.unpublish(tracks[source]);
-      set(source, null);
-      return;
-    }
-    for (const t of await publish()) set(t.kind === 'audio' ? (source === 'screen' ? 'screen-audio' : 'microphone') : source, t);
-  });
-  return {
-    tracks, busy,
-    camera: () => toggle('camera', () => room.publishCamera({ video: true, audio: false })),
-    microphone: () => toggle('microphone', () => room.publishCamera({ video: false, audio: true })),
-    screen: () => toggle('screen', () => room.publishScreen()),
-    publishAll: () => run(async () => { for (const t of await room.publishCamera()) set(t.kind === 'audio' ? 'microphone' : 'camera', t); }),
-  };
+/** A toggle button of one useLocalMedia device. */
+function Toggle({ control, children }) {
+  return (
+    <button aria-pressed={control.enabled} disabled={control.pending} title={control.error ? `${control.error.code}: ${control.error.message}` : undefined}
+      onClick={() => control.toggle()}>
+      {children}{control.error ? ' ⚠' : ''}
+    </button>
+  );
 }
 
 function Call({ roomName, onLeave }) {
   const { room, status, error } = useRoom();
   const connection = useConnectionState();
-  const participants = useParticipants();
-  const local = useLocalTracks(room);
-  const { publishAll } = local;
-
-  // Camera and microphone once joined (an event-like effect: it runs once
-  // per joined room, also under StrictMode, since `room` changes only once).
-  useEffect(() => { if (room) publishAll(); }, [room]); // eslint-disable-line react-hooks/exhaustive-deps
-
+  // Camera and microphone are turned on once joined (once, also under StrictMode).
+  const { camera, microphone, screen } = useLocalMedia({ camera: true, microphone: true });
   const leave = async () => { await room?.leave(); onLeave(); };
-  const cameraStream = local.tracks.camera ? new MediaStream([local.tracks.camera]) : null;
   return (
     <>
       <header>
         <h1>rtcroom · React</h1>
         <div className="controls">
-          <button aria-pressed={!!local.tracks.camera} disabled={!room || local.busy} onClick={local.camera}>Camera</button>
-          <button aria-pressed={!!local.tracks.microphone} disabled={!room || local.busy} onClick={local.microphone}>
-            {local.tracks.microphone ? 'Mute' : 'Unmute'}
-          </button>
-          <button aria-pressed={!!local.tracks.screen} disabled={!room || local.busy} onClick={local.screen}>Screen</button>
+          <Toggle control={camera}>Camera</Toggle>
+          <Toggle control={microphone}>{microphone.enabled ? 'Mute' : 'Unmute'}</Toggle>
+          <Toggle control={screen}>Screen</Toggle>
           <button onClick={leave}>Leave</button>
         </div>
         <span className="status" data-testid="status">
@@ -94,76 +67,75 @@ function Call({ roomName, onLeave }) {
         </span>
       </header>
       <main>
-        <section className="grid">
-          <figure className="local">
-            <VideoView stream={cameraStream} />
-            <figcaption>you</figcaption>
-          </figure>
-          {participants.flatMap((p) => p.tracks.filter((t) => t.kind === 'video').map((t) => (
-            <figure key={t.track.id} data-participant={p.id} data-state={p.state}>
-              <VideoView stream={t.stream} muted={false} />
-              <figcaption>{p.name ?? p.id} · {t.source} · {p.state}</figcaption>
-            </figure>
-          )))}
-        </section>
-        <aside>
-          <h2>Stats</h2>
-          {participants.length === 0 && <p>Nobody else here yet.</p>}
-          {participants.map((p) => <ParticipantStats key={p.id} room={room} participant={p} />)}
-        </aside>
+        <Grid />
+        <RemoteAudio />
+        <StatsPanel />
       </main>
     </>
   );
 }
 
+/** Every camera and screen, ours first, in a responsive grid. */
+function Grid() {
+  const tracks = useTracks({ source: ['camera', 'screen'] });
+  return (
+    <section className="grid">
+      {tracks.map((t) => (
+        <figure key={t.track.id} className={t.local ? 'local' : undefined} data-participant={t.local ? undefined : t.participant.id}
+          data-state={t.local ? undefined : t.participant.state} data-muted={t.muted}>
+          <VideoView track={t.track} />
+          <figcaption>
+            {t.local ? 'you' : (t.participant.name ?? t.participant.id)} · {t.source}
+            {t.muted ? ' · off' : ''}{t.local ? '' : ` · ${t.participant.state}`}
+          </figcaption>
+        </figure>
+      ))}
+    </section>
+  );
+}
+
+/** Plays every microphone and screen audio we receive (each in its own <audio>). */
+function RemoteAudio() {
+  const tracks = useTracks({ kind: 'audio', local: false });
+  return <div hidden>{tracks.map((t) => <AudioView key={t.track.id} track={t.track} />)}</div>;
+}
+
+function StatsPanel() {
+  const participants = useParticipants();
+  return (
+    <aside>
+      <h2>Stats</h2>
+      {participants.length === 0 && <p>Nobody else here yet.</p>}
+      {participants.map((p) => <ParticipantStats key={p.id} participant={p} />)}
+    </aside>
+  );
+}
+
 const HISTORY = 60; // samples, one per second
 
-/**
- * Inbound bitrate and round-trip time to one participant over time, from
- * getStats() deltas of its RTCPeerConnection, once a second.
- */
-function useStatsHistory(room, id) {
+/** Inbound bitrate and round-trip time to one participant, one sample a second (useStats). */
+function useStatsHistory(id) {
+  const stats = useStats(id, 1000);
   const [history, setHistory] = useState([]);
   useEffect(() => {
-    if (!room) return undefined;
-    let previous = null;
-    let stopped = false;
-    const tick = async () => {
-      const pc = room.peerConnection(id);
-      if (!pc || stopped) return;
-      let bytes = 0;
-      let rtt = null;
-      const report = await pc.getStats();
-      report.forEach((s) => {
-        if (s.type === 'inbound-rtp') bytes += s.bytesReceived ?? 0;
-        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded' && s.currentRoundTripTime !== undefined) rtt = s.currentRoundTripTime * 1000;
-      });
-      const now = performance.now();
-      if (previous && !stopped) {
-        const kbps = Math.max(0, ((bytes - previous.bytes) * 8) / (now - previous.at));
-        setHistory((h) => [...h.slice(-(HISTORY - 1)), { kbps, rtt }]);
-      }
-      previous = { bytes, at: now };
-    };
-    const timer = setInterval(() => { tick().catch(() => {}); }, 1000);
-    return () => { stopped = true; clearInterval(timer); };
-  }, [room, id]);
+    if (stats) setHistory((h) => (h.at(-1)?.at === stats.at ? h : [...h.slice(-(HISTORY - 1)), { at: stats.at, kbps: stats.bitrateIn / 1000, rtt: stats.rttMs }]));
+  }, [stats]);
   return history;
 }
 
-function ParticipantStats({ room, participant }) {
-  const history = useStatsHistory(room, participant.id);
+const ParticipantStats = memo(function ParticipantStats({ participant }) {
+  const history = useStatsHistory(participant.id);
   const last = history[history.length - 1];
   return (
     <div className="stat" data-stats={participant.id}>
-      <div>{participant.name ?? participant.id} · {participant.state}</div>
+      <div>{participant.name ?? participant.id} · {participant.state}{participant.quality ? ` · ${participant.quality}` : ''}</div>
       <div>in: <b data-testid="kbps">{last ? Math.round(last.kbps) : '–'}</b> kbit/s</div>
       <Sparkline values={history.map((s) => s.kbps)} colour="#4c8" />
       <div>RTT: <b data-testid="rtt">{last?.rtt != null ? last.rtt.toFixed(1) : '–'}</b> ms</div>
       <Sparkline values={history.map((s) => s.rtt ?? 0)} colour="#c84" />
     </div>
   );
-}
+});
 
 /** A small SVG line of the last HISTORY values, scaled to their maximum. */
 function Sparkline({ values, colour }) {

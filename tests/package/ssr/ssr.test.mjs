@@ -67,10 +67,17 @@ test('using the SDK in Node rejects with an RtcroomError, never a crash', async 
 test('rtcroom/react renders on the server: nothing joins, the hooks give the empty snapshot', async () => {
   const { createElement: h } = await import('react');
   const { renderToString } = await import('react-dom/server');
-  const { RoomProvider, useRoom, useParticipants, useConnectionState, VideoView } = await import('rtcroom/react');
+  const {
+    RoomProvider, useRoom, useParticipants, useConnectionState, useRoomSnapshot, useTracks, useLocalMedia, VideoView, AudioView,
+  } = await import('rtcroom/react');
   function Status() {
     const { room, status, error } = useRoom();
     return h('p', null, `${status} ${useConnectionState()} ${useParticipants().length} ${room} ${error}`);
+  }
+  function Media() {
+    const { camera, screen } = useLocalMedia({ camera: true });
+    const s = useRoomSnapshot();
+    return h('p', null, `v${s.version} tracks ${useTracks().length} camera ${camera.enabled} ${camera.pending} screen ${screen.published}`);
   }
   const calls = [];
   const realFetch = globalThis.fetch;
@@ -78,7 +85,7 @@ test('rtcroom/react renders on the server: nothing joins, the hooks give the emp
   let html;
   try {
     html = renderToString(h(RoomProvider, { url: 'ws://127.0.0.1:9/ws', options: { room: 'r' } },
-      h(Status), h(VideoView, { stream: null, 'data-x': 'y' })));
+      h(Status), h(Media), h(VideoView, { stream: null, 'data-x': 'y', onSizeChange: () => {} }), h(AudioView, { track: null, 'data-a': 'b' })));
     await new Promise((resolve) => setImmediate(resolve));
   } finally {
     globalThis.fetch = realFetch;
@@ -86,4 +93,6 @@ test('rtcroom/react renders on the server: nothing joins, the hooks give the emp
   assert.deepEqual(calls, []);
   assert.match(html, /<p>joining connecting 0 null null<\/p>/);
   assert.match(html, /<video [^>]*data-x="y"/);
+  assert.match(html, /<p>v0 tracks 0 camera false false screen false<\/p>/);
+  assert.match(html, /<audio [^>]*data-a="b"/);
 });
