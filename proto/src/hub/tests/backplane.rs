@@ -36,7 +36,7 @@ fn name(i: usize) -> NodeId {
 
 impl Cluster {
     fn new(n: usize) -> Self {
-        let nodes = (0..n).map(|i| Node::new(i)).collect();
+        let nodes = (0..n).map(Node::new).collect();
         let mut c = Cluster { nodes, now: 1_000, wire: Vec::new(), log: Vec::new() };
         c.advance(NODE_TIMEOUT);
         c
@@ -84,7 +84,7 @@ impl Cluster {
             for (_, to, frame) in frames {
                 quiet = false;
                 for (j, node) in self.nodes.iter_mut().enumerate() {
-                    let addressed = to.as_ref().map_or(true, |t| *t == name(j));
+                    let addressed = to.as_ref().is_none_or(|t| *t == name(j));
                     if node.alive && addressed {
                         node.hub.handle_backplane(self.now, frame.clone());
                     }
