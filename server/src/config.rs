@@ -74,6 +74,9 @@ OPTIONS:
                              any node; a participant resumes on any node (give every node the same
                              --secret). A node silent for 3.5 s is dead: its participants are
                              suspended for the resume grace on the others
+    --log-format text|json   Logs on stderr: text lines (default) or one JSON object per line,
+                             with fields (conn, room, participant, reason); RUST_LOG filters them
+                             (default info; e.g. RUST_LOG=rtcroom_server=debug)
     --node-id ID             This node's name on the backplane (letters, digits, . _ -); default
                              random
     -h, --help               Print this help
@@ -131,6 +134,7 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// This node's backplane name; `None`: random.
     pub node_id: Option<String>,
+    pub log_format: crate::logging::LogFormat,
 }
 
 impl Config {
@@ -175,6 +179,7 @@ impl Default for Config {
             allowed_origins: Vec::new(),
             redis_url: None,
             node_id: None,
+            log_format: crate::logging::LogFormat::Text,
         }
     }
 }
@@ -222,6 +227,8 @@ pub enum ConfigError {
     TokenMissing(&'static str),
     #[error("token: --ttl must be more than 0 and at most 4h")]
     TokenTtl,
+    #[error("invalid --log-format `{0}`: expected text or json")]
+    BadLogFormat(String),
     #[error("invalid --redis `{0}`: expected redis://HOST:PORT")]
     BadRedis(String),
     #[error("invalid --node-id `{0}`: use 1 to 64 letters, digits, `.`, `_`, `-`")]
@@ -339,6 +346,13 @@ where
                     return Err(ConfigError::BadRedis(v));
                 }
                 config.redis_url = Some(v);
+            }
+            "--log-format" => {
+                config.log_format = match value("--log-format")?.as_str() {
+                    "text" => crate::logging::LogFormat::Text,
+                    "json" => crate::logging::LogFormat::Json,
+                    other => return Err(ConfigError::BadLogFormat(other.to_owned())),
+                };
             }
             "--node-id" => {
                 let v = value("--node-id")?;
@@ -654,6 +668,14 @@ mod tests {
         assert!(matches!(run(&["--node-id", "a b"]), Err(ConfigError::BadNodeId(_))));
         assert!(matches!(run(&["--node-id", ""]), Err(ConfigError::BadNodeId(_))));
         assert_eq!(run(&[]).unwrap().redis_url, None);
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        use crate::logging::LogFormat;
+        assert_eq!(run(&[]).unwrap().log_format, LogFormat::Text);
+        assert_eq!(run(&["--log-format", "json"]).unwrap().log_format, LogFormat::Json);
+        assert!(matches!(run(&["--log-format", "xml"]), Err(ConfigError::BadLogFormat(_))));
     }
 
     #[test]

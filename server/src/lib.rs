@@ -16,6 +16,7 @@ mod frame;
 mod heartbeat;
 mod ids;
 mod limits;
+pub mod logging;
 mod metrics;
 mod outbox;
 mod rate;

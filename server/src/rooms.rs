@@ -46,6 +46,11 @@ pub struct Rooms {
     backplane_stats: Arc<BackplaneStats>,
 }
 
+/// Room and participant of a member connection, owned (for a log line).
+fn member(hub: &Hub<Value>, conn: ConnId) -> Option<(String, String)> {
+    hub.member_of_conn(conn).map(|(room, id)| (room.to_owned(), id.clone()))
+}
+
 /// Wall-clock milliseconds since the UNIX epoch: session tokens carry an
 /// expiry that must mean the same after a restart.
 pub fn now_ms() -> u64 {
@@ -86,8 +91,28 @@ impl Rooms {
     /// Feeds one frame to the hub; returns whether `conn` is now a member.
     pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) -> bool {
         let mut inner = self.lock();
+        let kind = match &msg {
+            ClientMessage::Join { resume, .. } => {
+                Some(if resume.is_some() { "resume" } else { "join" })
+            }
+            ClientMessage::Leave => Some("leave"),
+            _ => None,
+        };
+        // Membership changes are logged; signals are not (too many).
+        let before = kind.and_then(|_| member(&inner.hub, conn));
         inner.hub.handle_message(now_ms(), conn, msg, || ids::new_id(conn));
         self.flush(&mut inner);
+        if let Some(kind) = kind {
+            match (before, member(&inner.hub, conn)) {
+                (None, Some((room, participant))) => {
+                    tracing::info!(conn, %room, %participant, kind, "joined");
+                }
+                (Some((room, participant)), None) => {
+                    tracing::info!(conn, %room, %participant, "left");
+                }
+                _ => tracing::debug!(conn, kind, "join or leave refused or ignored"),
+            }
+        }
         inner.hub.is_member(conn)
     }
 
@@ -104,6 +129,9 @@ impl Rooms {
         let mut inner = self.lock();
         // Unregister first: nothing more is delivered to a finished socket.
         inner.conns.remove(&conn);
+        if let Some((room, participant)) = member(&inner.hub, conn) {
+            tracing::info!(conn, %room, %participant, reason = ?gone, "socket ended, participant suspended");
+        }
         inner.hub.handle_disconnect(now_ms(), conn, gone);
         self.flush(&mut inner);
     }
@@ -153,8 +181,14 @@ impl Rooms {
             tokio::select! {
                 () = sleep => {
                     let mut inner = self.lock();
+                    let lost = inner.hub.backplane_counts().nodes_lost;
                     inner.hub.handle_timeout(now_ms());
                     self.flush(&mut inner);
+                    let now_lost = inner.hub.backplane_counts().nodes_lost;
+                    if now_lost > lost {
+                        let alive = inner.hub.nodes_alive();
+                        tracing::warn!(lost = now_lost - lost, alive, "backplane: node(s) silent past the timeout; their participants are suspended");
+                    }
                 }
                 () = self.deadline_changed.notified() => {}
             }

@@ -13,6 +13,7 @@ mod world;
 // Tests, by behaviour.
 mod candidates;
 mod capture;
+mod failover;
 mod ice;
 mod janus;
 mod messages;

@@ -58,7 +58,8 @@ pub struct BackplaneFrame<D> {
 pub enum BackplaneMessage<D> {
     /// The publisher is alive.
     Heartbeat,
-    /// The publisher (re)discovered the receiver: send me your members.
+    /// The publisher started, or (re)discovered the receiver: forget the
+    /// participants you hold as mine (my claims follow), send me yours.
     Hello,
     /// A participant the publisher owns, since `since` (a later claim of
     /// the same participant wins; equal claims from the same node refresh).
@@ -115,12 +116,20 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         self.nodes.counts.received += 1;
         if self.nodes.seen.insert(node.clone(), now).is_none() {
             // New, or back after we declared it dead: exchange members.
-            self.sync_to(&node);
+            // `hello` first: its receiver drops what it believed of us, then
+            // our claims follow on the same ordered stream.
             self.publish(Some(node.clone()), BackplaneMessage::Hello);
+            self.sync_to(&node);
         }
         match msg {
             BackplaneMessage::Heartbeat => {}
-            BackplaneMessage::Hello => self.sync_to(&node),
+            BackplaneMessage::Hello => {
+                // The sender (re)started or lost us: what we hold as its
+                // participants is stale until it claims them again (right
+                // after this frame); the others wait for the grace.
+                self.orphan_members_of(now, &node);
+                self.sync_to(&node);
+            }
             BackplaneMessage::Member { room, info, grants, since, token_expiry } => {
                 let claim = Claim { node, room, grants, since, token_expiry };
                 self.remote_member(claim, info)
@@ -150,6 +159,12 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
             return;
         };
         if now >= self.nodes.next_heartbeat {
+            if self.nodes.next_heartbeat == 0 {
+                // This node just started: a node of the same id before it
+                // (a restart faster than the node timeout) left participants
+                // behind in the others' replicas.
+                self.publish(None, BackplaneMessage::Hello);
+            }
             self.nodes.next_heartbeat = now.saturating_add(cfg.heartbeat_ms.max(1));
             self.publish(None, BackplaneMessage::Heartbeat);
         }

@@ -334,6 +334,11 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         matches!(self.conns.get(&conn), Some(ConnState::Member(_)))
     }
 
+    /// The room and participant id of a member connection (for logs).
+    pub fn member_of_conn(&self, conn: ConnId) -> Option<(&str, &PeerId)> {
+        self.member_of(conn).map(|m| (m.room.as_str(), &m.info.id))
+    }
+
     /// Members waiting for a resume.
     pub fn suspended_count(&self) -> usize {
         self.deadlines.len()

@@ -435,6 +435,21 @@ fn a_node_heard_again_after_silence_gets_its_participants_back() {
 }
 
 #[test]
+fn a_node_restarted_under_the_same_id_has_its_old_participants_suspended_then_gone() {
+    let (mut c, _, _) = pair();
+    c.kill(0);
+    c.advance(HEARTBEAT);
+    // Back within the node timeout, empty.
+    c.nodes[0] = Node::new(0);
+    c.advance(HEARTBEAT);
+    assert_eq!(c.hub(1).suspended_count(), 1, "a is suspended, not kept as a ghost");
+    assert!(lefts(&c.take(1, 2)).is_empty());
+    c.advance(GRACE + HEARTBEAT);
+    assert_eq!(lefts(&c.take(1, 2)), vec![("a".to_owned(), LeaveReason::Disconnected)]);
+    assert_eq!(c.hub(0).room_peers("r"), vec!["b"], "the new node learned the room");
+}
+
+#[test]
 fn an_older_claim_never_takes_a_participant_back() {
     let (mut c, ta, _) = pair();
     c.resume(1, 5, "r", "a", &ta);
