@@ -343,8 +343,15 @@ export interface ScreenShareOptions {
 
 export declare class Room {
   private constructor(token: never);
-  /** Rejects with `invalid-argument`, `wasm-load-failed`, `signaling-failed`, `join-timeout`, `join-refused`, … */
-  static join(url: string, options: JoinOptions): Promise<Room>;
+  /**
+   * Connects to `url` and joins `options.room`. With an array of URLs (server
+   * nodes sharing rooms on a Redis backplane) the first is tried first; a
+   * failed first join tries each once, and a lost connection resumes on the
+   * same URL first, then on the next one after each failed attempt, so a
+   * dead node's participants resume on another node without leaving.
+   * Rejects with `invalid-argument`, `wasm-load-failed`, `signaling-failed`, `join-timeout`, `join-refused`, …
+   */
+  static join(url: string | readonly string[], options: JoinOptions): Promise<Room>;
   readonly id: string;
   readonly state: SessionState;
   /** The room as an immutable, versioned snapshot (see {@link RoomSnapshot}). */

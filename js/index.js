@@ -146,10 +146,13 @@ export class Room {
    * `join-timeout`, `join-refused`, `invalid-argument`, …).
    */
   static async join(url, options = {}) {
-    if (typeof url !== 'string' || !options || typeof options.room !== 'string' || !options.room) {
-      throw invalid('Room.join(url, { room }) needs a url and a room name');
+    // Several URLs: server nodes sharing rooms; the core picks one and moves
+    // on to the next when a socket fails (failover keeps the session).
+    const urls = Array.isArray(url) ? url : [url];
+    if (!urls.length || urls.some((u) => typeof u !== 'string') || !options || typeof options.room !== 'string' || !options.room) {
+      throw invalid('Room.join(url | urls, { room }) needs a url (or a non-empty array of urls) and a room name');
     }
-    checkUrl(url);
+    urls.forEach(checkUrl);
     if (options.token !== undefined && (typeof options.token !== 'string' || !options.token)) {
       throw invalid('Room.join: options.token must be a non-empty string (a join token from your backend)');
     }
@@ -162,7 +165,7 @@ export class Room {
     // Weak in the wasm callback (no JS<->wasm cycle); the `joined` set keeps
     // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
-    room.#handle = await call(() => joinRoom(url, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
+    room.#handle = await call(() => joinRoom(urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
     room.#id = room.#handle.id;
     joined.add(room);
     // rtcroom/playwright installs this hook before a test page runs, to find

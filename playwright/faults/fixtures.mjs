@@ -59,6 +59,9 @@ export function report(testInfo, text) {
 export const test = base.extend({
   // call.start({ impl, serverOptions, colors }) → [alice, bob]; call.net; call.server;
   // call.killServer(); call.restartServer().
+  // call.startNodes({ serverOptions }) → [alice, bob] on two server nodes sharing a Redis
+  // backplane (alice on call.nodes[0], bob on call.nodes[1], each knowing both URLs);
+  // call.killNode(k).
   call: async ({}, use, testInfo) => {
     testInfo.skip(!!unavailable, `fault tier unavailable: ${unavailable}`);
     const net = new Net({ participants: 2 });
@@ -67,9 +70,11 @@ export const test = base.extend({
     let server = null;
     let serverOptions = {};
     const serverLog = testInfo.outputPath('server.log');
+    const nodes = [];
     const call = {
       net,
       people,
+      nodes,
       get server() { return server; },
       async start({ impl = 'rtcroom', serverOptions: so = {}, colors = [H.RED, H.BLUE], names = ['alice', 'bob'] } = {}) {
         serverOptions = so;
@@ -84,6 +89,27 @@ export const test = base.extend({
         await H.sleep(H.SETTLE_MS);
         return people;
       },
+      async startNodes({ serverOptions: so = {}, colors = [H.RED, H.BLUE], names = ['alice', 'bob'] } = {}) {
+        const redis = await H.startRedis(net, testInfo.outputPath('redis.log'));
+        for (const [k, port] of [[0, H.NODE_PORTS[0]], [1, H.NODE_PORTS[1]]]) {
+          nodes.push(await H.startServer(net, { ...so, port, redisUrl: redis.url, nodeId: `node-${k}` }, testInfo.outputPath(`node-${k}.log`)));
+        }
+        await H.waitBackplane(net, redis, nodes.length);
+        const url = (n) => `ws://${net.serverAddr}:${n.port}/ws`;
+        const room = uniqueRoom(testInfo);
+        for (let i = 0; i < colors.length; i++) {
+          // Participant i starts on node i and knows the other node as well.
+          const home = nodes[i % nodes.length];
+          const urls = [home, ...nodes.filter((n) => n !== home)].map(url);
+          const origin = `http://${net.serverAddr}:${home.port}`;
+          people.push(await H.launchParticipant(net, i + 1, { impl: 'rtcroom', room, name: names[i], color: colors[i], logs, origin, urls }));
+        }
+        const start = Date.now();
+        await Promise.all(people.flatMap((v) => people.filter((o) => o !== v).map((o) => expectMediaResumes(v, o, { after: start - 60_000, timeoutMs: 75_000 }))));
+        await H.sleep(H.SETTLE_MS);
+        return people;
+      },
+      async killNode(k) { await H.killServer(nodes[k]); },
       async killServer() { await H.killServer(server); },
       async restartServer() { server = await H.startServer(net, serverOptions, serverLog); return server; },
     };

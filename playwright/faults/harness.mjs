@@ -5,7 +5,7 @@
 // their probes.
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { SERVER_PORT } from '../../js/playwright-net.js';
@@ -14,6 +14,8 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SERVER_BIN = path.join(ROOT, 'target/release/rtcroom-server');
 export const PKG_DIR = path.resolve(ROOT, process.env.RTCROOM_PKG_DIR || 'pkg');
 export const TEST_SECRET = 'rtcroom-faults-test-secret';
+/** Ports of the two server nodes of the backplane specs (both on net.serverAddr). */
+export const NODE_PORTS = [SERVER_PORT, SERVER_PORT + 1];
 
 /** Same flags as playwright.config.mjs, minus loopback ICE (addresses are 10.x here). */
 export const CHROMIUM_ARGS = [
@@ -85,15 +87,60 @@ export function missingBuild() {
 // ------------------------------------------------------------------ server
 
 /**
- * Starts rtcroom-server in `net`'s server namespace on 10.77.0.2:8080,
- * serving /pkg and /bench. `options` may hold heartbeatSecs, resumeGraceSecs,
- * crashGraceSecs: each is passed only if the binary's --help lists it; the
- * fixed test secret likewise. Resolves with { child, pid, log } once listening.
+ * Starts Debian's redis-server in `net`'s server namespace on 127.0.0.1 and
+ * a random port (the namespace is ours: nothing else listens there), without
+ * persistence; it dies with the namespace's processes (by PID). Resolves with
+ * { child, pid, port, url } once it answers PING.
+ */
+export async function startRedis(net, logFile = null) {
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = net.spawnIn(net.server, 'redis-server', [
+    '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no',
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
+  child.stdout.on('data', (d) => log?.write(d));
+  child.stderr.on('data', (d) => log?.write(d));
+  const deadline = Date.now() + 10_000;
+  while (redisCli(net, port, ['PING']) !== 'PONG') {
+    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`);
+    await sleep(50);
+  }
+  return { child, pid: child.pid, port, url: `redis://127.0.0.1:${port}` };
+}
+
+/** Runs redis-cli against the namespace's Redis; its trimmed output, or null. */
+export function redisCli(net, port, args) {
+  const r = spawnSync('ip', ['netns', 'exec', net.server, 'redis-cli', '-p', String(port), ...args], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+/**
+ * Waits until `n` nodes subscribed to the backplane, then one heartbeat
+ * interval more, so that they know each other before anyone joins.
+ */
+export async function waitBackplane(net, redis, n) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const out = redisCli(net, redis.port, ['PUBSUB', 'NUMSUB', 'rtcroom:all']);
+    if (Number(out?.split('\n')[1]) >= n) break;
+    if (Date.now() > deadline) throw new Error(`${n} nodes never subscribed: ${out}`);
+    await sleep(50);
+  }
+  await sleep(1_500);
+}
+
+/**
+ * Starts rtcroom-server in `net`'s server namespace on 10.77.0.2:8080 (or
+ * `options.port`), serving /pkg and /bench. `options` may hold heartbeatSecs,
+ * resumeGraceSecs, crashGraceSecs: each is passed only if the binary's --help
+ * lists it; the fixed test secret likewise; `redisUrl` and `nodeId` put it on
+ * a backplane. Resolves with { child, pid, port, log } once listening.
  */
 export async function startServer(net, options = {}, logFile = null) {
   const flags = serverFlags();
+  const port = options.port ?? SERVER_PORT;
   const args = [
-    '--addr', `${net.serverAddr}:${SERVER_PORT}`,
+    '--addr', `${net.serverAddr}:${port}`,
     '--mount', `/pkg=${PKG_DIR}`,
     '--mount', `/bench=${path.join(ROOT, 'bench/pages')}`,
   ];
@@ -105,6 +152,7 @@ export async function startServer(net, options = {}, logFile = null) {
   for (const [k, flag] of Object.entries(optional)) {
     if (options[k] !== undefined && flags.has(flag)) args.push(flag, String(options[k]));
   }
+  if (options.redisUrl) args.push('--redis', options.redisUrl, '--node-id', options.nodeId ?? `node-${port}`);
   const child = net.spawnIn(net.server, SERVER_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RUST_LOG: process.env.RUST_LOG || 'info' } });
   const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
   child.stderr.on('data', (d) => log?.write(d));
@@ -124,7 +172,7 @@ export async function startServer(net, options = {}, logFile = null) {
       }
     });
   });
-  return { child, pid: child.pid, args, log };
+  return { child, pid: child.pid, port, args, log };
 }
 
 /** SIGKILLs the server (by PID) and waits for it to be gone. */
@@ -139,10 +187,12 @@ export async function killServer(server) {
 
 /**
  * Launches Chromium inside participant i's namespace, opens the recovery page
- * of `impl` ('rtcroom' | 'baseline') and joins `room` with a canvas of `color`.
+ * of `impl` ('rtcroom' | 'baseline') from `origin` (default: the server) and
+ * joins `room` with a canvas of `color`, through `urls` if given (signaling
+ * URLs of several nodes; default: the page's server).
  * Resolves with { i, impl, browser, page, pid, id, name, color, kill() }.
  */
-export async function launchParticipant(net, i, { impl, room, name = `p${i}`, color, logs = [] }) {
+export async function launchParticipant(net, i, { impl, room, name = `p${i}`, color, logs = [], origin = net.baseURL, urls = undefined }) {
   const browser = await chromium.launch({ executablePath: net.chromiumWrapper(i), headless: true, args: CHROMIUM_ARGS });
   const pid = net.chromiumPid(i);
   try {
@@ -150,9 +200,9 @@ export async function launchParticipant(net, i, { impl, room, name = `p${i}`, co
     const page = await context.newPage();
     page.on('pageerror', (e) => logs.push(`[${name}] pageerror: ${e.message}`));
     page.on('console', (m) => { if (m.type() === 'error') logs.push(`[${name}] console.error: ${m.text()}`); });
-    await page.goto(`${net.baseURL}/bench/recovery-${impl}.html`);
+    await page.goto(`${origin}/bench/recovery-${impl}.html`);
     await page.waitForFunction(() => window.rf?.ready === true, null, { timeout: 20_000 });
-    const id = await page.evaluate((o) => window.rf.start(o), { room, name, color });
+    const id = await page.evaluate((o) => window.rf.start(o), { room, name, color, urls });
     const p = {
       i, impl, browser, page, pid, id, name, color, logs, killed: false,
       /** SIGKILL of this participant's browser process (a crashed tab/browser). */

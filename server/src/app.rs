@@ -1,5 +1,6 @@
 //! Shared application state and the HTTP router.
 
+use crate::backplane::{self, Outgoing};
 use crate::config::Config;
 use crate::ids;
 use crate::limits::ConnLimiter;
@@ -11,11 +12,11 @@ use crate::stats::Stats;
 use crate::ws;
 use axum::routing::get;
 use axum::Router;
-use rtcroom_proto::hub::{HubConfig, TurnConfig};
+use rtcroom_proto::hub::{BackplaneConfig, HubConfig, TurnConfig};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 /// Per-connection limits taken from the config.
 #[derive(Debug, Clone)]
@@ -36,18 +37,41 @@ pub struct AppState {
     /// Flips to `true` once: WebSocket tasks close their sockets.
     pub shutdown: watch::Receiver<bool>,
     live_tasks: AtomicUsize,
+    /// This node's Redis link: URL, node id, and the queue the hub fills
+    /// (taken once by `Server::run`).
+    pub backplane: Option<BackplaneLink>,
+}
+
+pub struct BackplaneLink {
+    pub url: String,
+    pub node: String,
+    pub queue: Mutex<Option<mpsc::Receiver<Outgoing>>>,
 }
 
 impl AppState {
     pub fn new(config: &Config, shutdown: watch::Receiver<bool>) -> Self {
+        let node = config.node_id.clone().unwrap_or_else(ids::random_node_id);
+        let (publisher, backplane) = match &config.redis_url {
+            Some(url) => {
+                let (tx, rx) = mpsc::channel(backplane::QUEUE_FRAMES);
+                let link = BackplaneLink {
+                    url: url.clone(),
+                    node: node.clone(),
+                    queue: Mutex::new(Some(rx)),
+                };
+                (Some(tx), Some(link))
+            }
+            None => (None, None),
+        };
         AppState {
             rooms: Rooms::new(
-                hub_config(config),
+                hub_config(config, &node),
                 QueueLimits {
                     max_bytes: config.max_queue_bytes,
                     max_frames: config.max_queue_frames,
                 },
                 Arc::new(Stats::default()),
+                publisher,
             ),
             settings: Settings {
                 max_frame: config.max_frame,
@@ -63,6 +87,7 @@ impl AppState {
             static_files: StaticFiles::new(&config.mounts),
             shutdown,
             live_tasks: AtomicUsize::new(0),
+            backplane,
         }
     }
 
@@ -78,7 +103,7 @@ impl AppState {
     }
 }
 
-fn hub_config(config: &Config) -> HubConfig {
+fn hub_config(config: &Config, node: &str) -> HubConfig {
     let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
     let defaults = HubConfig::default();
     HubConfig {
@@ -96,6 +121,7 @@ fn hub_config(config: &Config) -> HubConfig {
         // half the outgoing queue, so a resume never overflows it.
         max_held_frames: defaults.max_held_frames.min(config.max_queue_frames / 2).max(1),
         max_held_bytes: defaults.max_held_bytes.min(config.max_queue_bytes / 2),
+        backplane: config.redis_url.as_ref().map(|_| BackplaneConfig::new(node.to_owned())),
         ..defaults
     }
 }
@@ -123,9 +149,9 @@ mod tests {
     #[test]
     fn held_signals_fit_in_half_the_outgoing_queue() {
         let small = Config { max_queue_bytes: 1000, max_queue_frames: 10, ..Config::default() };
-        let hub = hub_config(&small);
+        let hub = hub_config(&small, "n");
         assert_eq!((hub.max_held_bytes, hub.max_held_frames), (500, 5));
-        let defaults = hub_config(&Config::default());
+        let defaults = hub_config(&Config::default(), "n");
         assert_eq!((defaults.max_held_bytes, defaults.max_held_frames), (256 * 1024, 128));
     }
 }

@@ -69,6 +69,16 @@ OPTIONS:
     --allow-origin ORIGIN    Accept WebSocket upgrades only from this Origin (repeatable), e.g.
                              https://app.example.com; others get HTTP 403. None: every origin
                              (logged). Requests without Origin (not browsers) are accepted
+    --redis URL              Share rooms with the other nodes on this Redis (pub/sub backplane),
+                             e.g. redis://127.0.0.1:6379. Participants of one room may connect to
+                             any node; a participant resumes on any node (give every node the same
+                             --secret). A node silent for 3.5 s is dead: its participants are
+                             suspended for the resume grace on the others
+    --log-format text|json   Logs on stderr: text lines (default) or one JSON object per line,
+                             with fields (conn, room, participant, reason); RUST_LOG filters them
+                             (default info; e.g. RUST_LOG=rtcroom_server=debug)
+    --node-id ID             This node's name on the backplane (letters, digits, . _ -); default
+                             random
     -h, --help               Print this help
 
 The WebSocket endpoint is /ws; /metrics serves counters in the Prometheus text
@@ -120,6 +130,11 @@ pub struct Config {
     pub turn_ttl: Duration,
     /// Origins whose browsers may open `/ws`; empty: any.
     pub allowed_origins: Vec<String>,
+    /// The Redis backplane shared with other nodes.
+    pub redis_url: Option<String>,
+    /// This node's backplane name; `None`: random.
+    pub node_id: Option<String>,
+    pub log_format: crate::logging::LogFormat,
 }
 
 impl Config {
@@ -162,6 +177,9 @@ impl Default for Config {
             turn_secret: None,
             turn_ttl: Duration::from_secs(DEFAULT_TURN_TTL_SECS),
             allowed_origins: Vec::new(),
+            redis_url: None,
+            node_id: None,
+            log_format: crate::logging::LogFormat::Text,
         }
     }
 }
@@ -209,6 +227,12 @@ pub enum ConfigError {
     TokenMissing(&'static str),
     #[error("token: --ttl must be more than 0 and at most 4h")]
     TokenTtl,
+    #[error("invalid --log-format `{0}`: expected text or json")]
+    BadLogFormat(String),
+    #[error("invalid --redis `{0}`: expected redis://HOST:PORT")]
+    BadRedis(String),
+    #[error("invalid --node-id `{0}`: use 1 to 64 letters, digits, `.`, `_`, `-`")]
+    BadNodeId(String),
     #[error(
         "invalid --allow-origin `{0}`: expected scheme://host[:port], e.g. https://app.example.com"
     )]
@@ -315,6 +339,29 @@ where
             "--allow-origin" => {
                 let v = value("--allow-origin")?;
                 config.allowed_origins.push(parse_origin(&v)?);
+            }
+            "--redis" => {
+                let v = value("--redis")?;
+                if !v.starts_with("redis://") || v.len() <= "redis://".len() {
+                    return Err(ConfigError::BadRedis(v));
+                }
+                config.redis_url = Some(v);
+            }
+            "--log-format" => {
+                config.log_format = match value("--log-format")?.as_str() {
+                    "text" => crate::logging::LogFormat::Text,
+                    "json" => crate::logging::LogFormat::Json,
+                    other => return Err(ConfigError::BadLogFormat(other.to_owned())),
+                };
+            }
+            "--node-id" => {
+                let v = value("--node-id")?;
+                let ok = (1..=64).contains(&v.len())
+                    && v.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+                if !ok {
+                    return Err(ConfigError::BadNodeId(v));
+                }
+                config.node_id = Some(v);
             }
             _ => return Err(ConfigError::UnknownArg(arg)),
         }
@@ -610,6 +657,25 @@ mod tests {
             parse(&["token", "--identity", "a"], Some("k")),
             Err(ConfigError::TokenMissing("--room"))
         ));
+    }
+
+    #[test]
+    fn the_backplane_takes_a_redis_url_and_a_node_id() {
+        let c = run(&["--redis", "redis://127.0.0.1:6400", "--node-id", "east-1"]).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://127.0.0.1:6400"));
+        assert_eq!(c.node_id.as_deref(), Some("east-1"));
+        assert!(matches!(run(&["--redis", "127.0.0.1:6400"]), Err(ConfigError::BadRedis(_))));
+        assert!(matches!(run(&["--node-id", "a b"]), Err(ConfigError::BadNodeId(_))));
+        assert!(matches!(run(&["--node-id", ""]), Err(ConfigError::BadNodeId(_))));
+        assert_eq!(run(&[]).unwrap().redis_url, None);
+    }
+
+    #[test]
+    fn the_log_format_is_text_or_json() {
+        use crate::logging::LogFormat;
+        assert_eq!(run(&[]).unwrap().log_format, LogFormat::Text);
+        assert_eq!(run(&["--log-format", "json"]).unwrap().log_format, LogFormat::Json);
+        assert!(matches!(run(&["--log-format", "xml"]), Err(ConfigError::BadLogFormat(_))));
     }
 
     #[test]

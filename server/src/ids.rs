@@ -9,7 +9,14 @@ use std::hash::{BuildHasher, RandomState};
 /// keeps ids of different server runs apart (a resumed participant keeps the
 /// id a previous run gave it).
 pub fn new_id(conn: ConnId) -> PeerId {
-    format!("p{conn}-{}", hex(&random_bytes::<4>()))
+    // 8 random bytes: ids minted by several nodes (whose connection numbers
+    // overlap) share one room space on a backplane.
+    format!("p{conn}-{}", hex(&random_bytes::<8>()))
+}
+
+/// This node's name on the backplane when `--node-id` is not given.
+pub fn random_node_id() -> String {
+    format!("n-{}", hex(&random_bytes::<6>()))
 }
 
 /// A session-token key for a server started without `--secret`.

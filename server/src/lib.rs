@@ -10,11 +10,13 @@
 //! ```
 
 mod app;
+mod backplane;
 pub mod config;
 mod frame;
 mod heartbeat;
 mod ids;
 mod limits;
+pub mod logging;
 mod metrics;
 mod outbox;
 mod rate;
@@ -110,9 +112,18 @@ impl Server {
         });
         // The hub's timers (grace periods) run as long as the server does;
         // `run_timers` never returns, so `select!` ends with `serve`.
+        let link = async {
+            let Some(link) = &state.backplane else { return std::future::pending().await };
+            let queue = link.queue.lock().ok().and_then(|mut q| q.take());
+            match queue {
+                Some(rx) => backplane::run(&state.rooms, &link.url, &link.node, rx).await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             res = serve.into_future() => res.map_err(ServerError::Serve)?,
             () = state.rooms.run_timers() => {}
+            () = link => {}
         }
         let deadline = tokio::time::Instant::now() + SHUTDOWN_GRACE;
         while state.live_tasks() > 0 && tokio::time::Instant::now() < deadline {

@@ -32,27 +32,30 @@ fn main() -> ExitCode {
         }
         Err(e) => return fail(EXIT_USAGE, &e),
     };
+    rtcroom_server::logging::init(config.log_format);
     for m in &config.mounts {
         if !m.dir.is_dir() {
             // A warning, not an error: scripts may build the directory later.
-            warn(&format!(
-                "warning: --mount {} directory {} does not exist (yet)",
-                m.prefix,
-                m.dir.display()
-            ));
+            tracing::warn!(prefix = %m.prefix, dir = %m.dir.display(), "--mount directory does not exist (yet)");
         }
     }
     if config.secret.is_none() {
-        warn(&format!(
-            "WARNING: DEV MODE: no --secret and no {SECRET_ENV}: anyone can join or create any \
-             room, with every grant, without a join token; session tokens use a random key and \
-             will NOT survive a restart of this server. Never run this way in production."
-        ));
+        tracing::warn!(
+            env = SECRET_ENV,
+            "DEV MODE: no --secret: anyone can join or create any room, with every grant, without \
+             a join token; session tokens use a random key and will NOT survive a restart of this \
+             server (nor be accepted by another node). Never run this way in production."
+        );
     } else if config.open_rooms {
-        warn("WARNING: --open-rooms: joins need no join token although a secret is set (DEV ONLY)");
+        tracing::warn!(
+            "--open-rooms: joins need no join token although a secret is set (DEV ONLY)"
+        );
     }
     if config.allowed_origins.is_empty() {
-        warn("note: no --allow-origin: WebSocket upgrades are accepted from every origin");
+        tracing::info!("no --allow-origin: WebSocket upgrades are accepted from every origin");
+    }
+    if let Some(url) = &config.redis_url {
+        tracing::info!(redis = %url, node = config.node_id.as_deref().unwrap_or("(random)"), "backplane enabled");
     }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -71,6 +74,7 @@ async fn serve(config: Config) -> ExitCode {
     let mut out = std::io::stdout();
     let _ = writeln!(out, "rtcroom-server listening on http://{}", server.local_addr());
     let _ = out.flush();
+    tracing::info!(addr = %server.local_addr(), "listening");
     match server.run(stop).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(1, &e),
@@ -78,7 +82,10 @@ async fn serve(config: Config) -> ExitCode {
 }
 
 fn fail(code: u8, err: &dyn std::fmt::Display) -> ExitCode {
+    // Before logging is set up (bad arguments) and after: plain stderr,
+    // the one line a shell user must see.
     warn(&format!("rtcroom-server: {err}"));
+    tracing::error!(error = %err, "exiting");
     ExitCode::from(code)
 }
 

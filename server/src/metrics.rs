@@ -75,6 +75,71 @@ pub fn render(app: &AppState) -> String {
         "Signals held for a suspended participant and dropped (oldest first) because its hold was full.",
         hub.held_dropped,
     );
+    let bp = app.rooms.backplane_stats();
+    let on = app.backplane.is_some();
+    metric(
+        m,
+        "rtcroom_backplane_connected",
+        "gauge",
+        "1 while the Redis backplane link is up (0 without --redis).",
+        u8::from(on && bp.connected()),
+    );
+    metric(
+        m,
+        "rtcroom_backplane_nodes_alive",
+        "gauge",
+        "Other nodes this node hears heartbeats from.",
+        hub.nodes_alive,
+    );
+    metric(
+        m,
+        "rtcroom_backplane_nodes_lost_total",
+        "counter",
+        "Nodes declared dead (no heartbeat within the node timeout).",
+        hub.nodes_lost,
+    );
+    metric(
+        m,
+        "rtcroom_backplane_published_total",
+        "counter",
+        "Frames published to Redis.",
+        bp.published(),
+    );
+    metric(
+        m,
+        "rtcroom_backplane_received_total",
+        "counter",
+        "Frames received from Redis (this node's own echo included).",
+        bp.received(),
+    );
+    metric(
+        m,
+        "rtcroom_backplane_dropped_total",
+        "counter",
+        "Frames not published because the queue to Redis was full.",
+        bp.dropped(),
+    );
+    metric(
+        m,
+        "rtcroom_backplane_undecodable_total",
+        "counter",
+        "Frames from Redis that were not backplane frames.",
+        bp.undecodable(),
+    );
+    metric(
+        m,
+        "rtcroom_backplane_unroutable_signals_total",
+        "counter",
+        "Signals from another node whose target had moved or left.",
+        hub.signals_unroutable,
+    );
+    metric(
+        m,
+        "rtcroom_backplane_reconnects_total",
+        "counter",
+        "Reconnections to Redis after the link was lost.",
+        bp.reconnects(),
+    );
     let _ = write!(
         m,
         "# HELP rtcroom_connection_drops_total Connections the server closed or refused, by reason.\n\

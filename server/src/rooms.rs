@@ -2,17 +2,18 @@
 //! connection. Each hub call drains the hub's output under the same lock, so
 //! frames reach each connection in the order the hub produced them.
 
+use crate::backplane::{self, BackplaneStats, Outgoing};
 use crate::ids;
 use crate::outbox::{Outbox, QueueLimits};
 use crate::stats::Stats;
-use rtcroom_proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
+use rtcroom_proto::hub::{BackplaneFrame, ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom_proto::{ClientMessage, ErrorCode};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
-use tokio::sync::Notify;
+use tokio::sync::{mpsc, Notify};
 
 /// What `/metrics` reads from the hub.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,10 @@ pub struct HubGauges {
     pub rooms: usize,
     pub suspended: usize,
     pub held_dropped: u64,
+    /// Other nodes this node hears from.
+    pub nodes_alive: usize,
+    pub nodes_lost: u64,
+    pub signals_unroutable: u64,
 }
 
 struct Inner {
@@ -36,6 +41,14 @@ pub struct Rooms {
     deadline_changed: Notify,
     limits: QueueLimits,
     pub stats: Arc<Stats>,
+    /// To the Redis link, when this node has a backplane.
+    publisher: Option<mpsc::Sender<Outgoing>>,
+    backplane_stats: Arc<BackplaneStats>,
+}
+
+/// Room and participant of a member connection, owned (for a log line).
+fn member(hub: &Hub<Value>, conn: ConnId) -> Option<(String, String)> {
+    hub.member_of_conn(conn).map(|(room, id)| (room.to_owned(), id.clone()))
 }
 
 /// Wall-clock milliseconds since the UNIX epoch: session tokens carry an
@@ -48,11 +61,20 @@ pub fn now_ms() -> u64 {
 }
 
 impl Rooms {
-    pub fn new(config: HubConfig, limits: QueueLimits, stats: Arc<Stats>) -> Self {
+    pub fn new(
+        config: HubConfig,
+        limits: QueueLimits,
+        stats: Arc<Stats>,
+        publisher: Option<mpsc::Sender<Outgoing>>,
+    ) -> Self {
+        let hub = Hub::new(config);
         Rooms {
             limits,
             stats,
-            inner: Mutex::new(Inner { hub: Hub::new(config), conns: HashMap::new(), armed: None }),
+            publisher,
+            backplane_stats: Arc::new(BackplaneStats::default()),
+            // The backplane's first heartbeat is due at once.
+            inner: Mutex::new(Inner { armed: hub.poll_timeout(), hub, conns: HashMap::new() }),
             next_conn: AtomicU64::new(0),
             deadline_changed: Notify::new(),
         }
@@ -69,8 +91,28 @@ impl Rooms {
     /// Feeds one frame to the hub; returns whether `conn` is now a member.
     pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) -> bool {
         let mut inner = self.lock();
+        let kind = match &msg {
+            ClientMessage::Join { resume, .. } => {
+                Some(if resume.is_some() { "resume" } else { "join" })
+            }
+            ClientMessage::Leave => Some("leave"),
+            _ => None,
+        };
+        // Membership changes are logged; signals are not (too many).
+        let before = kind.and_then(|_| member(&inner.hub, conn));
         inner.hub.handle_message(now_ms(), conn, msg, || ids::new_id(conn));
         self.flush(&mut inner);
+        if let Some(kind) = kind {
+            match (before, member(&inner.hub, conn)) {
+                (None, Some((room, participant))) => {
+                    tracing::info!(conn, %room, %participant, kind, "joined");
+                }
+                (Some((room, participant)), None) => {
+                    tracing::info!(conn, %room, %participant, "left");
+                }
+                _ => tracing::debug!(conn, kind, "join or leave refused or ignored"),
+            }
+        }
         inner.hub.is_member(conn)
     }
 
@@ -87,17 +129,38 @@ impl Rooms {
         let mut inner = self.lock();
         // Unregister first: nothing more is delivered to a finished socket.
         inner.conns.remove(&conn);
+        if let Some((room, participant)) = member(&inner.hub, conn) {
+            tracing::info!(conn, %room, %participant, reason = ?gone, "socket ended, participant suspended");
+        }
         inner.hub.handle_disconnect(now_ms(), conn, gone);
         self.flush(&mut inner);
+    }
+
+    /// A frame another node published (raw, from Redis).
+    pub fn backplane(&self, payload: &[u8]) {
+        let frame = serde_json::from_slice::<BackplaneFrame<Value>>(payload);
+        self.backplane_stats.count_received(frame.is_ok());
+        let Ok(frame) = frame else { return };
+        let mut inner = self.lock();
+        inner.hub.handle_backplane(now_ms(), frame);
+        self.flush(&mut inner);
+    }
+
+    pub fn backplane_stats(&self) -> Arc<BackplaneStats> {
+        self.backplane_stats.clone()
     }
 
     /// Room-level gauges for `/metrics`.
     pub fn hub_gauges(&self) -> HubGauges {
         let inner = self.lock();
+        let counts = inner.hub.backplane_counts();
         HubGauges {
             rooms: inner.hub.room_count(),
             suspended: inner.hub.suspended_count(),
             held_dropped: inner.hub.dropped_held_frames(),
+            nodes_alive: inner.hub.nodes_alive(),
+            nodes_lost: counts.nodes_lost,
+            signals_unroutable: counts.signals_unroutable,
         }
     }
 
@@ -118,8 +181,14 @@ impl Rooms {
             tokio::select! {
                 () = sleep => {
                     let mut inner = self.lock();
+                    let lost = inner.hub.backplane_counts().nodes_lost;
                     inner.hub.handle_timeout(now_ms());
                     self.flush(&mut inner);
+                    let now_lost = inner.hub.backplane_counts().nodes_lost;
+                    if now_lost > lost {
+                        let alive = inner.hub.nodes_alive();
+                        tracing::warn!(lost = now_lost - lost, alive, "backplane: node(s) silent past the timeout; their participants are suspended");
+                    }
                 }
                 () = self.deadline_changed.notified() => {}
             }
@@ -130,6 +199,16 @@ impl Rooms {
         // A panic elsewhere while holding the lock must not take the whole
         // server down; the hub's state is still consistent between calls.
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Hands a frame to the Redis link; a full queue drops it (counted).
+    fn publish(&self, to: Option<&str>, frame: &BackplaneFrame<Value>) {
+        let Some(tx) = &self.publisher else { return };
+        let Ok(payload) = serde_json::to_vec(frame) else { return };
+        let channel = to.map_or_else(|| backplane::ALL_CHANNEL.to_owned(), backplane::node_channel);
+        if tx.try_send(Outgoing { channel, payload }).is_err() {
+            self.backplane_stats.count_dropped();
+        }
     }
 
     fn flush(&self, inner: &mut Inner) {
@@ -150,6 +229,7 @@ impl Rooms {
                         outbox.close();
                     }
                 }
+                HubOutput::Publish { to, frame } => self.publish(to.as_deref(), &frame),
                 // HubOutput is non_exhaustive; new variants need explicit handling here.
                 _ => continue,
             }

@@ -90,6 +90,7 @@ pub async fn upgrade(
     if let Some(origin) = headers.get(header::ORIGIN) {
         if !origin_allowed(&app.settings.allowed_origins, origin.as_bytes()) {
             app.rooms.stats.count_drop(DropReason::OriginRefused);
+            tracing::info!(origin = ?origin, reason = "origin_refused", "upgrade refused");
             return (StatusCode::FORBIDDEN, "origin not allowed\n").into_response();
         }
     }
@@ -132,6 +133,7 @@ async fn refuse(mut socket: WebSocket, app: Arc<AppState>, refusal: Refusal) {
         Refusal::AddressFull(_) => (DropReason::AddressFull, CLOSE_ADDRESS_FULL),
     };
     app.rooms.stats.count_drop(reason);
+    tracing::info!(reason = reason.as_str(), "connection refused");
     let text = match refusal {
         Refusal::ServerFull(_) => "server full",
         Refusal::AddressFull(_) => "too many connections from this address",
@@ -145,6 +147,7 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>, _permit: Permit) {
     let _counted = app.rooms.stats.track_connection();
     let (conn, outbox) = app.rooms.connect();
     let end = serve(&mut socket, &app, conn, &outbox).await;
+    log_end(conn, &end);
     // The hub hears of every ending, `leave` included, so it never keeps a
     // finished connection in a room.
     match end {
@@ -198,6 +201,21 @@ async fn run(mut socket: WebSocket, app: Arc<AppState>, _permit: Permit) {
             close(&mut socket, CLOSE_SHUTDOWN, "server shutting down").await;
         }
     }
+}
+
+/// Why the server ended a connection, as a log event with fields.
+fn log_end(conn: ConnId, end: &End) {
+    let reason = match end {
+        End::Left | End::Shutdown => return,
+        End::Gone(gone) => {
+            return tracing::debug!(conn, reason = ?gone, "socket gone");
+        }
+        End::SlowConsumer => DropReason::SlowConsumer,
+        End::JoinTimeout => DropReason::JoinTimeout,
+        End::Violation(..) => DropReason::ProtocolError,
+        End::TooBig => DropReason::TooBig,
+    };
+    tracing::info!(conn, reason = reason.as_str(), "connection closed by the server");
 }
 
 /// Per-connection state the inbound path updates.

@@ -16,11 +16,12 @@ pub struct RoomHandle {
     room: Room,
 }
 
-/// `Room.join(url, options, onEvent)`; `onEvent(name, payload)` receives
-/// every room event (the facade turns it into typed `room.on` events).
+/// `Room.join(url | urls, options, onEvent)` (the facade passes a list);
+/// `onEvent(name, payload)` receives every room event (the facade turns it
+/// into typed `room.on` events).
 #[wasm_bindgen(js_name = joinRoom)]
 pub async fn join_room(
-    url: String,
+    urls: Vec<String>,
     options: JsValue,
     on_event: js_sys::Function,
 ) -> Result<RoomHandle, JsValue> {
@@ -29,7 +30,7 @@ pub async fn join_room(
         // A throwing app handler must not break the room.
         let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
     };
-    let room = Room::join(&url, options, handler).await?;
+    let room = Room::join(urls, options, handler).await?;
     Ok(RoomHandle { room })
 }
 

@@ -123,13 +123,18 @@ impl Drop for Shared {
 }
 
 impl Room {
-    /// Connects to `url` (a `ws(s)://…/ws` endpoint) and joins a room.
+    /// Connects to one of `urls` (`ws(s)://…/ws` endpoints of server nodes
+    /// sharing rooms; the core picks which, and moves on when one fails)
+    /// and joins a room.
     pub async fn join(
-        url: &str,
+        urls: Vec<String>,
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> Result<Room, WebError> {
-        let connector = Rc::new(WebSocketConnector { url: url.to_owned() });
+        if urls.is_empty() {
+            return Err(WebError::InvalidArgument("a signaling URL is required".into()));
+        }
+        let connector = Rc::new(WebSocketConnector { urls });
         Self::join_with(connector, options, on_event).await
     }
 
@@ -152,6 +157,7 @@ impl Room {
             relay_only: options.relay_only,
             join_timeout_ms: u64::from(join_timeout_ms),
             seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
+            endpoints: connector.endpoints(),
         };
         let (tx, rx) = futures::channel::oneshot::channel();
         let shared = Rc::new(Shared {
@@ -641,11 +647,11 @@ fn socket_sink(weak: &Weak<Shared>, socket: SocketId) -> FrameSink {
 }
 
 /// Opens the socket the core asked for and reports how that went.
-fn connect(weak: &Weak<Shared>, connector: Rc<dyn Connector>, socket: SocketId) {
+fn connect(weak: &Weak<Shared>, connector: Rc<dyn Connector>, socket: SocketId, endpoint: usize) {
     let weak = weak.clone();
     let sink = socket_sink(&weak, socket);
     wasm_bindgen_futures::spawn_local(async move {
-        let result = connector.connect(sink).await;
+        let result = connector.connect(endpoint, sink).await;
         let Some(shared) = weak.upgrade() else {
             if let Ok(t) = result {
                 t.close();
@@ -845,9 +851,9 @@ fn deliver(shared: &Rc<Shared>) {
 impl Inner {
     fn apply(&mut self, o: RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
         match o {
-            RoomOutput::Connect { socket } => {
+            RoomOutput::Connect { socket, endpoint } => {
                 self.wanted = Some(socket);
-                connect(weak, self.connector.clone(), socket);
+                connect(weak, self.connector.clone(), socket, endpoint);
             }
             RoomOutput::Disconnect { socket } => {
                 if self.wanted == Some(socket) {

@@ -34,6 +34,7 @@ struct StandInSocket {
 impl Connector for StandIn {
     fn connect(
         &self,
+        _endpoint: usize,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
         Box::pin(async move { Ok(Rc::new(StandInSocket { sink }) as Rc<dyn Transport>) })

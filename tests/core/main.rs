@@ -14,6 +14,7 @@ mod world;
 mod candidates;
 mod capture;
 mod encodings;
+mod failover;
 mod ice;
 mod janus;
 mod light_off;

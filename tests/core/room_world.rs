@@ -619,7 +619,7 @@ impl RoomWorld {
     fn drain_core(&mut self, i: usize) {
         while let Some(out) = self.clients[i].core.poll_output() {
             match out {
-                RoomOutput::Connect { socket } => {
+                RoomOutput::Connect { socket, .. } => {
                     self.clients[i].connects += 1;
                     let conn = i as u64 * 1_000 + socket.0;
                     let t = self.now() + self.cfg.signal_delay.sample(&mut self.rng);

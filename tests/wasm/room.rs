@@ -180,8 +180,10 @@ async fn join_without_a_room_name_is_refused() {
 async fn join_to_a_dead_server_fails_with_signaling_failed() {
     let options =
         JoinOptions { room: "r".into(), join_timeout_ms: Some(3_000), ..Default::default() };
-    let err =
-        Room::join("ws://127.0.0.1:9/ws", options, |_| {}).await.err().expect("no server there");
+    let err = Room::join(vec!["ws://127.0.0.1:9/ws".into()], options, |_| {})
+        .await
+        .err()
+        .expect("no server there");
     assert!(matches!(err.code(), "signaling-failed" | "join-timeout"), "{}", err.code());
     let _ = wasm_bindgen::JsValue::from(err).dyn_into::<js_sys::Error>().expect("a JS Error");
 }

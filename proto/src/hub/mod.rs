@@ -8,13 +8,21 @@
 //! and peer ids come in from the caller. The hub mints the session tokens,
 //! verifies join tokens (JWT, see [`join_token`]) and their grants, and
 //! issues TURN credentials ([`turn`]).
+//!
+//! Several hubs (server nodes) share rooms through a backplane
+//! ([`backplane`]): each hub publishes what its own participants do as
+//! [`HubOutput::Publish`] and is fed what the others published with
+//! [`Hub::handle_backplane`]; the transport (Redis pub/sub in the server) is
+//! the caller's.
 
+pub mod backplane;
 pub mod join_token;
 mod policy;
 mod token;
 pub mod turn;
 mod weigh;
 
+pub use backplane::{BackplaneConfig, BackplaneFrame, BackplaneMessage, NodeId};
 pub use policy::{sdp_sends_media, SignalPolicy};
 pub use turn::TurnConfig;
 pub use weigh::Weigh;
@@ -60,6 +68,8 @@ pub struct HubConfig {
     /// Removed ids remembered (so their tokens are refused) until their last
     /// token expires; beyond this many, the soonest-expiring are forgotten.
     pub max_tombstones: usize,
+    /// This hub is one node of several sharing rooms; `None`: alone.
+    pub backplane: Option<BackplaneConfig>,
 }
 
 impl Default for HubConfig {
@@ -74,6 +84,7 @@ impl Default for HubConfig {
             turn: None,
             token_lifetime_ms: 4 * 60 * 60 * 1000,
             max_tombstones: 65_536,
+            backplane: None,
         }
     }
 }
@@ -116,6 +127,12 @@ pub enum HubOutput<D> {
     Close {
         conn: ConnId,
     },
+    /// A frame for the other nodes: to every node (`to: None`) or to one.
+    /// Frames must reach each node in the order they were published.
+    Publish {
+        to: Option<NodeId>,
+        frame: BackplaneFrame<D>,
+    },
 }
 
 /// What the hub knows about a connection it has seen join.
@@ -137,7 +154,17 @@ struct Held<D> {
 #[derive(Debug)]
 enum Attach<D> {
     Live(ConnId),
-    Suspended { until: u64, reason: LeaveReason, held: VecDeque<Held<D>>, held_bytes: usize },
+    /// Waiting for a resume. `orphan`: it was another node's, which died;
+    /// every surviving node waits on its own and removes it unannounced.
+    Suspended {
+        until: u64,
+        reason: LeaveReason,
+        held: VecDeque<Held<D>>,
+        held_bytes: usize,
+        orphan: bool,
+    },
+    /// Connected to another node, which owns it.
+    Remote(NodeId),
 }
 
 #[derive(Debug)]
@@ -148,6 +175,9 @@ struct Member<D> {
     /// Expiry of the newest token minted for this member.
     token_expiry: u64,
     grants: Grants,
+    /// When its owner node took it (join or resume), made to increase at
+    /// each takeover: of two nodes claiming it, the later claim wins.
+    since: u64,
 }
 
 #[derive(Debug)]
@@ -164,6 +194,7 @@ pub struct Hub<D> {
     tombstone_order: BTreeSet<(u64, PeerId)>,
     dropped_held: u64,
     out: VecDeque<HubOutput<D>>,
+    nodes: backplane::Nodes,
 }
 
 impl<D> Default for Hub<D> {
@@ -184,6 +215,7 @@ impl<D> Hub<D> {
             tombstone_order: BTreeSet::new(),
             dropped_held: 0,
             out: VecDeque::new(),
+            nodes: backplane::Nodes::default(),
         }
     }
 }
@@ -240,7 +272,13 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
             return;
         };
         let until = now.saturating_add(grace);
-        member.attach = Attach::Suspended { until, reason, held: VecDeque::new(), held_bytes: 0 };
+        member.attach = Attach::Suspended {
+            until,
+            reason,
+            held: VecDeque::new(),
+            held_bytes: 0,
+            orphan: false,
+        };
         self.deadlines.insert((until, id));
     }
 
@@ -264,6 +302,7 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
             self.tombstone_order.remove(&(expiry, id.clone()));
             self.tombstones.remove(&id);
         }
+        self.backplane_timeout(now);
     }
 
     /// When [`Hub::handle_timeout`] should next be called.
@@ -271,10 +310,7 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
     pub fn poll_timeout(&self) -> Option<u64> {
         let grace = self.deadlines.first().map(|(t, _)| *t);
         let tomb = self.tombstone_order.first().map(|(t, _)| *t);
-        match (grace, tomb) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        [grace, tomb, self.backplane_deadline()].into_iter().flatten().min()
     }
 
     #[must_use]
@@ -296,6 +332,11 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
     /// deadline).
     pub fn is_member(&self, conn: ConnId) -> bool {
         matches!(self.conns.get(&conn), Some(ConnState::Member(_)))
+    }
+
+    /// The room and participant id of a member connection (for logs).
+    pub fn member_of_conn(&self, conn: ConnId) -> Option<(&str, &PeerId)> {
+        self.member_of(conn).map(|m| (m.room.as_str(), &m.info.id))
     }
 
     /// Members waiting for a resume.
@@ -436,6 +477,8 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         let previous = std::mem::replace(&mut member.attach, Attach::Live(conn));
         let changed = member.info != info;
         member.info = info.clone();
+        // A claim later than any before, also than another node's.
+        member.since = now.max(member.since.saturating_add(1));
         let held = match previous {
             Attach::Live(old) => {
                 // The client saw its socket die before we did: retire the
@@ -448,9 +491,13 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
                 self.deadlines.remove(&(until, claims.id.clone()));
                 held
             }
+            // Its node died or lost the socket: this node takes it over,
+            // and its old node (if alive) retires it on hearing the claim.
+            Attach::Remote(_) => VecDeque::new(),
         };
         self.conns.insert(conn, ConnState::Member(claims.id.clone()));
         self.welcome(now, conn, &room, &claims.id, true);
+        self.announce(&claims.id, None);
         if changed {
             self.broadcast(&room, &claims.id, ServerMessage::PeerUpdated { peer: info });
         }
@@ -483,11 +530,13 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
                 attach: Attach::Live(conn),
                 token_expiry: 0,
                 grants,
+                since: now,
             },
         );
         self.conns.insert(conn, ConnState::Member(id.clone()));
         self.broadcast(&room, &id, ServerMessage::PeerJoined { peer: info });
         self.welcome(now, conn, &room, &id, resumed);
+        self.announce(&id, None);
     }
 
     /// Sends `welcome` with a fresh session token, fresh TURN credentials
@@ -551,27 +600,21 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         }
         let from_id = from.info.id.clone();
         let room = from.room.clone();
-        let (max_frames, max_bytes) = (self.config.max_held_frames, self.config.max_held_bytes);
-        let target = self.members.get_mut(&to).filter(|m| m.room == room && to != from_id);
-        if target.as_ref().is_some_and(|m| !m.grants.can_subscribe) && data.announces_tracks() {
+        let target = self.members.get(&to).filter(|m| m.room == room && to != from_id);
+        if target.is_some_and(|m| !m.grants.can_subscribe) && data.announces_tracks() {
             // Not told of tracks, so the SDK never hands any to the app.
             return;
         }
-        match target.map(|m| &mut m.attach) {
+        match target.map(|m| &m.attach) {
             Some(Attach::Live(t)) => {
                 let t = *t;
                 self.send(t, ServerMessage::Signal { from: from_id, data });
             }
-            Some(Attach::Suspended { held, held_bytes, .. }) => {
-                let weight = data.weight() + from_id.len();
-                held.push_back(Held { from: from_id, data, weight });
-                *held_bytes += weight;
-                while held.len() > max_frames || *held_bytes > max_bytes {
-                    let Some(old) = held.pop_front() else { break };
-                    *held_bytes -= old.weight;
-                    self.dropped_held += 1;
-                }
+            Some(Attach::Remote(node)) => {
+                let node = node.clone();
+                self.publish_signal(node, from_id, to, data);
             }
+            Some(Attach::Suspended { .. }) => self.hold(&to, from_id, data),
             // Peers of other rooms are reported exactly like absent ones.
             None => self.error(conn, ErrorCode::UnknownTarget, "no such participant in this room"),
         }
@@ -588,6 +631,7 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         let peer = member.info.clone();
         let room = member.room.clone();
         self.broadcast(&room, &id, ServerMessage::PeerUpdated { peer });
+        self.announce(&id, None);
     }
 
     /// Removes a member for everyone and tombstones its id.
@@ -595,8 +639,14 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
         let Some(member) = self.members.remove(id) else {
             return;
         };
+        // Only the owner tells the other nodes; a replica's removal is each
+        // node's own (on its owner's word or the owner's death).
+        let owned = member.is_owned();
         if let Attach::Suspended { until, .. } = member.attach {
             self.deadlines.remove(&(until, id.clone()));
+        }
+        if owned {
+            self.publish(None, BackplaneMessage::Left { id: id.clone(), reason });
         }
         if let Some(ids) = self.rooms.get_mut(&member.room) {
             ids.retain(|p| p != id);

@@ -107,7 +107,12 @@ pub struct Client {
 
 impl Client {
     pub async fn connect(server: &TestServer) -> Client {
-        let (ws, _) = connect_async(server.ws_url()).await.unwrap();
+        Self::connect_url(&server.ws_url()).await
+    }
+
+    /// Connects to a WebSocket URL (a server in another process).
+    pub async fn connect_url(url: &str) -> Client {
+        let (ws, _) = connect_async(url).await.unwrap();
         Client { ws, id: String::new() }
     }
 
@@ -143,7 +148,12 @@ impl Client {
 
     /// Connects, sends `frame` (a `join`) and expects a `welcome`.
     pub async fn join_with(server: &TestServer, frame: Value) -> (Client, Value) {
-        let mut c = Client::connect(server).await;
+        Self::join_url(&server.ws_url(), frame).await
+    }
+
+    /// Like [`Client::join_with`], to a WebSocket URL.
+    pub async fn join_url(url: &str, frame: Value) -> (Client, Value) {
+        let mut c = Client::connect_url(url).await;
         c.send(frame).await;
         let welcome = c.recv().await;
         assert_eq!(welcome["type"], "welcome", "{welcome}");
@@ -265,6 +275,8 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 /// Minimal HTTP/1.1 GET with `Connection: close`, enough for static files.
+pub mod processes;
+
 pub async fn http_get(addr: SocketAddr, path: &str) -> HttpResponse {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
@@ -404,4 +416,16 @@ impl RawWs {
             }
         }
     }
+}
+
+/// `/metrics` of the server at `addr`: `name{labels}` → value.
+pub async fn scrape_addr(addr: SocketAddr) -> std::collections::HashMap<String, f64> {
+    let res = http_get(addr, "/metrics").await;
+    assert_eq!(res.status, 200);
+    let body = String::from_utf8(res.body).unwrap();
+    body.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.rsplit_once(' '))
+        .map(|(name, value)| (name.to_owned(), value.parse().unwrap()))
+        .collect()
 }

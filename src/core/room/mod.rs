@@ -95,6 +95,9 @@ pub struct RoomConfig {
     pub join_timeout_ms: u64,
     /// Seeds the resume jitter.
     pub seed: u64,
+    /// Signaling endpoints the driver can open (the app's URLs); the
+    /// session picks one for each socket (`RoomOutput::Connect::endpoint`).
+    pub endpoints: usize,
 }
 
 impl Default for RoomConfig {
@@ -107,6 +110,7 @@ impl Default for RoomConfig {
             relay_only: false,
             join_timeout_ms: session::DEFAULT_JOIN_TIMEOUT,
             seed: 0,
+            endpoints: 1,
         }
     }
 }
@@ -163,9 +167,11 @@ pub enum RoomInput {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RoomOutput {
-    /// Open a signaling socket; report `SocketOpened`/`SocketClosed` with its id.
+    /// Open a signaling socket to endpoint `endpoint` (an index into the
+    /// app's URLs); report `SocketOpened`/`SocketClosed` with its id.
     Connect {
         socket: SocketId,
+        endpoint: usize,
     },
     /// Close that socket (no report needed).
     Disconnect {
@@ -411,7 +417,8 @@ pub struct RoomCore {
 impl RoomCore {
     /// A room that starts connecting at once (the first output is `Connect`).
     pub fn new(now: Millis, config: RoomConfig) -> Self {
-        let mut session = Session::new(now, config.join_timeout_ms, config.seed);
+        let mut session =
+            Session::new(now, config.join_timeout_ms, config.seed).with_endpoints(config.endpoints);
         let first = session.start();
         let mut core = RoomCore {
             config,
@@ -880,7 +887,10 @@ impl RoomCore {
     fn steps(&mut self, now: Millis, steps: Vec<Step>) {
         for step in steps {
             match step {
-                Step::Connect(socket) => self.out.push_back(RoomOutput::Connect { socket }),
+                Step::Connect(socket) => {
+                    let endpoint = self.session.endpoint();
+                    self.out.push_back(RoomOutput::Connect { socket, endpoint });
+                }
                 Step::Disconnect(socket) => self.out.push_back(RoomOutput::Disconnect { socket }),
                 Step::SendJoin => {
                     let resume =

@@ -3,6 +3,12 @@
 //! when to ping, when a silent socket is dead, when to retry a resume (with
 //! back-off and seeded jitter) and when to give up. The driver only opens
 //! and closes sockets and reports what happened.
+//!
+//! With several signaling endpoints (server nodes sharing rooms), it also
+//! decides which one each socket opens: a lost socket's first reconnect
+//! goes to the same endpoint (a restart or a flap usually lets it through),
+//! every failed attempt moves on to the next one; a first join that cannot
+//! open tries each endpoint once before failing.
 
 use crate::core::types::Millis;
 
@@ -85,6 +91,12 @@ pub struct Session {
     attempt_deadline: Option<Millis>,
     grace: u64,
     rng: u64,
+    /// How many endpoints the app gave (at least 1).
+    endpoints: usize,
+    /// The endpoint the current socket opens.
+    endpoint: usize,
+    /// Endpoints tried for the first join.
+    tried: usize,
 }
 
 impl Session {
@@ -104,7 +116,22 @@ impl Session {
             grace: DEFAULT_RESUME_GRACE,
             // splitmix64 needs a non-zero odd-ish state; any seed works.
             rng: seed ^ 0x9E37_79B9_7F4A_7C15,
+            endpoints: 1,
+            endpoint: 0,
+            tried: 1,
         }
+    }
+
+    /// `n` signaling endpoints to choose from (indices `0..n`).
+    #[must_use]
+    pub fn with_endpoints(mut self, n: usize) -> Self {
+        self.endpoints = n.max(1);
+        self
+    }
+
+    /// Which endpoint the current socket opens (the driver's URL index).
+    pub fn endpoint(&self) -> usize {
+        self.endpoint
     }
 
     pub fn state(&self) -> SessionState {
@@ -147,6 +174,15 @@ impl Session {
         }
         self.socket_open = false;
         match self.state {
+            SessionState::Connecting | SessionState::Joining if self.tried < self.endpoints => {
+                // Another endpoint may be up: try it at once, within the
+                // same join deadline.
+                self.tried += 1;
+                self.next_endpoint();
+                self.state = SessionState::Connecting;
+                self.socket = SocketId(self.socket.0 + 1);
+                out.push(Step::Connect(self.socket));
+            }
             SessionState::Connecting | SessionState::Joining => {
                 out.push(Step::Fail("signaling-failed"));
                 self.state = SessionState::Failed;
@@ -274,7 +310,13 @@ impl Session {
         self.handle_timeout(now, out);
     }
 
+    fn next_endpoint(&mut self) {
+        self.endpoint = (self.endpoint + 1) % self.endpoints;
+    }
+
+    /// After a failed attempt: the next one goes to the next endpoint.
     fn schedule_retry(&mut self, now: Millis) {
+        self.next_endpoint();
         self.attempt_deadline = None;
         self.retry = self.retry.saturating_add(1);
         let base = RESUME_FIRST_RETRY
@@ -369,6 +411,65 @@ mod tests {
         assert!(gaps.iter().rev().take(3).all(|g| *g >= RESUME_MAX_RETRY * 4 / 5), "{gaps:?}");
         // Seeded jitter: another seed gives another schedule.
         assert!(gaps.windows(2).any(|w| w[0] != w[1]), "{gaps:?}");
+    }
+
+    #[test]
+    fn a_lost_socket_reconnects_to_its_endpoint_first_then_each_failure_moves_on() {
+        let mut s = Session::new(Millis(0), DEFAULT_JOIN_TIMEOUT, 1).with_endpoints(3);
+        let _ = s.start();
+        let mut out = Vec::new();
+        s.handle_opened(Millis(10), SocketId(1), &mut out);
+        s.handle_welcome(20_000);
+        assert_eq!(s.endpoint(), 0);
+        out.clear();
+        s.handle_closed(Millis(1_000), SocketId(1), &mut out);
+        assert_eq!(out, [Step::Lost, Step::Connect(SocketId(2))]);
+        assert_eq!(s.endpoint(), 0, "the first reconnect: same endpoint");
+        let mut visited = vec![s.endpoint()];
+        for _ in 0..4 {
+            // Refused at once (the node is dead).
+            let sock = s.socket();
+            out.clear();
+            s.handle_closed(Millis(1_000), sock, &mut out);
+            let t = s.poll_timeout().unwrap_or_default();
+            out.clear();
+            s.handle_timeout(t, &mut out);
+            assert!(matches!(out.as_slice(), [Step::Connect(_)]), "{out:?}");
+            visited.push(s.endpoint());
+        }
+        assert_eq!(visited, [0, 1, 2, 0, 1]);
+        // An attempt that hangs also moves on.
+        let t = s.poll_timeout().unwrap_or_default();
+        out.clear();
+        s.handle_timeout(Millis(t.0.max(1_000) + ATTEMPT_TIMEOUT), &mut out);
+        let t = s.poll_timeout().unwrap_or_default();
+        s.handle_timeout(t, &mut out);
+        assert_eq!(s.endpoint(), 2, "{out:?}");
+        let sock = s.socket();
+        out.clear();
+        s.handle_opened(t, sock, &mut out);
+        assert_eq!(out, [Step::SendJoin]);
+        s.handle_welcome(0);
+        assert_eq!((s.state(), s.endpoint()), (SessionState::Joined, 2));
+    }
+
+    #[test]
+    fn a_first_join_tries_every_endpoint_once_before_failing() {
+        let mut s = Session::new(Millis(0), DEFAULT_JOIN_TIMEOUT, 1).with_endpoints(2);
+        assert_eq!(s.start(), Step::Connect(SocketId(1)));
+        let mut out = Vec::new();
+        s.handle_closed(Millis(5), SocketId(1), &mut out);
+        assert_eq!(out, [Step::Connect(SocketId(2))]);
+        assert_eq!((s.endpoint(), s.state()), (1, SessionState::Connecting));
+        out.clear();
+        s.handle_closed(Millis(9), SocketId(2), &mut out);
+        assert_eq!(out, [Step::Fail("signaling-failed")]);
+        // One endpoint: fails at once, as before.
+        let mut one = Session::new(Millis(0), DEFAULT_JOIN_TIMEOUT, 1);
+        let _ = one.start();
+        out.clear();
+        one.handle_closed(Millis(5), SocketId(1), &mut out);
+        assert_eq!(out, [Step::Fail("signaling-failed")]);
     }
 
     #[test]

@@ -83,6 +83,7 @@ impl InPageHub {
 impl Connector for InPageHub {
     fn connect(
         &self,
+        _endpoint: usize,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
         let hub = self.clone();

@@ -34,8 +34,16 @@ pub trait Transport {
 
 /// Opens [`Transport`]s: the first, and one per reconnect.
 pub trait Connector {
+    /// Opens a transport to endpoint `endpoint` (`0..endpoints()`), the
+    /// one the core chose.
     fn connect(
         &self,
+        endpoint: usize,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>>;
+
+    /// How many endpoints it can open (server nodes sharing rooms).
+    fn endpoints(&self) -> usize {
+        1
+    }
 }

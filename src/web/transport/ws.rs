@@ -8,9 +8,10 @@ use std::cell::RefCell;
 use std::pin::Pin;
 use std::rc::Rc;
 
-/// Connects to an rtcroom signaling server (`ws://…/ws` or `wss://…/ws`).
+/// Connects to an rtcroom signaling server (`ws://…/ws` or `wss://…/ws`):
+/// one of `urls`, server nodes sharing rooms, as the core chooses.
 pub struct WebSocketConnector {
-    pub url: String,
+    pub urls: Vec<String>,
 }
 
 /// The socket is shared by the reader task and synchronous senders; it is
@@ -20,11 +21,16 @@ struct WsTransport {
 }
 
 impl Connector for WebSocketConnector {
+    fn endpoints(&self) -> usize {
+        self.urls.len()
+    }
+
     fn connect(
         &self,
+        endpoint: usize,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
-        let url = self.url.clone();
+        let url = self.urls.get(endpoint).or(self.urls.first()).cloned().unwrap_or_default();
         Box::pin(async move {
             let ws = WebSocket::open(&url).map_err(|e| WebError::SignalingFailed(e.to_string()))?;
             let transport = Rc::new(WsTransport { ws: RefCell::new(Some(ws)) });

@@ -1,0 +1,157 @@
+//! Two `rtcroom-server` processes on a real `redis-server`: participants on
+//! different nodes share a room; a node killed with SIGKILL is noticed by
+//! the other, whose participants resume there without anyone seeing a leave.
+
+mod common;
+
+use common::processes::{Node, RedisServer};
+use common::{scrape_addr, Client};
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Waits until each node hears the other (the Redis links are up and the
+/// first heartbeats crossed).
+async fn wait_meshed(nodes: &[&Node]) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for node in nodes {
+        loop {
+            let m = scrape_addr(node.addr).await;
+            if m["rtcroom_backplane_nodes_alive"] == (nodes.len() - 1) as f64 {
+                assert_eq!(m["rtcroom_backplane_connected"], 1.0);
+                break;
+            }
+            assert!(Instant::now() < deadline, "nodes never met: {m:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn join(room: &str, name: &str) -> Value {
+    json!({"type": "join", "room": room, "name": name})
+}
+
+fn token(welcome: &Value) -> String {
+    welcome["session"].as_str().unwrap().to_owned()
+}
+
+async fn cluster(extra: &[&str]) -> (RedisServer, Node, Node) {
+    let redis = RedisServer::start();
+    let n1 = Node::start(&redis, "node-1", extra);
+    let n2 = Node::start(&redis, "node-2", extra);
+    wait_meshed(&[&n1, &n2]).await;
+    (redis, n1, n2)
+}
+
+#[tokio::test]
+async fn participants_on_two_nodes_share_membership_signals_meta_and_leave() {
+    let (_redis, n1, n2) = cluster(&[]).await;
+    let (mut a, _) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
+    let (mut b, wb) = Client::join_url(&n2.ws_url(), join("r", "bob")).await;
+    assert_eq!(wb["peers"][0]["id"], a.id.as_str(), "{wb}");
+    let joined = a.recv().await;
+    assert_eq!(
+        (joined["type"].as_str(), joined["peer"]["id"].as_str()),
+        (Some("peer-joined"), Some(b.id.as_str()))
+    );
+
+    for n in 0..50 {
+        a.signal(&b.id, json!({"seq": n})).await;
+    }
+    for n in 0..50 {
+        assert_eq!(b.recv().await, json!({"type": "signal", "from": a.id, "data": {"seq": n}}));
+    }
+    b.signal(&a.id, json!("back")).await;
+    assert_eq!(a.recv().await["data"], "back");
+
+    b.send(json!({"type": "update", "meta": {"mic": "off"}})).await;
+    let updated = a.recv().await;
+    assert_eq!(
+        (updated["type"].as_str(), updated["peer"]["meta"]["mic"].as_str()),
+        (Some("peer-updated"), Some("off"))
+    );
+
+    // A third participant in another room, on the other node, is not reachable.
+    let (_c, wc) = Client::join_url(&n1.ws_url(), join("other", "carol")).await;
+    assert_eq!(wc["peers"], json!([]));
+    b.signal(wc["id"].as_str().unwrap(), json!("x")).await;
+    b.expect_error("unknown-target").await;
+
+    b.send(json!({"type": "leave"})).await;
+    let left = a.recv().await;
+    assert_eq!(left, json!({"type": "peer-left", "id": b.id, "reason": "left"}));
+    let m = scrape_addr(n2.addr).await;
+    assert!(m["rtcroom_backplane_published_total"] >= 3.0, "{m:?}");
+    assert_eq!(m["rtcroom_backplane_dropped_total"], 0.0);
+}
+
+#[tokio::test]
+async fn a_participant_whose_socket_dropped_resumes_on_the_other_node_with_held_signals() {
+    let (_redis, n1, n2) = cluster(&["--resume-grace-secs", "30"]).await;
+    let (mut a, _) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
+    let (b, wb) = Client::join_url(&n2.ws_url(), join("r", "bob")).await;
+    a.recv().await; // peer-joined
+    let b_id = b.id.clone();
+    b.close_and_wait().await;
+    for n in 0..3 {
+        a.signal(&b_id, json!({"held": n})).await;
+    }
+    a.assert_ping_pong().await;
+    // Back on the other node: the held signals follow it there.
+    let (mut b, welcome) = Client::join_url(
+        &n1.ws_url(),
+        json!({"type": "join", "room": "r", "name": "bob", "resume": token(&wb)}),
+    )
+    .await;
+    assert_eq!(
+        (welcome["resumed"].as_bool(), welcome["id"].as_str()),
+        (Some(true), Some(b_id.as_str()))
+    );
+    for n in 0..3 {
+        assert_eq!(b.recv().await["data"], json!({"held": n}));
+    }
+    a.assert_silent_for(Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_killed_nodes_participant_resumes_on_the_survivor_and_nobody_sees_it_leave() {
+    let (_redis, n1, n2) = cluster(&["--resume-grace-secs", "30"]).await;
+    let (mut a, wa) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
+    let (mut b, _) = Client::join_url(&n2.ws_url(), join("r", "bob")).await;
+    a.recv().await; // peer-joined
+    let a_id = a.id.clone();
+    n1.kill();
+    drop(a);
+    let (mut a, welcome) = Client::join_url(
+        &n2.ws_url(),
+        json!({"type": "join", "room": "r", "name": "alice", "resume": token(&wa)}),
+    )
+    .await;
+    assert_eq!(
+        (welcome["resumed"].as_bool(), welcome["id"].as_str()),
+        (Some(true), Some(a_id.as_str()))
+    );
+    assert_eq!(welcome["peers"][0]["id"], b.id.as_str());
+    b.signal(&a_id, json!("after")).await;
+    assert_eq!(a.recv().await["data"], "after");
+    // Past the node timeout (3.5 s): n1 is dead for n2, a stays.
+    b.assert_silent_for(Duration::from_secs(5)).await;
+    let m = scrape_addr(n2.addr).await;
+    assert_eq!(m["rtcroom_backplane_nodes_alive"], 0.0);
+    assert_eq!(m["rtcroom_backplane_nodes_lost_total"], 1.0);
+    assert_eq!(m["rtcroom_suspended_participants"], 0.0);
+}
+
+#[tokio::test]
+async fn a_killed_nodes_participant_that_never_returns_leaves_after_the_grace() {
+    let (_redis, n1, n2) = cluster(&["--resume-grace-secs", "1"]).await;
+    let (_a, _) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
+    let (mut b, _) = Client::join_url(&n2.ws_url(), join("r", "bob")).await;
+    let a_id = _a.id.clone();
+    let killed = Instant::now();
+    n1.kill();
+    let left = tokio::time::timeout(Duration::from_secs(10), b.recv()).await.unwrap();
+    assert_eq!(left, json!({"type": "peer-left", "id": a_id, "reason": "disconnected"}));
+    let after = killed.elapsed();
+    // Node timeout (3.5 s) plus the grace (1 s), not sooner.
+    assert!(after >= Duration::from_millis(4_000), "left after {after:?}");
+}
