@@ -13,6 +13,7 @@ mod world;
 // Tests, by behaviour.
 mod candidates;
 mod capture;
+mod firefox;
 mod ice;
 mod janus;
 mod messages;

@@ -51,6 +51,10 @@ pub struct PeerSession {
     /// `Some(wanted)`: negotiation is held (`hold_negotiation`); `wanted`
     /// once the browser asked for it meanwhile.
     negotiation_held: Option<bool>,
+    /// The remote's descriptions come from Firefox.
+    remote_firefox: bool,
+    /// The remote holds the DTLS server role (from the latest answer).
+    remote_dtls_server: bool,
 }
 
 impl PeerSession {
@@ -81,6 +85,8 @@ impl PeerSession {
             ice_restarts: 0,
             closed: false,
             negotiation_held: None,
+            remote_firefox: false,
+            remote_dtls_server: false,
         }
     }
 
@@ -96,6 +102,17 @@ impl PeerSession {
     /// ICE restarts this session asked for.
     pub fn ice_restarts(&self) -> u32 {
         self.ice_restarts
+    }
+    /// Our ICE restarts are asked of the remote (`restart-ice`) instead of
+    /// offered: it is a Firefox holding the DTLS server role. Firefox
+    /// answers every ICE-restart offer with `a=setup:active`, i.e. takes the
+    /// client role whatever it held (measured on 153 ESR); Chromium refuses
+    /// that change ("Failed to set SSL role for the transport"), stays in
+    /// `have-local-offer`, and the connection never renegotiates again.
+    /// Firefox's own restart offers (`actpass`) are answered keeping the
+    /// roles, by every browser.
+    pub fn remote_offers_restarts(&self) -> bool {
+        self.remote_firefox && self.remote_dtls_server
     }
     pub fn state(&self) -> PeerState {
         self.state
@@ -147,6 +164,11 @@ impl PeerSession {
                 self.out.push_back(PeerOutput::Signal(data));
             }
             PeerInput::OpCompleted { op, result } => {
+                if let OpResult::Ok { local: Some(d) } = &result {
+                    if d.sdp_type == SdpType::Answer {
+                        self.learn_roles_from_answer(&d.sdp, false);
+                    }
+                }
                 match self.negotiator.handle_op_completed(op, result, &mut self.out) {
                     Completion::Done => {}
                     Completion::RemoteApplied { ufrag, offer } => {
@@ -361,7 +383,12 @@ impl PeerSession {
                 }
                 Action::Restart { .. } => {
                     self.ice_restarts += 1;
-                    self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
+                    let restart = if self.remote_offers_restarts() {
+                        PeerOutput::Signal(SignalData::RestartIce)
+                    } else {
+                        PeerOutput::Command(PcCommand::RestartIce)
+                    };
+                    self.out.push_back(restart);
                 }
                 Action::PathBack => {
                     self.out.push_back(PeerOutput::Command(PcCommand::SendKeyFrames))
@@ -379,6 +406,10 @@ impl PeerSession {
     fn handle_signal(&mut self, data: SignalData) {
         match data {
             SignalData::Description { sdp_type, sdp } => {
+                self.remote_firefox = sdp::is_firefox(&sdp);
+                if sdp_type == SdpType::Answer {
+                    self.learn_roles_from_answer(&sdp, true);
+                }
                 let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
                 let description = Description { sdp_type, sdp };
                 if self.negotiator.handle_remote_description(description, &mut self.out) {
@@ -402,8 +433,23 @@ impl PeerSession {
                     self.add_candidate(c);
                 }
             }
+            // The remote may not offer this restart (see
+            // `remote_offers_restarts`): we do, at once.
+            SignalData::RestartIce => {
+                self.out.push_back(PeerOutput::Command(PcCommand::RestartIce))
+            }
             // Track announcements belong to the room model; kinds of a newer
             // client are ignored so old and new clients can share a room.
+            _ => {}
+        }
+    }
+
+    /// The answerer picks the DTLS roles (`a=setup:active`: it is the
+    /// client); `remote`: the remote made this answer.
+    fn learn_roles_from_answer(&mut self, answer: &str, remote: bool) {
+        match (sdp::dtls_setup(answer), remote) {
+            (Some("active"), false) | (Some("passive"), true) => self.remote_dtls_server = true,
+            (Some("passive"), false) | (Some("active"), true) => self.remote_dtls_server = false,
             _ => {}
         }
     }
