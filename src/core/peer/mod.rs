@@ -53,8 +53,8 @@ pub struct PeerSession {
     negotiation_held: Option<bool>,
     /// The remote's descriptions come from Firefox.
     remote_firefox: bool,
-    /// The remote holds the DTLS server role (from the latest answer).
-    remote_dtls_server: bool,
+    /// Ours do.
+    local_firefox: bool,
 }
 
 impl PeerSession {
@@ -86,7 +86,7 @@ impl PeerSession {
             closed: false,
             negotiation_held: None,
             remote_firefox: false,
-            remote_dtls_server: false,
+            local_firefox: false,
         }
     }
 
@@ -104,15 +104,16 @@ impl PeerSession {
         self.ice_restarts
     }
     /// Our ICE restarts are asked of the remote (`restart-ice`) instead of
-    /// offered: it is a Firefox holding the DTLS server role. Firefox
-    /// answers every ICE-restart offer with `a=setup:active`, i.e. takes the
-    /// client role whatever it held (measured on 153 ESR); Chromium refuses
-    /// that change ("Failed to set SSL role for the transport"), stays in
-    /// `have-local-offer`, and the connection never renegotiates again.
-    /// Firefox's own restart offers (`actpass`) are answered keeping the
-    /// roles, by every browser.
+    /// offered: it is Firefox and we are not. Measured with Firefox 153 ESR
+    /// and Chromium 156 (README *Browsers*): to a restart offered by
+    /// Chromium, Firefox answers `a=setup:active` whatever DTLS role it
+    /// held, so when it was the DTLS server Chromium refuses the answer
+    /// ("Failed to set SSL role for the transport") and the connection
+    /// never renegotiates again; when it was the client, Firefox receives
+    /// nothing more from Chromium after the restart. Restarts Firefox offers
+    /// itself work with either role.
     pub fn remote_offers_restarts(&self) -> bool {
-        self.remote_firefox && self.remote_dtls_server
+        self.remote_firefox && !self.local_firefox
     }
     pub fn state(&self) -> PeerState {
         self.state
@@ -165,9 +166,7 @@ impl PeerSession {
             }
             PeerInput::OpCompleted { op, result } => {
                 if let OpResult::Ok { local: Some(d) } = &result {
-                    if d.sdp_type == SdpType::Answer {
-                        self.learn_roles_from_answer(&d.sdp, false);
-                    }
+                    self.local_firefox = sdp::is_firefox(&d.sdp);
                 }
                 match self.negotiator.handle_op_completed(op, result, &mut self.out) {
                     Completion::Done => {}
@@ -407,9 +406,6 @@ impl PeerSession {
         match data {
             SignalData::Description { sdp_type, sdp } => {
                 self.remote_firefox = sdp::is_firefox(&sdp);
-                if sdp_type == SdpType::Answer {
-                    self.learn_roles_from_answer(&sdp, true);
-                }
                 let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
                 let description = Description { sdp_type, sdp };
                 if self.negotiator.handle_remote_description(description, &mut self.out) {
@@ -440,16 +436,6 @@ impl PeerSession {
             }
             // Track announcements belong to the room model; kinds of a newer
             // client are ignored so old and new clients can share a room.
-            _ => {}
-        }
-    }
-
-    /// The answerer picks the DTLS roles (`a=setup:active`: it is the
-    /// client); `remote`: the remote made this answer.
-    fn learn_roles_from_answer(&mut self, answer: &str, remote: bool) {
-        match (sdp::dtls_setup(answer), remote) {
-            (Some("active"), false) | (Some("passive"), true) => self.remote_dtls_server = true,
-            (Some("passive"), false) | (Some("active"), true) => self.remote_dtls_server = false,
             _ => {}
         }
     }
