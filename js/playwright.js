@@ -238,6 +238,9 @@ async function probeReceiving({ fromId, kind }) {
   const receivers = pc.getReceivers().filter((r) => r.track && r.track.kind === kind);
   const candidates = [];
   const videos = kind === 'video' ? [...document.querySelectorAll('video')] : [];
+  // Firefox counts no totalVideoFrames for a MediaStream; its (Gecko-only)
+  // mozPaintedFrames does count what the element painted.
+  const renderedFrames = (v) => Math.max(v.getVideoPlaybackQuality?.().totalVideoFrames ?? 0, v.mozPaintedFrames ?? 0);
   for (const receiver of receivers) {
     let inbound = null;
     try {
@@ -255,7 +258,7 @@ async function probeReceiving({ fromId, kind }) {
     videos.forEach((v, index) => {
       const s = v.srcObject;
       if (!(s instanceof MediaStream) || !s.getTracks().includes(receiver.track)) return;
-      const c = { ...base, key: `${base.track}/${index}`, element: index, width: v.videoWidth, height: v.videoHeight, paused: v.paused, rendered: v.getVideoPlaybackQuality?.().totalVideoFrames ?? 0 };
+      const c = { ...base, key: `${base.track}/${index}`, element: index, width: v.videoWidth, height: v.videoHeight, paused: v.paused, rendered: renderedFrames(v) };
       if (v.videoWidth && v.videoHeight) {
         const canvas = document.createElement('canvas');
         canvas.width = v.videoWidth;

@@ -29,12 +29,15 @@ export function uniqueRoom(testInfo, tag = '') {
  * unless `publish` is false publishes a canvas filled with `color`.
  * `permissions` are the context's (default camera + microphone; `[]` makes
  * Chromium hide host IPs in ICE candidates behind mDNS `.local` names).
+ * `initScript` (a function) runs in the page before its scripts.
  * Resolves once joined (and published) with { context, page, id, name, color }.
  */
-export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions, token, relay = false, iceServers }) {
+export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions, token, relay = false, iceServers, initScript }) {
   const context = await browser.newContext({ ...contextOptions, permissions });
   // The hook rtcroom/playwright's assertions find the page's room through.
   await installRtcroomHook(context);
+  // A spec's own instrumentation, in place before the page's scripts.
+  if (initScript) await context.addInitScript(initScript);
   const page = await context.newPage();
   page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
   page.on('console', (m) => {

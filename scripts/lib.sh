@@ -3,6 +3,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 WASM_BINDGEN_VERSION="$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)"/\1/p' "$ROOT/Cargo.toml")"
+GECKODRIVER_VERSION=0.37.1
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 is_root() { [ "$(id -u)" = 0 ]; }
 

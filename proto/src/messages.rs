@@ -274,6 +274,10 @@ pub enum SignalData {
     /// before the description that carries them, so the receiver can name the
     /// source of each incoming track.
     Tracks { tracks: Vec<TrackInfo> },
+    /// Asks the receiver to offer an ICE restart itself: the sender may not
+    /// offer it (a Firefox that holds the DTLS server role answers a
+    /// restart offer by taking the client role, which Chromium refuses).
+    RestartIce,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

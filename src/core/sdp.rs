@@ -6,6 +6,12 @@ pub fn ice_ufrag(sdp: &str) -> Option<&str> {
     sdp.lines().find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:")).filter(|u| !u.is_empty())
 }
 
+/// The description was made by Firefox: its origin line's username is
+/// `mozilla...THIS_IS_SDPARTA-<version>`.
+pub fn is_firefox(sdp: &str) -> bool {
+    sdp.lines().find_map(|l| l.strip_prefix("o=")).is_some_and(|o| o.starts_with("mozilla"))
+}
+
 /// `(mid, media kind)` of every m-section (`audio`, `video`, `application`).
 pub fn mid_kinds(sdp: &str) -> Vec<(&str, &str)> {
     let mut kind = "";
@@ -60,6 +66,13 @@ mod tests {
         assert_eq!(mid_kinds(a), vec![("0", "application"), ("1", "audio")]);
         assert!(mids_collide(a, b));
         assert!(!mids_collide(a, a));
+    }
+
+    #[test]
+    fn firefox_is_recognised_by_its_origin_line() {
+        let firefox = "v=0\r\no=mozilla...THIS_IS_SDPARTA-153.8.0 1 0 IN IP4 0.0.0.0\r\ns=-\r\n";
+        let chromium = "v=0\r\no=- 4611 2 IN IP4 127.0.0.1\r\ns=-\r\n";
+        assert!(is_firefox(firefox) && !is_firefox(chromium) && !is_firefox("v=0\r\n"));
     }
 
     #[test]

@@ -146,6 +146,7 @@ fn signal_data(v: &JsValue) -> Result<Option<SignalData>, WebError> {
         "tracks" => SignalData::Tracks {
             tracks: array(v, "tracks")?.iter().map(|t| track_info(&t)).collect::<Result<_, _>>()?,
         },
+        "restart-ice" => SignalData::RestartIce,
         _ => return Ok(None),
     }))
 }
@@ -298,6 +299,7 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
             }
             set(&o, "tracks", &list);
         }
+        SignalData::RestartIce => set_str(&o, "kind", "restart-ice"),
         _ => return Err(WebError::Protocol("unsupported signal kind".into())),
     }
     Ok(o)

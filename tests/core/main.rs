@@ -15,6 +15,7 @@ mod candidates;
 mod capture;
 mod encodings;
 mod failover;
+mod firefox;
 mod ice;
 mod janus;
 mod light_off;

@@ -1,10 +1,12 @@
 //! The browser driver against real `RTCPeerConnection`s in one headless
-//! Chromium page, signaling over the in-page hub (the server's hub logic).
-//! Run by scripts/test (wasm-bindgen-test-runner + Debian chromedriver).
+//! page, signaling over the in-page hub (the server's hub logic). Run by
+//! scripts/test twice: in Chromium (Debian chromedriver) and in Firefox ESR
+//! (geckodriver), so the tests must not depend on one browser's behaviour.
 #![cfg(target_arch = "wasm32")]
 
 mod codec;
 mod harness;
+mod ice_restart;
 mod perfect_negotiation;
 mod room;
 

@@ -33,6 +33,7 @@ impl Weigh for SignalData {
                 SignalData::Tracks { tracks } => {
                     tracks.iter().map(|t| OVERHEAD + t.stream.len()).sum::<usize>()
                 }
+                SignalData::RestartIce => 0,
             }
     }
 }

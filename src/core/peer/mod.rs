@@ -51,6 +51,10 @@ pub struct PeerSession {
     /// `Some(wanted)`: negotiation is held (`hold_negotiation`); `wanted`
     /// once the browser asked for it meanwhile.
     negotiation_held: Option<bool>,
+    /// The remote's descriptions come from Firefox.
+    remote_firefox: bool,
+    /// Ours do.
+    local_firefox: bool,
 }
 
 impl PeerSession {
@@ -81,6 +85,8 @@ impl PeerSession {
             ice_restarts: 0,
             closed: false,
             negotiation_held: None,
+            remote_firefox: false,
+            local_firefox: false,
         }
     }
 
@@ -96,6 +102,18 @@ impl PeerSession {
     /// ICE restarts this session asked for.
     pub fn ice_restarts(&self) -> u32 {
         self.ice_restarts
+    }
+    /// Our ICE restarts are asked of the remote (`restart-ice`) instead of
+    /// offered: it is Firefox and we are not. Measured with Firefox 153 ESR
+    /// and Chromium 156 (README *Browsers*): to a restart offered by
+    /// Chromium, Firefox answers `a=setup:active` whatever DTLS role it
+    /// held, so when it was the DTLS server Chromium refuses the answer
+    /// ("Failed to set SSL role for the transport") and the connection
+    /// never renegotiates again; when it was the client, Firefox receives
+    /// nothing more from Chromium after the restart. Restarts Firefox offers
+    /// itself work with either role.
+    pub fn remote_offers_restarts(&self) -> bool {
+        self.remote_firefox && !self.local_firefox
     }
     pub fn state(&self) -> PeerState {
         self.state
@@ -150,6 +168,9 @@ impl PeerSession {
                 self.out.push_back(PeerOutput::Signal(data));
             }
             PeerInput::OpCompleted { op, result } => {
+                if let OpResult::Ok { local: Some(d) } = &result {
+                    self.local_firefox = sdp::is_firefox(&d.sdp);
+                }
                 match self.negotiator.handle_op_completed(op, result, &mut self.out) {
                     Completion::Done => {}
                     Completion::RemoteApplied { ufrag, offer } => {
@@ -364,7 +385,12 @@ impl PeerSession {
                 }
                 Action::Restart { .. } => {
                     self.ice_restarts += 1;
-                    self.out.push_back(PeerOutput::Command(PcCommand::RestartIce));
+                    let restart = if self.remote_offers_restarts() {
+                        PeerOutput::Signal(SignalData::RestartIce)
+                    } else {
+                        PeerOutput::Command(PcCommand::RestartIce)
+                    };
+                    self.out.push_back(restart);
                 }
                 Action::PathBack => {
                     self.out.push_back(PeerOutput::Command(PcCommand::SendKeyFrames))
@@ -382,6 +408,7 @@ impl PeerSession {
     fn handle_signal(&mut self, data: SignalData) {
         match data {
             SignalData::Description { sdp_type, sdp } => {
+                self.remote_firefox = sdp::is_firefox(&sdp);
                 let ufrag = sdp::ice_ufrag(&sdp).map(str::to_owned);
                 let description = Description { sdp_type, sdp };
                 if self.negotiator.handle_remote_description(description, &mut self.out) {
@@ -404,6 +431,11 @@ impl PeerSession {
                 if let Some(c) = self.candidates.handle_remote(QueuedCandidate::End { ufrag }) {
                     self.add_candidate(c);
                 }
+            }
+            // The remote may not offer this restart (see
+            // `remote_offers_restarts`): we do, at once.
+            SignalData::RestartIce => {
+                self.out.push_back(PeerOutput::Command(PcCommand::RestartIce))
             }
             // Track announcements belong to the room model; kinds of a newer
             // client are ignored so old and new clients can share a room.
