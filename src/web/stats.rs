@@ -101,6 +101,7 @@ pub fn snapshot(report: &JsValue) -> StatsSnapshot {
         .filter_map(|s| {
             Some(OutboundStats {
                 kind: kind(s)?,
+                mid: text(s, "mid"),
                 rid: text(s, "rid"),
                 bytes_sent: count(s, "bytesSent"),
                 frame_width: dimension(s, "frameWidth"),
