@@ -25,6 +25,7 @@ mod room;
 pub mod sdp;
 pub mod sfu;
 pub mod stats;
+pub mod stats_parse;
 mod types;
 
 pub use abr::{Abr, SetEncodings};

@@ -29,6 +29,8 @@ pub struct RoomConfig {
     /// The hub's suspend graces.
     pub resume_grace_ms: u64,
     pub crash_grace_ms: u64,
+    /// The clients' `RoomConfig::adaptive_bitrate`.
+    pub adaptive_bitrate: bool,
 }
 
 impl Default for RoomConfig {
@@ -44,6 +46,7 @@ impl Default for RoomConfig {
             max_steps: 200_000,
             resume_grace_ms: 20_000,
             crash_grace_ms: 5_000,
+            adaptive_bitrate: true,
         }
     }
 }
@@ -254,6 +257,7 @@ impl RoomWorld {
             room: "room".into(),
             name: Some(format!("c{i}")),
             seed: self.cfg.seed ^ i as u64,
+            adaptive_bitrate: self.cfg.adaptive_bitrate,
             ..rtcroom::core::RoomConfig::default()
         };
         self.clients[i].core = RoomCore::new(Millis(self.now()), config);
