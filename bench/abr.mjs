@@ -20,6 +20,8 @@ import * as H from '../playwright/faults/harness.mjs';
 const ARGS = [...H.CHROMIUM_ARGS.filter((a) => a !== '--use-fake-device-for-media-stream'),
   '--use-fake-device-for-media-stream=fps=30'];
 export const SAMPLE_MS = 400;
+/** The longest warm-up before the first phase (see stepCall). */
+export const WARMUP_MS = 60_000;
 
 /** tbf settings for a rate in Mbit/s: a burst of ~20 ms of line rate, 200 ms of queue. */
 export function shape(mbit) {
@@ -42,6 +44,12 @@ export function cpuLimiter(net, i) {
       for (const pid of pids()) { try { fs.writeFileSync(path.join(dir, 'cgroup.procs'), pid); } catch {} }
       fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(percent === null ? -1 : Math.round(percent * 1000)));
     },
+    /** Processes in the group, and periods throttled so far (cpu.stat). */
+    stat() {
+      const procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean).length;
+      const throttled = Number(/nr_throttled (\d+)/.exec(fs.readFileSync(path.join(dir, 'cpu.stat'), 'utf8'))?.[1] ?? 0);
+      return { procs, throttled };
+    },
     clear() {
       if (!fs.existsSync(dir)) return;
       const left = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean);
@@ -52,7 +60,9 @@ export function cpuLimiter(net, i) {
 }
 
 async function launch(net, i, logs) {
-  const browser = await chromium.launch({ executablePath: net.chromiumWrapper(i), headless: true, args: ARGS });
+  // getUserMedia needs a secure context: the server's http origin counts as one.
+  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${net.baseURL}`];
+  const browser = await chromium.launch({ executablePath: net.chromiumWrapper(i), headless: true, args });
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
   page.on('pageerror', (e) => logs.push(`[p${i}] pageerror: ${e.message}`));
@@ -94,6 +104,21 @@ export async function stepCall({ adaptive, phases }) {
     const samples = [];
     const out = [];
     let t = Date.now();
+    // Warm-up (not a phase): Chromium starts the camera small and takes
+    // its time to reach 720p (~10–30 s on a loaded machine); until then the
+    // call would fit a 1 Mbit/s link anyway. Two samples at 720p, at most WARMUP_MS.
+    const warm = { name: 'warmup', mbit: phases[0].mbit, from: Date.now(), to: null };
+    let at720 = 0;
+    while (at720 < 2 && Date.now() < warm.from + WARMUP_MS) {
+      const sender = await alice.page.evaluate(() => window.abr.sample());
+      samples.push({ t: Date.now(), phase: warm.name, sender, receiver: null });
+      const h = (sender?.stats || []).find((x) => x.type === 'outbound-rtp' && x.kind === 'video')?.frameHeight ?? 0;
+      at720 = h >= 720 ? at720 + 1 : 0;
+      t += SAMPLE_MS;
+      await H.sleep(Math.max(0, t - Date.now()));
+    }
+    warm.to = Date.now();
+    out.push(warm);
     for (const [n, p] of phases.entries()) {
       if (n > 0 && p.mbit !== phases[n - 1].mbit) {
         fault.clear();
@@ -110,6 +135,7 @@ export async function stepCall({ adaptive, phases }) {
       }
     }
     fault.clear();
+    if (cpu) logs.push(`cpu group: ${JSON.stringify(cpu.stat())}`);
     const errors = await alice.page.evaluate(() => window.abr.errors);
     return { adaptive, phases: out, samples, logs: [...logs, ...errors] };
   } finally {
@@ -153,9 +179,10 @@ function sentRate(a, b) {
  * `full_res_ms` (bob receives the full 720p again).
  */
 export function analyse(run) {
-  const phases = run.phases.map((p, n) => {
+  const phases = run.phases.filter((p) => p.name !== 'warmup').map((p) => {
     const inPhase = run.samples.filter((s) => s.phase === p.name);
-    const before = n > 0 ? run.samples.filter((s) => s.phase === run.phases[n - 1].name).at(-1) : inPhase[0];
+    const k = run.samples.indexOf(inPhase[0]);
+    const before = k > 0 && run.samples[k - 1].phase !== 'warmup' ? run.samples[k - 1] : inPhase[0];
     const last = inPhase.at(-1);
     const vi = (s) => (s && videoIn(s)) || {};
     const heights = inPhase.map((s) => vi(s).frameHeight);
@@ -184,8 +211,10 @@ export function analyse(run) {
       encoding_end: encodingOf(last),
     };
   });
-  const decisions = run.samples.reduce((n, s, k) => n + (k > 0 && JSON.stringify(encodingOf(s)) !== JSON.stringify(encodingOf(run.samples[k - 1])) ? 1 : 0), 0);
-  return { adaptive: run.adaptive, phases, decisions };
+  const timed = run.samples.filter((s) => s.phase !== 'warmup');
+  const decisions = timed.reduce((n, s, k) => n + (k > 0 && JSON.stringify(encodingOf(s)) !== JSON.stringify(encodingOf(timed[k - 1])) ? 1 : 0), 0);
+  const warm = run.phases.find((p) => p.name === 'warmup');
+  return { adaptive: run.adaptive, warmup_ms: warm ? warm.to - warm.from : 0, phases, decisions };
 }
 
 /** A report without the candidate pairs and candidates the selected pair does not name (smaller fixtures). */
@@ -202,7 +231,7 @@ export function fixture(run, name) {
   return {
     name,
     source: `bench/abr.mjs: real Chromium ${run.adaptive ? 'with' : 'without'} rtcroom's ABR, tbf on the sender's uplink`,
-    phases: run.phases.map((p) => ({ name: p.name, mbit: p.mbit, from_ms: p.from - t0, to_ms: p.to - t0 })),
+    phases: run.phases.map((p) => ({ name: p.name, mbit: p.mbit, from_ms: Math.max(0, p.from - t0), to_ms: p.to - t0 })),
     samples: run.samples.filter((s) => s.sender).map((s) => ({ t_ms: s.t - t0, stats: selectedOnly(s.sender.stats), encodings: s.sender.encodings })),
   };
 }
@@ -211,10 +240,10 @@ export function fixture(run, name) {
 
 /** The traces of tests/core/fixtures/abr, recorded with the controller off (the browser's own estimate, unbiased by it). */
 export const SCENARIOS = {
-  step: [{ name: 'high', mbit: 10, ms: 15_000 }, { name: 'low', mbit: 1, ms: 20_000 }, { name: 'recovered', mbit: 10, ms: 25_000 }],
-  oscillating: [{ name: 'high', mbit: 10, ms: 10_000 },
+  step: [{ name: 'high', mbit: 10, ms: 8_000 }, { name: 'low', mbit: 1, ms: 20_000 }, { name: 'recovered', mbit: 10, ms: 25_000 }],
+  oscillating: [{ name: 'high', mbit: 10, ms: 5_000 },
     ...Array.from({ length: 10 }, (_, k) => ({ name: `swing${k}`, mbit: k % 2 ? 10 : 1, ms: 3_000 }))],
-  cpu: [{ name: 'free', mbit: 10, ms: 10_000 }, { name: 'cpu', mbit: 10, ms: 20_000, cpu: 12 }, { name: 'freed', mbit: 10, ms: 10_000 }],
+  cpu: [{ name: 'free', mbit: 10, ms: 5_000 }, { name: 'cpu', mbit: 10, ms: 20_000, cpu: 4 }, { name: 'freed', mbit: 10, ms: 10_000 }],
 };
 
 async function record(dir) {
@@ -225,6 +254,7 @@ async function record(dir) {
     const file = path.join(dir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify(fixture(run, name)) + '\n');
     const a = analyse(run);
+    if (run.logs.length) console.log(run.logs.join('\n'));
     console.log(`recorded ${file}: ${run.samples.length} samples; ${a.phases.map((p) => `${p.name} ${p.mbit} Mbit/s height ${p.height_median} sent ${p.sent_kbps_median} kbit/s freezes ${p.freeze_count}`).join('; ')}`);
   }
 }

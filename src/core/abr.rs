@@ -25,11 +25,19 @@
 //!   budget within [`PROBE_MS`], else it is undone and the hold doubles (up
 //!   to [`MAX_UP_HOLD_MS`]); a probe that held resets it. An oscillating link
 //!   therefore costs a bounded number of decisions, not one per swing.
-//! - **CPU-limited** (`qualityLimitationReason: "cpu"` for [`CPU_SAMPLES`]
-//!   samples): a CPU level on top of the rung lowers the frame rate, then
-//!   the resolution — never the bitrate; it is lifted again after
-//!   [`CPU_CLEAR_MS`] without a CPU limitation (doubling likewise when the
-//!   limitation comes straight back).
+//! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
+//!   rung lowers the frame rate, then the resolution — never the bitrate;
+//!   it is lifted again after [`CPU_CLEAR_MS`] without a CPU limitation
+//!   (doubling likewise when the limitation comes straight back). CPU-limited
+//!   is `qualityLimitationReason: "cpu"`, or a sent frame rate below
+//!   [`STARVED_FPS`] of the sender's recent best while not limited by
+//!   bandwidth: Chromium says `cpu` only when its own overuse detector
+//!   adapts, and a browser starved of CPU as a whole (its capture slows
+//!   too) reports `none` while its frame rate collapses — recorded with a
+//!   cgroup CPU quota on the sender's browser: 30 → 4–20 fps, reason `none`.
+//! - **Not before the estimate has ramped up**: no step down in the first
+//!   [`STARTUP_MS`] of a sender. A rung fits while the budget covers [`FIT`]
+//!   of its cap.
 //!
 //! Decisions are only emitted when the encodings change. Turned off
 //! (`RoomConfig::adaptive_bitrate`), the controller decides nothing and the
@@ -66,6 +74,11 @@ pub const MAX_UP_HOLD_MS: u64 = 32_000;
 pub const PROBE_MS: u64 = 4_000;
 /// Samples in a row limited by CPU before lowering resolution/frame rate.
 pub const CPU_SAMPLES: u32 = 3;
+/// Samples of sent frame rate the starvation test compares with (10 s).
+pub const FPS_WINDOW: usize = 25;
+/// A sent frame rate below this share of the sender's recent best (or of
+/// its cap) is starved.
+pub const STARVED_FPS: f64 = 0.5;
 /// Time without a CPU limitation before one CPU level is lifted.
 pub const CPU_CLEAR_MS: u64 = 15_000;
 /// A layer is not shrunk below this short side.
@@ -220,6 +233,8 @@ struct Sender {
     sent_bps: f64,
     /// First sample with bytes sent.
     started: Option<Millis>,
+    /// Frame rates sent over the last samples.
+    recent_fps: VecDeque<f64>,
 }
 
 impl Sender {
@@ -281,6 +296,7 @@ impl Abr {
                 applied: plan.to_vec(),
                 sent_bps: 0.0,
                 started: None,
+                recent_fps: VecDeque::new(),
             },
         );
     }
@@ -343,11 +359,34 @@ impl Abr {
                     s.started = Some(now);
                 }
             }
-            let cpu = snap
+            let reason = |r: &str| {
+                snap.outbound
+                    .iter()
+                    .filter(mine)
+                    .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
+            };
+            // The sender's frame rate (the highest of its encodings).
+            let fps = snap
                 .outbound
                 .iter()
                 .filter(mine)
-                .any(|o| o.quality_limitation_reason.as_deref() == Some("cpu"));
+                .filter_map(|o| o.frames_per_second)
+                .reduce(f64::max);
+            let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);
+            let best = s.recent_fps.iter().copied().reduce(f64::max);
+            let starved = match (fps, best) {
+                (Some(fps), Some(best)) if s.recent_fps.len() >= FPS_WINDOW / 2 => {
+                    fps < STARVED_FPS * cap.map_or(best, |c| best.min(c))
+                }
+                _ => false,
+            };
+            let cpu = reason("cpu") || (starved && !reason("bandwidth"));
+            if let Some(fps) = fps {
+                if s.recent_fps.len() >= FPS_WINDOW {
+                    s.recent_fps.pop_front();
+                }
+                s.recent_fps.push_back(fps);
+            }
             s.cpu_samples = if cpu { s.cpu_samples + 1 } else { 0 };
             if cpu {
                 s.cpu_seen = Some(now);
