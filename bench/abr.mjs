@@ -287,7 +287,11 @@ async function main() {
       phase_ms: ms,
       link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst ~20 ms, 200 ms queue)',
       adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
-      adapt_up_ms: { on_720p: rec(on).full_res_ms, off_720p: rec(off).full_res_ms },
+      // Link back → bob receives 720p again (null: it never left 720p).
+      adapt_up_ms: {
+        on_720p: low(on).height_end < 720 ? rec(on).full_res_ms : null,
+        off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null,
+      },
       freezes: {
         on: { count: on.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +on.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
         off: { count: off.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +off.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },

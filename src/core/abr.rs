@@ -14,10 +14,11 @@
 //!   audio is protected first — the controller never changes an audio
 //!   sender, video yields (down to paused) before audio would have to.
 //!   Video senders share the rest in proportion to their top rungs.
-//! - **Down fast**: a rung that needs more than the budget is left after
+//! - **Down fast**: a rung that does not fit the budget is left after
 //!   [`DOWN_SAMPLES`] samples in a row (at once when the budget is below
-//!   half its need, or when the remote reports more than [`LOSSY`] loss),
-//!   straight to the highest rung that fits.
+//!   half of what it needs to fit), straight to the highest rung that fits;
+//!   remote-reported loss above [`LOSSY`] (`fractionLost`) for as many
+//!   samples steps down one rung even when the estimate has not fallen.
 //! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
 //!   what the current rung sends, continuously for the hold time (first
 //!   [`UP_HOLD_MS`]), one rung up. The browser's estimate cannot grow far

@@ -429,3 +429,26 @@ fn a_camera_published_again_on_the_reused_sender_starts_from_its_plan() {
     let (encodings, sets) = w.clients[0].encodings[&(peer, sender)].clone();
     assert_eq!((encodings, sets), (plan(), lowered.1 + 1), "the new track's plan, set once");
 }
+
+#[test]
+fn loss_reported_by_the_receiver_steps_down_one_rung_even_with_an_ample_estimate() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    assert!(feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_500_000.0, "none").is_empty());
+    let mut decisions = Vec::new();
+    for _ in 0..2 {
+        t += 400;
+        b += 50_000;
+        let mut snap = sample(3_000_000.0, b, t * 4, "none");
+        snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
+            kind: TrackKind::Video,
+            fraction_lost: Some(0.2),
+            rtt_ms: Some(40.0),
+            jitter_ms: None,
+        }];
+        abr.handle_snapshot(Millis(t), &snap);
+        decisions.extend(std::iter::from_fn(|| abr.poll_output()));
+    }
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(abr.position(VIDEO), Some((1, 0)), "one rung down");
+}
