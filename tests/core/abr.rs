@@ -452,3 +452,29 @@ fn loss_reported_by_the_receiver_steps_down_one_rung_even_with_an_ample_estimate
     assert_eq!(decisions.len(), 1, "{decisions:?}");
     assert_eq!(abr.position(VIDEO), Some((1, 0)), "one rung down");
 }
+
+#[test]
+fn while_a_lost_path_is_recovered_the_controller_holds_its_decisions() {
+    let (mut w, peer, sender) = call(true);
+    let mut bytes = 0;
+    for _ in 0..15 {
+        bytes += 75_000;
+        stats(&mut w, &peer, 3_000_000.0, bytes);
+        w.run_to(w.now() + 400);
+    }
+    let before = w.clients[0].encodings[&(peer.clone(), sender)].clone();
+    // The path dies: recovery takes over (`participant-state reconnecting`).
+    w.blackhole(0, 1, true);
+    let ok = w.run_until(w.now() + 10_000, |w| {
+        w.clients[0]
+            .core
+            .session(&w.clients[1].id().to_owned())
+            .is_some_and(|s| s.state() == rtcroom::core::PeerState::Reconnecting)
+    });
+    assert!(ok, "recovery started");
+    for _ in 0..10 {
+        stats(&mut w, &peer, 50_000.0, bytes);
+        w.run_to(w.now() + 100);
+    }
+    assert_eq!(w.clients[0].encodings[&(peer, sender)], before, "nothing decided on a dead path");
+}

@@ -5,7 +5,7 @@
 use super::{LocalTrack, RoomCore, RoomOutput};
 use crate::core::encodings::{plan, EncodingParams, Topology};
 use crate::core::stats::StatsSnapshot;
-use crate::core::types::Millis;
+use crate::core::types::{Millis, PeerState};
 
 /// The encodings a track starts with on a mesh connection.
 pub(super) fn plan_of(track: &LocalTrack) -> Vec<EncodingParams> {
@@ -17,6 +17,12 @@ impl RoomCore {
     /// decisions for its senders.
     pub(super) fn adapt(&mut self, now: Millis, peer: &str, snapshot: &StatsSnapshot) {
         let Some(r) = self.peers.get_mut(peer) else { return };
+        // A lost path is recovery's business: its estimate and rates say
+        // nothing about the link that comes back, and a step down taken
+        // now would delay the first frame after it.
+        if r.session.state() != PeerState::Connected {
+            return;
+        }
         r.abr.handle_snapshot(now, snapshot);
         while let Some(d) = r.abr.poll_output() {
             let (sender, encodings) = (d.sender, d.encodings);
