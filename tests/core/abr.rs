@@ -468,7 +468,7 @@ fn while_a_lost_path_is_recovered_the_controller_holds_its_decisions() {
     let ok = w.run_until(w.now() + 10_000, |w| {
         w.clients[0]
             .core
-            .session(&w.clients[1].id().to_owned())
+            .session(w.clients[1].id())
             .is_some_and(|s| s.state() == rtcroom::core::PeerState::Reconnecting)
     });
     assert!(ok, "recovery started");
