@@ -97,6 +97,17 @@ export interface JoinOptions {
   token?: string;
   /** `'relay'`: connect only through the TURN servers (from the server's welcome or `iceServers`). Default `'all'`. */
   iceTransportPolicy?: RTCIceTransportPolicy;
+  /**
+   * The adaptive-bitrate controller (default `true`): every 400 ms it reads
+   * each connection's stats and sets each video sender's `active`,
+   * `maxBitrate`, `scaleResolutionDownBy` and `maxFramerate`
+   * (`setParameters`, no renegotiation) — down within seconds when the link
+   * shrinks, back up by probing, lower frame rate/resolution when the
+   * encoder is CPU-limited; audio is never touched (video yields first).
+   * `false` sends the published plan as is (the browser's own congestion
+   * control still applies).
+   */
+  adaptiveBitrate?: boolean;
   /** Where to load rtcroom_bg.wasm from (default: next to index.js). */
   wasmUrl?: string | URL;
 }

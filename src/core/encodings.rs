@@ -195,3 +195,26 @@ fn single(max_bitrate_bps: u32, max_framerate: Option<f64>) -> EncodingParams {
         max_framerate,
     }
 }
+
+/// A capture that does not say its size (`getSettings()` without width and
+/// height) is planned as Chromium's default camera.
+const UNKNOWN_SIZE: SourceSize = SourceSize { width: 640, height: 480 };
+
+/// The encodings a new sender of this track starts with: none for audio
+/// (the browser's default, which the ABR controller never touches), the
+/// screen preset for a screen, the camera plan for any other video.
+pub fn plan(
+    kind: super::TrackKind,
+    source: super::TrackSource,
+    size: Option<SourceSize>,
+    topology: Topology,
+) -> Vec<EncodingParams> {
+    let size = size.unwrap_or(UNKNOWN_SIZE);
+    match (kind, source) {
+        (super::TrackKind::Audio, _) => Vec::new(),
+        (_, super::TrackSource::Screen) => {
+            screen_encodings(size, ScreenPreset::default(), topology)
+        }
+        _ => camera_encodings(size, topology),
+    }
+}

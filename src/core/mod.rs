@@ -14,6 +14,7 @@
 //! - `poll_timeout()` is the next instant at which `handle_timeout` must be
 //!   called, if any.
 
+pub mod abr;
 mod candidates;
 pub mod encodings;
 mod error;
@@ -24,8 +25,10 @@ mod room;
 pub mod sdp;
 pub mod sfu;
 pub mod stats;
+pub mod stats_parse;
 mod types;
 
+pub use abr::{Abr, SetEncodings};
 pub use candidates::{CandidateQueue, QueuedCandidate, MAX_QUEUED_CANDIDATES};
 pub use encodings::{EncodingParams, ScreenPreset, SourceSize, Topology};
 pub use error::CoreError;

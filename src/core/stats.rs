@@ -54,6 +54,8 @@ pub struct InboundStats {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutboundStats {
     pub kind: TrackKind,
+    /// The sender's transceiver: which sender the entry is.
+    pub mid: Option<String>,
     /// The simulcast layer (`None` with one encoding).
     pub rid: Option<String>,
     pub bytes_sent: u64,

@@ -233,6 +233,14 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
                 ))
             }
         },
+        adaptive_bitrate: {
+            let abr = get(v, "adaptiveBitrate");
+            if abr.is_undefined() || abr.is_null() {
+                None
+            } else {
+                Some(abr.as_bool().ok_or_else(|| bad("adaptiveBitrate")).map_err(invalid)?)
+            }
+        },
     })
 }
 

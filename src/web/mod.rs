@@ -6,6 +6,7 @@
 #[cfg(feature = "js")]
 mod bindings;
 pub mod codec;
+mod encodings;
 mod error;
 mod events;
 mod guard;

@@ -5,9 +5,9 @@ use super::error::{dom_error, WebError};
 use super::guard::Listener;
 use super::sys;
 use crate::core::{
-    Candidate, Channel as ChannelKind, ConnectionState, Description, IceConnectionState, OpId,
-    OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
-    LOW_WATER,
+    Candidate, Channel as ChannelKind, ConnectionState, Description, EncodingParams,
+    IceConnectionState, OpId, OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId,
+    SignalingState, TrackKind, LOW_WATER,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -198,16 +198,41 @@ impl PeerConn {
         Ok(())
     }
 
-    /// `addTrack`; the sender it returns is `id` from now on.
+    /// A new sender as `RoomOutput::AddTrack` says (`addTransceiver` with
+    /// `sendEncodings`, or `addTrack` then the encodings); it is `id` from
+    /// now on.
     pub fn add_track(
         &mut self,
         id: SenderId,
         track: &MediaStreamTrack,
         stream: &MediaStream,
+        encodings: &[EncodingParams],
+        transceiver: bool,
     ) -> Result<(), WebError> {
-        let sender = sys::add_track(&self.pc, track, stream)?;
+        let sender = if transceiver {
+            let init = super::encodings::transceiver_init(stream, encodings);
+            sys::add_transceiver_with_track(&self.pc, track, &init)?
+        } else {
+            let sender = sys::add_track(&self.pc, track, stream)?;
+            if !encodings.is_empty() {
+                super::encodings::apply(&sender, encodings, &self.sink)?;
+            }
+            sender
+        };
         self.senders.insert(id, sender);
         Ok(())
+    }
+
+    /// `SetEncodings` on sender `id`.
+    pub fn set_encodings(
+        &self,
+        id: SenderId,
+        encodings: &[EncodingParams],
+    ) -> Result<(), WebError> {
+        match self.senders.get(&id) {
+            Some(sender) => super::encodings::apply(sender, encodings, &self.sink),
+            None => Ok(()),
+        }
     }
 
     /// `replaceTrack` on sender `id`, then (with a track) `setStreams`:

@@ -40,6 +40,9 @@ pub struct JoinOptions {
     pub token: Option<String>,
     /// `iceTransportPolicy: 'relay'`: media only through TURN.
     pub relay_only: bool,
+    /// The adaptive-bitrate controller (default on); `false` sends the
+    /// published plan as is.
+    pub adaptive_bitrate: Option<bool>,
 }
 
 // Note: web-sys gives MediaStream and MediaStreamTrack an inherent `clone()`
@@ -158,6 +161,7 @@ impl Room {
             join_timeout_ms: u64::from(join_timeout_ms),
             seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
             endpoints: connector.endpoints(),
+            adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
         let (tx, rx) = futures::channel::oneshot::channel();
         let shared = Rc::new(Shared {
@@ -815,6 +819,7 @@ fn builds_connections(o: &RoomOutput) -> bool {
         RoomOutput::CreatePeer { .. }
             | RoomOutput::Pc { .. }
             | RoomOutput::AddTrack { .. }
+            | RoomOutput::SetEncodings { .. }
             | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
@@ -897,9 +902,12 @@ impl Inner {
                 let result =
                     PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
                         .and_then(|mut conn| {
-                            for (sender, t) in tracks {
+                            for (sender, t, encodings) in tracks {
                                 if let Some(m) = self.local.get(&t.track_id) {
-                                    conn.add_track(sender, &m.track, &m.stream)?;
+                                    let layers = encodings.len() > 1;
+                                    conn.add_track(
+                                        sender, &m.track, &m.stream, &encodings, layers,
+                                    )?;
                                 }
                             }
                             Ok(conn)
@@ -922,12 +930,21 @@ impl Inner {
                     return Some(self.peer_warning(&peer, e));
                 }
             }
-            RoomOutput::AddTrack { peer, sender, track } => {
+            RoomOutput::AddTrack { peer, sender, track, encodings, transceiver } => {
                 let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
-                    (Some(p), Some(m)) => p.conn.add_track(sender, &m.track, &m.stream),
+                    (Some(p), Some(m)) => {
+                        p.conn.add_track(sender, &m.track, &m.stream, &encodings, transceiver)
+                    }
                     _ => Ok(()),
                 };
                 if let Err(e) = result {
+                    return Some(self.peer_warning(&peer, e));
+                }
+            }
+            RoomOutput::SetEncodings { peer, sender, encodings } => {
+                let result =
+                    self.peers.get(&peer).map(|p| p.conn.set_encodings(sender, &encodings));
+                if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));
                 }
             }

@@ -34,6 +34,13 @@ extern "C" {
         init: &RtcRtpTransceiverInit,
     ) -> Result<JsValue, JsValue>;
 
+    #[wasm_bindgen(method, catch, js_name = addTransceiver)]
+    fn add_transceiver_with_track(
+        this: &PeerConnectionExt,
+        track: &MediaStreamTrack,
+        init: &JsValue,
+    ) -> Result<web_sys::RtcRtpTransceiver, JsValue>;
+
     #[wasm_bindgen(method, catch, js_name = createDataChannel)]
     fn create_data_channel(
         this: &PeerConnectionExt,
@@ -46,6 +53,12 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = setStreams)]
     fn set_streams(this: &SenderExt, stream: &MediaStream) -> Result<(), JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = getParameters)]
+    fn get_parameters(this: &SenderExt) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(method, catch, js_name = setParameters)]
+    fn set_parameters(this: &SenderExt, parameters: &JsValue) -> Result<js_sys::Promise, JsValue>;
 
     #[wasm_bindgen(extends = RtcIceCandidate)]
     type IceCandidateExt;
@@ -89,6 +102,27 @@ pub fn add_track(
 /// the sender's track with.
 pub fn set_streams(sender: &RtcRtpSender, stream: &MediaStream) -> Result<(), WebError> {
     sender.unchecked_ref::<SenderExt>().set_streams(stream).map_err(err)
+}
+
+/// `addTransceiver(track, init)` (`init` built by the caller: streams,
+/// sendEncodings); returns the transceiver's sender.
+pub fn add_transceiver_with_track(
+    pc: &RtcPeerConnection,
+    track: &MediaStreamTrack,
+    init: &JsValue,
+) -> Result<RtcRtpSender, WebError> {
+    ext(pc).add_transceiver_with_track(track, init).map(|t| t.sender()).map_err(err)
+}
+
+pub fn get_parameters(sender: &RtcRtpSender) -> Result<JsValue, WebError> {
+    sender.unchecked_ref::<SenderExt>().get_parameters().map_err(err)
+}
+
+pub fn set_parameters(
+    sender: &RtcRtpSender,
+    parameters: &JsValue,
+) -> Result<js_sys::Promise, WebError> {
+    sender.unchecked_ref::<SenderExt>().set_parameters(parameters).map_err(err)
 }
 
 pub fn add_transceiver(

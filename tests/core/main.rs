@@ -11,6 +11,7 @@ mod sim_sdp;
 mod world;
 
 // Tests, by behaviour.
+mod abr;
 mod candidates;
 mod capture;
 mod encodings;

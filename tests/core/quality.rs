@@ -39,6 +39,7 @@ fn sample(bytes: u64, packets: u64, lost: i64, freezes: u64) -> StatsSnapshot {
         }],
         outbound: vec![OutboundStats {
             kind: TrackKind::Video,
+            mid: Some("0".into()),
             rid: None,
             bytes_sent: bytes / 2,
             frame_width: Some(640),

@@ -7,9 +7,9 @@ use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
-    CaptureId, CoreError, Generation, LocalTrack, Millis, MuteStep, Payload, PcCommand, PeerInput,
-    RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState, SocketId, TrackKind,
-    TrackSource,
+    CaptureId, CoreError, EncodingParams, Generation, LocalTrack, Millis, MuteStep, Payload,
+    PcCommand, PeerInput, RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState,
+    SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -29,6 +29,8 @@ pub struct RoomConfig {
     /// The hub's suspend graces.
     pub resume_grace_ms: u64,
     pub crash_grace_ms: u64,
+    /// The clients' `RoomConfig::adaptive_bitrate`.
+    pub adaptive_bitrate: bool,
 }
 
 impl Default for RoomConfig {
@@ -44,6 +46,7 @@ impl Default for RoomConfig {
             max_steps: 200_000,
             resume_grace_ms: 20_000,
             crash_grace_ms: 5_000,
+            adaptive_bitrate: true,
         }
     }
 }
@@ -119,6 +122,9 @@ pub struct Client {
     pub enabled: BTreeMap<String, bool>,
     /// Tracks the core stopped (a released camera), in order.
     pub stopped: Vec<String>,
+    /// The encodings each sender was created with or last set to, by
+    /// (peer, sender), and how many `SetEncodings` each got.
+    pub encodings: BTreeMap<(PeerId, SenderId), (Vec<EncodingParams>, u32)>,
 }
 
 impl Client {
@@ -224,6 +230,7 @@ impl RoomWorld {
             captures: Vec::new(),
             enabled: BTreeMap::new(),
             stopped: Vec::new(),
+            encodings: BTreeMap::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -260,6 +267,7 @@ impl RoomWorld {
             room: "room".into(),
             name: Some(format!("c{i}")),
             seed: self.cfg.seed ^ i as u64,
+            adaptive_bitrate: self.cfg.adaptive_bitrate,
             ..rtcroom::core::RoomConfig::default()
         };
         self.clients[i].core = RoomCore::new(Millis(self.now()), config);
@@ -657,9 +665,16 @@ impl RoomWorld {
                         pc.add_transceiver(kind);
                     }
                     let mut senders = BTreeMap::new();
-                    for (sender, t) in &tracks {
-                        let tid = pc.add_track(t.kind, &t.track_id, &t.stream_id);
+                    for (sender, t, encodings) in &tracks {
+                        let (kind, tr, st) = (t.kind, &t.track_id, &t.stream_id);
+                        let tid = if encodings.len() > 1 {
+                            pc.add_transceiver_with_track(kind, tr, st)
+                        } else {
+                            pc.add_track(kind, tr, st)
+                        };
                         senders.insert(*sender, tid);
+                        let key = (peer.clone(), *sender);
+                        self.clients[i].encodings.insert(key, (encodings.clone(), 0));
                     }
                     self.clients[i].senders.insert(peer.clone(), senders);
                     self.clients[i].created.push((peer.clone(), polite));
@@ -678,9 +693,15 @@ impl RoomWorld {
                         self.flush_pc(i, &peer);
                     }
                 }
-                RoomOutput::AddTrack { peer, sender, track } => {
-                    let tid =
-                        self.pc(i, &peer).add_track(track.kind, &track.track_id, &track.stream_id);
+                RoomOutput::AddTrack { peer, sender, track, encodings, transceiver } => {
+                    let (kind, tr, st) = (track.kind, &track.track_id, &track.stream_id);
+                    let tid = if transceiver {
+                        self.pc(i, &peer).add_transceiver_with_track(kind, tr, st)
+                    } else {
+                        assert!(encodings.len() <= 1, "addTrack cannot set up {encodings:?}");
+                        self.pc(i, &peer).add_track(kind, tr, st)
+                    };
+                    self.clients[i].encodings.insert((peer.clone(), sender), (encodings, 0));
                     let senders = self.clients[i].senders.entry(peer.clone()).or_default();
                     assert!(
                         senders.values().all(|t| *t != tid),
@@ -694,6 +715,15 @@ impl RoomWorld {
                     let track = track.as_ref().map(|t| (t.track_id.as_str(), t.stream_id.as_str()));
                     self.pc(i, &peer).replace_track(tid, track);
                     self.flush_pc(i, &peer);
+                }
+                RoomOutput::SetEncodings { peer, sender, encodings } => {
+                    assert!(
+                        self.clients[i].senders.get(&peer).is_some_and(|s| s.contains_key(&sender)),
+                        "client {i}: SetEncodings on unknown {sender:?} to {peer}"
+                    );
+                    let e = self.clients[i].encodings.entry((peer, sender)).or_default();
+                    e.0 = encodings;
+                    e.1 += 1;
                 }
                 RoomOutput::ClosePeer { peer } => {
                     if let Some(mut pc) = self.clients[i].pcs.remove(&peer) {

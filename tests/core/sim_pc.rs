@@ -391,6 +391,26 @@ impl SimPc {
         }
     }
 
+    /// `addTransceiver(track, {direction: "sendrecv", streams: [stream]})`:
+    /// always a new transceiver, which JSEP never pairs with a remote
+    /// offer's m-section (only `addTrack` ones). Returns its id.
+    pub fn add_transceiver_with_track(
+        &mut self,
+        kind: TrackKind,
+        track_id: &str,
+        stream_id: &str,
+    ) -> u32 {
+        if self.closed {
+            return 0;
+        }
+        let msid = Msid { stream: stream_id.to_owned(), track: track_id.to_owned() };
+        let t = self.new_transceiver(kind, None, false, false, Some(msid));
+        let id = t.id;
+        self.transceivers.push(t);
+        self.update_negotiation_needed();
+        id
+    }
+
     /// `addTrack(track, stream)`: reuses a transceiver that never sent.
     /// Returns the transceiver's id (0 on a closed connection).
     pub fn add_track(&mut self, kind: TrackKind, track_id: &str, stream_id: &str) -> u32 {

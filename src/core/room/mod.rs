@@ -7,11 +7,14 @@
 //! answer at once. Every connection to a participant has a generation: the
 //! driver's reports carry it, and reports of an older connection are dropped.
 
+mod adapt;
 mod capture;
 mod mute;
 mod senders;
 pub mod session;
 
+use super::abr::Abr;
+use super::encodings::EncodingParams;
 use super::error::CoreError;
 use super::peer::PeerSession;
 use super::types::*;
@@ -98,6 +101,8 @@ pub struct RoomConfig {
     /// Signaling endpoints the driver can open (the app's URLs); the
     /// session picks one for each socket (`RoomOutput::Connect::endpoint`).
     pub endpoints: usize,
+    /// The adaptive-bitrate controller (`abr`) adjusts what we send.
+    pub adaptive_bitrate: bool,
 }
 
 impl Default for RoomConfig {
@@ -111,6 +116,7 @@ impl Default for RoomConfig {
             join_timeout_ms: session::DEFAULT_JOIN_TIMEOUT,
             seed: 0,
             endpoints: 1,
+            adaptive_bitrate: true,
         }
     }
 }
@@ -194,17 +200,37 @@ pub enum RoomOutput {
         relay_only: bool,
         data_channel: bool,
         receive: Vec<TrackKind>,
-        tracks: Vec<(SenderId, LocalTrack)>,
+        /// Each added as `AddTrack` does (`transceiver` with layers).
+        tracks: Vec<(SenderId, LocalTrack, Vec<EncodingParams>)>,
     },
     Pc {
         peer: PeerId,
         cmd: PcCommand,
     },
-    /// `addTrack(track, stream)`; the sender it returns is `sender`.
+    /// A new sender for `track`, sent with `encodings`; the sender is
+    /// `sender` from now on. With `transceiver` (the encodings are simulcast
+    /// layers, which only it can set up): `addTransceiver(track, {direction:
+    /// 'sendrecv', streams: [stream], sendEncodings: encodings})`. Without
+    /// (one encoding at most: a mesh): `addTrack(track, stream)`, then the
+    /// encodings as `SetEncodings` applies them. `addTrack` reuses a
+    /// transceiver that never sent (the impolite side's recvonly ones, one
+    /// a remote offer created) and is the only kind JSEP (RFC 8829 §5.10)
+    /// pairs with a remote offer's m-sections: a mesh keeps one m-section
+    /// per sender and its first negotiation one round trip.
     AddTrack {
         peer: PeerId,
         sender: SenderId,
         track: LocalTrack,
+        encodings: Vec<EncodingParams>,
+        transceiver: bool,
+    },
+    /// `sender.getParameters()`, each encoding updated from `encodings`
+    /// (matched by `rid`, by position without one), `setParameters()`: the
+    /// ABR controller's decisions, and a reused sender's new plan.
+    SetEncodings {
+        peer: PeerId,
+        sender: SenderId,
+        encodings: Vec<EncodingParams>,
     },
     /// `sender.replaceTrack(track)`, then (`Some`) `sender.setStreams(stream)`.
     /// `None` detaches the track (unpublish); `Some` puts one on the idle
@@ -364,6 +390,8 @@ struct Remote {
     senders: Senders,
     /// Their `mid`s, once negotiated (`RoomInput::SenderMids`).
     mids: BTreeMap<SenderId, String>,
+    /// Adapts what the senders send to the connection's stats.
+    abr: Abr,
     session: PeerSession,
     announced: Vec<TrackInfo>,
     received: Vec<RemoteTrack>,
@@ -514,6 +542,9 @@ impl RoomCore {
                 if !self.current(&peer, generation) {
                     return Ok(());
                 }
+                if let PeerInput::Stats(snapshot) = &input {
+                    self.adapt(now, &peer, snapshot);
+                }
                 return self.peer_input(now, &peer, input);
             }
             RoomInput::RemoteTrack { peer, generation, track_id, stream_id, kind, mid } => {
@@ -565,6 +596,9 @@ impl RoomCore {
                 }
                 let remote = self.remote_mut(&peer)?;
                 let mids: BTreeMap<SenderId, String> = mids.into_iter().collect();
+                for (sender, mid) in &mids {
+                    remote.abr.set_mid(*sender, mid);
+                }
                 if remote.mids != mids {
                     remote.mids = mids;
                     // Re-announced before the description that carries them.
@@ -720,9 +754,17 @@ impl RoomCore {
         for peer in ids {
             let Some(r) = self.peers.get_mut(&peer) else { continue };
             if let Some(sender) = r.senders.retrack(old, &new.track_id) {
+                // The new device may have another size: its own plan.
+                let encodings = adapt::plan_of(&new);
+                r.abr.track(sender, new.kind, new.source, new.size, &encodings);
+                // A released camera's senders stay empty until the unmute.
                 if !released {
                     let track = Some(new.clone());
+                    let p = peer.clone();
                     self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+                    if new.kind == TrackKind::Video {
+                        self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
+                    }
                 }
             }
         }
@@ -760,6 +802,7 @@ impl RoomCore {
             let Some(r) = self.peers.get_mut(&peer) else { continue };
             // Not on this connection yet (the polite side's first offer): nothing to undo.
             if let Some(sender) = r.senders.detach(track_id) {
+                r.abr.forget(sender);
                 let track = None;
                 self.out.push_back(RoomOutput::ReplaceTrack { peer: peer.clone(), sender, track });
             }
@@ -1116,6 +1159,7 @@ impl RoomCore {
                 tracks_added: !polite,
                 senders: Senders::default(),
                 mids: BTreeMap::new(),
+                abr: Abr::new(self.config.adaptive_bitrate),
                 announced: Vec::new(),
                 received: Vec::new(),
                 setup_failures: 0,
@@ -1143,6 +1187,7 @@ impl RoomCore {
         r.tracks_added = !polite;
         r.senders = Senders::default();
         r.mids.clear();
+        r.abr = Abr::new(self.config.adaptive_bitrate);
         r.received.clear();
         r.offer_held = !polite && holding;
         if r.offer_held {
@@ -1289,21 +1334,44 @@ impl RoomCore {
                 continue;
             }
             let (peer, track) = (id.to_owned(), track.clone());
-            self.out.push_back(match remote.senders.place(&track) {
-                Placement::Add(sender) => RoomOutput::AddTrack { peer, sender, track },
-                Placement::Reuse(sender) => {
-                    RoomOutput::ReplaceTrack { peer, sender, track: Some(track) }
+            let encodings = adapt::plan_of(&track);
+            let placement = remote.senders.place(&track);
+            let (Placement::Add(sender) | Placement::Reuse(sender)) = placement;
+            remote.abr.track(sender, track.kind, track.source, track.size, &encodings);
+            match placement {
+                Placement::Add(_) => {
+                    let transceiver = encodings.len() > 1;
+                    let o = RoomOutput::AddTrack { peer, sender, track, encodings, transceiver };
+                    self.out.push_back(o);
                 }
-            });
+                Placement::Reuse(_) => {
+                    let kind = track.kind;
+                    let p = peer.clone();
+                    self.out.push_back(RoomOutput::ReplaceTrack {
+                        peer,
+                        sender,
+                        track: Some(track),
+                    });
+                    // The idle sender kept its last track's encodings.
+                    if kind == TrackKind::Video {
+                        self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
+                    }
+                }
+            }
         }
     }
 
     /// Senders for a new connection's tracks (all new: it has no idle ones).
-    fn place_all(remote: &mut Remote, tracks: &[LocalTrack]) -> Vec<(SenderId, LocalTrack)> {
+    fn place_all(
+        remote: &mut Remote,
+        tracks: &[LocalTrack],
+    ) -> Vec<(SenderId, LocalTrack, Vec<EncodingParams>)> {
         let mut out = Vec::new();
         for t in tracks {
             if let Placement::Add(sender) = remote.senders.place(t) {
-                out.push((sender, t.clone()));
+                let encodings = adapt::plan_of(t);
+                remote.abr.track(sender, t.kind, t.source, t.size, &encodings);
+                out.push((sender, t.clone(), encodings));
             }
         }
         out

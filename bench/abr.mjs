@@ -1,0 +1,312 @@
+// The bandwidth-step call (issue 6): alice publishes the fake camera at
+// 1280x720 to bob over a veth link whose outgoing side (alice's uplink) is
+// shaped with tbf 10 → 1 → 10 Mbit/s, once with rtcroom's ABR controller
+// and once with it off (`adaptiveBitrate: false`), in the same run.
+// Alice's getStats() samples (the fields the SDK's parser reads, every
+// 400 ms like the SDK) and bob's inbound video are recorded.
+//
+//   node bench/abr.mjs            the bench: 30 s phases, both modes, → bench/results/abr.json
+//                                 (scripts/bench merges it into latest.json as `abr_step`)
+//   ABR_PHASE_MS=…  ABR_RECORD=dir  also write each run's samples as a fixture
+//                                 (tests/core/fixtures/abr/<mode>-<name>.json)
+// Root only (network namespaces). Used by playwright/faults/abr_step.spec.mjs too.
+import fs from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { chromium } from 'playwright';
+import { Net, canRun } from '../js/playwright-net.js';
+import * as H from '../playwright/faults/harness.mjs';
+
+const ARGS = [...H.CHROMIUM_ARGS.filter((a) => a !== '--use-fake-device-for-media-stream'),
+  '--use-fake-device-for-media-stream=fps=30'];
+export const SAMPLE_MS = 400;
+/** The longest warm-up before the first phase (see stepCall). */
+export const WARMUP_MS = 60_000;
+
+/** tbf settings for a rate in Mbit/s: a burst of ~20 ms of line rate, 200 ms of queue. */
+export function shape(mbit) {
+  return { rate: `${mbit}mbit`, burst: `${Math.max(16, Math.round(mbit * 2.5))}kb`, latency: '200ms', direction: 'out' };
+}
+
+/**
+ * Caps the CPU of every process in participant i's namespace (its
+ * Chromium) at `percent` % of one core: a cgroup-v1 `cpu` group of our own
+ * (`rtcroom-abr-<pid>`), removed by clear(). null where cgroups are unavailable.
+ */
+export function cpuLimiter(net, i) {
+  const root = '/sys/fs/cgroup/cpu';
+  if (!fs.existsSync(path.join(root, 'cgroup.procs'))) return null;
+  const dir = path.join(root, `rtcroom-abr-${process.pid}-${i}`);
+  const pids = () => execFileSync('ip', ['netns', 'pids', net.participants[i - 1]], { encoding: 'utf8' }).split(/\s+/).filter(Boolean);
+  return {
+    set(percent) {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const pid of pids()) { try { fs.writeFileSync(path.join(dir, 'cgroup.procs'), pid); } catch {} }
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(percent === null ? -1 : Math.round(percent * 1000)));
+    },
+    /** Processes in the group, and periods throttled so far (cpu.stat). */
+    stat() {
+      const procs = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean).length;
+      const throttled = Number(/nr_throttled (\d+)/.exec(fs.readFileSync(path.join(dir, 'cpu.stat'), 'utf8'))?.[1] ?? 0);
+      return { procs, throttled };
+    },
+    clear() {
+      if (!fs.existsSync(dir)) return;
+      const left = fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split(/\s+/).filter(Boolean);
+      for (const pid of left) { try { fs.writeFileSync(path.join(root, 'cgroup.procs'), pid); } catch {} }
+      try { fs.rmdirSync(dir); } catch {}
+    },
+  };
+}
+
+async function launch(net, i, logs) {
+  // getUserMedia needs a secure context: the server's http origin counts as one.
+  const args = [...ARGS, `--unsafely-treat-insecure-origin-as-secure=${net.baseURL}`];
+  const browser = await chromium.launch({ executablePath: net.chromiumWrapper(i), headless: true, args });
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => logs.push(`[p${i}] pageerror: ${e.message}`));
+  await page.goto(`${net.baseURL}/bench/abr.html`);
+  await page.waitForFunction(() => window.abrReady === true, null, { timeout: 20_000 });
+  return { browser, page };
+}
+
+/**
+ * One call through the phases [{mbit, ms, name, cpu?}] (`cpu`: % of one
+ * core for alice's browser during the phase), `adaptive` on or off.
+ * Resolves with { adaptive, phases: [{name, mbit, from, to}], samples:
+ * [{t, phase, sender: {stats, encodings}, receiver: {stats}}], logs }.
+ */
+export async function stepCall({ adaptive, phases }) {
+  const net = new Net({ participants: 2 });
+  const logs = [];
+  const people = [];
+  let server = null;
+  let cpu = null;
+  try {
+    server = await H.startServer(net, {});
+    for (const i of [1, 2]) people.push(await launch(net, i, logs));
+    const [alice, bob] = people;
+    const room = `abr-${adaptive ? 'on' : 'off'}-${Date.now().toString(36)}`;
+    // The first shaping before the call, so the call starts on the first phase's link.
+    let fault = net.limitBandwidth(1, shape(phases[0].mbit));
+    await bob.page.evaluate((o) => window.abr.start(o), { room, name: 'bob', adaptive, publish: false });
+    await alice.page.evaluate((o) => window.abr.start(o), { room, name: 'alice', adaptive, publish: true });
+    if (phases.some((p) => p.cpu)) {
+      cpu = cpuLimiter(net, 1);
+      if (!cpu) throw new Error('CPU phases need the cgroup-v1 cpu controller at /sys/fs/cgroup/cpu');
+    }
+    // Bob decodes alice's camera before the clock starts.
+    await bob.page.waitForFunction(() => {
+      const v = document.querySelector('video');
+      return v && v.videoWidth > 0;
+    }, null, { timeout: 30_000 });
+    const samples = [];
+    const out = [];
+    let t = Date.now();
+    // Warm-up (not a phase): Chromium starts the camera small and takes
+    // its time to reach 720p (~10–30 s on a loaded machine); until then the
+    // call would fit a 1 Mbit/s link anyway. Two samples at 720p, at most WARMUP_MS.
+    const warm = { name: 'warmup', mbit: phases[0].mbit, from: Date.now(), to: null };
+    let at720 = 0;
+    while (at720 < 2 && Date.now() < warm.from + WARMUP_MS) {
+      const sender = await alice.page.evaluate(() => window.abr.sample());
+      samples.push({ t: Date.now(), phase: warm.name, sender, receiver: null });
+      const h = (sender?.stats || []).find((x) => x.type === 'outbound-rtp' && x.kind === 'video')?.frameHeight ?? 0;
+      at720 = h >= 720 ? at720 + 1 : 0;
+      t += SAMPLE_MS;
+      await H.sleep(Math.max(0, t - Date.now()));
+    }
+    warm.to = Date.now();
+    out.push(warm);
+    for (const [n, p] of phases.entries()) {
+      if (n > 0 && p.mbit !== phases[n - 1].mbit) {
+        fault.clear();
+        fault = net.limitBandwidth(1, shape(p.mbit));
+      }
+      if (cpu) cpu.set(p.cpu ?? null);
+      const from = Date.now();
+      out.push({ name: p.name, mbit: p.mbit, from, to: from + p.ms });
+      while (Date.now() < from + p.ms) {
+        const [sender, receiver] = await Promise.all([alice.page.evaluate(() => window.abr.sample()), bob.page.evaluate(() => window.abr.sample())]);
+        samples.push({ t: Date.now(), phase: p.name, sender, receiver });
+        t += SAMPLE_MS;
+        await H.sleep(Math.max(0, t - Date.now()));
+      }
+    }
+    fault.clear();
+    if (cpu) logs.push(`cpu group: ${JSON.stringify(cpu.stat())}`);
+    const errors = await alice.page.evaluate(() => window.abr.errors);
+    return { adaptive, phases: out, samples, logs: [...logs, ...errors] };
+  } finally {
+    cpu?.clear();
+    for (const p of people) await p.browser.close().catch(() => {});
+    if (server) await H.killServer(server).catch(() => {});
+    net.destroySync();
+  }
+}
+
+// ------------------------------------------------------------------ metrics
+
+const byType = (stats, type) => (stats || []).filter((s) => s.type === type);
+const videoIn = (s) => byType(s.receiver?.stats, 'inbound-rtp').find((x) => x.kind === 'video');
+const videoOut = (s) => byType(s.sender?.stats, 'outbound-rtp').filter((x) => x.kind === 'video');
+const median = (xs) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.floor(v.length / 2)] : null;
+};
+const quantile = (xs, q) => {
+  const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return v.length ? v[Math.min(v.length - 1, Math.floor(q * v.length))] : null;
+};
+export { median, quantile };
+
+/** The video sender's encodings as the page read them (first sender, first encoding). */
+export const encodingOf = (s) => s.sender?.encodings?.[0]?.[0] ?? null;
+
+/** Sent video bit rate (bit/s) between two samples. */
+function sentRate(a, b) {
+  const bytes = (s) => videoOut(s).reduce((n, o) => n + (o.bytesSent || 0), 0);
+  const secs = (b.t - a.t) / 1000;
+  return secs > 0 ? ((bytes(b) - bytes(a)) * 8) / secs : null;
+}
+
+/**
+ * Per phase: freezes (bob's freezeCount and totalFreezesDuration deltas),
+ * frames decoded, received height (median, and at the end), sent rate; and
+ * the adaptation times: `decision_ms` (first encoding change after the
+ * phase began, ABR only), `within_link_ms` (sent rate ≤ 90 % of the link),
+ * `full_res_ms` (bob receives the full 720p again).
+ */
+export function analyse(run) {
+  const phases = run.phases.filter((p) => p.name !== 'warmup').map((p) => {
+    const inPhase = run.samples.filter((s) => s.phase === p.name);
+    const k = run.samples.indexOf(inPhase[0]);
+    const before = k > 0 && run.samples[k - 1].phase !== 'warmup' ? run.samples[k - 1] : inPhase[0];
+    const last = inPhase.at(-1);
+    const vi = (s) => (s && videoIn(s)) || {};
+    const heights = inPhase.map((s) => vi(s).frameHeight);
+    const initial = encodingOf(before ?? inPhase[0]);
+    const changed = inPhase.find((s) => JSON.stringify(encodingOf(s)) !== JSON.stringify(initial));
+    let withinLink = null;
+    for (let k = 1; k < inPhase.length; k++) {
+      const r = sentRate(inPhase[k - 1], inPhase[k]);
+      if (r !== null && r <= p.mbit * 1e6 * 0.9) { withinLink = inPhase[k].t - p.from; break; }
+    }
+    const fullRes = inPhase.find((s) => vi(s).frameHeight >= 720);
+    const rates = [];
+    for (let k = 1; k < inPhase.length; k++) rates.push(sentRate(inPhase[k - 1], inPhase[k]));
+    return {
+      name: p.name,
+      mbit: p.mbit,
+      freeze_count: (vi(last).freezeCount ?? 0) - (vi(before).freezeCount ?? 0),
+      freezes_s: +((vi(last).totalFreezesDuration ?? 0) - (vi(before).totalFreezesDuration ?? 0)).toFixed(3),
+      frames_decoded: (vi(last).framesDecoded ?? 0) - (vi(before).framesDecoded ?? 0),
+      height_median: median(heights),
+      height_end: vi(last).frameHeight ?? null,
+      sent_kbps_median: Math.round((median(rates) ?? 0) / 1000),
+      decision_ms: changed ? changed.t - p.from : null,
+      within_link_ms: withinLink,
+      full_res_ms: fullRes ? fullRes.t - p.from : null,
+      encoding_end: encodingOf(last),
+    };
+  });
+  const timed = run.samples.filter((s) => s.phase !== 'warmup');
+  const decisions = timed.reduce((n, s, k) => n + (k > 0 && JSON.stringify(encodingOf(s)) !== JSON.stringify(encodingOf(timed[k - 1])) ? 1 : 0), 0);
+  const warm = run.phases.find((p) => p.name === 'warmup');
+  return { adaptive: run.adaptive, warmup_ms: warm ? warm.to - warm.from : 0, phases, decisions };
+}
+
+/** A report without the candidate pairs and candidates the selected pair does not name (smaller fixtures). */
+function selectedOnly(stats) {
+  const pairId = stats.find((s) => s.type === 'transport')?.selectedCandidatePairId;
+  const pair = stats.find((s) => s.id === pairId);
+  const keep = new Set([pairId, pair?.localCandidateId, pair?.remoteCandidateId]);
+  return stats.filter((s) => !['candidate-pair', 'local-candidate', 'remote-candidate'].includes(s.type) || keep.has(s.id));
+}
+
+/** The sender's samples as a fixture for tests/core (the recorded trace). */
+export function fixture(run, name) {
+  const t0 = run.samples[0]?.t ?? 0;
+  return {
+    name,
+    source: `bench/abr.mjs: real Chromium ${run.adaptive ? 'with' : 'without'} rtcroom's ABR, tbf on the sender's uplink`,
+    phases: run.phases.map((p) => ({ name: p.name, mbit: p.mbit, from_ms: Math.max(0, p.from - t0), to_ms: p.to - t0 })),
+    samples: run.samples.filter((s) => s.sender).map((s) => ({ t_ms: s.t - t0, stats: selectedOnly(s.sender.stats), encodings: s.sender.encodings })),
+  };
+}
+
+// ------------------------------------------------------------------ bench
+
+/** The traces of tests/core/fixtures/abr, recorded with the controller off (the browser's own estimate, unbiased by it). */
+export const SCENARIOS = {
+  step: [{ name: 'high', mbit: 10, ms: 8_000 }, { name: 'low', mbit: 1, ms: 20_000 }, { name: 'recovered', mbit: 10, ms: 25_000 }],
+  oscillating: [{ name: 'high', mbit: 10, ms: 5_000 },
+    ...Array.from({ length: 10 }, (_, k) => ({ name: `swing${k}`, mbit: k % 2 ? 10 : 1, ms: 3_000 }))],
+  cpu: [{ name: 'free', mbit: 10, ms: 5_000 }, { name: 'cpu', mbit: 10, ms: 20_000, cpu: 4 }, { name: 'freed', mbit: 10, ms: 10_000 }],
+};
+
+async function record(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const only = process.env.ABR_SCENARIOS ? process.env.ABR_SCENARIOS.split(',') : Object.keys(SCENARIOS);
+  for (const name of only) {
+    const run = await stepCall({ adaptive: false, phases: SCENARIOS[name] });
+    const file = path.join(dir, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify(fixture(run, name)) + '\n');
+    const a = analyse(run);
+    if (run.logs.length) console.log(run.logs.join('\n'));
+    console.log(`recorded ${file}: ${run.samples.length} samples; ${a.phases.map((p) => `${p.name} ${p.mbit} Mbit/s height ${p.height_median} sent ${p.sent_kbps_median} kbit/s freezes ${p.freeze_count}`).join('; ')}`);
+  }
+}
+
+async function main() {
+  const why = canRun() ?? H.missingBuild();
+  if (why) { console.error(`abr bench unavailable: ${why}`); process.exit(1); }
+  if (process.argv[2] === 'record') return record(process.argv[3] || path.join(H.ROOT, 'tests/core/fixtures/abr'));
+  const ms = Number(process.env.ABR_PHASE_MS || 30_000);
+  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: 1, ms }, { name: 'recovered', mbit: 10, ms }];
+  const runs = [];
+  for (const adaptive of [false, true]) {
+    console.log(`abr_step: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
+    const run = await stepCall({ adaptive, phases });
+    runs.push(run);
+    if (process.env.ABR_RECORD) {
+      const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
+      fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
+      console.log(`  recorded ${file}`);
+    }
+  }
+  const [off, on] = runs.map(analyse);
+  const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms`).join('\n');
+  console.log(row('off', off));
+  console.log(row('on ', on));
+  const low = (r) => r.phases.find((p) => p.name === 'low');
+  const rec = (r) => r.phases.find((p) => p.name === 'recovered');
+  const result = {
+    abr_step: {
+      phase_ms: ms,
+      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst ~20 ms, 200 ms queue)',
+      adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
+      // Link back → bob receives 720p again (null: it never left 720p).
+      adapt_up_ms: {
+        on_720p: low(on).height_end < 720 ? rec(on).full_res_ms : null,
+        off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null,
+      },
+      freezes: {
+        on: { count: on.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +on.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
+        off: { count: off.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +off.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
+      },
+      decisions_on: on.decisions,
+      phases: { on: on.phases, off: off.phases },
+      goal: 'adapt ≤ 5 s, fewer freezes than ABR off',
+    },
+  };
+  const out = process.env.ABR_OUT || path.join(H.ROOT, 'bench/results/abr.json');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+  console.log(`wrote ${out}`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  main().catch((e) => { console.error(e); process.exit(1); });
+}

@@ -1,0 +1,510 @@
+//! The adaptive-bitrate controller: a pure function of periodic
+//! [`StatsSnapshot`]s of one connection and time, deciding per sender the
+//! encodings to send ([`SetEncodings`]).
+//!
+//! Each video sender gets a **ladder** of rungs built from the encodings it
+//! was published with (see [`ladder`]): the top rung is the plan itself,
+//! each lower one needs less bitrate (a smaller resolution, then a lower
+//! frame rate; with simulcast layers, the top layers switched off first),
+//! the last one pauses the video (`active: false`). The controller picks a
+//! rung from the connection's budget:
+//!
+//! - **Budget**: `availableOutgoingBitrate` (the browser's bandwidth
+//!   estimate) × [`HEADROOM`], minus [`AUDIO_RESERVE_BPS`] per audio sender:
+//!   audio is protected first — the controller never changes an audio
+//!   sender, video yields (down to paused) before audio would have to.
+//!   Video senders share the rest in proportion to their top rungs.
+//! - **Down fast**: a rung that does not fit the budget is left after
+//!   [`DOWN_SAMPLES`] samples in a row (at once when the budget is below
+//!   half of what it needs to fit), straight to the highest rung that fits;
+//!   remote-reported loss above [`LOSSY`] (`fractionLost`) for as many
+//!   samples steps down one rung even when the estimate has not fallen.
+//! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
+//!   what the current rung sends, continuously for the hold time (first
+//!   [`UP_HOLD_MS`]), one rung up. The browser's estimate cannot grow far
+//!   above what is sent, so the step is a probe: it must be backed by the
+//!   budget within [`PROBE_MS`], else it is undone and the hold doubles (up
+//!   to [`MAX_UP_HOLD_MS`]); a probe that held resets it. An oscillating link
+//!   therefore costs a bounded number of decisions, not one per swing.
+//! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
+//!   rung lowers the frame rate, then the resolution — never the bitrate;
+//!   it is lifted again after [`CPU_CLEAR_MS`] without a CPU limitation
+//!   (doubling likewise when the limitation comes straight back). CPU-limited
+//!   is `qualityLimitationReason: "cpu"`, or a sent frame rate below
+//!   [`STARVED_FPS`] of the sender's recent best while not limited by
+//!   bandwidth: Chromium says `cpu` only when its own overuse detector
+//!   adapts, and a browser starved of CPU as a whole (its capture slows
+//!   too) reports `none` while its frame rate collapses — recorded with a
+//!   cgroup CPU quota on the sender's browser: 30 → 4–20 fps, reason `none`.
+//! - **Not before the estimate has ramped up**: no step down in the first
+//!   [`STARTUP_MS`] of a sender. A rung fits while the budget covers [`FIT`]
+//!   of its cap.
+//!
+//! Decisions are only emitted when the encodings change. Turned off
+//! (`RoomConfig::adaptive_bitrate`), the controller decides nothing and the
+//! published plan stays as it is.
+
+use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
+use super::stats::StatsSnapshot;
+use super::types::{Millis, TrackKind, TrackSource};
+use super::SenderId;
+use std::collections::{BTreeMap, VecDeque};
+
+/// Share of the bandwidth estimate the controller plans to use.
+pub const HEADROOM: f64 = 0.9;
+/// Bitrate kept for each audio sender before video gets any.
+pub const AUDIO_RESERVE_BPS: f64 = 64_000.0;
+/// A rung fits while the budget covers this share of its cap: the
+/// browser's own estimate already keeps the rate within the link, a rung is
+/// too high only when its picture would be starved.
+pub const FIT: f64 = 0.6;
+/// Samples in a row over budget before stepping down (400 ms apart).
+pub const DOWN_SAMPLES: u32 = 2;
+/// After a sender starts, the estimate ramps up from the browser's start
+/// bitrate (~300 kbit/s): no step down before this.
+pub const STARTUP_MS: u64 = 5_000;
+/// Remote-reported loss (`fractionLost`) that steps down at once.
+pub const LOSSY: f64 = 0.10;
+/// The budget must exceed what the rung sends by this factor to step up.
+pub const UP_MARGIN: f64 = 1.2;
+/// Good conditions held this long before the first step up.
+pub const UP_HOLD_MS: u64 = 4_000;
+/// The longest hold after failed probes.
+pub const MAX_UP_HOLD_MS: u64 = 32_000;
+/// A step up must be backed by the budget (the new rung fits) within this time.
+pub const PROBE_MS: u64 = 4_000;
+/// Samples in a row limited by CPU before lowering resolution/frame rate.
+pub const CPU_SAMPLES: u32 = 3;
+/// Samples of sent frame rate the starvation test compares with (10 s).
+pub const FPS_WINDOW: usize = 25;
+/// A sent frame rate below this share of the sender's recent best (or of
+/// its cap) is starved.
+pub const STARVED_FPS: f64 = 0.5;
+/// Time without a CPU limitation before one CPU level is lifted.
+pub const CPU_CLEAR_MS: u64 = 15_000;
+/// A layer is not shrunk below this short side.
+const MIN_SHORT_SIDE: f64 = 90.0;
+
+/// A decision: apply these encodings to this sender (`getParameters()`,
+/// change each encoding — matched by `rid`, or by position without one —
+/// `setParameters()`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetEncodings {
+    pub sender: SenderId,
+    pub encodings: Vec<EncodingParams>,
+}
+
+/// One rung of a sender's ladder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rung {
+    pub encodings: Vec<EncodingParams>,
+}
+
+impl Rung {
+    /// Bits per second the rung may send (its active encodings' caps).
+    pub fn need(&self) -> f64 {
+        self.encodings.iter().filter(|e| e.active).map(|e| f64::from(e.max_bitrate_bps)).sum()
+    }
+}
+
+/// The rungs for a sender published with `plan`, best first, the paused
+/// one last.
+pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) -> Vec<Rung> {
+    let mut rungs = vec![Rung { encodings: plan.to_vec() }];
+    let Some(first) = plan.first() else { return rungs };
+    if plan.len() > 1 {
+        // Simulcast: switch layers off from the top, keep the lowest.
+        for top in (1..plan.len()).rev() {
+            let mut e = plan.to_vec();
+            for layer in e.iter_mut().skip(top) {
+                layer.active = false;
+            }
+            rungs.push(Rung { encodings: e });
+        }
+        let mut low = rungs.last().map(|r| r.encodings.clone()).unwrap_or_default();
+        if let Some(l) = low.first_mut() {
+            l.max_framerate = Some(l.max_framerate.unwrap_or(30.0).min(15.0));
+            l.max_bitrate_bps = scaled(l.max_bitrate_bps, 0.6);
+        }
+        rungs.push(Rung { encodings: low });
+    } else if source == TrackSource::Screen {
+        // Sharpness first: frames go before pixels.
+        let fps = first.max_framerate.unwrap_or(15.0);
+        for (fps_div, scale_mul, rate) in [(2.0, 1.0, 0.5), (3.0, 2.0, 0.25)] {
+            rungs.push(Rung {
+                encodings: vec![EncodingParams {
+                    max_framerate: Some((fps / fps_div).max(1.0)),
+                    scale_resolution_down_by: first.scale_resolution_down_by * scale_mul,
+                    max_bitrate_bps: scaled(first.max_bitrate_bps, rate),
+                    ..first.clone()
+                }],
+            });
+        }
+    } else {
+        // Camera: smaller pictures at their preset bitrate, then fewer frames.
+        let short = f64::from(size.width.min(size.height)) / first.scale_resolution_down_by;
+        let mut last = first.clone();
+        for mul in [1.5, 2.0, 4.0] {
+            let layer_short = short / mul;
+            if layer_short < MIN_SHORT_SIDE {
+                break;
+            }
+            let rate = camera_bitrate_bps(layer_short as u32).min(first.max_bitrate_bps);
+            if rate >= last.max_bitrate_bps {
+                continue;
+            }
+            last = EncodingParams {
+                scale_resolution_down_by: first.scale_resolution_down_by * mul,
+                max_bitrate_bps: rate,
+                ..first.clone()
+            };
+            rungs.push(Rung { encodings: vec![last.clone()] });
+        }
+        rungs.push(Rung {
+            encodings: vec![EncodingParams {
+                max_framerate: Some(last.max_framerate.unwrap_or(30.0).min(15.0)),
+                max_bitrate_bps: scaled(last.max_bitrate_bps, 0.6),
+                ..last
+            }],
+        });
+    }
+    let paused = plan.iter().map(|e| EncodingParams { active: false, ..e.clone() }).collect();
+    rungs.push(Rung { encodings: paused });
+    rungs
+}
+
+fn scaled(bps: u32, by: f64) -> u32 {
+    (f64::from(bps) * by) as u32
+}
+
+/// CPU level `level` applied to a rung: level 1 caps the frame rate
+/// (15 fps, a screen's halved), level 2 also halves the resolution.
+/// Bitrates stay.
+pub fn with_cpu_level(
+    encodings: &[EncodingParams],
+    source: TrackSource,
+    level: u8,
+) -> Vec<EncodingParams> {
+    encodings
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            if level >= 1 {
+                let fps = match (source, e.max_framerate) {
+                    (TrackSource::Screen, Some(f)) => (f / 2.0).max(1.0),
+                    (_, Some(f)) => f.min(15.0),
+                    (_, None) => 15.0,
+                };
+                e.max_framerate = Some(fps);
+            }
+            if level >= 2 {
+                e.scale_resolution_down_by *= 2.0;
+            }
+            e
+        })
+        .collect()
+}
+
+const MAX_CPU_LEVEL: u8 = 2;
+
+#[derive(Debug, Clone)]
+struct Sender {
+    kind: TrackKind,
+    source: TrackSource,
+    mid: Option<String>,
+    rungs: Vec<Rung>,
+    rung: usize,
+    /// Samples in a row over budget.
+    over: u32,
+    /// Since when the budget allowed a step up (`None`: not now).
+    good_since: Option<Millis>,
+    hold_ms: u64,
+    /// A step up not yet backed: (since, the rung it came from).
+    probe: Option<(Millis, usize)>,
+    cpu_level: u8,
+    cpu_samples: u32,
+    /// Last time the encoder was limited by CPU.
+    cpu_seen: Option<Millis>,
+    cpu_hold_ms: u64,
+    /// When the last CPU level was lifted.
+    cpu_lifted: Option<Millis>,
+    /// What the driver was last told (the plan until the first decision).
+    applied: Vec<EncodingParams>,
+    /// Bits per second sent over the last interval.
+    sent_bps: f64,
+    /// First sample with bytes sent.
+    started: Option<Millis>,
+    /// Frame rates sent over the last samples.
+    recent_fps: VecDeque<f64>,
+}
+
+impl Sender {
+    fn wanted(&self) -> Vec<EncodingParams> {
+        let rung = self.rungs.get(self.rung).map(|r| r.encodings.as_slice()).unwrap_or(&[]);
+        with_cpu_level(rung, self.source, self.cpu_level)
+    }
+    fn need(&self, rung: usize) -> f64 {
+        self.rungs.get(rung).map_or(0.0, Rung::need)
+    }
+    fn top_need(&self) -> f64 {
+        self.need(0)
+    }
+}
+
+/// The controller of one connection's senders.
+#[derive(Debug, Default)]
+pub struct Abr {
+    disabled: bool,
+    senders: BTreeMap<SenderId, Sender>,
+    previous: Option<(Millis, StatsSnapshot)>,
+    out: VecDeque<SetEncodings>,
+}
+
+impl Abr {
+    pub fn new(enabled: bool) -> Self {
+        Abr { disabled: !enabled, ..Abr::default() }
+    }
+
+    /// `sender` now carries a track published with `plan` (a new sender, an
+    /// idle one reused, or a device switch): its ladder starts at the top.
+    pub fn track(
+        &mut self,
+        sender: SenderId,
+        kind: TrackKind,
+        source: TrackSource,
+        size: Option<SourceSize>,
+        plan: &[EncodingParams],
+    ) {
+        let size = size.unwrap_or(SourceSize { width: 640, height: 480 });
+        let mid = self.senders.get(&sender).and_then(|s| s.mid.clone());
+        self.senders.insert(
+            sender,
+            Sender {
+                kind,
+                source,
+                mid,
+                rungs: ladder(plan, source, size),
+                rung: 0,
+                over: 0,
+                good_since: None,
+                hold_ms: UP_HOLD_MS,
+                probe: None,
+                cpu_level: 0,
+                cpu_samples: 0,
+                cpu_seen: None,
+                cpu_hold_ms: CPU_CLEAR_MS,
+                cpu_lifted: None,
+                applied: plan.to_vec(),
+                sent_bps: 0.0,
+                started: None,
+                recent_fps: VecDeque::new(),
+            },
+        );
+    }
+
+    /// `sender` carries nothing any more (unpublished).
+    pub fn forget(&mut self, sender: SenderId) {
+        self.senders.remove(&sender);
+    }
+
+    /// The negotiated `mid` of a sender: how its outbound stats are found.
+    pub fn set_mid(&mut self, sender: SenderId, mid: &str) {
+        if let Some(s) = self.senders.get_mut(&sender) {
+            s.mid = Some(mid.to_owned());
+        }
+    }
+
+    /// The rung `sender` is on (0: its plan) and its CPU level.
+    pub fn position(&self, sender: SenderId) -> Option<(usize, u8)> {
+        self.senders.get(&sender).map(|s| (s.rung, s.cpu_level))
+    }
+
+    /// The encodings `sender` is sending as of the last decision.
+    pub fn applied(&self, sender: SenderId) -> Option<&[EncodingParams]> {
+        self.senders.get(&sender).map(|s| s.applied.as_slice())
+    }
+
+    #[must_use]
+    pub fn poll_output(&mut self) -> Option<SetEncodings> {
+        self.out.pop_front()
+    }
+
+    /// Takes one stats sample of the connection.
+    pub fn handle_snapshot(&mut self, now: Millis, snap: &StatsSnapshot) {
+        if self.disabled {
+            return;
+        }
+        let secs = match &self.previous {
+            Some((t, _)) if now > *t => (now.0 - t.0) as f64 / 1000.0,
+            _ => 0.0,
+        };
+        let prev = self.previous.as_ref().map(|(_, p)| p);
+        let video_count = self.senders.values().filter(|s| s.kind == TrackKind::Video).count();
+        // Rates and CPU flags per sender, from its outbound entries.
+        for s in self.senders.values_mut() {
+            let mine = |o: &&super::stats::OutboundStats| {
+                o.kind == s.kind
+                    && match (&s.mid, &o.mid) {
+                        (Some(a), Some(b)) => a == b,
+                        // Stats without mids: only unambiguous with one sender of the kind.
+                        _ => video_count == 1,
+                    }
+            };
+            let bytes = |x: &StatsSnapshot| -> u64 {
+                x.outbound.iter().filter(mine).map(|o| o.bytes_sent).sum()
+            };
+            if let Some(p) = prev.filter(|_| secs > 0.0) {
+                let delta = bytes(snap).saturating_sub(bytes(p));
+                s.sent_bps = delta as f64 * 8.0 / secs;
+                if delta > 0 && s.started.is_none() {
+                    s.started = Some(now);
+                }
+            }
+            let reason = |r: &str| {
+                snap.outbound
+                    .iter()
+                    .filter(mine)
+                    .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
+            };
+            // The sender's frame rate (the highest of its encodings).
+            let fps = snap
+                .outbound
+                .iter()
+                .filter(mine)
+                .filter_map(|o| o.frames_per_second)
+                .reduce(f64::max);
+            let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);
+            let best = s.recent_fps.iter().copied().reduce(f64::max);
+            let starved = match (fps, best) {
+                (Some(fps), Some(best)) if s.recent_fps.len() >= FPS_WINDOW / 2 => {
+                    fps < STARVED_FPS * cap.map_or(best, |c| best.min(c))
+                }
+                _ => false,
+            };
+            let cpu = reason("cpu") || (starved && !reason("bandwidth"));
+            if let Some(fps) = fps {
+                if s.recent_fps.len() >= FPS_WINDOW {
+                    s.recent_fps.pop_front();
+                }
+                s.recent_fps.push_back(fps);
+            }
+            s.cpu_samples = if cpu { s.cpu_samples + 1 } else { 0 };
+            if cpu {
+                s.cpu_seen = Some(now);
+            }
+        }
+        let audio = snap.outbound.iter().filter(|o| o.kind == TrackKind::Audio).count() as f64;
+        let available = snap.pair.as_ref().and_then(|p| p.available_outgoing_bitrate);
+        let lossy = snap
+            .remote_inbound
+            .iter()
+            .filter(|r| r.kind == TrackKind::Video)
+            .filter_map(|r| r.fraction_lost)
+            .any(|f| f > LOSSY);
+        let weights: f64 = self
+            .senders
+            .values()
+            .filter(|s| s.kind == TrackKind::Video)
+            .map(Sender::top_need)
+            .sum();
+        if let Some(available) = available {
+            let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
+            for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+                let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
+                step_bandwidth(s, now, video_budget * share, lossy);
+            }
+        }
+        for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+            step_cpu(s, now);
+        }
+        for (id, s) in self.senders.iter_mut() {
+            let wanted = s.wanted();
+            if wanted != s.applied {
+                s.applied.clone_from(&wanted);
+                self.out.push_back(SetEncodings { sender: *id, encodings: wanted });
+            }
+        }
+        self.previous = Some((now, snap.clone()));
+    }
+}
+
+/// The bandwidth ladder of one sender, for one sample.
+fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
+    let need = s.need(s.rung);
+    let last = s.rungs.len().saturating_sub(1);
+    let fits = |r: usize| s.need(r) * FIT <= budget;
+    // The highest rung that fits (the paused one always does).
+    let best = (0..=last).find(|r| fits(*r)).unwrap_or(last);
+    if let Some((since, from)) = s.probe {
+        // A probe is judged by its outcome, not by an estimate that has
+        // not caught up with it yet; unless it hurts what was there before.
+        if lossy || !fits(from) {
+            s.rung = from.max(best);
+            failed_probe(s, now);
+            return;
+        }
+        if now.0.saturating_sub(since.0) < PROBE_MS {
+            return;
+        }
+        if fits(s.rung) {
+            s.probe = None;
+            s.hold_ms = UP_HOLD_MS;
+            s.good_since = Some(now);
+        } else {
+            s.rung = from;
+            failed_probe(s, now);
+            return;
+        }
+    }
+    let starting = s.started.is_none_or(|t| now.0.saturating_sub(t.0) < STARTUP_MS);
+    if (best > s.rung || lossy) && !starting {
+        s.over += 1;
+        let urgent = budget < need * FIT * 0.5;
+        if s.over >= DOWN_SAMPLES || urgent {
+            s.rung = if best > s.rung { best } else { (s.rung + 1).min(last) };
+            s.over = 0;
+            s.good_since = None;
+        }
+        return;
+    }
+    s.over = 0;
+    // What the rung really sends: an encoder below its cap is not held back.
+    let using = need.min(s.sent_bps.max(need * 0.25));
+    if s.rung == 0 || lossy || budget < using * UP_MARGIN {
+        s.good_since = None;
+        return;
+    }
+    let since = *s.good_since.get_or_insert(now);
+    if now.0.saturating_sub(since.0) >= s.hold_ms {
+        s.probe = Some((now, s.rung));
+        s.rung -= 1;
+        s.good_since = None;
+    }
+}
+
+fn failed_probe(s: &mut Sender, now: Millis) {
+    s.probe = None;
+    s.over = 0;
+    s.hold_ms = (s.hold_ms * 2).min(MAX_UP_HOLD_MS);
+    s.good_since = Some(now);
+}
+
+/// The CPU level of one sender, for one sample.
+fn step_cpu(s: &mut Sender, now: Millis) {
+    if s.cpu_samples >= CPU_SAMPLES && s.cpu_level < MAX_CPU_LEVEL {
+        // Straight back after a lift: that lift was too early.
+        if s.cpu_lifted.is_some_and(|t| now.0.saturating_sub(t.0) < s.cpu_hold_ms) {
+            s.cpu_hold_ms = (s.cpu_hold_ms * 2).min(4 * CPU_CLEAR_MS);
+        }
+        s.cpu_level += 1;
+        s.cpu_samples = 0;
+        s.cpu_lifted = None;
+        return;
+    }
+    let clear_since = s.cpu_seen.map_or(0, |t| now.0.saturating_sub(t.0));
+    let since_lift = s.cpu_lifted.map_or(u64::MAX, |t| now.0.saturating_sub(t.0));
+    if s.cpu_level > 0 && clear_since >= s.cpu_hold_ms && since_lift >= s.cpu_hold_ms {
+        s.cpu_level -= 1;
+        s.cpu_lifted = Some(now);
+    }
+}

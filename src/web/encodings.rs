@@ -1,0 +1,82 @@
+//! The core's encodings on real senders: `sendEncodings` for
+//! `addTransceiver`, and `getParameters()` → change → `setParameters()`.
+
+use super::error::WebError;
+use super::peer::{PeerSignal, PeerSink};
+use super::sys;
+use crate::core::EncodingParams;
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::RtcRtpSender;
+
+fn set(target: &JsValue, key: &str, value: &JsValue) {
+    let _ = Reflect::set(target, &key.into(), value);
+}
+
+/// Writes `e` into an `RTCRtpEncodingParameters` (a fresh one, or one of
+/// `getParameters().encodings`).
+fn write(target: &JsValue, e: &EncodingParams) {
+    if let Some(rid) = e.rid {
+        set(target, "rid", &rid.into());
+    }
+    set(target, "active", &e.active.into());
+    set(target, "maxBitrate", &f64::from(e.max_bitrate_bps).into());
+    set(target, "scaleResolutionDownBy", &e.scale_resolution_down_by.into());
+    match e.max_framerate {
+        Some(fps) => set(target, "maxFramerate", &fps.into()),
+        None => {
+            if let Some(o) = wasm_bindgen::JsCast::dyn_ref::<Object>(target) {
+                let _ = Reflect::delete_property(o, &"maxFramerate".into());
+            }
+        }
+    }
+}
+
+/// `{direction: 'sendrecv', streams: [stream], sendEncodings}` for `addTransceiver`.
+pub fn transceiver_init(stream: &web_sys::MediaStream, encodings: &[EncodingParams]) -> JsValue {
+    let init: JsValue = Object::new().into();
+    set(&init, "direction", &"sendrecv".into());
+    set(&init, "streams", &Array::of1(stream).into());
+    if !encodings.is_empty() {
+        let list = Array::new();
+        for e in encodings {
+            let o: JsValue = Object::new().into();
+            write(&o, e);
+            list.push(&o);
+        }
+        set(&init, "sendEncodings", &list.into());
+    }
+    init
+}
+
+/// Applies `encodings` to `sender`: each of its current encodings takes the
+/// one with its `rid` (by position when they have none). A rejected
+/// `setParameters` is reported as a warning.
+pub fn apply(
+    sender: &RtcRtpSender,
+    encodings: &[EncodingParams],
+    sink: &PeerSink,
+) -> Result<(), WebError> {
+    let params = sys::get_parameters(sender)?;
+    let current = Reflect::get(&params, &"encodings".into()).unwrap_or(JsValue::UNDEFINED);
+    let Ok(Some(list)) = js_sys::try_iter(&current) else { return Ok(()) };
+    for (i, target) in list.flatten().enumerate() {
+        let rid = Reflect::get(&target, &"rid".into()).ok().and_then(|r| r.as_string());
+        let wanted = match rid {
+            Some(rid) => encodings.iter().find(|e| e.rid == Some(rid.as_str())),
+            None => encodings.get(i),
+        };
+        if let Some(e) = wanted {
+            write(&target, &EncodingParams { rid: None, ..e.clone() });
+        }
+    }
+    let promise = sys::set_parameters(sender, &params)?;
+    let sink = sink.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Err(e) = JsFuture::from(promise).await {
+            sink(PeerSignal::Warning(WebError::browser(&e)));
+        }
+    });
+    Ok(())
+}

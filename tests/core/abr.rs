@@ -1,0 +1,480 @@
+//! The ABR controller (`rtcroom::core::abr`) on stats traces recorded from
+//! real Chromium (tests/core/fixtures/abr, by `node bench/abr.mjs record`:
+//! a call through a tbf-shaped veth link, the controller off so the
+//! browser's estimate is its own), parsed by the SDK's own parser, and
+//! through a room.
+
+use crate::room_world::{track, RoomConfig as WorldConfig, RoomWorld};
+use rtcroom::core::abr::{ladder, Abr};
+use rtcroom::core::encodings::{camera_encodings, EncodingParams, SourceSize, Topology};
+use rtcroom::core::stats_parse::{parse, StatsEntry};
+use rtcroom::core::{
+    Millis, OutboundStats, PairStats, PeerInput, RoomInput, SenderId, StatsSnapshot, TrackKind,
+    TrackSource,
+};
+use serde_json::Value;
+
+const P720: SourceSize = SourceSize { width: 1280, height: 720 };
+const VIDEO: SenderId = SenderId(0);
+const AUDIO: SenderId = SenderId(1);
+
+struct Entry<'a>(&'a Value);
+
+impl StatsEntry for Entry<'_> {
+    fn text(&self, key: &str) -> Option<String> {
+        self.0.get(key)?.as_str().map(str::to_owned)
+    }
+    fn number(&self, key: &str) -> Option<f64> {
+        self.0.get(key)?.as_f64().filter(|x| x.is_finite())
+    }
+    fn flag(&self, key: &str) -> Option<bool> {
+        self.0.get(key)?.as_bool()
+    }
+}
+
+struct Phase {
+    name: String,
+    mbit: f64,
+    from: u64,
+    to: u64,
+}
+
+struct Trace {
+    phases: Vec<Phase>,
+    samples: Vec<(u64, StatsSnapshot)>,
+}
+
+fn trace(name: &str) -> Trace {
+    let path = format!("{}/tests/core/fixtures/abr/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let v: Value = serde_json::from_str(&text).expect("fixture JSON");
+    let phases = v["phases"]
+        .as_array()
+        .expect("phases")
+        .iter()
+        .map(|p| Phase {
+            name: p["name"].as_str().expect("name").to_owned(),
+            mbit: p["mbit"].as_f64().expect("mbit"),
+            // The first phase begins a moment before its first sample.
+            from: p["from_ms"].as_f64().expect("from").max(0.0) as u64,
+            to: p["to_ms"].as_f64().expect("to").max(0.0) as u64,
+        })
+        .collect();
+    let samples = v["samples"]
+        .as_array()
+        .expect("samples")
+        .iter()
+        .map(|s| {
+            let entries: Vec<Entry> =
+                s["stats"].as_array().expect("stats").iter().map(Entry).collect();
+            (s["t_ms"].as_u64().expect("t_ms"), parse(&entries))
+        })
+        .collect();
+    Trace { phases, samples }
+}
+
+impl Trace {
+    fn phase(&self, name: &str) -> &Phase {
+        self.phases.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no phase {name}"))
+    }
+}
+
+/// A decision: (time, the video sender's encodings, its rung and CPU level).
+type Decision = (u64, Vec<EncodingParams>, (usize, u8));
+
+/// Replays `trace` through a controller for one 720p camera (the plan a
+/// mesh publishes) and one microphone, as the room sets them up.
+fn replay(trace: &Trace) -> Vec<Decision> {
+    let mut abr = Abr::new(true);
+    abr.track(VIDEO, TrackKind::Video, TrackSource::Camera, Some(P720), &plan());
+    abr.track(AUDIO, TrackKind::Audio, TrackSource::Microphone, None, &[]);
+    let mut decisions = Vec::new();
+    for (t, snap) in &trace.samples {
+        for o in &snap.outbound {
+            if let Some(mid) = &o.mid {
+                abr.set_mid(if o.kind == TrackKind::Video { VIDEO } else { AUDIO }, mid);
+            }
+        }
+        abr.handle_snapshot(Millis(*t), snap);
+        while let Some(d) = abr.poll_output() {
+            assert_eq!(d.sender, VIDEO, "audio is never touched: {d:?}");
+            let position = abr.position(VIDEO).expect("tracked");
+            decisions.push((*t, d.encodings, position));
+        }
+    }
+    decisions
+}
+
+fn plan() -> Vec<EncodingParams> {
+    camera_encodings(P720, Topology::Mesh)
+}
+
+fn need(e: &[EncodingParams]) -> u32 {
+    e.iter().filter(|e| e.active).map(|e| e.max_bitrate_bps).sum()
+}
+
+/// The rung in force at time `t` (0 before any decision).
+fn rung_at(decisions: &[Decision], t: u64) -> usize {
+    decisions.iter().take_while(|d| d.0 <= t).last().map_or(0, |d| d.2 .0)
+}
+
+/// The trace really is what its name says: the estimate follows the link.
+fn assert_estimate_follows(trace: &Trace, phase: &str, below_bps: f64) {
+    let p = trace.phase(phase);
+    let low = trace.samples.iter().filter(|(t, _)| *t >= p.from && *t <= p.to).any(|(_, s)| {
+        s.pair.as_ref().and_then(|x| x.available_outgoing_bitrate).is_some_and(|b| b < below_bps)
+    });
+    assert!(low, "the recorded estimate never fell below {below_bps} in {phase}");
+}
+
+#[test]
+fn on_a_recorded_step_to_1_mbit_the_camera_steps_down_within_5_s_and_keeps_sending() {
+    let t = trace("step");
+    let low = t.phase("low");
+    assert_eq!(low.mbit, 1.0);
+    assert_estimate_follows(&t, "low", 1_000_000.0);
+    let d = replay(&t);
+    // Nothing to adapt on the 10 Mbit/s link before the step.
+    let high = t.phase("high");
+    assert!(d.iter().all(|x| x.0 > high.to), "decisions before the step: {:?}", d.first());
+    let first = d.iter().find(|x| x.0 >= low.from).expect("a decision after the step");
+    assert!(
+        first.0 - low.from <= 5_000,
+        "stepped down {} ms after the link did",
+        first.0 - low.from
+    );
+    assert!(need(&first.1) < need(&plan()), "a step down: {:?}", first.1);
+    // A 1 Mbit/s link carries video: it is never paused there.
+    let during: Vec<_> = d.iter().filter(|x| x.0 >= low.from && x.0 <= low.to).collect();
+    assert!(during.iter().all(|x| x.1.iter().any(|e| e.active)), "paused: {during:?}");
+    let end = rung_at(&d, low.to);
+    let rungs = ladder(&plan(), TrackSource::Camera, P720);
+    let cap = need(&rungs[end].encodings);
+    assert!(cap <= 1_000_000, "at the end of the 1 Mbit/s phase the cap is {cap}");
+}
+
+#[test]
+fn on_a_recorded_recovery_to_10_mbit_the_camera_climbs_back_one_rung_at_a_time() {
+    let t = trace("step");
+    let rec = t.phase("recovered");
+    let d = replay(&t);
+    let low_rung = rung_at(&d, rec.from);
+    assert!(low_rung > 0, "down before the recovery");
+    let ups: Vec<_> = d.iter().filter(|x| x.0 > rec.from).collect();
+    assert_eq!(rung_at(&d, rec.to), 0, "back to the full plan by the end: {ups:?}");
+    // Up slowly: one rung per decision, never a jump.
+    let mut rung = low_rung;
+    for x in &ups {
+        assert!(x.2 .0 + 1 >= rung, "jumped from rung {rung} to {}", x.2 .0);
+        rung = x.2 .0;
+    }
+    assert_eq!(ups.last().map(|x| x.1.clone()), Some(plan()));
+}
+
+#[test]
+fn on_a_recorded_oscillating_link_the_controller_does_not_flap() {
+    let t = trace("oscillating");
+    let d = replay(&t);
+    let swings = t.phases.iter().filter(|p| p.name.starts_with("swing")).count();
+    assert!(swings >= 8, "{swings} swings");
+    assert_estimate_follows(&t, "swing0", 1_000_000.0);
+    // A controller without hysteresis (the best rung for each sample's
+    // budget) would change this often on the same trace.
+    let rungs = ladder(&plan(), TrackSource::Camera, P720);
+    let naive: Vec<usize> = t
+        .samples
+        .iter()
+        .filter_map(|(_, s)| s.pair.as_ref()?.available_outgoing_bitrate)
+        .map(|a| {
+            let budget = a * rtcroom::core::abr::HEADROOM - rtcroom::core::abr::AUDIO_RESERVE_BPS;
+            let fits = |r: &&rtcroom::core::abr::Rung| r.need() * rtcroom::core::abr::FIT <= budget;
+            rungs.iter().position(|r| fits(&r)).unwrap_or(rungs.len() - 1)
+        })
+        .collect();
+    let naive_changes = naive.windows(2).filter(|w| w[0] != w[1]).count();
+    let positions: Vec<_> = d.iter().map(|x| (x.0, x.2)).collect();
+    assert!(
+        d.len() * 2 <= swings && d.len() <= naive_changes,
+        "{} decisions over {swings} swings (without hysteresis: {naive_changes}): {positions:?}",
+        d.len()
+    );
+    // Never back and forth within the up hold.
+    for w in d.windows(2) {
+        assert!(w[1].0 - w[0].0 >= rtcroom::core::abr::UP_HOLD_MS, "{positions:?}");
+    }
+    // Down steps still happen on the first 1 Mbit/s swing.
+    let s0 = t.phase("swing0");
+    assert!(
+        d.iter().any(|x| x.0 >= s0.from && x.0 <= s0.from + 5_000),
+        "no step down on the first swing"
+    );
+}
+
+#[test]
+fn on_a_recorded_cpu_limit_the_camera_lowers_frame_rate_and_resolution_not_bitrate() {
+    let t = trace("cpu");
+    let cpu = t.phase("cpu");
+    // Starved of CPU (a cgroup quota on the sender's browser), Chromium's
+    // frame rate collapses while it says `none`: the trace shows it.
+    let fps = |s: &StatsSnapshot| {
+        s.outbound.iter().filter(|o| o.kind == TrackKind::Video).find_map(|o| o.frames_per_second)
+    };
+    let starved = t
+        .samples
+        .iter()
+        .filter(|(at, s)| *at >= cpu.from && *at <= cpu.to && fps(s).is_some_and(|f| f < 12.0));
+    assert!(starved.count() >= 3, "the trace shows the sender starved of CPU");
+    let before = t.phase("free");
+    let fine = t.samples.iter().filter(|(at, _)| *at >= before.from && *at <= before.to);
+    assert!(fine.clone().all(|(_, s)| fps(s).is_some_and(|f| f >= 20.0)), "~30 fps before");
+    let d = replay(&t);
+    assert!(
+        d.iter().all(|x| x.0 >= cpu.from),
+        "nothing to adapt before the CPU limit: {:?}",
+        d.first()
+    );
+    let first = d.iter().find(|x| x.0 >= cpu.from).expect("a CPU decision");
+    assert!(first.2 .1 >= 1, "a CPU level, not a bandwidth rung: {:?}", first.2);
+    assert_eq!(first.2 .0, 0, "the bandwidth rung stays");
+    let (e, p) = (&first.1[0], &plan()[0]);
+    assert_eq!(e.max_bitrate_bps, p.max_bitrate_bps, "bitrate untouched");
+    assert!(
+        e.max_framerate.is_some_and(|f| f <= 15.0)
+            || e.scale_resolution_down_by > p.scale_resolution_down_by,
+        "{e:?}"
+    );
+}
+
+// ---- synthetic: the rules the traces may not reach ----
+
+/// A snapshot with `available` bit/s estimated and the camera and
+/// microphone having sent `video`/`audio` bytes so far.
+fn sample(available: f64, video: u64, audio: u64, reason: &str) -> StatsSnapshot {
+    let out = |kind, mid: &str, bytes| OutboundStats {
+        kind,
+        mid: Some(mid.into()),
+        rid: None,
+        bytes_sent: bytes,
+        frame_width: Some(1280),
+        frame_height: Some(720),
+        frames_per_second: Some(30.0),
+        active: Some(true),
+        quality_limitation_reason: Some(reason.into()),
+    };
+    StatsSnapshot {
+        pair: Some(PairStats { available_outgoing_bitrate: Some(available), ..Default::default() }),
+        outbound: vec![out(TrackKind::Video, "1", video), out(TrackKind::Audio, "0", audio)],
+        ..Default::default()
+    }
+}
+
+fn controller() -> Abr {
+    let mut abr = Abr::new(true);
+    abr.track(VIDEO, TrackKind::Video, TrackSource::Camera, Some(P720), &plan());
+    abr.track(AUDIO, TrackKind::Audio, TrackSource::Microphone, None, &[]);
+    abr.set_mid(VIDEO, "1");
+    abr.set_mid(AUDIO, "0");
+    abr
+}
+
+/// Feeds `n` samples 400 ms apart from `t`, sending `rate` bit/s of video.
+fn feed(
+    abr: &mut Abr,
+    t: &mut u64,
+    bytes: &mut u64,
+    n: usize,
+    available: f64,
+    rate: f64,
+    reason: &str,
+) -> Vec<(SenderId, Vec<EncodingParams>)> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        *t += 400;
+        *bytes += (rate * 0.4 / 8.0) as u64;
+        abr.handle_snapshot(Millis(*t), &sample(available, *bytes, *t * 4, reason));
+        while let Some(d) = abr.poll_output() {
+            out.push((d.sender, d.encodings));
+        }
+    }
+    out
+}
+
+#[test]
+fn when_the_link_cannot_carry_audio_and_video_the_video_pauses_and_audio_is_untouched() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    assert!(feed(&mut abr, &mut t, &mut b, 20, 3_000_000.0, 1_500_000.0, "none").is_empty());
+    // 80 kbit/s: the microphone's reserve leaves video nothing worth sending.
+    let d = feed(&mut abr, &mut t, &mut b, 10, 80_000.0, 60_000.0, "bandwidth");
+    assert!(d.iter().all(|(s, _)| *s == VIDEO), "{d:?}");
+    let last = d.last().expect("a decision");
+    assert!(last.1.iter().all(|e| !e.active), "video paused: {last:?}");
+}
+
+#[test]
+fn the_first_seconds_of_a_call_do_not_step_down_while_the_estimate_ramps_up() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    // Chromium starts its estimate at ~300 kbit/s and probes up.
+    let d = feed(&mut abr, &mut t, &mut b, 10, 300_000.0, 300_000.0, "bandwidth");
+    assert!(d.is_empty(), "{d:?}");
+    let d = feed(&mut abr, &mut t, &mut b, 5, 2_500_000.0, 1_500_000.0, "none");
+    assert!(d.is_empty(), "{d:?}");
+}
+
+#[test]
+fn a_failed_probe_doubles_the_wait_before_the_next_one() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    let _ = feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_500_000.0, "none");
+    // Down to the 900k rung (540k fits) on an 800k estimate.
+    let d = feed(&mut abr, &mut t, &mut b, 3, 800_000.0, 500_000.0, "bandwidth");
+    assert_eq!(d.len(), 1, "{d:?}");
+    let down = abr.position(VIDEO).expect("tracked").0;
+    // The estimate says 800k while 500k is sent: room for a probe, which the
+    // link does not back (the estimate stays).
+    let mut probes = Vec::new();
+    for _ in 0..150 {
+        let before = abr.position(VIDEO).expect("tracked").0;
+        let _ = feed(&mut abr, &mut t, &mut b, 1, 800_000.0, 500_000.0, "none");
+        if abr.position(VIDEO).expect("tracked").0 < before {
+            probes.push(t);
+        }
+    }
+    assert!(probes.len() >= 3, "probes at {probes:?}");
+    let gaps: Vec<u64> = probes.windows(2).map(|w| w[1] - w[0]).collect();
+    assert!(gaps.windows(2).all(|g| g[1] > g[0]), "growing waits between probes: {gaps:?}");
+    assert_eq!(abr.position(VIDEO).expect("tracked").0, down, "back on the rung that fits");
+}
+
+#[test]
+fn turned_off_the_controller_decides_nothing() {
+    let mut abr = Abr::new(false);
+    abr.track(VIDEO, TrackKind::Video, TrackSource::Camera, Some(P720), &plan());
+    let (mut t, mut b) = (0, 0);
+    assert!(feed(&mut abr, &mut t, &mut b, 30, 100_000.0, 100_000.0, "cpu").is_empty());
+}
+
+// ---- through a room ----
+
+/// Two clients, client 0's camera (720p) published and negotiated.
+fn call(adaptive_bitrate: bool) -> (RoomWorld, String, SenderId) {
+    let mut w = RoomWorld::new(WorldConfig { adaptive_bitrate, ..WorldConfig::default() }, 2);
+    w.join(0);
+    w.join(1);
+    w.run();
+    let mut cam = track("cam0", TrackKind::Video, TrackSource::Camera);
+    cam.size = Some(P720);
+    w.publish(0, cam).unwrap();
+    w.run();
+    let peer = w.clients[1].id().to_owned();
+    let (sender, encodings) = w.clients[0]
+        .encodings
+        .iter()
+        .find(|((p, _), _)| *p == peer)
+        .map(|((_, s), e)| (*s, e.0.clone()))
+        .expect("the camera's sender");
+    assert_eq!(encodings, plan(), "the camera is sent with the mesh plan");
+    (w, peer, sender)
+}
+
+fn stats(w: &mut RoomWorld, peer: &str, available: f64, video: u64) {
+    let generation = w.clients[0].core.generation(peer).expect("connected");
+    let mut snap = sample(available, video, 0, "none");
+    snap.outbound.truncate(1);
+    snap.outbound[0].mid = None;
+    let input = PeerInput::Stats(snap);
+    w.input(0, RoomInput::Peer { peer: peer.to_owned(), generation, input }).unwrap();
+}
+
+#[test]
+fn a_room_applies_the_controllers_decisions_to_the_cameras_sender_unless_turned_off() {
+    for adaptive in [true, false] {
+        let (mut w, peer, sender) = call(adaptive);
+        let mut bytes = 0;
+        for k in 0..40 {
+            let available = if k < 15 { 3_000_000.0 } else { 600_000.0 };
+            bytes += if k < 15 { 75_000 } else { 25_000 };
+            stats(&mut w, &peer, available, bytes);
+            w.run_to(w.now() + 400);
+        }
+        let (encodings, sets) = w.clients[0].encodings[&(peer.clone(), sender)].clone();
+        if adaptive {
+            assert!(sets >= 1 && need(&encodings) < need(&plan()), "{sets}: {encodings:?}");
+        } else {
+            assert_eq!((sets, encodings), (0, plan()), "off: the plan stays");
+        }
+    }
+}
+
+#[test]
+fn a_camera_published_again_on_the_reused_sender_starts_from_its_plan() {
+    let (mut w, peer, sender) = call(true);
+    let mut bytes = 0;
+    for k in 0..30 {
+        let available = if k < 15 { 3_000_000.0 } else { 600_000.0 };
+        bytes += 50_000;
+        stats(&mut w, &peer, available, bytes);
+        w.run_to(w.now() + 400);
+    }
+    let lowered = w.clients[0].encodings[&(peer.clone(), sender)].clone();
+    assert!(need(&lowered.0) < need(&plan()), "stepped down first: {lowered:?}");
+    w.unpublish(0, "cam0").unwrap();
+    w.run();
+    let mut cam = track("cam1", TrackKind::Video, TrackSource::Camera);
+    cam.size = Some(P720);
+    w.publish(0, cam).unwrap();
+    w.run();
+    assert_eq!(w.clients[0].core.sender_count(&peer), Some(1), "the idle sender is reused");
+    let (encodings, sets) = w.clients[0].encodings[&(peer, sender)].clone();
+    assert_eq!((encodings, sets), (plan(), lowered.1 + 1), "the new track's plan, set once");
+}
+
+#[test]
+fn loss_reported_by_the_receiver_steps_down_one_rung_even_with_an_ample_estimate() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    assert!(feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_500_000.0, "none").is_empty());
+    let mut decisions = Vec::new();
+    for _ in 0..2 {
+        t += 400;
+        b += 50_000;
+        let mut snap = sample(3_000_000.0, b, t * 4, "none");
+        snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
+            kind: TrackKind::Video,
+            fraction_lost: Some(0.2),
+            rtt_ms: Some(40.0),
+            jitter_ms: None,
+        }];
+        abr.handle_snapshot(Millis(t), &snap);
+        decisions.extend(std::iter::from_fn(|| abr.poll_output()));
+    }
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(abr.position(VIDEO), Some((1, 0)), "one rung down");
+}
+
+#[test]
+fn while_a_lost_path_is_recovered_the_controller_holds_its_decisions() {
+    let (mut w, peer, sender) = call(true);
+    let mut bytes = 0;
+    for _ in 0..15 {
+        bytes += 75_000;
+        stats(&mut w, &peer, 3_000_000.0, bytes);
+        w.run_to(w.now() + 400);
+    }
+    let before = w.clients[0].encodings[&(peer.clone(), sender)].clone();
+    // The path dies: recovery takes over (`participant-state reconnecting`).
+    w.blackhole(0, 1, true);
+    let ok = w.run_until(w.now() + 10_000, |w| {
+        w.clients[0]
+            .core
+            .session(w.clients[1].id())
+            .is_some_and(|s| s.state() == rtcroom::core::PeerState::Reconnecting)
+    });
+    assert!(ok, "recovery started");
+    for _ in 0..10 {
+        stats(&mut w, &peer, 50_000.0, bytes);
+        w.run_to(w.now() + 100);
+    }
+    assert_eq!(w.clients[0].encodings[&(peer, sender)], before, "nothing decided on a dead path");
+}
