@@ -215,7 +215,12 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
         Some(ms.ok_or_else(|| bad("joinTimeoutMs")).map_err(invalid)? as u32)
     };
     Ok(super::JoinOptions {
-        room: opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
+        // A Janus VideoRoom is a number.
+        room: match get(v, "room").as_f64() {
+            Some(n) if n >= 0.0 && n.fract() == 0.0 => (n as u64).to_string(),
+            _ => opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
+        },
+        sfu: opt_string(v, "sfu").map_err(invalid)?,
         name: opt_string(v, "name").map_err(invalid)?,
         meta: meta(v, "meta").map_err(invalid)?,
         ice_servers: opt_array(v, "iceServers")

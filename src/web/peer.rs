@@ -198,6 +198,11 @@ impl PeerConn {
         Ok(())
     }
 
+    /// A sender made outside `add_track` (SFU rooms: `web::sfu`).
+    pub fn insert_sender(&mut self, id: SenderId, sender: RtcRtpSender) {
+        self.senders.insert(id, sender);
+    }
+
     /// `addTrack`; the sender it returns is `id` from now on.
     pub fn add_track(
         &mut self,
