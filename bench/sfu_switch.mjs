@@ -10,7 +10,9 @@
 // bench/results/sfu_switch.json); scripts/bench merges it into latest.json.
 //
 // Env: SFU_SWITCHES=N switches per implementation (default 24),
-//      SFU_SWITCH_GAP_MS pause between switches (default 1000).
+//      SFU_SWITCH_GAPS_MS pauses after each completed switch, cycled
+//      (default 150,1000,250,600: some switches follow the previous one's
+//      key frame request within ~300 ms, when Janus may drop the new one).
 import { chromium } from '@playwright/test';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +24,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 const JANUS = process.env.RTCROOM_JANUS_URL;
 const ROOM = 1240;
 const SWITCHES = Number(process.env.SFU_SWITCHES || 24);
-const GAP = Number(process.env.SFU_SWITCH_GAP_MS || 1000);
+const GAPS = (process.env.SFU_SWITCH_GAPS_MS || '150,1000,250,600').split(',').map(Number);
 const LIMIT = 12_000;
 const STALL = 1_000;
 const WIDTHS = [320, 640, 1280];
@@ -81,13 +83,13 @@ async function run() {
       await sub.page.waitForFunction((h) => window[h].video.videoWidth > 0, handle, { timeout: 30_000 });
       await sleep(2000);
       const samples = [];
-      for (const target of TARGETS) {
+      for (const [i, target] of TARGETS.entries()) {
         const width = WIDTHS[target];
         const t = impl === 'rtcroom'
           ? await sub.page.evaluate(([w, l]) => window.bench.switchTo(w, (w * 9) / 16, w, l), [width, LIMIT])
           : await sub.page.evaluate(([s, w, l]) => window.baseline.switchTo(s, w, l), [target, width, LIMIT]);
         samples.push(t);
-        await sleep(GAP);
+        await sleep(GAPS[i % GAPS.length]);
       }
       results[impl] = summary(samples);
       if (impl === 'rtcroom') await sub.page.evaluate(() => window.bench.room.leave()).catch(() => {});
@@ -98,7 +100,7 @@ async function run() {
       sfu_switch_ms: {
         what: 'layer switch request -> first frame at the new width (requestVideoFrameCallback), 1280x720 publisher, layers 320/640/1280, Janus 1.1 VideoRoom',
         switches: SWITCHES,
-        gap_ms: GAP,
+        gaps_ms: GAPS,
         stall_threshold_ms: STALL,
         rtcroom: results.rtcroom,
         baseline_janus_js_style: results.baseline,
