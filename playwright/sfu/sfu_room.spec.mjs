@@ -1,6 +1,6 @@
 // SFU rooms on a real Janus (VideoRoom) in real Chromium, through the same
 // Room API as a mesh: simulcast layers flowing, everyone seeing everyone,
-// and adaptive stream (the layer follows the tile).
+// data through the VideoRoom, and adaptive stream (the layer follows the tile).
 import { test, expect } from '@playwright/test';
 import { expectReceivingVideo, COLOURS } from '../../js/playwright.js';
 import { sfuParticipant, leave, waitInbound } from './fixtures.mjs';
@@ -40,6 +40,22 @@ test('four participants in an SFU room each see the other three by colour', asyn
     expect(seen).toEqual(ps.slice(1).map((p) => `${p.id}/${p.name}`).sort());
   } finally {
     for (const p of ps) await leave(p);
+  }
+});
+
+test('room.send reaches the others through the VideoRoom data channel, from its sender', async ({ browser }) => {
+  const a = await sfuParticipant(browser, { room: 1238, name: 'a', colour: COLOURS[0] });
+  const b = await sfuParticipant(browser, { room: 1238, name: 'b', colour: COLOURS[1] });
+  try {
+    await expectReceivingVideo(b.page, { from: a.id, colour: a.colour });
+    await expectReceivingVideo(a.page, { from: b.id, colour: b.colour });
+    await a.page.evaluate(() => window.rt.room.send('hello over janus'));
+    await b.page.evaluate(() => window.rt.room.send('and back'));
+    await expect.poll(() => b.page.evaluate(() => window.rt.messages), { timeout: 15_000 }).toEqual([{ from: a.id, data: 'hello over janus' }]);
+    await expect.poll(() => a.page.evaluate(() => window.rt.messages), { timeout: 15_000 }).toEqual([{ from: b.id, data: 'and back' }]);
+  } finally {
+    await leave(a);
+    await leave(b);
   }
 });
 

@@ -73,7 +73,7 @@ async function main() {
   for (const ev of ROOM_EVENTS) {
     rt.room.on(ev, (e) => rt.events.push({ type: ev, participant: e?.participant?.id ?? e?.id ?? null, kind: e?.kind ?? null, state: e?.state ?? null, code: e?.code ?? null, message: e?.message ?? null }));
   }
-  rt.room.on('message', ({ data }) => rt.messages.push(data));
+  rt.room.on('message', ({ from, data }) => rt.messages.push({ from: from.id, data }));
   rt.room.on('track', ({ participant, stream, kind, track }) => {
     if (kind !== 'video') return;
     rt.video[participant.id] = track;

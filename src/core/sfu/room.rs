@@ -488,9 +488,9 @@ impl SfuRoom {
             PeerInput::ChannelClosed(channel) if role == Role::Publisher => {
                 self.open_channels.retain(|c| *c != channel);
             }
-            PeerInput::ChannelMessage(data) if role == Role::Subscriber => {
-                // Janus does not say which publisher sent it.
-                self.event(RoomEvent::Message { from: String::new(), data });
+            // Janus relays a publisher's data on a channel labelled with its id.
+            PeerInput::RelayedMessage { label, data } if role == Role::Subscriber => {
+                self.event(RoomEvent::Message { from: label, data });
             }
             PeerInput::ConnectionState(ConnectionState::Failed) => {
                 let peer = Self::peer_id(role);

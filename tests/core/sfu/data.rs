@@ -56,11 +56,10 @@ fn send_to_one_participant_is_refused_janus_relays_to_everyone() {
 }
 
 #[test]
-fn data_janus_relays_arrives_as_a_message() {
+fn data_janus_relays_arrives_as_a_message_from_the_publisher_its_channel_names() {
     let mut s = subscribed(&[901]);
-    s.peer(SUBSCRIBER, PeerInput::ChannelMessage(Payload::Text("yo".into())));
-    assert!(s
-        .events()
-        .iter()
-        .any(|e| matches!(e, RoomEvent::Message { data: Payload::Text(t), .. } if t == "yo")));
+    let data = Payload::Text("yo".into());
+    s.peer(SUBSCRIBER, PeerInput::RelayedMessage { label: "901".into(), data });
+    assert!(s.events().iter().any(|e| matches!(e,
+        RoomEvent::Message { from, data: Payload::Text(t) } if t == "yo" && from == "901")));
 }
