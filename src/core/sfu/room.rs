@@ -82,6 +82,9 @@ pub struct SfuRoom {
     now: Millis,
     /// `connected` was told (the first join); later joins are recoveries.
     connected: bool,
+    /// The session was lost with a publisher connection: build a new one
+    /// once the new session joined (its handle is new).
+    rebuild_publisher: bool,
     failure: Option<(&'static str, String)>,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
@@ -115,6 +118,7 @@ impl SfuRoom {
             janus: JanusSession::new(now, cfg),
             now,
             connected: false,
+            rebuild_publisher: false,
             failure: None,
             local_id: None,
             published: Vec::new(),
@@ -577,8 +581,11 @@ impl SfuRoom {
                     }
                 }
                 JanusOutput::LocalDescriptionNeeded { role: Role::Publisher } => {
-                    // A new session: our media goes out on a new connection.
-                    self.build_publisher();
+                    // A new session: our media goes out on a new connection
+                    // (built when it joined, see `rebuild_publisher`).
+                    if self.publisher.generation.is_none() {
+                        self.build_publisher();
+                    }
                     self.publisher.dirty = true;
                     self.maybe_offer();
                 }
@@ -591,6 +598,10 @@ impl SfuRoom {
         match e {
             JanusEvent::Joined { id } => {
                 self.local_id = Some(id.to_string());
+                if std::mem::take(&mut self.rebuild_publisher) {
+                    self.build_publisher();
+                    self.publisher.dirty = true;
+                }
                 if !self.connected {
                     self.connected = true;
                     self.connection(RoomConnection::Connected, None);
@@ -693,9 +704,12 @@ impl SfuRoom {
         for mid in mids {
             self.unannounce(&mid);
         }
-        if self.subscriber.generation.take().is_some() {
-            self.out.push_back(RoomOutput::ClosePeer { peer: SUBSCRIBER_PEER.to_owned() });
-        }
+        // Both connections belonged to the lost session's handles (even an
+        // offer still in flight): closed, the publisher built again once the
+        // new session joined.
+        self.rebuild_publisher = self.publisher.generation.is_some();
+        self.close_all();
+        self.publisher = Conn::default();
         self.subscriber = Conn::default();
         self.streams.clear();
         self.received.clear();

@@ -5,6 +5,7 @@
 mod adaptive;
 mod data;
 mod publish;
+mod recovery;
 mod subscribe;
 
 use crate::janus::{tx, ME, PUB, ROOM, SESSION, SUB};
