@@ -62,7 +62,8 @@ async function run() {
   const outDir = path.join(repo, 'bench/results');
   mkdirSync(outDir, { recursive: true });
   const mounts = [`/pkg=${path.join(repo, 'pkg')}`, `/sfu=${path.join(repo, 'playwright/sfu/pages')}`, `/bench=${path.join(repo, 'bench/pages')}`];
-  const { baseURL, stop } = await startServer(mounts, outDir);
+  // The server's log goes under target/ (bench/results/server.log is the setup bench's).
+  const { baseURL, stop } = await startServer(mounts, path.join(repo, 'target/sfu-bench'));
   const browser = await chromium.launch(launchOptions({ executablePath: '/usr/bin/chromium' }));
   try {
     const q = new URLSearchParams({ janus: JANUS, room: String(ROOM), name: 'pub', width: '1280', height: '720' });
