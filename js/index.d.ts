@@ -81,7 +81,15 @@ export type Publication = KindAndSource & {
 };
 
 export interface JoinOptions {
-  room: string;
+  /** The room's name; in an SFU room (`sfu: 'janus'`), the VideoRoom's number. */
+  room: string | number;
+  /**
+   * `'janus'`: `url` is a Janus WebSocket (`ws://host:8188`) and `room` a
+   * VideoRoom number. Same API and events as a mesh room: participants are
+   * the room's publishers, the camera is sent with three simulcast layers,
+   * everyone else's media comes through Janus. Default: an rtcroom server.
+   */
+  sfu?: 'janus';
   name?: string;
   meta?: Record<string, string>;
   /** Added to the ICE servers the signaling server provides. */
@@ -441,5 +449,11 @@ export declare class Room {
    */
   stats(participantId: string): ConnectionStats | null;
   restartIce(participantId: string): void;
+  /**
+   * SFU rooms (adaptive stream): report how a received video track is
+   * rendered, in device pixels; `visible: false` (off screen, hidden)
+   * pauses it. Its simulcast layer follows. No effect in a mesh room.
+   */
+  setVideoSize(track: MediaStreamTrack, view: { width: number; height: number; visible?: boolean }): void;
   leave(): Promise<void>;
 }

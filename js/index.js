@@ -149,7 +149,14 @@ export class Room {
     // Several URLs: server nodes sharing rooms; the core picks one and moves
     // on to the next when a socket fails (failover keeps the session).
     const urls = Array.isArray(url) ? url : [url];
-    if (!urls.length || urls.some((u) => typeof u !== 'string') || !options || typeof options.room !== 'string' || !options.room) {
+    if (options?.sfu !== undefined) {
+      // SFU rooms (Janus VideoRoom): `room` is the VideoRoom's number.
+      if (options.sfu !== 'janus') throw invalid("Room.join: options.sfu must be 'janus'");
+      if (!Number.isSafeInteger(options.room) || options.room < 0) {
+        throw invalid('Room.join(url, { sfu: "janus", room }) needs a VideoRoom number');
+      }
+      if (typeof url !== 'string') throw invalid('Room.join(url, { sfu: "janus" }) takes one Janus URL');
+    } else if (!urls.length || urls.some((u) => typeof u !== 'string') || !options || typeof options.room !== 'string' || !options.room) {
       throw invalid('Room.join(url | urls, { room }) needs a url (or a non-empty array of urls) and a room name');
     }
     urls.forEach(checkUrl);
@@ -374,6 +381,21 @@ export class Room {
   peerConnection(participantId) {
     if (typeof participantId !== 'string') throw invalid('peerConnection takes a participant id');
     return this.#handle ? call(() => this.#handle.peerConnection(participantId)) : undefined;
+  }
+
+  /**
+   * SFU rooms (adaptive stream): how the app renders a received video track.
+   * `width`/`height` in device pixels (CSS size × devicePixelRatio),
+   * `visible: false` when it is off screen or hidden. The subscription's
+   * simulcast layer follows (the smallest layer covering the width; hidden:
+   * paused). No effect in a mesh room.
+   */
+  setVideoSize(track, { width, height, visible = true } = {}) {
+    checkTrack(track, 'setVideoSize');
+    const dim = (n) => Number.isFinite(n) && n >= 0 ? Math.min(Math.round(n), 0xffffffff) : null;
+    const w = dim(width), h = dim(height);
+    if (w === null || h === null) throw invalid('setVideoSize(track, { width, height, visible }) takes sizes in pixels');
+    call(() => this.#liveHandle().setVideoSize(track, w, h, visible !== false));
   }
 
   /** Asks for an ICE restart towards one participant. */

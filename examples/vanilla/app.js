@@ -52,7 +52,11 @@ async function join() {
   setJoined(true);
   status('Joining…');
   try {
-    room = await Room.join(wsUrl, { room: $('room').value, name: $('name').value || undefined });
+    // ?janus=ws://host:8188: an SFU room (Janus VideoRoom; the room field is its number).
+    const janus = params.get('janus');
+    room = janus
+      ? await Room.join(janus, { sfu: 'janus', room: Number($('room').value) || 1234, name: $('name').value || undefined })
+      : await Room.join(wsUrl, { room: $('room').value, name: $('name').value || undefined });
     window.__room = room;
   } catch (e) {
     setJoined(false);

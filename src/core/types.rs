@@ -263,6 +263,13 @@ pub enum PeerInput {
     ChannelOpen(Channel),
     ChannelClosed(Channel),
     ChannelMessage(Payload),
+    /// A message on a data channel rtcroom did not create: SFU rooms, where
+    /// Janus relays each publisher's data on a channel labelled with the
+    /// publisher's id.
+    RelayedMessage {
+        label: String,
+        data: Payload,
+    },
     /// The reliable channel's `bufferedAmount` after a send or on
     /// `bufferedamountlow`.
     ChannelBuffered(u64),

@@ -244,6 +244,19 @@ impl RoomHandle {
         self.room.state().into()
     }
 
+    /// SFU rooms: how the app renders received video `track` (device
+    /// pixels, on screen or not); its simulcast layer follows.
+    #[wasm_bindgen(js_name = setVideoSize)]
+    pub fn set_video_size(
+        &self,
+        track: MediaStreamTrack,
+        width: u32,
+        height: u32,
+        visible: bool,
+    ) -> Result<(), JsValue> {
+        Ok(self.room.set_video_size(&track, width, height, visible)?)
+    }
+
     #[wasm_bindgen(js_name = restartIce)]
     pub fn restart_ice(&self, participant: String) -> Result<(), JsValue> {
         Ok(self.room.restart_ice(&participant)?)

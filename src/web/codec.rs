@@ -215,8 +215,14 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
         let ms = timeout.as_f64().filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms));
         Some(ms.ok_or_else(|| bad("joinTimeoutMs")).map_err(invalid)? as u32)
     };
+    let sfu = opt_string(v, "sfu").map_err(invalid)?;
     Ok(super::JoinOptions {
-        room: opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
+        // A Janus VideoRoom is a number (an rtcroom room is a name).
+        room: match (sfu.is_some(), get(v, "room").as_f64()) {
+            (true, Some(n)) if n >= 0.0 && n.fract() == 0.0 => (n as u64).to_string(),
+            _ => opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
+        },
+        sfu,
         name: opt_string(v, "name").map_err(invalid)?,
         meta: meta(v, "meta").map_err(invalid)?,
         ice_servers: opt_array(v, "iceServers")

@@ -14,6 +14,7 @@ mod key_frames;
 mod media;
 mod peer;
 mod room;
+mod sfu;
 mod sys;
 #[cfg(feature = "js")]
 mod warm_up;

@@ -42,6 +42,8 @@ pub struct PeerConn {
     /// The data channels (reliable, lossy), shared with the `datachannel`
     /// listener that fills them in on the side that does not create them.
     channels: Rc<RefCell<BTreeMap<&'static str, Channel>>>,
+    /// Channels opened by the far side that are not ours (SFU: Janus's).
+    _relayed: Rc<RefCell<Vec<Channel>>>,
     sink: PeerSink,
     /// Our senders, by the core's ids.
     senders: BTreeMap<SenderId, RtcRtpSender>,
@@ -97,12 +99,20 @@ impl PeerConn {
             init.set_direction(RtcRtpTransceiverDirection::Recvonly);
             sys::add_transceiver(&pc, kind.as_str(), &init)?;
         }
-        let (slot, s) = (channels.clone(), sink.clone());
+        let relayed: Rc<RefCell<Vec<Channel>>> = Rc::default();
+        let (slot, s, relayed_slot) = (channels.clone(), sink.clone(), relayed.clone());
         listeners.push(Listener::new(&pc, "datachannel", move |e| {
             let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) else {
                 return;
             };
-            let Some(kind) = ChannelKind::from_label(&dc.label()) else { return };
+            let Some(kind) = ChannelKind::from_label(&dc.label()) else {
+                // SFU rooms: Janus relays each publisher's data on a channel
+                // labelled with its id.
+                if let Ok(mut r) = relayed_slot.try_borrow_mut() {
+                    r.push(Channel::relayed(dc, s.clone()));
+                }
+                return;
+            };
             let open = dc.ready_state() == RtcDataChannelState::Open;
             let ch = Channel::new(dc, kind, s.clone());
             if let Ok(mut slot) = slot.try_borrow_mut() {
@@ -112,7 +122,14 @@ impl PeerConn {
                 s(PeerSignal::Input(PeerInput::ChannelOpen(kind)));
             }
         }));
-        let conn = PeerConn { pc, channels, sink, senders: BTreeMap::new(), _listeners: listeners };
+        let conn = PeerConn {
+            pc,
+            channels,
+            _relayed: relayed,
+            sink,
+            senders: BTreeMap::new(),
+            _listeners: listeners,
+        };
         if data_channel {
             conn.create_channel(ChannelKind::Reliable)?;
             conn.create_channel(ChannelKind::Lossy)?;
@@ -196,6 +213,11 @@ impl PeerConn {
             }
         }
         Ok(())
+    }
+
+    /// A sender made outside `add_track` (SFU rooms: `web::sfu`).
+    pub fn insert_sender(&mut self, id: SenderId, sender: RtcRtpSender) {
+        self.senders.insert(id, sender);
     }
 
     /// A new sender as `RoomOutput::AddTrack` says (`addTransceiver` with
@@ -333,6 +355,20 @@ fn sdp_type(t: SdpType) -> RtcSdpType {
 }
 
 impl Channel {
+    /// A channel the far side opened under its own label: each message is
+    /// reported with that label.
+    fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
+        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
+        let label = dc.label();
+        let listener = Listener::new(&dc, "message", move |e| {
+            if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) {
+                let label = label.clone();
+                sink(PeerSignal::Input(PeerInput::RelayedMessage { label, data }));
+            }
+        });
+        Channel { dc, _listeners: vec![listener] }
+    }
+
     fn new(dc: RtcDataChannel, kind: ChannelKind, sink: PeerSink) -> Self {
         dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
         dc.set_buffered_amount_low_threshold(LOW_WATER as u32);
@@ -352,13 +388,8 @@ impl Channel {
             if kind == ChannelKind::Keepalive {
                 return; // it did its job by arriving
             }
-            let Some(data) = e.dyn_ref::<MessageEvent>().map(|m| m.data()) else { return };
-            let payload = match data.as_string() {
-                Some(text) => Payload::Text(text),
-                None => match data.dyn_ref::<js_sys::ArrayBuffer>() {
-                    Some(buf) => Payload::Binary(js_sys::Uint8Array::new(buf).to_vec()),
-                    None => return,
-                },
+            let Some(payload) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) else {
+                return;
             };
             sink(PeerSignal::Input(PeerInput::ChannelMessage(payload)));
         }));
@@ -453,5 +484,15 @@ fn connection_state(pc: &RtcPeerConnection) -> ConnectionState {
         S::Disconnected => ConnectionState::Disconnected,
         S::Failed => ConnectionState::Failed,
         _ => ConnectionState::Closed,
+    }
+}
+
+/// A message event's data as the core's payload (text, or an ArrayBuffer).
+fn payload(data: &JsValue) -> Option<Payload> {
+    match data.as_string() {
+        Some(text) => Some(Payload::Text(text)),
+        None => data
+            .dyn_ref::<js_sys::ArrayBuffer>()
+            .map(|buf| Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())),
     }
 }

@@ -43,6 +43,9 @@ pub struct JoinOptions {
     /// The adaptive-bitrate controller (default on); `false` sends the
     /// published plan as is.
     pub adaptive_bitrate: Option<bool>,
+    /// `Some("janus")`: `url` is a Janus WebSocket and `room` the number of
+    /// a VideoRoom (the SFU topology); `None`: an rtcroom server (mesh).
+    pub sfu: Option<String>,
 }
 
 // Note: web-sys gives MediaStream and MediaStreamTrack an inherent `clone()`
@@ -104,6 +107,8 @@ struct Inner {
     backlog: VecDeque<RoomOutput>,
     /// Set while execution yields to the event loop (see `execute`).
     yielded: Option<Timeout>,
+    /// SFU rooms: one stream per remote participant.
+    sfu_streams: super::sfu::ParticipantStreams,
 }
 
 impl Drop for Shared {
@@ -112,10 +117,14 @@ impl Drop for Shared {
         if let Ok(mut inner) = self.inner.try_borrow_mut() {
             inner.core.leave();
             while let Some(o) = inner.core.poll_output() {
-                if let RoomOutput::Send(frame) = o {
-                    if let Some((_, t)) = &inner.transport {
-                        let _ = t.send(&frame);
-                    }
+                if let Some((_, t)) = &inner.transport {
+                    let _ = match o {
+                        RoomOutput::Send(frame) => t.send(&frame),
+                        RoomOutput::SendSfu(frame) => {
+                            super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f))
+                        }
+                        _ => Ok(()),
+                    };
                 }
             }
             if let Some((_, t)) = inner.transport.take() {
@@ -137,7 +146,14 @@ impl Room {
         if urls.is_empty() {
             return Err(WebError::InvalidArgument("a signaling URL is required".into()));
         }
-        let connector = Rc::new(WebSocketConnector { urls });
+        let connector: Rc<dyn Connector> = match options.sfu {
+            // One Janus: its sessions live on that server only.
+            Some(_) => {
+                let url = urls.into_iter().next().unwrap_or_default();
+                Rc::new(super::transport::JanusConnector { url })
+            }
+            None => Rc::new(WebSocketConnector { urls }),
+        };
         Self::join_with(connector, options, on_event).await
     }
 
@@ -151,6 +167,13 @@ impl Room {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
         core::validate_ice_servers(&options.ice_servers)?;
+        let sfu_room = match options.sfu.as_deref() {
+            None => None,
+            Some("janus") => Some(options.room.parse::<u64>().map_err(|_| {
+                WebError::InvalidArgument("options.room must be a VideoRoom number".into())
+            })?),
+            Some(_) => return Err(WebError::InvalidArgument("options.sfu must be 'janus'".into())),
+        };
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
         let config = RoomConfig {
             room: options.room,
@@ -166,7 +189,10 @@ impl Room {
         let (tx, rx) = futures::channel::oneshot::channel();
         let shared = Rc::new(Shared {
             inner: RefCell::new(Inner {
-                core: RoomCore::new(Millis(now_ms()), config),
+                core: match sfu_room {
+                    Some(room) => RoomCore::new_sfu(Millis(now_ms()), config, room),
+                    None => RoomCore::new(Millis(now_ms()), config),
+                },
                 connector,
                 wanted: None,
                 transport: None,
@@ -184,6 +210,7 @@ impl Room {
                 deferred: Vec::new(),
                 backlog: VecDeque::new(),
                 yielded: None,
+                sfu_streams: Default::default(),
             }),
             events: RefCell::new(VecDeque::new()),
             delivering: Cell::new(false),
@@ -330,9 +357,16 @@ impl Room {
         self.with(|i| i.core.stats(id).cloned()).flatten()
     }
 
-    /// The connection to one participant (for stats, or tests).
+    /// The connection to one participant (for stats, or tests). In an SFU
+    /// room: the subscriber connection for any participant (their media
+    /// arrives there), or `sfu-publisher` / `sfu-subscriber` by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
-        self.with(|i| i.peers.get(id).map(|p| p.conn.connection().clone())).flatten()
+        self.with(|i| {
+            let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
+            let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
+            i.peers.get(id).map(|p| p.conn.connection().clone())
+        })
+        .flatten()
     }
 
     /// Our publications: (track, publication id, kind, source, muted), in
@@ -560,6 +594,20 @@ impl Room {
         Ok(failed.into_iter().map(|(p, e)| (p, e.code())).collect())
     }
 
+    /// SFU rooms: the app renders received video `track` at `width` x
+    /// `height` device pixels, `visible` or not; the subscription's
+    /// simulcast layer follows (hidden: paused). No effect in a mesh.
+    pub fn set_video_size(
+        &self,
+        track: &MediaStreamTrack,
+        width: u32,
+        height: u32,
+        visible: bool,
+    ) -> Result<(), WebError> {
+        let view = core::sfu::room::adaptive::View { width, height, visible };
+        call(&self.shared, |core| core.set_video_size(&track.id(), view))
+    }
+
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {
         call(&self.shared, |core| core.restart_ice(peer))
     }
@@ -591,6 +639,7 @@ impl Room {
         inner.remote.clear();
         inner.names.clear();
         inner.groups.clear();
+        inner.sfu_streams.clear();
         inner.timer = None;
         inner.pagehide = None;
         drop(inner);
@@ -632,6 +681,9 @@ fn socket_sink(weak: &Weak<Shared>, socket: SocketId) -> FrameSink {
         match ev {
             TransportEvent::Frame(msg) => {
                 let _ = dispatch(&shared, RoomInput::Frame { socket, msg });
+            }
+            TransportEvent::Sfu(msg) => {
+                let _ = dispatch(&shared, RoomInput::SfuFrame { socket, msg });
             }
             TransportEvent::Garbage(message) => {
                 let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
@@ -820,6 +872,7 @@ fn builds_connections(o: &RoomOutput) -> bool {
             | RoomOutput::Pc { .. }
             | RoomOutput::AddTrack { .. }
             | RoomOutput::SetEncodings { .. }
+            | RoomOutput::AddTransceiver { .. }
             | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
@@ -977,8 +1030,44 @@ impl Inner {
                 }
             }
             RoomOutput::Event(e) => return self.event(e),
+            RoomOutput::SendSfu(frame) => {
+                if let Some((_, t)) = &self.transport {
+                    let _ = super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f));
+                }
+            }
+            RoomOutput::AddTransceiver { peer, sender, track, encodings } => {
+                let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
+                    (Some(p), Some(m)) => super::sfu::add_transceiver(
+                        &mut p.conn,
+                        sender,
+                        &m.track,
+                        &m.stream,
+                        &encodings,
+                    ),
+                    _ => Ok(()),
+                };
+                if let Err(e) = result {
+                    return Some(self.peer_warning(&peer, e));
+                }
+            }
         }
         None
+    }
+
+    /// A received track and its stream: by the participant whose connection
+    /// it came on, or (SFU rooms: every track comes on the subscriber
+    /// connection) by its id alone.
+    fn remote_track(
+        &self,
+        participant: &str,
+        track_id: &str,
+    ) -> Option<(MediaStreamTrack, MediaStream)> {
+        let key = (participant.to_owned(), track_id.to_owned());
+        let found = self
+            .remote
+            .get(&key)
+            .or_else(|| self.remote.iter().find(|((_, t), _)| t == track_id).map(|(_, v)| v));
+        found.map(|(t, s)| (Clone::clone(t), Clone::clone(s)))
     }
 
     fn join_error(&self, reason: Option<&'static str>) -> WebError {
@@ -1026,6 +1115,7 @@ impl Inner {
             }
             C::ParticipantLeft { participant, reason } => {
                 self.names.remove(&participant.id);
+                self.sfu_streams.forget(&participant.id);
                 let reason = match reason {
                     LeaveReason::Left => "left",
                     LeaveReason::Timeout => "timeout",
@@ -1034,14 +1124,20 @@ impl Inner {
                 RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
             C::Track { participant, track_id, kind, source, publication, muted, .. } => {
-                let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
+                let (track, mut stream) = self.remote_track(&participant, &track_id)?;
+                if self.core.sfu().is_some() {
+                    stream = self.sfu_streams.add(&participant, &track)?;
+                }
                 let participant = self.participant(&participant);
                 let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
                 RoomEvent::Track(t)
             }
             // The receiver stays: a re-publication may bring it back.
             C::TrackRemoved { participant, track_id, kind, source } => {
-                let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
+                let (track, mut stream) = self.remote_track(&participant, &track_id)?;
+                if self.core.sfu().is_some() {
+                    stream = self.sfu_streams.remove(&participant, &track)?;
+                }
                 let participant = self.participant(&participant);
                 let (publication, muted) = (None, false);
                 let t = TrackEvent { participant, track, stream, kind, source, publication, muted };

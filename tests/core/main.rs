@@ -28,4 +28,5 @@ mod quality;
 mod randomized;
 mod resume;
 mod room;
+mod sfu;
 mod sim_pc_model;

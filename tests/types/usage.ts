@@ -26,6 +26,12 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
     throw e;
   }
 
+  // An SFU room (Janus VideoRoom): same Room, a VideoRoom number; adaptive stream.
+  const sfu = await Room.join('ws://127.0.0.1:8188', { sfu: 'janus', room: 1234, name: 'Ada' });
+  sfu.on('track', ({ track, kind }) => {
+    if (kind === 'video') sfu.setVideoSize(track, { width: 320, height: 180, visible: true });
+  });
+
   const state: SessionState = room.state;
   const id: string = room.id;
   const others: readonly ParticipantSnapshot[] = room.participants;

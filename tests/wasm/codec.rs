@@ -91,8 +91,13 @@ fn join_options_are_read_and_bad_ones_refused() {
     );
     assert_eq!(o.meta.get("k").map(String::as_str), Some("v"));
     assert_eq!(o.ice_servers[0].urls, vec!["turn:127.0.0.1:3478".to_string()]);
+    // SFU rooms (Janus VideoRoom) are numbers.
+    let sfu = join_options(&js_sys::JSON::parse(r#"{"room":1234,"sfu":"janus"}"#).unwrap())
+        .expect("an SFU room");
+    assert_eq!((sfu.room.as_str(), sfu.sfu.as_deref()), ("1234", Some("janus")));
     for bad in [
         r#"{"room":1}"#,
+        r#"{"room":1.5,"sfu":"janus"}"#,
         r#"{"room":"r","meta":{"k":1}}"#,
         r#"{"room":"r","joinTimeoutMs":-1}"#,
         "3",

@@ -222,6 +222,8 @@ impl PeerSession {
             PeerInput::ChannelMessage(m) => {
                 self.out.push_back(PeerOutput::Event(PeerEvent::Message(m)))
             }
+            // Only SFU connections have foreign channels.
+            PeerInput::RelayedMessage { .. } => {}
             PeerInput::ChannelBuffered(amount) => {
                 self.buffered = amount;
                 self.flush_outbox();

@@ -17,6 +17,7 @@ use super::abr::Abr;
 use super::encodings::EncodingParams;
 use super::error::CoreError;
 use super::peer::PeerSession;
+use super::sfu::room::{adaptive::View, SfuRoom};
 use super::types::*;
 use capture::Captures;
 pub use capture::{CaptureId, CAPTURE_WAIT};
@@ -168,6 +169,11 @@ pub enum RoomInput {
         generation: Generation,
         message: String,
     },
+    /// SFU rooms: a frame from Janus on `socket`.
+    SfuFrame {
+        socket: SocketId,
+        msg: rtcroom_proto::janus::Incoming,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -255,6 +261,17 @@ pub enum RoomOutput {
         track_id: String,
     },
     Event(RoomEvent),
+    /// SFU rooms: write this Janus request to the open socket.
+    SendSfu(rtcroom_proto::janus::Request),
+    /// SFU rooms: `addTransceiver(track, {direction: 'sendonly', streams:
+    /// [stream], sendEncodings})` (no `sendEncodings` when empty); the
+    /// sender it makes is `sender`.
+    AddTransceiver {
+        peer: PeerId,
+        sender: SenderId,
+        track: LocalTrack,
+        encodings: Vec<crate::core::encodings::EncodingParams>,
+    },
 }
 
 /// The room's signaling connection as the app sees it.
@@ -440,6 +457,9 @@ pub struct RoomCore {
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
     out: VecDeque<RoomOutput>,
+    /// Set when the room is on an SFU: every call goes there (the mesh
+    /// fields above stay unused).
+    sfu: Option<Box<SfuRoom>>,
 }
 
 impl RoomCore {
@@ -466,24 +486,63 @@ impl RoomCore {
             publication_ids: BTreeMap::new(),
             failure: None,
             out: VecDeque::new(),
+            sfu: None,
         };
         core.steps(now, vec![first]);
         core
     }
 
+    /// A room in Janus VideoRoom `room` (the SFU topology): same outputs,
+    /// events and calls as a mesh room (see `sfu::room`).
+    pub fn new_sfu(now: Millis, config: RoomConfig, room: u64) -> Self {
+        let sfu = SfuRoom::new(now, &config, room);
+        let mut core = RoomCore::new(now, config);
+        // The mesh session never runs: its `Connect` is dropped and its
+        // timers are never polled (every call goes to `sfu`).
+        core.out.clear();
+        core.sfu = Some(Box::new(sfu));
+        core
+    }
+
+    /// The SFU side of the room, if it is on one.
+    pub fn sfu(&self) -> Option<&SfuRoom> {
+        self.sfu.as_deref()
+    }
+
+    /// SFU rooms: the app renders received video `track_id` this way; the
+    /// subscription's layer follows (`sfu::room::adaptive`).
+    pub fn set_video_size(&mut self, track_id: &str, view: View) -> Result<(), CoreError> {
+        match self.sfu.as_mut() {
+            Some(s) => s.set_video_size(track_id, view),
+            None => Ok(()),
+        }
+    }
+
     /// Our id, once welcomed.
     pub fn local_id(&self) -> Option<&str> {
+        if let Some(s) = &self.sfu {
+            return s.local_id();
+        }
         self.local_id.as_deref()
     }
     pub fn state(&self) -> SessionState {
+        if let Some(s) = &self.sfu {
+            return s.state();
+        }
         self.session.state()
     }
     /// In the room (joined, or resuming after a socket loss).
     pub fn is_joined(&self) -> bool {
+        if let Some(s) = &self.sfu {
+            return s.is_joined();
+        }
         matches!(self.session.state(), SessionState::Joined | SessionState::Resuming)
     }
     /// Why the session failed, as (code, message).
     pub fn failure(&self) -> Option<(&'static str, &str)> {
+        if let Some(s) = &self.sfu {
+            return s.failure();
+        }
         self.failure.as_ref().map(|(c, m)| (*c, m.as_str()))
     }
     pub fn participants(&self) -> impl Iterator<Item = &PeerInfo> {
@@ -496,6 +555,9 @@ impl RoomCore {
         self.peers.get(id).map(|r| &r.session)
     }
     pub fn generation(&self, id: &str) -> Option<Generation> {
+        if let Some(s) = &self.sfu {
+            return s.generation(id);
+        }
         self.peers.get(id).map(|r| r.generation)
     }
     /// Senders (transceivers we send on or did) on the connection to `id`.
@@ -509,9 +571,15 @@ impl RoomCore {
 
     /// What `id` announced it publishes (publication id, kind, source, muted).
     pub fn publications(&self, id: &str) -> &[TrackInfo] {
+        if let Some(s) = &self.sfu {
+            return s.publications(id);
+        }
         self.peers.get(id).map_or(&[], |r| r.announced.as_slice())
     }
     pub fn published(&self) -> &[LocalTrack] {
+        if let Some(s) = &self.sfu {
+            return s.published();
+        }
         &self.published
     }
     /// What the join token allows (everything until told otherwise).
@@ -520,6 +588,9 @@ impl RoomCore {
     }
 
     pub fn handle_input(&mut self, now: Millis, input: RoomInput) -> Result<(), CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.handle_input(now, input);
+        }
         match input {
             RoomInput::SocketOpened { socket } => {
                 let mut steps = Vec::new();
@@ -610,11 +681,16 @@ impl RoomCore {
                     self.setup_failed(now, &peer, message);
                 }
             }
+            // Handled by `sfu` (a mesh room never gets one).
+            RoomInput::SfuFrame { .. } => {}
         }
         Ok(())
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
+        if let Some(s) = &mut self.sfu {
+            return s.handle_timeout(now);
+        }
         if self.captures.expire(now) {
             self.release_holds(now);
         }
@@ -644,11 +720,17 @@ impl RoomCore {
 
     #[must_use]
     pub fn poll_output(&mut self) -> Option<RoomOutput> {
+        if let Some(s) = &mut self.sfu {
+            return s.poll_output();
+        }
         self.out.pop_front()
     }
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
+        if let Some(s) = &self.sfu {
+            return s.poll_timeout();
+        }
         let peers = self.peers.values().flat_map(|r| {
             [r.session.poll_timeout(), r.rebuild_at, r.absent_until].into_iter().flatten()
         });
@@ -687,6 +769,9 @@ impl RoomCore {
 
     /// Publishes a track to everyone (now and later joiners).
     pub fn publish(&mut self, track: LocalTrack) -> Result<(), CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.publish(track);
+        }
         self.in_room()?;
         // The server would refuse the announcement and the offer anyway;
         // saying so here gives the app a typed error instead of a call
@@ -781,6 +866,9 @@ impl RoomCore {
         track_id: &str,
         reason: UnpublishReason,
     ) -> Result<(), CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.unpublish_as(track_id, reason);
+        }
         self.in_room()?;
         let Some(at) = self.published.iter().position(|t| t.track_id == track_id) else {
             return Err(CoreError::NotPublished);
@@ -820,6 +908,9 @@ impl RoomCore {
         data: Payload,
         reliable: bool,
     ) -> Result<Vec<(PeerId, CoreError)>, CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.send(to, data, reliable);
+        }
         self.in_room()?;
         // Data channels are peer to peer: the server never sees the
         // messages, so this grant is the client's to keep.
@@ -860,6 +951,9 @@ impl RoomCore {
 
     /// Leaves: tells the server, closes every connection. Idempotent.
     pub fn leave(&mut self) {
+        if let Some(s) = &mut self.sfu {
+            return s.leave();
+        }
         if self.session.can_send() {
             self.out.push_back(RoomOutput::Send(ClientMessage::Leave));
         }

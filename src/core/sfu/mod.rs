@@ -1,4 +1,6 @@
 //! SFU topology: the protocols that put a room on a selective forwarding
-//! unit. Today: Janus VideoRoom ([`janus`]).
+//! unit: Janus VideoRoom's protocol ([`janus`]) and the room model over it
+//! ([`room`]).
 
 pub mod janus;
+pub mod room;

@@ -3,9 +3,11 @@
 //! one page use [`InPageHub`] (the same hub logic the server runs).
 
 mod in_page;
+mod janus;
 mod ws;
 
 pub use in_page::InPageHub;
+pub use janus::{encode as janus_encode, JanusConnector};
 pub use ws::WebSocketConnector;
 
 use super::error::WebError;
@@ -17,6 +19,8 @@ use std::rc::Rc;
 #[non_exhaustive]
 pub enum TransportEvent {
     Frame(ServerMessage<SignalData>),
+    /// A frame from Janus (SFU rooms).
+    Sfu(rtcroom_proto::janus::Incoming),
     /// A frame that could not be parsed; the connection stays.
     Garbage(String),
     Closed,
@@ -29,6 +33,10 @@ pub type FrameSink = Rc<dyn Fn(TransportEvent)>;
 /// goes out from a `pagehide` handler.
 pub trait Transport {
     fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError>;
+    /// A frame already encoded (Janus's JSON in SFU rooms).
+    fn send_text(&self, _text: &str) -> Result<(), WebError> {
+        Err(WebError::Protocol("this transport takes rtcroom frames only".into()))
+    }
     fn close(&self);
 }
 

@@ -389,6 +389,36 @@ impl JanusSession {
         Ok(())
     }
 
+    /// Pauses (`send: false`) or resumes one stream of our subscription:
+    /// Janus stops or restarts forwarding it. A pause drops any switch
+    /// waiting on that mid (a paused stream never confirms one).
+    pub fn set_send(&mut self, now: Millis, mid: &str, send: bool) -> Result<(), JanusError> {
+        let handle_id = self.joined_handle(Role::Subscriber)?;
+        let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
+        if !self.mids.contains_key(mid) {
+            return Err(JanusError::UnknownMid(mid.to_owned()));
+        }
+        if !send {
+            self.switches.cancel(mid);
+        }
+        let body = Body::Configure(Configure {
+            streams: vec![StreamConfig {
+                mid: mid.to_owned(),
+                substream: None,
+                temporal: None,
+                send: Some(send),
+            }],
+        });
+        self.send(now, Tx::Pause, |transaction| Request::Message {
+            transaction,
+            session_id,
+            handle_id,
+            body,
+            jsep: None,
+        });
+        Ok(())
+    }
+
     /// Destroys the session (Janus detaches both handles, the others see us
     /// leave) and closes the socket.
     pub fn leave(&mut self, now: Millis) {
@@ -677,7 +707,7 @@ impl JanusSession {
                 }
                 self.event(JanusEvent::RequestFailed { request: p.name, error: err });
             }
-            Tx::Keepalive | Tx::Trickle => {}
+            Tx::Keepalive | Tx::Trickle | Tx::Pause => {}
         }
     }
 
@@ -706,8 +736,9 @@ impl JanusSession {
                 }
                 self.event(JanusEvent::RequestFailed { request: p.name, error: err });
             }
-            // Switches have their own re-send timer; trickles are best effort.
-            Tx::Switch { .. } | Tx::Trickle => {}
+            // Switches have their own re-send timer; trickles and pauses are
+            // best effort.
+            Tx::Switch { .. } | Tx::Trickle | Tx::Pause => {}
         }
     }
 
@@ -990,8 +1021,9 @@ impl JanusSession {
     fn lose_socket(&mut self, now: Millis) {
         self.state = JanusState::Reconnecting;
         // Their acks went down with the socket; the rest keep waiting.
-        self.txs
-            .forget(|tx| matches!(tx, Tx::Keepalive | Tx::Trickle | Tx::Switch { .. } | Tx::Claim));
+        self.txs.forget(|tx| {
+            matches!(tx, Tx::Keepalive | Tx::Trickle | Tx::Switch { .. } | Tx::Pause | Tx::Claim)
+        });
         self.reconnect = Some(Reconnect::new(now));
         self.event(JanusEvent::Reconnecting);
         self.reconnect_timers(now);
@@ -1101,7 +1133,7 @@ impl JanusSession {
 fn role_of_tx(tx: &Tx) -> Option<Role> {
     match tx {
         Tx::JoinPublisher | Tx::Publish => Some(Role::Publisher),
-        Tx::JoinSubscriber | Tx::Subscribe | Tx::Start | Tx::Switch { .. } => {
+        Tx::JoinSubscriber | Tx::Subscribe | Tx::Start | Tx::Switch { .. } | Tx::Pause => {
             Some(Role::Subscriber)
         }
         Tx::Attach(role) => Some(*role),

@@ -15,7 +15,12 @@ pub(super) enum Tx {
     JoinSubscriber,
     Subscribe,
     Start,
-    Switch { mid: String, substream: u8 },
+    Switch {
+        mid: String,
+        substream: u8,
+    },
+    /// `configure {send}` on one subscribed stream (pause/resume).
+    Pause,
     Keepalive,
     Trickle,
     Destroy,

@@ -1,0 +1,50 @@
+// SFU participants: a browser context on the SFU test page, joined to a
+// Janus VideoRoom through rtcroom's Room API.
+import { installFakeMedia, installRtcroomHook } from '../../js/playwright.js';
+
+/**
+ * Opens sfu.html in a new context of `browser` and joins VideoRoom `room`.
+ * `colour` (hex): the camera is a canvas of that colour (rtcroom/playwright's
+ * fake camera); null: Chromium's own fake camera. `width` x `height`: the
+ * capture size asked for. Resolves with { context, page, id, colour }.
+ */
+export async function sfuParticipant(browser, { room, name, colour = null, width = 640, height = 360, publish = true, audio = false }) {
+  const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
+  if (colour) await installFakeMedia(context, { colour, width, height, fps: 15 });
+  else await installRtcroomHook(context);
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') console.log(`[${name}] console.error: ${m.text()}`); });
+  const q = new URLSearchParams({ janus: process.env.RTCROOM_JANUS_URL, room: String(room), name, width: String(width), height: String(height) });
+  if (!publish) q.set('publish', '0');
+  if (audio) q.set('audio', '1');
+  try {
+    await page.goto(`${process.env.RTCROOM_BASE_URL}/sfu/sfu.html?${q}`);
+    await page.waitForFunction(() => window.rt && (window.rt.joined || window.rt.error), null, { timeout: 30_000 });
+    const error = await page.evaluate(() => window.rt.error);
+    if (error) throw new Error(`${name} could not join ${room}: ${error.code}: ${error.message}`);
+    const id = await page.evaluate(() => window.rt.id);
+    return { context, page, id, colour, name };
+  } catch (e) {
+    await context.close().catch(() => {});
+    throw e;
+  }
+}
+
+/** Leaves (Janus forgets the publisher at once) and closes the context. */
+export async function leave(p) {
+  await p.page.evaluate(() => window.rt.room?.leave()).catch(() => {});
+  await p.context.close().catch(() => {});
+}
+
+/** Samples the page's inbound video from `id` every 250 ms until `ok(sample)`. */
+export async function waitInbound(p, id, ok, timeout = 20_000) {
+  const t0 = Date.now();
+  let last = null;
+  while (Date.now() - t0 < timeout) {
+    last = await p.page.evaluate((i) => window.rt.inbound(i), id);
+    if (last && ok(last)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${p.name}: inbound video from ${id} never matched; last ${JSON.stringify(last)}`);
+}

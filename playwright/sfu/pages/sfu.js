@@ -1,0 +1,102 @@
+// The SFU test page: joins a Janus VideoRoom through rtcroom's Room API
+// (?janus=ws://…&room=N&name=…), publishes its camera (?publish=0: not;
+// ?width/height: the capture size), plays every participant's stream in
+// its own <video data-participant>, and exposes `window.rt` to the specs.
+import { Room, ROOM_EVENTS } from '/pkg/index.js';
+
+const params = new URLSearchParams(location.search);
+const rt = (window.rt = { events: [], messages: [], joined: false, error: null, video: {}, room: null });
+const status = (s) => { document.getElementById('status').textContent = s; };
+
+function videoOf(id) {
+  let v = document.querySelector(`video[data-participant="${CSS.escape(id)}"]`);
+  if (!v) {
+    v = document.createElement('video');
+    v.dataset.participant = id;
+    v.muted = true;
+    v.autoplay = true;
+    v.playsInline = true;
+    document.getElementById('tiles').append(v);
+  }
+  return v;
+}
+
+/** Renders `id`'s tile at `width` x `height` CSS pixels (hidden: display none) and tells the room. */
+rt.setTile = (id, width, height, visible = true) => {
+  const v = videoOf(id);
+  v.style.width = `${width}px`;
+  v.style.height = `${height}px`;
+  v.style.display = visible ? '' : 'none';
+  const track = rt.video[id];
+  if (!track) throw new Error(`no video track from ${id}`);
+  const dpr = window.devicePixelRatio || 1;
+  rt.room.setVideoSize(track, { width: width * dpr, height: height * dpr, visible });
+};
+
+/** Inbound video of `id`: the receiver's stats (frame size, frames decoded). */
+rt.inbound = async (id) => {
+  const track = rt.video[id];
+  const pc = rt.room.peerConnection(id);
+  const receiver = pc?.getReceivers().find((r) => r.track === track);
+  if (!receiver) return null;
+  let out = null;
+  (await receiver.getStats()).forEach((s) => {
+    if (s.type === 'inbound-rtp' && s.kind === 'video') {
+      out = { width: s.frameWidth ?? 0, height: s.frameHeight ?? 0, framesDecoded: s.framesDecoded ?? 0, bytes: s.bytesReceived ?? 0 };
+    }
+  });
+  return out;
+};
+
+/** Outbound video of our publisher connection, per rid. */
+rt.outbound = async () => {
+  const pc = rt.room.peerConnection('sfu-publisher');
+  const layers = {};
+  if (!pc) return layers;
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'outbound-rtp' && s.kind === 'video') {
+      layers[s.rid ?? '-'] = { width: s.frameWidth ?? 0, height: s.frameHeight ?? 0, bytes: s.bytesSent ?? 0, frames: s.framesEncoded ?? 0 };
+    }
+  });
+  return layers;
+};
+
+async function main() {
+  const name = params.get('name') || 'p';
+  try {
+    rt.room = await Room.join(params.get('janus'), { sfu: 'janus', room: Number(params.get('room')), name });
+  } catch (e) {
+    rt.error = { code: e.code ?? null, message: String(e.message ?? e) };
+    status(`join failed: ${rt.error.code}`);
+    return;
+  }
+  for (const ev of ROOM_EVENTS) {
+    rt.room.on(ev, (e) => rt.events.push({ type: ev, participant: e?.participant?.id ?? e?.id ?? null, kind: e?.kind ?? null, state: e?.state ?? null, code: e?.code ?? null, message: e?.message ?? null }));
+  }
+  rt.room.on('message', ({ from, data }) => rt.messages.push({ from: from.id, data }));
+  rt.room.on('track', ({ participant, stream, kind, track }) => {
+    if (kind !== 'video') return;
+    rt.video[participant.id] = track;
+    const v = videoOf(participant.id);
+    if (v.srcObject !== stream) v.srcObject = stream;
+    v.play().catch(() => {});
+  });
+  rt.room.on('participant-left', (p) => {
+    document.querySelector(`video[data-participant="${CSS.escape(p.id)}"]`)?.remove();
+    delete rt.video[p.id];
+  });
+  rt.id = rt.room.id;
+  if (params.get('publish') !== '0') {
+    const width = Number(params.get('width') || 640);
+    const height = Number(params.get('height') || 360);
+    try {
+      await rt.room.publishCamera({ video: { width: { exact: width }, height: { exact: height }, frameRate: 15 }, audio: params.get('audio') === '1' });
+    } catch (e) {
+      rt.error = { code: e.code ?? null, message: `publish: ${e.message ?? e}` };
+    }
+  }
+  rt.joined = true;
+  status(`joined as ${rt.id}`);
+}
+
+main();

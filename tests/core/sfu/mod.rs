@@ -1,0 +1,290 @@
+//! SFU rooms: a `RoomCore` on a scripted Janus (its frames written as the
+//! JSON Janus sends, as in `janus/`), with the two connections' operations
+//! completed by the test, in simulated time.
+
+mod adaptive;
+mod data;
+mod publish;
+mod recovery;
+mod subscribe;
+
+use crate::janus::{tx, ME, PUB, ROOM, SESSION, SUB};
+use rtcroom::core::sfu::room::{PUBLISHER_PEER, SUBSCRIBER_PEER};
+use rtcroom::core::{
+    Description, LocalTrack, Millis, OpId, OpResult, PcCommand, PeerInput, RoomConfig, RoomCore,
+    RoomEvent, RoomInput, RoomOutput, SdpType, SocketId, SourceSize, TrackKind, TrackSource,
+};
+use rtcroom::proto::janus::Incoming;
+use serde_json::{json, Value};
+
+pub struct Sfu {
+    pub room: RoomCore,
+    pub now: Millis,
+    pub socket: SocketId,
+    /// Janus frames sent, as JSON.
+    pub sent: Vec<Value>,
+    /// Every other output, in order.
+    pub outs: Vec<RoomOutput>,
+    /// Generations of the connections the room built, by peer id.
+    pub generations: Vec<(String, u32)>,
+}
+
+impl Sfu {
+    pub fn new() -> Sfu {
+        let config = RoomConfig { name: Some("Ada".into()), seed: 7, ..RoomConfig::default() };
+        let mut s = Sfu {
+            room: RoomCore::new_sfu(Millis(0), config, ROOM),
+            now: Millis(0),
+            socket: SocketId(0),
+            sent: Vec::new(),
+            outs: Vec::new(),
+            generations: Vec::new(),
+        };
+        s.drain();
+        s
+    }
+
+    /// Outputs of the last step (frames also kept in `sent`).
+    pub fn drain(&mut self) -> Vec<RoomOutput> {
+        let mut step = Vec::new();
+        while let Some(o) = self.room.poll_output() {
+            match &o {
+                RoomOutput::SendSfu(r) => self.sent.push(serde_json::to_value(r).unwrap()),
+                RoomOutput::Connect { socket, .. } => self.socket = *socket,
+                RoomOutput::CreatePeer { peer, generation, .. } => {
+                    self.generations.retain(|(p, _)| p != peer);
+                    self.generations.push((peer.clone(), *generation));
+                }
+                _ => {}
+            }
+            if !matches!(o, RoomOutput::SendSfu(_)) {
+                self.outs.push(o.clone());
+            }
+            step.push(o);
+        }
+        step
+    }
+
+    pub fn input(&mut self, input: RoomInput) -> Vec<RoomOutput> {
+        self.room.handle_input(self.now, input).unwrap();
+        self.drain()
+    }
+
+    /// Janus sends `v`.
+    pub fn recv(&mut self, v: Value) -> Vec<RoomOutput> {
+        let msg: Incoming =
+            serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let socket = self.socket;
+        self.input(RoomInput::SfuFrame { socket, msg })
+    }
+
+    pub fn last_sent(&self) -> Value {
+        self.sent.last().cloned().expect("nothing sent")
+    }
+
+    /// Runs every timer due up to `now + ms`.
+    pub fn advance(&mut self, ms: u64) -> Vec<RoomOutput> {
+        let t = self.now.0 + ms;
+        let mut all = Vec::new();
+        while let Some(d) = self.room.poll_timeout() {
+            if d.0 > t {
+                break;
+            }
+            self.now = d;
+            self.room.handle_timeout(d);
+            all.extend(self.drain());
+        }
+        self.now = Millis(t);
+        all
+    }
+
+    pub fn events(&self) -> Vec<RoomEvent> {
+        self.outs
+            .iter()
+            .filter_map(|o| match o {
+                RoomOutput::Event(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    pub fn generation(&self, peer: &str) -> u32 {
+        self.generations
+            .iter()
+            .find(|(p, _)| p == peer)
+            .map(|(_, g)| *g)
+            .expect("no such connection")
+    }
+
+    /// A browser report on one of the two connections.
+    pub fn peer(&mut self, peer: &str, input: PeerInput) -> Vec<RoomOutput> {
+        let generation = self.generation(peer);
+        self.input(RoomInput::Peer { peer: peer.into(), generation, input })
+    }
+
+    /// The browser completed `op` on `peer` (with `local` as its
+    /// `localDescription`).
+    pub fn complete(
+        &mut self,
+        peer: &str,
+        op: OpId,
+        local: Option<Description>,
+    ) -> Vec<RoomOutput> {
+        self.peer(peer, PeerInput::OpCompleted { op, result: OpResult::Ok { local } })
+    }
+
+    /// Janus answers a plugin request with `ack`, then its `event`.
+    pub fn reply_event(
+        &mut self,
+        request: &Value,
+        sender: u64,
+        data: Value,
+        jsep: Option<Value>,
+    ) -> Vec<RoomOutput> {
+        self.recv(json!({"janus":"ack","session_id":SESSION,"transaction":tx(request)}));
+        let mut ev = json!({"janus":"event","session_id":SESSION,"transaction":tx(request),"sender":sender,
+            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
+        if let Some(j) = jsep {
+            ev["jsep"] = j;
+        }
+        self.recv(ev)
+    }
+
+    pub fn push_event(&mut self, sender: u64, data: Value, jsep: Option<Value>) -> Vec<RoomOutput> {
+        let mut ev = json!({"janus":"event","session_id":SESSION,"sender":sender,
+            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
+        if let Some(j) = jsep {
+            ev["jsep"] = j;
+        }
+        self.recv(ev)
+    }
+
+    /// In the room (Janus's `joined` lists `publishers`).
+    pub fn joined(publishers: Value) -> Sfu {
+        let mut s = Sfu::new();
+        assert_eq!(s.outs, [RoomOutput::Connect { socket: SocketId(1), endpoint: 0 }]);
+        s.now = Millis(5);
+        s.input(RoomInput::SocketOpened { socket: s.socket });
+        let create = s.last_sent();
+        assert_eq!(create["janus"], "create");
+        s.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":SESSION}}));
+        let attaches: Vec<Value> = s.sent[1..].to_vec();
+        assert_eq!(attaches.len(), 2);
+        s.recv(json!({"janus":"success","session_id":SESSION,"transaction":tx(&attaches[0]),"data":{"id":PUB}}));
+        s.recv(json!({"janus":"success","session_id":SESSION,"transaction":tx(&attaches[1]),"data":{"id":SUB}}));
+        let join = s.last_sent();
+        assert_eq!(join["body"]["request"], "join");
+        assert_eq!(join["body"]["ptype"], "publisher");
+        assert_eq!(join["body"]["display"], "Ada");
+        s.reply_event(
+            &join,
+            PUB,
+            json!({"videoroom":"joined","room":ROOM,"id":ME,"private_id":5555,"publishers":publishers}),
+            None,
+        );
+        s
+    }
+
+    /// The `SetLocalDescription` op last asked of `peer`.
+    pub fn last_sld(&self, peer: &str) -> Option<OpId> {
+        self.outs.iter().rev().find_map(|o| match o {
+            RoomOutput::Pc { peer: p, cmd: PcCommand::SetLocalDescription { op } } if p == peer => {
+                Some(*op)
+            }
+            _ => None,
+        })
+    }
+
+    /// The `SetRemoteDescription` last asked of `peer`.
+    pub fn last_srd(&self, peer: &str) -> Option<(OpId, Description)> {
+        self.outs.iter().rev().find_map(|o| match o {
+            RoomOutput::Pc {
+                peer: p,
+                cmd: PcCommand::SetRemoteDescription { op, description },
+            } if p == peer => Some((*op, description.clone())),
+            _ => None,
+        })
+    }
+}
+
+pub fn camera() -> LocalTrack {
+    LocalTrack {
+        track_id: "cam".into(),
+        stream_id: "s".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Camera,
+        size: Some(SourceSize { width: 1280, height: 720 }),
+        device_id: None,
+    }
+}
+
+pub fn microphone() -> LocalTrack {
+    LocalTrack {
+        track_id: "mic".into(),
+        stream_id: "s".into(),
+        kind: TrackKind::Audio,
+        source: TrackSource::Microphone,
+        size: None,
+        device_id: None,
+    }
+}
+
+pub fn offer(sdp: &str) -> Description {
+    Description { sdp_type: SdpType::Offer, sdp: sdp.into() }
+}
+
+pub fn answer(sdp: &str) -> Description {
+    Description { sdp_type: SdpType::Answer, sdp: sdp.into() }
+}
+
+/// Another publisher with audio (mid 0) and simulcast video (mid 1).
+pub fn publisher(id: u64) -> Value {
+    crate::janus::Script::publisher(id)
+}
+
+/// Janus's subscriber stream list for `feeds`, our mids numbered in order.
+pub fn streams(feeds: &[u64]) -> Value {
+    let mut list = Vec::new();
+    for (i, f) in feeds.iter().enumerate() {
+        list.push(json!({"type":"audio","active":true,"mindex":2*i,"mid":(2*i).to_string(),"feed_id":f,"feed_mid":"0","codec":"opus"}));
+        list.push(json!({"type":"video","active":true,"mindex":2*i+1,"mid":(2*i+1).to_string(),"feed_id":f,"feed_mid":"1","codec":"vp8","simulcast":true}));
+    }
+    Value::Array(list)
+}
+
+/// Joined with `feeds` in the room, subscribed to them, our answer sent and
+/// the receivers reported: every track announced.
+pub fn subscribed(feeds: &[u64]) -> Sfu {
+    let list: Vec<Value> = feeds.iter().map(|f| publisher(*f)).collect();
+    let mut s = Sfu::joined(Value::Array(list));
+    let join = s.last_sent();
+    assert_eq!(join["body"]["ptype"], "subscriber");
+    s.reply_event(
+        &join,
+        SUB,
+        json!({"videoroom":"attached","room":ROOM,"streams":streams(feeds)}),
+        Some(json!({"type":"offer","sdp":"v=0 janus-offer"})),
+    );
+    let (srd, _) = s.last_srd(SUBSCRIBER_PEER).expect("the offer is applied");
+    s.complete(SUBSCRIBER_PEER, srd, None);
+    let sld = s.last_sld(SUBSCRIBER_PEER).expect("an answer is made");
+    s.complete(SUBSCRIBER_PEER, sld, Some(answer("v=0 our-answer")));
+    let start = s.last_sent();
+    assert_eq!(start["body"]["request"], "start");
+    let generation = s.generation(SUBSCRIBER_PEER);
+    for i in 0..feeds.len() * 2 {
+        let kind = if i % 2 == 0 { TrackKind::Audio } else { TrackKind::Video };
+        s.input(RoomInput::RemoteTrack {
+            peer: SUBSCRIBER_PEER.into(),
+            generation,
+            track_id: format!("t{i}"),
+            stream_id: Some("janus".into()),
+            kind,
+            mid: Some(i.to_string()),
+        });
+    }
+    s
+}
+
+pub const PUBLISHER: &str = PUBLISHER_PEER;
+pub const SUBSCRIBER: &str = SUBSCRIBER_PEER;
