@@ -142,6 +142,31 @@ async fn a_killed_nodes_participant_resumes_on_the_survivor_and_nobody_sees_it_l
 }
 
 #[tokio::test]
+async fn nodes_cut_off_by_a_redis_outage_reconnect_and_their_rooms_heal() {
+    let (redis, n1, n2) = cluster(&["--resume-grace-secs", "30"]).await;
+    let (mut a, _) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
+    let (mut b, _) = Client::join_url(&n2.ws_url(), join("r", "bob")).await;
+    a.recv().await; // peer-joined
+                    // Past the node timeout: each node believes the other dead meanwhile.
+    let _redis = tokio::task::spawn_blocking(move || redis.restart_after(Duration::from_secs(5)))
+        .await
+        .unwrap();
+    wait_meshed(&[&n1, &n2]).await;
+    for node in [&n1, &n2] {
+        let m = scrape_addr(node.addr).await;
+        assert!(m["rtcroom_backplane_reconnects_total"] >= 1.0, "{m:?}");
+        assert_eq!(m["rtcroom_backplane_nodes_lost_total"], 1.0, "{m:?}");
+    }
+    // Each node claimed its participants again: signals cross, nobody left.
+    a.signal(&b.id, json!("after")).await;
+    assert_eq!(b.recv().await["data"], "after");
+    b.signal(&a.id, json!("back")).await;
+    assert_eq!(a.recv().await["data"], "back");
+    let m = scrape_addr(n2.addr).await;
+    assert_eq!(m["rtcroom_suspended_participants"], 0.0, "{m:?}");
+}
+
+#[tokio::test]
 async fn a_killed_nodes_participant_that_never_returns_leaves_after_the_grace() {
     let (_redis, n1, n2) = cluster(&["--resume-grace-secs", "1"]).await;
     let (_a, _) = Client::join_url(&n1.ws_url(), join("r", "alice")).await;
