@@ -36,9 +36,20 @@ test.describe('Room.join rejects with a code', () => {
   });
 
   test('invalid-argument for a URL that is not ws:// or wss://', async ({ page }) => {
-    for (const url of ['', 'not a url', 'http://127.0.0.1/ws']) {
+    for (const url of ['', 'not a url', 'http://127.0.0.1/ws', [], ['ws://127.0.0.1:9/ws', 'http://127.0.0.1/ws'], [1]]) {
       expect(await joinError(page, url, { room: 'errors' })).toMatchObject({ code: 'invalid-argument', isError: true });
     }
+  });
+
+  test('a list of URLs is tried in turn: a dead first node, then the live one', async ({ page }) => {
+    const live = `ws://${new URL(page.url()).host}/ws`;
+    const r = await page.evaluate(async (urls) => {
+      const room = await window.rtcroom.Room.join(urls, { room: 'errors-urls' });
+      const id = room.id;
+      await room.leave();
+      return id;
+    }, ['ws://127.0.0.1:9/ws', live]);
+    expect(typeof r).toBe('string');
   });
 
   test('after leave() the room refuses calls with not-joined and reports no participants', async ({ page }) => {

@@ -56,7 +56,8 @@ impl BackplaneStats {
     pub fn received(&self) -> u64 {
         self.received.load(Ordering::Relaxed)
     }
-    /// Frames not published: the queue to Redis was full.
+    /// Frames not published: the queue to Redis was full, or the link
+    /// failed under them.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -138,7 +139,11 @@ async fn link(
                 for out in batch.drain(..) {
                     pipe.cmd("PUBLISH").arg(out.channel).arg(out.payload).ignore();
                 }
-                pipe.query_async::<()>(&mut conn).await?;
+                if let Err(e) = pipe.query_async::<()>(&mut conn).await {
+                    // The batch is lost with the link; count it.
+                    stats.dropped.fetch_add(n as u64, Ordering::Relaxed);
+                    return Err(e.into());
+                }
                 stats.published.fetch_add(n as u64, Ordering::Relaxed);
             }
         }

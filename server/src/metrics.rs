@@ -116,7 +116,7 @@ pub fn render(app: &AppState) -> String {
         m,
         "rtcroom_backplane_dropped_total",
         "counter",
-        "Frames not published because the queue to Redis was full.",
+        "Frames not published: the queue to Redis was full, or the link failed under them.",
         bp.dropped(),
     );
     metric(

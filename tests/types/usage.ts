@@ -14,7 +14,8 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   const options: JoinOptions = { room: 'demo', name: 'Ada', meta: { role: 'host' }, joinTimeoutMs: 5000 };
   let room: Room;
   try {
-    room = await Room.join('wss://example.invalid/ws', options);
+    room = await Room.join(['wss://a.example.invalid/ws', 'wss://b.example.invalid/ws'], options);
+    await Room.join('wss://example.invalid/ws', options);
   } catch (e) {
     if (e instanceof RtcroomError) {
       const code: ErrorCode = e.code;

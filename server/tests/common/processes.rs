@@ -32,7 +32,18 @@ impl RedisServer {
     /// Starts Debian's `redis-server` (scripts/bootstrap installs it) with
     /// no persistence, and waits until it answers PING.
     pub fn start() -> RedisServer {
-        let port = free_port();
+        Self::start_on(free_port())
+    }
+
+    /// SIGKILL, then a new redis-server (empty) on the same port.
+    pub fn restart_after(mut self, outage: Duration) -> RedisServer {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(outage);
+        Self::start_on(self.port)
+    }
+
+    fn start_on(port: u16) -> RedisServer {
         let child = Command::new("redis-server")
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no", "--protected-mode", "yes"])
