@@ -16,9 +16,11 @@
 //!   Video senders share the rest in proportion to their top rungs.
 //! - **Down fast**: a rung that does not fit the budget is left after
 //!   [`DOWN_SAMPLES`] samples in a row (at once when the budget is below
-//!   half of what it needs to fit), straight to the highest rung that fits;
-//!   remote-reported loss above [`LOSSY`] (`fractionLost`) for as many
-//!   samples steps down one rung even when the estimate has not fallen.
+//!   half of what it needs to fit), straight to the highest rung that fits.
+//!   Remote-reported loss above [`LOSSY`] (`fractionLost`) does not step
+//!   down by itself (random loss is not congestion; the browser's estimate
+//!   already falls with congestion loss) but stops probing up, and fails a
+//!   probe under way.
 //! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
 //!   what the current rung sends, continuously for the hold time (first
 //!   [`UP_HOLD_MS`]), one rung up. The browser's estimate cannot grow far
@@ -63,7 +65,7 @@ pub const DOWN_SAMPLES: u32 = 2;
 /// After a sender starts, the estimate ramps up from the browser's start
 /// bitrate (~300 kbit/s): no step down before this.
 pub const STARTUP_MS: u64 = 5_000;
-/// Remote-reported loss (`fractionLost`) that steps down at once.
+/// Remote-reported loss (`fractionLost`) that stops probing up.
 pub const LOSSY: f64 = 0.10;
 /// The budget must exceed what the rung sends by this factor to step up.
 pub const UP_MARGIN: f64 = 1.2;
@@ -457,11 +459,15 @@ fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
         }
     }
     let starting = s.started.is_none_or(|t| now.0.saturating_sub(t.0) < STARTUP_MS);
-    if (best > s.rung || lossy) && !starting {
+    // Loss alone never steps down: it is already the browser's estimator's
+    // input (its loss-based control lowers the estimate above ~10 %), and a
+    // smaller picture does not lose fewer packets to random loss. It only
+    // stops probing up.
+    if best > s.rung && !starting {
         s.over += 1;
         let urgent = budget < need * FIT * 0.5;
         if s.over >= DOWN_SAMPLES || urgent {
-            s.rung = if best > s.rung { best } else { (s.rung + 1).min(last) };
+            s.rung = best;
             s.over = 0;
             s.good_since = None;
         }
