@@ -58,6 +58,15 @@ impl ScreenPreset {
             _ => None,
         }
     }
+    /// The preset a screen track's `contentHint` asks for: `motion` is
+    /// motion, anything else (`detail`, `text`, none) is text.
+    pub fn from_content_hint(hint: &str) -> Self {
+        if hint == "motion" {
+            ScreenPreset::Motion
+        } else {
+            ScreenPreset::Text
+        }
+    }
     /// `MediaStreamTrack.contentHint` that goes with the preset.
     pub fn content_hint(self) -> &'static str {
         match self {
@@ -207,14 +216,13 @@ pub fn plan(
     kind: super::TrackKind,
     source: super::TrackSource,
     size: Option<SourceSize>,
+    preset: ScreenPreset,
     topology: Topology,
 ) -> Vec<EncodingParams> {
     let size = size.unwrap_or(UNKNOWN_SIZE);
     match (kind, source) {
         (super::TrackKind::Audio, _) => Vec::new(),
-        (_, super::TrackSource::Screen) => {
-            screen_encodings(size, ScreenPreset::default(), topology)
-        }
+        (_, super::TrackSource::Screen) => screen_encodings(size, preset, topology),
         _ => camera_encodings(size, topology),
     }
 }

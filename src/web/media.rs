@@ -75,6 +75,14 @@ pub fn source_size(track: &web_sys::MediaStreamTrack) -> Option<crate::core::Sou
     (width > 0 && height > 0).then_some(crate::core::SourceSize { width, height })
 }
 
+/// `MediaStreamTrack.contentHint` (empty when unset).
+pub fn content_hint(track: &web_sys::MediaStreamTrack) -> String {
+    js_sys::Reflect::get(track, &"contentHint".into())
+        .ok()
+        .and_then(|h| h.as_string())
+        .unwrap_or_default()
+}
+
 /// The device a capture came from (`getSettings().deviceId`).
 pub fn device_id(track: &web_sys::MediaStreamTrack) -> Option<String> {
     track.get_settings().get_device_id().filter(|id| !id.is_empty())

@@ -307,8 +307,15 @@ impl Room {
             let source = TrackSource::Custom; // the core keeps the publication's source
             let (size, device_id) = (media::source_size(track), media::device_id(track));
             let stream_id = m.stream.id();
-            let local =
-                LocalTrack { track_id: track.id(), stream_id, kind, source, size, device_id };
+            let local = LocalTrack {
+                track_id: track.id(),
+                stream_id,
+                kind,
+                source,
+                size,
+                device_id,
+                preset: None,
+            };
             (Clone::clone(&m.stream), local)
         };
         let ended = self.unpublish_when_ended(track);
@@ -520,8 +527,18 @@ impl Room {
         let size = media::source_size(track);
         // Only a capture the SDK made can be made again (a camera's unmute).
         let device_id = if owned { media::device_id(track) } else { None };
-        let local =
-            LocalTrack { track_id: track_id.clone(), stream_id, kind, source, size, device_id };
+        // A screen track's preset is what its hint says (ours set it at capture).
+        let preset = (source == TrackSource::Screen)
+            .then(|| core::ScreenPreset::from_content_hint(&media::content_hint(track)));
+        let local = LocalTrack {
+            track_id: track_id.clone(),
+            stream_id,
+            kind,
+            source,
+            size,
+            device_id,
+            preset,
+        };
         if let Err(e) = call(&self.shared, |core| core.publish(local)) {
             let _ = self.with(|i| i.local.remove(&track_id));
             return Err(e);

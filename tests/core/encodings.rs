@@ -126,3 +126,33 @@ fn screen_presets_capture_no_more_than_they_send() {
     }
     assert!(!is_video_content_hint("speech"), "an audio hint is not a video one");
 }
+
+#[test]
+fn a_screen_share_is_sent_with_its_presets_plan_in_a_mesh() {
+    use crate::room_world::{track_in, RoomConfig, RoomWorld};
+    use rtcroom::core::{LocalTrack, TrackKind, TrackSource};
+    let s1080 = SourceSize { width: 1920, height: 1080 };
+    for (preset, fps, scale) in [(ScreenPreset::Motion, 30.0, 1.5), (ScreenPreset::Text, 15.0, 1.0)]
+    {
+        let mut w = RoomWorld::new(RoomConfig::default(), 2);
+        for i in 0..2 {
+            w.join(i);
+            w.run();
+        }
+        let screen = track_in("screen0", "sc0", TrackKind::Video, TrackSource::Screen);
+        w.publish(0, LocalTrack { size: Some(s1080), preset: Some(preset), ..screen }).unwrap();
+        w.run();
+        let sent: Vec<_> = w.clients[0].encodings.values().map(|(e, _)| e.clone()).collect();
+        assert_eq!(sent.len(), 1, "{preset:?}: one sender");
+        let top = sent.first().and_then(|e| e.first()).cloned();
+        assert_eq!(
+            top.map(|e| (e.max_framerate, e.scale_resolution_down_by)),
+            Some((Some(fps), scale)),
+            "{preset:?}"
+        );
+        w.assert_settled();
+    }
+    assert_eq!(ScreenPreset::from_content_hint("motion"), ScreenPreset::Motion);
+    assert_eq!(ScreenPreset::from_content_hint("detail"), ScreenPreset::Text);
+    assert_eq!(ScreenPreset::from_content_hint(""), ScreenPreset::Text);
+}

@@ -435,6 +435,7 @@ fn polite_side_adds_its_tracks_just_before_applying_the_first_offer() {
         source: TrackSource::Camera,
         size: None,
         device_id: None,
+        preset: None,
     };
     a.publish(camera).unwrap();
     let peer = PeerInfo { id: "b".into(), name: None, meta: Default::default() };
@@ -525,6 +526,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
             source,
             size: None,
             device_id: None,
+            preset: None,
         };
         let err = core.publish(track).unwrap_err();
         assert_eq!(err.code(), "invalid-argument", "{kind:?} as {source:?}");
@@ -540,6 +542,7 @@ fn a_track_whose_kind_contradicts_its_source_is_refused() {
             source: TrackSource::Custom,
             size: None,
             device_id: None,
+            preset: None,
         };
         core.publish(track).expect("custom takes any kind");
     }

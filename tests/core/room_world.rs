@@ -205,6 +205,7 @@ pub fn track_in(id: &str, stream: &str, kind: TrackKind, source: TrackSource) ->
         source,
         size: None,
         device_id: None,
+        preset: None,
     }
 }
 

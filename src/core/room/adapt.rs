@@ -9,7 +9,7 @@ use crate::core::types::{Millis, PeerState};
 
 /// The encodings a track starts with on a mesh connection.
 pub(super) fn plan_of(track: &LocalTrack) -> Vec<EncodingParams> {
-    plan(track.kind, track.source, track.size, Topology::Mesh)
+    plan(track.kind, track.source, track.size, track.preset.unwrap_or_default(), Topology::Mesh)
 }
 
 impl RoomCore {

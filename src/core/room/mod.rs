@@ -83,6 +83,9 @@ pub struct LocalTrack {
     /// `None` for tracks the app made. A muted camera with one is released
     /// and captured again on unmute (see `mute`).
     pub device_id: Option<String>,
+    /// What a screen track is optimised for (its encodings); `None`: the
+    /// default preset. Ignored for other sources.
+    pub preset: Option<crate::core::encodings::ScreenPreset>,
 }
 
 /// What to join, and how patiently.

@@ -215,6 +215,7 @@ pub fn camera() -> LocalTrack {
         source: TrackSource::Camera,
         size: Some(SourceSize { width: 1280, height: 720 }),
         device_id: None,
+        preset: None,
     }
 }
 
@@ -226,6 +227,7 @@ pub fn microphone() -> LocalTrack {
         source: TrackSource::Microphone,
         size: None,
         device_id: None,
+        preset: None,
     }
 }
 
