@@ -267,7 +267,8 @@ fn set_opt(o: &Object, key: &str, v: &Option<String>) {
     }
 }
 
-fn meta_js(meta: &Meta) -> Object {
+/// A metadata map as a plain object (`{ key: string }`).
+pub(super) fn meta_js(meta: &Meta) -> Object {
     let o = Object::new();
     for (k, v) in meta {
         set_str(&o, k, v);
