@@ -8,6 +8,7 @@
 
 pub mod hub;
 pub mod janus;
+pub mod map;
 mod messages;
 
 pub use messages::*;

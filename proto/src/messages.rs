@@ -1,12 +1,12 @@
+use crate::map::VecMap;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// Server-assigned participant id, unique within the server.
 pub type PeerId = String;
 
 /// Free-form participant metadata (`update {meta}`); strings only so that the
 /// browser bundle needs no general JSON value type.
-pub type Meta = BTreeMap<String, String>;
+pub type Meta = VecMap<String, String>;
 
 /// Client → server frames. `D` is the relayed signal payload.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]

@@ -50,7 +50,8 @@ use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
 use super::stats::StatsSnapshot;
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
-use std::collections::{BTreeMap, VecDeque};
+use crate::core::map::Map;
+use std::collections::VecDeque;
 
 /// Share of the bandwidth estimate the controller plans to use.
 pub const HEADROOM: f64 = 0.9;
@@ -257,7 +258,7 @@ impl Sender {
 #[derive(Debug, Default)]
 pub struct Abr {
     disabled: bool,
-    senders: BTreeMap<SenderId, Sender>,
+    senders: Map<SenderId, Sender>,
     previous: Option<(Millis, StatsSnapshot)>,
     out: VecDeque<SetEncodings>,
 }

@@ -19,6 +19,7 @@ mod candidates;
 pub mod encodings;
 mod error;
 mod ice_servers;
+pub mod map;
 mod negotiation;
 mod peer;
 mod room;

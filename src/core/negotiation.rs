@@ -9,8 +9,9 @@ use super::sdp;
 use super::types::{
     Description, OpId, OpResult, PcCommand, PeerEvent, PeerOutput, SdpType, SignalingState,
 };
+use crate::core::map::Map;
 use rtcroom_proto::SignalData;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Op {
@@ -60,7 +61,7 @@ pub struct Negotiator {
     /// being created; handled as soon as that offer exists.
     deferred_offer: Option<Description>,
     next_op: u64,
-    ops: BTreeMap<OpId, Op>,
+    ops: Map<OpId, Op>,
 }
 
 impl Negotiator {
@@ -76,7 +77,7 @@ impl Negotiator {
             local_ufrag: None,
             deferred_offer: None,
             next_op: 0,
-            ops: BTreeMap::new(),
+            ops: Map::new(),
         }
     }
 

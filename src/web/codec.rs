@@ -51,6 +51,16 @@ fn opt_array(o: &JsValue, key: &str) -> Result<Array, WebError> {
     array(o, key)
 }
 
+/// Decodes every element; the first failure fails the list. A loop rather
+/// than `collect::<Result<..>>()`, whose adapter is more code per element type.
+fn each<T>(a: Array, f: impl Fn(&JsValue) -> Result<T, WebError>) -> Result<Vec<T>, WebError> {
+    let mut out = Vec::with_capacity(a.length() as usize);
+    for v in a.iter() {
+        out.push(f(&v)?);
+    }
+    Ok(out)
+}
+
 fn meta(o: &JsValue, key: &str) -> Result<Meta, WebError> {
     let v = get(o, key);
     let mut meta = Meta::new();
@@ -77,10 +87,7 @@ fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
     let urls = get(v, "urls");
     let urls = match urls.as_string() {
         Some(one) => vec![one],
-        None => array(v, "urls")?
-            .iter()
-            .map(|u| u.as_string().ok_or_else(|| bad("urls")))
-            .collect::<Result<_, _>>()?,
+        None => each(array(v, "urls")?, |u| u.as_string().ok_or_else(|| bad("urls")))?,
     };
     Ok(IceServer {
         urls,
@@ -143,9 +150,7 @@ fn signal_data(v: &JsValue) -> Result<Option<SignalData>, WebError> {
         "end-of-candidates" => {
             SignalData::EndOfCandidates { ufrag: opt_string(v, "usernameFragment")? }
         }
-        "tracks" => SignalData::Tracks {
-            tracks: array(v, "tracks")?.iter().map(|t| track_info(&t)).collect::<Result<_, _>>()?,
-        },
+        "tracks" => SignalData::Tracks { tracks: each(array(v, "tracks")?, track_info)? },
         "restart-ice" => SignalData::RestartIce,
         _ => return Ok(None),
     }))
@@ -159,11 +164,8 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
         "welcome" => ServerMessage::Welcome {
             id: string(&v, "id")?,
             session: string(&v, "session")?,
-            peers: array(&v, "peers")?.iter().map(|p| peer(&p)).collect::<Result<_, _>>()?,
-            ice_servers: opt_array(&v, "iceServers")?
-                .iter()
-                .map(|s| ice_server(&s))
-                .collect::<Result<_, _>>()?,
+            peers: each(array(&v, "peers")?, peer)?,
+            ice_servers: each(opt_array(&v, "iceServers")?, ice_server)?,
             resumed: get(&v, "resumed").as_bool().unwrap_or(false),
             resume_grace_ms: get(&v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
             grants: grants(&get(&v, "grants")),
@@ -226,7 +228,7 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
         name: opt_string(v, "name").map_err(invalid)?,
         meta: meta(v, "meta").map_err(invalid)?,
         ice_servers: opt_array(v, "iceServers")
-            .and_then(|a| a.iter().map(|s| ice_server(&s)).collect::<Result<_, _>>())
+            .and_then(|a| each(a, ice_server))
             .map_err(invalid)?,
         join_timeout_ms,
         token: opt_string(v, "token").map_err(invalid)?,
@@ -267,7 +269,8 @@ fn set_opt(o: &Object, key: &str, v: &Option<String>) {
     }
 }
 
-fn meta_js(meta: &Meta) -> Object {
+/// A metadata map as a plain object (`{ key: string }`).
+pub(super) fn meta_js(meta: &Meta) -> Object {
     let o = Object::new();
     for (k, v) in meta {
         set_str(&o, k, v);

@@ -191,38 +191,25 @@ impl RoomEvent {
 }
 
 /// The JS shape of a participant: `{ id, name: string | null, meta: {},
-/// publications: [{ id, kind, source, muted }] }`.
-#[derive(serde::Serialize)]
-struct ParticipantJs<'a> {
-    id: &'a str,
-    name: Option<&'a str>,
-    meta: &'a Meta,
-    publications: Vec<PublicationJs<'a>>,
-}
-
-#[derive(serde::Serialize)]
-struct PublicationJs<'a> {
-    id: Option<&'a str>,
-    kind: &'static str,
-    source: &'static str,
-    muted: bool,
-}
-
+/// publications: [{ id: string | null, kind, source, muted }] }`. Built by
+/// hand (as `stats_js`): serde's serializer costs the bundle more code.
 pub fn participant_js(p: &Participant) -> JsValue {
-    let publications = p
-        .publications
-        .iter()
-        .map(|a| PublicationJs {
-            id: a.id.as_deref(),
-            kind: a.kind.as_str(),
-            source: a.source.as_str(),
-            muted: a.muted,
-        })
-        .collect();
-    let shape = ParticipantJs { id: &p.id, name: p.name.as_deref(), meta: &p.meta, publications };
-    // json_compatible: `meta` becomes a plain object and `None` a `null`.
-    serde::Serialize::serialize(&shape, &serde_wasm_bindgen::Serializer::json_compatible())
-        .unwrap_or(JsValue::NULL)
+    let opt_str = |v: Option<&str>| v.map_or(JsValue::NULL, JsValue::from);
+    let o: JsValue = Object::new().into();
+    set(&o, "id", &p.id.as_str().into());
+    set(&o, "name", &opt_str(p.name.as_deref()));
+    set(&o, "meta", &super::codec::meta_js(&p.meta));
+    let publications = js_sys::Array::new();
+    for a in &p.publications {
+        let e: JsValue = Object::new().into();
+        set(&e, "id", &opt_str(a.id.as_deref()));
+        set(&e, "kind", &a.kind.as_str().into());
+        set(&e, "source", &a.source.as_str().into());
+        set(&e, "muted", &a.muted.into());
+        publications.push(&e);
+    }
+    set(&o, "publications", &publications);
+    o
 }
 
 /// The JS shape of `room.stats(id)` (see `index.d.ts` `ConnectionStats`).

@@ -11,7 +11,7 @@ use crate::core::{
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use crate::core::map::Map;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -41,12 +41,12 @@ pub struct PeerConn {
     pc: RtcPeerConnection,
     /// The data channels (reliable, lossy), shared with the `datachannel`
     /// listener that fills them in on the side that does not create them.
-    channels: Rc<RefCell<BTreeMap<&'static str, Channel>>>,
+    channels: Rc<RefCell<Map<&'static str, Channel>>>,
     /// Channels opened by the far side that are not ours (SFU: Janus's).
     _relayed: Rc<RefCell<Vec<Channel>>>,
     sink: PeerSink,
     /// Our senders, by the core's ids.
-    senders: BTreeMap<SenderId, RtcRtpSender>,
+    senders: Map<SenderId, RtcRtpSender>,
     _listeners: Vec<Listener>,
 }
 
@@ -92,7 +92,7 @@ impl PeerConn {
             .map_err(|e| WebError::browser(&e))?;
         // The side that does not create the channels gets them from
         // `datachannel` (the core has one side create them; see CreatePeer).
-        let channels: Rc<RefCell<BTreeMap<&'static str, Channel>>> = Rc::default();
+        let channels: Rc<RefCell<Map<&'static str, Channel>>> = Rc::default();
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
@@ -127,7 +127,7 @@ impl PeerConn {
             channels,
             _relayed: relayed,
             sink,
-            senders: BTreeMap::new(),
+            senders: Map::new(),
             _listeners: listeners,
         };
         if data_channel {

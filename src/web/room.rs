@@ -14,6 +14,7 @@ use super::media;
 use super::peer::{PeerConn, PeerSignal, PeerSink};
 use super::sys::now_ms;
 use super::transport::{Connector, FrameSink, Transport, TransportEvent, WebSocketConnector};
+use crate::core::map::{Map, Set};
 use crate::core::{
     self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
     RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
@@ -21,7 +22,7 @@ use crate::core::{
 use rtcroom_proto::{IceServer, LeaveReason, Meta};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -90,13 +91,13 @@ struct Inner {
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
     extra_ice: Vec<IceServer>,
-    peers: BTreeMap<String, Peer>,
-    names: BTreeMap<String, Participant>,
-    local: BTreeMap<String, LocalMedia>,
+    peers: Map<String, Peer>,
+    names: Map<String, Participant>,
+    local: Map<String, LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
-    groups: BTreeMap<&'static str, MediaStream>,
-    remote: BTreeMap<(String, String), (MediaStreamTrack, MediaStream)>,
+    groups: Map<&'static str, MediaStream>,
+    remote: Map<(String, String), (MediaStreamTrack, MediaStream)>,
     timer: Option<(Millis, Timeout)>,
     join_waiter: Option<futures::channel::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
@@ -198,11 +199,11 @@ impl Room {
                 transport: None,
                 join_timeout_ms,
                 extra_ice: options.ice_servers,
-                peers: BTreeMap::new(),
-                names: BTreeMap::new(),
-                local: BTreeMap::new(),
-                groups: BTreeMap::new(),
-                remote: BTreeMap::new(),
+                peers: Map::new(),
+                names: Map::new(),
+                local: Map::new(),
+                groups: Map::new(),
+                remote: Map::new(),
                 timer: None,
                 join_waiter: Some(tx),
                 pagehide: None,
@@ -821,7 +822,7 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
     let weak = Rc::downgrade(shared);
     let deferred = match shared.inner.try_borrow_mut() {
         Ok(mut inner) => {
-            let mut fed = BTreeSet::new();
+            let mut fed = Set::new();
             for o in outputs {
                 if inner.yielded.is_some() && builds_connections(&o) {
                     inner.backlog.push_back(o);

@@ -8,7 +8,7 @@ use super::peer::PeerConn;
 use crate::core::encodings::EncodingParams;
 use crate::core::SenderId;
 use js_sys::{Array, Object, Reflect};
-use std::collections::BTreeMap;
+use crate::core::map::Map;
 use wasm_bindgen::prelude::*;
 use web_sys::{MediaStream, MediaStreamTrack, RtcPeerConnection, RtcRtpTransceiver};
 
@@ -70,7 +70,7 @@ pub fn add_transceiver(
 /// One stream per remote participant of an SFU room.
 #[derive(Default)]
 pub struct ParticipantStreams {
-    streams: BTreeMap<String, MediaStream>,
+    streams: Map<String, MediaStream>,
 }
 
 impl ParticipantStreams {

@@ -10,8 +10,8 @@
 //! bounded by [`CAPTURE_WAIT`]; after that negotiation goes on and the track
 //! comes in a second round, as without the hold.
 
+use crate::core::map::Map;
 use crate::core::types::Millis;
-use std::collections::BTreeMap;
 
 /// The longest a first negotiation waits for a pending capture.
 pub const CAPTURE_WAIT: u64 = 1_500;
@@ -24,7 +24,7 @@ pub struct CaptureId(u64);
 pub struct Captures {
     next: u64,
     /// Pending captures and when each stops holding negotiations.
-    until: BTreeMap<CaptureId, Millis>,
+    until: Map<CaptureId, Millis>,
 }
 
 impl Captures {

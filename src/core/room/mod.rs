@@ -29,7 +29,8 @@ use rtcroom_proto::{
 pub use senders::SenderId;
 use senders::{Placement, Senders};
 use session::{Session, SessionState, SocketId, Step};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::core::map::{Map, Set};
+use std::collections::VecDeque;
 
 /// Signal frames kept while signaling is down, delivered on resume.
 pub const MAX_PENDING_SIGNALS: usize = 512;
@@ -409,7 +410,7 @@ struct Remote {
     /// Our senders on this connection, reused across unpublish/publish.
     senders: Senders,
     /// Their `mid`s, once negotiated (`RoomInput::SenderMids`).
-    mids: BTreeMap<SenderId, String>,
+    mids: Map<SenderId, String>,
     /// Adapts what the senders send to the connection's stats.
     abr: Abr,
     session: PeerSession,
@@ -444,19 +445,19 @@ pub struct RoomCore {
     /// From `welcome`: what the join token allows.
     grants: Grants,
     published: Vec<LocalTrack>,
-    peers: BTreeMap<PeerId, Remote>,
+    peers: Map<PeerId, Remote>,
     next_generation: Generation,
     /// Signals produced while the socket is down.
     pending: VecDeque<ClientMessage<SignalData>>,
     captures: Captures,
     /// Our published tracks that are muted.
-    muted: BTreeSet<String>,
+    muted: Set<String>,
     /// Muted tracks whose capture is released (light off; see `mute`).
-    released: BTreeSet<String>,
+    released: Set<String>,
     /// Publication ids of tracks that replaced the first track of their
     /// publication (`replace_published`); otherwise a publication's id is
     /// its track's id.
-    publication_ids: BTreeMap<String, String>,
+    publication_ids: Map<String, String>,
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
     out: VecDeque<RoomOutput>,
@@ -480,13 +481,13 @@ impl RoomCore {
             ice_servers: Vec::new(),
             grants: Grants::default(),
             published: Vec::new(),
-            peers: BTreeMap::new(),
+            peers: Map::new(),
             next_generation: 0,
             pending: VecDeque::new(),
             captures: Captures::default(),
-            muted: BTreeSet::new(),
-            released: BTreeSet::new(),
-            publication_ids: BTreeMap::new(),
+            muted: Set::new(),
+            released: Set::new(),
+            publication_ids: Map::new(),
             failure: None,
             out: VecDeque::new(),
             sfu: None,
@@ -669,7 +670,7 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
-                let mids: BTreeMap<SenderId, String> = mids.into_iter().collect();
+                let mids: Map<SenderId, String> = mids.into_iter().collect();
                 for (sender, mid) in &mids {
                     remote.abr.set_mid(*sender, mid);
                 }
@@ -1255,7 +1256,7 @@ impl RoomCore {
                 session,
                 tracks_added: !polite,
                 senders: Senders::default(),
-                mids: BTreeMap::new(),
+                mids: Map::new(),
                 abr: Abr::new(self.config.adaptive_bitrate),
                 announced: Vec::new(),
                 received: Vec::new(),

@@ -31,7 +31,8 @@ use crate::core::types::*;
 use crate::core::MAX_QUEUED_MESSAGE_BYTES;
 use rtcroom_proto::janus::StreamKind;
 use rtcroom_proto::{LeaveReason, Meta, PeerId, PeerInfo, TrackInfo};
-use std::collections::{BTreeMap, VecDeque};
+use crate::core::map::Map;
+use std::collections::VecDeque;
 
 pub mod adaptive;
 
@@ -88,18 +89,18 @@ pub struct SfuRoom {
     failure: Option<(&'static str, String)>,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
-    senders: BTreeMap<String, SenderId>,
+    senders: Map<String, SenderId>,
     next_sender: u32,
     next_generation: Generation,
     next_op: u64,
     publisher: Conn,
     subscriber: Conn,
     /// Other publishers, by Janus id.
-    participants: BTreeMap<u64, (PeerInfo, Vec<TrackInfo>)>,
+    participants: Map<u64, (PeerInfo, Vec<TrackInfo>)>,
     /// Janus's latest stream list of our subscription, by our mid.
-    streams: BTreeMap<String, SubscribedStream>,
-    received: BTreeMap<String, Received>,
-    announced: BTreeMap<String, Announced>,
+    streams: Map<String, SubscribedStream>,
+    received: Map<String, Received>,
+    announced: Map<String, Announced>,
     adaptive: adaptive::Adaptive,
     /// Our data channels that are open (on the publisher connection).
     open_channels: Vec<Channel>,
@@ -122,16 +123,16 @@ impl SfuRoom {
             failure: None,
             local_id: None,
             published: Vec::new(),
-            senders: BTreeMap::new(),
+            senders: Map::new(),
             next_sender: 0,
             next_generation: 0,
             next_op: 1,
             publisher: Conn::default(),
             subscriber: Conn::default(),
-            participants: BTreeMap::new(),
-            streams: BTreeMap::new(),
-            received: BTreeMap::new(),
-            announced: BTreeMap::new(),
+            participants: Map::new(),
+            streams: Map::new(),
+            received: Map::new(),
+            announced: Map::new(),
             adaptive: adaptive::Adaptive::default(),
             open_channels: Vec::new(),
             queued: VecDeque::new(),

@@ -1,10 +1,10 @@
 use super::{Connector, FrameSink, Transport, TransportEvent};
+use crate::core::map::Map;
 use crate::web::error::WebError;
 use futures::future::LocalBoxFuture;
 use rtcroom_proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
 use rtcroom_proto::{ClientMessage, SignalData};
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 /// A signaling server inside the page, running the same [`Hub`] as
@@ -17,7 +17,7 @@ pub struct InPageHub {
 
 struct HubState {
     hub: Hub<SignalData>,
-    sinks: BTreeMap<ConnId, FrameSink>,
+    sinks: Map<ConnId, FrameSink>,
     next: u64,
 }
 
@@ -25,7 +25,7 @@ impl Default for HubState {
     fn default() -> Self {
         // A fixed key: in-page tokens only need to round-trip within the page.
         let config = HubConfig { secret: b"rtcroom-in-page".to_vec(), ..HubConfig::default() };
-        HubState { hub: Hub::new(config), sinks: BTreeMap::new(), next: 0 }
+        HubState { hub: Hub::new(config), sinks: Map::new(), next: 0 }
     }
 }
 

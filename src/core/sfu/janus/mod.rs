@@ -44,6 +44,7 @@ pub use output::{JanusEvent, JanusOutput, RidOrder, Role, SubscribedStream};
 pub use reconnect::{CONNECT_TIMEOUT, RECONNECT_FIRST_RETRY, RECONNECT_MAX_RETRY};
 pub use switch::{SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER};
 
+use crate::core::map::{Map, Set};
 use crate::core::room::session::SocketId;
 use crate::core::types::{Candidate, Description, Millis, SdpType};
 use reconnect::{Reconnect, Rng};
@@ -51,7 +52,7 @@ use rtcroom_proto::janus::{
     Body, Configure, FeedRef, Incoming, Join, Jsep, PluginData, Ptype, Publisher, Request,
     StreamConfig, StreamFeed, TrickleCandidate, VideoRoomData, VIDEOROOM,
 };
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use switch::Switches;
 use transactions::{Pending, Transactions, Tx};
 
@@ -131,14 +132,14 @@ pub struct JanusSession {
     subscriber: Handle,
     me: Option<u64>,
     private_id: Option<u64>,
-    publishers: BTreeMap<u64, Publisher>,
+    publishers: Map<u64, Publisher>,
     sub: SubState,
     /// Feeds subscribed (or being subscribed).
-    feeds: BTreeSet<u64>,
+    feeds: Set<u64>,
     /// Feeds asked for while the subscriber `join` was in flight.
     pending_feeds: Vec<u64>,
     /// Our subscriber mid → feed, from Janus's latest stream list.
-    mids: BTreeMap<String, Option<u64>>,
+    mids: Map<String, Option<u64>>,
     offer_pending: bool,
     publishing: bool,
     /// After a new session replaced a lost one: publish and subscribe again.
@@ -171,11 +172,11 @@ impl JanusSession {
             subscriber: Handle::default(),
             me: None,
             private_id: None,
-            publishers: BTreeMap::new(),
+            publishers: Map::new(),
             sub: SubState::None,
-            feeds: BTreeSet::new(),
+            feeds: Set::new(),
             pending_feeds: Vec::new(),
-            mids: BTreeMap::new(),
+            mids: Map::new(),
             offer_pending: false,
             publishing: false,
             republish: false,
@@ -798,7 +799,7 @@ impl JanusSession {
         self.event(JanusEvent::Joined { id: data.id.unwrap_or(0) });
         let list = data.publishers.unwrap_or_default();
         // After a new session: publishers that left meanwhile.
-        let present: BTreeSet<u64> = list.iter().map(|p| p.id).collect();
+        let present: Set<u64> = list.iter().map(|p| p.id).collect();
         let gone: Vec<u64> =
             self.publishers.keys().copied().filter(|id| !present.contains(id)).collect();
         for id in gone {

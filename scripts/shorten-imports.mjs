@@ -1,0 +1,76 @@
+// Renames the wasm's imports (wasm-bindgen's `__wbg_<name>_<16 hex>`, ~300
+// of them) to short names, in the wasm and in the glue's imports object.
+// Why: each name is in both files and its random hash does not compress —
+// about 5 KB gzip of the bundle for names nobody reads. The glue must name
+// each import exactly once (its key in `__wbg_get_imports`); anything else
+// fails the build. Run by scripts/build after wasm-opt and before minifying:
+//   node scripts/shorten-imports.mjs pkg/rtcroom_bg.wasm pkg/rtcroom.js
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [wasmPath, gluePath] = process.argv.slice(2);
+const wasm = readFileSync(wasmPath);
+let glue = readFileSync(gluePath, 'utf8');
+
+function leb(bytes, o) {
+  let r = 0, s = 0, x;
+  do { x = bytes[o++]; r += (x & 127) * 2 ** s; s += 7; } while (x & 128);
+  return [r, o];
+}
+function encLeb(n) {
+  const out = [];
+  do { let b = n & 127; n = Math.floor(n / 128); if (n) b |= 128; out.push(b); } while (n);
+  return Buffer.from(out);
+}
+const encStr = (s) => { const b = Buffer.from(s, 'utf8'); return Buffer.concat([encLeb(b.length), b]); };
+/** 0 → 'a', …, 51 → 'Z', 52 → 'ba', … (identifier characters only). */
+const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+const short = (i) => { let s = ''; do { s = CHARS[i % 52] + s; i = Math.floor(i / 52); } while (i); return s; };
+
+if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
+const parts = [wasm.subarray(0, 8)];
+const renamed = new Map();
+let o = 8;
+while (o < wasm.length) {
+  const id = wasm[o];
+  const [size, start] = leb(wasm, o + 1);
+  const end = start + size;
+  if (id !== 2) { parts.push(wasm.subarray(o, end)); o = end; continue; }
+  let p = start;
+  let count;
+  [count, p] = leb(wasm, p);
+  const entries = [encLeb(count)];
+  for (let i = 0; i < count; i++) {
+    let len;
+    [len, p] = leb(wasm, p);
+    const module = wasm.subarray(p, p + len).toString('utf8'); p += len;
+    [len, p] = leb(wasm, p);
+    const name = wasm.subarray(p, p + len).toString('utf8'); p += len;
+    const descStart = p;
+    const kind = wasm[p++];
+    if (kind === 0) [, p] = leb(wasm, p); // func: type index
+    else if (kind === 1) { p++; const [flags, q] = leb(wasm, p); p = q; [, p] = leb(wasm, p); if (flags & 1) [, p] = leb(wasm, p); } // table
+    else if (kind === 2) { const [flags, q] = leb(wasm, p); p = q; [, p] = leb(wasm, p); if (flags & 1) [, p] = leb(wasm, p); } // memory
+    else if (kind === 3) p += 2; // global: valtype, mut
+    else throw new Error(`import ${module}.${name}: kind ${kind} not handled`);
+    let next = name;
+    if (module === './rtcroom_bg.js') {
+      next = renamed.get(name) ?? short(renamed.size);
+      renamed.set(name, next);
+    }
+    entries.push(encStr(module), encStr(next), wasm.subarray(descStart, p));
+  }
+  if (p !== end) throw new Error('import section: unexpected length');
+  const body = Buffer.concat(entries);
+  parts.push(Buffer.from([2]), encLeb(body.length), body);
+  o = end;
+}
+
+for (const [name, next] of renamed) {
+  const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+  const hits = glue.match(re)?.length ?? 0;
+  if (hits !== 1) throw new Error(`${gluePath}: import ${name} appears ${hits} times (expected once, as its key)`);
+  glue = glue.replace(re, next);
+}
+writeFileSync(wasmPath, Buffer.concat(parts));
+writeFileSync(gluePath, glue);
+console.log(`shortened ${renamed.size} import names`);
