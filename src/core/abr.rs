@@ -435,9 +435,20 @@ impl Abr {
 fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
     let need = s.need(s.rung);
     let last = s.rungs.len().saturating_sub(1);
+    // Random loss drags the browser's estimate down with it, but pausing
+    // would turn a lossy picture into none (the far side sees a freeze):
+    // while the receiver reports loss, the video floors at its lowest
+    // sending rung, and leaves the paused one at once.
+    let floor = if lossy { last.saturating_sub(1) } else { last };
+    if s.rung > floor {
+        s.rung = floor;
+        s.probe = None;
+        s.over = 0;
+        return;
+    }
     let fits = |r: usize| s.need(r) * FIT <= budget;
-    // The highest rung that fits (the paused one always does).
-    let best = (0..=last).find(|r| fits(*r)).unwrap_or(last);
+    // The highest rung that fits (the floor always does).
+    let best = (0..=floor).find(|r| fits(*r)).unwrap_or(floor);
     if let Some((since, from)) = s.probe {
         // A probe is judged by its outcome, not by an estimate that has
         // not caught up with it yet; unless it hurts what was there before.

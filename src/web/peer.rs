@@ -4,6 +4,7 @@
 use super::error::{dom_error, WebError};
 use super::guard::Listener;
 use super::sys;
+use crate::core::map::Map;
 use crate::core::{
     Candidate, Channel as ChannelKind, ConnectionState, Description, EncodingParams,
     IceConnectionState, OpId, OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId,
@@ -11,7 +12,6 @@ use crate::core::{
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
-use crate::core::map::Map;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;

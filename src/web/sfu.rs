@@ -6,9 +6,9 @@
 use super::error::WebError;
 use super::peer::PeerConn;
 use crate::core::encodings::EncodingParams;
+use crate::core::map::Map;
 use crate::core::SenderId;
 use js_sys::{Array, Object, Reflect};
-use crate::core::map::Map;
 use wasm_bindgen::prelude::*;
 use web_sys::{MediaStream, MediaStreamTrack, RtcPeerConnection, RtcRtpTransceiver};
 

@@ -484,3 +484,36 @@ fn while_a_lost_path_is_recovered_the_controller_holds_its_decisions() {
     }
     assert_eq!(w.clients[0].encodings[&(peer, sender)], before, "nothing decided on a dead path");
 }
+
+/// The faults tier's 30 % loss dragged Chromium's estimate below the lowest
+/// rung and the controller paused the video: a 4.4 s freeze at the far side
+/// where the browser alone keeps sending. Under reported loss the video
+/// floors at its lowest sending rung instead.
+#[test]
+fn a_lossy_link_whose_estimate_collapses_floors_the_video_instead_of_pausing_it() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    let _ = feed(&mut abr, &mut t, &mut b, 20, 3_000_000.0, 1_500_000.0, "none");
+    let mut last = None;
+    for _ in 0..50 {
+        t += 400;
+        b += 4_000;
+        let mut snap = sample(80_000.0, b, t * 4, "bandwidth");
+        snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
+            kind: TrackKind::Video,
+            fraction_lost: Some(0.3),
+            rtt_ms: Some(40.0),
+            jitter_ms: None,
+        }];
+        abr.handle_snapshot(Millis(t), &snap);
+        while let Some(d) = abr.poll_output() {
+            assert!(d.encodings.iter().any(|e| e.active), "paused under loss: {:?}", d.encodings);
+            last = Some(d.encodings);
+        }
+    }
+    let last = last.expect("the video stepped down");
+    assert!(
+        last.iter().any(|e| e.active && e.max_framerate.is_some()),
+        "the lowest rung: {last:?}"
+    );
+}

@@ -19,6 +19,7 @@ use super::error::CoreError;
 use super::peer::PeerSession;
 use super::sfu::room::{adaptive::View, SfuRoom};
 use super::types::*;
+use crate::core::map::{Map, Set};
 use capture::Captures;
 pub use capture::{CaptureId, CAPTURE_WAIT};
 pub use mute::MuteStep;
@@ -29,7 +30,6 @@ use rtcroom_proto::{
 pub use senders::SenderId;
 use senders::{Placement, Senders};
 use session::{Session, SessionState, SocketId, Step};
-use crate::core::map::{Map, Set};
 use std::collections::VecDeque;
 
 /// Signal frames kept while signaling is down, delivered on resume.

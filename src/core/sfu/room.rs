@@ -22,6 +22,7 @@ use super::janus::{
 };
 use crate::core::encodings::{camera_encodings, SourceSize, Topology};
 use crate::core::error::CoreError;
+use crate::core::map::Map;
 use crate::core::room::session::SessionState;
 use crate::core::room::{
     Generation, LocalTrack, RoomConfig, RoomConnection, RoomEvent, RoomInput, RoomOutput, SenderId,
@@ -31,7 +32,6 @@ use crate::core::types::*;
 use crate::core::MAX_QUEUED_MESSAGE_BYTES;
 use rtcroom_proto::janus::StreamKind;
 use rtcroom_proto::{LeaveReason, Meta, PeerId, PeerInfo, TrackInfo};
-use crate::core::map::Map;
 use std::collections::VecDeque;
 
 pub mod adaptive;
