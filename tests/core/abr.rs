@@ -430,6 +430,17 @@ fn a_camera_published_again_on_the_reused_sender_starts_from_its_plan() {
     assert_eq!((encodings, sets), (plan(), lowered.1 + 1), "the new track's plan, set once");
 }
 
+/// `snap` with the receiver reporting `fraction` of the video lost.
+fn with_loss(mut snap: StatsSnapshot, fraction: f64) -> StatsSnapshot {
+    snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
+        kind: TrackKind::Video,
+        fraction_lost: Some(fraction),
+        rtt_ms: Some(40.0),
+        jitter_ms: None,
+    }];
+    snap
+}
+
 /// Random loss (a lossy radio link, the faults tier's 30 %) is not
 /// congestion: stepping down would not lose fewer packets, and at one rung
 /// per loss report the video would end paused (it did, before this rule).
@@ -445,13 +456,7 @@ fn loss_reported_by_the_receiver_stops_probing_up_but_does_not_step_down() {
     for _ in 0..100 {
         t += 400;
         b += 25_000;
-        let mut snap = sample(800_000.0, b, t * 4, "none");
-        snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
-            kind: TrackKind::Video,
-            fraction_lost: Some(0.3),
-            rtt_ms: Some(40.0),
-            jitter_ms: None,
-        }];
+        let snap = with_loss(sample(800_000.0, b, t * 4, "none"), 0.3);
         abr.handle_snapshot(Millis(t), &snap);
         decisions.extend(std::iter::from_fn(|| abr.poll_output()));
     }
@@ -498,13 +503,7 @@ fn a_lossy_link_whose_estimate_collapses_floors_the_video_instead_of_pausing_it(
     for _ in 0..50 {
         t += 400;
         b += 4_000;
-        let mut snap = sample(80_000.0, b, t * 4, "bandwidth");
-        snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
-            kind: TrackKind::Video,
-            fraction_lost: Some(0.3),
-            rtt_ms: Some(40.0),
-            jitter_ms: None,
-        }];
+        let snap = with_loss(sample(80_000.0, b, t * 4, "bandwidth"), 0.3);
         abr.handle_snapshot(Millis(t), &snap);
         while let Some(d) = abr.poll_output() {
             assert!(d.encodings.iter().any(|e| e.active), "paused under loss: {:?}", d.encodings);
