@@ -6,8 +6,7 @@
 //! is an absent optional, unknown `"janus"` kinds are `Other`); tests/wasm
 //! checks this codec against serde on every frame kind.
 
-use super::codec::string as req_string;
-use super::codec::{array, bad, candidate, get, opt_string, set, set_candidate, set_opt, set_str};
+use super::codec::{bad, candidate, get, set, set_candidate, set_opt, set_str};
 use super::error::WebError;
 use js_sys::{Array, Object, JSON};
 use rtcroom_proto::janus::{
@@ -16,172 +15,212 @@ use rtcroom_proto::janus::{
     TrickleCandidate, VideoRoomData,
 };
 use rtcroom_proto::SdpType;
+use std::cell::Cell;
 use wasm_bindgen::JsValue;
 
 // ---- decoding ---------------------------------------------------------------
+
+/// Reads fields infallibly and remembers the first one that was missing or
+/// of the wrong type: one error check per frame instead of a `?` (and its
+/// drop path) per field, which keeps this small in wasm.
+#[derive(Default)]
+struct Reader {
+    bad: Cell<Option<&'static str>>,
+}
 
 fn absent(v: &JsValue) -> bool {
     v.is_undefined() || v.is_null()
 }
 
-/// A non-negative integer no larger than `max` (JSON numbers are doubles;
-/// Janus keeps its ids below 2^53 for JavaScript's sake).
-fn opt_int(o: &JsValue, key: &str, max: f64) -> Result<Option<u64>, WebError> {
-    let v = get(o, key);
-    if absent(&v) {
-        return Ok(None);
-    }
-    match v.as_f64() {
-        Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => Ok(Some(n as u64)),
-        _ => Err(bad(key)),
-    }
-}
-
+/// Janus keeps its ids below 2^53 for JavaScript's sake.
 const U53: f64 = 9_007_199_254_740_991.0;
 
-fn opt_u64(o: &JsValue, key: &str) -> Result<Option<u64>, WebError> {
-    opt_int(o, key, U53)
-}
-
-fn u64_of(o: &JsValue, key: &str) -> Result<u64, WebError> {
-    opt_u64(o, key)?.ok_or_else(|| bad(key))
-}
-
-fn opt_u16(o: &JsValue, key: &str) -> Result<Option<u16>, WebError> {
-    Ok(opt_int(o, key, f64::from(u16::MAX))?.map(|n| n as u16))
-}
-
-fn opt_u8(o: &JsValue, key: &str) -> Result<Option<u8>, WebError> {
-    Ok(opt_int(o, key, f64::from(u8::MAX))?.map(|n| n as u8))
-}
-
-fn opt_bool(o: &JsValue, key: &str) -> Result<Option<bool>, WebError> {
-    let v = get(o, key);
-    if absent(&v) {
-        return Ok(None);
+impl Reader {
+    fn fail<T: Default>(&self, key: &'static str) -> T {
+        if self.bad.get().is_none() {
+            self.bad.set(Some(key));
+        }
+        T::default()
     }
-    v.as_bool().map(Some).ok_or_else(|| bad(key))
-}
 
-fn bool_of(o: &JsValue, key: &str) -> Result<bool, WebError> {
-    opt_bool(o, key)?.ok_or_else(|| bad(key))
-}
+    fn opt_str(&self, o: &JsValue, key: &'static str) -> Option<String> {
+        let v = get(o, key);
+        if absent(&v) {
+            return None;
+        }
+        v.as_string().or_else(|| self.fail(key))
+    }
 
-/// An object-valued field (`None` when absent).
-fn opt_object(o: &JsValue, key: &str) -> Result<Option<JsValue>, WebError> {
-    let v = get(o, key);
-    if absent(&v) {
-        Ok(None)
-    } else if v.is_object() && !Array::is_array(&v) {
-        Ok(Some(v))
-    } else {
-        Err(bad(key))
+    fn str(&self, o: &JsValue, key: &'static str) -> String {
+        self.opt_str(o, key).unwrap_or_else(|| self.fail(key))
+    }
+
+    /// A non-negative integer no larger than `max` (JSON numbers are doubles).
+    fn opt_int(&self, o: &JsValue, key: &'static str, max: f64) -> Option<u64> {
+        let v = get(o, key);
+        if absent(&v) {
+            return None;
+        }
+        match v.as_f64() {
+            Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => Some(n as u64),
+            _ => self.fail(key),
+        }
+    }
+
+    fn opt_u64(&self, o: &JsValue, key: &'static str) -> Option<u64> {
+        self.opt_int(o, key, U53)
+    }
+
+    fn u64(&self, o: &JsValue, key: &'static str) -> u64 {
+        self.opt_u64(o, key).unwrap_or_else(|| self.fail(key))
+    }
+
+    fn opt_u16(&self, o: &JsValue, key: &'static str) -> Option<u16> {
+        self.opt_int(o, key, f64::from(u16::MAX)).map(|n| n as u16)
+    }
+
+    fn opt_u8(&self, o: &JsValue, key: &'static str) -> Option<u8> {
+        self.opt_int(o, key, f64::from(u8::MAX)).map(|n| n as u8)
+    }
+
+    fn opt_bool(&self, o: &JsValue, key: &'static str) -> Option<bool> {
+        let v = get(o, key);
+        if absent(&v) {
+            return None;
+        }
+        v.as_bool().or_else(|| self.fail(key))
+    }
+
+    fn bool(&self, o: &JsValue, key: &'static str) -> bool {
+        self.opt_bool(o, key).unwrap_or_else(|| self.fail(key))
+    }
+
+    /// An object-valued field (`None` when absent).
+    fn opt_object(&self, o: &JsValue, key: &'static str) -> Option<JsValue> {
+        let v = get(o, key);
+        if absent(&v) {
+            None
+        } else if v.is_object() && !Array::is_array(&v) {
+            Some(v)
+        } else {
+            self.fail(key)
+        }
+    }
+
+    fn object(&self, o: &JsValue, key: &'static str) -> JsValue {
+        self.opt_object(o, key).unwrap_or_else(|| {
+            self.fail::<()>(key);
+            JsValue::UNDEFINED
+        })
+    }
+
+    /// A list of objects read by `f` (`None` when absent).
+    fn opt_list<T>(
+        &self,
+        o: &JsValue,
+        key: &'static str,
+        f: fn(&Reader, &JsValue) -> T,
+    ) -> Option<Vec<T>> {
+        let v = get(o, key);
+        if absent(&v) {
+            return None;
+        }
+        if !Array::is_array(&v) {
+            return self.fail(key);
+        }
+        Some(Array::from(&v).iter().map(|e| f(self, &e)).collect())
+    }
+
+    fn stream_kind(&self, o: &JsValue) -> StreamKind {
+        match self.str(o, "type").as_str() {
+            "audio" => StreamKind::Audio,
+            "video" => StreamKind::Video,
+            "data" => StreamKind::Data,
+            _ => StreamKind::Other,
+        }
+    }
+
+    fn feed_ref(&self, o: &JsValue, key: &'static str) -> Option<FeedRef> {
+        match get(o, key).as_string() {
+            Some(s) => Some(FeedRef::Ok(s)),
+            None => self.opt_u64(o, key).map(FeedRef::Id),
+        }
+    }
+
+    fn plugin_data(&self, v: &JsValue) -> PluginData {
+        PluginData {
+            plugin: self.str(v, "plugin"),
+            data: videoroom_data(self, &self.object(v, "data")),
+        }
+    }
+
+    fn jsep(&self, v: &JsValue) -> Jsep {
+        Jsep {
+            sdp_type: SdpType::parse(&self.str(v, "type")).unwrap_or_else(|| {
+                self.fail::<()>("type");
+                SdpType::Offer
+            }),
+            sdp: self.str(v, "sdp"),
+            rid_order: self.opt_str(v, "rid_order"),
+        }
+    }
+
+    /// A candidate, or `{"completed": true}` (serde's untagged order: a
+    /// candidate first).
+    fn trickle_candidate(&self, v: &JsValue) -> TrickleCandidate {
+        match candidate(v) {
+            Ok(c) => TrickleCandidate::Candidate(c),
+            Err(_) => TrickleCandidate::Completed { completed: self.bool(v, "completed") },
+        }
     }
 }
 
-fn object(o: &JsValue, key: &str) -> Result<JsValue, WebError> {
-    opt_object(o, key)?.ok_or_else(|| bad(key))
-}
-
-/// A list of objects decoded by `f` (`None` when absent).
-fn opt_list<T>(
-    o: &JsValue,
-    key: &str,
-    f: fn(&JsValue) -> Result<T, WebError>,
-) -> Result<Option<Vec<T>>, WebError> {
-    if absent(&get(o, key)) {
-        return Ok(None);
+fn publisher_stream(r: &Reader, v: &JsValue) -> PublisherStream {
+    PublisherStream {
+        kind: r.stream_kind(v),
+        mid: r.str(v, "mid"),
+        codec: r.opt_str(v, "codec"),
+        simulcast: r.opt_bool(v, "simulcast"),
+        disabled: r.opt_bool(v, "disabled"),
     }
-    array(o, key)?.iter().map(|e| f(&e)).collect::<Result<_, _>>().map(Some)
 }
 
-fn stream_kind(o: &JsValue) -> Result<StreamKind, WebError> {
-    Ok(match req_string(o, "type")?.as_str() {
-        "audio" => StreamKind::Audio,
-        "video" => StreamKind::Video,
-        "data" => StreamKind::Data,
-        _ => StreamKind::Other,
-    })
-}
-
-fn publisher_stream(v: &JsValue) -> Result<PublisherStream, WebError> {
-    Ok(PublisherStream {
-        kind: stream_kind(v)?,
-        mid: req_string(v, "mid")?,
-        codec: opt_string(v, "codec")?,
-        simulcast: opt_bool(v, "simulcast")?,
-        disabled: opt_bool(v, "disabled")?,
-    })
-}
-
-fn publisher(v: &JsValue) -> Result<Publisher, WebError> {
-    Ok(Publisher {
-        id: u64_of(v, "id")?,
-        display: opt_string(v, "display")?,
-        streams: opt_list(v, "streams", publisher_stream)?.unwrap_or_default(),
-    })
-}
-
-fn subscriber_stream(v: &JsValue) -> Result<SubscriberStream, WebError> {
-    Ok(SubscriberStream {
-        kind: stream_kind(v)?,
-        mid: req_string(v, "mid")?,
-        active: opt_bool(v, "active")?,
-        feed_id: opt_u64(v, "feed_id")?,
-        feed_mid: opt_string(v, "feed_mid")?,
-        feed_display: opt_string(v, "feed_display")?,
-    })
-}
-
-fn feed_ref(o: &JsValue, key: &str) -> Result<Option<FeedRef>, WebError> {
-    let v = get(o, key);
-    if absent(&v) {
-        return Ok(None);
+fn publisher(r: &Reader, v: &JsValue) -> Publisher {
+    Publisher {
+        id: r.u64(v, "id"),
+        display: r.opt_str(v, "display"),
+        streams: r.opt_list(v, "streams", publisher_stream).unwrap_or_default(),
     }
-    if let Some(s) = v.as_string() {
-        return Ok(Some(FeedRef::Ok(s)));
+}
+
+fn subscriber_stream(r: &Reader, v: &JsValue) -> SubscriberStream {
+    SubscriberStream {
+        kind: r.stream_kind(v),
+        mid: r.str(v, "mid"),
+        active: r.opt_bool(v, "active"),
+        feed_id: r.opt_u64(v, "feed_id"),
+        feed_mid: r.opt_str(v, "feed_mid"),
+        feed_display: r.opt_str(v, "feed_display"),
     }
-    Ok(opt_u64(o, key)?.map(FeedRef::Id))
 }
 
-fn videoroom_data(v: &JsValue) -> Result<VideoRoomData, WebError> {
-    Ok(VideoRoomData {
-        videoroom: opt_string(v, "videoroom")?,
-        room: opt_u64(v, "room")?,
-        id: opt_u64(v, "id")?,
-        private_id: opt_u64(v, "private_id")?,
-        publishers: opt_list(v, "publishers", publisher)?,
-        unpublished: feed_ref(v, "unpublished")?,
-        leaving: feed_ref(v, "leaving")?,
-        configured: opt_string(v, "configured")?,
-        started: opt_string(v, "started")?,
-        mid: opt_string(v, "mid")?,
-        substream: opt_u8(v, "substream")?,
-        temporal: opt_u8(v, "temporal")?,
-        streams: opt_list(v, "streams", subscriber_stream)?,
-        error_code: opt_u16(v, "error_code")?,
-        error: opt_string(v, "error")?,
-    })
-}
-
-fn plugin_data(v: &JsValue) -> Result<PluginData, WebError> {
-    Ok(PluginData { plugin: req_string(v, "plugin")?, data: videoroom_data(&object(v, "data")?)? })
-}
-
-fn jsep(v: &JsValue) -> Result<Jsep, WebError> {
-    Ok(Jsep {
-        sdp_type: SdpType::parse(&req_string(v, "type")?).ok_or_else(|| bad("type"))?,
-        sdp: req_string(v, "sdp")?,
-        rid_order: opt_string(v, "rid_order")?,
-    })
-}
-
-/// A candidate, or `{"completed": true}` (serde's untagged order: a
-/// candidate first).
-fn trickle_candidate(v: &JsValue) -> Result<TrickleCandidate, WebError> {
-    match candidate(v) {
-        Ok(c) => Ok(TrickleCandidate::Candidate(c)),
-        Err(_) => Ok(TrickleCandidate::Completed { completed: bool_of(v, "completed")? }),
+fn videoroom_data(r: &Reader, v: &JsValue) -> VideoRoomData {
+    VideoRoomData {
+        videoroom: r.opt_str(v, "videoroom"),
+        room: r.opt_u64(v, "room"),
+        id: r.opt_u64(v, "id"),
+        private_id: r.opt_u64(v, "private_id"),
+        publishers: r.opt_list(v, "publishers", publisher),
+        unpublished: r.feed_ref(v, "unpublished"),
+        leaving: r.feed_ref(v, "leaving"),
+        configured: r.opt_str(v, "configured"),
+        started: r.opt_str(v, "started"),
+        mid: r.opt_str(v, "mid"),
+        substream: r.opt_u8(v, "substream"),
+        temporal: r.opt_u8(v, "temporal"),
+        streams: r.opt_list(v, "streams", subscriber_stream),
+        error_code: r.opt_u16(v, "error_code"),
+        error: r.opt_str(v, "error"),
     }
 }
 
@@ -191,69 +230,71 @@ pub fn decode(text: &str) -> Result<Incoming, WebError> {
     if !v.is_object() || Array::is_array(&v) {
         return Err(WebError::Protocol("frame is not an object".into()));
     }
+    let r = Reader::default();
     let v = &v;
-    let session_id = || opt_u64(v, "session_id");
-    let transaction = || opt_string(v, "transaction");
-    let sender = || u64_of(v, "sender");
-    Ok(match req_string(v, "janus")?.as_str() {
+    let session_id = r.opt_u64(v, "session_id");
+    let kind = get(v, "janus").as_string().ok_or_else(|| bad("janus"))?;
+    let frame = match kind.as_str() {
         "success" => Incoming::Success {
-            transaction: transaction()?,
-            session_id: session_id()?,
-            sender: opt_u64(v, "sender")?,
-            data: match opt_object(v, "data")? {
-                Some(d) => Some(IdData { id: u64_of(&d, "id")? }),
-                None => None,
-            },
-            plugindata: opt_object(v, "plugindata")?.map(|p| plugin_data(&p)).transpose()?,
+            transaction: r.opt_str(v, "transaction"),
+            session_id,
+            sender: r.opt_u64(v, "sender"),
+            data: r.opt_object(v, "data").map(|d| IdData { id: r.u64(&d, "id") }),
+            plugindata: r.opt_object(v, "plugindata").map(|p| r.plugin_data(&p)),
         },
-        "ack" => Incoming::Ack { transaction: transaction()?, session_id: session_id()? },
+        "ack" => Incoming::Ack { transaction: r.opt_str(v, "transaction"), session_id },
         "error" => {
-            let e = object(v, "error")?;
+            let e = r.object(v, "error");
             Incoming::Error {
-                transaction: transaction()?,
-                session_id: session_id()?,
+                transaction: r.opt_str(v, "transaction"),
+                session_id,
                 error: ErrorBody {
-                    code: opt_u16(&e, "code")?.ok_or_else(|| bad("code"))?,
-                    reason: opt_string(&e, "reason")?.unwrap_or_default(),
+                    code: r.opt_u16(&e, "code").unwrap_or_else(|| r.fail("code")),
+                    reason: r.opt_str(&e, "reason").unwrap_or_default(),
                 },
             }
         }
         "event" => Incoming::Event {
-            transaction: transaction()?,
-            session_id: session_id()?,
-            sender: sender()?,
-            plugindata: plugin_data(&object(v, "plugindata")?)?,
-            jsep: opt_object(v, "jsep")?.map(|j| jsep(&j)).transpose()?,
+            transaction: r.opt_str(v, "transaction"),
+            session_id,
+            sender: r.u64(v, "sender"),
+            plugindata: r.plugin_data(&r.object(v, "plugindata")),
+            jsep: r.opt_object(v, "jsep").map(|j| r.jsep(&j)),
         },
         "trickle" => Incoming::Trickle {
-            session_id: session_id()?,
-            sender: sender()?,
-            candidate: trickle_candidate(&object(v, "candidate")?)?,
+            session_id,
+            sender: r.u64(v, "sender"),
+            candidate: r.trickle_candidate(&r.object(v, "candidate")),
         },
-        "webrtcup" => Incoming::Webrtcup { session_id: session_id()?, sender: sender()? },
+        "webrtcup" => Incoming::Webrtcup { session_id, sender: r.u64(v, "sender") },
         "media" => Incoming::Media {
-            session_id: session_id()?,
-            sender: sender()?,
-            kind: req_string(v, "type")?,
-            receiving: bool_of(v, "receiving")?,
-            mid: opt_string(v, "mid")?,
+            session_id,
+            sender: r.u64(v, "sender"),
+            kind: r.str(v, "type"),
+            receiving: r.bool(v, "receiving"),
+            mid: r.opt_str(v, "mid"),
         },
         "slowlink" => Incoming::Slowlink {
-            session_id: session_id()?,
-            sender: sender()?,
-            uplink: bool_of(v, "uplink")?,
-            lost: opt_u64(v, "lost")?.unwrap_or(0),
-            mid: opt_string(v, "mid")?,
+            session_id,
+            sender: r.u64(v, "sender"),
+            uplink: r.bool(v, "uplink"),
+            lost: r.opt_u64(v, "lost").unwrap_or(0),
+            mid: r.opt_str(v, "mid"),
         },
         "hangup" => Incoming::Hangup {
-            session_id: session_id()?,
-            sender: sender()?,
-            reason: opt_string(v, "reason")?,
+            session_id,
+            sender: r.u64(v, "sender"),
+            reason: r.opt_str(v, "reason"),
         },
-        "detached" => Incoming::Detached { session_id: session_id()?, sender: sender()? },
-        "timeout" => Incoming::Timeout { session_id: session_id()? },
+        "detached" => Incoming::Detached { session_id, sender: r.u64(v, "sender") },
+        "timeout" => Incoming::Timeout { session_id },
         _ => Incoming::Other,
-    })
+    };
+    match r.bad.get() {
+        // An unknown kind's fields are not ours to judge (serde ignores them).
+        Some(key) if !matches!(frame, Incoming::Other) => Err(bad(key)),
+        _ => Ok(frame),
+    }
 }
 
 // ---- encoding ---------------------------------------------------------------
