@@ -253,3 +253,34 @@ fn transport_events_decode_and_unknown_kinds_are_other() {
         assert_eq!(got, expected, "{v}");
     }
 }
+
+/// The shared Janus frame vectors (also checked against the browser's
+/// hand-written codec in tests/wasm/janus_codec.rs) are what serde reads,
+/// and they cover every frame kind.
+#[test]
+fn shared_janus_vectors_decode_and_cover_every_kind() {
+    let vectors: Vec<Value> = serde_json::from_str(include_str!("../vectors/janus.json")).unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for v in vectors {
+        let got: Incoming =
+            serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let kind = v["janus"].as_str().unwrap().to_owned();
+        assert_eq!(matches!(got, Incoming::Other), kind == "server_info", "{v}");
+        kinds.insert(kind);
+    }
+    let all = [
+        "success",
+        "ack",
+        "error",
+        "event",
+        "trickle",
+        "webrtcup",
+        "media",
+        "slowlink",
+        "hangup",
+        "detached",
+        "timeout",
+        "server_info",
+    ];
+    assert_eq!(kinds, all.iter().map(|k| k.to_string()).collect());
+}

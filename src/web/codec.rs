@@ -14,19 +14,19 @@ use wasm_bindgen::JsValue;
 
 // ---- decoding ---------------------------------------------------------------
 
-fn bad(field: &str) -> WebError {
+pub(super) fn bad(field: &str) -> WebError {
     WebError::Protocol("field \"".to_string() + field + "\" is missing or has the wrong type")
 }
 
-fn get(o: &JsValue, key: &str) -> JsValue {
+pub(super) fn get(o: &JsValue, key: &str) -> JsValue {
     Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn string(o: &JsValue, key: &str) -> Result<String, WebError> {
+pub(super) fn string(o: &JsValue, key: &str) -> Result<String, WebError> {
     get(o, key).as_string().ok_or_else(|| bad(key))
 }
 
-fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, WebError> {
+pub(super) fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, WebError> {
     let v = get(o, key);
     if v.is_undefined() || v.is_null() {
         return Ok(None);
@@ -34,7 +34,7 @@ fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, WebError> {
     v.as_string().map(Some).ok_or_else(|| bad(key))
 }
 
-fn array(o: &JsValue, key: &str) -> Result<Array, WebError> {
+pub(super) fn array(o: &JsValue, key: &str) -> Result<Array, WebError> {
     let v = get(o, key);
     if Array::is_array(&v) {
         Ok(Array::from(&v))
@@ -109,7 +109,7 @@ fn grants(v: &JsValue) -> Grants {
     }
 }
 
-fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
+pub(super) fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
     let index = get(v, "sdpMLineIndex");
     let sdp_m_line_index = if index.is_undefined() || index.is_null() {
         None
@@ -254,19 +254,29 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
 
 // ---- encoding ---------------------------------------------------------------
 
-fn set(o: &Object, key: &str, v: &JsValue) {
+pub(super) fn set(o: &Object, key: &str, v: &JsValue) {
     // Defining a property on a fresh plain object cannot fail.
     let _ = Reflect::set(o, &JsValue::from_str(key), v);
 }
 
-fn set_str(o: &Object, key: &str, v: &str) {
+pub(super) fn set_str(o: &Object, key: &str, v: &str) {
     set(o, key, &JsValue::from_str(v));
 }
 
-fn set_opt(o: &Object, key: &str, v: &Option<String>) {
+pub(super) fn set_opt(o: &Object, key: &str, v: &Option<String>) {
     if let Some(v) = v {
         set_str(o, key, v);
     }
+}
+
+/// A candidate's fields (shared with the Janus codec's `trickle`).
+pub(super) fn set_candidate(o: &Object, c: &Candidate) {
+    set_str(o, "candidate", &c.candidate);
+    set_opt(o, "sdpMid", &c.sdp_mid);
+    if let Some(i) = c.sdp_m_line_index {
+        set(o, "sdpMLineIndex", &JsValue::from(i));
+    }
+    set_opt(o, "usernameFragment", &c.username_fragment);
 }
 
 /// A metadata map as a plain object (`{ key: string }`).
@@ -288,12 +298,7 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
         }
         SignalData::Candidate(c) => {
             set_str(&o, "kind", "candidate");
-            set_str(&o, "candidate", &c.candidate);
-            set_opt(&o, "sdpMid", &c.sdp_mid);
-            if let Some(i) = c.sdp_m_line_index {
-                set(&o, "sdpMLineIndex", &JsValue::from(i));
-            }
-            set_opt(&o, "usernameFragment", &c.username_fragment);
+            set_candidate(&o, c);
         }
         SignalData::EndOfCandidates { ufrag } => {
             set_str(&o, "kind", "end-of-candidates");

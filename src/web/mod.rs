@@ -10,6 +10,7 @@ mod encodings;
 mod error;
 mod events;
 mod guard;
+pub mod janus_codec;
 mod key_frames;
 mod media;
 mod peer;

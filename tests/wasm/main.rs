@@ -7,6 +7,7 @@
 mod codec;
 mod harness;
 mod ice_restart;
+mod janus_codec;
 mod perfect_negotiation;
 mod room;
 

@@ -1,13 +1,14 @@
 //! The WebSocket to Janus (subprotocol `janus-protocol`): Janus's JSON in
-//! both directions, encoded and decoded with the browser's `JSON` (no
-//! serde_json in the bundle).
+//! both directions, through `web::janus_codec` (the browser's `JSON`, no
+//! serde in the bundle).
 
 use super::{Connector, FrameSink, Transport, TransportEvent};
 use crate::web::error::WebError;
+pub use crate::web::janus_codec::{decode, encode};
 use futures::future::{poll_fn, LocalBoxFuture};
 use futures::{Sink, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State};
-use rtcroom_proto::janus::{Incoming, Request, SUBPROTOCOL};
+use rtcroom_proto::janus::SUBPROTOCOL;
 use rtcroom_proto::{ClientMessage, SignalData};
 use std::cell::RefCell;
 use std::pin::Pin;
@@ -20,24 +21,6 @@ pub struct JanusConnector {
 
 struct JanusTransport {
     ws: RefCell<Option<WebSocket>>,
-}
-
-/// One Janus request as JSON text.
-pub fn encode(request: &Request) -> Result<String, WebError> {
-    let v =
-        serde::Serialize::serialize(request, &serde_wasm_bindgen::Serializer::json_compatible())
-            .map_err(|e| WebError::Protocol(e.to_string()))?;
-    js_sys::JSON::stringify(&v)
-        .ok()
-        .and_then(|s| s.as_string())
-        .ok_or_else(|| WebError::Protocol("request is not serializable".into()))
-}
-
-/// One frame Janus sent.
-pub fn decode(text: &str) -> Result<Incoming, WebError> {
-    let v =
-        js_sys::JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
-    serde_wasm_bindgen::from_value(v).map_err(|e| WebError::Protocol(e.to_string()))
 }
 
 impl Connector for JanusConnector {
