@@ -460,7 +460,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
         if now.0.saturating_sub(since.0) < PROBE_MS {
             return;
         }
-        if fits(s.rung) {
+        // Backed only by an estimate that carries the rung's whole cap:
+        // up is stricter than down (which keeps a rung while the budget
+        // covers `FIT` of it), else a 1.7 Mbit/s rung "fits" a ~1.1 Mbit/s
+        // estimate and the step down is undone on the slow link itself.
+        if s.need(s.rung) <= budget {
             s.probe = None;
             s.hold_ms = UP_HOLD_MS;
             s.good_since = Some(now);

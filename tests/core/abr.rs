@@ -516,3 +516,22 @@ fn a_lossy_link_whose_estimate_collapses_floors_the_video_instead_of_pausing_it(
         "the lowest rung: {last:?}"
     );
 }
+
+/// The faults tier's 1 Mbit/s phase: Chromium's estimate sat around 1.1–1.2
+/// Mbit/s, where the 1.7 Mbit/s plan still "fits" (60 % of its cap), so a
+/// probe back up was judged backed and the step down was undone on the slow
+/// link itself (CI: the plan's 1.7 Mbit/s cap at the end of the phase). A
+/// probe is backed only by an estimate that carries the rung's whole cap.
+#[test]
+fn a_probe_up_on_a_link_just_above_the_lower_rung_is_undone() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    let _ = feed(&mut abr, &mut t, &mut b, 20, 3_000_000.0, 1_500_000.0, "none");
+    // The drop: the estimate falls first, the controller steps down...
+    let _ = feed(&mut abr, &mut t, &mut b, 5, 700_000.0, 700_000.0, "bandwidth");
+    assert!(abr.position(VIDEO).is_some_and(|(rung, _)| rung > 0), "stepped down");
+    // ...then settles a little above the link.
+    let _ = feed(&mut abr, &mut t, &mut b, 75, 1_250_000.0, 750_000.0, "bandwidth");
+    let (rung, _) = abr.position(VIDEO).expect("the camera");
+    assert!(rung > 0, "30 s on a 1.25 Mbit/s estimate must not end on the 1.7 Mbit/s plan");
+}
