@@ -112,8 +112,9 @@ export interface JoinOptions {
    * (`setParameters`, no renegotiation) — down within seconds when the link
    * shrinks, back up by probing, lower frame rate/resolution when the
    * encoder is CPU-limited; audio is never touched (video yields first).
-   * `false` sends the published plan as is (the browser's own congestion
-   * control still applies).
+   * Default `false` for now (two open defects, README: Adaptive bitrate):
+   * the published plan is sent as is (the browser's own congestion control
+   * still applies); `true` runs the ABR controller.
    */
   adaptiveBitrate?: boolean;
   /** Where to load rtcroom_bg.wasm from (default: next to index.js). */
