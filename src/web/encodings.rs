@@ -33,10 +33,15 @@ fn write(target: &JsValue, e: &EncodingParams) {
     }
 }
 
-/// `{direction: 'sendrecv', streams: [stream], sendEncodings}` for `addTransceiver`.
-pub fn transceiver_init(stream: &web_sys::MediaStream, encodings: &[EncodingParams]) -> JsValue {
+/// `{direction, streams: [stream], sendEncodings}` for `addTransceiver`
+/// (no `sendEncodings` when `encodings` is empty).
+pub fn transceiver_init(
+    direction: &str,
+    stream: &web_sys::MediaStream,
+    encodings: &[EncodingParams],
+) -> JsValue {
     let init: JsValue = Object::new().into();
-    set(&init, "direction", &"sendrecv".into());
+    set(&init, "direction", &direction.into());
     set(&init, "streams", &Array::of1(stream).into());
     if !encodings.is_empty() {
         let list = Array::new();

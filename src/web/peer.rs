@@ -215,9 +215,21 @@ impl PeerConn {
         Ok(())
     }
 
-    /// A sender made outside `add_track` (SFU rooms: `web::sfu`).
-    pub fn insert_sender(&mut self, id: SenderId, sender: RtcRtpSender) {
+    /// `addTransceiver(track, {direction, streams: [stream], sendEncodings})`
+    /// (`RoomOutput::AddTransceiver` of SFU rooms: `sendonly`); its sender
+    /// is `id` from now on.
+    pub fn add_transceiver(
+        &mut self,
+        id: SenderId,
+        track: &MediaStreamTrack,
+        stream: &MediaStream,
+        encodings: &[EncodingParams],
+        direction: &str,
+    ) -> Result<(), WebError> {
+        let init = super::encodings::transceiver_init(direction, stream, encodings);
+        let sender = sys::add_transceiver_with_track(&self.pc, track, &init)?;
         self.senders.insert(id, sender);
+        Ok(())
     }
 
     /// A new sender as `RoomOutput::AddTrack` says (`addTransceiver` with
@@ -231,16 +243,13 @@ impl PeerConn {
         encodings: &[EncodingParams],
         transceiver: bool,
     ) -> Result<(), WebError> {
-        let sender = if transceiver {
-            let init = super::encodings::transceiver_init(stream, encodings);
-            sys::add_transceiver_with_track(&self.pc, track, &init)?
-        } else {
-            let sender = sys::add_track(&self.pc, track, stream)?;
-            if !encodings.is_empty() {
-                super::encodings::apply(&sender, encodings, &self.sink)?;
-            }
-            sender
-        };
+        if transceiver {
+            return self.add_transceiver(id, track, stream, encodings, "sendrecv");
+        }
+        let sender = sys::add_track(&self.pc, track, stream)?;
+        if !encodings.is_empty() {
+            super::encodings::apply(&sender, encodings, &self.sink)?;
+        }
         self.senders.insert(id, sender);
         Ok(())
     }

@@ -1056,13 +1056,9 @@ impl Inner {
             }
             RoomOutput::AddTransceiver { peer, sender, track, encodings } => {
                 let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
-                    (Some(p), Some(m)) => super::sfu::add_transceiver(
-                        &mut p.conn,
-                        sender,
-                        &m.track,
-                        &m.stream,
-                        &encodings,
-                    ),
+                    (Some(p), Some(m)) => {
+                        p.conn.add_transceiver(sender, &m.track, &m.stream, &encodings, "sendonly")
+                    }
                     _ => Ok(()),
                 };
                 if let Err(e) = result {

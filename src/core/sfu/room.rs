@@ -20,7 +20,7 @@ use super::janus::{
     JanusConfig, JanusEvent, JanusOutput, JanusSession, JanusState, RidOrder, Role,
     SubscribedStream,
 };
-use crate::core::encodings::{camera_encodings, SourceSize, Topology};
+use crate::core::encodings::{plan, Topology};
 use crate::core::error::CoreError;
 use crate::core::map::Map;
 use crate::core::room::session::SessionState;
@@ -44,7 +44,6 @@ pub const SUBSCRIBER_PEER: &str = "sfu-subscriber";
 
 /// A source size for the simulcast plan when the track does not say (the
 /// browsers' default capture).
-const DEFAULT_SIZE: SourceSize = SourceSize { width: 640, height: 480 };
 
 /// One of our two connections to Janus.
 #[derive(Debug, Default)]
@@ -435,9 +434,12 @@ impl SfuRoom {
         let sender = SenderId(self.next_sender);
         self.next_sender += 1;
         self.senders.insert(track.track_id.clone(), sender);
-        let encodings = match (track.kind, track.source) {
-            (TrackKind::Video, TrackSource::Camera) => {
-                camera_encodings(track.size.unwrap_or(DEFAULT_SIZE), Topology::Sfu)
+        // Only the camera is layered here so far: a screen (or custom) track
+        // rides the publisher connection as one encoding until screen gets
+        // a feed of its own.
+        let encodings = match track.source {
+            TrackSource::Camera => {
+                plan(track.kind, track.source, track.size, Default::default(), Topology::Sfu)
             }
             _ => Vec::new(),
         };

@@ -4,6 +4,7 @@
 
 mod in_page;
 mod janus;
+mod socket;
 mod ws;
 
 pub use in_page::InPageHub;
