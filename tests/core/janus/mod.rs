@@ -171,13 +171,8 @@ impl Script {
         data: Value,
         jsep: Option<Value>,
     ) -> Vec<JanusOutput> {
-        self.recv(json!({"janus":"ack","session_id":SESSION,"transaction":tx(request)}));
-        let mut ev = json!({"janus":"event","session_id":SESSION,"transaction":tx(request),"sender":sender,
-            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
-        if let Some(j) = jsep {
-            ev["jsep"] = j;
-        }
-        self.recv(ev)
+        self.recv(ack(request));
+        self.recv(plugin_event(Some(request), sender, data, jsep))
     }
 
     /// An unsolicited VideoRoom event on `sender`.
@@ -187,12 +182,7 @@ impl Script {
         data: Value,
         jsep: Option<Value>,
     ) -> Vec<JanusOutput> {
-        let mut ev = json!({"janus":"event","session_id":SESSION,"sender":sender,
-            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
-        if let Some(j) = jsep {
-            ev["jsep"] = j;
-        }
-        self.recv(ev)
+        self.recv(plugin_event(None, sender, data, jsep))
     }
 
     /// The other publisher `id` is in the room with a simulcast video.
@@ -201,6 +191,30 @@ impl Script {
             {"type":"audio","mindex":0,"mid":"0","codec":"opus"},
             {"type":"video","mindex":1,"mid":"1","codec":"vp8","simulcast":true}]})
     }
+}
+
+/// Janus's `ack` of `request`.
+pub fn ack(request: &Value) -> Value {
+    json!({"janus":"ack","session_id":SESSION,"transaction":tx(request)})
+}
+
+/// A VideoRoom `event` from handle `sender`: the answer to `request`, or
+/// unsolicited (`None`); with `jsep` when Janus sends a description.
+pub fn plugin_event(
+    request: Option<&Value>,
+    sender: u64,
+    data: Value,
+    jsep: Option<Value>,
+) -> Value {
+    let mut ev = json!({"janus":"event","session_id":SESSION,"sender":sender,
+        "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
+    if let Some(r) = request {
+        ev["transaction"] = tx(r).into();
+    }
+    if let Some(j) = jsep {
+        ev["jsep"] = j;
+    }
+    ev
 }
 
 pub fn tx(v: &Value) -> String {

@@ -8,7 +8,7 @@ mod publish;
 mod recovery;
 mod subscribe;
 
-use crate::janus::{tx, ME, PUB, ROOM, SESSION, SUB};
+use crate::janus::{ack, plugin_event, tx, ME, PUB, ROOM, SESSION, SUB};
 use rtcroom::core::sfu::room::{PUBLISHER_PEER, SUBSCRIBER_PEER};
 use rtcroom::core::{
     Description, LocalTrack, Millis, OpId, OpResult, PcCommand, PeerInput, RoomConfig, RoomCore,
@@ -141,22 +141,12 @@ impl Sfu {
         data: Value,
         jsep: Option<Value>,
     ) -> Vec<RoomOutput> {
-        self.recv(json!({"janus":"ack","session_id":SESSION,"transaction":tx(request)}));
-        let mut ev = json!({"janus":"event","session_id":SESSION,"transaction":tx(request),"sender":sender,
-            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
-        if let Some(j) = jsep {
-            ev["jsep"] = j;
-        }
-        self.recv(ev)
+        self.recv(ack(request));
+        self.recv(plugin_event(Some(request), sender, data, jsep))
     }
 
     pub fn push_event(&mut self, sender: u64, data: Value, jsep: Option<Value>) -> Vec<RoomOutput> {
-        let mut ev = json!({"janus":"event","session_id":SESSION,"sender":sender,
-            "plugindata":{"plugin":"janus.plugin.videoroom","data":data}});
-        if let Some(j) = jsep {
-            ev["jsep"] = j;
-        }
-        self.recv(ev)
+        self.recv(plugin_event(None, sender, data, jsep))
     }
 
     /// In the room (Janus's `joined` lists `publishers`).
