@@ -2,29 +2,13 @@
 // import-map page built by tests/package/prepare from the npm tarball, served
 // by the real rtcroom-server, in headless Debian Chromium (never
 // `playwright install`). Run by `scripts/test package`.
-import { defineConfig } from '@playwright/test';
-import { fileURLToPath } from 'node:url';
+import { tierConfig } from '../../playwright/tier-config.mjs';
 import { CHROMIUM_ARGS } from '../../playwright/playwright.config.mjs';
 
-const here = (p) => fileURLToPath(new URL(p, import.meta.url));
-
-export default defineConfig({
-  testDir: here('./specs'),
-  testMatch: '**/*.spec.mjs',
-  outputDir: here('../../target/package-test/results'),
-  globalSetup: here('./global-setup.mjs'),
+export default tierConfig(new URL('.', import.meta.url), {
+  testDir: './specs',
+  outputDir: '../../target/package-test/results',
   workers: 1,
-  // No retries, in CI or anywhere: a test that needs one is a bug to fix.
-  retries: 0,
-  forbidOnly: !!process.env.CI,
-  reporter: 'list',
   timeout: 60_000,
-  expect: { timeout: 30_000 },
-  use: {
-    browserName: 'chromium',
-    headless: true,
-    launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS },
-    permissions: ['camera', 'microphone'],
-    trace: 'off',
-  },
+  use: { launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } },
 });
