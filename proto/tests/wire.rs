@@ -2,14 +2,8 @@
 use rtcroom_proto::*;
 use serde_json::{json, Value};
 
-fn roundtrip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
-    v: &T,
-    expected: Value,
-) {
-    assert_eq!(serde_json::to_value(v).unwrap(), expected);
-    let back: T = serde_json::from_value(expected).unwrap();
-    assert_eq!(&back, v);
-}
+mod common;
+use common::roundtrip;
 
 #[test]
 fn join_and_signal_frames_have_the_documented_shape() {

@@ -30,6 +30,18 @@ fn join(room: &str, name: &str) -> Value {
     json!({"type": "join", "room": room, "name": name})
 }
 
+/// Resumes the participant `welcome` welcomed, on the node at `url`;
+/// asserts it came back as itself.
+async fn resume(url: &str, name: &str, welcome: &Value) -> (Client, Value) {
+    let frame = json!({"type": "join", "room": "r", "name": name, "resume": token(welcome)});
+    let (client, again) = Client::join_url(url, frame).await;
+    assert_eq!(
+        (again["resumed"].as_bool(), again["id"].as_str()),
+        (Some(true), welcome["id"].as_str())
+    );
+    (client, again)
+}
+
 fn token(welcome: &Value) -> String {
     welcome["session"].as_str().unwrap().to_owned()
 }
@@ -125,15 +137,7 @@ async fn a_participant_whose_socket_dropped_resumes_on_the_other_node_with_held_
     }
     a.assert_ping_pong().await;
     // Back on the other node: the held signals follow it there.
-    let (mut b, welcome) = Client::join_url(
-        &n1.ws_url(),
-        json!({"type": "join", "room": "r", "name": "bob", "resume": token(&wb)}),
-    )
-    .await;
-    assert_eq!(
-        (welcome["resumed"].as_bool(), welcome["id"].as_str()),
-        (Some(true), Some(b_id.as_str()))
-    );
+    let (mut b, _) = resume(&n1.ws_url(), "bob", &wb).await;
     for n in 0..3 {
         assert_eq!(b.recv().await["data"], json!({"held": n}));
     }
@@ -147,15 +151,7 @@ async fn a_killed_nodes_participant_resumes_on_the_survivor_and_nobody_sees_it_l
     let a_id = a.id.clone();
     n1.kill();
     drop(a);
-    let (mut a, welcome) = Client::join_url(
-        &n2.ws_url(),
-        json!({"type": "join", "room": "r", "name": "alice", "resume": token(&wa)}),
-    )
-    .await;
-    assert_eq!(
-        (welcome["resumed"].as_bool(), welcome["id"].as_str()),
-        (Some(true), Some(a_id.as_str()))
-    );
+    let (mut a, welcome) = resume(&n2.ws_url(), "alice", &wa).await;
     assert_eq!(welcome["peers"][0]["id"], b.id.as_str());
     b.signal(&a_id, json!("after")).await;
     assert_eq!(a.recv().await["data"], "after");
