@@ -138,13 +138,16 @@ mod tests {
     use super::*;
     use axum::serve::Listener;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[tokio::test]
-    async fn accepted_sockets_have_nodelay() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
+    async fn accepted_sockets_have_nodelay() -> TestResult {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
         let mut listener = nodelay(listener);
         let client = tokio::net::TcpStream::connect(addr);
         let ((accepted, _), _client) = tokio::join!(listener.accept(), client);
-        assert!(accepted.nodelay().unwrap());
+        assert!(accepted.nodelay()?);
+        Ok(())
     }
 }

@@ -102,39 +102,44 @@ impl Drop for Permit {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn caps_apply_per_address_and_in_total_and_slots_come_back() {
+    fn caps_apply_per_address_and_in_total_and_slots_come_back() -> TestResult {
         let limiter = Arc::new(ConnLimiter::new(3, 2));
-        let a: IpAddr = "10.0.0.1".parse().unwrap();
-        let b: IpAddr = "10.0.0.2".parse().unwrap();
-        let a1 = limiter.try_acquire(a).unwrap();
-        let _a2 = limiter.try_acquire(a).unwrap();
-        assert_eq!(limiter.try_acquire(a).unwrap_err(), Refusal::AddressFull(2));
-        let _b1 = limiter.try_acquire(b).unwrap();
-        assert_eq!(limiter.try_acquire(b).unwrap_err(), Refusal::ServerFull(3));
+        let a: IpAddr = "10.0.0.1".parse()?;
+        let b: IpAddr = "10.0.0.2".parse()?;
+        let a1 = limiter.try_acquire(a)?;
+        let _a2 = limiter.try_acquire(a)?;
+        assert_eq!(limiter.try_acquire(a).err(), Some(Refusal::AddressFull(2)));
+        let _b1 = limiter.try_acquire(b)?;
+        assert_eq!(limiter.try_acquire(b).err(), Some(Refusal::ServerFull(3)));
         drop(a1);
         assert_eq!(limiter.held(a), (2, 1));
-        let _b2 = limiter.try_acquire(b).unwrap();
+        let _b2 = limiter.try_acquire(b)?;
         assert_eq!(limiter.held(b), (3, 2));
+        Ok(())
     }
 
     #[test]
-    fn ipv6_addresses_of_one_slash_64_share_a_cap_and_mapped_ipv4_counts_as_ipv4() {
+    fn ipv6_addresses_of_one_slash_64_share_a_cap_and_mapped_ipv4_counts_as_ipv4() -> TestResult {
         let limiter = Arc::new(ConnLimiter::new(10, 1));
-        let _x = limiter.try_acquire("2001:db8::1".parse().unwrap()).unwrap();
-        let same_64 = limiter.try_acquire("2001:db8::ffff:2".parse().unwrap());
-        assert_eq!(same_64.unwrap_err(), Refusal::AddressFull(1));
-        let _other_64 = limiter.try_acquire("2001:db8:0:1::1".parse().unwrap()).unwrap();
-        let _v4 = limiter.try_acquire("192.0.2.7".parse().unwrap()).unwrap();
-        let mapped = limiter.try_acquire("::ffff:192.0.2.7".parse().unwrap());
-        assert_eq!(mapped.unwrap_err(), Refusal::AddressFull(1));
+        let _x = limiter.try_acquire("2001:db8::1".parse()?)?;
+        let same_64 = limiter.try_acquire("2001:db8::ffff:2".parse()?);
+        assert_eq!(same_64.err(), Some(Refusal::AddressFull(1)));
+        let _other_64 = limiter.try_acquire("2001:db8:0:1::1".parse()?)?;
+        let _v4 = limiter.try_acquire("192.0.2.7".parse()?)?;
+        let mapped = limiter.try_acquire("::ffff:192.0.2.7".parse()?);
+        assert_eq!(mapped.err(), Some(Refusal::AddressFull(1)));
+        Ok(())
     }
 
     #[test]
-    fn an_address_without_connections_is_forgotten() {
+    fn an_address_without_connections_is_forgotten() -> TestResult {
         let limiter = Arc::new(ConnLimiter::new(10, 10));
-        let a: IpAddr = "::1".parse().unwrap();
-        drop(limiter.try_acquire(a).unwrap());
+        let a: IpAddr = "::1".parse()?;
+        drop(limiter.try_acquire(a)?);
         assert!(limiter.lock().per_ip.is_empty());
+        Ok(())
     }
 }

@@ -136,28 +136,31 @@ impl Drop for Outbox {
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn outbox(max_bytes: usize, max_frames: usize) -> (Outbox, Arc<Stats>) {
         let stats = Arc::new(Stats::default());
         (Outbox::new(QueueLimits { max_bytes, max_frames }, stats.clone()), stats)
     }
 
     #[tokio::test]
-    async fn frames_come_out_in_order_then_the_close() {
+    async fn frames_come_out_in_order_then_the_close() -> TestResult {
         let (o, stats) = outbox(100, 10);
-        o.push("a".into()).unwrap();
-        o.push("bc".into()).unwrap();
+        o.push("a".into())?;
+        o.push("bc".into())?;
         o.close();
         assert_eq!((stats.queued_frames(), stats.queued_bytes()), (2, 3));
         assert_eq!(o.next().await, Next::Text("a".into()));
         assert_eq!(o.next().await, Next::Text("bc".into()));
         assert_eq!(o.next().await, Next::Close);
         assert_eq!(stats.queued_bytes(), 0);
+        Ok(())
     }
 
     #[tokio::test]
-    async fn overflow_in_bytes_or_frames_frees_the_queue_and_refuses_later_pushes() {
+    async fn overflow_in_bytes_or_frames_frees_the_queue_and_refuses_later_pushes() -> TestResult {
         let (o, stats) = outbox(10, 100);
-        o.push("x".repeat(8)).unwrap();
+        o.push("x".repeat(8))?;
         assert_eq!(o.push("x".repeat(3)), Err(Overflow));
         assert_eq!(stats.queued_bytes(), 0);
         assert_eq!(o.push("y".into()), Ok(()), "reported once");
@@ -166,25 +169,28 @@ mod tests {
         o.overflowed().await;
 
         let (o, stats) = outbox(1000, 2);
-        o.push("a".into()).unwrap();
-        o.push("b".into()).unwrap();
+        o.push("a".into())?;
+        o.push("b".into())?;
         assert_eq!(o.push("c".into()), Err(Overflow));
         assert_eq!((stats.queued_frames(), stats.queued_bytes()), (0, 0));
+        Ok(())
     }
 
     #[tokio::test]
-    async fn an_empty_queue_takes_one_frame_above_the_byte_bound() {
+    async fn an_empty_queue_takes_one_frame_above_the_byte_bound() -> TestResult {
         let (o, stats) = outbox(10, 10);
-        o.push("w".repeat(50)).unwrap();
+        o.push("w".repeat(50))?;
         assert_eq!(stats.queued_bytes(), 50);
         assert_eq!(o.push("x".into()), Err(Overflow));
+        Ok(())
     }
 
     #[tokio::test]
-    async fn dropping_the_queue_returns_its_bytes_to_the_gauge() {
+    async fn dropping_the_queue_returns_its_bytes_to_the_gauge() -> TestResult {
         let (o, stats) = outbox(100, 10);
-        o.push("abc".into()).unwrap();
+        o.push("abc".into())?;
         drop(o);
         assert_eq!((stats.queued_frames(), stats.queued_bytes()), (0, 0));
+        Ok(())
     }
 }
