@@ -26,6 +26,10 @@ use web_sys::{
 /// What a peer connection reports to its room.
 pub enum PeerSignal {
     Input(PeerInput),
+    /// A description operation (`setLocalDescription`,
+    /// `setRemoteDescription`, rollback) completed: the only completions
+    /// after which the senders' mids can have changed.
+    Described(PeerInput),
     Track {
         track: MediaStreamTrack,
         stream: MediaStream,
@@ -163,16 +167,16 @@ impl PeerConn {
         match cmd {
             PcCommand::SetLocalDescription { op } => {
                 let promise = sys::set_local_description_implicit(&self.pc)?;
-                complete(op, promise, Some(self.pc.clone()), sink.clone());
+                complete(op, promise, Some(self.pc.clone()), true, sink.clone());
             }
             PcCommand::SetRemoteDescription { op, description } => {
                 let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
                 init.set_sdp(&description.sdp);
-                complete(op, self.pc.set_remote_description(&init), None, sink.clone());
+                complete(op, self.pc.set_remote_description(&init), None, true, sink.clone());
             }
             PcCommand::Rollback { op } => {
                 let init = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
-                complete(op, self.pc.set_local_description(&init), None, sink.clone());
+                complete(op, self.pc.set_local_description(&init), None, true, sink.clone());
             }
             PcCommand::AddIceCandidate { op, candidate } => {
                 // An empty candidate line is end-of-candidates.
@@ -187,7 +191,7 @@ impl PeerConn {
                 }
                 let promise =
                     self.pc.add_ice_candidate_with_opt_rtc_ice_candidate_init(Some(&init));
-                complete(op, promise, None, sink.clone());
+                complete(op, promise, None, false, sink.clone());
             }
             PcCommand::RestartIce => sys::restart_ice(&self.pc)?,
             PcCommand::SendData { data, channel } => {
@@ -327,6 +331,7 @@ fn complete(
     op: OpId,
     promise: js_sys::Promise,
     read_local: Option<RtcPeerConnection>,
+    describes: bool,
     sink: PeerSink,
 ) {
     wasm_bindgen_futures::spawn_local(async move {
@@ -339,7 +344,8 @@ fn complete(
                 OpResult::Err { name, message }
             }
         };
-        sink(PeerSignal::Input(PeerInput::OpCompleted { op, result }));
+        let input = PeerInput::OpCompleted { op, result };
+        sink(if describes { PeerSignal::Described(input) } else { PeerSignal::Input(input) });
     });
 }
 

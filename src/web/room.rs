@@ -754,7 +754,8 @@ fn connect(weak: &Weak<Shared>, connector: Rc<dyn Connector>, socket: SocketId, 
 
 fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: PeerSignal) {
     let input = match signal {
-        PeerSignal::Input(input) => {
+        PeerSignal::Input(input) => RoomInput::Peer { peer: peer.to_owned(), generation, input },
+        PeerSignal::Described(input) => {
             if matches!(input, PeerInput::OpCompleted { result: core::OpResult::Ok { .. }, .. }) {
                 // The senders' mids, read as the operation completes, before
                 // the core hears of it: their announcement then precedes the
