@@ -11,7 +11,8 @@
 use rtcroom::core::sdp::{candidate_ufrag, ice_ufrag, is_mdns_candidate, mid_kinds, mids_collide};
 
 #[test]
-fn sdp_readers_never_panic_and_return_parts_of_their_input() {
+fn sdp_readers_never_panic_and_return_parts_of_their_input(
+) -> Result<(), Box<dyn std::error::Error>> {
     let report = rtcroom_fuzz::run("sdp", |input| {
         let text = rtcroom_fuzz::as_text(input);
         if let Some(u) = ice_ufrag(&text) {
@@ -32,6 +33,7 @@ fn sdp_readers_never_panic_and_return_parts_of_their_input() {
         let _ = is_mdns_candidate(&text);
         let _ = mids_collide(&text, "m=audio 9 x\r\na=mid:0\r\n");
         Ok(ice_ufrag(&text).is_some() || !mids.is_empty() || candidate_ufrag(&text).is_some())
-    });
+    })?;
     assert!(report.accepted >= 3, "{report:?}");
+    Ok(())
 }

@@ -12,8 +12,10 @@
 //! or, with `RTCROOM_FUZZ_SECS`, as many as fit in that time from a seed
 //! taken from the clock (printed, so a failure can be replayed). A failing
 //! input (a panic, or a property the target checks) is written to
-//! `target/fuzz-failures/` and the test fails with the input escaped.
+//! `target/fuzz-failures/` and [`run`] returns a [`FuzzError`] with the input
+//! escaped, which fails the calling test.
 
+use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -273,18 +275,71 @@ pub fn mutate(rng: &mut Rng, input: &[u8], corpus: &[Vec<u8>]) -> Vec<u8> {
     out
 }
 
+/// Why a run failed; its text is what a failing test shows.
+#[non_exhaustive]
+pub enum FuzzError {
+    /// The seed directory could not be read.
+    Corpus { dir: PathBuf, source: std::io::Error },
+    /// The seed directory holds no readable file: the run would test nothing.
+    EmptyCorpus { dir: PathBuf },
+    /// An input made the target panic or fail a property.
+    Failed {
+        target: String,
+        /// 1-based position of the input in the run.
+        input_no: u64,
+        seed: u64,
+        why: String,
+        input: Vec<u8>,
+        /// Where the input was written, or why it was not.
+        saved: String,
+    },
+}
+
+impl fmt::Display for FuzzError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FuzzError::Corpus { dir, source } => write!(f, "corpus {}: {source}", dir.display()),
+            FuzzError::EmptyCorpus { dir } => write!(f, "corpus {} is empty", dir.display()),
+            FuzzError::Failed { target, input_no, seed, why, input, saved } => write!(
+                f,
+                "fuzz target `{target}` failed on input #{input_no} (seed {seed}): {why}\ninput: {:?}\nsaved: {saved}",
+                String::from_utf8_lossy(input)
+            ),
+        }
+    }
+}
+
+/// The message itself: a test returning this error prints its `Debug`.
+impl fmt::Debug for FuzzError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl std::error::Error for FuzzError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            FuzzError::Corpus { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
 /// The seed files of `fuzz/corpus/<target>/`, sorted by name.
-pub fn corpus(target: &str) -> Vec<Vec<u8>> {
+pub fn corpus(target: &str) -> Result<Vec<Vec<u8>>, FuzzError> {
     let dir = corpus_dir().join(target);
-    let mut names: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(source) => return Err(FuzzError::Corpus { dir, source }),
+    };
+    let mut names: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect();
     names.sort();
     let seeds: Vec<Vec<u8>> = names.iter().filter_map(|p| std::fs::read(p).ok()).collect();
-    assert!(!seeds.is_empty(), "corpus {} is empty", dir.display());
-    seeds
+    if seeds.is_empty() {
+        return Err(FuzzError::EmptyCorpus { dir });
+    }
+    Ok(seeds)
 }
 
 pub fn corpus_dir() -> PathBuf {
@@ -328,10 +383,14 @@ pub struct Report {
 /// Feeds `target` every seed, then generated and mutated inputs until the
 /// budget is spent. `target` returns `Ok(true)` when it decoded the input,
 /// `Ok(false)` when it refused it with a typed error, and `Err` when a
-/// property failed; a panic is a failure too.
-pub fn run(name: &str, mut target: impl FnMut(&[u8]) -> Result<bool, String>) -> Report {
+/// property failed; a panic is a failure too. The first failing input ends
+/// the run with [`FuzzError::Failed`].
+pub fn run(
+    name: &str,
+    mut target: impl FnMut(&[u8]) -> Result<bool, String>,
+) -> Result<Report, FuzzError> {
     let (budget, seed) = settings();
-    let seeds = corpus(name);
+    let seeds = corpus(name)?;
     let mut rng = Rng::new(seed ^ fnv(name.as_bytes()));
     let started = Instant::now();
     let mut report = Report::default();
@@ -379,10 +438,14 @@ pub fn run(name: &str, mut target: impl FnMut(&[u8]) -> Result<bool, String>) ->
         };
         if let Some(why) = failure {
             let saved = save_failure(name, &input);
-            panic!(
-                "fuzz target `{name}` failed on input #{i} (seed {seed}): {why}\ninput: {:?}\nsaved: {saved}",
-                String::from_utf8_lossy(&input)
-            );
+            return Err(FuzzError::Failed {
+                target: name.to_owned(),
+                input_no: i,
+                seed,
+                why,
+                input,
+                saved,
+            });
         }
     }
     eprintln!(
@@ -391,7 +454,7 @@ pub fn run(name: &str, mut target: impl FnMut(&[u8]) -> Result<bool, String>) ->
         report.accepted,
         started.elapsed()
     );
-    report
+    Ok(report)
 }
 
 fn fnv(bytes: &[u8]) -> u64 {
@@ -431,19 +494,20 @@ mod tests {
         }
     }
 
+    /// The target panics on purpose (through `assert!`, as a target under
+    /// test would): `run` must catch it and report it as an error.
     #[test]
-    fn a_target_that_panics_is_reported_with_its_input() {
-        let caught = catch_unwind(|| {
-            run("frames", |input| {
-                assert!(!input.is_empty(), "empty");
-                if input.starts_with(b"{") {
-                    panic!("boom");
-                }
-                Ok(true)
-            })
+    fn a_target_that_panics_is_reported_with_its_input() -> Result<(), Box<dyn std::error::Error>> {
+        let outcome = run("frames", |input| {
+            assert!(!input.is_empty(), "empty");
+            assert!(!input.starts_with(b"{"), "boom");
+            Ok(true)
         });
-        let err = caught.expect_err("the run must fail");
-        let text = err.downcast_ref::<String>().cloned().unwrap_or_default();
+        let Err(err) = outcome else {
+            return Err("the run must fail".into());
+        };
+        let text = err.to_string();
         assert!(text.contains("boom") && text.contains("input:"), "{text}");
+        Ok(())
     }
 }

@@ -12,3 +12,7 @@ pub mod map;
 mod messages;
 
 pub use messages::*;
+
+/// What unit tests return: they fail by `?` on an error, never by a panic.
+#[cfg(test)]
+type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;

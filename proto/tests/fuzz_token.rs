@@ -89,7 +89,8 @@ fn join(
 }
 
 #[test]
-fn resume_tokens_are_accepted_exactly_when_the_reference_decoder_accepts_them() {
+fn resume_tokens_are_accepted_exactly_when_the_reference_decoder_accepts_them(
+) -> Result<(), Box<dyn std::error::Error>> {
     let mut resigned = 0u64;
     let report = rtcroom_fuzz::run("tokens", |input| {
         let mut token = rtcroom_fuzz::as_text(input).into_owned();
@@ -124,7 +125,8 @@ fn resume_tokens_are_accepted_exactly_when_the_reference_decoder_accepts_them() 
                 Err(format!("token {token:?}: hub sent {got:?}, reference says {want:?}"))
             }
         }
-    });
+    })?;
     assert!(report.accepted >= 2, "{report:?}");
     assert!(resigned > report.inputs / 4, "{resigned} of {report:?} re-signed");
+    Ok(())
 }

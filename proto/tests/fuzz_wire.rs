@@ -33,7 +33,8 @@ where
 }
 
 #[test]
-fn frame_decoders_never_panic_refuse_with_typed_errors_and_round_trip() {
+fn frame_decoders_never_panic_refuse_with_typed_errors_and_round_trip(
+) -> Result<(), Box<dyn std::error::Error>> {
     let report = rtcroom_fuzz::run("frames", |input| {
         let text = rtcroom_fuzz::as_text(input);
         let mut decoded = false;
@@ -44,7 +45,8 @@ fn frame_decoders_never_panic_refuse_with_typed_errors_and_round_trip() {
         decoded |= decode_and_round_trip::<ServerMessage<Value>>(&text)?;
         decoded |= decode_and_round_trip::<SignalData>(&text)?;
         Ok(decoded)
-    });
+    })?;
     // The seeds alone decode; a run that decodes nothing tests nothing.
     assert!(report.accepted >= 30, "{report:?}");
+    Ok(())
 }

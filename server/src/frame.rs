@@ -105,7 +105,8 @@ mod tests {
     /// `invalid-frame`) and a message; an accepted frame re-encodes to text
     /// the parser accepts again as the same message.
     #[test]
-    fn fuzzed_frames_get_the_code_of_their_fault_or_round_trip() {
+    fn fuzzed_frames_get_the_code_of_their_fault_or_round_trip(
+    ) -> Result<(), Box<dyn std::error::Error>> {
         const MAX: usize = 2048;
         let report = rtcroom_fuzz::run("frames", |input| {
             let text = rtcroom_fuzz::as_text(input);
@@ -132,7 +133,8 @@ mod tests {
                     Ok(false)
                 }
             }
-        });
+        })?;
         assert!(report.accepted >= 20, "{report:?}");
+        Ok(())
     }
 }

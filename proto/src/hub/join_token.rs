@@ -60,6 +60,8 @@ impl std::fmt::Display for JoinTokenError {
     }
 }
 
+impl std::error::Error for JoinTokenError {}
+
 #[cfg(feature = "jwt")]
 mod imp {
     use super::*;
@@ -168,6 +170,7 @@ pub fn mint(secret: &[u8], claims: &JoinClaims, issued_at: u64) -> Result<String
 #[cfg(feature = "jwt")]
 mod tests {
     use super::*;
+    use crate::TestResult;
 
     const NOW: u64 = 1_700_000_000_000;
 
@@ -182,33 +185,36 @@ mod tests {
     }
 
     #[test]
-    fn a_minted_token_verifies_with_its_grants_until_exp_plus_leeway() {
+    fn a_minted_token_verifies_with_its_grants_until_exp_plus_leeway() -> TestResult {
         let c = claims(NOW / 1000 + 3600);
-        let t = mint(b"k", &c, NOW / 1000).unwrap();
+        let t = mint(b"k", &c, NOW / 1000)?;
         assert_eq!(verify(b"k", &t, NOW), Ok(c.clone()));
         let after = c.expires_at * 1000 + LEEWAY_MS;
         assert_eq!(verify(b"k", &t, after - 1), Ok(c));
         assert_eq!(verify(b"k", &t, after), Err(JoinTokenError::Expired));
+        Ok(())
     }
 
     #[test]
-    fn other_keys_altered_tokens_long_lifetimes_and_garbage_are_refused() {
-        let t = mint(b"k", &claims(NOW / 1000 + 60), 0).unwrap();
+    fn other_keys_altered_tokens_long_lifetimes_and_garbage_are_refused() -> TestResult {
+        let t = mint(b"k", &claims(NOW / 1000 + 60), 0)?;
         assert_eq!(verify(b"other", &t, NOW), Err(JoinTokenError::BadSignature));
-        let long = mint(b"k", &claims(NOW / 1000 + 5 * 3600), 0).unwrap();
+        let long = mint(b"k", &claims(NOW / 1000 + 5 * 3600), 0)?;
         assert_eq!(verify(b"k", &long, NOW), Err(JoinTokenError::TooLong));
         assert_eq!(verify(b"k", "a.b.c", NOW), Err(JoinTokenError::Malformed));
         assert_eq!(verify(b"k", "", NOW), Err(JoinTokenError::Malformed));
+        Ok(())
     }
 
     #[test]
-    fn absent_grants_are_granted() {
+    fn absent_grants_are_granted() -> TestResult {
         // A token from a backend that only sets the required claims.
         let wire = serde_json::json!({"sub": "bob", "room": "r", "exp": NOW / 1000 + 60});
-        let key = jsonwebtoken::EncodingKey::from_secret(b"k").unwrap();
-        let t = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &wire, &key).unwrap();
-        let c = verify(b"k", &t, NOW).unwrap();
+        let key = jsonwebtoken::EncodingKey::from_secret(b"k")?;
+        let t = jsonwebtoken::encode(&jsonwebtoken::Header::default(), &wire, &key)?;
+        let c = verify(b"k", &t, NOW)?;
         assert_eq!(c.grants, Grants::default());
         assert_eq!((c.identity.as_str(), c.room.as_str()), ("bob", "r"));
+        Ok(())
     }
 }

@@ -1,4 +1,6 @@
 use super::*;
+use crate::TestResult;
+use std::cell::Cell;
 
 type H = Hub<String>;
 
@@ -37,14 +39,23 @@ fn join(h: &mut H, conn: ConnId, room: &str, peer: &str) {
 }
 
 /// Joins and returns the session token of the welcome.
-fn join_token(h: &mut H, now: u64, conn: ConnId, room: &str, peer: &str) -> String {
+fn join_token(h: &mut H, now: u64, conn: ConnId, room: &str, peer: &str) -> TestResult<String> {
     h.handle_message(now, conn, join_msg(room, peer, None), id(peer));
     session_of(&drain(h), conn)
 }
 
-fn resume(h: &mut H, now: u64, conn: ConnId, room: &str, name: &str, token: &str) {
+/// Fails if the hub asked for a fresh id: a resume keeps the token's.
+fn resume(h: &mut H, now: u64, conn: ConnId, room: &str, name: &str, token: &str) -> TestResult {
     let msg = join_msg(room, name, Some(token.to_owned()));
-    h.handle_message(now, conn, msg, || panic!("a resume must not mint an id"));
+    let minted = Cell::new(false);
+    h.handle_message(now, conn, msg, || {
+        minted.set(true);
+        "minted".to_owned()
+    });
+    if minted.get() {
+        return Err("a resume must not mint an id".into());
+    }
+    Ok(())
 }
 
 fn signal(h: &mut H, conn: ConnId, to: &str, data: &str) {
@@ -64,14 +75,14 @@ fn sent_to(out: &[HubOutput<String>], conn: ConnId) -> Vec<ServerMessage<String>
         .collect()
 }
 
-fn session_of(out: &[HubOutput<String>], conn: ConnId) -> String {
+fn session_of(out: &[HubOutput<String>], conn: ConnId) -> TestResult<String> {
     sent_to(out, conn)
         .into_iter()
         .find_map(|m| match m {
             ServerMessage::Welcome { session, .. } => Some(session),
             _ => None,
         })
-        .expect("a welcome")
+        .ok_or_else(|| "a welcome".into())
 }
 
 fn error_codes(out: &[HubOutput<String>], conn: ConnId) -> Vec<ErrorCode> {
@@ -103,7 +114,7 @@ fn welcome_lists_earlier_peers_and_they_see_the_joiner() {
 }
 
 #[test]
-fn welcome_carries_a_signed_session_token_and_the_resume_grace() {
+fn welcome_carries_a_signed_session_token_and_the_resume_grace() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
     let out = drain(&mut h);
@@ -112,12 +123,13 @@ fn welcome_carries_a_signed_session_token_and_the_resume_grace() {
         ..
     }] = &out[..]
     else {
-        panic!("expected one welcome, got {out:?}");
+        return Err(format!("expected one welcome, got {out:?}").into());
     };
     assert!(!resumed);
     assert_eq!(*resume_grace_ms, 1_000);
-    let claims = token::verify(SECRET, session, 0).unwrap();
+    let claims = token::verify(SECRET, session, 0).map_err(|e| format!("{e:?}"))?;
     assert_eq!((claims.room.as_str(), claims.id.as_str(), claims.expiry), ("r", "a", 60_000));
+    Ok(())
 }
 
 #[test]
@@ -248,10 +260,11 @@ fn a_zero_grace_removes_at_once() {
 }
 
 #[test]
-fn resume_within_grace_keeps_the_id_and_delivers_held_signals_after_the_welcome_in_order() {
+fn resume_within_grace_keeps_the_id_and_delivers_held_signals_after_the_welcome_in_order(
+) -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     drain(&mut h);
     h.handle_disconnect(5, 2, Gone::Closed);
     signal(&mut h, 1, "b", "offer");
@@ -260,19 +273,20 @@ fn resume_within_grace_keeps_the_id_and_delivers_held_signals_after_the_welcome_
     let out = drain(&mut h);
     assert!(out.is_empty(), "no error for signals to a suspended member: {out:?}");
 
-    resume(&mut h, 500, 3, "r", "b", &token);
+    resume(&mut h, 500, 3, "r", "b", &token)?;
     let out = drain(&mut h);
     assert!(sent_to(&out, 1).is_empty(), "the others see nothing of the resume");
     let to_b = sent_to(&out, 3);
     let ServerMessage::Welcome { id, session, peers, resumed, resume_grace_ms, .. } = &to_b[0]
     else {
-        panic!("welcome first, got {to_b:?}");
+        return Err(format!("welcome first, got {to_b:?}").into());
     };
     assert_eq!(id, "b");
     assert!(*resumed);
     assert_eq!(*resume_grace_ms, 1_000);
     assert_ne!(session, &token, "a fresh token");
-    assert_eq!(token::verify(SECRET, session, 500).unwrap().expiry, 60_500);
+    let claims = token::verify(SECRET, session, 500).map_err(|e| format!("{e:?}"))?;
+    assert_eq!(claims.expiry, 60_500);
     assert_eq!(peers.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(), ["a"]);
     assert_eq!(to_b[1..], [sig("a", "offer"), sig("a", "cand-1"), sig("a", "cand-2")]);
     assert_eq!(h.suspended_count(), 0);
@@ -281,15 +295,16 @@ fn resume_within_grace_keeps_the_id_and_delivers_held_signals_after_the_welcome_
     assert!(drain(&mut h).is_empty(), "the expired grace does not remove a resumed member");
     signal(&mut h, 1, "b", "live");
     assert_eq!(sent_to(&drain(&mut h), 3), vec![sig("a", "live")]);
+    Ok(())
 }
 
 #[test]
-fn resume_while_the_old_connection_is_still_attached_closes_it_without_a_broadcast() {
+fn resume_while_the_old_connection_is_still_attached_closes_it_without_a_broadcast() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     drain(&mut h);
-    resume(&mut h, 100, 3, "r", "b", &token);
+    resume(&mut h, 100, 3, "r", "b", &token)?;
     let out = drain(&mut h);
     assert!(out.contains(&HubOutput::Close { conn: 2 }));
     assert!(sent_to(&out, 1).is_empty());
@@ -302,18 +317,19 @@ fn resume_while_the_old_connection_is_still_attached_closes_it_without_a_broadca
     assert_eq!(h.suspended_count(), 0);
     signal(&mut h, 1, "b", "x");
     assert_eq!(sent_to(&drain(&mut h), 3), vec![sig("a", "x")]);
+    Ok(())
 }
 
 #[test]
-fn after_the_grace_the_member_is_gone_and_its_token_is_refused() {
+fn after_the_grace_the_member_is_gone_and_its_token_is_refused() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     drain(&mut h);
     h.handle_disconnect(0, 2, Gone::Closed);
     h.handle_timeout(1_000);
     drain(&mut h);
-    resume(&mut h, 1_001, 3, "r", "b", &token);
+    resume(&mut h, 1_001, 3, "r", "b", &token)?;
     let out = drain(&mut h);
     assert_eq!(error_codes(&out, 3), vec![ErrorCode::ResumeFailed]);
     assert!(sent_to(&out, 1).is_empty());
@@ -323,30 +339,33 @@ fn after_the_grace_the_member_is_gone_and_its_token_is_refused() {
         &sent_to(&drain(&mut h), 3)[..],
         [ServerMessage::Welcome { id, resumed: false, .. }] if id == "b2"
     ));
+    Ok(())
 }
 
 #[test]
-fn the_token_of_a_member_that_left_is_refused() {
+fn the_token_of_a_member_that_left_is_refused() -> TestResult {
     let mut h = hub();
-    let token = join_token(&mut h, 0, 1, "r", "a");
+    let token = join_token(&mut h, 0, 1, "r", "a")?;
     h.handle_message(0, 1, ClientMessage::Leave, id("z"));
     h.handle_disconnect(0, 1, Gone::Closed);
     drain(&mut h);
-    resume(&mut h, 10, 2, "r", "a", &token);
+    resume(&mut h, 10, 2, "r", "a", &token)?;
     assert_eq!(error_codes(&drain(&mut h), 2), vec![ErrorCode::ResumeFailed]);
     assert!(h.room_peers("r").is_empty());
+    Ok(())
 }
 
 #[test]
-fn tampered_wrong_room_expired_and_foreign_tokens_are_refused_and_leave_the_connection_unjoined() {
+fn tampered_wrong_room_expired_and_foreign_tokens_are_refused_and_leave_the_connection_unjoined(
+) -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     drain(&mut h);
     let foreign = {
         let mut other = H::new(HubConfig { secret: b"other".to_vec(), ..config() });
-        join_token(&mut other, 0, 1, "r", "b")
+        join_token(&mut other, 0, 1, "r", "b")?
     };
     let tampered = token.replacen(".60000.", ".99999999.", 1);
     assert_ne!(tampered, token);
@@ -358,7 +377,7 @@ fn tampered_wrong_room_expired_and_foreign_tokens_are_refused_and_leave_the_conn
         ("r", "not-a-token", 10),
     ];
     for (conn, (room, t, now)) in (10..).zip(attempts) {
-        resume(&mut h, now, conn, room, "b", t);
+        resume(&mut h, now, conn, room, "b", t)?;
         let out = drain(&mut h);
         assert_eq!(error_codes(&out, conn), vec![ErrorCode::ResumeFailed], "{room} {t}");
         assert!(sent_to(&out, 1).is_empty());
@@ -366,23 +385,24 @@ fn tampered_wrong_room_expired_and_foreign_tokens_are_refused_and_leave_the_conn
         assert_eq!(error_codes(&drain(&mut h), conn), vec![ErrorCode::NotJoined]);
     }
     assert_eq!(h.suspended_count(), 1);
+    Ok(())
 }
 
 #[test]
-fn a_valid_token_unknown_to_a_restarted_hub_recreates_the_member_under_its_id() {
+fn a_valid_token_unknown_to_a_restarted_hub_recreates_the_member_under_its_id() -> TestResult {
     let mut first = hub();
-    let token_a = join_token(&mut first, 0, 1, "r", "a");
-    let token_b = join_token(&mut first, 0, 2, "r", "b");
+    let token_a = join_token(&mut first, 0, 1, "r", "a")?;
+    let token_b = join_token(&mut first, 0, 2, "r", "b")?;
     drop(first);
 
     let mut h = hub();
-    resume(&mut h, 100, 7, "r", "a", &token_a);
+    resume(&mut h, 100, 7, "r", "a", &token_a)?;
     let out = drain(&mut h);
     assert!(matches!(
         &sent_to(&out, 7)[..],
         [ServerMessage::Welcome { id, resumed: true, peers, .. }] if id == "a" && peers.is_empty()
     ));
-    resume(&mut h, 100, 8, "r", "b", &token_b);
+    resume(&mut h, 100, 8, "r", "b", &token_b)?;
     let out = drain(&mut h);
     assert!(matches!(
         &sent_to(&out, 8)[..],
@@ -393,30 +413,32 @@ fn a_valid_token_unknown_to_a_restarted_hub_recreates_the_member_under_its_id() 
         [ServerMessage::PeerJoined { peer }] if peer.id == "b"
     ));
     assert_eq!(h.room_peers("r"), vec!["a".to_string(), "b".to_string()]);
+    Ok(())
 }
 
 #[test]
-fn held_signals_beyond_the_frame_bound_drop_the_oldest() {
+fn held_signals_beyond_the_frame_bound_drop_the_oldest() -> TestResult {
     let mut h = H::new(HubConfig { max_held_frames: 3, ..config() });
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     for n in 0..5 {
         signal(&mut h, 1, "b", &format!("s{n}"));
     }
     drain(&mut h);
     assert_eq!(h.dropped_held_frames(), 2);
-    resume(&mut h, 10, 3, "r", "b", &token);
+    resume(&mut h, 10, 3, "r", "b", &token)?;
     let to_b = sent_to(&drain(&mut h), 3);
     assert_eq!(to_b[1..], [sig("a", "s2"), sig("a", "s3"), sig("a", "s4")]);
+    Ok(())
 }
 
 #[test]
-fn held_signals_beyond_the_byte_bound_drop_the_oldest() {
+fn held_signals_beyond_the_byte_bound_drop_the_oldest() -> TestResult {
     // Each held frame weighs its data plus the sender id ("a": 1 byte).
     let mut h = H::new(HubConfig { max_held_bytes: 25, ..config() });
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     signal(&mut h, 1, "b", &"1".repeat(9));
     signal(&mut h, 1, "b", &"2".repeat(9));
@@ -425,32 +447,34 @@ fn held_signals_beyond_the_byte_bound_drop_the_oldest() {
     drain(&mut h);
     assert_eq!(h.dropped_held_frames(), 4);
     signal(&mut h, 1, "b", "5");
-    resume(&mut h, 10, 3, "r", "b", &token);
+    resume(&mut h, 10, 3, "r", "b", &token)?;
     assert_eq!(sent_to(&drain(&mut h), 3)[1..], [sig("a", "5")]);
+    Ok(())
 }
 
 #[test]
-fn held_signals_from_a_peer_that_left_meanwhile_are_not_delivered() {
+fn held_signals_from_a_peer_that_left_meanwhile_are_not_delivered() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
     join(&mut h, 3, "r", "c");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     signal(&mut h, 1, "b", "from-a");
     signal(&mut h, 3, "b", "from-c");
     h.handle_message(0, 3, ClientMessage::Leave, id("z"));
     drain(&mut h);
-    resume(&mut h, 10, 4, "r", "b", &token);
+    resume(&mut h, 10, 4, "r", "b", &token)?;
     let to_b = sent_to(&drain(&mut h), 4);
     assert!(matches!(&to_b[0], ServerMessage::Welcome { peers, .. } if peers.len() == 1));
     assert_eq!(to_b[1..], [sig("a", "from-a")]);
+    Ok(())
 }
 
 #[test]
-fn a_suspended_member_is_listed_to_newcomers_and_misses_room_events_until_resume() {
+fn a_suspended_member_is_listed_to_newcomers_and_misses_room_events_until_resume() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     drain(&mut h);
     join(&mut h, 3, "r", "c");
@@ -459,34 +483,36 @@ fn a_suspended_member_is_listed_to_newcomers_and_misses_room_events_until_resume
         &sent_to(&out, 3)[..],
         [ServerMessage::Welcome { peers, .. }] if peers.iter().map(|p| p.id.as_str()).eq(["a", "b"])
     ));
-    resume(&mut h, 10, 4, "r", "b", &token);
+    resume(&mut h, 10, 4, "r", "b", &token)?;
     let to_b = sent_to(&drain(&mut h), 4);
     assert!(matches!(
         &to_b[..],
         [ServerMessage::Welcome { peers, .. }] if peers.iter().map(|p| p.id.as_str()).eq(["a", "c"])
     ));
+    Ok(())
 }
 
 #[test]
-fn a_resume_with_new_name_or_meta_tells_the_others() {
+fn a_resume_with_new_name_or_meta_tells_the_others() -> TestResult {
     let mut h = hub();
     join(&mut h, 1, "r", "a");
-    let token = join_token(&mut h, 0, 2, "r", "b");
+    let token = join_token(&mut h, 0, 2, "r", "b")?;
     h.handle_disconnect(0, 2, Gone::Closed);
     drain(&mut h);
-    resume(&mut h, 10, 3, "r", "bob", &token);
+    resume(&mut h, 10, 3, "r", "bob", &token)?;
     let out = drain(&mut h);
     assert!(matches!(
         &sent_to(&out, 1)[..],
         [ServerMessage::PeerUpdated { peer }] if peer.id == "b" && peer.name.as_deref() == Some("bob")
     ));
+    Ok(())
 }
 
 #[test]
-fn tombstones_expire_with_their_token_and_are_bounded() {
+fn tombstones_expire_with_their_token_and_are_bounded() -> TestResult {
     let mut h = H::new(HubConfig { max_tombstones: 2, ..config() });
     for (conn, peer) in [(1, "a"), (2, "b"), (3, "c")] {
-        join_token(&mut h, conn * 10, conn, "r", peer);
+        join_token(&mut h, conn * 10, conn, "r", peer)?;
         h.handle_message(0, conn, ClientMessage::Leave, id("z"));
     }
     drain(&mut h);
@@ -496,6 +522,7 @@ fn tombstones_expire_with_their_token_and_are_bounded() {
     h.handle_timeout(60_030);
     assert!(h.tombstones.is_empty());
     assert_eq!(h.poll_timeout(), None);
+    Ok(())
 }
 
 #[test]

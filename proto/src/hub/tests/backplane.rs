@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::hub::{ConnId, Gone, HubConfig};
+use crate::TestResult;
 use crate::{ClientMessage, ErrorCode, Meta};
 
 type H = Hub<String>;
@@ -115,7 +116,7 @@ impl Cluster {
     }
 
     /// Joins and returns the session token.
-    fn join(&mut self, node: usize, conn: ConnId, room: &str, peer: &str) -> String {
+    fn join(&mut self, node: usize, conn: ConnId, room: &str, peer: &str) -> TestResult<String> {
         self.join_keep(node, conn, room, peer);
         session_of(&self.take(node, conn))
     }
@@ -202,13 +203,13 @@ fn join_msg(room: &str, peer: &str, resume: Option<String>) -> ClientMessage<Str
     }
 }
 
-fn session_of(msgs: &[ServerMessage<String>]) -> String {
+fn session_of(msgs: &[ServerMessage<String>]) -> TestResult<String> {
     msgs.iter()
         .find_map(|m| match m {
             ServerMessage::Welcome { session, .. } => Some(session.clone()),
             _ => None,
         })
-        .expect("a welcome")
+        .ok_or_else(|| "a welcome".into())
 }
 
 fn welcome_peers(msgs: &[ServerMessage<String>]) -> Option<(Vec<String>, bool)> {
@@ -252,18 +253,18 @@ fn errors(msgs: &[ServerMessage<String>]) -> Vec<ErrorCode> {
 }
 
 /// a on n0 (conn 1), b on n1 (conn 2), in room r; inboxes emptied.
-fn pair() -> (Cluster, String, String) {
+fn pair() -> TestResult<(Cluster, String, String)> {
     let mut c = Cluster::new(2);
-    let ta = c.join(0, 1, "r", "a");
-    let tb = c.join(1, 2, "r", "b");
+    let ta = c.join(0, 1, "r", "a")?;
+    let tb = c.join(1, 2, "r", "b")?;
     c.take(0, 1);
-    (c, ta, tb)
+    Ok((c, ta, tb))
 }
 
 #[test]
-fn participants_on_two_nodes_share_a_room() {
+fn participants_on_two_nodes_share_a_room() -> TestResult {
     let mut c = Cluster::new(2);
-    c.join(0, 1, "r", "a");
+    c.join(0, 1, "r", "a")?;
     c.join_keep(1, 2, "r", "b");
     let to_b = c.take(1, 2);
     assert_eq!(welcome_peers(&to_b), Some((vec!["a".to_owned()], false)));
@@ -271,11 +272,12 @@ fn participants_on_two_nodes_share_a_room() {
     assert_eq!(c.hub(0).room_peers("r"), vec!["a", "b"]);
     assert_eq!(c.hub(1).room_peers("r"), vec!["a", "b"]);
     assert_eq!((c.hub(0).nodes_alive(), c.hub(1).nodes_alive()), (1, 1));
+    Ok(())
 }
 
 #[test]
-fn signals_cross_nodes_in_order_and_only_to_their_target_node() {
-    let (mut c, _, _) = pair();
+fn signals_cross_nodes_in_order_and_only_to_their_target_node() -> TestResult {
+    let (mut c, _, _) = pair()?;
     c.log.clear();
     for i in 0..20 {
         c.signal(0, 1, "b", &format!("s{i}"));
@@ -291,20 +293,22 @@ fn signals_cross_nodes_in_order_and_only_to_their_target_node() {
         .iter()
         .all(|(from, to, _)| to.as_deref() == Some(if *from == 0 { "n1" } else { "n0" })));
     assert_eq!(c.hub(1).backplane_counts().signals_unroutable, 0);
+    Ok(())
 }
 
 #[test]
-fn a_signal_to_another_room_on_another_node_is_an_unknown_target() {
-    let (mut c, _, _) = pair();
-    c.join(1, 3, "other", "x");
+fn a_signal_to_another_room_on_another_node_is_an_unknown_target() -> TestResult {
+    let (mut c, _, _) = pair()?;
+    c.join(1, 3, "other", "x")?;
     c.signal(0, 1, "x", "nope");
     assert_eq!(errors(&c.take(0, 1)), vec![ErrorCode::UnknownTarget]);
     assert!(c.take(1, 3).is_empty());
+    Ok(())
 }
 
 #[test]
-fn meta_updates_and_leave_cross_nodes_and_the_leaver_cannot_resume_anywhere() {
-    let (mut c, ta, _) = pair();
+fn meta_updates_and_leave_cross_nodes_and_the_leaver_cannot_resume_anywhere() -> TestResult {
+    let (mut c, ta, _) = pair()?;
     let meta: Meta = [("k".to_owned(), "v".to_owned())].into();
     c.send(0, 1, ClientMessage::Update { meta: meta.clone() });
     let to_b = c.take(1, 2);
@@ -316,11 +320,12 @@ fn meta_updates_and_leave_cross_nodes_and_the_leaver_cannot_resume_anywhere() {
     assert_eq!(c.hub(1).room_peers("r"), vec!["b"]);
     c.resume(1, 9, "r", "a", &ta);
     assert_eq!(errors(&c.take(1, 9)), vec![ErrorCode::ResumeFailed]);
+    Ok(())
 }
 
 #[test]
-fn a_suspended_participant_resumes_on_another_node_with_its_held_signals() {
-    let (mut c, ta, _) = pair();
+fn a_suspended_participant_resumes_on_another_node_with_its_held_signals() -> TestResult {
+    let (mut c, ta, _) = pair()?;
     c.disconnect(0, 1, Gone::Reset);
     c.signal(1, 2, "a", "held-1");
     c.signal(1, 2, "a", "held-2");
@@ -336,11 +341,12 @@ fn a_suspended_participant_resumes_on_another_node_with_its_held_signals() {
     assert!(lefts(&c.take(1, 2)).is_empty(), "b never sees a leave");
     assert_eq!(c.hub(0).suspended_count(), 0);
     assert_eq!(c.hub(0).room_peers("r"), vec!["a", "b"]);
+    Ok(())
 }
 
 #[test]
-fn a_resume_elsewhere_retires_the_old_live_socket() {
-    let (mut c, ta, _) = pair();
+fn a_resume_elsewhere_retires_the_old_live_socket() -> TestResult {
+    let (mut c, ta, _) = pair()?;
     // a's node has not noticed the socket die yet.
     c.resume(1, 5, "r", "a", &ta);
     assert_eq!(welcome_peers(&c.take(1, 5)).map(|w| w.1), Some(true));
@@ -350,11 +356,12 @@ fn a_resume_elsewhere_retires_the_old_live_socket() {
     c.signal(1, 2, "a", "x");
     assert_eq!(c.take(1, 5), vec![sig("b", "x")]);
     assert!(c.take(0, 1).iter().all(|m| !matches!(m, ServerMessage::Signal { .. })));
+    Ok(())
 }
 
 #[test]
-fn a_dead_nodes_participants_are_suspended_for_the_grace_then_leave() {
-    let (mut c, _, _) = pair();
+fn a_dead_nodes_participants_are_suspended_for_the_grace_then_leave() -> TestResult {
+    let (mut c, _, _) = pair()?;
     c.kill(0);
     c.advance(NODE_TIMEOUT + 2 * HEARTBEAT);
     assert_eq!(c.hub(1).nodes_alive(), 0);
@@ -363,14 +370,15 @@ fn a_dead_nodes_participants_are_suspended_for_the_grace_then_leave() {
     c.advance(GRACE);
     assert_eq!(lefts(&c.take(1, 2)), vec![("a".to_owned(), LeaveReason::Disconnected)]);
     assert_eq!(c.hub(1).backplane_counts().nodes_lost, 1);
+    Ok(())
 }
 
 #[test]
-fn a_dead_nodes_participant_resumes_on_a_survivor_with_signals_held_by_every_node() {
+fn a_dead_nodes_participant_resumes_on_a_survivor_with_signals_held_by_every_node() -> TestResult {
     let mut c = Cluster::new(3);
-    let ta = c.join(0, 1, "r", "a");
-    c.join(1, 2, "r", "b");
-    c.join(2, 3, "r", "c");
+    let ta = c.join(0, 1, "r", "a")?;
+    c.join(1, 2, "r", "b")?;
+    c.join(2, 3, "r", "c")?;
     c.kill(0);
     c.advance(NODE_TIMEOUT + 2 * HEARTBEAT);
     c.take(1, 2);
@@ -379,7 +387,7 @@ fn a_dead_nodes_participant_resumes_on_a_survivor_with_signals_held_by_every_nod
     c.signal(2, 3, "a", "from-c");
     c.resume(1, 7, "r", "a", &ta);
     let to_a = c.take(1, 7);
-    let (mut peers, resumed) = welcome_peers(&to_a).unwrap();
+    let (mut peers, resumed) = welcome_peers(&to_a).ok_or("a welcome")?;
     peers.sort();
     assert_eq!((peers, resumed), (vec!["b".to_owned(), "c".to_owned()], true));
     assert!(to_a.contains(&sig("b", "from-b")) && to_a.contains(&sig("c", "from-c")), "{to_a:?}");
@@ -389,11 +397,12 @@ fn a_dead_nodes_participant_resumes_on_a_survivor_with_signals_held_by_every_nod
     assert_eq!(c.hub(2).suspended_count(), 0);
     c.signal(2, 3, "a", "later");
     assert_eq!(c.take(1, 7), vec![sig("c", "later")]);
+    Ok(())
 }
 
 #[test]
-fn a_participant_resumed_before_its_dead_node_is_detected_stays() {
-    let (mut c, ta, _) = pair();
+fn a_participant_resumed_before_its_dead_node_is_detected_stays() -> TestResult {
+    let (mut c, ta, _) = pair()?;
     c.kill(0);
     c.advance(HEARTBEAT);
     c.resume(1, 5, "r", "a", &ta);
@@ -402,24 +411,26 @@ fn a_participant_resumed_before_its_dead_node_is_detected_stays() {
     assert!(lefts(&c.take(1, 2)).is_empty());
     assert_eq!(c.hub(1).suspended_count(), 0);
     assert_eq!(c.hub(1).room_peers("r"), vec!["a", "b"]);
+    Ok(())
 }
 
 #[test]
-fn a_node_that_starts_late_learns_the_rooms_and_is_learned() {
-    let (mut c, _, _) = pair();
+fn a_node_that_starts_late_learns_the_rooms_and_is_learned() -> TestResult {
+    let (mut c, _, _) = pair()?;
     let n2 = c.add_node();
     c.advance(HEARTBEAT * 2);
     c.join_keep(n2, 3, "r", "c");
-    let (mut peers, _) = welcome_peers(&c.take(n2, 3)).unwrap();
+    let (mut peers, _) = welcome_peers(&c.take(n2, 3)).ok_or("a welcome")?;
     peers.sort();
     assert_eq!(peers, vec!["a", "b"]);
     assert_eq!(joined(&c.take(0, 1)), vec!["c"]);
     assert_eq!(joined(&c.take(1, 2)), vec!["c"]);
+    Ok(())
 }
 
 #[test]
-fn a_node_heard_again_after_silence_gets_its_participants_back() {
-    let (mut c, _, _) = pair();
+fn a_node_heard_again_after_silence_gets_its_participants_back() -> TestResult {
+    let (mut c, _, _) = pair()?;
     c.nodes[0].muted = true;
     c.advance(NODE_TIMEOUT + 2 * HEARTBEAT);
     assert_eq!(c.hub(1).suspended_count(), 1, "n1 believes n0 dead");
@@ -432,11 +443,12 @@ fn a_node_heard_again_after_silence_gets_its_participants_back() {
     assert!(lefts(&c.take(1, 2)).is_empty());
     c.signal(1, 2, "a", "x");
     assert_eq!(c.take(0, 1), vec![sig("b", "x")]);
+    Ok(())
 }
 
 #[test]
-fn a_node_restarted_under_the_same_id_has_its_old_participants_suspended_then_gone() {
-    let (mut c, _, _) = pair();
+fn a_node_restarted_under_the_same_id_has_its_old_participants_suspended_then_gone() -> TestResult {
+    let (mut c, _, _) = pair()?;
     c.kill(0);
     c.advance(HEARTBEAT);
     // Back within the node timeout, empty.
@@ -447,11 +459,12 @@ fn a_node_restarted_under_the_same_id_has_its_old_participants_suspended_then_go
     c.advance(GRACE + HEARTBEAT);
     assert_eq!(lefts(&c.take(1, 2)), vec![("a".to_owned(), LeaveReason::Disconnected)]);
     assert_eq!(c.hub(0).room_peers("r"), vec!["b"], "the new node learned the room");
+    Ok(())
 }
 
 #[test]
-fn an_older_claim_never_takes_a_participant_back() {
-    let (mut c, ta, _) = pair();
+fn an_older_claim_never_takes_a_participant_back() -> TestResult {
+    let (mut c, ta, _) = pair()?;
     c.resume(1, 5, "r", "a", &ta);
     c.take(1, 5);
     // n0's claim from a's first join, replayed late.
@@ -470,6 +483,7 @@ fn an_older_claim_never_takes_a_participant_back() {
     c.pump();
     c.signal(1, 2, "a", "x");
     assert_eq!(c.take(1, 5), vec![sig("b", "x")]);
+    Ok(())
 }
 
 #[test]
@@ -483,7 +497,7 @@ fn a_hub_without_a_backplane_publishes_nothing() {
 }
 
 #[test]
-fn backplane_frames_round_trip_through_json() {
+fn backplane_frames_round_trip_through_json() -> TestResult {
     let frames = vec![
         BackplaneFrame { node: "n".into(), msg: BackplaneMessage::<serde_json::Value>::Heartbeat },
         BackplaneFrame { node: "n".into(), msg: BackplaneMessage::Hello },
@@ -501,13 +515,13 @@ fn backplane_frames_round_trip_through_json() {
         },
     ];
     for f in frames {
-        let text = serde_json::to_string(&f).unwrap();
-        assert_eq!(serde_json::from_str::<BackplaneFrame<serde_json::Value>>(&text).unwrap(), f);
+        let text = serde_json::to_string(&f)?;
+        assert_eq!(serde_json::from_str::<BackplaneFrame<serde_json::Value>>(&text)?, f);
     }
     let hb = serde_json::to_string(&BackplaneFrame::<()> {
         node: "n".into(),
         msg: BackplaneMessage::Heartbeat,
-    })
-    .unwrap();
+    })?;
     assert_eq!(hb, r#"{"node":"n","msg":{"type":"heartbeat"}}"#);
+    Ok(())
 }

@@ -3,6 +3,7 @@
 
 use super::join_token::{self, JoinClaims};
 use super::*;
+use crate::TestResult;
 use crate::{SdpType, SignalData, TrackInfo, TrackKind, TrackSource};
 
 type H = Hub<SignalData>;
@@ -15,7 +16,13 @@ fn hub() -> H {
     H::new(HubConfig { secret: SECRET.to_vec(), require_token: true, ..HubConfig::default() })
 }
 
-fn token_with(room: &str, identity: &str, exp_ms: u64, grants: Grants, secret: &[u8]) -> String {
+fn token_with(
+    room: &str,
+    identity: &str,
+    exp_ms: u64,
+    grants: Grants,
+    secret: &[u8],
+) -> TestResult<String> {
     let claims = JoinClaims {
         identity: identity.into(),
         room: room.into(),
@@ -23,10 +30,10 @@ fn token_with(room: &str, identity: &str, exp_ms: u64, grants: Grants, secret: &
         expires_at: exp_ms / 1000,
         grants,
     };
-    join_token::mint(secret, &claims, NOW / 1000).unwrap()
+    Ok(join_token::mint(secret, &claims, NOW / 1000)?)
 }
 
-fn token(room: &str, identity: &str, grants: Grants) -> String {
+fn token(room: &str, identity: &str, grants: Grants) -> TestResult<String> {
     token_with(room, identity, NOW + 3_600_000, grants, SECRET)
 }
 
@@ -100,56 +107,59 @@ fn a_join_without_a_token_is_refused_when_tokens_are_required() {
 }
 
 #[test]
-fn a_valid_token_admits_its_identity_with_its_grants() {
+fn a_valid_token_admits_its_identity_with_its_grants() -> TestResult {
     let mut h = hub();
-    join(&mut h, NOW, 1, "r", Some(token("r", "alice", subscriber())), "a");
+    join(&mut h, NOW, 1, "r", Some(token("r", "alice", subscriber())?), "a");
     let msgs = out_to(&mut h, 1);
     let Some(ServerMessage::Welcome { grants, .. }) = welcome_of(&msgs) else {
-        panic!("no welcome: {msgs:?}")
+        return Err(format!("no welcome: {msgs:?}").into());
     };
     assert_eq!(*grants, subscriber());
-    join(&mut h, NOW, 2, "r", Some(token("r", "bob", Grants::default())), "b");
+    join(&mut h, NOW, 2, "r", Some(token("r", "bob", Grants::default())?), "b");
     let msgs = out_to(&mut h, 2);
     let Some(ServerMessage::Welcome { peers, grants, .. }) = welcome_of(&msgs) else {
-        panic!("no welcome: {msgs:?}")
+        return Err(format!("no welcome: {msgs:?}").into());
     };
     assert!(grants.is_all());
     // The name is the token's identity, not what the client sent.
     assert_eq!(peers[0].name.as_deref(), Some("alice"));
+    Ok(())
 }
 
 #[test]
-fn expired_tokens_are_refused_after_the_leeway_only() {
+fn expired_tokens_are_refused_after_the_leeway_only() -> TestResult {
     let exp = NOW + 60_000;
-    let t = token_with("r", "alice", exp, Grants::default(), SECRET);
+    let t = token_with("r", "alice", exp, Grants::default(), SECRET)?;
     let mut h = hub();
     join(&mut h, exp + join_token::LEEWAY_MS - 1, 1, "r", Some(t.clone()), "a");
     assert!(welcome_of(&out_to(&mut h, 1)).is_some());
     join(&mut h, exp + join_token::LEEWAY_MS, 2, "r", Some(t), "b");
     assert_eq!(error_of(&mut h, 2), Some(ErrorCode::TokenExpired));
+    Ok(())
 }
 
 #[test]
-fn tokens_for_another_room_another_key_or_over_four_hours_are_refused() {
+fn tokens_for_another_room_another_key_or_over_four_hours_are_refused() -> TestResult {
     let mut h = hub();
-    join(&mut h, NOW, 1, "r", Some(token("other", "alice", Grants::default())), "a");
+    join(&mut h, NOW, 1, "r", Some(token("other", "alice", Grants::default())?), "a");
     assert_eq!(error_of(&mut h, 1), Some(ErrorCode::TokenWrongRoom));
-    let forged = token_with("r", "alice", NOW + 60_000, Grants::default(), b"not the key");
+    let forged = token_with("r", "alice", NOW + 60_000, Grants::default(), b"not the key")?;
     join(&mut h, NOW, 2, "r", Some(forged), "b");
     assert_eq!(error_of(&mut h, 2), Some(ErrorCode::TokenInvalid));
-    let long = token_with("r", "alice", NOW + 5 * 3_600_000, Grants::default(), SECRET);
+    let long = token_with("r", "alice", NOW + 5 * 3_600_000, Grants::default(), SECRET)?;
     join(&mut h, NOW, 3, "r", Some(long), "c");
     assert_eq!(error_of(&mut h, 3), Some(ErrorCode::TokenInvalid));
     join(&mut h, NOW, 4, "r", Some("not.a.jwt".into()), "d");
     assert_eq!(error_of(&mut h, 4), Some(ErrorCode::TokenInvalid));
     assert_eq!(h.room_count(), 0);
+    Ok(())
 }
 
 #[test]
-fn without_the_publish_grant_tracks_and_sending_descriptions_are_refused() {
+fn without_the_publish_grant_tracks_and_sending_descriptions_are_refused() -> TestResult {
     let mut h = hub();
-    join(&mut h, NOW, 1, "r", Some(token("r", "viewer", subscriber())), "v");
-    join(&mut h, NOW, 2, "r", Some(token("r", "host", Grants::default())), "p");
+    join(&mut h, NOW, 1, "r", Some(token("r", "viewer", subscriber())?), "v");
+    join(&mut h, NOW, 2, "r", Some(token("r", "host", Grants::default())?), "p");
     let _ = out_to(&mut h, 0);
     signal(&mut h, 1, "p", camera());
     assert_eq!(error_of(&mut h, 1), Some(ErrorCode::NotAllowed));
@@ -168,30 +178,34 @@ fn without_the_publish_grant_tracks_and_sending_descriptions_are_refused() {
     // A publisher's sending description is relayed.
     signal(&mut h, 2, "v", description("sendrecv"));
     assert!(matches!(&out_to(&mut h, 1)[..], [ServerMessage::Signal { .. }]));
+    Ok(())
 }
 
 #[test]
-fn a_participant_without_the_subscribe_grant_is_not_told_of_tracks() {
+fn a_participant_without_the_subscribe_grant_is_not_told_of_tracks() -> TestResult {
     let mut h = hub();
     let no_sub = Grants { can_subscribe: false, ..Grants::default() };
-    join(&mut h, NOW, 1, "r", Some(token("r", "bot", no_sub)), "b");
-    join(&mut h, NOW, 2, "r", Some(token("r", "host", Grants::default())), "p");
+    join(&mut h, NOW, 1, "r", Some(token("r", "bot", no_sub)?), "b");
+    join(&mut h, NOW, 2, "r", Some(token("r", "host", Grants::default())?), "p");
     let _ = out_to(&mut h, 0);
     signal(&mut h, 2, "b", camera());
     assert!(out_to(&mut h, 1).is_empty());
+    Ok(())
 }
 
 #[test]
-fn a_resume_keeps_the_grants_of_the_join_token() {
+fn a_resume_keeps_the_grants_of_the_join_token() -> TestResult {
     let mut h = H::new(HubConfig {
         secret: SECRET.to_vec(),
         require_token: true,
         resume_grace_ms: 10_000,
         ..HubConfig::default()
     });
-    join(&mut h, NOW, 1, "r", Some(token("r", "viewer", subscriber())), "v");
+    join(&mut h, NOW, 1, "r", Some(token("r", "viewer", subscriber())?), "v");
     let msgs = out_to(&mut h, 1);
-    let Some(ServerMessage::Welcome { session, .. }) = welcome_of(&msgs) else { panic!() };
+    let Some(ServerMessage::Welcome { session, .. }) = welcome_of(&msgs) else {
+        return Err(format!("no welcome: {msgs:?}").into());
+    };
     let session = session.clone();
     h.handle_disconnect(NOW, 1, Gone::Closed);
     // A fresh server (restart) with the same secret: the session token alone
@@ -215,6 +229,7 @@ fn a_resume_keeps_the_grants_of_the_join_token() {
         signal(h, 9, "v", camera());
         assert_eq!(error_of(h, 9), Some(ErrorCode::NotAllowed));
     }
+    Ok(())
 }
 
 #[test]
@@ -228,7 +243,7 @@ fn without_required_tokens_anyone_joins_with_every_grant() {
 }
 
 #[test]
-fn welcome_carries_turn_credentials_and_a_resume_renews_them() {
+fn welcome_carries_turn_credentials_and_a_resume_renews_them() -> TestResult {
     let turn = TurnConfig {
         urls: vec!["turn:127.0.0.1:3478".into()],
         secret: b"t".to_vec(),
@@ -243,7 +258,7 @@ fn welcome_carries_turn_credentials_and_a_resume_renews_them() {
     join(&mut h, NOW, 1, "r", None, "a");
     let msgs = out_to(&mut h, 1);
     let Some(ServerMessage::Welcome { ice_servers, session, .. }) = welcome_of(&msgs) else {
-        panic!()
+        return Err(format!("no welcome: {msgs:?}").into());
     };
     assert_eq!(ice_servers, &vec![turn.ice_server(NOW, "a")]);
     assert_eq!(ice_servers[0].username.as_deref(), Some("1700000600:a"));
@@ -259,6 +274,9 @@ fn welcome_carries_turn_credentials_and_a_resume_renews_them() {
     };
     h.handle_message(later, 2, msg, || "never".into());
     let msgs = out_to(&mut h, 2);
-    let Some(ServerMessage::Welcome { ice_servers, .. }) = welcome_of(&msgs) else { panic!() };
+    let Some(ServerMessage::Welcome { ice_servers, .. }) = welcome_of(&msgs) else {
+        return Err(format!("no welcome: {msgs:?}").into());
+    };
     assert_eq!(ice_servers[0].username.as_deref(), Some("1700000605:a"));
+    Ok(())
 }
