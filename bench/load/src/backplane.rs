@@ -12,11 +12,14 @@
 //!
 //! Writes `{"backplane": …}` to --out; scripts/bench merges it.
 
+mod cli;
+
+use cli::{ctx, parse};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
@@ -42,7 +45,7 @@ struct Opts {
     out: PathBuf,
 }
 
-fn parse_opts() -> Opts {
+fn parse_opts() -> cli::Result<Opts> {
     let mut o = Opts {
         server_bin: PathBuf::from("target/release/rtcroom-server"),
         pairs: 50,
@@ -53,18 +56,18 @@ fn parse_opts() -> Opts {
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut v = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
+        let mut v = || args.next().ok_or_else(|| format!("{a} needs a value"));
         match a.as_str() {
-            "--server" => o.server_bin = PathBuf::from(v()),
-            "--pairs" => o.pairs = v().parse().expect("--pairs N"),
-            "--rate" => o.rate_hz = v().parse().expect("--rate HZ"),
-            "--duration" => o.duration = Duration::from_secs(v().parse().expect("--duration S")),
-            "--trials" => o.trials = v().parse().expect("--trials N"),
-            "--out" => o.out = PathBuf::from(v()),
-            _ => panic!("unknown argument {a}"),
+            "--server" => o.server_bin = PathBuf::from(v()?),
+            "--pairs" => o.pairs = parse(&v()?, "--pairs N")?,
+            "--rate" => o.rate_hz = parse(&v()?, "--rate HZ")?,
+            "--duration" => o.duration = Duration::from_secs(parse(&v()?, "--duration S")?),
+            "--trials" => o.trials = parse(&v()?, "--trials N")?,
+            "--out" => o.out = PathBuf::from(v()?),
+            _ => return Err(format!("unknown argument {a}").into()),
         }
     }
-    o
+    Ok(o)
 }
 
 struct Proc {
@@ -79,12 +82,13 @@ impl Proc {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+fn free_port() -> cli::Result<u16> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(ctx("bind"))?;
+    Ok(listener.local_addr().map_err(ctx("addr"))?.port())
 }
 
-async fn start_redis() -> (Proc, u16) {
-    let port = free_port();
+async fn start_redis() -> cli::Result<(Proc, u16)> {
+    let port = free_port()?;
     let child = Command::new("redis-server")
         .args([
             "--bind",
@@ -99,7 +103,7 @@ async fn start_redis() -> (Proc, u16) {
         .stdout(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("redis-server (scripts/bootstrap installs it)");
+        .map_err(ctx("redis-server (scripts/bootstrap installs it)"))?;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)).await {
@@ -108,13 +112,15 @@ async fn start_redis() -> (Proc, u16) {
                 break;
             }
         }
-        assert!(Instant::now() < deadline, "redis-server did not start");
+        if Instant::now() >= deadline {
+            return Err("redis-server did not start".into());
+        }
         sleep(Duration::from_millis(20)).await;
     }
-    (Proc { child }, port)
+    Ok((Proc { child }, port))
 }
 
-async fn start_node(opts: &Opts, redis_port: u16, node: &str) -> (Proc, SocketAddr) {
+async fn start_node(opts: &Opts, redis_port: u16, node: &str) -> cli::Result<(Proc, SocketAddr)> {
     let mut child = Command::new(&opts.server_bin)
         .args(["--addr", "127.0.0.1:0", "--secret", SECRET, "--open-rooms"])
         .args(["--redis", &format!("redis://127.0.0.1:{redis_port}"), "--node-id", node])
@@ -123,8 +129,8 @@ async fn start_node(opts: &Opts, redis_port: u16, node: &str) -> (Proc, SocketAd
         .stderr(Stdio::null())
         .kill_on_drop(true)
         .spawn()
-        .expect("rtcroom-server");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        .map_err(ctx("rtcroom-server"))?;
+    let mut lines = BufReader::new(child.stdout.take().ok_or("rtcroom-server: no stdout")?).lines();
     let line = timeout(Duration::from_secs(20), lines.next_line())
         .await
         .ok()
@@ -133,9 +139,9 @@ async fn start_node(opts: &Opts, redis_port: u16, node: &str) -> (Proc, SocketAd
         .as_deref()
         .and_then(|l| l.split("listening on http://").nth(1))
         .and_then(|a| a.trim().parse().ok())
-        .unwrap_or_else(|| panic!("node {node} did not print its address: {line:?}"));
+        .ok_or_else(|| format!("node {node} did not print its address: {line:?}"))?;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (Proc { child }, addr)
+    Ok((Proc { child }, addr))
 }
 
 async fn metric(addr: SocketAddr, name: &str) -> Option<f64> {
@@ -147,14 +153,17 @@ async fn metric(addr: SocketAddr, name: &str) -> Option<f64> {
 }
 
 /// Until every node hears the others.
-async fn wait_meshed(addrs: &[SocketAddr]) {
+async fn wait_meshed(addrs: &[SocketAddr]) -> cli::Result<()> {
     let deadline = Instant::now() + Duration::from_secs(15);
     for &a in addrs {
         while metric(a, "rtcroom_backplane_nodes_alive").await != Some((addrs.len() - 1) as f64) {
-            assert!(Instant::now() < deadline, "nodes never met");
+            if Instant::now() >= deadline {
+                return Err("nodes never met".into());
+            }
             sleep(Duration::from_millis(50)).await;
         }
     }
+    Ok(())
 }
 
 fn ws_url(addr: SocketAddr) -> String {
@@ -223,10 +232,10 @@ async fn pair_run(
     rate_hz: u64,
     dur: Duration,
     lat: Arc<Mutex<Vec<f64>>>,
-) -> usize {
-    let (mut a, _) = join(&a_url, &room, None).await.expect("a joins");
-    let (mut b, wb) = join(&b_url, &room, None).await.expect("b joins");
-    let b_id = wb["id"].as_str().expect("id").to_owned();
+) -> cli::Result<usize> {
+    let (mut a, _) = join(&a_url, &room, None).await.map_err(ctx("a joins"))?;
+    let (mut b, wb) = join(&b_url, &room, None).await.map_err(ctx("b joins"))?;
+    let b_id = wb["id"].as_str().ok_or_else(|| format!("welcome without id: {wb}"))?.to_owned();
     // a hears b joining (possibly through the backplane) before it sends.
     while let Some(m) = recv_json(&mut a).await {
         if m["type"] == "peer-joined" {
@@ -259,7 +268,7 @@ async fn pair_run(
     let got = reader.await.unwrap_or_default();
     lat.lock().await.extend(got);
     let _ = a.close(None).await;
-    sent
+    Ok(sent)
 }
 
 async fn relay(opts: &Opts, n0: SocketAddr, n1: SocketAddr) -> Value {
@@ -284,7 +293,16 @@ async fn relay(opts: &Opts, n0: SocketAddr, n1: SocketAddr) -> Value {
     }
     let (mut sent_same, mut sent_cross) = (0, 0);
     for (i, t) in tasks.into_iter().enumerate() {
-        let s = t.await.unwrap_or(0);
+        // A pair that could not join counts as nothing sent (as before:
+        // the run goes on); why is printed.
+        let s = match t.await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => {
+                eprintln!("  pair {i}: {e}");
+                0
+            }
+            Err(_) => 0,
+        };
         if i % 2 == 1 {
             sent_cross += s
         } else {
@@ -314,10 +332,11 @@ async fn failover_trial(
     victim_addr: SocketAddr,
     survivor: SocketAddr,
     room: &str,
-) -> (f64, bool) {
-    let (mut a, wa) = join(&ws_url(victim_addr), room, None).await.expect("a joins");
-    let (mut b, _) = join(&ws_url(survivor), room, None).await.expect("b joins");
-    let token = wa["session"].as_str().expect("session").to_owned();
+) -> cli::Result<(f64, bool)> {
+    let (mut a, wa) = join(&ws_url(victim_addr), room, None).await.map_err(ctx("a joins"))?;
+    let (mut b, _) = join(&ws_url(survivor), room, None).await.map_err(ctx("b joins"))?;
+    let token =
+        wa["session"].as_str().ok_or_else(|| format!("welcome without session: {wa}"))?.to_owned();
     while let Some(m) = recv_json(&mut a).await {
         if m["type"] == "peer-joined" {
             break;
@@ -334,8 +353,10 @@ async fn failover_trial(
             join(&ws_url(survivor), room, Some(&token)).await.ok()
         }
     };
-    let (_a2, welcome) = resumed.expect("resumed on the survivor");
-    assert_eq!(welcome["resumed"], true, "{welcome}");
+    let (_a2, welcome) = resumed.ok_or("resumed on the survivor")?;
+    if welcome["resumed"] != true {
+        return Err(format!("welcome not resumed: {welcome}").into());
+    }
     let ms = killed.elapsed().as_secs_f64() * 1000.0;
     // b must not see a leave, also past the node timeout (3.5 s).
     let mut left = false;
@@ -345,16 +366,20 @@ async fn failover_trial(
     {
         left |= m["type"] == "peer-left";
     }
-    (ms, left)
+    Ok((ms, left))
 }
 
 #[tokio::main]
-async fn main() {
-    let opts = parse_opts();
-    let (redis, redis_port) = start_redis().await;
-    let (p0, n0) = start_node(&opts, redis_port, "bench-0").await;
-    let (p1, n1) = start_node(&opts, redis_port, "bench-1").await;
-    wait_meshed(&[n0, n1]).await;
+async fn main() -> ExitCode {
+    cli::exit(run().await)
+}
+
+async fn run() -> cli::Result<()> {
+    let opts = parse_opts()?;
+    let (redis, redis_port) = start_redis().await?;
+    let (p0, n0) = start_node(&opts, redis_port, "bench-0").await?;
+    let (p1, n1) = start_node(&opts, redis_port, "bench-1").await?;
+    wait_meshed(&[n0, n1]).await?;
     eprintln!(
         "backplane: relay, {} same-node and {} cross-node pairs, {} Hz, {:?}…",
         opts.pairs, opts.pairs, opts.rate_hz, opts.duration
@@ -367,13 +392,13 @@ async fn main() {
     let mut times = Vec::new();
     let mut leaves = 0;
     for trial in 0..opts.trials {
-        let (ms, left) = failover_trial(victim, victim_addr, n1, &format!("fo-{trial}")).await;
+        let (ms, left) = failover_trial(victim, victim_addr, n1, &format!("fo-{trial}")).await?;
         eprintln!("  trial {trial}: {ms:.1} ms{}", if left { " (peer-left seen!)" } else { "" });
         times.push(ms);
         leaves += usize::from(left);
         // A fresh node in the victim's place for the next trial (same redis).
-        let (p, a) = start_node(&opts, redis_port, &format!("bench-0-{trial}")).await;
-        wait_meshed(&[a, n1]).await;
+        let (p, a) = start_node(&opts, redis_port, &format!("bench-0-{trial}")).await?;
+        wait_meshed(&[a, n1]).await?;
         (victim, victim_addr) = (p, a);
     }
     victim.kill().await;
@@ -396,8 +421,9 @@ async fn main() {
     if let Some(dir) = opts.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let text = serde_json::to_string_pretty(&json!({ "backplane": result })).expect("json");
-    std::fs::write(&opts.out, text + "\n")
-        .unwrap_or_else(|e| panic!("{}: {e}", opts.out.display()));
+    let text =
+        serde_json::to_string_pretty(&json!({ "backplane": result })).map_err(ctx("json"))?;
+    std::fs::write(&opts.out, text + "\n").map_err(ctx(opts.out.display()))?;
     eprintln!("wrote {}", opts.out.display());
+    Ok(())
 }

@@ -10,11 +10,14 @@
 //! generator costs little per socket; its own CPU is reported next to the
 //! server's, since both share this machine.
 
+mod cli;
+
+use cli::{ctx, parse};
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::process::Stdio;
+use std::process::{ExitCode, Stdio};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -71,7 +74,7 @@ struct Opts {
     only: Option<Proto>,
 }
 
-fn parse_opts() -> Opts {
+fn parse_opts() -> cli::Result<Opts> {
     let mut o = Opts {
         rtcroom_bin: "target/release/rtcroom-server".into(),
         socketio_script: "bench/load/socketio-server.mjs".into(),
@@ -99,29 +102,33 @@ fn parse_opts() -> Opts {
         match args[i].as_str() {
             "--rtcroom-bin" => o.rtcroom_bin = v.into(),
             "--socketio-script" => o.socketio_script = v.into(),
-            "--sizes" => o.sizes = list(&v).iter().map(|s| s.parse().expect("--sizes")).collect(),
-            "--rate" => o.rate_hz = v.parse().expect("--rate"),
-            "--total-rate" => o.total_rate = Some(v.parse().expect("--total-rate")),
-            "--sat-p99-ms" => o.sat_p99_ms = v.parse().expect("--sat-p99-ms"),
-            "--duration" => o.duration = Duration::from_secs_f64(v.parse().expect("--duration")),
-            "--sat-sockets" => o.sat_sockets = v.parse().expect("--sat-sockets"),
-            "--sat-rates" => {
-                o.sat_rates = list(&v).iter().map(|s| s.parse().expect("--sat-rates")).collect()
+            "--sizes" => {
+                o.sizes =
+                    list(&v).iter().map(|s| parse(s, "--sizes")).collect::<cli::Result<_>>()?
             }
-            "--sat-step" => o.sat_step = Duration::from_secs_f64(v.parse().expect("--sat-step")),
+            "--rate" => o.rate_hz = parse(&v, "--rate")?,
+            "--total-rate" => o.total_rate = Some(parse(&v, "--total-rate")?),
+            "--sat-p99-ms" => o.sat_p99_ms = parse(&v, "--sat-p99-ms")?,
+            "--duration" => o.duration = Duration::from_secs_f64(parse(&v, "--duration")?),
+            "--sat-sockets" => o.sat_sockets = parse(&v, "--sat-sockets")?,
+            "--sat-rates" => {
+                o.sat_rates =
+                    list(&v).iter().map(|s| parse(s, "--sat-rates")).collect::<cli::Result<_>>()?
+            }
+            "--sat-step" => o.sat_step = Duration::from_secs_f64(parse(&v, "--sat-step")?),
             "--out" => o.out = v.into(),
             "--only" => {
                 o.only = Some(match v.as_str() {
                     "rtcroom" => Proto::Rtcroom,
                     "socketio" => Proto::SocketIo,
-                    other => panic!("--only rtcroom|socketio, not {other}"),
+                    other => return Err(format!("--only rtcroom|socketio, not {other}").into()),
                 })
             }
-            other => panic!("unknown argument {other}"),
+            other => return Err(format!("unknown argument {other}").into()),
         }
         i += 2;
     }
-    o
+    Ok(o)
 }
 
 // ---- servers ----------------------------------------------------------------
@@ -132,7 +139,7 @@ struct ServerProc {
     addr: SocketAddr,
 }
 
-async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> ServerProc {
+async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<ServerProc> {
     let mut cmd = match proto {
         Proto::Rtcroom => {
             let mut c = Command::new(&opts.rtcroom_bin);
@@ -151,9 +158,10 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> ServerProc {
     };
     cmd.stdout(Stdio::piped()).stderr(Stdio::inherit()).kill_on_drop(true);
     let mut child =
-        cmd.spawn().unwrap_or_else(|e| panic!("cannot start the {} server: {e}", proto.name()));
-    let pid = child.id().expect("pid");
-    let stdout = child.stdout.take().expect("stdout");
+        cmd.spawn().map_err(ctx(format!("cannot start the {} server", proto.name())))?;
+    let pid = child.id().ok_or_else(|| format!("the {} server has no pid", proto.name()))?;
+    let stdout =
+        child.stdout.take().ok_or_else(|| format!("the {} server: no stdout", proto.name()))?;
     let mut lines = BufReader::new(stdout).lines();
     let addr = timeout(Duration::from_secs(20), async {
         while let Ok(Some(line)) = lines.next_line().await {
@@ -166,10 +174,10 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> ServerProc {
     .await
     .ok()
     .flatten()
-    .unwrap_or_else(|| panic!("the {} server did not print its address", proto.name()));
+    .ok_or_else(|| format!("the {} server did not print its address", proto.name()))?;
     // Keep reading stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    ServerProc { child, pid, addr }
+    Ok(ServerProc { child, pid, addr })
 }
 
 impl ServerProc {
@@ -615,9 +623,12 @@ async fn spawn_clients(
         let (tx, rx) = tokio::sync::oneshot::channel();
         setups.push(rx);
         handles.push(tokio::spawn(async move {
-            let permit = gate.acquire_owned().await.expect("semaphore");
-            let ws = match connect(addr, idx, proto).await {
-                Ok(ws) => ws,
+            let connected = match gate.acquire_owned().await {
+                Ok(permit) => connect(addr, idx, proto).await.map(|ws| (permit, ws)),
+                Err(e) => Err(format!("semaphore: {e}")),
+            };
+            let (permit, ws) = match connected {
+                Ok(c) => c,
                 Err(e) => {
                     if failures.fetch_add(1, Ordering::Relaxed) < 3 {
                         eprintln!("client {idx}: {e}");
@@ -728,8 +739,8 @@ async fn collect(
 }
 
 /// One server at N sockets: idle memory, then 10 Hz traffic.
-async fn run_size(proto: Proto, opts: &Opts, n: usize) -> Value {
-    let server = start_server(proto, opts, n).await;
+async fn run_size(proto: Proto, opts: &Opts, n: usize) -> cli::Result<Value> {
+    let server = start_server(proto, opts, n).await?;
     sleep(Duration::from_millis(500)).await;
     let rss_base = rss_kib(server.pid);
     let shared = Shared::new();
@@ -783,14 +794,14 @@ async fn run_size(proto: Proto, opts: &Opts, n: usize) -> Value {
     if let (Value::Object(o), Value::Object(e)) = (&mut out, extra) {
         o.extend(e);
     }
-    out
+    Ok(out)
 }
 
 /// One server at a fixed number of sockets, the rate raised step by step
 /// until less than 99 % is delivered.
-async fn run_saturation(proto: Proto, opts: &Opts) -> Value {
+async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
     let n = opts.sat_sockets;
-    let server = start_server(proto, opts, n).await;
+    let server = start_server(proto, opts, n).await?;
     let shared = Shared::new();
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let (handles, _) = spawn_clients(proto, server.addr, n, &phase_rx, &shared).await;
@@ -854,14 +865,14 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> Value {
         }
         step_list.push(j);
     }
-    json!({
+    Ok(json!({
         "sockets": n,
         "steps": step_list,
         "out_of_order": ooo,
         "sustained_rule": format!("delivered >= 99 % and p99 <= {} ms", opts.sat_p99_ms),
         "max_sustained_msgs_per_s": best_sustained.round(),
         "peak_delivered_msgs_per_s": peak.round(),
-    })
+    }))
 }
 
 /// A JSON value as table text (strings without quotes).
@@ -951,8 +962,12 @@ fn table(result: &Value) {
 }
 
 #[tokio::main]
-async fn main() {
-    let opts = parse_opts();
+async fn main() -> ExitCode {
+    cli::exit(run().await)
+}
+
+async fn run() -> cli::Result<()> {
+    let opts = parse_opts()?;
     let started = Instant::now();
     let loadavg = || {
         std::fs::read_to_string("/proc/loadavg")
@@ -969,7 +984,7 @@ async fn main() {
         let mut run = json!({ "sockets": n });
         for &p in &protos {
             eprintln!("load: {} with {n} sockets…", p.name());
-            let r = run_size(p, &opts, n).await;
+            let r = run_size(p, &opts, n).await?;
             eprintln!("  {r}");
             run[p.name()] = r;
             sleep(Duration::from_secs(1)).await;
@@ -980,7 +995,7 @@ async fn main() {
     if !opts.sat_rates.is_empty() {
         for &p in &protos {
             eprintln!("saturation: {} with {} sockets…", p.name(), opts.sat_sockets);
-            let r = run_saturation(p, &opts).await;
+            let r = run_saturation(p, &opts).await?;
             eprintln!("  {r}");
             saturation[p.name()] = r;
         }
@@ -1009,8 +1024,9 @@ async fn main() {
     if let Some(dir) = opts.out.parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    let text = serde_json::to_string_pretty(&json!({ "server_load": result })).expect("json");
-    std::fs::write(&opts.out, text + "\n")
-        .unwrap_or_else(|e| panic!("{}: {e}", opts.out.display()));
+    let text =
+        serde_json::to_string_pretty(&json!({ "server_load": result })).map_err(ctx("json"))?;
+    std::fs::write(&opts.out, text + "\n").map_err(ctx(opts.out.display()))?;
     eprintln!("wrote {}", opts.out.display());
+    Ok(())
 }
