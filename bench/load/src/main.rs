@@ -143,7 +143,9 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
     let mut cmd = match proto {
         Proto::Rtcroom => {
             let mut c = Command::new(&opts.rtcroom_bin);
-            c.args(["--addr", "127.0.0.1:0", "--secret", "load-bench"]);
+            // Rooms named by clients (the load clients carry no join token):
+            // without it every join times out and nothing is measured.
+            c.args(["--addr", "127.0.0.1:0", "--secret", "load-bench", "--open-rooms"]);
             // The connection cap is a deployment choice; lift it above the
             // run's size. The per-address cap stays: clients spread over
             // source addresses instead.
