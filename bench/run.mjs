@@ -145,7 +145,9 @@ async function openParticipant(browser, url) {
 /** One call: two fresh contexts join a fresh room; resolves with both participants' marks. */
 async function trial(browser, base, impl, label) {
   const room = `${impl}-${label}-${Date.now().toString(36)}`;
-  const url = impl === 'baseline-shaped' ? `${base}/bench/baseline.html?shaped` : `${base}/bench/${impl}.html`;
+  // `page-flag` (a control): page.html?flag, e.g. baseline-shaped.
+  const [page, flag] = impl.split(/-(.*)/s);
+  const url = `${base}/bench/${page}.html${flag ? `?${flag}` : ''}`;
   const parts = await Promise.all([openParticipant(browser, url), openParticipant(browser, url)]);
   try {
     await Promise.all(parts.map(({ page }, i) => page.evaluate(([r, n]) => window.benchStart(r, n), [room, `p${i}`])));

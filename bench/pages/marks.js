@@ -129,6 +129,23 @@
     return p;
   };
 
+  // Calls that change what a sender sends or cost the page time around
+  // the first frame: noted with their time, counted.
+  const wrap = (proto, name, label = name) => {
+    const native = proto[name];
+    if (typeof native !== 'function') return;
+    proto[name] = function (...args) {
+      mark(`${label}_first`); count(label);
+      note(`${label}${name === 'setParameters' ? ' ' + JSON.stringify(args[0]?.encodings ?? null) : ''}`);
+      return native.apply(this, args);
+    };
+  };
+  wrap(RTCRtpSender.prototype, 'setParameters');
+  wrap(RTCRtpSender.prototype, 'replaceTrack');
+  wrap(NativePc.prototype, 'getStats', 'pc_getStats');
+  wrap(RTCRtpSender.prototype, 'getStats', 'sender_getStats');
+  wrap(RTCRtpReceiver.prototype, 'getStats', 'receiver_getStats');
+
   window.__bench = { now, mark, count, note, finish, watchFirstFrame, screen, watchScreenFrame };
   window.__benchPartial = () => ({ marks, counts, notes });
   window.addEventListener('error', (e) => note(`error: ${e.message}`));

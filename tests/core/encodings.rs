@@ -156,3 +156,47 @@ fn a_screen_share_is_sent_with_its_presets_plan_in_a_mesh() {
     assert_eq!(ScreenPreset::from_content_hint("detail"), ScreenPreset::Text);
     assert_eq!(ScreenPreset::from_content_hint(""), ScreenPreset::Text);
 }
+
+/// Chromium sends a connection's first frame ~45 ms later when a sender's
+/// encoding parameters were set before its first negotiation, whatever
+/// their value (bench/run.mjs's `baseline-bitrate` control): a mesh plan
+/// (one encoding) is given at the connection's first stats sample, once
+/// media flows; a track published on a connection already carrying media
+/// gets its plan at once.
+#[test]
+fn a_mesh_plan_waits_for_the_connections_first_stats_so_the_first_frames_flow_as_a_plain_pages() {
+    use crate::room_world::{track_in, RoomConfig, RoomWorld};
+    use rtcroom::core::{LocalTrack, PeerState, RoomEvent, TrackKind, TrackSource};
+    let connected = |w: &RoomWorld| {
+        w.clients[0]
+            .events
+            .iter()
+            .any(|e| matches!(e, RoomEvent::ParticipantState { state: PeerState::Connected, .. }))
+    };
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    w.join(0);
+    w.run();
+    let cam = track_in("cam0", "s0", TrackKind::Video, TrackSource::Camera);
+    w.publish(0, LocalTrack { size: Some(P720), ..cam }).unwrap();
+    w.join(1);
+    assert!(w.run_until(w.now() + 10_000, connected), "connected");
+    let sent: Vec<_> = w.clients[0].encodings.values().cloned().collect();
+    assert_eq!(sent, vec![(Vec::new(), 0)], "created without parameters, none set before media");
+
+    w.run();
+    let plan = camera_encodings(P720, Topology::Mesh);
+    let sent: Vec<_> = w.clients[0].encodings.values().cloned().collect();
+    assert_eq!(sent, vec![(plan, 1)], "the plan, once, at the first stats sample");
+
+    let screen = track_in("screen0", "sc0", TrackKind::Video, TrackSource::Screen);
+    let s1080 = SourceSize { width: 1920, height: 1080 };
+    w.publish(0, LocalTrack { size: Some(s1080), ..screen }).unwrap();
+    w.run();
+    let screen_plan = screen_encodings(s1080, ScreenPreset::Text, Topology::Mesh);
+    assert!(
+        w.clients[0].encodings.values().any(|e| *e == (screen_plan.clone(), 0)),
+        "a mid-call track starts with its plan: {:?}",
+        w.clients[0].encodings
+    );
+    w.assert_settled();
+}

@@ -23,6 +23,10 @@ impl RoomCore {
         if r.session.state() != PeerState::Connected {
             return;
         }
+        // Media flows: the plans held until now (see `Remote::plans_held`).
+        for (sender, encodings) in r.plans_held.take().unwrap_or_default() {
+            self.out.push_back(RoomOutput::SetEncodings { peer: peer.to_owned(), sender, encodings });
+        }
         r.abr.handle_snapshot(now, snapshot);
         while let Some(d) = r.abr.poll_output() {
             let (sender, encodings) = (d.sender, d.encodings);

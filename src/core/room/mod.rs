@@ -432,6 +432,28 @@ struct Remote {
     /// Signals from it applied once the pending captures are done: its
     /// first offer (we answer) and everything after it, in order.
     inbound_held: Option<VecDeque<SignalData>>,
+    /// Single-encoding (mesh) plans of this connection's senders, held
+    /// until its first stats sample after `connected` (`Some` until then):
+    /// set before the first frames flow, any encoding parameter costs the
+    /// first remote frame ~45 ms in Chromium (bench: the `baseline-bitrate`
+    /// control), and until then the browser's default is what a plain page
+    /// sends. Layers (`addTransceiver` with `sendEncodings`) are not held.
+    plans_held: Option<Vec<(SenderId, Vec<EncodingParams>)>>,
+}
+
+impl Remote {
+    /// What sender `sender` is given now of its plan `encodings`: all of
+    /// it, or nothing while a single-encoding plan is held (`plans_held`).
+    fn plan_now(&mut self, sender: SenderId, encodings: Vec<EncodingParams>) -> Vec<EncodingParams> {
+        match &mut self.plans_held {
+            Some(held) if encodings.len() == 1 => {
+                held.retain(|(s, _)| *s != sender);
+                held.push((sender, encodings));
+                Vec::new()
+            }
+            _ => encodings,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -846,12 +868,13 @@ impl RoomCore {
                 // The new device may have another size: its own plan.
                 let encodings = adapt::plan_of(&new);
                 r.abr.track(sender, new.kind, new.source, new.size, &encodings);
+                let encodings = r.plan_now(sender, encodings);
                 // A released camera's senders stay empty until the unmute.
                 if !released {
                     let track = Some(new.clone());
                     let p = peer.clone();
                     self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
-                    if new.kind == TrackKind::Video {
+                    if new.kind == TrackKind::Video && !encodings.is_empty() {
                         self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
                     }
                 }
@@ -1266,6 +1289,7 @@ impl RoomCore {
                 held: VecDeque::new(),
                 offer_held: false,
                 inbound_held: None,
+                plans_held: Some(Vec::new()),
             },
         );
         self.build_peer(&id);
@@ -1286,6 +1310,7 @@ impl RoomCore {
         r.senders = Senders::default();
         r.mids.clear();
         r.abr = Abr::new(self.config.adaptive_bitrate);
+        r.plans_held = Some(Vec::new());
         r.received.clear();
         r.offer_held = !polite && holding;
         if r.offer_held {
@@ -1436,9 +1461,10 @@ impl RoomCore {
             let placement = remote.senders.place(&track);
             let (Placement::Add(sender) | Placement::Reuse(sender)) = placement;
             remote.abr.track(sender, track.kind, track.source, track.size, &encodings);
+            let transceiver = encodings.len() > 1;
+            let encodings = remote.plan_now(sender, encodings);
             match placement {
                 Placement::Add(_) => {
-                    let transceiver = encodings.len() > 1;
                     let o = RoomOutput::AddTrack { peer, sender, track, encodings, transceiver };
                     self.out.push_back(o);
                 }
@@ -1451,7 +1477,7 @@ impl RoomCore {
                         track: Some(track),
                     });
                     // The idle sender kept its last track's encodings.
-                    if kind == TrackKind::Video {
+                    if kind == TrackKind::Video && !encodings.is_empty() {
                         self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
                     }
                 }
@@ -1469,6 +1495,7 @@ impl RoomCore {
             if let Placement::Add(sender) = remote.senders.place(t) {
                 let encodings = adapt::plan_of(t);
                 remote.abr.track(sender, t.kind, t.source, t.size, &encodings);
+                let encodings = remote.plan_now(sender, encodings);
                 out.push((sender, t.clone(), encodings));
             }
         }
