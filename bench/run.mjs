@@ -168,7 +168,7 @@ async function trial(browser, base, impl, label) {
         connected_ms: marks.pc_connected === undefined ? null : marks.pc_connected - start,
         // Wall-clock join start, so marks of the two pages can be lined up.
         join_start: start,
-        marks: rel, counts: r.counts || {}, notes: r.notes || [], error: r.error || null,
+        marks: rel, counts: r.counts || {}, notes: r.notes || [], wire: r.wire || [], error: r.error || null,
         logs: parts[i].logs,
       };
     });

@@ -9,7 +9,9 @@
   const marks = {};
   const counts = {};
   const notes = [];
-  const mark = (name, t = now()) => { if (!(name in marks)) marks[name] = t; };
+  // Every WebSocket frame in and out: [direction, wall ms, kind, bytes].
+  const wire = [];
+  const mark = (name, t = now()) => { if (!(name in marks)) { marks[name] = t; if (window.__traceMarks) performance.mark(name); } };
   const count = (name) => { counts[name] = (counts[name] || 0) + 1; };
   const note = (text) => { if (notes.length < 80) notes.push(`${(now() - (marks.join_start ?? now())).toFixed(1)}ms ${text}`); };
 
@@ -17,7 +19,7 @@
   const finish = (error) => {
     if (finished) return;
     finished = true;
-    window.__benchResult = { marks, counts, notes, error: error ? String(error.stack || error) : null };
+    window.__benchResult = { marks, counts, notes, wire, error: error ? String(error.stack || error) : null };
   };
 
   // First decoded + presented frame of the remote video.
@@ -60,6 +62,7 @@
       this.addEventListener('message', (e) => {
         const m = describe(e.data);
         if (!m) return;
+        wire.push(['in', now(), m.type === 'signal' ? m.data?.kind + (m.data?.type ? ':' + m.data.type : '') : m.type, String(e.data).length]);
         if (m.type === 'welcome') mark('welcome');
         else if (m.type === 'peer-joined') mark('peer_joined');
         else if (m.type === 'signal' && m.data) {
@@ -74,6 +77,7 @@
     }
     send(data) {
       const m = describe(data);
+      if (m) wire.push(['out', now(), m.type === 'signal' ? m.data?.kind + (m.data?.type ? ':' + m.data.type : '') : m.type, String(data).length]);
       if (m) {
         if (m.type === 'join') mark('join_sent');
         else if (m.type === 'signal' && m.data) {

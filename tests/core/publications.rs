@@ -266,3 +266,43 @@ fn a_device_switch_replaces_the_track_on_its_senders_and_keeps_the_publication()
     );
     w.assert_settled();
 }
+
+/// A new connection's first negotiation carries our track list once, right
+/// before the first description and with the mids it fixes: not also an
+/// empty list when the connection is built and a list without mids when a
+/// capture lands (three messages the other side handled while setting up).
+#[test]
+fn a_new_connection_gets_one_track_list_right_before_its_first_description_with_the_mids() {
+    let mut w = RoomWorld::new(RoomConfig::default(), 2);
+    for i in 0..2 {
+        w.join(i);
+        w.app(i, App::BeginCapture).unwrap();
+        let cam = track(&format!("cam{i}"), TrackKind::Video, TrackSource::Camera);
+        w.at(w.now() + 30, i, App::EndCapture(Some(cam)));
+    }
+    w.run();
+    w.assert_settled();
+    for i in 0..2 {
+        let sent = &w.clients[i].signals;
+        let lists: Vec<usize> =
+            (0..sent.len()).filter(|&k| matches!(sent[k].1, SignalData::Tracks { .. })).collect();
+        let first_description =
+            sent.iter().position(|(_, d)| matches!(d, SignalData::Description { .. }));
+        assert_eq!(lists.len(), 1, "client {i}: one track list, got {:?}", sent);
+        assert_eq!(
+            first_description,
+            lists.first().map(|k| k + 1),
+            "client {i}: right before the first description"
+        );
+        let Some((_, SignalData::Tracks { tracks })) = lists.first().and_then(|&k| sent.get(k))
+        else {
+            panic!("client {i}: no track list")
+        };
+        assert_eq!(tracks.len(), 1, "client {i}: {tracks:?}");
+        assert!(tracks.iter().all(|t| t.mid.is_some()), "client {i}: with mids: {tracks:?}");
+    }
+    // Both see each other's camera.
+    for i in 0..2 {
+        assert_eq!(w.clients[i].tracks().len(), 1, "client {i}: {:?}", w.clients[i].tracks());
+    }
+}

@@ -125,6 +125,8 @@ pub struct Client {
     /// The encodings each sender was created with or last set to, by
     /// (peer, sender), and how many `SetEncodings` each got.
     pub encodings: BTreeMap<(PeerId, SenderId), (Vec<EncodingParams>, u32)>,
+    /// Every signal it sent to the hub, in order: (to, data).
+    pub signals: Vec<(PeerId, SignalData)>,
 }
 
 impl Client {
@@ -232,6 +234,7 @@ impl RoomWorld {
             enabled: BTreeMap::new(),
             stopped: Vec::new(),
             encodings: BTreeMap::new(),
+            signals: Vec::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -597,6 +600,9 @@ impl RoomWorld {
 
     fn send_to_hub(&mut self, i: usize, msg: ClientMessage<SignalData>) {
         let Some(conn) = self.clients[i].conn else { return };
+        if let ClientMessage::Signal { to, data } = &msg {
+            self.clients[i].signals.push((to.clone(), data.clone()));
+        }
         let t = self.now() + self.cfg.signal_delay.sample(&mut self.rng);
         let t = t.max(self.clients[i].up_last);
         self.clients[i].up_last = t;

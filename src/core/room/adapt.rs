@@ -25,7 +25,11 @@ impl RoomCore {
         }
         // Media flows: the plans held until now (see `Remote::plans_held`).
         for (sender, encodings) in r.plans_held.take().unwrap_or_default() {
-            self.out.push_back(RoomOutput::SetEncodings { peer: peer.to_owned(), sender, encodings });
+            self.out.push_back(RoomOutput::SetEncodings {
+                peer: peer.to_owned(),
+                sender,
+                encodings,
+            });
         }
         r.abr.handle_snapshot(now, snapshot);
         while let Some(d) = r.abr.poll_output() {

@@ -439,12 +439,23 @@ struct Remote {
     /// control), and until then the browser's default is what a plain page
     /// sends. Layers (`addTransceiver` with `sendEncodings`) are not held.
     plans_held: Option<Vec<(SenderId, Vec<EncodingParams>)>>,
+    /// A description left on this connection. Until then our track list is
+    /// announced once, right before the first description (the receiver
+    /// matches tracks by the `mid`s that description fixes): the lists a
+    /// new connection, a publish and the first mids would each announce
+    /// are one message, not three for the other side to handle while it
+    /// sets up.
+    described: bool,
 }
 
 impl Remote {
     /// What sender `sender` is given now of its plan `encodings`: all of
     /// it, or nothing while a single-encoding plan is held (`plans_held`).
-    fn plan_now(&mut self, sender: SenderId, encodings: Vec<EncodingParams>) -> Vec<EncodingParams> {
+    fn plan_now(
+        &mut self,
+        sender: SenderId,
+        encodings: Vec<EncodingParams>,
+    ) -> Vec<EncodingParams> {
         match &mut self.plans_held {
             Some(held) if encodings.len() == 1 => {
                 held.retain(|(s, _)| *s != sender);
@@ -1290,6 +1301,7 @@ impl RoomCore {
                 offer_held: false,
                 inbound_held: None,
                 plans_held: Some(Vec::new()),
+                described: false,
             },
         );
         self.build_peer(&id);
@@ -1311,6 +1323,7 @@ impl RoomCore {
         r.mids.clear();
         r.abr = Abr::new(self.config.adaptive_bitrate);
         r.plans_held = Some(Vec::new());
+        r.described = false;
         r.received.clear();
         r.offer_held = !polite && holding;
         if r.offer_held {
@@ -1520,6 +1533,14 @@ impl RoomCore {
             let out = match o {
                 PeerOutput::Command(cmd) => RoomOutput::Pc { peer, cmd },
                 PeerOutput::Signal(data) => {
+                    let first = matches!(data, SignalData::Description { .. })
+                        && self
+                            .peers
+                            .get_mut(id)
+                            .is_some_and(|r| !std::mem::replace(&mut r.described, true));
+                    if first {
+                        self.announce_to(id);
+                    }
                     self.signal(ClientMessage::Signal { to: peer, data });
                     continue;
                 }
@@ -1557,6 +1578,9 @@ impl RoomCore {
 
     fn announce_to(&mut self, peer: &str) {
         let Some(r) = self.peers.get(peer) else { return };
+        if !r.described {
+            return; // sent with the first description (`Remote::described`)
+        }
         let tracks = self
             .published
             .iter()
