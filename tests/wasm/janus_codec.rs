@@ -112,6 +112,17 @@ fn requests() -> Vec<Request> {
                         send: Some(false),
                     },
                 ],
+                descriptions: vec![],
+            }),
+            None,
+        ),
+        msg(
+            Body::Configure(Configure {
+                streams: vec![],
+                descriptions: vec![
+                    StreamDescription { mid: "0".into(), description: "camera".into() },
+                    StreamDescription { mid: "1".into(), description: "screen;of=111".into() },
+                ],
             }),
             None,
         ),
