@@ -314,3 +314,39 @@ fn a_screen_share_is_switched_between_its_two_layers_only() {
     // A tile the screen's half-size layer covers (the camera's would be its top).
     assert_eq!(switch(&mut s, "t2", 1000), (json!("2"), json!(0)));
 }
+
+#[test]
+fn the_screen_s_audio_rides_the_screen_feed_described_as_screen_audio() {
+    let mut s = with_camera();
+    s.room.publish(screen()).unwrap();
+    let audio = LocalTrack {
+        track_id: "scra".into(),
+        kind: TrackKind::Audio,
+        source: TrackSource::ScreenAudio,
+        size: None,
+        ..screen()
+    };
+    s.room.publish(audio).unwrap();
+    let step = s.drain();
+    let on_screen: Vec<(String, usize)> = step
+        .iter()
+        .filter_map(|o| match o {
+            RoomOutput::AddTransceiver { peer, track, encodings, .. } if peer == SCREEN => {
+                Some((track.track_id.clone(), encodings.len()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(on_screen, [("scr".to_owned(), 2), ("scra".to_owned(), 0)]);
+    s.screen_joined();
+    let configure = s.negotiate(SCREEN, SCREEN_HANDLE, &[("scr", "0"), ("scra", "1")]);
+    assert_eq!(
+        configure["body"]["descriptions"],
+        json!([{"mid":"0","description":"screen;of=111"},{"mid":"1","description":"screen-audio;of=111"}])
+    );
+    // The audio alone stopping leaves the feed (its sender goes idle).
+    s.room.unpublish_as("scra", UnpublishReason::Unpublished).unwrap();
+    s.drain();
+    assert!(closed(&s).is_empty());
+    assert_ne!(s.last_sent()["body"]["request"], "unpublish");
+}
