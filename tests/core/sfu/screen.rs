@@ -125,6 +125,28 @@ fn unpublishing_the_screen_unpublishes_its_feed_and_closes_only_its_connection()
 }
 
 #[test]
+fn the_hangup_of_an_unpublished_share_arriving_after_the_next_share_started_is_not_a_warning() {
+    let mut s = sharing();
+    s.room.unpublish_as("scr", UnpublishReason::Unpublished).unwrap();
+    s.drain();
+    let mut again = screen();
+    again.track_id = "scr2".into();
+    s.room.publish(again).unwrap();
+    s.drain();
+    // The old connection's hangup, late: the new share is already built.
+    s.recv(
+        json!({"janus":"hangup","session_id":SESSION,"sender":SCREEN_HANDLE,"reason":"Close PC"}),
+    );
+    assert!(!s.events().iter().any(|e| matches!(e, RoomEvent::Warning { .. })), "{:?}", s.events());
+    // A hangup of the new share's connection is one.
+    s.recv(
+        json!({"janus":"hangup","session_id":SESSION,"sender":SCREEN_HANDLE,"reason":"DTLS alert"}),
+    );
+    assert!(s.events().iter().any(|e| matches!(e,
+        RoomEvent::Warning { code: "sfu-hangup", message, .. } if message.contains("DTLS alert"))));
+}
+
+#[test]
 fn a_screen_unpublished_before_its_handle_joined_is_never_offered() {
     let mut s = with_camera();
     s.room.publish(screen()).unwrap();

@@ -144,6 +144,9 @@ pub struct JanusSession {
     screen_state: ScreenState,
     /// Our screen feed's publisher id (never one of "the others").
     screen_id: Option<u64>,
+    /// An `unpublish` of the screen was sent: Janus's hangup of its
+    /// connection follows.
+    screen_unpublished: bool,
     me: Option<u64>,
     private_id: Option<u64>,
     publishers: Map<u64, Publisher>,
@@ -187,6 +190,7 @@ impl JanusSession {
             screen: Handle::default(),
             screen_state: ScreenState::None,
             screen_id: None,
+            screen_unpublished: false,
             me: None,
             private_id: None,
             publishers: Map::new(),
@@ -388,6 +392,7 @@ impl JanusSession {
         // The next share is a new connection: its description and
         // candidates start over.
         self.screen = Handle { id: Some(handle_id), ..Handle::default() };
+        self.screen_unpublished = true;
         self.send(now, Tx::Unpublish, |transaction| Request::Message {
             transaction,
             session_id,
@@ -674,11 +679,13 @@ impl JanusSession {
                     self.event(JanusEvent::MediaUp { role });
                 }
             }
-            Incoming::Hangup { sender, reason, .. } => {
-                if let Some(role) = self.role_of(sender) {
-                    self.event(JanusEvent::Hangup { role, reason });
-                }
-            }
+            Incoming::Hangup { sender, reason, .. } => match self.role_of(sender) {
+                // Our `unpublish` closed it: not news (a new share may
+                // already be under way on the same handle).
+                Some(Role::Screen) if self.screen_unpublished => self.screen_unpublished = false,
+                Some(role) => self.event(JanusEvent::Hangup { role, reason }),
+                None => {}
+            },
             Incoming::Slowlink { sender, uplink, lost, .. } => {
                 if let Some(role) = self.role_of(sender) {
                     self.event(JanusEvent::SlowLink { role, uplink, lost });
@@ -1270,6 +1277,7 @@ impl JanusSession {
         self.screen = Handle::default();
         self.screen_state = ScreenState::None;
         self.screen_id = None;
+        self.screen_unpublished = false;
         self.me = None;
         self.private_id = None;
         self.sub = SubState::None;
