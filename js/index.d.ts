@@ -86,8 +86,9 @@ export interface JoinOptions {
   /**
    * `'janus'`: `url` is a Janus WebSocket (`ws://host:8188`) and `room` a
    * VideoRoom number. Same API and events as a mesh room: participants are
-   * the room's publishers, the camera is sent with three simulcast layers,
-   * everyone else's media comes through Janus. Default: an rtcroom server.
+   * the room's publishers, the camera is sent with three simulcast layers, a
+   * screen share as a feed of its own, mute is signalled, everyone else's
+   * media comes through Janus. Default: an rtcroom server.
    */
   sfu?: 'janus';
   name?: string;
@@ -411,7 +412,8 @@ export declare class Room {
   waitFor<K extends keyof RoomEvents>(name: K, filter?: (event: RoomEvents[K]) => boolean, timeoutMs?: number): Promise<RoomEvents[K]>;
   publishCamera(constraints?: MediaStreamConstraints): Promise<MediaStreamTrack[]>;
   /**
-   * Screen share next to the camera, as its own stream. Rejects with
+   * Screen share next to the camera, as its own stream (in an SFU room, a
+   * Janus feed of its own with the preset's two layers). Rejects with
    * `invalid-argument` for an unknown preset or hint, `permission-denied`
    * when the user refuses (the camera is not touched).
    */
@@ -424,7 +426,8 @@ export declare class Room {
    * not). A camera the SDK captured is released while muted (light off) and
    * captured again from the same device on unmute: the promise then resolves
    * with the new track (same publication, no renegotiation); otherwise with
-   * `track`.
+   * `track`. In an SFU room the others hear it through the stream's Janus
+   * description (an SDP-less `configure`), as `track-muted` / `track-unmuted`.
    */
   setMuted(track: MediaStreamTrack, muted: boolean): Promise<MediaStreamTrack>;
   /** To everyone: returns the participants the message could not be queued for. */
@@ -442,6 +445,8 @@ export declare class Room {
    * The connection to one participant (stats, debugging). `undefined` for an
    * unknown participant, and for the participants listed at join during the
    * one task after `Room.join` resolved (connections are built right after).
+   * SFU rooms: the subscriber connection for any participant, or ours by
+   * name: `'sfu-publisher'`, `'sfu-screen'` (while sharing), `'sfu-subscriber'`.
    */
   peerConnection(participantId: string): RTCPeerConnection | undefined;
   /**

@@ -149,7 +149,12 @@ export type VideoViewProps = Omit<VideoHTMLAttributes<HTMLVideoElement>, 'src'> 
   onSizeChange?: (size: RenderedSize) => void;
 };
 
-/** A `<video>` playing a stream or a track; muted unless `muted={false}`. */
+/**
+ * A `<video>` playing a stream or a track; muted unless `muted={false}`.
+ * Adaptive stream: a video the provider's room receives gets its rendered
+ * size (device pixels) and visibility reported with `room.setVideoSize`, so
+ * an SFU room receives the layer it needs and nothing while it is hidden.
+ */
 export declare function VideoView(props: VideoViewProps): ReactElement;
 
 export type AudioViewProps = Omit<AudioHTMLAttributes<HTMLAudioElement>, 'src'> & Source & {

@@ -397,11 +397,32 @@ function useRenderedSize(ref, onSizeChange) {
  * A `<video>` playing `stream` (or `track`), muted unless `muted={false}`;
  * other props go to the element. Detaches on unmount. `onSizeChange`
  * receives its rendered size and visibility (see useRenderedSize).
+ * Adaptive stream: when it plays a video the provider's room receives, it
+ * reports that size (device pixels) and visibility with
+ * `room.setVideoSize`, so an SFU room receives no more than is shown and
+ * nothing while hidden (a mesh room ignores it).
  */
 export function VideoView({ stream, track, muted = true, onSizeChange, ...props }) {
   const ref = useRef(null);
+  const { room } = useRoom();
   useSource(ref, stream, track);
-  useRenderedSize(ref, onSizeChange);
+  const video = track ?? stream?.getVideoTracks()[0] ?? null;
+  const report = useMemo(() => {
+    if (!room || !video) return onSizeChange;
+    return (size) => {
+      const received = room.snapshot.participants.some((p) => p.tracks.some((t) => t.track === video));
+      if (received) {
+        const { width, height, visible, pixelRatio } = size;
+        try {
+          room.setVideoSize(video, { width: width * pixelRatio, height: height * pixelRatio, visible });
+        } catch {
+          // The room left meanwhile, or no longer receives it: nothing to adapt.
+        }
+      }
+      onSizeChange?.(size);
+    };
+  }, [room, video, onSizeChange]);
+  useRenderedSize(ref, report);
   return createElement('video', { ref, autoPlay: true, playsInline: true, muted, ...props });
 }
 

@@ -6,9 +6,10 @@ import { installFakeMedia, installRtcroomHook } from '../../js/playwright.js';
  * Opens sfu.html in a new context of `browser` and joins VideoRoom `room`.
  * `colour` (hex): the camera is a canvas of that colour (rtcroom/playwright's
  * fake camera); null: Chromium's own fake camera. `width` x `height`: the
- * capture size asked for. Resolves with { context, page, id, colour }.
+ * capture size asked for; `screen` (hex): getDisplayMedia yields a canvas of
+ * that colour. Resolves with { context, page, id, colour }.
  */
-export async function sfuParticipant(browser, { room, name, colour = null, width = 640, height = 360, publish = true, audio = false }) {
+export async function sfuParticipant(browser, { room, name, colour = null, width = 640, height = 360, publish = true, audio = false, screen = null }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
   if (colour) await installFakeMedia(context, { colour, width, height, fps: 15 });
   else await installRtcroomHook(context);
@@ -18,6 +19,7 @@ export async function sfuParticipant(browser, { room, name, colour = null, width
   const q = new URLSearchParams({ janus: process.env.RTCROOM_JANUS_URL, room: String(room), name, width: String(width), height: String(height) });
   if (!publish) q.set('publish', '0');
   if (audio) q.set('audio', '1');
+  if (screen) q.set('screen', screen);
   try {
     await page.goto(`${process.env.RTCROOM_BASE_URL}/sfu/sfu.html?${q}`);
     await page.waitForFunction(() => window.rt && (window.rt.joined || window.rt.error), null, { timeout: 30_000 });

@@ -12,7 +12,8 @@ export default async function globalSetup() {
   if (!process.env.RTCROOM_JANUS_URL) throw new Error('RTCROOM_JANUS_URL is not set: run scripts/janus-test');
   const pkg = path.join(repo, 'pkg');
   if (!existsSync(path.join(pkg, 'index.js'))) throw new Error('missing pkg/index.js: run scripts/build first');
-  const mounts = [`/pkg=${pkg}`, `/sfu=${path.join(here, 'pages')}`];
+  // /firefox: the blank page a Firefox tab starts from (../firefox/gecko.mjs).
+  const mounts = [`/pkg=${pkg}`, `/sfu=${path.join(here, 'pages')}`, `/firefox=${path.join(here, '../firefox/pages')}`];
   const { baseURL, stop } = await startServer(mounts, path.join(here, 'test-results'));
   process.env.RTCROOM_BASE_URL = baseURL;
   return stop;

@@ -95,8 +95,19 @@ fn videoroom_messages_have_janus_shapes() {
                 temporal: None,
                 send: None,
             }],
+            descriptions: vec![],
         }),
         json!({"request":"configure","streams":[{"mid":"1","substream":2}]}),
+    );
+    roundtrip(
+        &Body::Configure(Configure {
+            streams: vec![],
+            descriptions: vec![StreamDescription {
+                mid: "0".into(),
+                description: "camera;muted".into(),
+            }],
+        }),
+        json!({"request":"configure","descriptions":[{"mid":"0","description":"camera;muted"}]}),
     );
     roundtrip(&Body::Leave {}, json!({"request":"leave"}));
 }

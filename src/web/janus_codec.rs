@@ -11,8 +11,8 @@ use super::error::WebError;
 use js_sys::{Array, Object, JSON};
 use rtcroom_proto::janus::{
     Body, ErrorBody, FeedRef, IdData, Incoming, Join, Jsep, PluginData, Ptype, Publisher,
-    PublisherStream, Request, StreamConfig, StreamFeed, StreamKind, SubscriberStream,
-    TrickleCandidate, VideoRoomData,
+    PublisherStream, Request, StreamConfig, StreamDescription, StreamFeed, StreamKind,
+    SubscriberStream, TrickleCandidate, VideoRoomData,
 };
 use rtcroom_proto::SdpType;
 use std::cell::Cell;
@@ -182,6 +182,7 @@ fn publisher_stream(r: &Reader, v: &JsValue) -> PublisherStream {
         codec: r.opt_str(v, "codec"),
         simulcast: r.opt_bool(v, "simulcast"),
         disabled: r.opt_bool(v, "disabled"),
+        description: r.opt_str(v, "description"),
     }
 }
 
@@ -334,6 +335,13 @@ fn stream_config_js(s: &StreamConfig) -> Object {
     o
 }
 
+fn description_js(d: &StreamDescription) -> Object {
+    let o = Object::new();
+    set_str(&o, "mid", &d.mid);
+    set_str(&o, "description", &d.description);
+    o
+}
+
 fn join_js(o: &Object, j: &Join) {
     set_str(
         o,
@@ -361,6 +369,9 @@ fn body_js(b: &Body) -> Result<Object, WebError> {
         Body::Configure(c) => {
             if !c.streams.is_empty() {
                 set_list(&o, "streams", &c.streams, stream_config_js);
+            }
+            if !c.descriptions.is_empty() {
+                set_list(&o, "descriptions", &c.descriptions, description_js);
             }
         }
         Body::Subscribe { streams } | Body::Unsubscribe { streams } => {

@@ -368,7 +368,8 @@ impl Room {
 
     /// The connection to one participant (for stats, or tests). In an SFU
     /// room: the subscriber connection for any participant (their media
-    /// arrives there), or `sfu-publisher` / `sfu-subscriber` by name.
+    /// arrives there), or `sfu-publisher` / `sfu-screen` / `sfu-subscriber`
+    /// by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| {
             let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
@@ -1119,15 +1120,17 @@ impl Inner {
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
         use core::RoomEvent as C;
         Some(match e {
+            // With the publications the core knows (an SFU participant's
+            // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
                 let p = Participant::from(info);
                 self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantJoined(p)
+                RoomEvent::ParticipantJoined(self.participant(&p.id))
             }
             C::ParticipantUpdated(info) => {
                 let p = Participant::from(info);
                 self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantUpdated(p)
+                RoomEvent::ParticipantUpdated(self.participant(&p.id))
             }
             C::ParticipantLeft { participant, reason } => {
                 self.names.remove(&participant.id);
@@ -1142,7 +1145,7 @@ impl Inner {
             C::Track { participant, track_id, kind, source, publication, muted, .. } => {
                 let (track, mut stream) = self.remote_track(&participant, &track_id)?;
                 if self.core.sfu().is_some() {
-                    stream = self.sfu_streams.add(&participant, &track)?;
+                    stream = self.sfu_streams.add(&participant, source, &track)?;
                 }
                 let participant = self.participant(&participant);
                 let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
@@ -1152,7 +1155,7 @@ impl Inner {
             C::TrackRemoved { participant, track_id, kind, source } => {
                 let (track, mut stream) = self.remote_track(&participant, &track_id)?;
                 if self.core.sfu().is_some() {
-                    stream = self.sfu_streams.remove(&participant, &track)?;
+                    stream = self.sfu_streams.remove(&participant, source, &track)?;
                 }
                 let participant = self.participant(&participant);
                 let (publication, muted) = (None, false);
@@ -1160,7 +1163,10 @@ impl Inner {
                 RoomEvent::TrackRemoved(t)
             }
             C::TrackMuted { participant, track_id, kind, source, publication, muted } => {
-                let (track, stream) = self.remote.get(&(participant.clone(), track_id))?.clone();
+                let (track, mut stream) = self.remote_track(&participant, &track_id)?;
+                if self.core.sfu().is_some() {
+                    stream = self.sfu_streams.get(&participant, source)?;
+                }
                 let participant = self.participant(&participant);
                 let t = TrackEvent { participant, track, stream, kind, source, publication, muted };
                 RoomEvent::TrackMuted(t)

@@ -1,24 +1,36 @@
-//! Driver piece of SFU rooms: one `MediaStream` per remote participant
-//! (Janus sends every feed of a subscription in one stream; the app wants
-//! one per participant, as in a mesh).
+//! Driver piece of SFU rooms: one `MediaStream` per remote participant and
+//! source group (Janus sends every feed of a subscription in one stream;
+//! the app wants, as in a mesh, camera + microphone in one stream and a
+//! screen share in another).
 
 use crate::core::map::Map;
+use crate::core::{stream_group, TrackSource};
 use web_sys::{MediaStream, MediaStreamTrack};
 
-/// One stream per remote participant of an SFU room.
+/// One stream per remote participant and source group of an SFU room.
 #[derive(Default)]
 pub struct ParticipantStreams {
-    streams: Map<String, MediaStream>,
+    streams: Map<(String, &'static str), MediaStream>,
+}
+
+fn key(participant: &str, source: TrackSource) -> (String, &'static str) {
+    (participant.to_owned(), stream_group(source).unwrap_or("custom"))
 }
 
 impl ParticipantStreams {
-    /// `participant`'s stream, with `track` in it.
-    pub fn add(&mut self, participant: &str, track: &MediaStreamTrack) -> Option<MediaStream> {
-        let stream = match self.streams.get(participant) {
+    /// `participant`'s stream for `source`, with `track` in it.
+    pub fn add(
+        &mut self,
+        participant: &str,
+        source: TrackSource,
+        track: &MediaStreamTrack,
+    ) -> Option<MediaStream> {
+        let key = key(participant, source);
+        let stream = match self.streams.get(&key) {
             Some(s) => Clone::clone(s),
             None => {
                 let s = MediaStream::new().ok()?;
-                self.streams.insert(participant.to_owned(), Clone::clone(&s));
+                self.streams.insert(key, Clone::clone(&s));
                 s
             }
         };
@@ -28,16 +40,26 @@ impl ParticipantStreams {
         Some(stream)
     }
 
+    /// The stream `participant`'s `source` track is in.
+    pub fn get(&self, participant: &str, source: TrackSource) -> Option<MediaStream> {
+        self.streams.get(&key(participant, source)).map(Clone::clone)
+    }
+
     /// `track` left `participant`'s stream (the stream stays for the app's
     /// elements).
-    pub fn remove(&mut self, participant: &str, track: &MediaStreamTrack) -> Option<MediaStream> {
-        let stream = self.streams.get(participant)?;
+    pub fn remove(
+        &mut self,
+        participant: &str,
+        source: TrackSource,
+        track: &MediaStreamTrack,
+    ) -> Option<MediaStream> {
+        let stream = self.streams.get(&key(participant, source))?;
         stream.remove_track(track);
         Some(Clone::clone(stream))
     }
 
     pub fn forget(&mut self, participant: &str) {
-        self.streams.remove(participant);
+        self.streams.retain(|(p, _), _| p != participant);
     }
 
     pub fn clear(&mut self) {

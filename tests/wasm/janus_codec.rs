@@ -112,6 +112,17 @@ fn requests() -> Vec<Request> {
                         send: Some(false),
                     },
                 ],
+                descriptions: vec![],
+            }),
+            None,
+        ),
+        msg(
+            Body::Configure(Configure {
+                streams: vec![],
+                descriptions: vec![
+                    StreamDescription { mid: "0".into(), description: "camera".into() },
+                    StreamDescription { mid: "1".into(), description: "screen;of=111".into() },
+                ],
             }),
             None,
         ),
@@ -150,5 +161,5 @@ fn every_janus_request_encodes_like_serde() {
             serde_wasm_bindgen::from_value(js_sys::JSON::parse(&ours).unwrap()).unwrap();
         assert_eq!(&back, r);
     }
-    assert_eq!(all.len(), 18);
+    assert_eq!(all.len(), 19);
 }

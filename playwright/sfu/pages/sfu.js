@@ -1,18 +1,36 @@
 // The SFU test page: joins a Janus VideoRoom through rtcroom's Room API
 // (?janus=ws://…&room=N&name=…), publishes its camera (?publish=0: not;
-// ?width/height: the capture size), plays every participant's stream in
-// its own <video data-participant>, and exposes `window.rt` to the specs.
+// ?width/height: the capture size), plays every participant's camera in
+// its own <video data-participant> (a screen share in one with
+// data-source="screen"), and exposes `window.rt` to the specs.
+// ?screen=RRGGBB: getDisplayMedia yields a 1280x720 canvas of that colour
+// (so the specs can tell the screen from the camera by pixels).
 import { Room, ROOM_EVENTS } from '/pkg/index.js';
 
 const params = new URLSearchParams(location.search);
-const rt = (window.rt = { events: [], messages: [], joined: false, error: null, video: {}, room: null });
+const rt = (window.rt = { events: [], messages: [], joined: false, error: null, video: {}, screen: {}, room: null });
 const status = (s) => { document.getElementById('status').textContent = s; };
 
-function videoOf(id) {
-  let v = document.querySelector(`video[data-participant="${CSS.escape(id)}"]`);
+if (params.get('screen')) {
+  const fill = `#${params.get('screen')}`;
+  navigator.mediaDevices.getDisplayMedia = async () => {
+    const canvas = Object.assign(document.createElement('canvas'), { width: 1280, height: 720 });
+    const g = canvas.getContext('2d');
+    const paint = () => { g.fillStyle = fill; g.fillRect(0, 0, canvas.width, canvas.height); };
+    paint();
+    const track = canvas.captureStream(15).getVideoTracks()[0];
+    const timer = setInterval(() => { if (track.readyState === 'ended') clearInterval(timer); else paint(); }, 1000 / 15);
+    return new MediaStream([track]);
+  };
+}
+
+function videoOf(id, source = 'camera') {
+  const screen = source === 'screen';
+  let v = document.querySelector(`video[data-participant="${CSS.escape(id)}"]${screen ? '[data-source="screen"]' : ':not([data-source])'}`);
   if (!v) {
     v = document.createElement('video');
     v.dataset.participant = id;
+    if (screen) v.dataset.source = 'screen';
     v.muted = true;
     v.autoplay = true;
     v.playsInline = true;
@@ -48,9 +66,24 @@ rt.inbound = async (id) => {
   return out;
 };
 
-/** Outbound video of our publisher connection, per rid. */
-rt.outbound = async () => {
-  const pc = rt.room.peerConnection('sfu-publisher');
+/** The centre pixel of `id`'s `source` tile as RRGGBB, and its decoded frames (null: no such tile). */
+rt.probe = async (id, source = 'camera') => {
+  const track = (source === 'screen' ? rt.screen : rt.video)[id];
+  const v = document.querySelector(`video[data-participant="${CSS.escape(id)}"]${source === 'screen' ? '[data-source="screen"]' : ':not([data-source])'}`);
+  const receiver = rt.room.peerConnection(id)?.getReceivers().find((r) => r.track === track);
+  if (!track || !v || !receiver || !v.videoWidth) return null;
+  const canvas = Object.assign(document.createElement('canvas'), { width: v.videoWidth, height: v.videoHeight });
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  g.drawImage(v, 0, 0);
+  const [r, gr, b] = g.getImageData(v.videoWidth >> 1, v.videoHeight >> 1, 1, 1).data;
+  let framesDecoded = 0;
+  (await receiver.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') framesDecoded = s.framesDecoded ?? 0; });
+  return { rgb: [r, gr, b], width: v.videoWidth, height: v.videoHeight, framesDecoded, live: track.readyState === 'live', streamId: v.srcObject?.id ?? null };
+};
+
+/** Outbound video of one of our publishing connections (default: the camera's), per rid. */
+rt.outbound = async (peer = 'sfu-publisher') => {
+  const pc = rt.room.peerConnection(peer);
   const layers = {};
   if (!pc) return layers;
   (await pc.getStats()).forEach((s) => {
@@ -71,19 +104,20 @@ async function main() {
     return;
   }
   for (const ev of ROOM_EVENTS) {
-    rt.room.on(ev, (e) => rt.events.push({ type: ev, participant: e?.participant?.id ?? e?.id ?? null, kind: e?.kind ?? null, state: e?.state ?? null, code: e?.code ?? null, message: e?.message ?? null }));
+    rt.room.on(ev, (e) => rt.events.push({ type: ev, participant: e?.participant?.id ?? e?.id ?? null, kind: e?.kind ?? null, source: e?.source ?? null, reason: e?.reason ?? null, state: e?.state ?? null, code: e?.code ?? null, message: e?.message ?? null }));
   }
   rt.room.on('message', ({ from, data }) => rt.messages.push({ from: from.id, data }));
-  rt.room.on('track', ({ participant, stream, kind, track }) => {
+  rt.room.on('track', ({ participant, stream, kind, track, source }) => {
     if (kind !== 'video') return;
-    rt.video[participant.id] = track;
-    const v = videoOf(participant.id);
+    (source === 'screen' ? rt.screen : rt.video)[participant.id] = track;
+    const v = videoOf(participant.id, source === 'screen' ? 'screen' : 'camera');
     if (v.srcObject !== stream) v.srcObject = stream;
     v.play().catch(() => {});
   });
   rt.room.on('participant-left', (p) => {
-    document.querySelector(`video[data-participant="${CSS.escape(p.id)}"]`)?.remove();
+    document.querySelectorAll(`video[data-participant="${CSS.escape(p.id)}"]`).forEach((v) => v.remove());
     delete rt.video[p.id];
+    delete rt.screen[p.id];
   });
   rt.id = rt.room.id;
   if (params.get('publish') !== '0') {

@@ -230,6 +230,10 @@ pub struct PublisherStream {
     pub simulcast: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disabled: Option<bool>,
+    /// The publisher's text for this stream (`descriptions` of its publish
+    /// or configure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]

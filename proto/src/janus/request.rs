@@ -178,6 +178,17 @@ pub struct StreamFeed {
 pub struct Configure {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub streams: Vec<StreamConfig>,
+    /// Publisher: a text per published stream (by its mid), relayed to the
+    /// others in the publisher list (Janus ≥ 1.0); SDP-less, it updates them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub descriptions: Vec<StreamDescription>,
+}
+
+/// Publisher: the text Janus relays with one published stream.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct StreamDescription {
+    pub mid: String,
+    pub description: String,
 }
 
 /// Subscriber: what one of its streams (by our mid) should receive.

@@ -837,6 +837,9 @@ impl RoomCore {
 
     /// The publication id of our published track `track_id`.
     pub fn publication_of(&self, track_id: &str) -> String {
+        if let Some(s) = &self.sfu {
+            return s.publication_of(track_id);
+        }
         self.publication_ids.get(track_id).cloned().unwrap_or_else(|| track_id.to_owned())
     }
 
@@ -844,6 +847,9 @@ impl RoomCore {
     /// publication (id, source, muted state), same senders through
     /// `replaceTrack` — no renegotiation, and the receivers keep their track.
     pub fn replace_published(&mut self, old: &str, new: LocalTrack) -> Result<(), CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.replace_published(old, new).map(|_| ());
+        }
         self.in_room()?;
         if self.published.iter().any(|t| t.track_id == new.track_id) {
             return Err(CoreError::TrackAlreadyPublished);

@@ -27,6 +27,9 @@ pub enum MuteStep {
 impl RoomCore {
     /// Mutes or unmutes one of our published tracks, and tells everyone.
     pub fn set_muted(&mut self, track_id: &str, muted: bool) -> Result<MuteStep, CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.set_muted(track_id, muted);
+        }
         self.in_room()?;
         let Some(track) = self.published.iter().find(|t| t.track_id == track_id) else {
             return Err(CoreError::NotPublished);
@@ -57,11 +60,17 @@ impl RoomCore {
     }
 
     pub fn is_muted(&self, track_id: &str) -> bool {
+        if let Some(s) = &self.sfu {
+            return s.is_muted(track_id);
+        }
         self.muted.contains(track_id)
     }
 
     /// Whether our muted track's capture is released (light off).
     pub fn is_released(&self, track_id: &str) -> bool {
+        if let Some(s) = &self.sfu {
+            return s.is_released(track_id);
+        }
         self.released.contains(track_id)
     }
 
@@ -70,6 +79,9 @@ impl RoomCore {
     /// `NotPublished` if `old` is no longer a released publication (it was
     /// unpublished or unmuted meanwhile): then the caller stops `new`.
     pub fn recaptured(&mut self, old: &str, new: LocalTrack) -> Result<(), CoreError> {
+        if let Some(s) = &mut self.sfu {
+            return s.recaptured(old, new);
+        }
         self.in_room()?;
         if !self.released.contains(old) || !self.muted.contains(old) {
             return Err(CoreError::NotPublished);

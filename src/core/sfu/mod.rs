@@ -2,5 +2,6 @@
 //! unit: Janus VideoRoom's protocol ([`janus`]) and the room model over it
 //! ([`room`]).
 
+pub mod describe;
 pub mod janus;
 pub mod room;

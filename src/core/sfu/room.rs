@@ -1,28 +1,39 @@
 //! The room model over an SFU (DESIGN.md §1.1 "Topology"): the same
 //! [`RoomOutput`]s and [`RoomEvent`]s as the mesh, from a Janus VideoRoom.
 //!
-//! Two connections, each an [`RoomOutput::CreatePeer`] the driver builds as
-//! for a mesh participant, under fixed peer ids:
-//! - [`PUBLISHER_PEER`]: our tracks (camera with the simulcast plan of
-//!   [`Topology::Sfu`], sent with `rid_order: "lmh"`). Offer-only: this side
-//!   decides when to offer (a track added or removed, Janus asking again
-//!   after a new session), one offer at a time.
+//! Up to three connections, each an [`RoomOutput::CreatePeer`] the driver
+//! builds as for a mesh participant, under fixed peer ids:
+//! - [`PUBLISHER_PEER`]: our camera (with the simulcast plan of
+//!   [`Topology::Sfu`], sent with `rid_order: "lmh"`), microphone, custom
+//!   tracks and data channel. Offer-only: this side decides when to offer
+//!   (a track added, Janus asking again after a new session), one offer at
+//!   a time.
+//! - [`SCREEN_PEER`]: our screen share (and its audio) as a Janus
+//!   publisher of its own (its own handle and feed, the screen preset's
+//!   layers), built when it is published and closed when it stops: the
+//!   others' subscriptions to that feed end.
 //! - [`SUBSCRIBER_PEER`]: everyone else's media. Answer-only: Janus offers
 //!   every feed we subscribe to, we apply the offer and answer.
 //!
 //! Participants are Janus's publishers (Janus announces a publisher once its
-//! media is up); each is subscribed to as it appears. A track received on
-//! the subscriber connection is announced as `track` once both its receiver
-//! (`RoomInput::RemoteTrack`, by mid) and Janus's stream list (which feed
-//! that mid carries) are known; it is removed when Janus stops sending it.
+//! media is up), and each of their feeds is subscribed to as it appears. A
+//! screen feed says whose it is in its streams' descriptions (see
+//! [`describe`](super::describe), which also carries each stream's source
+//! and mute): it is that participant's, not a participant of its own. A
+//! track received on the subscriber connection is announced as `track` once
+//! both its receiver (`RoomInput::RemoteTrack`, by mid) and Janus's stream
+//! list (which feed that mid carries) are known; it is removed when Janus
+//! stops sending it.
 
+use super::describe::default_source;
+use super::describe::StreamTag;
 use super::janus::{
     JanusConfig, JanusEvent, JanusOutput, JanusSession, JanusState, RidOrder, Role,
     SubscribedStream,
 };
-use crate::core::encodings::{plan, Topology};
+use crate::core::encodings::{plan, EncodingParams, Topology};
 use crate::core::error::CoreError;
-use crate::core::map::Map;
+use crate::core::map::{Map, Set};
 use crate::core::room::session::SessionState;
 use crate::core::room::{
     Generation, LocalTrack, RoomConfig, RoomConnection, RoomEvent, RoomInput, RoomOutput, SenderId,
@@ -30,20 +41,28 @@ use crate::core::room::{
 };
 use crate::core::types::*;
 use crate::core::MAX_QUEUED_MESSAGE_BYTES;
-use rtcroom_proto::janus::StreamKind;
+use rtcroom_proto::janus::{PublisherStream, StreamDescription, StreamKind};
 use rtcroom_proto::{LeaveReason, Meta, PeerId, PeerInfo, TrackInfo};
 use std::collections::VecDeque;
 
 pub mod adaptive;
+mod mute;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
 /// is a number).
 pub const PUBLISHER_PEER: &str = "sfu-publisher";
 /// Peer id of our subscriber connection.
 pub const SUBSCRIBER_PEER: &str = "sfu-subscriber";
+/// Peer id of our screen share's publisher connection.
+pub const SCREEN_PEER: &str = "sfu-screen";
 
-/// A source size for the simulcast plan when the track does not say (the
-/// browsers' default capture).
+/// The connection (and Janus feed) a published source goes on.
+pub fn role_of_source(source: TrackSource) -> Role {
+    match source {
+        TrackSource::Screen | TrackSource::ScreenAudio => Role::Screen,
+        _ => Role::Publisher,
+    }
+}
 
 /// One of our two connections to Janus.
 #[derive(Debug, Default)]
@@ -71,9 +90,32 @@ struct Received {
 #[derive(Debug, Clone)]
 struct Announced {
     participant: PeerId,
+    feed: u64,
+    feed_mid: String,
     track_id: String,
     kind: TrackKind,
     source: TrackSource,
+    muted: bool,
+}
+
+/// Another participant: its main feed (same id) and any feed of its own
+/// (a screen share), each with its streams.
+#[derive(Debug)]
+struct Member {
+    info: PeerInfo,
+    feeds: Map<u64, Vec<TrackInfo>>,
+    /// Every feed's streams, for `publications`.
+    tracks: Vec<TrackInfo>,
+}
+
+impl Member {
+    fn refresh(&mut self) {
+        self.tracks = self.feeds.values().flatten().cloned().collect();
+    }
+
+    fn stream(&self, feed: u64, feed_mid: &str) -> Option<&TrackInfo> {
+        self.feeds.get(&feed)?.iter().find(|t| t.mid.as_deref() == Some(feed_mid))
+    }
 }
 
 #[derive(Debug)]
@@ -85,17 +127,33 @@ pub struct SfuRoom {
     /// The session was lost with a publisher connection: build a new one
     /// once the new session joined (its handle is new).
     rebuild_publisher: bool,
+    /// Same for the screen's connection (and its handle: a new feed).
+    rebuild_screen: bool,
     failure: Option<(&'static str, String)>,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
+    /// Our published tracks' senders (on their role's connection).
     senders: Map<String, SenderId>,
+    /// Their mids once negotiated (`RoomInput::SenderMids`): the keys of
+    /// our streams' descriptions.
+    sender_mids: Map<SenderId, String>,
+    /// Our published tracks that are muted, and those of them whose
+    /// capture is released (light off; see `mute`).
+    muted: Set<String>,
+    released: Set<String>,
+    /// Publication ids of tracks that took another's place (a recapture, a
+    /// device switch); otherwise a publication's id is its track's id.
+    publication_ids: Map<String, String>,
     next_sender: u32,
     next_generation: Generation,
     next_op: u64,
     publisher: Conn,
+    screen: Conn,
     subscriber: Conn,
-    /// Other publishers, by Janus id.
-    participants: Map<u64, (PeerInfo, Vec<TrackInfo>)>,
+    /// Other participants, by their main feed's Janus id.
+    participants: Map<u64, Member>,
+    /// Every feed of theirs → its participant.
+    feed_owner: Map<u64, u64>,
     /// Janus's latest stream list of our subscription, by our mid.
     streams: Map<String, SubscribedStream>,
     received: Map<String, Received>,
@@ -119,16 +177,23 @@ impl SfuRoom {
             now,
             connected: false,
             rebuild_publisher: false,
+            rebuild_screen: false,
             failure: None,
             local_id: None,
             published: Vec::new(),
             senders: Map::new(),
+            sender_mids: Map::new(),
+            muted: Set::new(),
+            released: Set::new(),
+            publication_ids: Map::new(),
             next_sender: 0,
             next_generation: 0,
             next_op: 1,
             publisher: Conn::default(),
+            screen: Conn::default(),
             subscriber: Conn::default(),
             participants: Map::new(),
+            feed_owner: Map::new(),
             streams: Map::new(),
             received: Map::new(),
             announced: Map::new(),
@@ -167,14 +232,15 @@ impl SfuRoom {
         self.failure.as_ref().map(|(c, m)| (*c, m.as_str()))
     }
     pub fn participants(&self) -> impl Iterator<Item = &PeerInfo> {
-        self.participants.values().map(|(p, _)| p)
+        self.participants.values().map(|m| &m.info)
     }
-    /// What a publisher sends, as Janus lists its streams.
+    /// What a participant sends (every feed of theirs), as Janus lists
+    /// the streams and their descriptions say.
     pub fn publications(&self, id: &str) -> &[TrackInfo] {
         id.parse::<u64>()
             .ok()
             .and_then(|id| self.participants.get(&id))
-            .map_or(&[], |(_, t)| t.as_slice())
+            .map_or(&[], |m| m.tracks.as_slice())
     }
     pub fn published(&self) -> &[LocalTrack] {
         &self.published
@@ -233,10 +299,15 @@ impl SfuRoom {
                     self.sync_mid(&mid);
                 }
             }
+            RoomInput::SenderMids { peer, generation, mids }
+                if self.conn_of(&peer).is_some_and(|(_, c)| c.generation == Some(generation)) =>
+            {
+                self.sender_mids.extend(mids);
+            }
             RoomInput::PeerSetupFailed { peer, message, .. } => {
                 self.warn(None, "peer-setup-failed", peer + ": " + &message);
             }
-            // The mesh's own inputs (signaling frames, sender mids).
+            // The mesh's own inputs (signaling frames).
             _ => {}
         }
         self.pump();
@@ -261,6 +332,10 @@ impl SfuRoom {
         {
             return Err(CoreError::SourceAlreadyPublished(t.source.as_str()));
         }
+        if let Some(required) = track.source.required_kind().filter(|k| *k != track.kind) {
+            let (track_source, required) = (track.source.as_str(), required.as_str());
+            return Err(CoreError::KindMismatch { track_source, required });
+        }
         self.published.push(track.clone());
         self.event(RoomEvent::TrackPublished {
             track_id: track.track_id.clone(),
@@ -268,18 +343,28 @@ impl SfuRoom {
             kind: track.kind,
             source: track.source,
         });
-        if self.publisher.generation.is_none() {
-            self.build_publisher();
+        let role = role_of_source(track.source);
+        if self.conn_mut(role).generation.is_none() {
+            self.build(role);
         } else {
-            self.add_sender(&track);
+            self.add_sender(role, &track);
         }
-        self.publisher.dirty = true;
-        self.maybe_offer();
+        if role == Role::Screen {
+            // Its handle joins first (once): the offer waits for `ScreenReady`.
+            if let Err(e) = self.janus.start_screen(self.now) {
+                self.warn(None, e.code(), e.to_string());
+            }
+        }
+        self.conn_mut(role).dirty = true;
+        self.maybe_offer(role);
+        self.pump();
         Ok(())
     }
 
-    /// Stops sending `track` (its sender goes idle: Janus keeps the
-    /// m-section and its subscribers see no more frames).
+    /// Stops sending `track`. On the publisher connection its sender goes
+    /// idle (Janus keeps the m-section; its subscribers see no more
+    /// frames). The screen's feed stops with its last track: `unpublish`
+    /// (the others' subscriptions to it end) and its connection closes.
     pub fn unpublish_as(
         &mut self,
         track_id: &str,
@@ -289,21 +374,42 @@ impl SfuRoom {
             return Err(CoreError::NotPublished);
         };
         let track = self.published.remove(i);
+        self.muted.remove(track_id);
+        self.released.remove(track_id);
+        let publication = self.publication_of(track_id);
+        self.publication_ids.remove(track_id);
+        let role = role_of_source(track.source);
         if let Some(sender) = self.senders.remove(track_id) {
+            self.sender_mids.remove(&sender);
             self.out.push_back(RoomOutput::ReplaceTrack {
-                peer: PUBLISHER_PEER.to_owned(),
+                peer: Self::peer_id(role),
                 sender,
                 track: None,
             });
         }
         self.event(RoomEvent::TrackUnpublished {
-            track_id: track.track_id.clone(),
-            publication: track.track_id,
+            track_id: track.track_id,
+            publication,
             kind: track.kind,
             source: track.source,
             reason: reason.as_str(),
         });
+        let screen_left = self.published.iter().any(|t| role_of_source(t.source) == Role::Screen);
+        if role == Role::Screen && !screen_left {
+            // Not joined yet: nothing was published (the handle stays idle).
+            let _ = self.janus.unpublish_screen(self.now);
+            if self.screen.generation.take().is_some() {
+                self.out.push_back(RoomOutput::ClosePeer { peer: Self::peer_id(Role::Screen) });
+            }
+            self.screen = Conn::default();
+            self.pump();
+        }
         Ok(())
+    }
+
+    /// The publication id of our published track `track_id`.
+    pub fn publication_of(&self, track_id: &str) -> String {
+        self.publication_ids.get(track_id).cloned().unwrap_or_else(|| track_id.to_owned())
     }
 
     /// Data messages go through the VideoRoom's data channel (Janus relays
@@ -321,9 +427,9 @@ impl SfuRoom {
             return Err(CoreError::UnknownParticipant(to.to_owned()));
         }
         if self.publisher.generation.is_none() {
-            self.build_publisher();
+            self.build(Role::Publisher);
             self.publisher.dirty = true;
-            self.maybe_offer();
+            self.maybe_offer(Role::Publisher);
         }
         let channel = if reliable { Channel::Reliable } else { Channel::Lossy };
         if self.open_channels.contains(&channel) {
@@ -350,7 +456,8 @@ impl SfuRoom {
             return Err(CoreError::UnknownParticipant(track_id.to_owned()));
         };
         let before = self.adaptive.wanted(&mid);
-        if let Some(layer) = self.adaptive.choose(&mid, view) {
+        let source = self.announced.get(&mid).map_or(TrackSource::Camera, |a| a.source);
+        if let Some(layer) = self.adaptive.choose(&mid, view, source) {
             self.apply_layer(&mid, before, layer);
         }
         self.pump();
@@ -375,6 +482,7 @@ impl SfuRoom {
     fn conn_of(&self, peer: &str) -> Option<(Role, &Conn)> {
         match peer {
             PUBLISHER_PEER => Some((Role::Publisher, &self.publisher)),
+            SCREEN_PEER => Some((Role::Screen, &self.screen)),
             SUBSCRIBER_PEER => Some((Role::Subscriber, &self.subscriber)),
             _ => None,
         }
@@ -383,6 +491,7 @@ impl SfuRoom {
     fn conn_mut(&mut self, role: Role) -> &mut Conn {
         match role {
             Role::Publisher => &mut self.publisher,
+            Role::Screen => &mut self.screen,
             Role::Subscriber => &mut self.subscriber,
         }
     }
@@ -390,6 +499,7 @@ impl SfuRoom {
     fn peer_id(role: Role) -> PeerId {
         match role {
             Role::Publisher => PUBLISHER_PEER.to_owned(),
+            Role::Screen => SCREEN_PEER.to_owned(),
             Role::Subscriber => SUBSCRIBER_PEER.to_owned(),
         }
     }
@@ -414,58 +524,76 @@ impl SfuRoom {
             // Publisher: ours carry `room.send()`. Subscriber: Janus relays
             // data only once the subscriber's side opened a channel (its
             // "data ready"), as janus.js does; Janus then sends each label
-            // on the channel of that label.
-            data_channel: true,
+            // on the channel of that label. The screen's feed has none.
+            data_channel: role != Role::Screen,
             receive: Vec::new(),
             tracks: Vec::new(),
         });
     }
 
-    fn build_publisher(&mut self) {
-        self.create(Role::Publisher);
-        self.open_channels.clear();
-        self.senders.clear();
-        for t in self.published.clone() {
-            self.add_sender(&t);
+    /// A publishing connection (publisher or screen) with a sender for
+    /// each of our tracks that goes on it.
+    fn build(&mut self, role: Role) {
+        self.create(role);
+        if role == Role::Publisher {
+            self.open_channels.clear();
+        }
+        let tracks: Vec<LocalTrack> =
+            self.published.iter().filter(|t| role_of_source(t.source) == role).cloned().collect();
+        for t in &tracks {
+            if let Some(old) = self.senders.remove(&t.track_id) {
+                self.sender_mids.remove(&old);
+            }
+            self.add_sender(role, t);
         }
     }
 
-    fn add_sender(&mut self, track: &LocalTrack) {
+    fn add_sender(&mut self, role: Role, track: &LocalTrack) {
         let sender = SenderId(self.next_sender);
         self.next_sender += 1;
         self.senders.insert(track.track_id.clone(), sender);
-        // Only the camera is layered here so far: a screen (or custom) track
-        // rides the publisher connection as one encoding until screen gets
-        // a feed of its own.
-        let encodings = match track.source {
-            TrackSource::Camera => {
-                plan(track.kind, track.source, track.size, Default::default(), Topology::Sfu)
-            }
-            _ => Vec::new(),
-        };
         self.out.push_back(RoomOutput::AddTransceiver {
-            peer: PUBLISHER_PEER.to_owned(),
+            peer: Self::peer_id(role),
             sender,
             track: track.clone(),
-            encodings,
+            encodings: encodings_of(track),
         });
+        // A camera muted while its connection was rebuilt: no track on it.
+        if self.released.contains(&track.track_id) {
+            let peer = Self::peer_id(role);
+            self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track: None });
+        }
     }
 
-    /// One publisher negotiation at a time, once joined.
-    fn maybe_offer(&mut self) {
-        let p = &self.publisher;
-        if self.janus.state() != JanusState::Joined
-            || p.generation.is_none()
-            || p.op.is_some()
-            || p.awaiting_answer
-            || !p.dirty
-        {
+    /// One negotiation at a time per publishing connection, once its handle
+    /// can publish.
+    fn maybe_offer(&mut self, role: Role) {
+        let ready = self.janus.can_publish(role);
+        let p = self.conn_mut(role);
+        if !ready || p.generation.is_none() || p.op.is_some() || p.awaiting_answer || !p.dirty {
             return;
         }
         let op = self.op();
-        self.publisher.dirty = false;
-        self.publisher.op = Some(op);
-        self.pc(Role::Publisher, PcCommand::SetLocalDescription { op });
+        let p = self.conn_mut(role);
+        p.dirty = false;
+        p.op = Some(op);
+        self.pc(role, PcCommand::SetLocalDescription { op });
+    }
+
+    /// What our tracks on `role`'s connection are, by mid (those negotiated).
+    fn descriptions(&self, role: Role) -> Vec<StreamDescription> {
+        // A screen feed is ours: its streams name our main feed.
+        let owner = if role == Role::Screen { self.janus.id() } else { None };
+        self.published
+            .iter()
+            .filter(|t| role_of_source(t.source) == role)
+            .filter_map(|t| {
+                let mid = self.senders.get(&t.track_id).and_then(|s| self.sender_mids.get(s))?;
+                let muted = self.muted.contains(&t.track_id);
+                let tag = StreamTag { source: t.source, muted, owner };
+                Some(StreamDescription { mid: mid.clone(), description: tag.to_text() })
+            })
+            .collect()
     }
 
     fn pc(&mut self, role: Role, cmd: PcCommand) {
@@ -475,9 +603,9 @@ impl SfuRoom {
     fn on_peer(&mut self, role: Role, input: PeerInput) {
         match input {
             PeerInput::LocalCandidate(c) => self.janus.trickle(self.now, role, c),
-            PeerInput::NegotiationNeeded if role == Role::Publisher => {
-                self.publisher.dirty = true;
-                self.maybe_offer();
+            PeerInput::NegotiationNeeded if role != Role::Subscriber => {
+                self.conn_mut(role).dirty = true;
+                self.maybe_offer(role);
             }
             PeerInput::OpCompleted { op, result } => self.on_op(role, op, result),
             PeerInput::ChannelOpen(channel) if role == Role::Publisher => {
@@ -517,11 +645,13 @@ impl SfuRoom {
         }
         self.conn_mut(role).op = None;
         match (role, result) {
-            (Role::Publisher, OpResult::Ok { local: Some(offer) })
+            (Role::Publisher | Role::Screen, OpResult::Ok { local: Some(offer) })
                 if offer.sdp_type == SdpType::Offer =>
             {
-                match self.janus.publish(self.now, offer, Some(RidOrder::LowToHigh)) {
-                    Ok(()) => self.publisher.awaiting_answer = true,
+                let descriptions = self.descriptions(role);
+                let order = Some(RidOrder::LowToHigh);
+                match self.janus.publish_as(self.now, role, offer, order, descriptions) {
+                    Ok(()) => self.conn_mut(role).awaiting_answer = true,
                     Err(e) => self.warn(None, e.code(), e.to_string()),
                 }
             }
@@ -533,11 +663,11 @@ impl SfuRoom {
                 }
             }
             // Janus's answer applied: the next change may be offered.
-            (Role::Publisher, OpResult::Ok { .. }) => self.maybe_offer(),
+            (Role::Publisher | Role::Screen, OpResult::Ok { .. }) => self.maybe_offer(role),
             (_, OpResult::Ok { .. }) => {}
             (_, OpResult::Err { name, message }) => {
-                if role == Role::Publisher {
-                    self.publisher.awaiting_answer = false;
+                if role != Role::Subscriber {
+                    self.conn_mut(role).awaiting_answer = false;
                 }
                 self.warn(None, "sfu-negotiation-failed", name + ": " + &message);
             }
@@ -566,9 +696,10 @@ impl SfuRoom {
                         continue;
                     }
                     let op = self.op();
-                    if role == Role::Publisher {
-                        self.publisher.awaiting_answer = false;
-                        self.publisher.op = Some(op);
+                    if role != Role::Subscriber {
+                        let c = self.conn_mut(role);
+                        c.awaiting_answer = false;
+                        c.op = Some(op);
                     }
                     self.pc(role, PcCommand::SetRemoteDescription { op, description });
                 }
@@ -585,14 +716,14 @@ impl SfuRoom {
                         self.pc(Role::Subscriber, PcCommand::SetLocalDescription { op });
                     }
                 }
-                JanusOutput::LocalDescriptionNeeded { role: Role::Publisher } => {
+                JanusOutput::LocalDescriptionNeeded { role } => {
                     // A new session: our media goes out on a new connection
                     // (built when it joined, see `rebuild_publisher`).
-                    if self.publisher.generation.is_none() {
-                        self.build_publisher();
+                    if self.conn_mut(role).generation.is_none() {
+                        self.build(role);
                     }
-                    self.publisher.dirty = true;
-                    self.maybe_offer();
+                    self.conn_mut(role).dirty = true;
+                    self.maybe_offer(role);
                 }
                 JanusOutput::Event(e) => self.on_janus(e),
             }
@@ -604,8 +735,15 @@ impl SfuRoom {
             JanusEvent::Joined { id } => {
                 self.local_id = Some(id.to_string());
                 if std::mem::take(&mut self.rebuild_publisher) {
-                    self.build_publisher();
+                    self.build(Role::Publisher);
                     self.publisher.dirty = true;
+                }
+                if std::mem::take(&mut self.rebuild_screen) {
+                    self.build(Role::Screen);
+                    self.screen.dirty = true;
+                    if let Err(e) = self.janus.start_screen(self.now) {
+                        self.warn(None, e.code(), e.to_string());
+                    }
                 }
                 if !self.connected {
                     self.connected = true;
@@ -613,52 +751,14 @@ impl SfuRoom {
                 } else {
                     self.connection(RoomConnection::Reconnected, None);
                 }
-                self.maybe_offer();
+                self.maybe_offer(Role::Publisher);
             }
+            JanusEvent::ScreenReady { .. } => self.maybe_offer(Role::Screen),
             JanusEvent::PublisherJoined { id, display, streams } => {
-                let info = PeerInfo { id: id.to_string(), name: display, meta: Meta::new() };
-                let tracks = streams
-                    .iter()
-                    .filter_map(|s| {
-                        let kind = match s.kind {
-                            StreamKind::Audio => TrackKind::Audio,
-                            StreamKind::Video => TrackKind::Video,
-                            _ => return None,
-                        };
-                        Some(TrackInfo {
-                            stream: info.id.clone(),
-                            kind,
-                            source: source_of(kind),
-                            id: Some(publication_id(id, &s.mid)),
-                            mid: Some(s.mid.clone()),
-                            muted: false,
-                        })
-                    })
-                    .collect();
-                self.participants.insert(id, (info.clone(), tracks));
-                self.event(RoomEvent::ParticipantJoined(info));
-                if let Err(e) = self.janus.subscribe(self.now, &[id]) {
-                    self.warn(Some(id.to_string()), e.code(), e.to_string());
-                }
+                self.feed_joined(id, display, &streams)
             }
-            JanusEvent::PublisherLeft { id } => {
-                let pid = id.to_string();
-                let mids: Vec<String> = self
-                    .announced
-                    .iter()
-                    .filter(|(_, a)| a.participant == pid)
-                    .map(|(m, _)| m.clone())
-                    .collect();
-                for mid in mids {
-                    self.unannounce(&mid);
-                }
-                if let Some((participant, _)) = self.participants.remove(&id) {
-                    self.event(RoomEvent::ParticipantLeft {
-                        participant,
-                        reason: LeaveReason::Left,
-                    });
-                }
-            }
+            JanusEvent::PublisherUpdated { id, streams } => self.feed_updated(id, &streams),
+            JanusEvent::PublisherLeft { id } => self.feed_left(id),
             JanusEvent::Subscribed { streams } => {
                 let old: Vec<String> = self.streams.keys().cloned().collect();
                 self.streams = streams.into_iter().map(|s| (s.mid.clone(), s)).collect();
@@ -680,6 +780,8 @@ impl SfuRoom {
             JanusEvent::RequestFailed { request, error } => {
                 self.warn(None, error.code(), request.to_owned() + ": " + &error.to_string());
             }
+            // Our own `unpublish` of the screen's feed.
+            JanusEvent::Hangup { role: Role::Screen, .. } if self.screen.generation.is_none() => {}
             JanusEvent::Hangup { role, reason } => {
                 let message = Self::peer_id(role) + ": " + reason.as_deref().unwrap_or("hangup");
                 self.warn(None, "sfu-hangup", message);
@@ -713,9 +815,12 @@ impl SfuRoom {
         // offer still in flight): closed, the publisher built again once the
         // new session joined.
         self.rebuild_publisher = self.publisher.generation.is_some();
+        self.rebuild_screen = self.screen.generation.is_some();
         self.close_all();
         self.publisher = Conn::default();
+        self.screen = Conn::default();
         self.subscriber = Conn::default();
+        self.sender_mids.clear();
         self.streams.clear();
         self.received.clear();
         self.adaptive = adaptive::Adaptive::default();
@@ -723,7 +828,7 @@ impl SfuRoom {
     }
 
     fn close_all(&mut self) {
-        for role in [Role::Publisher, Role::Subscriber] {
+        for role in [Role::Publisher, Role::Screen, Role::Subscriber] {
             if self.conn_mut(role).generation.take().is_some() {
                 self.out.push_back(RoomOutput::ClosePeer { peer: Self::peer_id(role) });
             }
@@ -734,9 +839,9 @@ impl SfuRoom {
     /// stream list now say.
     fn sync_mid(&mut self, mid: &str) {
         let stream = self.streams.get(mid).filter(|s| s.active).cloned();
-        let feed =
-            stream.as_ref().and_then(|s| s.feed).filter(|f| self.participants.contains_key(f));
-        let participant = feed.map(|f| f.to_string());
+        let feed = stream.as_ref().and_then(|s| s.feed).filter(|f| self.feed_owner.contains_key(f));
+        let owner = feed.and_then(|f| self.feed_owner.get(&f)).copied();
+        let participant = owner.map(|o| o.to_string());
         let current = self.announced.get(mid).map(|a| a.participant.clone());
         if current.is_some() && current != participant {
             self.unannounce(mid);
@@ -747,14 +852,18 @@ impl SfuRoom {
         }
         let Some(r) = self.received.get(mid).cloned() else { return };
         let feed_mid = stream.and_then(|s| s.feed_mid).unwrap_or_default();
-        let source = source_of(r.kind);
+        let info = owner.and_then(|o| self.participants.get(&o)?.stream(feed, &feed_mid));
+        let (source, muted) = info.map_or((default_source(r.kind), false), |t| (t.source, t.muted));
         self.announced.insert(
             mid.to_owned(),
             Announced {
                 participant: participant.clone(),
+                feed,
+                feed_mid: feed_mid.clone(),
                 track_id: r.track_id.clone(),
                 kind: r.kind,
                 source,
+                muted,
             },
         );
         self.event(RoomEvent::Track {
@@ -764,8 +873,96 @@ impl SfuRoom {
             kind: r.kind,
             source,
             publication: Some(publication_id(feed, &feed_mid)),
-            muted: false,
+            muted,
         });
+    }
+
+    // ---- their feeds ----------------------------------------------------
+
+    /// A feed with media: a participant's main one, or (its descriptions
+    /// say whose) a feed of its own such as a screen share. Subscribed to.
+    fn feed_joined(&mut self, id: u64, display: Option<String>, streams: &[PublisherStream]) {
+        let owner = streams
+            .iter()
+            .find_map(|s| StreamTag::parse(s.description.as_deref(), kind_of(s.kind)?).owner)
+            .unwrap_or(id);
+        if Some(owner) == self.janus.id() {
+            return; // ours (a screen feed of an older session)
+        }
+        let tracks = tracks_of(id, streams);
+        self.feed_owner.insert(id, owner);
+        match self.participants.get_mut(&owner) {
+            Some(m) => {
+                m.feeds.insert(id, tracks);
+                m.refresh();
+                // Its publications changed (the app's snapshot lists them).
+                let info = m.info.clone();
+                self.event(RoomEvent::ParticipantUpdated(info));
+            }
+            None => {
+                let info = PeerInfo { id: owner.to_string(), name: display, meta: Meta::new() };
+                let mut m = Member { info: info.clone(), feeds: Map::new(), tracks: Vec::new() };
+                m.feeds.insert(id, tracks);
+                m.refresh();
+                self.participants.insert(owner, m);
+                self.event(RoomEvent::ParticipantJoined(info));
+            }
+        }
+        if let Err(e) = self.janus.subscribe(self.now, &[id]) {
+            self.warn(Some(owner.to_string()), e.code(), e.to_string());
+        }
+    }
+
+    /// A feed's streams changed (a renegotiation, or new descriptions): the
+    /// participant is updated (its publications), then announced tracks
+    /// whose mute changed are told as `track-muted`.
+    fn feed_updated(&mut self, id: u64, streams: &[PublisherStream]) {
+        let Some(owner) = self.feed_owner.get(&id).copied() else { return };
+        let Some(m) = self.participants.get_mut(&owner) else { return };
+        let tracks = tracks_of(id, streams);
+        m.feeds.insert(id, tracks.clone());
+        m.refresh();
+        let info = m.info.clone();
+        self.event(RoomEvent::ParticipantUpdated(info));
+        let mut changed = Vec::new();
+        for (mid, a) in self.announced.iter_mut().filter(|(_, a)| a.feed == id) {
+            let now = tracks.iter().find(|t| t.mid.as_deref() == Some(a.feed_mid.as_str()));
+            if let Some(t) = now.filter(|t| t.muted != a.muted) {
+                a.muted = t.muted;
+                changed.push((mid.clone(), a.clone()));
+            }
+        }
+        for (_, a) in changed {
+            self.event(RoomEvent::TrackMuted {
+                participant: a.participant,
+                track_id: a.track_id,
+                kind: a.kind,
+                source: a.source,
+                publication: Some(publication_id(id, &a.feed_mid)),
+                muted: a.muted,
+            });
+        }
+    }
+
+    /// A feed unpublished or left: its tracks are removed; the participant
+    /// leaves with its last feed.
+    fn feed_left(&mut self, id: u64) {
+        let Some(owner) = self.feed_owner.remove(&id) else { return };
+        let mids: Vec<String> =
+            self.announced.iter().filter(|(_, a)| a.feed == id).map(|(m, _)| m.clone()).collect();
+        for mid in mids {
+            self.unannounce(&mid);
+        }
+        let Some(m) = self.participants.get_mut(&owner) else { return };
+        m.feeds.remove(&id);
+        m.refresh();
+        if !m.feeds.is_empty() {
+            let info = m.info.clone();
+            self.event(RoomEvent::ParticipantUpdated(info));
+        } else if let Some(m) = self.participants.remove(&owner) {
+            let participant = m.info;
+            self.event(RoomEvent::ParticipantLeft { participant, reason: LeaveReason::Left });
+        }
     }
 
     fn unannounce(&mut self, mid: &str) {
@@ -811,12 +1008,45 @@ impl SfuRoom {
     }
 }
 
-/// Janus lists kinds, not sources: a publisher's video is its camera, its
-/// audio its microphone.
-fn source_of(kind: TrackKind) -> TrackSource {
+fn kind_of(kind: StreamKind) -> Option<TrackKind> {
     match kind {
-        TrackKind::Video => TrackSource::Camera,
-        TrackKind::Audio => TrackSource::Microphone,
+        StreamKind::Audio => Some(TrackKind::Audio),
+        StreamKind::Video => Some(TrackKind::Video),
+        _ => None,
+    }
+}
+
+/// A feed's media streams as publications, each as its description says.
+fn tracks_of(feed: u64, streams: &[PublisherStream]) -> Vec<TrackInfo> {
+    streams
+        .iter()
+        .filter_map(|s| {
+            let kind = kind_of(s.kind)?;
+            let tag = StreamTag::parse(s.description.as_deref(), kind);
+            Some(TrackInfo {
+                stream: feed.to_string(),
+                kind,
+                source: tag.source,
+                id: Some(publication_id(feed, &s.mid)),
+                mid: Some(s.mid.clone()),
+                muted: tag.muted,
+            })
+        })
+        .collect()
+}
+
+/// What a track of ours is sent with on an SFU: the camera's simulcast
+/// layers, the screen preset's, nothing for audio and custom tracks.
+fn encodings_of(track: &LocalTrack) -> Vec<EncodingParams> {
+    match track.source {
+        TrackSource::Camera | TrackSource::Screen => plan(
+            track.kind,
+            track.source,
+            track.size,
+            track.preset.unwrap_or_default(),
+            Topology::Sfu,
+        ),
+        _ => Vec::new(),
     }
 }
 

@@ -4,15 +4,19 @@
 
 mod adaptive;
 mod data;
+mod describe;
+mod mute;
 mod publish;
 mod recovery;
+mod screen;
 mod subscribe;
 
 use crate::janus::{ack, plugin_event, tx, ME, PUB, ROOM, SESSION, SUB};
-use rtcroom::core::sfu::room::{PUBLISHER_PEER, SUBSCRIBER_PEER};
+use rtcroom::core::sfu::room::{PUBLISHER_PEER, SCREEN_PEER, SUBSCRIBER_PEER};
 use rtcroom::core::{
     Description, LocalTrack, Millis, OpId, OpResult, PcCommand, PeerInput, RoomConfig, RoomCore,
-    RoomEvent, RoomInput, RoomOutput, SdpType, SocketId, SourceSize, TrackKind, TrackSource,
+    RoomEvent, RoomInput, RoomOutput, SdpType, SenderId, SocketId, SourceSize, TrackKind,
+    TrackSource,
 };
 use rtcroom::proto::janus::Incoming;
 use serde_json::{json, Value};
@@ -175,6 +179,96 @@ impl Sfu {
         s
     }
 
+    /// The sender the room made for our track `track_id` (its latest).
+    pub fn sender_of(&self, track_id: &str) -> SenderId {
+        self.outs
+            .iter()
+            .rev()
+            .find_map(|o| match o {
+                RoomOutput::AddTransceiver { sender, track, .. } if track.track_id == track_id => {
+                    Some(*sender)
+                }
+                _ => None,
+            })
+            .expect("no sender for that track")
+    }
+
+    /// Completes the offer `peer` was asked for: the browser reports the
+    /// senders' `mids` (of our tracks, by track id) then the offer; Janus
+    /// answers on `handle` and the answer is applied. Returns the
+    /// `configure` that carried the offer.
+    pub fn negotiate(&mut self, peer: &str, handle: u64, mids: &[(&str, &str)]) -> Value {
+        let sld = self.last_sld(peer).expect("an offer is made");
+        let generation = self.generation(peer);
+        let mids = mids.iter().map(|(t, m)| (self.sender_of(t), m.to_string())).collect();
+        self.input(RoomInput::SenderMids { peer: peer.into(), generation, mids });
+        self.complete(peer, sld, Some(offer("v=0 our-offer")));
+        let configure = self.last_sent();
+        assert_eq!(configure["handle_id"], handle);
+        assert_eq!(configure["jsep"]["type"], "offer");
+        self.reply_event(
+            &configure,
+            handle,
+            json!({"videoroom":"event","room":ROOM,"configured":"ok"}),
+            Some(json!({"type":"answer","sdp":"v=0 janus-answer"})),
+        );
+        let (srd, _) = self.last_srd(peer).expect("Janus's answer is applied");
+        self.complete(peer, srd, None);
+        configure
+    }
+
+    /// Our screen's handle is attached (as [`SCREEN_HANDLE`]) and joined
+    /// (as feed [`MY_SCREEN`]), checking the requests on the way.
+    pub fn screen_joined(&mut self) {
+        let attach = self.last_sent();
+        assert_eq!(attach["janus"], "attach");
+        assert_eq!(attach["plugin"], "janus.plugin.videoroom");
+        self.recv(json!({"janus":"success","session_id":SESSION,"transaction":tx(&attach),"data":{"id":SCREEN_HANDLE}}));
+        let join = self.last_sent();
+        assert_eq!(join["handle_id"], SCREEN_HANDLE);
+        assert_eq!(
+            join["body"],
+            json!({"request":"join","ptype":"publisher","room":ROOM,"display":"Ada"})
+        );
+        self.reply_event(
+            &join,
+            SCREEN_HANDLE,
+            json!({"videoroom":"joined","room":ROOM,"id":MY_SCREEN,"private_id":5556,"publishers":[]}),
+            None,
+        );
+    }
+
+    /// A subscriber stream list change: Janus's `updated` with `list`, its
+    /// offer answered, and a receiver for each of `new_mids` (track id
+    /// `t<mid>`, kind by `list`).
+    pub fn resubscribed(&mut self, list: Value, new_mids: &[&str]) {
+        self.push_event(
+            SUB,
+            json!({"videoroom":"updated","room":ROOM,"streams":list.clone()}),
+            Some(json!({"type":"offer","sdp":"v=0 janus-offer-2"})),
+        );
+        let (srd, _) = self.last_srd(SUBSCRIBER_PEER).expect("the offer is applied");
+        self.complete(SUBSCRIBER_PEER, srd, None);
+        let sld = self.last_sld(SUBSCRIBER_PEER).expect("an answer is made");
+        self.complete(SUBSCRIBER_PEER, sld, Some(answer("v=0 our-answer-2")));
+        let generation = self.generation(SUBSCRIBER_PEER);
+        for mid in new_mids {
+            let entry = list
+                .as_array()
+                .and_then(|l| l.iter().find(|e| e["mid"] == *mid))
+                .expect("the mid is in the list");
+            let kind = if entry["type"] == "audio" { TrackKind::Audio } else { TrackKind::Video };
+            self.input(RoomInput::RemoteTrack {
+                peer: SUBSCRIBER_PEER.into(),
+                generation,
+                track_id: format!("t{mid}"),
+                stream_id: Some("janus".into()),
+                kind,
+                mid: Some(mid.to_string()),
+            });
+        }
+    }
+
     /// The `SetLocalDescription` op last asked of `peer`.
     pub fn last_sld(&self, peer: &str) -> Option<OpId> {
         self.outs.iter().rev().find_map(|o| match o {
@@ -204,6 +298,24 @@ pub fn camera() -> LocalTrack {
         kind: TrackKind::Video,
         source: TrackSource::Camera,
         size: Some(SourceSize { width: 1280, height: 720 }),
+        device_id: None,
+        preset: None,
+    }
+}
+
+/// A camera the SDK captured (muting it releases the device).
+pub fn captured_camera() -> LocalTrack {
+    LocalTrack { device_id: Some("dev-1".into()), ..camera() }
+}
+
+/// A 1920x1080 screen share (the text preset).
+pub fn screen() -> LocalTrack {
+    LocalTrack {
+        track_id: "scr".into(),
+        stream_id: "s2".into(),
+        kind: TrackKind::Video,
+        source: TrackSource::Screen,
+        size: Some(SourceSize { width: 1920, height: 1080 }),
         device_id: None,
         preset: None,
     }
@@ -280,3 +392,7 @@ pub fn subscribed(feeds: &[u64]) -> Sfu {
 
 pub const PUBLISHER: &str = PUBLISHER_PEER;
 pub const SUBSCRIBER: &str = SUBSCRIBER_PEER;
+pub const SCREEN: &str = SCREEN_PEER;
+/// Our screen share's Janus handle and feed id.
+pub const SCREEN_HANDLE: u64 = 7_003;
+pub const MY_SCREEN: u64 = 112;

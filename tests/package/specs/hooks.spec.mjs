@@ -206,12 +206,27 @@ test('useLocalMedia toggles camera, microphone and screen as the other side sees
       return window.app.sizes[id];
     });
     await expect.poll(size).toEqual({ width: 160, height: 120, visible: true, pixelRatio: 1 });
+    // Adaptive stream: it also tells the room (setVideoSize, a no-op in a
+    // mesh), for the received tracks only.
+    await alice.page.evaluate(() => {
+      const room = theRoom();
+      const real = room.setVideoSize.bind(room);
+      window.videoSizes = [];
+      room.setVideoSize = (track, view) => { window.videoSizes.push({ track: track.id, ...view }); return real(track, view); };
+    });
+    const told = () => alice.page.evaluate(() => window.videoSizes);
+    const bobTrack = await alice.page.evaluate(() => document.querySelector('#videos video[data-participant]:not([data-participant="local"])').dataset.track);
     await alice.page.evaluate(() => window.app.set({ videoWidth: 240 }));
     await expect.poll(size).toEqual({ width: 240, height: 180, visible: true, pixelRatio: 1 });
     await alice.page.evaluate(() => { document.getElementById('videos').style.marginTop = '10000px'; });
     await expect.poll(size).toEqual({ width: 240, height: 180, visible: false, pixelRatio: 1 });
     await alice.page.evaluate(() => { document.getElementById('videos').style.marginTop = ''; });
     await expect.poll(size).toEqual({ width: 240, height: 180, visible: true, pixelRatio: 1 });
+    await expect.poll(told).toEqual([
+      { track: bobTrack, width: 240, height: 180, visible: true },
+      { track: bobTrack, width: 240, height: 180, visible: false },
+      { track: bobTrack, width: 240, height: 180, visible: true },
+    ]);
   });
 });
 

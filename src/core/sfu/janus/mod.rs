@@ -50,7 +50,7 @@ use crate::core::types::{Candidate, Description, Millis, SdpType};
 use reconnect::{Reconnect, Rng};
 use rtcroom_proto::janus::{
     Body, Configure, FeedRef, Incoming, Join, Jsep, PluginData, Ptype, Publisher, Request,
-    StreamConfig, StreamFeed, TrickleCandidate, VideoRoomData, VIDEOROOM,
+    StreamConfig, StreamDescription, StreamFeed, TrickleCandidate, VideoRoomData, VIDEOROOM,
 };
 use std::collections::VecDeque;
 use switch::Switches;
@@ -120,6 +120,16 @@ enum SubState {
     Joined,
 }
 
+/// The screen handle: attached and joined on first use, then kept (an
+/// `unpublish` leaves it joined, ready to publish again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScreenState {
+    None,
+    Attaching,
+    Joining,
+    Joined,
+}
+
 #[derive(Debug)]
 pub struct JanusSession {
     cfg: JanusConfig,
@@ -130,6 +140,13 @@ pub struct JanusSession {
     session_id: Option<u64>,
     publisher: Handle,
     subscriber: Handle,
+    screen: Handle,
+    screen_state: ScreenState,
+    /// Our screen feed's publisher id (never one of "the others").
+    screen_id: Option<u64>,
+    /// An `unpublish` of the screen was sent: Janus's hangup of its
+    /// connection follows.
+    screen_unpublished: bool,
     me: Option<u64>,
     private_id: Option<u64>,
     publishers: Map<u64, Publisher>,
@@ -170,6 +187,10 @@ impl JanusSession {
             session_id: None,
             publisher: Handle::default(),
             subscriber: Handle::default(),
+            screen: Handle::default(),
+            screen_state: ScreenState::None,
+            screen_id: None,
+            screen_unpublished: false,
             me: None,
             private_id: None,
             publishers: Map::new(),
@@ -212,6 +233,20 @@ impl JanusSession {
     }
     pub fn handle_id(&self, role: Role) -> Option<u64> {
         self.handle(role).id
+    }
+    /// Our screen feed's id, once its handle joined.
+    pub fn screen_id(&self) -> Option<u64> {
+        self.screen_id
+    }
+    /// The role's handle can publish now (joined as a publisher).
+    pub fn can_publish(&self, role: Role) -> bool {
+        match role {
+            Role::Publisher => self.state == JanusState::Joined,
+            Role::Screen => {
+                self.state == JanusState::Joined && self.screen_state == ScreenState::Joined
+            }
+            Role::Subscriber => false,
+        }
     }
 
     #[must_use]
@@ -265,24 +300,106 @@ impl JanusSession {
         offer: Description,
         simulcast: Option<RidOrder>,
     ) -> Result<(), JanusError> {
-        let handle_id = self.joined_handle(Role::Publisher)?;
+        self.publish_as(now, Role::Publisher, offer, simulcast, Vec::new())
+    }
+
+    /// [`publish`](Self::publish) on `role`'s handle: [`Role::Publisher`]
+    /// or (once [`JanusEvent::ScreenReady`]) [`Role::Screen`], with
+    /// `descriptions` (what each mid carries, see `sfu::describe`).
+    pub fn publish_as(
+        &mut self,
+        now: Millis,
+        role: Role,
+        offer: Description,
+        simulcast: Option<RidOrder>,
+        descriptions: Vec<StreamDescription>,
+    ) -> Result<(), JanusError> {
+        let handle_id = self.publishing_handle(role)?;
         let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
-        self.publishing = true;
+        if role == Role::Publisher {
+            self.publishing = true;
+        }
         let jsep = Jsep {
             sdp_type: offer.sdp_type,
             sdp: offer.sdp,
             rid_order: simulcast.map(|o| o.as_str().to_owned()),
         };
-        let body = Body::Configure(Configure::default());
-        self.send(now, Tx::Publish, |transaction| Request::Message {
+        let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
+        self.send(now, Tx::Publish(role), |transaction| Request::Message {
             transaction,
             session_id,
             handle_id,
             body,
             jsep: Some(jsep),
         });
-        self.publisher.local_sent = true;
-        self.flush_local(now, Role::Publisher);
+        let handle = self.handle_mut(role);
+        handle.local_sent = true;
+        self.flush_local(now, role);
+        Ok(())
+    }
+
+    /// Updates what the role's published streams say they are (source,
+    /// muted): an SDP-less `configure`; Janus tells the others with an
+    /// updated publisher list.
+    pub fn describe(
+        &mut self,
+        now: Millis,
+        role: Role,
+        descriptions: Vec<StreamDescription>,
+    ) -> Result<(), JanusError> {
+        let handle_id = self.publishing_handle(role)?;
+        let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
+        let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
+        self.send(now, Tx::Describe(role), |transaction| Request::Message {
+            transaction,
+            session_id,
+            handle_id,
+            body,
+            jsep: None,
+        });
+        Ok(())
+    }
+
+    /// Starts our screen feed: attaches and joins the screen handle as a
+    /// publisher (first use), [`JanusEvent::ScreenReady`] follows; at once
+    /// if it is joined already.
+    pub fn start_screen(&mut self, now: Millis) -> Result<(), JanusError> {
+        let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
+        self.joined_handle(Role::Publisher)?;
+        match self.screen_state {
+            ScreenState::None => {
+                self.screen_state = ScreenState::Attaching;
+                self.send(now, Tx::Attach(Role::Screen), |transaction| Request::Attach {
+                    transaction,
+                    session_id,
+                    plugin: VIDEOROOM.to_owned(),
+                });
+            }
+            ScreenState::Joined => {
+                let id = self.screen_id.unwrap_or(0);
+                self.event(JanusEvent::ScreenReady { id });
+            }
+            ScreenState::Attaching | ScreenState::Joining => {}
+        }
+        Ok(())
+    }
+
+    /// Stops our screen feed (`unpublish`: Janus closes its connection and
+    /// tells the others); the handle stays joined for the next share.
+    pub fn unpublish_screen(&mut self, now: Millis) -> Result<(), JanusError> {
+        let handle_id = self.publishing_handle(Role::Screen)?;
+        let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
+        // The next share is a new connection: its description and
+        // candidates start over.
+        self.screen = Handle { id: Some(handle_id), ..Handle::default() };
+        self.screen_unpublished = true;
+        self.send(now, Tx::Unpublish, |transaction| Request::Message {
+            transaction,
+            session_id,
+            handle_id,
+            body: Body::Unpublish {},
+            jsep: None,
+        });
         Ok(())
     }
 
@@ -409,6 +526,7 @@ impl JanusSession {
                 temporal: None,
                 send: Some(send),
             }],
+            descriptions: Vec::new(),
         });
         self.send(now, Tx::Pause, |transaction| Request::Message {
             transaction,
@@ -561,11 +679,13 @@ impl JanusSession {
                     self.event(JanusEvent::MediaUp { role });
                 }
             }
-            Incoming::Hangup { sender, reason, .. } => {
-                if let Some(role) = self.role_of(sender) {
-                    self.event(JanusEvent::Hangup { role, reason });
-                }
-            }
+            Incoming::Hangup { sender, reason, .. } => match self.role_of(sender) {
+                // Our `unpublish` closed it: not news (a new share may
+                // already be under way on the same handle).
+                Some(Role::Screen) if self.screen_unpublished => self.screen_unpublished = false,
+                Some(role) => self.event(JanusEvent::Hangup { role, reason }),
+                None => {}
+            },
             Incoming::Slowlink { sender, uplink, lost, .. } => {
                 if let Some(role) = self.role_of(sender) {
                     self.event(JanusEvent::SlowLink { role, uplink, lost });
@@ -648,6 +768,9 @@ impl JanusSession {
                     });
                 };
                 self.handle_mut(role).id = Some(handle_id);
+                if role == Role::Screen {
+                    return self.join_screen(now, handle_id);
+                }
                 if let (Some(handle_id), Some(_), Some(session_id)) =
                     (self.publisher.id, self.subscriber.id, self.session_id)
                 {
@@ -688,6 +811,11 @@ impl JanusSession {
             return self.session_gone(now);
         }
         match p.tx {
+            Tx::Attach(Role::Screen) | Tx::JoinScreen => {
+                self.screen_state = ScreenState::None;
+                self.screen = Handle::default();
+                self.event(JanusEvent::RequestFailed { request: p.name, error: err });
+            }
             Tx::Create | Tx::Attach(_) | Tx::JoinPublisher => self.fail(err),
             Tx::Claim => self.new_session(now),
             Tx::Destroy => self.finish_leave(),
@@ -702,8 +830,8 @@ impl JanusSession {
                 self.pending_feeds.clear();
                 self.event(JanusEvent::RequestFailed { request: p.name, error: err });
             }
-            Tx::Publish | Tx::Subscribe | Tx::Start => {
-                if p.tx == Tx::Publish {
+            Tx::Publish(_) | Tx::Describe(_) | Tx::Unpublish | Tx::Subscribe | Tx::Start => {
+                if p.tx == Tx::Publish(Role::Publisher) {
                     self.publishing = false;
                 }
                 self.event(JanusEvent::RequestFailed { request: p.name, error: err });
@@ -715,6 +843,12 @@ impl JanusSession {
     fn on_tx_timeout(&mut self, now: Millis, p: Pending) {
         let err = JanusError::TransactionTimedOut { request: p.name, ms: TRANSACTION_TIMEOUT };
         match p.tx {
+            // The screen share failed, not the session.
+            Tx::Attach(Role::Screen) | Tx::JoinScreen => {
+                self.screen_state = ScreenState::None;
+                self.screen = Handle::default();
+                self.event(JanusEvent::RequestFailed { request: p.name, error: err });
+            }
             // Recovering a session that worked: a stalled path, try again.
             Tx::Create | Tx::Attach(_) | Tx::JoinPublisher if self.was_joined => {
                 self.out.push_back(JanusOutput::Disconnect(self.socket));
@@ -729,7 +863,12 @@ impl JanusSession {
                 self.lose_socket(now);
             }
             Tx::Destroy => self.finish_leave(),
-            Tx::Publish | Tx::JoinSubscriber | Tx::Subscribe | Tx::Start => {
+            Tx::Publish(_)
+            | Tx::Describe(_)
+            | Tx::Unpublish
+            | Tx::JoinSubscriber
+            | Tx::Subscribe
+            | Tx::Start => {
                 if p.tx == Tx::JoinSubscriber {
                     self.sub = SubState::None;
                     self.feeds.clear();
@@ -765,6 +904,7 @@ impl JanusSession {
             .or_else(|| p.as_ref().and_then(|p| role_of_tx(&p.tx)));
         match role {
             Some(Role::Publisher) => self.on_publisher_event(now, data, jsep),
+            Some(Role::Screen) => self.on_screen_event(data, jsep),
             Some(Role::Subscriber) => self.on_subscriber_event(now, data, jsep),
             None => {}
         }
@@ -787,6 +927,43 @@ impl JanusSession {
             self.apply_remote(Role::Publisher, jsep);
             self.event(JanusEvent::Published);
         }
+    }
+
+    /// The screen handle's own replies only: the room's publisher list
+    /// reaches every publisher handle, and the main one reports it.
+    fn on_screen_event(&mut self, data: VideoRoomData, jsep: Option<Jsep>) {
+        if data.videoroom.as_deref() == Some("joined") && self.screen_state == ScreenState::Joining
+        {
+            self.screen_state = ScreenState::Joined;
+            self.screen_id = data.id;
+            // Listed by the main handle's events from now on: never "another".
+            if let Some(id) = data.id {
+                self.publishers.remove(&id);
+            }
+            self.event(JanusEvent::ScreenReady { id: data.id.unwrap_or(0) });
+        }
+        if let Some(jsep) = jsep.filter(|j| j.sdp_type == SdpType::Answer) {
+            self.apply_remote(Role::Screen, jsep);
+        }
+    }
+
+    fn join_screen(&mut self, now: Millis, handle_id: u64) {
+        let Some(session_id) = self.session_id else { return };
+        self.screen_state = ScreenState::Joining;
+        let body = Body::Join(Join {
+            ptype: Ptype::Publisher,
+            room: self.cfg.room,
+            display: self.cfg.display.clone(),
+            streams: Vec::new(),
+            private_id: None,
+        });
+        self.send(now, Tx::JoinScreen, |transaction| Request::Message {
+            transaction,
+            session_id,
+            handle_id,
+            body,
+            jsep: None,
+        });
     }
 
     fn on_joined(&mut self, now: Millis, data: VideoRoomData) {
@@ -865,18 +1042,23 @@ impl JanusSession {
 
     fn add_publishers(&mut self, list: Vec<Publisher>) {
         for p in list {
-            if Some(p.id) == self.me {
+            if Some(p.id) == self.me || Some(p.id) == self.screen_id {
                 continue;
             }
-            let new = !self.publishers.contains_key(&p.id);
-            let event = JanusEvent::PublisherJoined {
-                id: p.id,
-                display: p.display.clone(),
-                streams: p.streams.clone(),
+            let event = match self.publishers.get(&p.id) {
+                None => Some(JanusEvent::PublisherJoined {
+                    id: p.id,
+                    display: p.display.clone(),
+                    streams: p.streams.clone(),
+                }),
+                Some(old) if old.streams != p.streams => {
+                    Some(JanusEvent::PublisherUpdated { id: p.id, streams: p.streams.clone() })
+                }
+                Some(_) => None,
             };
             self.publishers.insert(p.id, p);
-            if new {
-                self.event(event);
+            if let Some(e) = event {
+                self.event(e);
             }
         }
     }
@@ -934,6 +1116,7 @@ impl JanusSession {
                 temporal: None,
                 send: None,
             }],
+            descriptions: Vec::new(),
         });
         let tx = Tx::Switch { mid: mid.to_owned(), substream };
         self.send(now, tx, |transaction| Request::Message {
@@ -980,6 +1163,15 @@ impl JanusSession {
         self.out.push_back(JanusOutput::Send(request));
     }
 
+    /// The role's handle, if it can publish (the screen's once joined).
+    fn publishing_handle(&self, role: Role) -> Result<u64, JanusError> {
+        match role {
+            Role::Subscriber => Err(JanusError::NotJoined),
+            Role::Screen if self.screen_state != ScreenState::Joined => Err(JanusError::NotJoined),
+            _ => self.joined_handle(role),
+        }
+    }
+
     fn joined_handle(&self, role: Role) -> Result<u64, JanusError> {
         match self.state {
             JanusState::Joined | JanusState::Reconnecting if self.me.is_some() => {
@@ -992,6 +1184,7 @@ impl JanusSession {
     fn handle(&self, role: Role) -> &Handle {
         match role {
             Role::Publisher => &self.publisher,
+            Role::Screen => &self.screen,
             Role::Subscriber => &self.subscriber,
         }
     }
@@ -999,18 +1192,15 @@ impl JanusSession {
     fn handle_mut(&mut self, role: Role) -> &mut Handle {
         match role {
             Role::Publisher => &mut self.publisher,
+            Role::Screen => &mut self.screen,
             Role::Subscriber => &mut self.subscriber,
         }
     }
 
     fn role_of(&self, handle_id: u64) -> Option<Role> {
-        if self.publisher.id == Some(handle_id) {
-            Some(Role::Publisher)
-        } else if self.subscriber.id == Some(handle_id) {
-            Some(Role::Subscriber)
-        } else {
-            None
-        }
+        [Role::Publisher, Role::Screen, Role::Subscriber]
+            .into_iter()
+            .find(|r| self.handle(*r).id == Some(handle_id))
     }
 
     fn event(&mut self, e: JanusEvent) {
@@ -1084,6 +1274,10 @@ impl JanusSession {
         self.session_id = None;
         self.publisher = Handle::default();
         self.subscriber = Handle::default();
+        self.screen = Handle::default();
+        self.screen_state = ScreenState::None;
+        self.screen_id = None;
+        self.screen_unpublished = false;
         self.me = None;
         self.private_id = None;
         self.sub = SubState::None;
@@ -1133,7 +1327,9 @@ impl JanusSession {
 
 fn role_of_tx(tx: &Tx) -> Option<Role> {
     match tx {
-        Tx::JoinPublisher | Tx::Publish => Some(Role::Publisher),
+        Tx::JoinPublisher => Some(Role::Publisher),
+        Tx::JoinScreen | Tx::Unpublish => Some(Role::Screen),
+        Tx::Publish(role) | Tx::Describe(role) => Some(*role),
         Tx::JoinSubscriber | Tx::Subscribe | Tx::Start | Tx::Switch { .. } | Tx::Pause => {
             Some(Role::Subscriber)
         }

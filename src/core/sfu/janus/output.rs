@@ -10,6 +10,10 @@ use rtcroom_proto::janus::{PublisherStream, Request, StreamKind};
 pub enum Role {
     /// Our media to Janus (we offer, Janus answers).
     Publisher,
+    /// Our screen share: a publisher of its own (its own handle and feed,
+    /// attached and joined on first use), so it is subscribed to, switched
+    /// and capped apart from the camera.
+    Screen,
     /// Everyone else's media from Janus (Janus offers, we answer).
     Subscriber,
 }
@@ -83,6 +87,17 @@ pub enum JanusEvent {
         id: u64,
         display: Option<String>,
         streams: Vec<PublisherStream>,
+    },
+    /// A publisher already announced changed what it sends or describes
+    /// (a renegotiation, or an SDP-less `configure` with `descriptions`).
+    PublisherUpdated {
+        id: u64,
+        streams: Vec<PublisherStream>,
+    },
+    /// Our screen handle joined the room as a publisher (feed `id`): its
+    /// offer may go (`publish` with [`Role::Screen`]).
+    ScreenReady {
+        id: u64,
     },
     /// It unpublished or left.
     PublisherLeft {

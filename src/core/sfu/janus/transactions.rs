@@ -11,7 +11,14 @@ pub(super) enum Tx {
     Claim,
     Attach(Role),
     JoinPublisher,
-    Publish,
+    /// The screen handle's publisher `join`.
+    JoinScreen,
+    /// A publisher's offer (`configure` with `jsep`), on the role's handle.
+    Publish(Role),
+    /// An SDP-less `configure` with `descriptions`, on the role's handle.
+    Describe(Role),
+    /// The screen handle's `unpublish`.
+    Unpublish,
     JoinSubscriber,
     Subscribe,
     Start,

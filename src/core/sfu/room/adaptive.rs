@@ -10,15 +10,25 @@
 //! know the source's size, so the layers' widths are those of the plan for
 //! a [`REFERENCE`] camera (320/640/1280 for 1280x720).
 //!
+//! A screen share is sent with the screen preset's two layers
+//! ([`screen_encodings`](crate::core::encodings::screen_encodings)): its
+//! widths are those of a [`SCREEN_REFERENCE`] screen, and it is never asked
+//! for a third layer it does not have (Janus would never confirm it).
+//!
 //! A decision is made only when the app reports a size; it is sent only
 //! when it differs from the last one asked for on that stream, and the Janus
 //! machine re-sends a switch until Janus confirms it.
 
-use crate::core::encodings::{camera_encodings, SourceSize, Topology};
-use std::collections::BTreeMap;
+use crate::core::encodings::{
+    camera_encodings, screen_encodings, EncodingParams, ScreenPreset, SourceSize, Topology,
+};
+use crate::core::map::Map;
+use crate::core::types::TrackSource;
 
 /// The source size the layer widths are computed from.
 pub const REFERENCE: SourceSize = SourceSize { width: 1280, height: 720 };
+/// The same for a screen share.
+pub const SCREEN_REFERENCE: SourceSize = SourceSize { width: 1920, height: 1080 };
 /// A layer may be shown this much larger than it is before the next one up
 /// is asked for (a 352-px tile keeps the 320-px layer).
 pub const UPSCALE: f64 = 1.15;
@@ -51,23 +61,38 @@ struct Sub {
 
 #[derive(Debug, Default)]
 pub struct Adaptive {
-    subs: BTreeMap<String, Sub>,
+    subs: Map<String, Sub>,
 }
 
-/// The widths of the plan's layers, low to high.
+fn widths(source: SourceSize, plan: &[EncodingParams]) -> Vec<u32> {
+    plan.iter().map(|e| (f64::from(source.width) / e.scale_resolution_down_by) as u32).collect()
+}
+
+/// The widths of the camera plan's layers, low to high.
 pub fn layer_widths() -> Vec<u32> {
-    camera_encodings(REFERENCE, Topology::Sfu)
-        .iter()
-        .map(|e| (f64::from(REFERENCE.width) / e.scale_resolution_down_by) as u32)
-        .collect()
+    widths(REFERENCE, &camera_encodings(REFERENCE, Topology::Sfu))
 }
 
-/// The layer for `view` (the pure decision).
+/// The widths of a screen share's layers, low to high.
+pub fn screen_layer_widths() -> Vec<u32> {
+    let plan = screen_encodings(SCREEN_REFERENCE, ScreenPreset::default(), Topology::Sfu);
+    widths(SCREEN_REFERENCE, &plan)
+}
+
+/// The layer for `view` of a camera (the pure decision).
 pub fn layer_for(view: View) -> Layer {
+    layer_for_source(view, TrackSource::Camera)
+}
+
+/// The layer for `view` of a video of `source`.
+pub fn layer_for_source(view: View, source: TrackSource) -> Layer {
     if !view.visible || view.width == 0 || view.height == 0 {
         return Layer::Paused;
     }
-    let widths = layer_widths();
+    let widths = match source {
+        TrackSource::Screen => screen_layer_widths(),
+        _ => layer_widths(),
+    };
     let top = widths.len().saturating_sub(1);
     let index =
         widths.iter().position(|&w| f64::from(w) * UPSCALE >= f64::from(view.width)).unwrap_or(top);
@@ -75,15 +100,14 @@ pub fn layer_for(view: View) -> Layer {
 }
 
 impl Adaptive {
-    /// The layer to ask for on `mid` now, if it changed.
-    pub fn choose(&mut self, mid: &str, view: View) -> Option<Layer> {
-        let layer = layer_for(view);
-        let sub = self.subs.entry(mid.to_owned()).or_default();
-        if sub.wanted == Some(layer) {
-            return None;
-        }
+    /// The layer to ask for on `mid` (a video of `source`) now, if it changed.
+    pub fn choose(&mut self, mid: &str, view: View, source: TrackSource) -> Option<Layer> {
+        let layer = layer_for_source(view, source);
+        let mut sub = self.subs.remove(mid).unwrap_or_default();
+        let changed = sub.wanted != Some(layer);
         sub.wanted = Some(layer);
-        Some(layer)
+        self.subs.insert(mid.to_owned(), sub);
+        changed.then_some(layer)
     }
 
     /// The layer last asked for on `mid`, if any.
@@ -97,7 +121,9 @@ impl Adaptive {
     }
 
     pub fn confirmed(&mut self, mid: &str, substream: u8) {
-        self.subs.entry(mid.to_owned()).or_default().confirmed = Some(substream);
+        let mut sub = self.subs.remove(mid).unwrap_or_default();
+        sub.confirmed = Some(substream);
+        self.subs.insert(mid.to_owned(), sub);
     }
 
     /// The stream is gone (its mid may carry another feed later).

@@ -1,0 +1,66 @@
+//! What a published stream is, in the text Janus relays with it.
+//!
+//! Janus lists a publisher's streams by kind and mid only, and knows no
+//! mute. VideoRoom ≥ 1.0 (Debian's is 1.1) takes a `description` per mid in
+//! `publish`/`configure` (`descriptions: [{mid, description}]`), relays it
+//! in the publisher list, and sends the others an updated list when an
+//! SDP-less `configure` changes it. Ours is `source[;muted][;of=ID]`:
+//! the source (`camera`, `screen`, …), whether it is muted, and for a
+//! screen feed (a publisher of its own) the participant it belongs to.
+//! A stream without one (another Janus client) is its kind's default source.
+
+use crate::core::types::{TrackKind, TrackSource};
+
+/// One stream as its description says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreamTag {
+    pub source: TrackSource,
+    pub muted: bool,
+    /// The participant (main feed id) a feed of its own belongs to.
+    pub owner: Option<u64>,
+}
+
+impl StreamTag {
+    /// The description text Janus relays.
+    pub fn to_text(self) -> String {
+        let mut s = self.source.as_str().to_owned();
+        if self.muted {
+            s.push_str(";muted");
+        }
+        if let Some(owner) = self.owner {
+            s.push_str(";of=");
+            s.push_str(&owner.to_string());
+        }
+        s
+    }
+
+    /// Reads a description (`None`, or text that is not ours: the kind's
+    /// default source, unmuted). Unknown parts are ignored, so later
+    /// versions can add some.
+    pub fn parse(description: Option<&str>, kind: TrackKind) -> StreamTag {
+        let mut tag = StreamTag { source: default_source(kind), muted: false, owner: None };
+        let Some(text) = description else { return tag };
+        let mut parts = text.split(';');
+        match parts.next().and_then(TrackSource::parse) {
+            Some(source) if source.required_kind().is_none_or(|k| k == kind) => tag.source = source,
+            // Not ours (a human-readable text): nothing more to read.
+            _ => return tag,
+        }
+        for part in parts {
+            if part == "muted" {
+                tag.muted = true;
+            } else if let Some(id) = part.strip_prefix("of=") {
+                tag.owner = id.parse().ok();
+            }
+        }
+        tag
+    }
+}
+
+/// A publisher's video is its camera, its audio its microphone.
+pub fn default_source(kind: TrackKind) -> TrackSource {
+    match kind {
+        TrackKind::Video => TrackSource::Camera,
+        TrackKind::Audio => TrackSource::Microphone,
+    }
+}

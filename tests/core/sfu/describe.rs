@@ -1,0 +1,52 @@
+//! The text each published stream carries on Janus (its source, mute and,
+//! for a feed of its own, whose it is): written by us, read back, and read
+//! leniently from other clients.
+
+use rtcroom::core::sfu::describe::StreamTag;
+use rtcroom::core::{TrackKind, TrackSource};
+
+#[test]
+fn a_stream_tag_reads_back_as_written() {
+    let tags = [
+        StreamTag { source: TrackSource::Camera, muted: false, owner: None },
+        StreamTag { source: TrackSource::Microphone, muted: true, owner: None },
+        StreamTag { source: TrackSource::Screen, muted: false, owner: Some(111) },
+        StreamTag {
+            source: TrackSource::ScreenAudio,
+            muted: true,
+            owner: Some(9_007_199_254_740_991),
+        },
+        StreamTag { source: TrackSource::Custom, muted: false, owner: None },
+    ];
+    let texts: Vec<String> = tags.iter().map(|t| t.to_text()).collect();
+    assert_eq!(
+        texts,
+        [
+            "camera",
+            "microphone;muted",
+            "screen;of=111",
+            "screen-audio;muted;of=9007199254740991",
+            "custom"
+        ]
+    );
+    for (tag, text) in tags.iter().zip(&texts) {
+        let kind = tag.source.required_kind().unwrap_or(TrackKind::Video);
+        assert_eq!(StreamTag::parse(Some(text), kind), *tag, "{text}");
+    }
+}
+
+#[test]
+fn a_stream_without_our_description_is_its_kind_s_default_source_unmuted() {
+    let camera = StreamTag { source: TrackSource::Camera, muted: false, owner: None };
+    let mic = StreamTag { source: TrackSource::Microphone, muted: false, owner: None };
+    assert_eq!(StreamTag::parse(None, TrackKind::Video), camera);
+    assert_eq!(StreamTag::parse(None, TrackKind::Audio), mic);
+    // Another client's human text, and a source that cannot be this kind.
+    assert_eq!(StreamTag::parse(Some("My front webcam;muted"), TrackKind::Video), camera);
+    assert_eq!(StreamTag::parse(Some("microphone;muted"), TrackKind::Video), camera);
+    // Parts a later version may add are skipped; a bad owner is none.
+    assert_eq!(
+        StreamTag::parse(Some("screen;layers=2;muted;of=x"), TrackKind::Video),
+        StreamTag { source: TrackSource::Screen, muted: true, owner: None }
+    );
+}
