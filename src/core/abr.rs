@@ -85,10 +85,14 @@ pub const LOSSY: f64 = 0.10;
 pub const LOSS_HOLD_MS: u64 = 10_000;
 /// The budget must exceed what the rung sends by this factor to step up.
 pub const UP_MARGIN: f64 = 1.2;
-/// Good conditions held this long before the first step up.
+/// No step up sooner than this after the ladder last changed (the hold,
+/// doubled by each probe the link refused).
 pub const UP_HOLD_MS: u64 = 4_000;
-/// The longest hold after failed probes.
-pub const MAX_UP_HOLD_MS: u64 = 32_000;
+/// The longest hold after failed probes: how long a link that came back
+/// waits at most for the next probe.
+pub const MAX_UP_HOLD_MS: u64 = 16_000;
+/// Good conditions held this long, in a row, before a step up.
+pub const UP_CONFIRM_MS: u64 = 2_000;
 /// A step up is judged after this time (see the module's doc).
 pub const PROBE_MS: u64 = 4_000;
 /// A probe fails at once when the round-trip time grows this much above
@@ -245,6 +249,9 @@ struct Sender {
     /// Since when the budget allowed a step up (`None`: not now).
     good_since: Option<Millis>,
     hold_ms: u64,
+    /// When the ladder last changed (a step down, a probe judged): the
+    /// hold counts from there, dips of the estimate do not restart it.
+    changed_at: Option<Millis>,
     /// A step up not yet backed.
     probe: Option<Probe>,
     /// Round-trip times over the last samples.
@@ -341,6 +348,7 @@ impl Abr {
                 over: 0,
                 good_since: None,
                 hold_ms: UP_HOLD_MS,
+                changed_at: None,
                 probe: None,
                 recent_rtt: VecDeque::new(),
                 cpu_level: 0,
@@ -551,7 +559,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         if s.sent_bps <= budget {
             s.probe = None;
             s.hold_ms = UP_HOLD_MS;
-            s.good_since = Some(now);
+            s.changed_at = Some(now);
         } else {
             s.rung = probe.from;
             failed_probe(s, now);
@@ -566,6 +574,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
             s.rung = best;
             s.over = 0;
             s.good_since = None;
+            s.changed_at = Some(now);
         }
         return;
     }
@@ -577,7 +586,8 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         return;
     }
     let since = *s.good_since.get_or_insert(now);
-    if now.0.saturating_sub(since.0) >= s.hold_ms {
+    let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
+    if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
         s.probe = Some(Probe { since: now, from: s.rung, budget });
         s.rung -= 1;
         s.good_since = None;
@@ -588,7 +598,8 @@ fn failed_probe(s: &mut Sender, now: Millis) {
     s.probe = None;
     s.over = 0;
     s.hold_ms = (s.hold_ms * 2).min(MAX_UP_HOLD_MS);
-    s.good_since = Some(now);
+    s.good_since = None;
+    s.changed_at = Some(now);
 }
 
 /// The CPU level of one sender, for one sample.

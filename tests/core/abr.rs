@@ -413,7 +413,11 @@ fn a_failed_probe_doubles_the_wait_before_the_next_one() {
         "each undone at the first queued sample: {probes:?}"
     );
     let gaps: Vec<u64> = probes.windows(2).map(|w| w[1].0 - w[0].0).collect();
-    assert!(gaps.windows(2).all(|g| g[1] > g[0]), "growing waits between probes: {gaps:?}");
+    let max = rtcroom::core::abr::MAX_UP_HOLD_MS;
+    assert!(
+        gaps.windows(2).all(|g| g[1] > g[0] || g[1] >= max),
+        "growing waits between probes, up to {max} ms: {gaps:?}"
+    );
     assert_eq!(abr.position(VIDEO).expect("tracked").0, down, "back on the rung that fits");
 }
 
@@ -619,33 +623,59 @@ fn replay_a_recorded_trace_file() {
 /// browser's estimate climbs above the link while the lower rung sends less
 /// (nothing queues), so a probe up comes; the step up makes Chromium probe
 /// the link with padding, which the shaper's burst lets through (estimate
-/// 1.2 → 3.5 Mbit/s on the 1 Mbit/s link), and the old rule (backed once
-/// the estimate covers the cap) sat on the plan for the whole probe time:
-/// the CI runs' "back to the plan at 1 Mbit/s". The link answers within
-/// ~2.5 s (the estimate backs off to 0.87 Mbit/s, the round trip grows):
-/// the probe is undone then.
+/// 1.2 → 3.5 Mbit/s on the 1 Mbit/s link), and the old rule (judged only
+/// after 4 s, by the estimate against the cap) sat on the plan for the
+/// whole probe time: the CI runs' "back to the plan at 1 Mbit/s". The link
+/// answers within ~2.5 s (the estimate backs off to 0.87 Mbit/s): the
+/// probe is undone at the next sample. (A replay is faithful only where the
+/// controller probes when the recorded one did: the recorded link answers
+/// what was sent then, not a probe at another time.)
 #[test]
 fn on_a_recorded_1_mbit_link_a_probe_up_is_undone_as_soon_as_the_link_answers() {
     let t = trace("probe");
     let low = t.phase("low");
     assert_eq!(low.mbit, 1.0);
+    let available = |at: u64| {
+        t.samples
+            .iter()
+            .take_while(|(x, _)| *x <= at)
+            .last()
+            .and_then(|(_, s)| s.pair.as_ref()?.available_outgoing_bitrate)
+            .unwrap_or(0.0)
+    };
     let d = replay(&t);
-    let ups: Vec<_> = d
-        .iter()
-        .enumerate()
-        .filter(|(k, x)| x.0 > low.from + 3_000 && x.0 < low.to && *k > 0 && x.2 .0 < d[k - 1].2 .0)
-        .collect();
-    assert!(!ups.is_empty(), "the trace shows a probe up at 1 Mbit/s: {d:?}");
-    for (k, up) in ups {
-        let undone = d.get(k + 1).expect("every probe at 1 Mbit/s is undone");
+    let mut answered = 0;
+    for (k, up) in d.iter().enumerate().skip(1) {
+        if up.0 <= low.from || up.0 >= low.to || up.2 .0 >= d[k - 1].2 .0 {
+            continue;
+        }
+        // The link's answer: the estimate backing off below where it was.
+        let start = available(up.0);
+        let Some(answer) = t
+            .samples
+            .iter()
+            .find(|(x, s)| {
+                *x > up.0
+                    && *x < low.to
+                    && s.pair
+                        .as_ref()
+                        .and_then(|p| p.available_outgoing_bitrate)
+                        .is_some_and(|a| a < 0.85 * start)
+            })
+            .map(|(x, _)| *x)
+        else {
+            continue;
+        };
+        answered += 1;
+        let undone = d.get(k + 1).expect("a probe the link refused is undone");
         assert!(undone.2 .0 > up.2 .0, "the next decision steps back down: {undone:?}");
         assert!(
-            undone.0 - up.0 <= 3_000,
-            "a probe at 1 Mbit/s held the plan for {} ms (the link answered within 2.5 s)",
-            undone.0 - up.0
+            undone.0 <= answer + 500,
+            "a probe at 1 Mbit/s held the plan {} ms after the link answered",
+            undone.0 - answer
         );
     }
-    assert!(rung_at(&d, low.to) >= 1, "the 1 Mbit/s phase ends below the plan");
+    assert!(answered >= 1, "the trace shows the link refusing a probe: {d:?}");
     // Back to the plan after the link returns.
     assert_eq!(rung_at(&d, t.phase("recovered").to), 0);
 }
