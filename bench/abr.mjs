@@ -7,7 +7,8 @@
 //
 //   node bench/abr.mjs            the bench: 30 s phases, both modes, → bench/results/abr.json
 //                                 (scripts/bench merges it into latest.json as `abr_step`)
-//   ABR_PHASE_MS=…  ABR_RECORD=dir  also write each run's samples as a fixture
+//   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1)
+//   ABR_RECORD=dir                also write each run's samples as a fixture
 //                                 (tests/core/fixtures/abr/<mode>-<name>.json)
 //   node bench/abr.mjs record [dir]  record the fixtures (ABR_SCENARIOS=step,loss,…;
 //                                 controller off unless ABR_ADAPTIVE=1)
@@ -307,40 +308,58 @@ async function main() {
   if (why) { console.error(`abr bench unavailable: ${why}`); process.exit(1); }
   if (process.argv[2] === 'record') return record(process.argv[3] || path.join(H.ROOT, 'tests/core/fixtures/abr'));
   const ms = Number(process.env.ABR_PHASE_MS || 30_000);
+  // ABR_RUNS=N: N pairs of calls (off, then on), one after the other.
+  const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
   const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: 1, ms }, { name: 'recovered', mbit: 10, ms }];
-  const runs = [];
-  for (const adaptive of [false, true]) {
-    console.log(`abr_step: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
-    const run = await stepCall({ adaptive, phases });
-    runs.push(run);
-    if (process.env.ABR_RECORD) {
-      const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
-      fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
-      console.log(`  recorded ${file}`);
-    }
-  }
-  const [off, on] = runs.map(analyse);
   const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms`).join('\n');
-  console.log(row('off', off));
-  console.log(row('on ', on));
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
+  const frozen = (r) => ({ count: r.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +r.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) });
+  const each = [];
+  for (let k = 0; k < pairs; k++) {
+    const runs = [];
+    for (const adaptive of [false, true]) {
+      console.log(`abr_step ${k + 1}/${pairs}: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
+      const run = await stepCall({ adaptive, phases });
+      runs.push(run);
+      if (process.env.ABR_RECORD) {
+        const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
+        fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
+        console.log(`  recorded ${file}`);
+      }
+    }
+    const [off, on] = runs.map(analyse);
+    console.log(row('off', off));
+    console.log(row('on ', on));
+    each.push({
+      adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
+      // Link back → bob receives 720p again (0: a probe had it there already;
+      // null for off: it never left 720p).
+      adapt_up_ms: { on_720p: rec(on).full_res_ms, off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null },
+      freezes: { on: frozen(on), off: frozen(off) },
+      decisions_on: on.decisions,
+      phases: { on: on.phases, off: off.phases },
+    });
+  }
+  const stat = (f) => {
+    const xs = each.map(f).filter((x) => Number.isFinite(x));
+    return { median: median(xs), p95: quantile(xs, 0.95), n: xs.length };
+  };
+  const sum = (f) => each.reduce((n, e) => n + f(e), 0);
   const result = {
     abr_step: {
       phase_ms: ms,
-      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst ~20 ms, 200 ms queue)',
-      adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
-      // Link back → bob receives 720p again (null: it never left 720p).
-      adapt_up_ms: {
-        on_720p: low(on).height_end < 720 ? rec(on).full_res_ms : null,
-        off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null,
-      },
+      pairs,
+      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst 16 KB at 1 Mbit/s, 200 ms queue)',
+      adapt_down_ms: { on: stat((e) => e.adapt_down_ms.on), on_within_link: stat((e) => e.adapt_down_ms.on_within_link), off_within_link: stat((e) => e.adapt_down_ms.off_within_link) },
+      adapt_up_ms: { on_720p: stat((e) => e.adapt_up_ms.on_720p) },
       freezes: {
-        on: { count: on.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +on.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
-        off: { count: off.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +off.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
+        on: { count: sum((e) => e.freezes.on.count), seconds: +sum((e) => e.freezes.on.seconds).toFixed(3) },
+        off: { count: sum((e) => e.freezes.off.count), seconds: +sum((e) => e.freezes.off.seconds).toFixed(3) },
       },
-      decisions_on: on.decisions,
-      phases: { on: on.phases, off: off.phases },
+      height_median_low: { on: stat((e) => low({ phases: e.phases.on }).height_median), off: stat((e) => low({ phases: e.phases.off }).height_median) },
+      decisions_on: stat((e) => e.decisions_on),
+      runs: each,
       goal: 'adapt ≤ 5 s, fewer freezes than ABR off',
     },
   };
