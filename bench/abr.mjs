@@ -7,8 +7,14 @@
 //
 //   node bench/abr.mjs            the bench: 30 s phases, both modes, → bench/results/abr.json
 //                                 (scripts/bench merges it into latest.json as `abr_step`)
-//   ABR_PHASE_MS=…  ABR_RECORD=dir  also write each run's samples as a fixture
+//   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1)
+//   ABR_RECORD=dir                also write each run's samples as a fixture
 //                                 (tests/core/fixtures/abr/<mode>-<name>.json)
+//   node bench/abr.mjs record [dir]  record the fixtures (ABR_SCENARIOS=step,loss,…;
+//                                 controller off unless ABR_ADAPTIVE=1)
+//   ABR_TRACE=dir                 the debug trace of every call (also for the faults
+//                                 spec): the getStats() reports the SDK read and every
+//                                 setParameters call (see writeTrace)
 // Root only (network namespaces). Used by playwright/faults/abr_step.spec.mjs too.
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -72,8 +78,9 @@ async function launch(net, i, logs) {
 }
 
 /**
- * One call through the phases [{mbit, ms, name, cpu?}] (`cpu`: % of one
- * core for alice's browser during the phase), `adaptive` on or off.
+ * One call through the phases [{mbit, ms, name, cpu?, loss?}] (`cpu`: % of
+ * one core for alice's browser during the phase; `loss`: % of her media
+ * packets dropped both ways), `adaptive` on or off.
  * Resolves with { adaptive, phases: [{name, mbit, from, to}], samples:
  * [{t, phase, sender: {stats, encodings}, receiver: {stats}}], logs }.
  */
@@ -90,6 +97,7 @@ export async function stepCall({ adaptive, phases }) {
     const room = `abr-${adaptive ? 'on' : 'off'}-${Date.now().toString(36)}`;
     // The first shaping before the call, so the call starts on the first phase's link.
     let fault = net.limitBandwidth(1, shape(phases[0].mbit));
+    let lossFault = null;
     await bob.page.evaluate((o) => window.abr.start(o), { room, name: 'bob', adaptive, publish: false });
     await alice.page.evaluate((o) => window.abr.start(o), { room, name: 'alice', adaptive, publish: true });
     if (phases.some((p) => p.cpu)) {
@@ -125,6 +133,9 @@ export async function stepCall({ adaptive, phases }) {
         fault = net.limitBandwidth(1, shape(p.mbit));
       }
       if (cpu) cpu.set(p.cpu ?? null);
+      // `loss`: % of alice's media packets dropped both ways (the faults tier's loss spec).
+      lossFault?.clear();
+      lossFault = p.loss ? net.loss(1, p.loss) : null;
       const from = Date.now();
       out.push({ name: p.name, mbit: p.mbit, from, to: from + p.ms });
       while (Date.now() < from + p.ms) {
@@ -135,9 +146,13 @@ export async function stepCall({ adaptive, phases }) {
       }
     }
     fault.clear();
+    lossFault?.clear();
     if (cpu) logs.push(`cpu group: ${JSON.stringify(cpu.stat())}`);
     const errors = await alice.page.evaluate(() => window.abr.errors);
-    return { adaptive, phases: out, samples, logs: [...logs, ...errors] };
+    const run = { adaptive, phases: out, samples, logs: [...logs, ...errors] };
+    run.trace = await alice.page.evaluate(() => window.abr.trace);
+    if (process.env.ABR_TRACE) writeTrace(process.env.ABR_TRACE, run);
+    return run;
   } finally {
     cpu?.clear();
     for (const p of people) await p.browser.close().catch(() => {});
@@ -236,6 +251,30 @@ export function fixture(run, name) {
   };
 }
 
+/**
+ * The debug trace of one run into `dir`: alice's own getStats() reports as
+ * the SDK read them (a fixture for tests/core: `samples`, the controller's
+ * exact inputs) and every setParameters call the browser got
+ * (`set_parameters`: time, encodings, whether it took them).
+ */
+export function writeTrace(dir, run) {
+  fs.mkdirSync(dir, { recursive: true });
+  // From the SDK's first report (the controller's start-up rules count from it).
+  const t0 = Math.min(run.trace.stats[0]?.t ?? Infinity, run.samples[0]?.t ?? Infinity);
+  const name = `trace-${run.adaptive ? 'on' : 'off'}-${new Date(t0).toISOString().replace(/[:.]/g, '')}`;
+  const doc = {
+    name,
+    source: `bench/abr.mjs ABR_TRACE: the getStats() reports rtcroom itself read (ABR ${run.adaptive ? 'on' : 'off'}), tbf on the sender's uplink`,
+    phases: run.phases.map((p) => ({ name: p.name, mbit: p.mbit, from_ms: Math.max(0, p.from - t0), to_ms: p.to - t0 })),
+    samples: run.trace.stats.map((s) => ({ t_ms: s.t - t0, stats: selectedOnly(s.stats) })),
+    set_parameters: run.trace.setParameters.map((s) => ({ t_ms: s.t - t0, kind: s.kind, encodings: s.encodings, ok: s.ok })),
+    page_samples: run.samples.map((s) => ({ t_ms: s.t - t0, phase: s.phase, encodings: s.sender?.encodings ?? null })),
+  };
+  const file = path.join(dir, `${name}.json`);
+  fs.writeFileSync(file, JSON.stringify(doc) + '\n');
+  console.log(`  trace ${file}: ${doc.samples.length} SDK stats reports, ${doc.set_parameters.length} setParameters calls`);
+}
+
 // ------------------------------------------------------------------ bench
 
 /** The traces of tests/core/fixtures/abr, recorded with the controller off (the browser's own estimate, unbiased by it). */
@@ -244,13 +283,18 @@ export const SCENARIOS = {
   oscillating: [{ name: 'high', mbit: 10, ms: 5_000 },
     ...Array.from({ length: 10 }, (_, k) => ({ name: `swing${k}`, mbit: k % 2 ? 10 : 1, ms: 3_000 }))],
   cpu: [{ name: 'free', mbit: 10, ms: 5_000 }, { name: 'cpu', mbit: 10, ms: 20_000, cpu: 4 }, { name: 'freed', mbit: 10, ms: 10_000 }],
+  // A long slow phase: where a probe up meets the 1 Mbit/s link (record with ABR_ADAPTIVE=1).
+  probe: [{ name: 'high', mbit: 10, ms: 8_000 }, { name: 'low', mbit: 1, ms: 40_000 }, { name: 'recovered', mbit: 10, ms: 20_000 }],
+  // The faults tier's loss spec: 30 % random loss both ways for 20 s.
+  loss: [{ name: 'clean', mbit: 10, ms: 5_000 }, { name: 'lossy', mbit: 10, ms: 20_000, loss: 30 }, { name: 'after', mbit: 10, ms: 10_000 }],
 };
 
 async function record(dir) {
   fs.mkdirSync(dir, { recursive: true });
   const only = process.env.ABR_SCENARIOS ? process.env.ABR_SCENARIOS.split(',') : Object.keys(SCENARIOS);
   for (const name of only) {
-    const run = await stepCall({ adaptive: false, phases: SCENARIOS[name] });
+    // ABR_ADAPTIVE=1: with the controller on (to debug it, with ABR_TRACE).
+    const run = await stepCall({ adaptive: process.env.ABR_ADAPTIVE === '1', phases: SCENARIOS[name] });
     const file = path.join(dir, `${name}.json`);
     fs.writeFileSync(file, JSON.stringify(fixture(run, name)) + '\n');
     const a = analyse(run);
@@ -264,40 +308,58 @@ async function main() {
   if (why) { console.error(`abr bench unavailable: ${why}`); process.exit(1); }
   if (process.argv[2] === 'record') return record(process.argv[3] || path.join(H.ROOT, 'tests/core/fixtures/abr'));
   const ms = Number(process.env.ABR_PHASE_MS || 30_000);
+  // ABR_RUNS=N: N pairs of calls (off, then on), one after the other.
+  const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
   const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: 1, ms }, { name: 'recovered', mbit: 10, ms }];
-  const runs = [];
-  for (const adaptive of [false, true]) {
-    console.log(`abr_step: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
-    const run = await stepCall({ adaptive, phases });
-    runs.push(run);
-    if (process.env.ABR_RECORD) {
-      const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
-      fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
-      console.log(`  recorded ${file}`);
-    }
-  }
-  const [off, on] = runs.map(analyse);
   const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms`).join('\n');
-  console.log(row('off', off));
-  console.log(row('on ', on));
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
+  const frozen = (r) => ({ count: r.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +r.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) });
+  const each = [];
+  for (let k = 0; k < pairs; k++) {
+    const runs = [];
+    for (const adaptive of [false, true]) {
+      console.log(`abr_step ${k + 1}/${pairs}: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
+      const run = await stepCall({ adaptive, phases });
+      runs.push(run);
+      if (process.env.ABR_RECORD) {
+        const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
+        fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
+        console.log(`  recorded ${file}`);
+      }
+    }
+    const [off, on] = runs.map(analyse);
+    console.log(row('off', off));
+    console.log(row('on ', on));
+    each.push({
+      adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
+      // Link back → bob receives 720p again (0: a probe had it there already;
+      // null for off: it never left 720p).
+      adapt_up_ms: { on_720p: rec(on).full_res_ms, off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null },
+      freezes: { on: frozen(on), off: frozen(off) },
+      decisions_on: on.decisions,
+      phases: { on: on.phases, off: off.phases },
+    });
+  }
+  const stat = (f) => {
+    const xs = each.map(f).filter((x) => Number.isFinite(x));
+    return { median: median(xs), p95: quantile(xs, 0.95), n: xs.length };
+  };
+  const sum = (f) => each.reduce((n, e) => n + f(e), 0);
   const result = {
     abr_step: {
       phase_ms: ms,
-      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst ~20 ms, 200 ms queue)',
-      adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
-      // Link back → bob receives 720p again (null: it never left 720p).
-      adapt_up_ms: {
-        on_720p: low(on).height_end < 720 ? rec(on).full_res_ms : null,
-        off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null,
-      },
+      pairs,
+      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst 16 KB at 1 Mbit/s, 200 ms queue)',
+      adapt_down_ms: { on: stat((e) => e.adapt_down_ms.on), on_within_link: stat((e) => e.adapt_down_ms.on_within_link), off_within_link: stat((e) => e.adapt_down_ms.off_within_link) },
+      adapt_up_ms: { on_720p: stat((e) => e.adapt_up_ms.on_720p) },
       freezes: {
-        on: { count: on.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +on.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
-        off: { count: off.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +off.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) },
+        on: { count: sum((e) => e.freezes.on.count), seconds: +sum((e) => e.freezes.on.seconds).toFixed(3) },
+        off: { count: sum((e) => e.freezes.off.count), seconds: +sum((e) => e.freezes.off.seconds).toFixed(3) },
       },
-      decisions_on: on.decisions,
-      phases: { on: on.phases, off: off.phases },
+      height_median_low: { on: stat((e) => low({ phases: e.phases.on }).height_median), off: stat((e) => low({ phases: e.phases.off }).height_median) },
+      decisions_on: stat((e) => e.decisions_on),
+      runs: each,
       goal: 'adapt ≤ 5 s, fewer freezes than ABR off',
     },
   };

@@ -113,9 +113,8 @@ export interface JoinOptions {
    * (`setParameters`, no renegotiation) — down within seconds when the link
    * shrinks, back up by probing, lower frame rate/resolution when the
    * encoder is CPU-limited; audio is never touched (video yields first).
-   * Default `false` for now (two open defects, README: Adaptive bitrate):
-   * the published plan is sent as is (the browser's own congestion control
-   * still applies); `true` runs the ABR controller.
+   * Default `true`; `false` turns the controller off: the published plan
+   * is sent as is (the browser's own congestion control still applies).
    */
   adaptiveBitrate?: boolean;
   /** Where to load rtcroom_bg.wasm from (default: next to index.js). */

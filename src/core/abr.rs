@@ -17,16 +17,27 @@
 //! - **Down fast**: a rung that does not fit the budget is left after
 //!   [`DOWN_SAMPLES`] samples in a row (at once when the budget is below
 //!   half of what it needs to fit), straight to the highest rung that fits.
-//!   Remote-reported loss above [`LOSSY`] (`fractionLost`) does not step
-//!   down by itself (random loss is not congestion; the browser's estimate
-//!   already falls with congestion loss) but stops probing up, and fails a
-//!   probe under way.
+//! - **Loss holds the ladder**: while the receiver reports loss above
+//!   [`LOSSY`] (`fractionLost`), and [`LOSS_HOLD_MS`] after, no step down
+//!   on the budget, no probe up, never paused. Random loss drags the
+//!   browser's estimate down (recorded: 30 % loss, 3.4 Mbit/s → 84 kbit/s),
+//!   but each step down costs a key frame lost 30 % at a time, and the
+//!   browser's own rate control already follows its estimate under any cap.
+//!   Loss with a queue (round trip up) is congestion: the ladder steps.
 //! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
-//!   what the current rung sends, continuously for the hold time (first
-//!   [`UP_HOLD_MS`]), one rung up. The browser's estimate cannot grow far
-//!   above what is sent, so the step is a probe: it must be backed by the
-//!   budget within [`PROBE_MS`], else it is undone and the hold doubles (up
-//!   to [`MAX_UP_HOLD_MS`]); a probe that held resets it. An oscillating link
+//!   what the current rung sends, no loss and no queue, continuously for the
+//!   hold time (first [`UP_HOLD_MS`]), one rung up. The browser's estimate
+//!   cannot grow far above what is sent (nor tell a link just above the
+//!   lower rung from a fast one), so the step is a probe, judged by what the
+//!   link does with it: undone at once on a queue (round trip
+//!   [`PROBE_RTT_RISE_MS`] above its floor), loss, or the estimate backing
+//!   off below [`PROBE_DROP`] of where it started; backed after [`PROBE_MS`]
+//!   when the budget carries what the rung really sends. Not by the
+//!   estimate covering the rung's cap: an encoder often sends far below its
+//!   cap, and a step up makes Chromium probe the link with padding that a
+//!   shaper's burst lets through (recorded: 3.5 Mbit/s "estimated" on a
+//!   1 Mbit/s link). An undone probe doubles the hold (up to
+//!   [`MAX_UP_HOLD_MS`]); a backed one resets it. An oscillating link
 //!   therefore costs a bounded number of decisions, not one per swing.
 //! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
 //!   rung lowers the frame rate, then the resolution — never the bitrate;
@@ -34,7 +45,7 @@
 //!   (doubling likewise when the limitation comes straight back). CPU-limited
 //!   is `qualityLimitationReason: "cpu"`, or a sent frame rate below
 //!   [`STARVED_FPS`] of the sender's recent best while not limited by
-//!   bandwidth: Chromium says `cpu` only when its own overuse detector
+//!   bandwidth nor under loss: Chromium says `cpu` only when its own overuse detector
 //!   adapts, and a browser starved of CPU as a whole (its capture slows
 //!   too) reports `none` while its frame rate collapses — recorded with a
 //!   cgroup CPU quota on the sender's browser: 30 → 4–20 fps, reason `none`.
@@ -66,16 +77,32 @@ pub const DOWN_SAMPLES: u32 = 2;
 /// After a sender starts, the estimate ramps up from the browser's start
 /// bitrate (~300 kbit/s): no step down before this.
 pub const STARTUP_MS: u64 = 5_000;
-/// Remote-reported loss (`fractionLost`) that stops probing up.
+/// Remote-reported loss (`fractionLost`) that holds the ladder.
 pub const LOSSY: f64 = 0.10;
+/// The ladder stays held this long after the last lossy report: the
+/// reports come once a second and read 0 when little was sent, and the
+/// browser's estimate takes ~10 s to climb back after the loss.
+pub const LOSS_HOLD_MS: u64 = 10_000;
 /// The budget must exceed what the rung sends by this factor to step up.
 pub const UP_MARGIN: f64 = 1.2;
-/// Good conditions held this long before the first step up.
+/// No step up sooner than this after the ladder last changed (the hold,
+/// doubled by each probe the link refused).
 pub const UP_HOLD_MS: u64 = 4_000;
-/// The longest hold after failed probes.
-pub const MAX_UP_HOLD_MS: u64 = 32_000;
-/// A step up must be backed by the budget (the new rung fits) within this time.
+/// The longest hold after failed probes: how long a link that came back
+/// waits at most for the next probe.
+pub const MAX_UP_HOLD_MS: u64 = 16_000;
+/// Good conditions held this long, in a row, before a step up.
+pub const UP_CONFIRM_MS: u64 = 2_000;
+/// A step up is judged after this time (see the module's doc).
 pub const PROBE_MS: u64 = 4_000;
+/// A probe fails at once when the round-trip time grows this much above
+/// its recent floor: a queue is building at the bottleneck.
+pub const PROBE_RTT_RISE_MS: f64 = 40.0;
+/// A probe fails at once when the budget falls below this share of the
+/// budget it started with: the browser's estimator saw the link overused.
+pub const PROBE_DROP: f64 = 0.85;
+/// Round-trip samples the floor is taken over (10 s).
+const RTT_WINDOW: usize = 25;
 /// Samples in a row limited by CPU before lowering resolution/frame rate.
 pub const CPU_SAMPLES: u32 = 3;
 /// Samples of sent frame rate the starvation test compares with (10 s).
@@ -222,8 +249,13 @@ struct Sender {
     /// Since when the budget allowed a step up (`None`: not now).
     good_since: Option<Millis>,
     hold_ms: u64,
-    /// A step up not yet backed: (since, the rung it came from).
-    probe: Option<(Millis, usize)>,
+    /// When the ladder last changed (a step down, a probe judged): the
+    /// hold counts from there, dips of the estimate do not restart it.
+    changed_at: Option<Millis>,
+    /// A step up not yet backed.
+    probe: Option<Probe>,
+    /// Round-trip times over the last samples.
+    recent_rtt: VecDeque<f64>,
     cpu_level: u8,
     cpu_samples: u32,
     /// Last time the encoder was limited by CPU.
@@ -254,10 +286,35 @@ impl Sender {
     }
 }
 
+/// A step up under way.
+#[derive(Debug, Clone, Copy)]
+struct Probe {
+    since: Millis,
+    /// The rung it came from.
+    from: usize,
+    /// The budget when it started.
+    budget: f64,
+}
+
+/// What one sample says about the connection's path.
+#[derive(Debug, Clone, Copy)]
+struct Path {
+    /// This sender's share of the video budget.
+    budget: f64,
+    /// The receiver reports loss above [`LOSSY`] now.
+    lossy: bool,
+    /// ... or did within [`LOSS_HOLD_MS`].
+    lossy_lately: bool,
+    /// The latest round-trip time.
+    rtt_ms: Option<f64>,
+}
+
 /// The controller of one connection's senders.
 #[derive(Debug, Default)]
 pub struct Abr {
     disabled: bool,
+    /// The last sample the receiver reported loss above [`LOSSY`].
+    lossy_at: Option<Millis>,
     senders: Map<SenderId, Sender>,
     previous: Option<(Millis, StatsSnapshot)>,
     out: VecDeque<SetEncodings>,
@@ -291,7 +348,9 @@ impl Abr {
                 over: 0,
                 good_since: None,
                 hold_ms: UP_HOLD_MS,
+                changed_at: None,
                 probe: None,
+                recent_rtt: VecDeque::new(),
                 cpu_level: 0,
                 cpu_samples: 0,
                 cpu_seen: None,
@@ -342,6 +401,12 @@ impl Abr {
             _ => 0.0,
         };
         let prev = self.previous.as_ref().map(|(_, p)| p);
+        let video_in = || snap.remote_inbound.iter().filter(|r| r.kind == TrackKind::Video);
+        let lossy = video_in().filter_map(|r| r.fraction_lost).any(|f| f > LOSSY);
+        if lossy {
+            self.lossy_at = Some(now);
+        }
+        let lossy_lately = self.lossy_at.is_some_and(|t| now.0.saturating_sub(t.0) < LOSS_HOLD_MS);
         let video_count = self.senders.values().filter(|s| s.kind == TrackKind::Video).count();
         // Rates and CPU flags per sender, from its outbound entries.
         for s in self.senders.values_mut() {
@@ -384,7 +449,9 @@ impl Abr {
                 }
                 _ => false,
             };
-            let cpu = reason("cpu") || (starved && !reason("bandwidth"));
+            // Under loss the frame rate collapses with the estimate (the
+            // encoder skips frames), not for want of CPU.
+            let cpu = reason("cpu") || (starved && !reason("bandwidth") && !lossy_lately);
             if let Some(fps) = fps {
                 if s.recent_fps.len() >= FPS_WINDOW {
                     s.recent_fps.pop_front();
@@ -398,12 +465,16 @@ impl Abr {
         }
         let audio = snap.outbound.iter().filter(|o| o.kind == TrackKind::Audio).count() as f64;
         let available = snap.pair.as_ref().and_then(|p| p.available_outgoing_bitrate);
-        let lossy = snap
-            .remote_inbound
-            .iter()
-            .filter(|r| r.kind == TrackKind::Video)
-            .filter_map(|r| r.fraction_lost)
-            .any(|f| f > LOSSY);
+        // A queue delays everything: the lower of the receiver's report
+        // (RTCP) and the ICE checks' round trip. One alone spikes under
+        // random loss (recorded: 87 ms in an RTCP report at 30 % loss while
+        // the ICE checks said 1 ms).
+        let report = video_in().filter_map(|r| r.rtt_ms).reduce(f64::max);
+        let ice = snap.pair.as_ref().and_then(|p| p.rtt_ms);
+        let rtt_ms = match (report, ice) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         let weights: f64 = self
             .senders
             .values()
@@ -414,7 +485,8 @@ impl Abr {
             let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
             for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
                 let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
-                step_bandwidth(s, now, video_budget * share, lossy);
+                let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
+                step_bandwidth(s, now, path);
             }
         }
         for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
@@ -432,14 +504,30 @@ impl Abr {
 }
 
 /// The bandwidth ladder of one sender, for one sample.
-fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
+fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
+    let Path { budget, lossy, lossy_lately, rtt_ms } = path;
+    // A queue building at the bottleneck shows as round-trip time above
+    // its recent floor (the floor before this sample).
+    let rtt_floor = s.recent_rtt.iter().copied().reduce(f64::min);
+    let queued = matches!((rtt_ms, rtt_floor), (Some(r), Some(f)) if r > f + PROBE_RTT_RISE_MS);
+    if let Some(r) = rtt_ms {
+        if s.recent_rtt.len() >= RTT_WINDOW {
+            s.recent_rtt.pop_front();
+        }
+        s.recent_rtt.push_back(r);
+    }
     let need = s.need(s.rung);
     let last = s.rungs.len().saturating_sub(1);
-    // Random loss drags the browser's estimate down with it, but pausing
-    // would turn a lossy picture into none (the far side sees a freeze):
-    // while the receiver reports loss, the video floors at its lowest
-    // sending rung, and leaves the paused one at once.
-    let floor = if lossy { last.saturating_sub(1) } else { last };
+    // Random loss drags the browser's estimate down with it (recorded: 30 %
+    // loss, 3.4 Mbit/s → 84 kbit/s in 15 s), but following it down the
+    // ladder costs a key frame per step, each one lost 30 % at a time, and
+    // pausing turns a lossy picture into none (the far side froze 4.4 s):
+    // while the receiver reports loss, and for LOSS_HOLD_MS after, the
+    // ladder holds and the browser's own rate control (its target follows
+    // its estimate under any cap) carries the loss. Unless a queue builds
+    // too: that loss is congestion, and the ladder steps as usual.
+    let random_loss = lossy_lately && !queued;
+    let floor = if lossy_lately { last.saturating_sub(1) } else { last };
     if s.rung > floor {
         s.rung = floor;
         s.probe = None;
@@ -449,56 +537,58 @@ fn step_bandwidth(s: &mut Sender, now: Millis, budget: f64, lossy: bool) {
     let fits = |r: usize| s.need(r) * FIT <= budget;
     // The highest rung that fits (the floor always does).
     let best = (0..=floor).find(|r| fits(*r)).unwrap_or(floor);
-    if let Some((since, from)) = s.probe {
-        // A probe is judged by its outcome, not by an estimate that has
-        // not caught up with it yet; unless it hurts what was there before.
-        if lossy || !fits(from) {
-            s.rung = from.max(best);
+    if let Some(probe) = s.probe {
+        // A probe is judged by what the link does with it, not by the
+        // estimate alone: a step up makes Chromium probe the link with
+        // padding at the new cap, and a shaper's burst lets that padding
+        // through at line rate (recorded: a 1 Mbit/s tbf link "estimated"
+        // at 3.7 Mbit/s a second after the step up). Overuse shows as a
+        // queue (round-trip time up), loss, or the estimator backing off.
+        if lossy || queued || budget < PROBE_DROP * probe.budget || !fits(probe.from) {
+            s.rung = probe.from.max(best);
             failed_probe(s, now);
             return;
         }
-        if now.0.saturating_sub(since.0) < PROBE_MS {
+        if now.0.saturating_sub(probe.since.0) < PROBE_MS {
             return;
         }
-        // Backed only by an estimate that carries the rung's whole cap:
-        // up is stricter than down (which keeps a rung while the budget
-        // covers `FIT` of it), else a 1.7 Mbit/s rung "fits" a ~1.1 Mbit/s
-        // estimate and the step down is undone on the slow link itself.
-        if s.need(s.rung) <= budget {
+        // Backed: the link carried what the rung really sends (an encoder
+        // sends what its picture needs, often far below the cap; the
+        // estimate cannot grow far beyond what is sent, so the cap itself
+        // may never be "covered") for the probe's time, without a queue.
+        if s.sent_bps <= budget {
             s.probe = None;
             s.hold_ms = UP_HOLD_MS;
-            s.good_since = Some(now);
+            s.changed_at = Some(now);
         } else {
-            s.rung = from;
+            s.rung = probe.from;
             failed_probe(s, now);
             return;
         }
     }
     let starting = s.started.is_none_or(|t| now.0.saturating_sub(t.0) < STARTUP_MS);
-    // Loss alone never steps down: it is already the browser's estimator's
-    // input (its loss-based control lowers the estimate above ~10 %), and a
-    // smaller picture does not lose fewer packets to random loss. It only
-    // stops probing up.
-    if best > s.rung && !starting {
+    if best > s.rung && !starting && !random_loss {
         s.over += 1;
         let urgent = budget < need * FIT * 0.5;
         if s.over >= DOWN_SAMPLES || urgent {
             s.rung = best;
             s.over = 0;
             s.good_since = None;
+            s.changed_at = Some(now);
         }
         return;
     }
     s.over = 0;
     // What the rung really sends: an encoder below its cap is not held back.
     let using = need.min(s.sent_bps.max(need * 0.25));
-    if s.rung == 0 || lossy || budget < using * UP_MARGIN {
+    if s.rung == 0 || lossy_lately || queued || budget < using * UP_MARGIN {
         s.good_since = None;
         return;
     }
     let since = *s.good_since.get_or_insert(now);
-    if now.0.saturating_sub(since.0) >= s.hold_ms {
-        s.probe = Some((now, s.rung));
+    let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
+    if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
+        s.probe = Some(Probe { since: now, from: s.rung, budget });
         s.rung -= 1;
         s.good_since = None;
     }
@@ -508,7 +598,8 @@ fn failed_probe(s: &mut Sender, now: Millis) {
     s.probe = None;
     s.over = 0;
     s.hold_ms = (s.hold_ms * 2).min(MAX_UP_HOLD_MS);
-    s.good_since = Some(now);
+    s.good_since = None;
+    s.changed_at = Some(now);
 }
 
 /// The CPU level of one sender, for one sample.

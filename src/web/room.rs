@@ -185,8 +185,8 @@ impl Room {
             join_timeout_ms: u64::from(join_timeout_ms),
             seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
             endpoints: connector.endpoints(),
-            // Opt-in until its two open defects are fixed (see README: Adaptive bitrate).
-            adaptive_bitrate: options.adaptive_bitrate.unwrap_or(false),
+            // On unless the app opts out (`adaptiveBitrate: false`).
+            adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
         let (tx, rx) = futures::channel::oneshot::channel();
         let shared = Rc::new(Shared {

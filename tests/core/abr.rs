@@ -45,7 +45,12 @@ struct Trace {
 }
 
 fn trace(name: &str) -> Trace {
-    let path = format!("{}/tests/core/fixtures/abr/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    trace_file(&format!("{}/tests/core/fixtures/abr/{name}.json", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// A recorded trace: a fixture, or a debug trace written by `ABR_TRACE=dir
+/// node bench/abr.mjs` (or the faults spec): the same shape.
+fn trace_file(path: &str) -> Trace {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let v: Value = serde_json::from_str(&text).expect("fixture JSON");
     let phases = v["phases"]
@@ -89,6 +94,8 @@ fn replay(trace: &Trace) -> Vec<Decision> {
     abr.track(VIDEO, TrackKind::Video, TrackSource::Camera, Some(P720), &plan());
     abr.track(AUDIO, TrackKind::Audio, TrackSource::Microphone, None, &[]);
     let mut decisions = Vec::new();
+    let explain = std::env::var_os("RTCROOM_ABR_EXPLAIN").is_some();
+    let mut sent = (0, 0u64);
     for (t, snap) in &trace.samples {
         for o in &snap.outbound {
             if let Some(mid) = &o.mid {
@@ -96,6 +103,25 @@ fn replay(trace: &Trace) -> Vec<Decision> {
             }
         }
         abr.handle_snapshot(Millis(*t), snap);
+        if explain {
+            // The debug trace: what the controller saw and where it stands.
+            let video = snap.outbound.iter().find(|o| o.kind == TrackKind::Video);
+            let bytes = video.map_or(0, |o| o.bytes_sent);
+            let kbps = (bytes.saturating_sub(sent.1) * 8).checked_div(t.saturating_sub(sent.0));
+            sent = (*t, bytes);
+            let phase = trace.phases.iter().rev().find(|p| *t >= p.from).map_or("", |p| &p.name);
+            let pair = snap.pair.as_ref();
+            let loss: Vec<_> = snap.remote_inbound.iter().filter_map(|r| r.fraction_lost).collect();
+            eprintln!(
+                "{t:>6} {phase:<9} avail {:>5} sent {:>5} h {:>4} {:<9} loss {loss:?} rtt {:?} -> {:?}",
+                pair.and_then(|p| p.available_outgoing_bitrate).map_or(0, |a| a as u64 / 1000),
+                kbps.unwrap_or(0),
+                video.and_then(|o| o.frame_height).unwrap_or(0),
+                video.and_then(|o| o.quality_limitation_reason.clone()).unwrap_or_default(),
+                pair.and_then(|p| p.rtt_ms).map(|r| r as u64),
+                abr.position(VIDEO),
+            );
+        }
         while let Some(d) = abr.poll_output() {
             assert_eq!(d.sender, VIDEO, "audio is never touched: {d:?}");
             let position = abr.position(VIDEO).expect("tracked");
@@ -322,6 +348,52 @@ fn the_first_seconds_of_a_call_do_not_step_down_while_the_estimate_ramps_up() {
     assert!(d.is_empty(), "{d:?}");
 }
 
+/// `snap` with the receiver reporting no loss and `rtt_ms` round trip.
+fn with_rtt(mut snap: StatsSnapshot, rtt_ms: f64) -> StatsSnapshot {
+    snap.remote_inbound = vec![rtcroom::core::RemoteInboundStats {
+        kind: TrackKind::Video,
+        fraction_lost: Some(0.0),
+        rtt_ms: Some(rtt_ms),
+        jitter_ms: None,
+    }];
+    snap
+}
+
+/// A link that carries the rung `fits` and below: the controller sees
+/// `available` and a 2 ms round trip there; above it (a probe up) the link
+/// queues (round trip +100 ms) and the estimate backs off to `overused`.
+/// Returns the times of the steps up.
+fn probe_against(
+    abr: &mut Abr,
+    t: &mut u64,
+    bytes: &mut u64,
+    n: usize,
+    (available, rate): (f64, f64),
+    fits: usize,
+    overused: f64,
+) -> Vec<(u64, u64)> {
+    let mut ups = Vec::new();
+    let mut up_since = None;
+    for _ in 0..n {
+        let rung = abr.position(VIDEO).expect("tracked").0;
+        let over = rung < fits;
+        *t += 400;
+        *bytes += (rate * 0.4 / 8.0) as u64;
+        let (a, rtt) = if over { (overused, 102.0) } else { (available, 2.0) };
+        abr.handle_snapshot(Millis(*t), &with_rtt(sample(a, *bytes, *t * 4, "none"), rtt));
+        while abr.poll_output().is_some() {}
+        let now = abr.position(VIDEO).expect("tracked").0;
+        if now < rung {
+            up_since = Some(*t);
+        }
+        if let (Some(since), true) = (up_since, now >= fits) {
+            ups.push((since, *t - since));
+            up_since = None;
+        }
+    }
+    ups
+}
+
 #[test]
 fn a_failed_probe_doubles_the_wait_before_the_next_one() {
     let mut abr = controller();
@@ -332,18 +404,20 @@ fn a_failed_probe_doubles_the_wait_before_the_next_one() {
     assert_eq!(d.len(), 1, "{d:?}");
     let down = abr.position(VIDEO).expect("tracked").0;
     // The estimate says 800k while 500k is sent: room for a probe, which the
-    // link does not back (the estimate stays).
-    let mut probes = Vec::new();
-    for _ in 0..150 {
-        let before = abr.position(VIDEO).expect("tracked").0;
-        let _ = feed(&mut abr, &mut t, &mut b, 1, 800_000.0, 500_000.0, "none");
-        if abr.position(VIDEO).expect("tracked").0 < before {
-            probes.push(t);
-        }
-    }
+    // link answers with a queue.
+    let probes =
+        probe_against(&mut abr, &mut t, &mut b, 150, (800_000.0, 500_000.0), down, 700_000.0);
     assert!(probes.len() >= 3, "probes at {probes:?}");
-    let gaps: Vec<u64> = probes.windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps.windows(2).all(|g| g[1] > g[0]), "growing waits between probes: {gaps:?}");
+    assert!(
+        probes.iter().all(|p| p.1 <= 800),
+        "each undone at the first queued sample: {probes:?}"
+    );
+    let gaps: Vec<u64> = probes.windows(2).map(|w| w[1].0 - w[0].0).collect();
+    let max = rtcroom::core::abr::MAX_UP_HOLD_MS;
+    assert!(
+        gaps.windows(2).all(|g| g[1] > g[0] || g[1] >= max),
+        "growing waits between probes, up to {max} ms: {gaps:?}"
+    );
     assert_eq!(abr.position(VIDEO).expect("tracked").0, down, "back on the rung that fits");
 }
 
@@ -492,36 +566,29 @@ fn while_a_lost_path_is_recovered_the_controller_holds_its_decisions() {
 
 /// The faults tier's 30 % loss dragged Chromium's estimate below the lowest
 /// rung and the controller paused the video: a 4.4 s freeze at the far side
-/// where the browser alone keeps sending. Under reported loss the video
-/// floors at its lowest sending rung instead.
+/// where the browser alone keeps sending. Under reported loss (without a
+/// queue) the ladder holds: the video is never paused, nor stepped down.
 #[test]
-fn a_lossy_link_whose_estimate_collapses_floors_the_video_instead_of_pausing_it() {
+fn a_lossy_link_whose_estimate_collapses_holds_the_ladder_and_never_pauses() {
     let mut abr = controller();
     let (mut t, mut b) = (0, 0);
     let _ = feed(&mut abr, &mut t, &mut b, 20, 3_000_000.0, 1_500_000.0, "none");
-    let mut last = None;
+    let mut decisions = Vec::new();
     for _ in 0..50 {
         t += 400;
         b += 4_000;
         let snap = with_loss(sample(80_000.0, b, t * 4, "bandwidth"), 0.3);
         abr.handle_snapshot(Millis(t), &snap);
-        while let Some(d) = abr.poll_output() {
-            assert!(d.encodings.iter().any(|e| e.active), "paused under loss: {:?}", d.encodings);
-            last = Some(d.encodings);
-        }
+        decisions.extend(std::iter::from_fn(|| abr.poll_output()));
     }
-    let last = last.expect("the video stepped down");
-    assert!(
-        last.iter().any(|e| e.active && e.max_framerate.is_some()),
-        "the lowest rung: {last:?}"
-    );
+    assert!(decisions.is_empty(), "20 s of 30 % loss: {decisions:?}");
 }
 
 /// The faults tier's 1 Mbit/s phase: Chromium's estimate sat around 1.1–1.2
 /// Mbit/s, where the 1.7 Mbit/s plan still "fits" (60 % of its cap), so a
 /// probe back up was judged backed and the step down was undone on the slow
-/// link itself (CI: the plan's 1.7 Mbit/s cap at the end of the phase). A
-/// probe is backed only by an estimate that carries the rung's whole cap.
+/// link itself. A probe is judged by what the link does with it: a queue
+/// (round trip up) or the estimate backing off undoes it at once.
 #[test]
 fn a_probe_up_on_a_link_just_above_the_lower_rung_is_undone() {
     let mut abr = controller();
@@ -530,8 +597,114 @@ fn a_probe_up_on_a_link_just_above_the_lower_rung_is_undone() {
     // The drop: the estimate falls first, the controller steps down...
     let _ = feed(&mut abr, &mut t, &mut b, 5, 700_000.0, 700_000.0, "bandwidth");
     assert!(abr.position(VIDEO).is_some_and(|(rung, _)| rung > 0), "stepped down");
-    // ...then settles a little above the link.
-    let _ = feed(&mut abr, &mut t, &mut b, 75, 1_250_000.0, 750_000.0, "bandwidth");
+    // ...then climbs a little above the link while the rung sends less.
+    let probes =
+        probe_against(&mut abr, &mut t, &mut b, 75, (1_250_000.0, 750_000.0), 1, 850_000.0);
+    assert!(probes.iter().all(|p| p.1 <= 800), "each probe undone at once: {probes:?}");
     let (rung, _) = abr.position(VIDEO).expect("the camera");
-    assert!(rung > 0, "30 s on a 1.25 Mbit/s estimate must not end on the 1.7 Mbit/s plan");
+    assert!(rung > 0, "30 s on a 1 Mbit/s link must not end on the 1.7 Mbit/s plan");
+}
+
+/// Debugging aid, not a check: replays the trace file named by
+/// `RTCROOM_ABR_TRACE_FILE` (written by `ABR_TRACE=dir`) with the
+/// decision trace on (`RTCROOM_ABR_EXPLAIN=1`), `--ignored --nocapture`.
+#[test]
+#[ignore = "a debugging aid: needs RTCROOM_ABR_TRACE_FILE"]
+fn replay_a_recorded_trace_file() {
+    let Some(path) = std::env::var_os("RTCROOM_ABR_TRACE_FILE") else { return };
+    let t = trace_file(&path.to_string_lossy());
+    for d in replay(&t) {
+        eprintln!("decision at {} ms: rung {:?} {:?}", d.0, d.2, d.1);
+    }
+}
+
+/// Recorded with the controller before this fix (ABR on, `probe.json`: the
+/// SDK's own getStats() reports, 40 s at 1 Mbit/s): after the step down the
+/// browser's estimate climbs above the link while the lower rung sends less
+/// (nothing queues), so a probe up comes; the step up makes Chromium probe
+/// the link with padding, which the shaper's burst lets through (estimate
+/// 1.2 → 3.5 Mbit/s on the 1 Mbit/s link), and the old rule (judged only
+/// after 4 s, by the estimate against the cap) sat on the plan for the
+/// whole probe time: the CI runs' "back to the plan at 1 Mbit/s". The link
+/// answers within ~2.5 s (the estimate backs off to 0.87 Mbit/s): the
+/// probe is undone at the next sample. (A replay is faithful only where the
+/// controller probes when the recorded one did: the recorded link answers
+/// what was sent then, not a probe at another time.)
+#[test]
+fn on_a_recorded_1_mbit_link_a_probe_up_is_undone_as_soon_as_the_link_answers() {
+    let t = trace("probe");
+    let low = t.phase("low");
+    assert_eq!(low.mbit, 1.0);
+    let available = |at: u64| {
+        t.samples
+            .iter()
+            .take_while(|(x, _)| *x <= at)
+            .last()
+            .and_then(|(_, s)| s.pair.as_ref()?.available_outgoing_bitrate)
+            .unwrap_or(0.0)
+    };
+    let d = replay(&t);
+    let mut answered = 0;
+    for (k, up) in d.iter().enumerate().skip(1) {
+        if up.0 <= low.from || up.0 >= low.to || up.2 .0 >= d[k - 1].2 .0 {
+            continue;
+        }
+        // The link's answer: the estimate backing off below where it was.
+        let start = available(up.0);
+        let Some(answer) = t
+            .samples
+            .iter()
+            .find(|(x, s)| {
+                *x > up.0
+                    && *x < low.to
+                    && s.pair
+                        .as_ref()
+                        .and_then(|p| p.available_outgoing_bitrate)
+                        .is_some_and(|a| a < 0.85 * start)
+            })
+            .map(|(x, _)| *x)
+        else {
+            continue;
+        };
+        answered += 1;
+        let undone = d.get(k + 1).expect("a probe the link refused is undone");
+        assert!(undone.2 .0 > up.2 .0, "the next decision steps back down: {undone:?}");
+        assert!(
+            undone.0 <= answer + 500,
+            "a probe at 1 Mbit/s held the plan {} ms after the link answered",
+            undone.0 - answer
+        );
+    }
+    assert!(answered >= 1, "the trace shows the link refusing a probe: {d:?}");
+    // Back to the plan after the link returns.
+    assert_eq!(rung_at(&d, t.phase("recovered").to), 0);
+}
+
+/// Recorded with the controller before this fix (ABR on, `loss.json`: 30 %
+/// random loss both ways for 20 s, the faults tier's loss spec): Chromium's
+/// loss-based estimate fell 3.4 Mbit/s → 84 kbit/s, the controller followed
+/// it down five rungs (a key frame each, lost 30 % at a time) to the paused
+/// one, toggled pause ↔ lowest rung on receiver reports that read 0 while
+/// little was sent, and stayed paused 4.4 s after the loss ended. Once the
+/// receiver reports the loss, the ladder holds.
+#[test]
+fn on_a_recorded_30_percent_loss_the_ladder_holds_once_loss_is_reported_and_never_pauses() {
+    let t = trace("loss");
+    let lossy = t.phase("lossy");
+    let reported = t
+        .samples
+        .iter()
+        .find(|(at, s)| {
+            *at >= lossy.from
+                && s.remote_inbound
+                    .iter()
+                    .any(|r| r.kind == TrackKind::Video && r.fraction_lost.is_some_and(|f| f > 0.2))
+        })
+        .map(|(at, _)| *at)
+        .expect("the receiver reports the loss");
+    assert!(reported - lossy.from < 5_000, "reported {} ms into the loss", reported - lossy.from);
+    let d = replay(&t);
+    assert!(d.iter().all(|x| x.1.iter().any(|e| e.active)), "never paused: {d:?}");
+    let after: Vec<_> = d.iter().filter(|x| x.0 >= reported).collect();
+    assert!(after.is_empty(), "decisions after the loss was reported: {after:?}");
 }
