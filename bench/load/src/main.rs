@@ -72,6 +72,9 @@ struct Opts {
     sat_step: Duration,
     out: PathBuf,
     only: Option<Proto>,
+    /// `taskset -c` list for the server under test (both servers alike),
+    /// so that it gets the same CPU and the generator another.
+    server_cpus: Option<String>,
 }
 
 fn parse_opts() -> cli::Result<Opts> {
@@ -92,6 +95,7 @@ fn parse_opts() -> cli::Result<Opts> {
         sat_step: Duration::from_secs(8),
         out: "bench/results/load.json".into(),
         only: None,
+        server_cpus: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -117,6 +121,7 @@ fn parse_opts() -> cli::Result<Opts> {
             }
             "--sat-step" => o.sat_step = Duration::from_secs_f64(parse(&v, "--sat-step")?),
             "--out" => o.out = v.into(),
+            "--server-cpus" => o.server_cpus = Some(v).filter(|v| !v.is_empty()),
             "--only" => {
                 o.only = Some(match v.as_str() {
                     "rtcroom" => Proto::Rtcroom,
@@ -140,9 +145,18 @@ struct ServerProc {
 }
 
 async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<ServerProc> {
+    // taskset execs the server: the PID stays the server's.
+    let program = |bin: &std::ffi::OsStr| match &opts.server_cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
     let mut cmd = match proto {
         Proto::Rtcroom => {
-            let mut c = Command::new(&opts.rtcroom_bin);
+            let mut c = program(opts.rtcroom_bin.as_os_str());
             // Rooms named by clients (the load clients carry no join token):
             // without it every join times out and nothing is measured.
             c.args(["--addr", "127.0.0.1:0", "--secret", "load-bench", "--open-rooms"]);
@@ -153,7 +167,7 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
             c
         }
         Proto::SocketIo => {
-            let mut c = Command::new("node");
+            let mut c = program("node".as_ref());
             c.arg(&opts.socketio_script);
             c
         }
