@@ -333,6 +333,11 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
         heartbeat: Heartbeat::default(),
         limiter: RateLimiter::new(app.settings.rate_limit),
     };
+    // One timer for the silence deadline, armed at the deadline as it was
+    // and checked against the current one when it fires (a new timer per
+    // frame cost a timer-wheel insert and removal per relayed signal).
+    let silence = sleep_until(state.deadline);
+    tokio::pin!(silence);
     let mut shutdown = app.shutdown.clone();
     if *shutdown.borrow_and_update() {
         return End::Shutdown;
@@ -360,10 +365,12 @@ async fn serve(socket: &mut WebSocket, app: &AppState, conn: ConnId, outbox: &Ou
                     return end;
                 }
             }
-            _ = sleep_until(state.deadline) => {
+            () = &mut silence => {
                 match drain_ready(socket, &mut state) {
                     Err(end) => return end,
-                    Ok(_) if Instant::now() < state.deadline => {}
+                    // Moved by frames since it was armed: re-armed once
+                    // here, not at every frame.
+                    Ok(_) if Instant::now() < state.deadline => silence.as_mut().reset(state.deadline),
                     Ok(_) => return End::Gone(Gone::Timeout),
                 }
             }

@@ -11,8 +11,10 @@
 //! server's, since both share this machine.
 
 mod cli;
+mod cpucap;
 
 use cli::{ctx, parse};
+use cpucap::CpuCap;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -75,6 +77,9 @@ struct Opts {
     /// `taskset -c` list for the server under test (both servers alike),
     /// so that it gets the same CPU and the generator another.
     server_cpus: Option<String>,
+    /// Saturation runs only: the server under test gets this per cent of
+    /// one CPU (a cgroup quota), both servers alike; see cpucap.rs.
+    sat_cpu_quota: Option<f64>,
 }
 
 fn parse_opts() -> cli::Result<Opts> {
@@ -89,13 +94,16 @@ fn parse_opts() -> cli::Result<Opts> {
         idle_settle: Duration::from_secs(3),
         drain: Duration::from_secs(3),
         sat_sockets: 1000,
+        // About 25 % apart, so the ratio of two ceilings is read to that.
         sat_rates: vec![
-            5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 100.0, 120.0, 150.0,
+            2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0,
+            80.0, 100.0,
         ],
         sat_step: Duration::from_secs(8),
         out: "bench/results/load.json".into(),
         only: None,
         server_cpus: None,
+        sat_cpu_quota: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -122,6 +130,9 @@ fn parse_opts() -> cli::Result<Opts> {
             "--sat-step" => o.sat_step = Duration::from_secs_f64(parse(&v, "--sat-step")?),
             "--out" => o.out = v.into(),
             "--server-cpus" => o.server_cpus = Some(v).filter(|v| !v.is_empty()),
+            "--sat-cpu-quota" => {
+                o.sat_cpu_quota = Some(parse::<f64>(&v, "--sat-cpu-quota")?).filter(|q| *q > 0.0)
+            }
             "--only" => {
                 o.only = Some(match v.as_str() {
                     "rtcroom" => Proto::Rtcroom,
@@ -142,9 +153,15 @@ struct ServerProc {
     child: Child,
     pid: u32,
     addr: SocketAddr,
+    cap: Option<CpuCap>,
 }
 
-async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<ServerProc> {
+async fn start_server(
+    proto: Proto,
+    opts: &Opts,
+    sockets: usize,
+    quota: Option<f64>,
+) -> cli::Result<ServerProc> {
     // taskset execs the server: the PID stays the server's.
     let program = |bin: &std::ffi::OsStr| match &opts.server_cpus {
         Some(cpus) => {
@@ -164,6 +181,8 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
             // run's size. The per-address cap stays: clients spread over
             // source addresses instead.
             c.args(["--max-connections", &(sockets + 1000).to_string()]);
+            // A line per join and leave at `info`; socket.io logs nothing.
+            c.env("RUST_LOG", "warn");
             c
         }
         Proto::SocketIo => {
@@ -176,6 +195,9 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
     let mut child =
         cmd.spawn().map_err(ctx(format!("cannot start the {} server", proto.name())))?;
     let pid = child.id().ok_or_else(|| format!("the {} server has no pid", proto.name()))?;
+    // Before it serves (it has not printed its address yet); threads it
+    // starts later are in the group too.
+    let cap = quota.map(|q| CpuCap::apply(pid, q)).transpose()?;
     let stdout =
         child.stdout.take().ok_or_else(|| format!("the {} server: no stdout", proto.name()))?;
     let mut lines = BufReader::new(stdout).lines();
@@ -193,7 +215,7 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
     .ok_or_else(|| format!("the {} server did not print its address", proto.name()))?;
     // Keep reading stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(ServerProc { child, pid, addr })
+    Ok(ServerProc { child, pid, addr, cap })
 }
 
 impl ServerProc {
@@ -201,7 +223,22 @@ impl ServerProc {
         // Only the process this run started, by its PID.
         let _ = self.child.start_kill();
         let _ = timeout(Duration::from_secs(5), self.child.wait()).await;
+        // The group can go once the process is gone.
+        drop(self.cap.take());
     }
+}
+
+/// A field of this process's /proc status, as text.
+fn own_status(field: &str) -> Option<String> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix(field).map(|v| v.trim().to_owned())))
+}
+
+/// This process's nice value (field 19 of /proc/self/stat); the servers
+/// it starts inherit it.
+fn own_nice() -> Option<i64> {
+    cpucap::process_nice(std::process::id())
 }
 
 /// Resident set size in KiB (`VmRSS` of /proc/PID/status).
@@ -364,9 +401,17 @@ fn number_after(text: &str, key: &str) -> Option<u64> {
     digits[..end].parse().ok()
 }
 
-/// Our own signals, from either server: `"k":"load"` marks them.
-fn is_load_signal(text: &str) -> bool {
-    text.contains("\"k\":\"load\"")
+/// Our own signals, from either server: `"k":"load"` marks them; returns
+/// the part that holds their numbers (before the padding), so that the
+/// receiver does not scan ~800 bytes per number. Both servers relay `data`
+/// with its keys in the order sent.
+fn load_signal_head(text: &str) -> Option<&str> {
+    // The marker sits within the first ~80 bytes of either server's frame.
+    let window = text.get(..text.len().min(160))?;
+    let at = window.find("\"k\":\"load\"")?;
+    let rest = text.get(at..)?;
+    let end = rest.find("\"pad\"").unwrap_or(rest.len());
+    rest.get(..end)
 }
 
 struct Client {
@@ -484,20 +529,20 @@ impl Client {
 
     fn on_text(&mut self, text: &str, shared: &Shared) {
         let base = shared.base;
-        if !is_load_signal(text) {
+        let Some(head) = load_signal_head(text) else {
             if text.contains("\"error\"") {
                 self.tally.errors += 1;
             }
             return self.handle_setup(text);
-        }
+        };
         let (Some(t), Some(s), Some(q)) = (
-            number_after(text, "\"t\":"),
-            number_after(text, "\"s\":"),
-            number_after(text, "\"q\":"),
+            number_after(head, "\"t\":"),
+            number_after(head, "\"s\":"),
+            number_after(head, "\"q\":"),
         ) else {
             return;
         };
-        let e = number_after(text, "\"e\":").unwrap_or(0) as u32;
+        let e = number_after(head, "\"e\":").unwrap_or(0) as u32;
         let now = base.elapsed().as_micros() as u64;
         self.tally.epoch(e);
         let e = e as usize;
@@ -756,7 +801,7 @@ async fn collect(
 
 /// One server at N sockets: idle memory, then 10 Hz traffic.
 async fn run_size(proto: Proto, opts: &Opts, n: usize) -> cli::Result<Value> {
-    let server = start_server(proto, opts, n).await?;
+    let server = start_server(proto, opts, n, None).await?;
     sleep(Duration::from_millis(500)).await;
     let rss_base = rss_kib(server.pid);
     let shared = Shared::new();
@@ -817,7 +862,7 @@ async fn run_size(proto: Proto, opts: &Opts, n: usize) -> cli::Result<Value> {
 /// until less than 99 % is delivered.
 async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
     let n = opts.sat_sockets;
-    let server = start_server(proto, opts, n).await?;
+    let server = start_server(proto, opts, n, opts.sat_cpu_quota).await?;
     let shared = Shared::new();
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let (handles, _) = spawn_clients(proto, server.addr, n, &phase_rx, &shared).await;
@@ -829,11 +874,14 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
     let mut done = 0;
     for (epoch, rate) in opts.sat_rates.iter().enumerate() {
         let meter = CpuMeter::start(server.pid);
+        let own = CpuMeter::start(std::process::id());
+        let throttle = server.cap.as_ref().map(CpuCap::throttle);
         let start = Instant::now() + Duration::from_millis(100);
         let stop = start + opts.sat_step;
         phase_tx.send_replace(Phase::Send { start, stop, rate: *rate, epoch: epoch as u32 });
         sleep_until(stop.into()).await;
-        cpu.push(round1(meter.percent()));
+        let throttled = server.cap.as_ref().zip(throttle).map(|(c, t)| round1(c.throttled_pct(t)));
+        cpu.push((round1(meter.percent()), round1(own.percent()), throttled));
         sleep(opts.drain).await;
         done = epoch + 1;
         phase_tx.send_replace(Phase::Idle);
@@ -877,12 +925,18 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
         if let Value::Object(o) = &mut j {
             o.insert("rate_hz_per_client".into(), json!(opts.sat_rates[i]));
             o.insert("offered_msgs_per_s".into(), json!((opts.sat_rates[i] * n as f64).round()));
-            o.insert("server_cpu_pct".into(), json!(cpu.get(i)));
+            let (server_cpu, gen_cpu, throttled) = cpu.get(i).copied().unwrap_or_default();
+            o.insert("server_cpu_pct".into(), json!(server_cpu));
+            o.insert("generator_cpu_pct".into(), json!(gen_cpu));
+            if let Some(t) = throttled {
+                o.insert("server_throttled_pct".into(), json!(t));
+            }
         }
         step_list.push(j);
     }
     Ok(json!({
         "sockets": n,
+        "cpu_quota_pct_of_one_cpu": opts.sat_cpu_quota,
         "steps": step_list,
         "out_of_order": ooo,
         "sustained_rule": format!("delivered >= 99 % and p99 <= {} ms", opts.sat_p99_ms),
@@ -1026,6 +1080,11 @@ async fn run() -> cli::Result<()> {
         "machine": {
             "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             "loadavg_1m": [load_before, loadavg()],
+            // Where each side ran: the server under test (`taskset -c`,
+            // both servers alike) and this generator (its own affinity).
+            "server_cpus": opts.server_cpus,
+            "generator_cpus": own_status("Cpus_allowed_list:"),
+            "nice": own_nice(),
         },
         "room_size": ROOM_SIZE,
         "frame_bytes": FRAME_BYTES,
