@@ -7,7 +7,7 @@ use crate::ids;
 use crate::outbox::{Outbox, QueueLimits};
 use crate::stats::Stats;
 use rtcroom_proto::hub::{BackplaneFrame, ConnId, Gone, Hub, HubConfig, HubOutput};
-use rtcroom_proto::{ClientMessage, ErrorCode, RawJson};
+use rtcroom_proto::{ClientMessage, ErrorCode, RawJson, ServerMessage};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -59,6 +59,19 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// The frame's text, written into a buffer sized for it up front: a relayed
+/// signal is mostly its `data`, which would otherwise grow the buffer from
+/// 128 bytes through several reallocations.
+fn to_text(msg: &ServerMessage<RawJson>) -> Option<String> {
+    let capacity = match msg {
+        ServerMessage::Signal { from, data } => data.get().len() + from.len() + 40,
+        _ => 256,
+    };
+    let mut buf = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut buf, msg).ok()?;
+    String::from_utf8(buf).ok()
 }
 
 impl Rooms {
@@ -220,7 +233,7 @@ impl Rooms {
             match out {
                 HubOutput::Send { conn, msg } => {
                     // Serializing a ServerMessage<RawJson> cannot fail; skip if it ever does.
-                    let Ok(text) = serde_json::to_string(&msg) else { continue };
+                    let Some(text) = to_text(&msg) else { continue };
                     // No queue: the connection task already ended and
                     // reported (or will report) its disconnect.
                     if let Some(outbox) = inner.conns.get(&conn) {
