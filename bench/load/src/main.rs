@@ -1129,8 +1129,9 @@ async fn run() -> cli::Result<()> {
         ] {
             let a = saturation["rtcroom"][key].as_f64();
             let b = saturation["socketio"][key].as_f64();
-            if let (Some(a), Some(b)) = (a, b) {
-                saturation[ratio] = json!(round2(a / b.max(1.0)));
+            // No ratio when socket.io sustained no step at all.
+            if let (Some(a), Some(b)) = (a, b.filter(|b| *b > 0.0)) {
+                saturation[ratio] = json!(round2(a / b));
             }
         }
     }
