@@ -10,8 +10,12 @@ pub mod hub;
 pub mod janus;
 pub mod map;
 mod messages;
+#[cfg(feature = "json")]
+mod raw;
 
 pub use messages::*;
+#[cfg(feature = "json")]
+pub use raw::RawJson;
 
 /// What unit tests return: they fail by `?` on an error, never by a panic.
 #[cfg(test)]

@@ -37,6 +37,25 @@ pub enum ClientMessage<D> {
     Ping,
 }
 
+impl<D> ClientMessage<D> {
+    /// The same frame with its signal payload converted (the only field of
+    /// type `D`), e.g. a parsed JSON tree into raw JSON text.
+    pub fn try_map_data<E, Err>(
+        self,
+        f: impl FnOnce(D) -> Result<E, Err>,
+    ) -> Result<ClientMessage<E>, Err> {
+        Ok(match self {
+            ClientMessage::Join { room, name, token, meta, resume } => {
+                ClientMessage::Join { room, name, token, meta, resume }
+            }
+            ClientMessage::Signal { to, data } => ClientMessage::Signal { to, data: f(data)? },
+            ClientMessage::Update { meta } => ClientMessage::Update { meta },
+            ClientMessage::Leave => ClientMessage::Leave,
+            ClientMessage::Ping => ClientMessage::Ping,
+        })
+    }
+}
+
 /// Server → client frames.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq)]
 #[serde(tag = "type", rename_all = "kebab-case")]

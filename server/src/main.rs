@@ -57,11 +57,22 @@ fn main() -> ExitCode {
     if let Some(url) = &config.redis_url {
         tracing::info!(redis = %url, node = config.node_id.as_deref().unwrap_or("(random)"), "backplane enabled");
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match runtime_builder().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return fail(1, &e),
     };
     runtime.block_on(serve(config))
+}
+
+/// One thread per CPU this process may use (its affinity: `taskset`,
+/// cpusets). On one CPU, tokio's single-threaded scheduler: the same
+/// program without work stealing and cross-thread wake-ups, which cost
+/// CPU on every relayed frame and buy nothing there.
+fn runtime_builder() -> tokio::runtime::Builder {
+    match std::thread::available_parallelism().map(|n| n.get()) {
+        Ok(1) => tokio::runtime::Builder::new_current_thread(),
+        _ => tokio::runtime::Builder::new_multi_thread(),
+    }
 }
 
 async fn serve(config: Config) -> ExitCode {

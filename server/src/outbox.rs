@@ -117,6 +117,21 @@ impl Outbox {
         }
     }
 
+    /// The next queued frame if there is one now, without waiting: the
+    /// connection task writes what is queued behind a frame in the same
+    /// flush. `None` once the queue overflowed.
+    pub fn try_next_text(&self) -> Option<String> {
+        let mut s = self.lock();
+        if s.overflowed {
+            return None;
+        }
+        let text = s.frames.pop_front()?;
+        s.bytes -= text.len();
+        drop(s);
+        self.stats.dequeued(1, text.len());
+        Some(text)
+    }
+
     /// Resolves once the queue overflowed (raced against a blocked write).
     pub async fn overflowed(&self) {
         while !self.lock().overflowed {
@@ -182,6 +197,26 @@ mod tests {
         o.push("w".repeat(50))?;
         assert_eq!(stats.queued_bytes(), 50);
         assert_eq!(o.push("x".into()), Err(Overflow));
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn queued_frames_can_be_taken_without_waiting_until_the_queue_is_empty() -> TestResult {
+        let (o, stats) = outbox(100, 10);
+        assert_eq!(o.try_next_text(), None);
+        o.push("a".into())?;
+        o.push("b".into())?;
+        o.close();
+        assert_eq!(o.try_next_text().as_deref(), Some("a"));
+        assert_eq!(o.try_next_text().as_deref(), Some("b"));
+        assert_eq!(o.try_next_text(), None, "the close is not a frame");
+        assert_eq!((stats.queued_frames(), stats.queued_bytes()), (0, 0));
+        assert_eq!(o.next().await, Next::Close);
+
+        let (o, _) = outbox(1, 10);
+        o.push("a".into())?;
+        assert_eq!(o.push("b".into()), Err(Overflow));
+        assert_eq!(o.try_next_text(), None, "an overflowed queue hands out nothing");
         Ok(())
     }
 

@@ -7,7 +7,7 @@ use crate::ids;
 use crate::outbox::{Outbox, QueueLimits};
 use crate::stats::Stats;
 use rtcroom_proto::hub::{BackplaneFrame, ConnId, Gone, Hub, HubConfig, HubOutput};
-use rtcroom_proto::{ClientMessage, ErrorCode};
+use rtcroom_proto::{ClientMessage, ErrorCode, RawJson, ServerMessage};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,7 +28,8 @@ pub struct HubGauges {
 }
 
 struct Inner {
-    hub: Hub<Value>,
+    /// Signal data stays the text it arrived as (see `frame`).
+    hub: Hub<RawJson>,
     conns: HashMap<ConnId, Arc<Outbox>>,
     /// The hub's deadline the timer task last learned of.
     armed: Option<u64>,
@@ -47,7 +48,7 @@ pub struct Rooms {
 }
 
 /// Room and participant of a member connection, owned (for a log line).
-fn member(hub: &Hub<Value>, conn: ConnId) -> Option<(String, String)> {
+fn member(hub: &Hub<RawJson>, conn: ConnId) -> Option<(String, String)> {
     hub.member_of_conn(conn).map(|(room, id)| (room.to_owned(), id.clone()))
 }
 
@@ -58,6 +59,19 @@ pub fn now_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
+}
+
+/// The frame's text, written into a buffer sized for it up front: a relayed
+/// signal is mostly its `data`, which would otherwise grow the buffer from
+/// 128 bytes through several reallocations.
+fn to_text(msg: &ServerMessage<RawJson>) -> Option<String> {
+    let capacity = match msg {
+        ServerMessage::Signal { from, data } => data.get().len() + from.len() + 40,
+        _ => 256,
+    };
+    let mut buf = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut buf, msg).ok()?;
+    String::from_utf8(buf).ok()
 }
 
 impl Rooms {
@@ -89,7 +103,7 @@ impl Rooms {
     }
 
     /// Feeds one frame to the hub; returns whether `conn` is now a member.
-    pub fn message(&self, conn: ConnId, msg: ClientMessage<Value>) -> bool {
+    pub fn message(&self, conn: ConnId, msg: ClientMessage<RawJson>) -> bool {
         let mut inner = self.lock();
         let kind = match &msg {
             ClientMessage::Join { resume, .. } => {
@@ -138,7 +152,10 @@ impl Rooms {
 
     /// A frame another node published (raw, from Redis).
     pub fn backplane(&self, payload: &[u8]) {
-        let frame = serde_json::from_slice::<BackplaneFrame<Value>>(payload);
+        // Backplane messages are internally tagged: parsed as a tree, then
+        // the signal's data becomes text again.
+        let frame = serde_json::from_slice::<BackplaneFrame<Value>>(payload)
+            .and_then(|f| f.try_map_data(|data| RawJson::from_value(&data)));
         self.backplane_stats.count_received(frame.is_ok());
         let Ok(frame) = frame else { return };
         let mut inner = self.lock();
@@ -202,7 +219,7 @@ impl Rooms {
     }
 
     /// Hands a frame to the Redis link; a full queue drops it (counted).
-    fn publish(&self, to: Option<&str>, frame: &BackplaneFrame<Value>) {
+    fn publish(&self, to: Option<&str>, frame: &BackplaneFrame<RawJson>) {
         let Some(tx) = &self.publisher else { return };
         let Ok(payload) = serde_json::to_vec(frame) else { return };
         let channel = to.map_or_else(|| backplane::ALL_CHANNEL.to_owned(), backplane::node_channel);
@@ -215,8 +232,8 @@ impl Rooms {
         while let Some(out) = inner.hub.poll_output() {
             match out {
                 HubOutput::Send { conn, msg } => {
-                    // Serializing a ServerMessage<Value> cannot fail; skip if it ever does.
-                    let Ok(text) = serde_json::to_string(&msg) else { continue };
+                    // Serializing a ServerMessage<RawJson> cannot fail; skip if it ever does.
+                    let Some(text) = to_text(&msg) else { continue };
                     // No queue: the connection task already ended and
                     // reported (or will report) its disconnect.
                     if let Some(outbox) = inner.conns.get(&conn) {

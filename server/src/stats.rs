@@ -106,8 +106,8 @@ impl Stats {
         self.frames_in.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub(crate) fn count_out(&self) {
-        self.frames_out.fetch_add(1, Ordering::Relaxed);
+    pub(crate) fn count_out(&self, frames: u64) {
+        self.frames_out.fetch_add(frames, Ordering::Relaxed);
     }
 
     pub(crate) fn queued(&self, frames: usize, bytes: usize) {

@@ -93,3 +93,39 @@ async fn client_pings_and_unsolicited_pongs_do_not_keep_a_silent_member_alive() 
     let timeouts = server.stats.drops(rtcroom_server::stats::DropReason::HeartbeatTimeout);
     assert_eq!(timeouts, 1);
 }
+
+/// The silence deadline follows the member's last frame although its timer
+/// is re-armed only when it fires (not at every frame): a member that keeps
+/// sending past the first deadline stays, and is timed out two intervals
+/// after it stops.
+#[tokio::test]
+async fn a_member_is_timed_out_two_intervals_after_its_last_frame() {
+    let server = TestServer::start(fast_heartbeat()).await;
+    let mut raw = common::RawWs::connect(&server).await;
+    raw.send_text(r#"{"type":"join","room":"r"}"#).await;
+    let (mut watcher, welcome) = Client::join(&server, "r", "watcher").await;
+    let raw_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    // 1 s of application frames (2.5 silence limits); never reads, so it
+    // never answers the server's pings.
+    let keep_sending = async {
+        let until = Instant::now() + Duration::from_millis(1000);
+        while Instant::now() < until {
+            raw.send_text(r#"{"type":"ping"}"#).await;
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    tokio::select! {
+        msg = watcher.recv() => panic!("while the member was sending: {msg}"),
+        () = keep_sending => {}
+    }
+    let stopped = Instant::now();
+    assert_eq!(
+        watcher.recv().await,
+        json!({"type": "peer-left", "id": raw_id, "reason": "timeout"})
+    );
+    let after = stopped.elapsed();
+    assert!(
+        after >= Duration::from_millis(300) && after < Duration::from_secs(2),
+        "timed out {after:?} after its last frame (silence limit 400 ms)"
+    );
+}

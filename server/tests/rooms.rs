@@ -3,8 +3,10 @@
 mod common;
 
 use common::{Client, TestServer};
+use futures::SinkExt;
 use serde_json::json;
 use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
 
 #[tokio::test]
 async fn welcome_lists_earlier_peers_in_join_order() {
@@ -78,6 +80,33 @@ async fn signal_is_relayed_to_the_target_with_opaque_data() {
     assert_eq!(a.recv().await, json!({"type": "signal", "from": b.id, "data": data}));
     a.signal(&b.id, json!(42)).await;
     assert_eq!(b.recv().await, json!({"type": "signal", "from": a.id, "data": 42}));
+}
+
+/// `data` is relayed as the text the sender wrote (spacing, key order,
+/// number spelling, escapes), and a burst that the server writes out in
+/// batches arrives whole and in order.
+#[tokio::test]
+async fn signal_data_is_relayed_byte_for_byte_and_a_burst_arrives_in_order() {
+    let server = TestServer::start_default().await;
+    let (mut a, _) = Client::join(&server, "r", "alice").await;
+    let (mut b, _) = Client::join(&server, "r", "bob").await;
+    a.recv().await; // peer-joined
+    let data = |i: usize| {
+        format!(
+            r#"{{ "z": {i}, "a" :[1.50, 1e2, "\u00e9\n"], "pad": "{}" }}"#,
+            "x".repeat(i * 7 % 900)
+        )
+    };
+    // One write, so the server reads them together and queues them for `a`.
+    for i in 0..120 {
+        let text = format!(r#"{{"type":"signal","to":"{}","data":{}}}"#, a.id, data(i));
+        b.ws.feed(Message::text(text)).await.unwrap();
+    }
+    b.ws.flush().await.unwrap();
+    for i in 0..120 {
+        let want = format!(r#"{{"type":"signal","from":"{}","data":{}}}"#, b.id, data(i));
+        assert_eq!(a.recv_text().await, want, "frame {i}");
+    }
 }
 
 #[tokio::test]

@@ -11,8 +11,10 @@
 //! server's, since both share this machine.
 
 mod cli;
+mod cpucap;
 
 use cli::{ctx, parse};
+use cpucap::CpuCap;
 use futures::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -64,6 +66,8 @@ struct Opts {
     total_rate: Option<f64>,
     /// A saturation step counts as sustained only with p99 at most this.
     sat_p99_ms: f64,
+    /// The throughput rule's median bound (see `run_saturation`).
+    sat_p50_ms: f64,
     duration: Duration,
     idle_settle: Duration,
     drain: Duration,
@@ -72,6 +76,12 @@ struct Opts {
     sat_step: Duration,
     out: PathBuf,
     only: Option<Proto>,
+    /// `taskset -c` list for the server under test (both servers alike),
+    /// so that it gets the same CPU and the generator another.
+    server_cpus: Option<String>,
+    /// Saturation runs only: the server under test gets this per cent of
+    /// one CPU (a cgroup quota), both servers alike; see cpucap.rs.
+    sat_cpu_quota: Option<f64>,
 }
 
 fn parse_opts() -> cli::Result<Opts> {
@@ -82,16 +92,21 @@ fn parse_opts() -> cli::Result<Opts> {
         rate_hz: 10.0,
         total_rate: None,
         sat_p99_ms: 100.0,
+        sat_p50_ms: 50.0,
         duration: Duration::from_secs(20),
         idle_settle: Duration::from_secs(3),
         drain: Duration::from_secs(3),
         sat_sockets: 1000,
+        // About 25 % apart, so the ratio of two ceilings is read to that.
         sat_rates: vec![
-            5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 100.0, 120.0, 150.0,
+            2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0, 12.0, 15.0, 20.0, 25.0, 30.0, 40.0, 50.0, 60.0,
+            80.0, 100.0,
         ],
         sat_step: Duration::from_secs(8),
         out: "bench/results/load.json".into(),
         only: None,
+        server_cpus: None,
+        sat_cpu_quota: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -109,6 +124,7 @@ fn parse_opts() -> cli::Result<Opts> {
             "--rate" => o.rate_hz = parse(&v, "--rate")?,
             "--total-rate" => o.total_rate = Some(parse(&v, "--total-rate")?),
             "--sat-p99-ms" => o.sat_p99_ms = parse(&v, "--sat-p99-ms")?,
+            "--sat-p50-ms" => o.sat_p50_ms = parse(&v, "--sat-p50-ms")?,
             "--duration" => o.duration = Duration::from_secs_f64(parse(&v, "--duration")?),
             "--sat-sockets" => o.sat_sockets = parse(&v, "--sat-sockets")?,
             "--sat-rates" => {
@@ -117,6 +133,10 @@ fn parse_opts() -> cli::Result<Opts> {
             }
             "--sat-step" => o.sat_step = Duration::from_secs_f64(parse(&v, "--sat-step")?),
             "--out" => o.out = v.into(),
+            "--server-cpus" => o.server_cpus = Some(v).filter(|v| !v.is_empty()),
+            "--sat-cpu-quota" => {
+                o.sat_cpu_quota = Some(parse::<f64>(&v, "--sat-cpu-quota")?).filter(|q| *q > 0.0)
+            }
             "--only" => {
                 o.only = Some(match v.as_str() {
                     "rtcroom" => Proto::Rtcroom,
@@ -137,12 +157,27 @@ struct ServerProc {
     child: Child,
     pid: u32,
     addr: SocketAddr,
+    cap: Option<CpuCap>,
 }
 
-async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<ServerProc> {
+async fn start_server(
+    proto: Proto,
+    opts: &Opts,
+    sockets: usize,
+    quota: Option<f64>,
+) -> cli::Result<ServerProc> {
+    // taskset execs the server: the PID stays the server's.
+    let program = |bin: &std::ffi::OsStr| match &opts.server_cpus {
+        Some(cpus) => {
+            let mut c = Command::new("taskset");
+            c.args(["-c", cpus]).arg(bin);
+            c
+        }
+        None => Command::new(bin),
+    };
     let mut cmd = match proto {
         Proto::Rtcroom => {
-            let mut c = Command::new(&opts.rtcroom_bin);
+            let mut c = program(opts.rtcroom_bin.as_os_str());
             // Rooms named by clients (the load clients carry no join token):
             // without it every join times out and nothing is measured.
             c.args(["--addr", "127.0.0.1:0", "--secret", "load-bench", "--open-rooms"]);
@@ -150,10 +185,12 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
             // run's size. The per-address cap stays: clients spread over
             // source addresses instead.
             c.args(["--max-connections", &(sockets + 1000).to_string()]);
+            // A line per join and leave at `info`; socket.io logs nothing.
+            c.env("RUST_LOG", "warn");
             c
         }
         Proto::SocketIo => {
-            let mut c = Command::new("node");
+            let mut c = program("node".as_ref());
             c.arg(&opts.socketio_script);
             c
         }
@@ -162,6 +199,9 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
     let mut child =
         cmd.spawn().map_err(ctx(format!("cannot start the {} server", proto.name())))?;
     let pid = child.id().ok_or_else(|| format!("the {} server has no pid", proto.name()))?;
+    // Before it serves (it has not printed its address yet); threads it
+    // starts later are in the group too.
+    let cap = quota.map(|q| CpuCap::apply(pid, q)).transpose()?;
     let stdout =
         child.stdout.take().ok_or_else(|| format!("the {} server: no stdout", proto.name()))?;
     let mut lines = BufReader::new(stdout).lines();
@@ -179,7 +219,7 @@ async fn start_server(proto: Proto, opts: &Opts, sockets: usize) -> cli::Result<
     .ok_or_else(|| format!("the {} server did not print its address", proto.name()))?;
     // Keep reading stdout so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Ok(ServerProc { child, pid, addr })
+    Ok(ServerProc { child, pid, addr, cap })
 }
 
 impl ServerProc {
@@ -187,7 +227,35 @@ impl ServerProc {
         // Only the process this run started, by its PID.
         let _ = self.child.start_kill();
         let _ = timeout(Duration::from_secs(5), self.child.wait()).await;
+        // The group can go once the process is gone.
+        drop(self.cap.take());
     }
+}
+
+/// CPUs of the machine (not of this process, which may be pinned): the
+/// ranges of /sys/devices/system/cpu/online, e.g. `0-1` → 2.
+fn online_cpus() -> usize {
+    let list = std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default();
+    list.trim()
+        .split(',')
+        .filter_map(|r| match r.split_once('-') {
+            Some((a, b)) => (b.parse::<usize>().ok()? + 1).checked_sub(a.parse::<usize>().ok()?),
+            None => r.parse::<usize>().ok().map(|_| 1),
+        })
+        .sum()
+}
+
+/// A field of this process's /proc status, as text.
+fn own_status(field: &str) -> Option<String> {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix(field).map(|v| v.trim().to_owned())))
+}
+
+/// This process's nice value (field 19 of /proc/self/stat); the servers
+/// it starts inherit it.
+fn own_nice() -> Option<i64> {
+    cpucap::process_nice(std::process::id())
 }
 
 /// Resident set size in KiB (`VmRSS` of /proc/PID/status).
@@ -306,14 +374,15 @@ impl Shared {
         })
     }
 
-    fn p99_ms(&self, epoch: usize) -> f64 {
+    /// Percentile `p` of an epoch's latency, to the millisecond.
+    fn percentile_ms(&self, epoch: usize, p: u64) -> f64 {
         let Some(h) = self.hist.get(epoch) else { return f64::NAN };
         let counts: Vec<u64> = h.iter().map(|c| c.load(Ordering::Relaxed)).collect();
         let total: u64 = counts.iter().sum();
         let mut seen = 0;
         for (ms, c) in counts.iter().enumerate() {
             seen += c;
-            if seen * 100 >= total * 99 {
+            if seen * 100 >= total * p {
                 return ms as f64 + 1.0;
             }
         }
@@ -350,9 +419,17 @@ fn number_after(text: &str, key: &str) -> Option<u64> {
     digits[..end].parse().ok()
 }
 
-/// Our own signals, from either server: `"k":"load"` marks them.
-fn is_load_signal(text: &str) -> bool {
-    text.contains("\"k\":\"load\"")
+/// Our own signals, from either server: `"k":"load"` marks them; returns
+/// the part that holds their numbers (before the padding), so that the
+/// receiver does not scan ~800 bytes per number. Both servers relay `data`
+/// with its keys in the order sent.
+fn load_signal_head(text: &str) -> Option<&str> {
+    // The marker sits within the first ~80 bytes of either server's frame.
+    let window = text.get(..text.len().min(160))?;
+    let at = window.find("\"k\":\"load\"")?;
+    let rest = text.get(at..)?;
+    let end = rest.find("\"pad\"").unwrap_or(rest.len());
+    rest.get(..end)
 }
 
 struct Client {
@@ -470,20 +547,20 @@ impl Client {
 
     fn on_text(&mut self, text: &str, shared: &Shared) {
         let base = shared.base;
-        if !is_load_signal(text) {
+        let Some(head) = load_signal_head(text) else {
             if text.contains("\"error\"") {
                 self.tally.errors += 1;
             }
             return self.handle_setup(text);
-        }
+        };
         let (Some(t), Some(s), Some(q)) = (
-            number_after(text, "\"t\":"),
-            number_after(text, "\"s\":"),
-            number_after(text, "\"q\":"),
+            number_after(head, "\"t\":"),
+            number_after(head, "\"s\":"),
+            number_after(head, "\"q\":"),
         ) else {
             return;
         };
-        let e = number_after(text, "\"e\":").unwrap_or(0) as u32;
+        let e = number_after(head, "\"e\":").unwrap_or(0) as u32;
         let now = base.elapsed().as_micros() as u64;
         self.tally.epoch(e);
         let e = e as usize;
@@ -742,7 +819,7 @@ async fn collect(
 
 /// One server at N sockets: idle memory, then 10 Hz traffic.
 async fn run_size(proto: Proto, opts: &Opts, n: usize) -> cli::Result<Value> {
-    let server = start_server(proto, opts, n).await?;
+    let server = start_server(proto, opts, n, None).await?;
     sleep(Duration::from_millis(500)).await;
     let rss_base = rss_kib(server.pid);
     let shared = Shared::new();
@@ -803,7 +880,7 @@ async fn run_size(proto: Proto, opts: &Opts, n: usize) -> cli::Result<Value> {
 /// until less than 99 % is delivered.
 async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
     let n = opts.sat_sockets;
-    let server = start_server(proto, opts, n).await?;
+    let server = start_server(proto, opts, n, opts.sat_cpu_quota).await?;
     let shared = Shared::new();
     let (phase_tx, phase_rx) = watch::channel(Phase::Idle);
     let (handles, _) = spawn_clients(proto, server.addr, n, &phase_rx, &shared).await;
@@ -812,16 +889,28 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
     // slower (TCP and allocator warm-up), which is not what this measures.
     sleep(opts.idle_settle).await;
     let mut cpu = Vec::new();
-    let mut done = 0;
-    for (epoch, rate) in opts.sat_rates.iter().enumerate() {
+    // The rate of each step run; a rate whose latency failed is run once
+    // more (one stall of the machine, other work on a shared CPU, must not
+    // end the ramp), a second failure ends it.
+    let mut rates: Vec<f64> = Vec::new();
+    let mut next = 0;
+    let mut retried = false;
+    while let Some(rate) = opts.sat_rates.get(next) {
+        let epoch = rates.len();
+        if epoch >= MAX_EPOCHS {
+            break;
+        }
+        rates.push(*rate);
         let meter = CpuMeter::start(server.pid);
+        let own = CpuMeter::start(std::process::id());
+        let throttle = server.cap.as_ref().map(CpuCap::throttle);
         let start = Instant::now() + Duration::from_millis(100);
         let stop = start + opts.sat_step;
         phase_tx.send_replace(Phase::Send { start, stop, rate: *rate, epoch: epoch as u32 });
         sleep_until(stop.into()).await;
-        cpu.push(round1(meter.percent()));
+        let throttled = server.cap.as_ref().zip(throttle).map(|(c, t)| round1(c.throttled_pct(t)));
+        cpu.push((round1(meter.percent()), round1(own.percent()), throttled));
         sleep(opts.drain).await;
-        done = epoch + 1;
         phase_tx.send_replace(Phase::Idle);
         // Stop raising once delivery dropped: a higher rate would only
         // measure the backlog of this one.
@@ -831,19 +920,29 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
         if (received as f64) < 0.99 * sent as f64 || shared.alive.load(Ordering::Relaxed) < n {
             break;
         }
-        // Stopped early too when the latency blew up (the rest would only
-        // measure queues): the step is recorded and judged below.
-        let p99 = shared.p99_ms(epoch);
-        if p99 > opts.sat_p99_ms {
-            eprintln!("  p99 {p99:.1} ms > {} ms: stop", opts.sat_p99_ms);
-            break;
+        // Stopped early too when the backlog grew through the step (the
+        // median climbs; the rest would only measure queues). The tail alone
+        // does not stop the ramp: on a shared machine another process's
+        // stall lifts it at any rate. Steps are judged by both rules below.
+        let p50 = shared.percentile_ms(epoch, 50);
+        if p50 > opts.sat_p50_ms {
+            if retried {
+                eprintln!("  p50 {p50:.1} ms > {} ms again: stop", opts.sat_p50_ms);
+                break;
+            }
+            eprintln!("  p50 {p50:.1} ms > {} ms: this rate once more", opts.sat_p50_ms);
+            retried = true;
+            continue;
         }
+        retried = false;
+        next += 1;
     }
     phase_tx.send_replace(Phase::Close);
-    let (steps, ooo, _) = collect(handles, done).await;
+    let (steps, ooo, _) = collect(handles, rates.len()).await;
     server.stop().await;
     let secs = opts.sat_step.as_secs_f64();
     let mut best_sustained = 0.0f64;
+    let mut best_throughput = 0.0f64;
     let mut peak = 0.0f64;
     let mut step_list = Vec::new();
     for (i, s) in steps.iter().enumerate() {
@@ -854,25 +953,42 @@ async fn run_saturation(proto: Proto, opts: &Opts) -> cli::Result<Value> {
         let mut l = s.latencies.clone();
         l.sort_unstable();
         let sustained = delivered >= 0.99 && percentile(&l, 99.0) <= opts.sat_p99_ms;
+        let kept_up = delivered >= 0.99 && percentile(&l, 50.0) <= opts.sat_p50_ms;
         if let Value::Object(o) = &mut j {
             o.insert("sustained".into(), json!(sustained));
+            o.insert("kept_up".into(), json!(kept_up));
         }
         if sustained {
             best_sustained = best_sustained.max(rate);
         }
+        if kept_up {
+            best_throughput = best_throughput.max(rate);
+        }
         if let Value::Object(o) = &mut j {
-            o.insert("rate_hz_per_client".into(), json!(opts.sat_rates[i]));
-            o.insert("offered_msgs_per_s".into(), json!((opts.sat_rates[i] * n as f64).round()));
-            o.insert("server_cpu_pct".into(), json!(cpu.get(i)));
+            let hz = rates.get(i).copied().unwrap_or(f64::NAN);
+            o.insert("rate_hz_per_client".into(), json!(hz));
+            o.insert("offered_msgs_per_s".into(), json!((hz * n as f64).round()));
+            let (server_cpu, gen_cpu, throttled) = cpu.get(i).copied().unwrap_or_default();
+            o.insert("server_cpu_pct".into(), json!(server_cpu));
+            o.insert("generator_cpu_pct".into(), json!(gen_cpu));
+            if let Some(t) = throttled {
+                o.insert("server_throttled_pct".into(), json!(t));
+            }
         }
         step_list.push(j);
     }
     Ok(json!({
         "sockets": n,
+        "cpu_quota_pct_of_one_cpu": opts.sat_cpu_quota,
         "steps": step_list,
         "out_of_order": ooo,
         "sustained_rule": format!("delivered >= 99 % and p99 <= {} ms", opts.sat_p99_ms),
         "max_sustained_msgs_per_s": best_sustained.round(),
+        "throughput_rule": format!(
+            "delivered >= 99 % and p50 <= {} ms (the ramp stops when a rate fails it twice)",
+            opts.sat_p50_ms
+        ),
+        "max_throughput_msgs_per_s": best_throughput.round(),
         "peak_delivered_msgs_per_s": peak.round(),
     }))
 }
@@ -956,10 +1072,16 @@ fn table(result: &Value) {
         }
     }
     println!(
-        "max sustained msgs/s: rtcroom {} vs socket.io {} (ratio {})",
+        "max sustained msgs/s (p99 rule): rtcroom {} vs socket.io {} (ratio {})",
         t(&sat["rtcroom"]["max_sustained_msgs_per_s"]),
         t(&sat["socketio"]["max_sustained_msgs_per_s"]),
         t(&sat["ratio"])
+    );
+    println!(
+        "max throughput msgs/s (p50 rule): rtcroom {} vs socket.io {} (ratio {})",
+        t(&sat["rtcroom"]["max_throughput_msgs_per_s"]),
+        t(&sat["socketio"]["max_throughput_msgs_per_s"]),
+        t(&sat["throughput_ratio"])
     );
 }
 
@@ -1001,17 +1123,28 @@ async fn run() -> cli::Result<()> {
             eprintln!("  {r}");
             saturation[p.name()] = r;
         }
-        let a = saturation["rtcroom"]["max_sustained_msgs_per_s"].as_f64();
-        let b = saturation["socketio"]["max_sustained_msgs_per_s"].as_f64();
-        if let (Some(a), Some(b)) = (a, b) {
-            saturation["ratio"] = json!(round2(a / b.max(1.0)));
+        for (key, ratio) in [
+            ("max_sustained_msgs_per_s", "ratio"),
+            ("max_throughput_msgs_per_s", "throughput_ratio"),
+        ] {
+            let a = saturation["rtcroom"][key].as_f64();
+            let b = saturation["socketio"][key].as_f64();
+            // No ratio when socket.io sustained no step at all.
+            if let (Some(a), Some(b)) = (a, b.filter(|b| *b > 0.0)) {
+                saturation[ratio] = json!(round2(a / b));
+            }
         }
     }
     let result = json!({
         "date": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
         "machine": {
-            "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+            "cpus": online_cpus(),
             "loadavg_1m": [load_before, loadavg()],
+            // Where each side ran: the server under test (`taskset -c`,
+            // both servers alike) and this generator (its own affinity).
+            "server_cpus": opts.server_cpus,
+            "generator_cpus": own_status("Cpus_allowed_list:"),
+            "nice": own_nice(),
         },
         "room_size": ROOM_SIZE,
         "frame_bytes": FRAME_BYTES,

@@ -78,6 +78,28 @@ pub enum BackplaneMessage<D> {
     Signal { from: PeerId, to: PeerId, data: D },
 }
 
+impl<D> BackplaneFrame<D> {
+    /// The same frame with its signal payload converted (see
+    /// [`crate::ClientMessage::try_map_data`]).
+    pub fn try_map_data<E, Err>(
+        self,
+        f: impl FnOnce(D) -> Result<E, Err>,
+    ) -> Result<BackplaneFrame<E>, Err> {
+        let msg = match self.msg {
+            BackplaneMessage::Heartbeat => BackplaneMessage::Heartbeat,
+            BackplaneMessage::Hello => BackplaneMessage::Hello,
+            BackplaneMessage::Member { room, info, grants, since, token_expiry } => {
+                BackplaneMessage::Member { room, info, grants, since, token_expiry }
+            }
+            BackplaneMessage::Left { id, reason } => BackplaneMessage::Left { id, reason },
+            BackplaneMessage::Signal { from, to, data } => {
+                BackplaneMessage::Signal { from, to, data: f(data)? }
+            }
+        };
+        Ok(BackplaneFrame { node: self.node, msg })
+    }
+}
+
 /// What the hub knows of the other nodes.
 #[derive(Debug, Default)]
 pub(super) struct Nodes {

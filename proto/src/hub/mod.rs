@@ -598,13 +598,14 @@ impl<D: Clone + Weigh + SignalPolicy> Hub<D> {
                 "no canPublish grant: tracks and descriptions that send media are refused",
             );
         }
-        let from_id = from.info.id.clone();
-        let room = from.room.clone();
-        let target = self.members.get(&to).filter(|m| m.room == room && to != from_id);
+        // Per relayed signal: one id copied (the `from` it carries), no room
+        // name copied.
+        let target = self.members.get(&to).filter(|m| m.room == from.room && to != from.info.id);
         if target.is_some_and(|m| !m.grants.can_subscribe) && data.announces_tracks() {
             // Not told of tracks, so the SDK never hands any to the app.
             return;
         }
+        let from_id = from.info.id.clone();
         match target.map(|m| &m.attach) {
             Some(Attach::Live(t)) => {
                 let t = *t;

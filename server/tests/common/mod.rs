@@ -197,6 +197,11 @@ impl Client {
 
     /// Next text frame as JSON; pings are answered and skipped.
     pub async fn recv(&mut self) -> Value {
+        serde_json::from_str(&self.recv_text().await).unwrap()
+    }
+
+    /// Next text frame as sent by the server; pings are answered and skipped.
+    pub async fn recv_text(&mut self) -> String {
         loop {
             let msg = timeout(PATIENCE, self.ws.next())
                 .await
@@ -204,7 +209,7 @@ impl Client {
                 .expect("socket ended")
                 .unwrap();
             match msg {
-                Message::Text(t) => return serde_json::from_str(t.as_str()).unwrap(),
+                Message::Text(t) => return t.as_str().to_owned(),
                 Message::Ping(_) | Message::Pong(_) => continue,
                 other => panic!("expected a text frame, got {other:?}"),
             }
