@@ -448,6 +448,28 @@ struct Remote {
     described: bool,
 }
 
+/// Puts `new` in place of published track `old` (same kind; it keeps the
+/// slot's source) and returns it as placed: the checks a device switch
+/// makes in a mesh and in an SFU room alike.
+pub(crate) fn replace_in(
+    published: &mut [LocalTrack],
+    old: &str,
+    new: LocalTrack,
+) -> Result<LocalTrack, CoreError> {
+    if published.iter().any(|t| t.track_id == new.track_id) {
+        return Err(CoreError::TrackAlreadyPublished);
+    }
+    let Some(slot) = published.iter_mut().find(|t| t.track_id == old) else {
+        return Err(CoreError::NotPublished);
+    };
+    if slot.kind != new.kind {
+        return Err(CoreError::ReplacementKind(slot.kind.as_str()));
+    }
+    let new = LocalTrack { source: slot.source, ..new };
+    *slot = new.clone();
+    Ok(new)
+}
+
 impl Remote {
     /// What sender `sender` is given now of its plan `encodings`: all of
     /// it, or nothing while a single-encoding plan is held (`plans_held`).
@@ -851,17 +873,7 @@ impl RoomCore {
             return s.replace_published(old, new).map(|_| ());
         }
         self.in_room()?;
-        if self.published.iter().any(|t| t.track_id == new.track_id) {
-            return Err(CoreError::TrackAlreadyPublished);
-        }
-        let Some(slot) = self.published.iter_mut().find(|t| t.track_id == old) else {
-            return Err(CoreError::NotPublished);
-        };
-        if slot.kind != new.kind {
-            return Err(CoreError::ReplacementKind(slot.kind.as_str()));
-        }
-        let new = LocalTrack { source: slot.source, ..new };
-        *slot = new.clone();
+        let new = replace_in(&mut self.published, old, new)?;
         // Switching the device of a released camera only changes which one
         // the unmute captures: the new capture is released at once.
         let released = self.released.remove(old);

@@ -269,6 +269,37 @@ impl Sfu {
         }
     }
 
+    /// A track of `kind` showing up on the subscriber connection at `mid`
+    /// (the browser's `track` event), in its current generation.
+    pub fn remote_track(
+        &mut self,
+        track_id: &str,
+        stream_id: Option<&str>,
+        kind: TrackKind,
+        mid: &str,
+    ) {
+        let generation = self.generation(SUBSCRIBER_PEER);
+        self.input(RoomInput::RemoteTrack {
+            peer: SUBSCRIBER_PEER.into(),
+            generation,
+            track_id: track_id.into(),
+            stream_id: stream_id.map(Into::into),
+            kind,
+            mid: Some(mid.into()),
+        });
+    }
+
+    /// The connections the room closed, in order.
+    pub fn closed(&self) -> Vec<String> {
+        self.outs
+            .iter()
+            .filter_map(|o| match o {
+                RoomOutput::ClosePeer { peer } => Some(peer.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The `SetLocalDescription` op last asked of `peer`.
     pub fn last_sld(&self, peer: &str) -> Option<OpId> {
         self.outs.iter().rev().find_map(|o| match o {

@@ -150,15 +150,7 @@ fn a_track_announced_while_muted_says_so() {
         json!({"videoroom":"attached","room":ROOM,"streams":streams(&[901])}),
         Some(json!({"type":"offer","sdp":"v=0 janus-offer"})),
     );
-    let generation = s.generation(SUBSCRIBER);
-    s.input(RoomInput::RemoteTrack {
-        peer: SUBSCRIBER.into(),
-        generation,
-        track_id: "v".into(),
-        stream_id: None,
-        kind: TrackKind::Video,
-        mid: Some("1".into()),
-    });
+    s.remote_track("v", None, TrackKind::Video, "1");
     assert!(s.events().iter().any(|e| matches!(e,
         RoomEvent::Track { track_id, source: TrackSource::Camera, muted: true, .. } if track_id == "v")));
 }

@@ -5,16 +5,6 @@
 use super::*;
 use rtcroom::core::RoomConnection;
 
-fn closes(s: &Sfu) -> Vec<String> {
-    s.outs
-        .iter()
-        .filter_map(|o| match o {
-            RoomOutput::ClosePeer { peer } => Some(peer.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn a_dropped_socket_reconnects_and_claims_the_session_keeping_the_connections() {
     let mut s = subscribed(&[901]);
@@ -37,7 +27,7 @@ fn a_dropped_socket_reconnects_and_claims_the_session_keeping_the_connections() 
         state: RoomConnection::Reconnected,
         reason: None
     }));
-    assert!(closes(&s).is_empty(), "media kept flowing: no connection closed");
+    assert!(s.closed().is_empty(), "media kept flowing: no connection closed");
     assert!(!s.events().iter().any(|e| matches!(e, RoomEvent::TrackRemoved { .. })));
 }
 
@@ -61,7 +51,7 @@ fn a_lost_session_closes_both_connections_removes_the_tracks_and_publishes_again
         reason: Some("sfu-session-lost")
     }));
     // Both connections belonged to the lost session's handles.
-    assert_eq!(closes(&s), [PUBLISHER, SUBSCRIBER]);
+    assert_eq!(s.closed(), [PUBLISHER, SUBSCRIBER]);
     let removed = s
         .events()
         .iter()

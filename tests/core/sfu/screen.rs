@@ -25,16 +25,6 @@ fn sharing() -> Sfu {
     s
 }
 
-fn closed(s: &Sfu) -> Vec<String> {
-    s.outs
-        .iter()
-        .filter_map(|o| match o {
-            RoomOutput::ClosePeer { peer } => Some(peer.clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 #[test]
 fn the_screen_is_published_on_a_handle_and_connection_of_its_own_with_the_screen_layers() {
     let mut s = with_camera();
@@ -69,7 +59,7 @@ fn the_screen_is_published_on_a_handle_and_connection_of_its_own_with_the_screen
         json!([{"mid":"0","description":"screen;of=111"}])
     );
     assert_eq!(s.generation(PUBLISHER), camera_generation, "the camera's connection is untouched");
-    assert!(closed(&s).is_empty());
+    assert!(s.closed().is_empty());
     assert!(s.events().iter().any(|e| matches!(e,
         RoomEvent::TrackPublished { track_id, source: TrackSource::Screen, .. } if track_id == "scr")));
 }
@@ -98,7 +88,7 @@ fn unpublishing_the_screen_unpublishes_its_feed_and_closes_only_its_connection()
     let unpublish = s.last_sent();
     assert_eq!(unpublish["handle_id"], SCREEN_HANDLE);
     assert_eq!(unpublish["body"], json!({"request":"unpublish"}));
-    assert_eq!(closed(&s), [SCREEN]);
+    assert_eq!(s.closed(), [SCREEN]);
     // Janus hangs up the screen's connection: our doing, no warning.
     s.reply_event(
         &unpublish,
@@ -153,7 +143,7 @@ fn a_screen_unpublished_before_its_handle_joined_is_never_offered() {
     s.drain();
     s.room.unpublish_as("scr", UnpublishReason::Unpublished).unwrap();
     s.drain();
-    assert_eq!(closed(&s), [SCREEN]);
+    assert_eq!(s.closed(), [SCREEN]);
     s.screen_joined();
     assert!(s.last_sld(SCREEN).is_none());
 }
@@ -178,7 +168,7 @@ fn a_screen_share_that_fails_to_attach_leaves_the_session_and_the_camera_alone()
         "error":{"code":403,"reason":"Unauthorized"}}));
     assert_eq!(s.room.state(), SessionState::Joined);
     assert!(s.events().iter().any(|e| matches!(e, RoomEvent::Warning { .. })));
-    assert!(closed(&s).is_empty());
+    assert!(s.closed().is_empty());
 }
 
 /// 901's screen feed 902: one simulcast video described as 901's screen.
@@ -294,7 +284,7 @@ fn a_lost_session_shares_the_screen_again_on_a_new_handle() {
     s.recv(json!({"janus":"error","session_id":SESSION,"transaction":tx(&claim),
         "error":{"code":458,"reason":"No such session"}}));
     // Both publishing connections belonged to the lost session's handles.
-    assert_eq!(closed(&s), [PUBLISHER, SCREEN]);
+    assert_eq!(s.closed(), [PUBLISHER, SCREEN]);
     const S2: u64 = 4_000_000_002;
     let create = s.last_sent();
     s.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":S2}}));
@@ -369,6 +359,6 @@ fn the_screen_s_audio_rides_the_screen_feed_described_as_screen_audio() {
     // The audio alone stopping leaves the feed (its sender goes idle).
     s.room.unpublish_as("scra", UnpublishReason::Unpublished).unwrap();
     s.drain();
-    assert!(closed(&s).is_empty());
+    assert!(s.closed().is_empty());
     assert_ne!(s.last_sent()["body"]["request"], "unpublish");
 }

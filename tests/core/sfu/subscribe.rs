@@ -76,15 +76,7 @@ fn a_track_whose_stream_list_comes_after_its_receiver_is_announced_then() {
         json!({"videoroom":"attached","room":ROOM,"streams":[]}),
         Some(json!({"type":"offer","sdp":"v=0 o"})),
     );
-    let generation = s.generation(SUBSCRIBER);
-    s.input(RoomInput::RemoteTrack {
-        peer: SUBSCRIBER.into(),
-        generation,
-        track_id: "v".into(),
-        stream_id: None,
-        kind: TrackKind::Video,
-        mid: Some("1".into()),
-    });
+    s.remote_track("v", None, TrackKind::Video, "1");
     assert!(tracks(&s).is_empty(), "no feed known for mid 1 yet");
     s.push_event(SUB, json!({"videoroom":"updated","room":ROOM,"streams":streams(&[901])}), None);
     assert_eq!(tracks(&s), [("901".into(), "v".into(), TrackKind::Video, Some("901:1".into()))]);
@@ -120,15 +112,7 @@ fn a_publisher_that_appears_later_is_added_to_the_subscription() {
     let sld = s.last_sld(SUBSCRIBER).unwrap();
     s.complete(SUBSCRIBER, sld, Some(answer("v=0 a2")));
     assert_eq!(s.last_sent()["body"]["request"], "start");
-    let generation = s.generation(SUBSCRIBER);
-    s.input(RoomInput::RemoteTrack {
-        peer: SUBSCRIBER.into(),
-        generation,
-        track_id: "t3".into(),
-        stream_id: None,
-        kind: TrackKind::Video,
-        mid: Some("3".into()),
-    });
+    s.remote_track("t3", None, TrackKind::Video, "3");
     assert!(tracks(&s).contains(&(
         "903".into(),
         "t3".into(),

@@ -78,17 +78,7 @@ impl SfuRoom {
         if !self.is_joined() {
             return Err(CoreError::NotJoined);
         }
-        if self.published.iter().any(|t| t.track_id == new.track_id) {
-            return Err(CoreError::TrackAlreadyPublished);
-        }
-        let Some(slot) = self.published.iter_mut().find(|t| t.track_id == old) else {
-            return Err(CoreError::NotPublished);
-        };
-        if slot.kind != new.kind {
-            return Err(CoreError::ReplacementKind(slot.kind.as_str()));
-        }
-        let new = LocalTrack { source: slot.source, ..new };
-        *slot = new.clone();
+        let new = crate::core::room::replace_in(&mut self.published, old, new)?;
         let role = role_of_source(new.source);
         let publication = self.publication_ids.remove(old).unwrap_or_else(|| old.to_owned());
         if publication != new.track_id {
