@@ -289,6 +289,18 @@ impl Sfu {
         });
     }
 
+    /// The socket drops and comes back, and Janus answers the claim with
+    /// "No such session" (it restarted, or the session timed out).
+    pub fn lose_session(&mut self) {
+        let socket = self.socket;
+        self.input(RoomInput::SocketClosed { socket });
+        let socket = self.socket;
+        self.input(RoomInput::SocketOpened { socket });
+        let claim = self.last_sent();
+        self.recv(json!({"janus":"error","session_id":SESSION,"transaction":tx(&claim),
+            "error":{"code":458,"reason":"No such session"}}));
+    }
+
     /// The connections the room closed, in order.
     pub fn closed(&self) -> Vec<String> {
         self.outs

@@ -39,13 +39,7 @@ fn a_lost_session_closes_both_connections_removes_the_tracks_and_publishes_again
     s.room.publish(camera()).unwrap();
     s.drain();
     let first_publisher = s.generation(PUBLISHER);
-    let socket = s.socket;
-    s.input(RoomInput::SocketClosed { socket });
-    let socket = s.socket;
-    s.input(RoomInput::SocketOpened { socket });
-    let claim = s.last_sent();
-    s.recv(json!({"janus":"error","session_id":SESSION,"transaction":tx(&claim),
-        "error":{"code":458,"reason":"No such session"}}));
+    s.lose_session();
     assert!(s.events().contains(&RoomEvent::ConnectionState {
         state: RoomConnection::Reconnecting,
         reason: Some("sfu-session-lost")

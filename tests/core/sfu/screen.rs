@@ -276,13 +276,7 @@ fn a_screen_feed_seen_before_its_owner_s_camera_makes_the_participant_once() {
 #[test]
 fn a_lost_session_shares_the_screen_again_on_a_new_handle() {
     let mut s = sharing();
-    let socket = s.socket;
-    s.input(RoomInput::SocketClosed { socket });
-    let socket = s.socket;
-    s.input(RoomInput::SocketOpened { socket });
-    let claim = s.last_sent();
-    s.recv(json!({"janus":"error","session_id":SESSION,"transaction":tx(&claim),
-        "error":{"code":458,"reason":"No such session"}}));
+    s.lose_session();
     // Both publishing connections belonged to the lost session's handles.
     assert_eq!(s.closed(), [PUBLISHER, SCREEN]);
     const S2: u64 = 4_000_000_002;

@@ -325,13 +325,7 @@ impl JanusSession {
             rid_order: simulcast.map(|o| o.as_str().to_owned()),
         };
         let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
-        self.send(now, Tx::Publish(role), |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body,
-            jsep: Some(jsep),
-        });
+        self.send_message(now, Tx::Publish(role), session_id, handle_id, body, Some(jsep));
         let handle = self.handle_mut(role);
         handle.local_sent = true;
         self.flush_local(now, role);
@@ -350,13 +344,7 @@ impl JanusSession {
         let handle_id = self.publishing_handle(role)?;
         let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
         let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
-        self.send(now, Tx::Describe(role), |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body,
-            jsep: None,
-        });
+        self.send_message(now, Tx::Describe(role), session_id, handle_id, body, None);
         Ok(())
     }
 
@@ -393,13 +381,7 @@ impl JanusSession {
         // candidates start over.
         self.screen = Handle { id: Some(handle_id), ..Handle::default() };
         self.screen_unpublished = true;
-        self.send(now, Tx::Unpublish, |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body: Body::Unpublish {},
-            jsep: None,
-        });
+        self.send_message(now, Tx::Unpublish, session_id, handle_id, Body::Unpublish {}, None);
         Ok(())
     }
 
@@ -445,22 +427,17 @@ impl JanusSession {
                     streams,
                     private_id: self.private_id,
                 });
-                self.send(now, Tx::JoinSubscriber, |transaction| Request::Message {
-                    transaction,
-                    session_id,
-                    handle_id,
-                    body,
-                    jsep: None,
-                });
+                self.send_message(now, Tx::JoinSubscriber, session_id, handle_id, body, None);
             }
             SubState::Joined => {
-                self.send(now, Tx::Subscribe, |transaction| Request::Message {
-                    transaction,
+                self.send_message(
+                    now,
+                    Tx::Subscribe,
                     session_id,
                     handle_id,
-                    body: Body::Subscribe { streams },
-                    jsep: None,
-                });
+                    Body::Subscribe { streams },
+                    None,
+                );
             }
         }
         Ok(())
@@ -475,13 +452,7 @@ impl JanusSession {
         }
         self.offer_pending = false;
         let jsep = Jsep { sdp_type: answer.sdp_type, sdp: answer.sdp, rid_order: None };
-        self.send(now, Tx::Start, |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body: Body::Start {},
-            jsep: Some(jsep),
-        });
+        self.send_message(now, Tx::Start, session_id, handle_id, Body::Start {}, Some(jsep));
         self.subscriber.local_sent = true;
         self.flush_local(now, Role::Subscriber);
         Ok(())
@@ -528,13 +499,7 @@ impl JanusSession {
             }],
             descriptions: Vec::new(),
         });
-        self.send(now, Tx::Pause, |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body,
-            jsep: None,
-        });
+        self.send_message(now, Tx::Pause, session_id, handle_id, body, None);
         Ok(())
     }
 
@@ -781,13 +746,7 @@ impl JanusSession {
                         streams: Vec::new(),
                         private_id: None,
                     });
-                    self.send(now, Tx::JoinPublisher, |transaction| Request::Message {
-                        transaction,
-                        session_id,
-                        handle_id,
-                        body,
-                        jsep: None,
-                    });
+                    self.send_message(now, Tx::JoinPublisher, session_id, handle_id, body, None);
                 }
             }
             Tx::Claim => {
@@ -957,13 +916,7 @@ impl JanusSession {
             streams: Vec::new(),
             private_id: None,
         });
-        self.send(now, Tx::JoinScreen, |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body,
-            jsep: None,
-        });
+        self.send_message(now, Tx::JoinScreen, session_id, handle_id, body, None);
     }
 
     fn on_joined(&mut self, now: Millis, data: VideoRoomData) {
@@ -1119,13 +1072,7 @@ impl JanusSession {
             descriptions: Vec::new(),
         });
         let tx = Tx::Switch { mid: mid.to_owned(), substream };
-        self.send(now, tx, |transaction| Request::Message {
-            transaction,
-            session_id,
-            handle_id,
-            body,
-            jsep: None,
-        });
+        self.send_message(now, tx, session_id, handle_id, body, None);
     }
 
     /// Frames can go out now (else they wait for the claim).
@@ -1144,6 +1091,25 @@ impl JanusSession {
             // Switches are re-sent from their own list after the claim.
             self.deferred.push((tx, request));
         }
+    }
+
+    /// A plugin message (`body`, with `jsep` if any) on `handle_id`.
+    fn send_message(
+        &mut self,
+        now: Millis,
+        tx: Tx,
+        session_id: u64,
+        handle_id: u64,
+        body: Body,
+        jsep: Option<Jsep>,
+    ) {
+        self.send(now, tx, |transaction| Request::Message {
+            transaction,
+            session_id,
+            handle_id,
+            body,
+            jsep,
+        });
     }
 
     /// Sends even while reconnecting (the claim itself).
