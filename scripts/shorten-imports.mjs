@@ -1,5 +1,7 @@
 // Renames the wasm's imports (wasm-bindgen's `__wbg_<name>_<16 hex>`, ~300
-// of them) to short names, in the wasm and in the glue's imports object.
+// of them) to short names, in the wasm and in the glue's imports object, and the
+// closure-invoker exports (`wasm_bindgen_<hash>___convert__closures_…`, up to
+// 330 characters each) to short names, in the wasm and in the glue.
 // Why: each name is in both files and its random hash does not compress —
 // about 5 KB gzip of the bundle for names nobody reads. The glue must name
 // each import exactly once (its key in `__wbg_get_imports`); anything else
@@ -26,6 +28,33 @@ const encStr = (s) => { const b = Buffer.from(s, 'utf8'); return Buffer.concat([
 const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const short = (i) => { let s = ''; do { s = CHARS[i % 52] + s; i = Math.floor(i / 52); } while (i); return s; };
 
+const exportsRenamed = new Map();
+
+/** The export section with wasm-bindgen's closure invokers renamed `$a`, `$b`, …. */
+function exportSection(body) {
+  let p = 0;
+  let count;
+  [count, p] = leb(body, p);
+  const entries = [encLeb(count)];
+  for (let i = 0; i < count; i++) {
+    let len;
+    [len, p] = leb(body, p);
+    const name = body.subarray(p, p + len).toString('utf8'); p += len;
+    const descStart = p;
+    p++; // kind
+    [, p] = leb(body, p); // index
+    let next = name;
+    if (name.startsWith('wasm_bindgen_') && name.includes('_convert__closures_')) {
+      next = `$${short(exportsRenamed.size)}`;
+      exportsRenamed.set(name, next);
+    }
+    entries.push(encStr(next), body.subarray(descStart, p));
+  }
+  if (p !== body.length) throw new Error('export section: unexpected length');
+  const out = Buffer.concat(entries);
+  return Buffer.concat([Buffer.from([7]), encLeb(out.length), out]);
+}
+
 if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
 const parts = [wasm.subarray(0, 8)];
 const renamed = new Map();
@@ -34,6 +63,7 @@ while (o < wasm.length) {
   const id = wasm[o];
   const [size, start] = leb(wasm, o + 1);
   const end = start + size;
+  if (id === 7) { parts.push(exportSection(wasm.subarray(start, end))); o = end; continue; }
   if (id !== 2) { parts.push(wasm.subarray(o, end)); o = end; continue; }
   let p = start;
   let count;
@@ -65,6 +95,13 @@ while (o < wasm.length) {
   o = end;
 }
 
+// The glue calls each as `wasm.<name>` from a wrapper function of the same
+// name: every whole-word occurrence is renamed.
+for (const [name, next] of exportsRenamed) {
+  if (!glue.includes(`wasm.${name}`)) throw new Error(`${gluePath}: export ${name} is not used as wasm.${name}`);
+  glue = glue.replace(new RegExp(`(?<![\\w$])${name}(?![\\w$])`, 'g'), () => next);
+}
+
 for (const [name, next] of renamed) {
   const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
   const hits = glue.match(re)?.length ?? 0;
@@ -73,4 +110,4 @@ for (const [name, next] of renamed) {
 }
 writeFileSync(wasmPath, Buffer.concat(parts));
 writeFileSync(gluePath, glue);
-console.log(`shortened ${renamed.size} import names`);
+console.log(`shortened ${renamed.size} import names and ${exportsRenamed.size} export names`);
