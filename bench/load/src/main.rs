@@ -82,6 +82,12 @@ struct Opts {
     /// Saturation runs only: the server under test gets this per cent of
     /// one CPU (a cgroup quota), both servers alike; see cpucap.rs.
     sat_cpu_quota: Option<f64>,
+    /// The SCHED_FIFO priority scripts/bench started this generator at
+    /// (`chrt -f`): the size runs' servers inherit it (both alike), so
+    /// other processes on a shared machine do not preempt either side; a
+    /// saturation run's server goes back to SCHED_OTHER (`chrt -o 0`),
+    /// since a CPU quota does not bind real-time tasks.
+    rt_priority: Option<u32>,
 }
 
 fn parse_opts() -> cli::Result<Opts> {
@@ -107,6 +113,7 @@ fn parse_opts() -> cli::Result<Opts> {
         only: None,
         server_cpus: None,
         sat_cpu_quota: None,
+        rt_priority: None,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -137,6 +144,9 @@ fn parse_opts() -> cli::Result<Opts> {
             "--sat-cpu-quota" => {
                 o.sat_cpu_quota = Some(parse::<f64>(&v, "--sat-cpu-quota")?).filter(|q| *q > 0.0)
             }
+            "--rt-priority" => {
+                o.rt_priority = Some(parse::<u32>(&v, "--rt-priority")?).filter(|p| *p > 0)
+            }
             "--only" => {
                 o.only = Some(match v.as_str() {
                     "rtcroom" => Proto::Rtcroom,
@@ -166,14 +176,19 @@ async fn start_server(
     sockets: usize,
     quota: Option<f64>,
 ) -> cli::Result<ServerProc> {
-    // taskset execs the server: the PID stays the server's.
-    let program = |bin: &std::ffi::OsStr| match &opts.server_cpus {
-        Some(cpus) => {
-            let mut c = Command::new("taskset");
-            c.args(["-c", cpus]).arg(bin);
-            c
+    // taskset and chrt exec the server: the PID stays the server's.
+    let program = |bin: &std::ffi::OsStr| {
+        let mut argv: Vec<std::ffi::OsString> = Vec::new();
+        if quota.is_some() && opts.rt_priority.is_some() {
+            argv.extend(["chrt", "-o", "0"].map(Into::into));
         }
-        None => Command::new(bin),
+        if let Some(cpus) = &opts.server_cpus {
+            argv.extend(["taskset", "-c", cpus.as_str()].map(Into::into));
+        }
+        argv.push(bin.to_owned());
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
     };
     let mut cmd = match proto {
         Proto::Rtcroom => {
@@ -1145,6 +1160,8 @@ async fn run() -> cli::Result<()> {
             "server_cpus": opts.server_cpus,
             "generator_cpus": own_status("Cpus_allowed_list:"),
             "nice": own_nice(),
+            // SCHED_FIFO priority of the generator and the size runs' servers.
+            "rt_priority": opts.rt_priority,
         },
         "room_size": ROOM_SIZE,
         "frame_bytes": FRAME_BYTES,
