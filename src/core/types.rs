@@ -123,6 +123,14 @@ pub enum PcCommand {
     /// Make every video sender start over with a key frame (the far side's
     /// decoder lost its references while the path was down).
     SendKeyFrames,
+    /// `setConfiguration` with these ICE servers (and the policy the
+    /// connection was built with): a resumed `welcome` renewed the TURN
+    /// credentials, and the next gathering (an ICE restart) must not use the
+    /// old ones, which may have expired.
+    SetIceServers {
+        ice_servers: Vec<rtcroom_proto::IceServer>,
+        relay_only: bool,
+    },
 }
 
 /// An app message: text or bytes, as the data channel carries them.

@@ -59,6 +59,36 @@ struct Channel {
     _listeners: Vec<Listener>,
 }
 
+/// The connection's configuration; `setConfiguration` gets the same shape
+/// (a `bundlePolicy` other than the constructor's would be refused).
+fn configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguration {
+    let config = RtcConfiguration::new();
+    let servers = js_sys::Array::new();
+    for s in ice_servers {
+        let server = RtcIceServer::new();
+        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
+        server.set_urls(&urls);
+        if let Some(u) = &s.username {
+            server.set_username(u);
+        }
+        if let Some(c) = &s.credential {
+            server.set_credential(c);
+        }
+        servers.push(&server);
+    }
+    config.set_ice_servers(&servers);
+    if relay_only {
+        config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+    }
+    // One transport from the first offer on: with the default
+    // (`balanced`) the first offer gathers for each of its audio, video
+    // and data m-sections until the answer accepts BUNDLE — three times
+    // the candidates to signal, apply and check during setup. Every
+    // endpoint rtcroom talks to (browsers, Janus) does BUNDLE.
+    config.set_bundle_policy(web_sys::RtcBundlePolicy::MaxBundle);
+    config
+}
+
 impl PeerConn {
     /// A connection as `RoomOutput::CreatePeer` describes it.
     pub fn new(
@@ -68,30 +98,7 @@ impl PeerConn {
         receive: &[TrackKind],
         sink: PeerSink,
     ) -> Result<Self, WebError> {
-        let config = RtcConfiguration::new();
-        let servers = js_sys::Array::new();
-        for s in ice_servers {
-            let server = RtcIceServer::new();
-            let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
-            server.set_urls(&urls);
-            if let Some(u) = &s.username {
-                server.set_username(u);
-            }
-            if let Some(c) = &s.credential {
-                server.set_credential(c);
-            }
-            servers.push(&server);
-        }
-        config.set_ice_servers(&servers);
-        if relay_only {
-            config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
-        }
-        // One transport from the first offer on: with the default
-        // (`balanced`) the first offer gathers for each of its audio, video
-        // and data m-sections until the answer accepts BUNDLE — three times
-        // the candidates to signal, apply and check during setup. Every
-        // endpoint rtcroom talks to (browsers, Janus) does BUNDLE.
-        config.set_bundle_policy(web_sys::RtcBundlePolicy::MaxBundle);
+        let config = configuration(ice_servers, relay_only);
         let pc = RtcPeerConnection::new_with_configuration(&config)
             .map_err(|e| WebError::browser(&e))?;
         // The side that does not create the channels gets them from
@@ -205,6 +212,10 @@ impl PeerConn {
             }
             PcCommand::CreateChannel { channel } => self.create_channel(channel)?,
             PcCommand::SendKeyFrames => super::key_frames::send_key_frames(&self.pc),
+            PcCommand::SetIceServers { ice_servers, relay_only } => self
+                .pc
+                .set_configuration_with_configuration(&configuration(&ice_servers, relay_only))
+                .map_err(|e| WebError::browser(&e))?,
             PcCommand::GetStats => {
                 let sink = sink.clone();
                 let promise = self.pc.get_stats();

@@ -998,7 +998,11 @@ impl Inner {
                     }
                 }
             }
-            RoomOutput::Pc { peer, cmd } => {
+            RoomOutput::Pc { peer, mut cmd } => {
+                // The app's own servers stay next to the server's, as in CreatePeer.
+                if let core::PcCommand::SetIceServers { ice_servers, .. } = &mut cmd {
+                    ice_servers.extend(self.extra_ice.iter().cloned());
+                }
                 let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
                 if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));

@@ -176,3 +176,39 @@ fn a_media_blackhole_recovers_once_the_path_returns() {
     assert!(ok, "recovered");
     assert!(w.now() - back <= 1_000, "media back {} ms after the path", w.now() - back);
 }
+
+#[test]
+fn a_resumed_welcomes_fresh_turn_credentials_reach_the_live_connections() {
+    let turn = rtcroom::proto::hub::TurnConfig {
+        urls: vec!["turn:127.0.0.1:3478?transport=udp".into()],
+        secret: b"coturn-secret".to_vec(),
+        ttl_ms: 10_000,
+    };
+    let mut w = RoomWorld::new(RoomConfig { turn: Some(turn), ..RoomConfig::default() }, 2);
+    for i in 0..2 {
+        w.join(i);
+        w.run();
+    }
+    w.assert_settled();
+    // `expiry:identity`: the expiry (unix seconds) a credential carries.
+    let expiry = |w: &RoomWorld, i: usize, peer: &str| -> u64 {
+        let servers = &w.clients[i].ice_servers[peer];
+        assert_eq!(servers.len(), 1, "the hub's TURN server");
+        let user = servers[0].username.as_deref().expect("a TURN username");
+        user.split(':').next().unwrap().parse().unwrap()
+    };
+    let (first, other) = (expiry(&w, 1, "p1"), expiry(&w, 0, "p2"));
+    // Later than the credential's whole-second resolution, then a resume.
+    let t = w.now() + 5_000;
+    w.run_to(t);
+    w.drop_socket(1);
+    w.run();
+    assert_eq!(w.clients[1].core.state(), SessionState::Joined);
+    let renewed = expiry(&w, 1, "p1");
+    assert!(
+        renewed >= first + 5,
+        "the live connection got the resumed welcome's credentials ({first} → {renewed})"
+    );
+    assert_eq!(expiry(&w, 0, "p2"), other, "the side that did not resume keeps its own");
+    w.assert_settled();
+}

@@ -11,8 +11,8 @@ use rtcroom::core::{
     PcCommand, PeerInput, RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState,
     SocketId, TrackKind, TrackSource,
 };
-use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput};
-use rtcroom::proto::{ClientMessage, LeaveReason, PeerId, ServerMessage, SignalData};
+use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput, TurnConfig};
+use rtcroom::proto::{ClientMessage, IceServer, LeaveReason, PeerId, ServerMessage, SignalData};
 use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Debug, Clone)]
@@ -31,6 +31,8 @@ pub struct RoomConfig {
     pub crash_grace_ms: u64,
     /// The clients' `RoomConfig::adaptive_bitrate`.
     pub adaptive_bitrate: bool,
+    /// The hub hands out TURN credentials in `welcome`.
+    pub turn: Option<TurnConfig>,
 }
 
 impl Default for RoomConfig {
@@ -47,6 +49,7 @@ impl Default for RoomConfig {
             resume_grace_ms: 20_000,
             crash_grace_ms: 5_000,
             adaptive_bitrate: true,
+            turn: None,
         }
     }
 }
@@ -127,6 +130,8 @@ pub struct Client {
     pub encodings: BTreeMap<(PeerId, SenderId), (Vec<EncodingParams>, u32)>,
     /// Every signal it sent to the hub, in order: (to, data).
     pub signals: Vec<(PeerId, SignalData)>,
+    /// The ICE servers each connection was built with or last set to.
+    pub ice_servers: BTreeMap<PeerId, Vec<IceServer>>,
 }
 
 impl Client {
@@ -235,6 +240,7 @@ impl RoomWorld {
             stopped: Vec::new(),
             encodings: BTreeMap::new(),
             signals: Vec::new(),
+            ice_servers: BTreeMap::new(),
         };
         RoomWorld {
             rng: Rng::new(cfg.seed),
@@ -256,6 +262,7 @@ impl RoomWorld {
             resume_grace_ms: cfg.resume_grace_ms,
             crash_grace_ms: cfg.crash_grace_ms,
             secret: b"room-world".to_vec(),
+            turn: cfg.turn.clone(),
             ..HubConfig::default()
         }
     }
@@ -656,8 +663,10 @@ impl RoomWorld {
                     data_channel,
                     receive,
                     tracks,
+                    ice_servers,
                     ..
                 } => {
+                    self.clients[i].ice_servers.insert(peer.clone(), ice_servers);
                     let me = self.clients[i].id().to_owned();
                     let mut pc = SimPc::new(PcConfig {
                         name: format!("{me}{peer}"),
@@ -690,6 +699,9 @@ impl RoomWorld {
                         old.close();
                     }
                     self.flush_pc(i, &peer);
+                }
+                RoomOutput::Pc { peer, cmd: PcCommand::SetIceServers { ice_servers, .. } } => {
+                    self.clients[i].ice_servers.insert(peer, ice_servers);
                 }
                 RoomOutput::Pc { peer, cmd } => {
                     let stats = matches!(cmd, PcCommand::GetStats);

@@ -1157,6 +1157,9 @@ impl RoomCore {
                 }
                 self.resume_token = Some(session);
                 self.local_id = Some(id);
+                if resuming && ice_servers != self.ice_servers {
+                    self.renew_ice_servers(&ice_servers);
+                }
                 self.ice_servers = ice_servers;
                 self.grants = grants;
                 if resuming {
@@ -1352,6 +1355,18 @@ impl RoomCore {
         self.emit_create(id);
         // Announce before any description can carry the tracks.
         self.announce_to(id);
+    }
+
+    /// New TURN credentials from a resumed `welcome` go to every live
+    /// connection (those built later get them in `CreatePeer`).
+    fn renew_ice_servers(&mut self, ice_servers: &[IceServer]) {
+        for peer in self.peers.keys() {
+            let cmd = PcCommand::SetIceServers {
+                ice_servers: ice_servers.to_vec(),
+                relay_only: self.config.relay_only,
+            };
+            self.out.push_back(RoomOutput::Pc { peer: peer.clone(), cmd });
+        }
     }
 
     /// `CreatePeer` for the current generation of the connection to `id`.
