@@ -39,8 +39,9 @@ pub use peer::recovery::{self, LossReason};
 pub use peer::{PeerSession, HIGH_WATER, LOW_WATER, MAX_QUEUED_MESSAGE_BYTES};
 pub use room::session::{self, SessionState, SocketId};
 pub use room::{
-    stream_group, CaptureId, Generation, LocalTrack, MuteStep, RoomConfig, RoomConnection,
-    RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, UnpublishReason, CAPTURE_WAIT,
+    stream_group, CaptureId, Generation, LocalTrack, MuteStep, NewSender, RoomConfig,
+    RoomConnection, RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, UnpublishReason,
+    CAPTURE_WAIT,
 };
 pub use stats::{
     ConnectionStats, InboundStats, LayerOut, OutboundStats, PairStats, Quality, RemoteInboundStats,

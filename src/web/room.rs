@@ -976,11 +976,14 @@ impl Inner {
                 let result =
                     PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
                         .and_then(|mut conn| {
-                            for (sender, t, encodings) in tracks {
-                                if let Some(m) = self.local.get(&t.track_id) {
-                                    let layers = encodings.len() > 1;
+                            for t in tracks {
+                                if let Some(m) = self.local.get(&t.track.track_id) {
                                     conn.add_track(
-                                        sender, &m.track, &m.stream, &encodings, layers,
+                                        t.sender,
+                                        &m.track,
+                                        &m.stream,
+                                        &t.encodings,
+                                        t.transceiver,
                                     )?;
                                 }
                             }

@@ -7,9 +7,9 @@ use crate::sched::{Delay, Rng, Scheduler};
 use crate::sim_pc::{PcConfig, PcTimer, SimPc};
 use crate::world::IDLE;
 use rtcroom::core::{
-    CaptureId, CoreError, EncodingParams, Generation, LocalTrack, Millis, MuteStep, Payload,
-    PcCommand, PeerInput, RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId, SignalingState,
-    SocketId, TrackKind, TrackSource,
+    CaptureId, CoreError, EncodingParams, Generation, LocalTrack, Millis, MuteStep, NewSender,
+    Payload, PcCommand, PeerInput, RoomCore, RoomEvent, RoomInput, RoomOutput, SenderId,
+    SignalingState, SocketId, TrackKind, TrackSource,
 };
 use rtcroom::proto::hub::{ConnId, Gone, Hub, HubConfig, HubOutput, TurnConfig};
 use rtcroom::proto::{ClientMessage, IceServer, LeaveReason, PeerId, ServerMessage, SignalData};
@@ -681,9 +681,9 @@ impl RoomWorld {
                         pc.add_transceiver(kind);
                     }
                     let mut senders = BTreeMap::new();
-                    for (sender, t, encodings) in &tracks {
+                    for NewSender { sender, track: t, encodings, transceiver } in &tracks {
                         let (kind, tr, st) = (t.kind, &t.track_id, &t.stream_id);
-                        let tid = if encodings.len() > 1 {
+                        let tid = if *transceiver {
                             pc.add_transceiver_with_track(kind, tr, st)
                         } else {
                             pc.add_track(kind, tr, st)

@@ -180,6 +180,17 @@ pub enum RoomInput {
     },
 }
 
+/// A sender a new connection starts with (`RoomOutput::CreatePeer`), added
+/// as [`RoomOutput::AddTrack`] adds one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSender {
+    pub sender: SenderId,
+    pub track: LocalTrack,
+    pub encodings: Vec<EncodingParams>,
+    /// `addTransceiver` with the encodings as layers, else `addTrack`.
+    pub transceiver: bool,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RoomOutput {
@@ -210,8 +221,8 @@ pub enum RoomOutput {
         relay_only: bool,
         data_channel: bool,
         receive: Vec<TrackKind>,
-        /// Each added as `AddTrack` does (`transceiver` with layers).
-        tracks: Vec<(SenderId, LocalTrack, Vec<EncodingParams>)>,
+        /// Each added as `AddTrack` does.
+        tracks: Vec<NewSender>,
     },
     Pc {
         peer: PeerId,
@@ -1532,17 +1543,15 @@ impl RoomCore {
     }
 
     /// Senders for a new connection's tracks (all new: it has no idle ones).
-    fn place_all(
-        remote: &mut Remote,
-        tracks: &[LocalTrack],
-    ) -> Vec<(SenderId, LocalTrack, Vec<EncodingParams>)> {
+    fn place_all(remote: &mut Remote, tracks: &[LocalTrack]) -> Vec<NewSender> {
         let mut out = Vec::new();
         for t in tracks {
             if let Placement::Add(sender) = remote.senders.place(t) {
                 let encodings = adapt::plan_of(t);
                 remote.abr.track(sender, t.kind, t.source, t.size, &encodings);
+                let transceiver = encodings.len() > 1;
                 let encodings = remote.plan_now(sender, encodings);
-                out.push((sender, t.clone(), encodings));
+                out.push(NewSender { sender, track: t.clone(), encodings, transceiver });
             }
         }
         out
