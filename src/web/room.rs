@@ -625,7 +625,7 @@ impl Room {
         visible: bool,
     ) -> Result<(), WebError> {
         let view = core::sfu::room::adaptive::View { width, height, visible };
-        call(&self.shared, |core| core.set_video_size(&track.id(), view))
+        call(&self.shared, |core| core.set_video_size(Millis(now_ms()), &track.id(), view))
     }
 
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {

@@ -569,10 +569,16 @@ impl RoomCore {
     }
 
     /// SFU rooms: the app renders received video `track_id` this way; the
-    /// subscription's layer follows (`sfu::room::adaptive`).
-    pub fn set_video_size(&mut self, track_id: &str, view: View) -> Result<(), CoreError> {
+    /// subscription's layer follows (`sfu::room::adaptive`). `now` times the
+    /// switch's re-sends (the room's last input may be long past).
+    pub fn set_video_size(
+        &mut self,
+        now: Millis,
+        track_id: &str,
+        view: View,
+    ) -> Result<(), CoreError> {
         match self.sfu.as_mut() {
-            Some(s) => s.set_video_size(track_id, view),
+            Some(s) => s.set_video_size(now, track_id, view),
             None => Ok(()),
         }
     }

@@ -449,9 +449,13 @@ impl SfuRoom {
     /// or hid it: the subscription's layer follows (see [`adaptive`]).
     pub fn set_video_size(
         &mut self,
+        now: Millis,
         track_id: &str,
         view: adaptive::View,
     ) -> Result<(), CoreError> {
+        // A switch is timed from now: its re-sends race the publisher's
+        // key-frame interval, not the room's last input.
+        self.now = self.now.max(now);
         let Some(mid) = self.mid_of_track(track_id).map(str::to_owned) else {
             return Err(CoreError::UnknownParticipant(track_id.to_owned()));
         };
