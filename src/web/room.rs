@@ -894,6 +894,7 @@ fn builds_connections(o: &RoomOutput) -> bool {
             | RoomOutput::AddTrack { .. }
             | RoomOutput::SetEncodings { .. }
             | RoomOutput::AddTransceiver { .. }
+            | RoomOutput::SetSending { .. }
             | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
@@ -1054,6 +1055,11 @@ impl Inner {
             RoomOutput::SendSfu(frame) => {
                 if let Some((_, t)) = &self.transport {
                     let _ = super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f));
+                }
+            }
+            RoomOutput::SetSending { peer, sender, sending } => {
+                if let Some(p) = self.peers.get(&peer) {
+                    p.conn.set_sending(sender, sending);
                 }
             }
             RoomOutput::AddTransceiver { peer, sender, track, encodings } => {

@@ -276,6 +276,15 @@ pub enum RoomOutput {
         track: LocalTrack,
         encodings: Vec<crate::core::encodings::EncodingParams>,
     },
+    /// SFU rooms: the direction of `sender`'s transceiver (one
+    /// `AddTransceiver` made): `sendonly` (`sending`) or `inactive`. The core
+    /// offers the change itself (a Janus publisher stream is disabled by an
+    /// inactive m-section, and its subscribers are told).
+    SetSending {
+        peer: PeerId,
+        sender: SenderId,
+        sending: bool,
+    },
 }
 
 /// The room's signaling connection as the app sees it.
