@@ -18,9 +18,15 @@
 //      key frames per layer from its getStats polled every 10 ms, the frame's
 //      receive time) and writes it under `trace` in the result; the polling
 //      loads the machine, so figures to compare come from runs without it.
+//      SFU_SCREEN_TRIALS=N (default 10; 0 skips): `sfu_screen_share_start_ms`,
+//      publishScreen() → the first presented frame of that screen at another
+//      participant, in VideoRoom 1245: each trial a fresh sharer (camera
+//      published) and viewer, so each is a first share (its screen handle
+//      attached and joined, its own connection), as the mesh figure is.
 //      SFU_SWITCH_COMPARE_PKG=DIR also runs rtcroom from another build's pkg/
 //      (e.g. the previous commit's) as `rtcroom_compare`, between the two,
-//      against the same publisher: before/after in the same conditions.
+//      against the same publisher: before/after in the same conditions;
+//      SFU_SWITCH_ORDER (e.g. rtcroom_compare,rtcroom,baseline) orders them.
 import { chromium } from '@playwright/test';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -40,8 +46,14 @@ const WIDTHS = [320, 640, 1280];
 const TARGETS = Array.from({ length: SWITCHES }, (_, i) => [0, 2, 1][i % 3]);
 const TRACE = process.env.SFU_SWITCH_TRACE === '1';
 const COMPARE = process.env.SFU_SWITCH_COMPARE_PKG || '';
-const IMPLS = COMPARE ? ['rtcroom', 'rtcroom_compare', 'baseline'] : ['rtcroom', 'baseline'];
+// SFU_SWITCH_ORDER=rtcroom_compare,rtcroom,baseline: the phases' order (the
+// machine's load drifts: swap it between runs to see what is order).
+const IMPLS = process.env.SFU_SWITCH_ORDER?.split(',')
+  ?? (COMPARE ? ['rtcroom', 'rtcroom_compare', 'baseline'] : ['rtcroom', 'baseline']);
 const OUT = process.env.SFU_SWITCH_OUT || path.join(repo, 'bench/results/sfu_switch.json');
+
+const SCREEN_TRIALS = Number(process.env.SFU_SCREEN_TRIALS ?? 10);
+const SCREEN_ROOM = 1245;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -125,6 +137,50 @@ function breakdown(switches, pub, sends, events) {
   });
 }
 
+/** One first screen share in a fresh SFU call: ms from publishScreen() to the viewer's first presented frame of it, or null. */
+async function screenTrial(browser, baseURL) {
+  const q = (extra) => new URLSearchParams({ janus: JANUS, room: String(SCREEN_ROOM), width: '640', height: '360', ...extra });
+  const sharer = await newPage(browser, `${baseURL}/sfu/sfu.html?${q({ name: 'sharer' })}`);
+  const viewer = await newPage(browser, `${baseURL}/sfu/sfu.html?${q({ name: 'viewer', publish: '0' })}`);
+  try {
+    for (const p of [sharer, viewer]) {
+      await p.page.waitForFunction(() => window.rt?.joined || window.rt?.error, null, { timeout: 30_000 });
+      const error = await p.page.evaluate(() => window.rt.error);
+      if (error) throw new Error(`${error.code}: ${error.message}`);
+    }
+    const id = await sharer.page.evaluate(() => window.rt.id);
+    // In the call: the viewer shows the sharer's camera.
+    await viewer.page.waitForFunction((i) => window.rt.video[i] && document.querySelector(`video[data-participant="${i}"]`)?.videoWidth > 0, id, { timeout: 30_000 });
+    await sleep(500);
+    // The viewer stamps the first presented frame of the screen track (epoch ms).
+    await viewer.page.evaluate(() => {
+      window.rt.room.on('track', ({ stream, source }) => {
+        if (source !== 'screen' || window.screenFirstFrame !== undefined) return;
+        window.screenFirstFrame = null;
+        const v = Object.assign(document.createElement('video'), { muted: true, playsInline: true, srcObject: stream });
+        document.body.append(v);
+        v.play().catch(() => {});
+        v.requestVideoFrameCallback(() => { window.screenFirstFrame = performance.timeOrigin + performance.now(); });
+      });
+    });
+    const start = await sharer.page.evaluate(async () => {
+      const t0 = performance.timeOrigin + performance.now();
+      await window.rt.room.publishScreen();
+      return t0;
+    });
+    const h = await viewer.page.waitForFunction(() => window.screenFirstFrame, null, { timeout: LIMIT, polling: 20 });
+    return (await h.jsonValue()) - start;
+  } catch (e) {
+    console.error(`  sfu screen share: ${e.message.split('\n')[0]}`);
+    return null;
+  } finally {
+    for (const p of [viewer, sharer]) {
+      await p.page.evaluate(() => window.rt.room?.leave()).catch(() => {});
+      await p.context.close().catch(() => {});
+    }
+  }
+}
+
 async function newPage(browser, url) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
@@ -190,6 +246,16 @@ async function run() {
       await sub.context.close();
     }
     await pub.page.evaluate(() => window.rt.room.leave()).catch(() => {});
+    await pub.context.close().catch(() => {});
+
+    const screenSamples = [];
+    for (let i = 0; i < SCREEN_TRIALS; i++) {
+      const t = await screenTrial(browser, baseURL);
+      console.error(`sfu screen share ${i + 1}/${SCREEN_TRIALS}: ${t === null ? 'FAILED' : `${t.toFixed(1)} ms`}`);
+      if (t !== null) screenSamples.push(t);
+    }
+    const sorted = [...screenSamples].sort((a, b) => a - b);
+    const pick = (p) => (sorted.length ? Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] * 10) / 10 : null);
     const out = {
       sfu_switch_ms: {
         what: 'layer switch request -> first frame at the new width (requestVideoFrameCallback), 1280x720 publisher, layers 320/640/1280, Janus 1.1 VideoRoom',
@@ -203,6 +269,14 @@ async function run() {
         ratio_p95: Math.round((results.rtcroom.p95_ms / results.baseline.p95_ms) * 100) / 100,
         goal: 'p95 <= 150 ms, 0 stalls',
       },
+      ...(SCREEN_TRIALS > 0 ? {
+        sfu_screen_share_start_ms: {
+          what: 'publishScreen() -> first presented frame of that screen at another participant (requestVideoFrameCallback, epoch clocks of one browser), a first share in a fresh call, Janus 1.1 VideoRoom',
+          trials: SCREEN_TRIALS,
+          failures: SCREEN_TRIALS - screenSamples.length,
+          rtcroom: { median: pick(0.5), p95: pick(0.95), min: sorted[0] ?? null, max: sorted[sorted.length - 1] ?? null, samples: screenSamples.map((x) => Math.round(x * 10) / 10) },
+        },
+      } : {}),
     };
     writeFileSync(OUT, JSON.stringify(out, null, 2) + '\n');
     const row = (name, s) => `${name.padEnd(26)} ${String(s.median_ms).padStart(8)} ${String(s.p95_ms).padStart(8)} ${String(s.max_ms).padStart(8)} ${String(s.stalls_over_1s).padStart(7)}`;
@@ -219,7 +293,12 @@ async function run() {
         }
       }
     }
-    console.log(`ratio rtcroom/baseline: median ${out.sfu_switch_ms.ratio_median}, p95 ${out.sfu_switch_ms.ratio_p95}\n-> ${OUT}`);
+    console.log(`ratio rtcroom/baseline: median ${out.sfu_switch_ms.ratio_median}, p95 ${out.sfu_switch_ms.ratio_p95}`);
+    if (out.sfu_screen_share_start_ms) {
+      const r = out.sfu_screen_share_start_ms.rtcroom;
+      console.log(`sfu screen share start (publishScreen -> first remote frame, ${screenSamples.length}/${SCREEN_TRIALS} trials): median ${r.median} ms, p95 ${r.p95} ms, min ${r.min?.toFixed(1)}, max ${r.max?.toFixed(1)}`);
+    }
+    console.log(`-> ${OUT}`);
   } finally {
     await browser.close().catch(() => {});
     await stop();
