@@ -181,6 +181,18 @@ async function screenTrial(browser, baseURL) {
   }
 }
 
+/** Waits (up to 30 s) until the publisher's top layer is sent at 1280 and its bytes grow; the ms it took. */
+async function topLayerFlowing(page) {
+  const t0 = Date.now();
+  for (;;) {
+    const a = await page.evaluate(() => window.rt.outbound());
+    await sleep(300);
+    const b = await page.evaluate(() => window.rt.outbound());
+    if (b.f?.width === 1280 && b.f.bytes > (a.f?.bytes ?? 0)) return Date.now() - t0;
+    if (Date.now() - t0 > 30_000) throw new Error(`the publisher's top layer is not flowing: ${JSON.stringify(b)}`);
+  }
+}
+
 async function newPage(browser, url) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
@@ -208,6 +220,11 @@ async function run() {
 
     const results = {};
     for (const impl of IMPLS) {
+      // Each phase starts with the publisher sending its top layer (under
+      // CPU load Chromium's bandwidth estimate may suspend it for seconds:
+      // a switch up then waits for the layer, not for the switch). Stalls
+      // during the phase still count.
+      const waited = await topLayerFlowing(pub.page);
       const tr = TRACE ? { trace: '1' } : {};
       const sdk = impl.startsWith('rtcroom');
       const url = sdk
@@ -235,7 +252,7 @@ async function run() {
         }
         await sleep(GAPS[i % GAPS.length]);
       }
-      results[impl] = summary(samples);
+      results[impl] = { ...summary(samples), waited_for_top_layer_ms: waited };
       if (TRACE) {
         const pubLog = await stopPublisherPoll(pub.page);
         const { sends, events } = await sub.page.evaluate(() => window.switchTrace);
