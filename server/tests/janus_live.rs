@@ -9,7 +9,8 @@
 
 use futures::{SinkExt, StreamExt};
 use rtcroom::core::sfu::janus::{
-    JanusConfig, JanusError, JanusEvent, JanusOutput, JanusSession, JanusState, RidOrder, Role,
+    next_send_at, JanusConfig, JanusError, JanusEvent, JanusOutput, JanusSession, JanusState,
+    RidOrder, Role, SWITCH_MAX_SENDS,
 };
 use rtcroom::core::{Description, Millis, SdpType, SocketId};
 use rtcroom::proto::janus::{Incoming, SUBPROTOCOL};
@@ -354,7 +355,8 @@ async fn the_janus_machine_drives_a_real_janus() {
     assert!(!has(&a.events, |e| matches!(e, JanusEvent::RequestFailed { .. })), "{:?}", a.events);
 
     // A switch Janus acknowledges but never reports (this feed has no
-    // simulcast): re-sent every ~400 ms, then given up, typed.
+    // simulcast): re-sent on the schedule (every 50 ms through the key-frame
+    // interval, then every 400 ms), then given up, typed.
     let configures = |l: &Live| {
         l.sent
             .iter()
@@ -375,15 +377,17 @@ async fn the_janus_machine_drives_a_real_janus() {
         matches!(
             e,
             JanusEvent::SwitchFailed {
-                error: JanusError::SwitchNotConfirmed { attempts: 5, .. },
+                error: JanusError::SwitchNotConfirmed { attempts: SWITCH_MAX_SENDS, .. },
                 ..
             }
         ),
         "{e:?}"
     );
-    assert_eq!(configures(&a), 5);
+    assert_eq!(configures(&a), SWITCH_MAX_SENDS as usize);
+    let give_up = Duration::from_millis(next_send_at(Millis(0), SWITCH_MAX_SENDS).0);
     assert!(
-        t_switch >= Duration::from_millis(1_990) && t_switch < Duration::from_millis(2_600),
+        t_switch >= give_up - Duration::from_millis(10)
+            && t_switch < give_up + Duration::from_millis(600),
         "{t_switch:?}"
     );
 

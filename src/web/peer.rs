@@ -51,6 +51,8 @@ pub struct PeerConn {
     sink: PeerSink,
     /// Our senders, by the core's ids.
     senders: Map<SenderId, RtcRtpSender>,
+    /// The transceivers of those `add_transceiver` made (SFU rooms).
+    transceivers: Map<SenderId, web_sys::RtcRtpTransceiver>,
     _listeners: Vec<Listener>,
 }
 
@@ -139,6 +141,7 @@ impl PeerConn {
             _relayed: relayed,
             sink,
             senders: Map::new(),
+            transceivers: Map::new(),
             _listeners: listeners,
         };
         if data_channel {
@@ -242,9 +245,18 @@ impl PeerConn {
         direction: &str,
     ) -> Result<(), WebError> {
         let init = super::encodings::transceiver_init(direction, stream, encodings);
-        let sender = sys::add_transceiver_with_track(&self.pc, track, &init)?;
-        self.senders.insert(id, sender);
+        let transceiver = sys::add_transceiver_with_track(&self.pc, track, &init)?;
+        self.senders.insert(id, transceiver.sender());
+        self.transceivers.insert(id, transceiver);
         Ok(())
+    }
+
+    /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
+    pub fn set_sending(&self, id: SenderId, sending: bool) {
+        use web_sys::RtcRtpTransceiverDirection as Direction;
+        if let Some(t) = self.transceivers.get(&id) {
+            t.set_direction(if sending { Direction::Sendonly } else { Direction::Inactive });
+        }
     }
 
     /// A new sender as `RoomOutput::AddTrack` says (`addTransceiver` with

@@ -625,7 +625,7 @@ impl Room {
         visible: bool,
     ) -> Result<(), WebError> {
         let view = core::sfu::room::adaptive::View { width, height, visible };
-        call(&self.shared, |core| core.set_video_size(&track.id(), view))
+        call(&self.shared, |core| core.set_video_size(Millis(now_ms()), &track.id(), view))
     }
 
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {
@@ -894,6 +894,7 @@ fn builds_connections(o: &RoomOutput) -> bool {
             | RoomOutput::AddTrack { .. }
             | RoomOutput::SetEncodings { .. }
             | RoomOutput::AddTransceiver { .. }
+            | RoomOutput::SetSending { .. }
             | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
@@ -1061,6 +1062,11 @@ impl Inner {
             RoomOutput::SendSfu(frame) => {
                 if let Some((_, t)) = &self.transport {
                     let _ = super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f));
+                }
+            }
+            RoomOutput::SetSending { peer, sender, sending } => {
+                if let Some(p) = self.peers.get(&peer) {
+                    p.conn.set_sending(sender, sending);
                 }
             }
             RoomOutput::AddTransceiver { peer, sender, track, encodings } => {

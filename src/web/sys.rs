@@ -105,13 +105,13 @@ pub fn set_streams(sender: &RtcRtpSender, stream: &MediaStream) -> Result<(), We
 }
 
 /// `addTransceiver(track, init)` (`init` built by the caller: streams,
-/// sendEncodings); returns the transceiver's sender.
+/// sendEncodings).
 pub fn add_transceiver_with_track(
     pc: &RtcPeerConnection,
     track: &MediaStreamTrack,
     init: &JsValue,
-) -> Result<RtcRtpSender, WebError> {
-    ext(pc).add_transceiver_with_track(track, init).map(|t| t.sender()).map_err(err)
+) -> Result<web_sys::RtcRtpTransceiver, WebError> {
+    ext(pc).add_transceiver_with_track(track, init).map_err(err)
 }
 
 pub fn get_parameters(sender: &RtcRtpSender) -> Result<JsValue, WebError> {

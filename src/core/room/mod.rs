@@ -287,6 +287,15 @@ pub enum RoomOutput {
         track: LocalTrack,
         encodings: Vec<crate::core::encodings::EncodingParams>,
     },
+    /// SFU rooms: the direction of `sender`'s transceiver (one
+    /// `AddTransceiver` made): `sendonly` (`sending`) or `inactive`. The core
+    /// offers the change itself (a Janus publisher stream is disabled by an
+    /// inactive m-section, and its subscribers are told).
+    SetSending {
+        peer: PeerId,
+        sender: SenderId,
+        sending: bool,
+    },
 }
 
 /// The room's signaling connection as the app sees it.
@@ -580,10 +589,16 @@ impl RoomCore {
     }
 
     /// SFU rooms: the app renders received video `track_id` this way; the
-    /// subscription's layer follows (`sfu::room::adaptive`).
-    pub fn set_video_size(&mut self, track_id: &str, view: View) -> Result<(), CoreError> {
+    /// subscription's layer follows (`sfu::room::adaptive`). `now` times the
+    /// switch's re-sends (the room's last input may be long past).
+    pub fn set_video_size(
+        &mut self,
+        now: Millis,
+        track_id: &str,
+        view: View,
+    ) -> Result<(), CoreError> {
         match self.sfu.as_mut() {
-            Some(s) => s.set_video_size(track_id, view),
+            Some(s) => s.set_video_size(now, track_id, view),
             None => Ok(()),
         }
     }

@@ -106,9 +106,24 @@ struct Member {
     feeds: Map<u64, Vec<TrackInfo>>,
     /// Every feed's streams, for `publications`.
     tracks: Vec<TrackInfo>,
+    /// (feed, mid) of streams Janus lists as `disabled` (unpublished by
+    /// an inactive m-section): not publications, their tracks removed.
+    disabled: Vec<(u64, String)>,
 }
 
 impl Member {
+    fn set_feed(&mut self, feed: u64, streams: &[PublisherStream]) {
+        self.feeds.insert(feed, tracks_of(feed, streams));
+        self.disabled.retain(|(f, _)| *f != feed);
+        let off = streams.iter().filter(|s| s.disabled == Some(true));
+        self.disabled.extend(off.map(|s| (feed, s.mid.clone())));
+        self.refresh();
+    }
+
+    fn is_disabled(&self, feed: u64, feed_mid: &str) -> bool {
+        self.disabled.iter().any(|(f, m)| *f == feed && m == feed_mid)
+    }
+
     fn refresh(&mut self) {
         self.tracks = self.feeds.values().flatten().cloned().collect();
     }
@@ -137,6 +152,10 @@ pub struct SfuRoom {
     /// Their mids once negotiated (`RoomInput::SenderMids`): the keys of
     /// our streams' descriptions.
     sender_mids: Map<SenderId, String>,
+    /// Publisher connection: senders whose track was unpublished (their
+    /// m-section inactive, so Janus disabled the stream), by the source
+    /// they carried; publishing that source again sends on one of them.
+    idle: Vec<(SenderId, TrackSource)>,
     /// Our published tracks that are muted, and those of them whose
     /// capture is released (light off; see `mute`).
     muted: Set<String>,
@@ -183,6 +202,7 @@ impl SfuRoom {
             published: Vec::new(),
             senders: Map::new(),
             sender_mids: Map::new(),
+            idle: Vec::new(),
             muted: Set::new(),
             released: Set::new(),
             publication_ids: Map::new(),
@@ -346,6 +366,24 @@ impl SfuRoom {
         let role = role_of_source(track.source);
         if self.conn_mut(role).generation.is_none() {
             self.build(role);
+        } else if let Some(i) = self.idle.iter().position(|(_, s)| *s == track.source) {
+            // Its stream again (same mid, same layers): subscribers that
+            // kept the subscription get it back without a new one.
+            let (sender, _) = self.idle.remove(i);
+            self.senders.insert(track.track_id.clone(), sender);
+            let peer = Self::peer_id(role);
+            self.out.push_back(RoomOutput::ReplaceTrack {
+                peer: peer.clone(),
+                sender,
+                track: Some(track.clone()),
+            });
+            let encodings = encodings_of(&track);
+            if !encodings.is_empty() {
+                // The new capture's size sets the layers' scales.
+                let peer = peer.clone();
+                self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
+            }
+            self.out.push_back(RoomOutput::SetSending { peer, sender, sending: true });
         } else {
             self.add_sender(role, &track);
         }
@@ -362,9 +400,11 @@ impl SfuRoom {
     }
 
     /// Stops sending `track`. On the publisher connection its sender goes
-    /// idle (Janus keeps the m-section; its subscribers see no more
-    /// frames). The screen's feed stops with its last track: `unpublish`
-    /// (the others' subscriptions to it end) and its connection closes.
+    /// idle and its m-section inactive (renegotiated): Janus disables the
+    /// stream and tells the others (`disabled` in its publisher list), who
+    /// remove the track. The screen's feed stops with its last track:
+    /// `unpublish` (the others' subscriptions to it end) and its connection
+    /// closes.
     pub fn unpublish_as(
         &mut self,
         track_id: &str,
@@ -380,12 +420,22 @@ impl SfuRoom {
         self.publication_ids.remove(track_id);
         let role = role_of_source(track.source);
         if let Some(sender) = self.senders.remove(track_id) {
-            self.sender_mids.remove(&sender);
+            let peer = Self::peer_id(role);
             self.out.push_back(RoomOutput::ReplaceTrack {
-                peer: Self::peer_id(role),
+                peer: peer.clone(),
                 sender,
                 track: None,
             });
+            if role == Role::Publisher {
+                // Its mid stays ours (a later publish of the source reuses it).
+                self.idle.push((sender, track.source));
+                self.out.push_back(RoomOutput::SetSending { peer, sender, sending: false });
+                self.publisher.dirty = true;
+                self.maybe_offer(Role::Publisher);
+                self.pump();
+            } else {
+                self.sender_mids.remove(&sender);
+            }
         }
         self.event(RoomEvent::TrackUnpublished {
             track_id: track.track_id,
@@ -449,9 +499,13 @@ impl SfuRoom {
     /// or hid it: the subscription's layer follows (see [`adaptive`]).
     pub fn set_video_size(
         &mut self,
+        now: Millis,
         track_id: &str,
         view: adaptive::View,
     ) -> Result<(), CoreError> {
+        // A switch is timed from now: its re-sends race the publisher's
+        // key-frame interval, not the room's last input.
+        self.now = self.now.max(now);
         let Some(mid) = self.mid_of_track(track_id).map(str::to_owned) else {
             return Err(CoreError::UnknownParticipant(track_id.to_owned()));
         };
@@ -514,6 +568,10 @@ impl SfuRoom {
         let generation = self.next_generation;
         self.next_generation += 1;
         *self.conn_mut(role) = Conn { generation: Some(generation), ..Conn::default() };
+        if role == Role::Publisher {
+            // The old connection's senders went with it.
+            self.idle.clear();
+        }
         self.out.push_back(RoomOutput::CreatePeer {
             peer: Self::peer_id(role),
             generation,
@@ -842,16 +900,19 @@ impl SfuRoom {
         let feed = stream.as_ref().and_then(|s| s.feed).filter(|f| self.feed_owner.contains_key(f));
         let owner = feed.and_then(|f| self.feed_owner.get(&f)).copied();
         let participant = owner.map(|o| o.to_string());
+        let feed_mid = stream.as_ref().and_then(|s| s.feed_mid.clone()).unwrap_or_default();
+        let disabled = feed.zip(owner).is_some_and(|(f, o)| {
+            self.participants.get(&o).is_some_and(|m| m.is_disabled(f, &feed_mid))
+        });
         let current = self.announced.get(mid).map(|a| a.participant.clone());
-        if current.is_some() && current != participant {
+        if current.is_some() && (current != participant || disabled) {
             self.unannounce(mid);
         }
         let (Some(feed), Some(participant)) = (feed, participant) else { return };
-        if self.announced.contains_key(mid) {
+        if disabled || self.announced.contains_key(mid) {
             return;
         }
         let Some(r) = self.received.get(mid).cloned() else { return };
-        let feed_mid = stream.and_then(|s| s.feed_mid).unwrap_or_default();
         let info = owner.and_then(|o| self.participants.get(&o)?.stream(feed, &feed_mid));
         let (source, muted) = info.map_or((default_source(r.kind), false), |t| (t.source, t.muted));
         self.announced.insert(
@@ -889,21 +950,23 @@ impl SfuRoom {
         if Some(owner) == self.janus.id() {
             return; // ours (a screen feed of an older session)
         }
-        let tracks = tracks_of(id, streams);
         self.feed_owner.insert(id, owner);
         match self.participants.get_mut(&owner) {
             Some(m) => {
-                m.feeds.insert(id, tracks);
-                m.refresh();
+                m.set_feed(id, streams);
                 // Its publications changed (the app's snapshot lists them).
                 let info = m.info.clone();
                 self.event(RoomEvent::ParticipantUpdated(info));
             }
             None => {
                 let info = PeerInfo { id: owner.to_string(), name: display, meta: Meta::new() };
-                let mut m = Member { info: info.clone(), feeds: Map::new(), tracks: Vec::new() };
-                m.feeds.insert(id, tracks);
-                m.refresh();
+                let mut m = Member {
+                    info: info.clone(),
+                    feeds: Map::new(),
+                    tracks: Vec::new(),
+                    disabled: Vec::new(),
+                };
+                m.set_feed(id, streams);
                 self.participants.insert(owner, m);
                 self.event(RoomEvent::ParticipantJoined(info));
             }
@@ -914,16 +977,25 @@ impl SfuRoom {
     }
 
     /// A feed's streams changed (a renegotiation, or new descriptions): the
-    /// participant is updated (its publications), then announced tracks
-    /// whose mute changed are told as `track-muted`.
+    /// participant is updated (its publications), tracks of streams now
+    /// disabled are removed and those enabled again announced, then
+    /// announced tracks whose mute changed are told as `track-muted`.
     fn feed_updated(&mut self, id: u64, streams: &[PublisherStream]) {
         let Some(owner) = self.feed_owner.get(&id).copied() else { return };
         let Some(m) = self.participants.get_mut(&owner) else { return };
+        m.set_feed(id, streams);
         let tracks = tracks_of(id, streams);
-        m.feeds.insert(id, tracks.clone());
-        m.refresh();
         let info = m.info.clone();
         self.event(RoomEvent::ParticipantUpdated(info));
+        let mids: Vec<String> = self
+            .streams
+            .iter()
+            .filter(|(_, s)| s.feed == Some(id))
+            .map(|(m, _)| m.clone())
+            .collect();
+        for mid in mids {
+            self.sync_mid(&mid);
+        }
         let mut changed = Vec::new();
         for (mid, a) in self.announced.iter_mut().filter(|(_, a)| a.feed == id) {
             let now = tracks.iter().find(|t| t.mid.as_deref() == Some(a.feed_mid.as_str()));
@@ -1020,6 +1092,7 @@ fn kind_of(kind: StreamKind) -> Option<TrackKind> {
 fn tracks_of(feed: u64, streams: &[PublisherStream]) -> Vec<TrackInfo> {
     streams
         .iter()
+        .filter(|s| s.disabled != Some(true))
         .filter_map(|s| {
             let kind = kind_of(s.kind)?;
             let tag = StreamTag::parse(s.description.as_deref(), kind);

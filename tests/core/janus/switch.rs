@@ -1,11 +1,15 @@
 //! Substream switching: `configure {streams:[{mid, substream}]}`, done when
-//! Janus's event reports that substream on that mid, re-sent every
-//! ~400 ms until then (TOOLCHAIN.md: switches otherwise stall ~10 s),
-//! given up after a bounded number of sends.
+//! Janus's event reports that substream on that mid, re-sent until then
+//! (TOOLCHAIN.md: switches otherwise stall ~10 s): every 50 ms until the
+//! publisher's key-frame interval (300 ms) has passed since the first send,
+//! then every 400 ms, given up after a bounded number of sends.
 
 use super::subscribe::subscribed;
 use super::*;
-use rtcroom::core::sfu::janus::{JanusError, SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER};
+use rtcroom::core::sfu::janus::{
+    next_send_at, JanusError, KEYFRAME_REQUEST_INTERVAL, SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER,
+    SWITCH_RESEND_FAST,
+};
 
 fn switches_sent(j: &Script, from: usize) -> Vec<(u64, Value)> {
     j.sent[from..]
@@ -16,7 +20,24 @@ fn switches_sent(j: &Script, from: usize) -> Vec<(u64, Value)> {
 }
 
 #[test]
-fn a_switch_whose_event_never_comes_is_resent_every_400_ms_then_given_up_with_a_typed_error() {
+fn the_resend_schedule_covers_the_key_frame_interval_finely_then_slows_down() {
+    let at = |n| next_send_at(Millis(1_000), n).0 - 1_000;
+    assert_eq!(
+        (KEYFRAME_REQUEST_INTERVAL, SWITCH_RESEND_FAST, SWITCH_RESEND_AFTER),
+        (300, 50, 400)
+    );
+    let times: Vec<u64> = (0..SWITCH_MAX_SENDS).map(at).collect();
+    assert_eq!(times, [0, 50, 100, 150, 200, 250, 300, 700, 1_100, 1_500, 1_900]);
+    // A send lands at most SWITCH_RESEND_FAST after the interval ends,
+    // however late in it the first one came.
+    assert!(times
+        .windows(2)
+        .take_while(|w| w[0] < KEYFRAME_REQUEST_INTERVAL)
+        .all(|w| w[1] - w[0] == SWITCH_RESEND_FAST));
+}
+
+#[test]
+fn a_switch_whose_event_never_comes_is_resent_on_schedule_then_given_up_with_a_typed_error() {
     let mut j = subscribed(20);
     let from = j.sent.len();
     let t0 = j.now.0;
@@ -31,7 +52,7 @@ fn a_switch_whose_event_never_comes_is_resent_every_400_ms_then_given_up_with_a_
     // Janus acks every configure (and says `configured`) but the layer
     // does not change.
     let mut given_up = Vec::new();
-    for _ in 0..20 {
+    for _ in 0..30 {
         let last = j.last_sent();
         j.recv(json!({"janus":"ack","session_id":SESSION,"transaction":tx(&last)}));
         let out = j.advance(100);
@@ -44,8 +65,8 @@ fn a_switch_whose_event_never_comes_is_resent_every_400_ms_then_given_up_with_a_
     assert_eq!(sends.len() as u32, SWITCH_MAX_SENDS);
     let times: Vec<u64> = sends.iter().map(|(t, _)| t - t0).collect();
     let expected: Vec<u64> =
-        (0..SWITCH_MAX_SENDS as u64).map(|i| i * SWITCH_RESEND_AFTER).collect();
-    assert_eq!(times, expected, "re-sent every {SWITCH_RESEND_AFTER} ms");
+        (0..SWITCH_MAX_SENDS).map(|i| next_send_at(Millis(t0), i).0 - t0).collect();
+    assert_eq!(times, expected, "re-sent on schedule");
     let mut ids: Vec<String> = sends.iter().map(|(_, v)| tx(v)).collect();
     for (_, v) in &sends {
         assert_eq!(v["body"], first["body"], "the same request each time");
@@ -65,7 +86,7 @@ fn a_switch_whose_event_never_comes_is_resent_every_400_ms_then_given_up_with_a_
         })]
     );
     assert_eq!(
-        JanusError::SwitchNotConfirmed { mid: "1".into(), substream: 2, attempts: 5 }.code(),
+        JanusError::SwitchNotConfirmed { mid: "1".into(), substream: 2, attempts: 11 }.code(),
         "switch-timeout"
     );
 }
@@ -83,11 +104,15 @@ fn a_switch_whose_event_comes_is_done_and_never_resent() {
     j.recv(json!({"janus":"event","session_id":SESSION,"transaction":tx(&cfg),"sender":SUB,
         "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","room":ROOM,"configured":"ok"}}}));
     j.advance(100);
+    // Re-sent meanwhile (every 50 ms): the publisher may have dropped the
+    // key-frame request.
+    let sent = switches_sent(&j, from).len();
+    assert_eq!(sent, 6);
     let out =
         j.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":0}), None);
     assert_eq!(out, [event(JanusEvent::SubstreamChanged { mid: "1".into(), substream: 0 })]);
     j.advance(5_000);
-    assert_eq!(switches_sent(&j, from).len(), 1, "no re-send once confirmed");
+    assert_eq!(switches_sent(&j, from).len(), sent, "no re-send once confirmed");
     assert!(!j.events().iter().any(|e| matches!(e, JanusEvent::SwitchFailed { .. })));
 }
 
@@ -103,10 +128,11 @@ fn a_report_of_another_substream_does_not_complete_the_switch() {
         j.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":1}), None);
     assert_eq!(out, [event(JanusEvent::SubstreamChanged { mid: "1".into(), substream: 1 })]);
     j.advance(350);
-    assert_eq!(switches_sent(&j, from).len(), 2, "still re-sent");
+    let sent = switches_sent(&j, from).len();
+    assert!(sent > 1, "still re-sent");
     j.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":2}), None);
     j.advance(3_000);
-    assert_eq!(switches_sent(&j, from).len(), 2, "done at the matching report");
+    assert_eq!(switches_sent(&j, from).len(), sent, "done at the matching report");
 }
 
 #[test]
@@ -120,8 +146,11 @@ fn a_newer_switch_on_the_same_mid_replaces_the_pending_one() {
     j.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":0}), None);
     j.advance(3_000);
     let sends = switches_sent(&j, from);
-    assert_eq!(sends.len(), 2);
-    assert_eq!(sends[1].1["body"]["streams"][0]["substream"], 0);
+    let targets: Vec<&Value> =
+        sends.iter().map(|(_, v)| &v["body"]["streams"][0]["substream"]).collect();
+    let first_new = targets.iter().position(|t| **t == 0).expect("the new switch is sent");
+    assert!(targets[..first_new].iter().all(|t| **t == 2));
+    assert_eq!(targets[first_new..], [&json!(0)], "once, and the old one never again");
     assert!(!j.events().iter().any(|e| matches!(e, JanusEvent::SwitchFailed { .. })));
 }
 

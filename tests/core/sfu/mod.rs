@@ -10,6 +10,7 @@ mod publish;
 mod recovery;
 mod screen;
 mod subscribe;
+mod unpublish;
 
 use crate::janus::{ack, plugin_event, tx, ME, PUB, ROOM, SESSION, SUB};
 use rtcroom::core::sfu::room::{PUBLISHER_PEER, SCREEN_PEER, SUBSCRIBER_PEER};

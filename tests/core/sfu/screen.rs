@@ -308,7 +308,7 @@ fn a_screen_share_is_switched_between_its_two_layers_only() {
     let mut s = watching_a_share();
     let switch = |s: &mut Sfu, track: &str, width: u32| {
         let view = View { width, height: width * 9 / 16, visible: true };
-        s.room.set_video_size(track, view).unwrap();
+        s.room.set_video_size(s.now, track, view).unwrap();
         s.drain();
         let c = s.last_sent();
         assert_eq!(c["body"]["request"], "configure");

@@ -42,7 +42,10 @@ mod transactions;
 pub use error::JanusError;
 pub use output::{JanusEvent, JanusOutput, RidOrder, Role, SubscribedStream};
 pub use reconnect::{CONNECT_TIMEOUT, RECONNECT_FIRST_RETRY, RECONNECT_MAX_RETRY};
-pub use switch::{SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER};
+pub use switch::{
+    next_send_at, KEYFRAME_REQUEST_INTERVAL, SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER,
+    SWITCH_RESEND_FAST,
+};
 
 use crate::core::map::{Map, Set};
 use crate::core::room::session::SocketId;
