@@ -48,7 +48,8 @@
 //!   estimate to climb back after each refusal). An oscillating link costs
 //!   at most one probe per retry time, not one decision per swing.
 //! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
-//!   rung lowers the frame rate, then the resolution — never the bitrate;
+//!   rung lowers the frame rate, then the resolution (with simulcast
+//!   layers: switches the top layer off, then the next) — never the bitrate;
 //!   it is lifted again after [`CPU_CLEAR_MS`] without a CPU limitation
 //!   (doubling likewise when the limitation comes straight back). CPU-limited
 //!   is `qualityLimitationReason: "cpu"`, or a sent frame rate below
@@ -223,12 +224,29 @@ fn scaled(bps: u32, by: f64) -> u32 {
 
 /// CPU level `level` applied to a rung: level 1 caps the frame rate
 /// (15 fps, a screen's halved), level 2 also halves the resolution.
+/// With simulcast layers (listed low → high) level `n` switches the top
+/// `n` active layers off instead, keeping the lowest: the top layer is most
+/// of the encoder's work, and a layer off leaves the others (and their
+/// subscribers) untouched where a lower frame rate would reach them all.
 /// Bitrates stay.
 pub fn with_cpu_level(
     encodings: &[EncodingParams],
     source: TrackSource,
     level: u8,
 ) -> Vec<EncodingParams> {
+    let active = encodings.iter().filter(|e| e.active).count();
+    if active > 1 {
+        let mut off = usize::from(level).min(active - 1);
+        let mut layers = encodings.to_vec();
+        for e in layers.iter_mut().rev().filter(|e| e.active) {
+            if off == 0 {
+                break;
+            }
+            e.active = false;
+            off -= 1;
+        }
+        return layers;
+    }
     encodings
         .iter()
         .map(|e| {
@@ -453,11 +471,13 @@ impl Abr {
                     .filter(mine)
                     .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
             };
-            // The sender's frame rate (the highest of its encodings).
+            // The sender's frame rate (the highest of its active encodings:
+            // a layer switched off keeps its last rate in the stats).
             let fps = snap
                 .outbound
                 .iter()
                 .filter(mine)
+                .filter(|o| o.active != Some(false))
                 .filter_map(|o| o.frames_per_second)
                 .reduce(f64::max);
             let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);

@@ -46,6 +46,7 @@ use rtcroom_proto::{LeaveReason, Meta, PeerId, PeerInfo, TrackInfo};
 use std::collections::VecDeque;
 
 pub mod adaptive;
+mod bitrate;
 mod mute;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
@@ -76,6 +77,10 @@ struct Conn {
     dirty: bool,
     /// Publisher: our offer went to Janus; its answer is awaited.
     awaiting_answer: bool,
+    /// Publishing connections: the ABR controller of our senders on it,
+    /// and when its next `getStats()` is due (once connected).
+    abr: crate::core::abr::Abr,
+    stats_at: Option<Millis>,
 }
 
 /// A received track: our subscriber `mid` → the receiver the driver reported.
@@ -130,6 +135,8 @@ pub struct SfuRoom {
     /// Same for the screen's connection (and its handle: a new feed).
     rebuild_screen: bool,
     failure: Option<(&'static str, String)>,
+    /// `RoomConfig::adaptive_bitrate`.
+    adaptive_bitrate: bool,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
     /// Our published tracks' senders (on their role's connection).
@@ -179,6 +186,7 @@ impl SfuRoom {
             rebuild_publisher: false,
             rebuild_screen: false,
             failure: None,
+            adaptive_bitrate: config.adaptive_bitrate,
             local_id: None,
             published: Vec::new(),
             senders: Map::new(),
@@ -268,12 +276,13 @@ impl SfuRoom {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.janus.poll_timeout()
+        [self.janus.poll_timeout(), self.next_stats()].into_iter().flatten().min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
         self.janus.handle_timeout(now);
+        self.stats_due(now);
         self.pump();
     }
 
@@ -302,6 +311,11 @@ impl SfuRoom {
             RoomInput::SenderMids { peer, generation, mids }
                 if self.conn_of(&peer).is_some_and(|(_, c)| c.generation == Some(generation)) =>
             {
+                if let Some((role, _)) = self.conn_of(&peer) {
+                    for (sender, mid) in &mids {
+                        self.conn_mut(role).abr.set_mid(*sender, mid);
+                    }
+                }
                 self.sender_mids.extend(mids);
             }
             RoomInput::PeerSetupFailed { peer, message, .. } => {
@@ -381,6 +395,7 @@ impl SfuRoom {
         let role = role_of_source(track.source);
         if let Some(sender) = self.senders.remove(track_id) {
             self.sender_mids.remove(&sender);
+            self.conn_mut(role).abr.forget(sender);
             self.out.push_back(RoomOutput::ReplaceTrack {
                 peer: Self::peer_id(role),
                 sender,
@@ -513,7 +528,8 @@ impl SfuRoom {
     fn create(&mut self, role: Role) {
         let generation = self.next_generation;
         self.next_generation += 1;
-        *self.conn_mut(role) = Conn { generation: Some(generation), ..Conn::default() };
+        let abr = self.new_abr();
+        *self.conn_mut(role) = Conn { generation: Some(generation), abr, ..Conn::default() };
         self.out.push_back(RoomOutput::CreatePeer {
             peer: Self::peer_id(role),
             generation,
@@ -558,6 +574,7 @@ impl SfuRoom {
             track: track.clone(),
             encodings: encodings_of(track),
         });
+        self.abr_track(role, sender, track);
         // A camera muted while its connection was rebuilt: no track on it.
         if self.released.contains(&track.track_id) {
             let peer = Self::peer_id(role);
@@ -630,6 +647,10 @@ impl SfuRoom {
             PeerInput::ConnectionState(ConnectionState::Failed) => {
                 let peer = Self::peer_id(role);
                 self.warn(None, "sfu-connection-failed", peer);
+            }
+            PeerInput::ConnectionState(ConnectionState::Connected) => self.start_stats(role),
+            PeerInput::Stats(snapshot) if role != Role::Subscriber => {
+                self.on_stats(role, &snapshot)
             }
             _ => {}
         }
