@@ -81,6 +81,8 @@ struct Conn {
     /// and when its next `getStats()` is due (once connected).
     abr: crate::core::abr::Abr,
     stats_at: Option<Millis>,
+    /// Its `connectionState` is `connected` now.
+    connected: bool,
 }
 
 /// A received track: our subscriber `mid` → the receiver the driver reported.
@@ -645,10 +647,16 @@ impl SfuRoom {
                 self.event(RoomEvent::Message { from: label, data });
             }
             PeerInput::ConnectionState(ConnectionState::Failed) => {
+                self.conn_mut(role).connected = false;
                 let peer = Self::peer_id(role);
                 self.warn(None, "sfu-connection-failed", peer);
             }
-            PeerInput::ConnectionState(ConnectionState::Connected) => self.start_stats(role),
+            PeerInput::ConnectionState(state) if role != Role::Subscriber => {
+                self.conn_mut(role).connected = state == ConnectionState::Connected;
+                if state == ConnectionState::Connected {
+                    self.start_stats(role);
+                }
+            }
             PeerInput::Stats(snapshot) if role != Role::Subscriber => {
                 self.on_stats(role, &snapshot)
             }

@@ -139,3 +139,23 @@ fn with_adaptive_bitrate_off_an_sfu_publisher_is_not_sampled_and_keeps_its_layer
         assert!(!step.iter().any(|o| matches!(o, RoomOutput::SetEncodings { .. })), "{step:?}");
     }
 }
+
+/// As in a mesh: a lost path's estimate (recorded: tens of kbit/s once
+/// nothing gets through) says nothing about the link that comes back; the
+/// layers stay as they were until the connection is connected again.
+#[test]
+fn while_the_sfu_publishers_connection_is_disconnected_its_layers_are_held() {
+    let (mut s, _, _) = publishing(true);
+    let mut bytes = 0;
+    let _ = sample(&mut s, &mut bytes, 8, (4_000_000.0, 2_000_000.0), "none");
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Disconnected));
+    let set = sample(&mut s, &mut bytes, 5, (50_000.0, 0.0), "bandwidth");
+    assert!(set.is_empty(), "decided on a dead path: {set:?}");
+    // Connected again on a slow link: the controller acts.
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let set = sample(&mut s, &mut bytes, 2, (900_000.0, 800_000.0), "bandwidth");
+    assert_eq!(
+        set.first().map(|e| active(e)),
+        Some(vec![(Some("q"), true), (Some("h"), true), (Some("f"), false)])
+    );
+}

@@ -64,7 +64,14 @@ impl SfuRoom {
     /// A sample of `role`'s connection: the controller's decisions.
     pub(super) fn on_stats(&mut self, role: Role, snapshot: &StatsSnapshot) {
         let now = self.now;
-        let abr = &mut self.conn_mut(role).abr;
+        let c = self.conn_mut(role);
+        // A lost path's estimate and rates say nothing about the link that
+        // comes back (the mesh holds its decisions likewise): a step down
+        // taken now would greet the path's return with smaller layers.
+        if !c.connected {
+            return;
+        }
+        let abr = &mut c.abr;
         abr.handle_snapshot(now, snapshot);
         let mut decisions = Vec::new();
         while let Some(d) = abr.poll_output() {
