@@ -53,7 +53,7 @@ impl SfuRoom {
     pub(super) fn stats_due(&mut self, now: Millis) {
         for role in PUBLISHING {
             let c = self.conn_mut(role);
-            if c.generation.is_none() || !c.stats_at.is_some_and(|t| t <= now) {
+            if c.generation.is_none() || c.stats_at.is_none_or(|t| t > now) {
                 continue;
             }
             c.stats_at = Some(now.saturating_add(STATS_INTERVAL));
