@@ -13,8 +13,8 @@
 //   node bench/abr.mjs record [dir]  record the fixtures (ABR_SCENARIOS=step,loss,…;
 //                                 controller off unless ABR_ADAPTIVE=1)
 //   ABR_TRACE=dir                 the debug trace of every call (also for the faults
-//                                 spec): the getStats() reports the SDK read and every
-//                                 setParameters call (see writeTrace)
+//                                 spec): the getStats() reports the SDK read, every
+//                                 setParameters call and bob's height/freezes (see writeTrace)
 // Root only (network namespaces). Used by playwright/faults/abr_step.spec.mjs too.
 import fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
@@ -268,7 +268,12 @@ export function writeTrace(dir, run) {
     phases: run.phases.map((p) => ({ name: p.name, mbit: p.mbit, from_ms: Math.max(0, p.from - t0), to_ms: p.to - t0 })),
     samples: run.trace.stats.map((s) => ({ t_ms: s.t - t0, stats: selectedOnly(s.stats) })),
     set_parameters: run.trace.setParameters.map((s) => ({ t_ms: s.t - t0, kind: s.kind, encodings: s.encodings, ok: s.ok })),
-    page_samples: run.samples.map((s) => ({ t_ms: s.t - t0, phase: s.phase, encodings: s.sender?.encodings ?? null })),
+    // Bob's side too: which probes the receiver paid for (height, freezes).
+    page_samples: run.samples.map((s) => {
+      const v = videoIn(s);
+      const receiver = v ? { frameHeight: v.frameHeight ?? null, freezeCount: v.freezeCount ?? 0, totalFreezesDuration: v.totalFreezesDuration ?? 0 } : null;
+      return { t_ms: s.t - t0, phase: s.phase, encodings: s.sender?.encodings ?? null, receiver };
+    }),
   };
   const file = path.join(dir, `${name}.json`);
   fs.writeFileSync(file, JSON.stringify(doc) + '\n');

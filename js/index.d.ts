@@ -112,7 +112,8 @@ export interface JoinOptions {
    * `maxBitrate`, `scaleResolutionDownBy` and `maxFramerate`
    * (`setParameters`, no renegotiation) — down within seconds when the link
    * shrinks, back up by probing, lower frame rate/resolution when the
-   * encoder is CPU-limited; audio is never touched (video yields first).
+   * encoder is CPU-limited (an SFU publisher's simulcast layers: the top
+   * layers switched off); audio is never touched (video yields first).
    * Default `true`; `false` turns the controller off: the published plan
    * is sent as is (the browser's own congestion control still applies).
    */

@@ -3,9 +3,9 @@
 // (`adaptiveBitrate: false`), one after the other in this test. The
 // phases are shorter than the bench's 30 s (bench/abr.mjs runs those): the
 // step down must happen within 5 s, and climbing back from the 1 Mbit/s rung
-// takes a probe (4 s of headroom, then 4 s to be judged; the hold doubles
-// after each probe the slow link refused, so up to 16 s), so 8 / 15 / 30 s
-// hold what is asserted with margin and keep the tier short.
+// takes a probe (4 s of headroom, then 4 s to be judged; a probe the slow
+// link refused is retried 3 s later), so 8 / 15 / 30 s hold what is
+// asserted with margin and keep the tier short.
 //
 // On the slow link the controller may probe up: Chromium's estimate climbs
 // above the link while the lower rung sends less (nothing queues), and only

@@ -31,16 +31,25 @@
 //!   lower rung from a fast one), so the step is a probe, judged by what the
 //!   link does with it: undone at once on a queue (round trip
 //!   [`PROBE_RTT_RISE_MS`] above its floor), loss, or the estimate backing
-//!   off below [`PROBE_DROP`] of where it started; backed after [`PROBE_MS`]
-//!   when the budget carries what the rung really sends. Not by the
+//!   off below [`PROBE_DROP`] of its peak since the step; backed after
+//!   [`PROBE_MS`] when the budget carries what the rung really sends. Not by the
 //!   estimate covering the rung's cap: an encoder often sends far below its
 //!   cap, and a step up makes Chromium probe the link with padding that a
 //!   shaper's burst lets through (recorded: 3.5 Mbit/s "estimated" on a
-//!   1 Mbit/s link). An undone probe doubles the hold (up to
-//!   [`MAX_UP_HOLD_MS`]); a backed one resets it. An oscillating link
-//!   therefore costs a bounded number of decisions, not one per swing.
+//!   1 Mbit/s link; the overuse shows ~2 s later as that estimate backing
+//!   off). An undone probe is **retried** after [`PROBE_RETRY_MS`], as
+//!   soon as nothing queues and the estimate carries what the rung sends
+//!   ([`RETRY_MARGIN`]): a link that came back shows nothing until a probe
+//!   (at the lower rung the estimate reads the same on a 1 Mbit/s link and
+//!   a 10 Mbit/s one), so the wait between probes bounds the recovery, and
+//!   a refused probe costs ~2 s at the higher rung (one rung, within ~10 %
+//!   of what the slow link carries) — cheaper than a recovery that takes
+//!   up to 16 s (the doubled holds of the previous rule, plus ~6 s for the
+//!   estimate to climb back after each refusal). An oscillating link costs
+//!   at most one probe per retry time, not one decision per swing.
 //! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
-//!   rung lowers the frame rate, then the resolution — never the bitrate;
+//!   rung lowers the frame rate, then the resolution (with simulcast
+//!   layers: switches the top layer off, then the next) — never the bitrate;
 //!   it is lifted again after [`CPU_CLEAR_MS`] without a CPU limitation
 //!   (doubling likewise when the limitation comes straight back). CPU-limited
 //!   is `qualityLimitationReason: "cpu"`, or a sent frame rate below
@@ -85,12 +94,18 @@ pub const LOSSY: f64 = 0.10;
 pub const LOSS_HOLD_MS: u64 = 10_000;
 /// The budget must exceed what the rung sends by this factor to step up.
 pub const UP_MARGIN: f64 = 1.2;
-/// No step up sooner than this after the ladder last changed (the hold,
-/// doubled by each probe the link refused).
+/// No step up sooner than this after a step down or a backed probe.
 pub const UP_HOLD_MS: u64 = 4_000;
-/// The longest hold after failed probes: how long a link that came back
-/// waits at most for the next probe.
-pub const MAX_UP_HOLD_MS: u64 = 16_000;
+/// After a probe the link refused, the next one comes this long after (the
+/// longest wait of a link that came back: recovery within ~4–5 s, the
+/// receiver sees the new resolution ~1 s after the step).
+pub const PROBE_RETRY_MS: u64 = 3_000;
+/// A retry needs the budget to carry this share of what the rung sends:
+/// a refused probe knocks the estimate down to ~0.85× what the link
+/// carried, and it climbs back at the same slow pace on a slow link and on
+/// one that came back (~6 s to the [`UP_MARGIN`] again): waiting for it
+/// tells the two apart no better than the probe does.
+pub const RETRY_MARGIN: f64 = 0.9;
 /// Good conditions held this long, in a row, before a step up.
 pub const UP_CONFIRM_MS: u64 = 2_000;
 /// A step up is judged after this time (see the module's doc).
@@ -98,8 +113,8 @@ pub const PROBE_MS: u64 = 4_000;
 /// A probe fails at once when the round-trip time grows this much above
 /// its recent floor: a queue is building at the bottleneck.
 pub const PROBE_RTT_RISE_MS: f64 = 40.0;
-/// A probe fails at once when the budget falls below this share of the
-/// budget it started with: the browser's estimator saw the link overused.
+/// A probe fails at once when the budget falls below this share of its
+/// peak since the step up: the browser's estimator saw the link overused.
 pub const PROBE_DROP: f64 = 0.85;
 /// Round-trip samples the floor is taken over (10 s).
 const RTT_WINDOW: usize = 25;
@@ -209,12 +224,29 @@ fn scaled(bps: u32, by: f64) -> u32 {
 
 /// CPU level `level` applied to a rung: level 1 caps the frame rate
 /// (15 fps, a screen's halved), level 2 also halves the resolution.
+/// With simulcast layers (listed low → high) level `n` switches the top
+/// `n` active layers off instead, keeping the lowest: the top layer is most
+/// of the encoder's work, and a layer off leaves the others (and their
+/// subscribers) untouched where a lower frame rate would reach them all.
 /// Bitrates stay.
 pub fn with_cpu_level(
     encodings: &[EncodingParams],
     source: TrackSource,
     level: u8,
 ) -> Vec<EncodingParams> {
+    let active = encodings.iter().filter(|e| e.active).count();
+    if active > 1 {
+        let mut off = usize::from(level).min(active - 1);
+        let mut layers = encodings.to_vec();
+        for e in layers.iter_mut().rev().filter(|e| e.active) {
+            if off == 0 {
+                break;
+            }
+            e.active = false;
+            off -= 1;
+        }
+        return layers;
+    }
     encodings
         .iter()
         .map(|e| {
@@ -248,7 +280,11 @@ struct Sender {
     over: u32,
     /// Since when the budget allowed a step up (`None`: not now).
     good_since: Option<Millis>,
+    /// The wait before the next step up ([`UP_HOLD_MS`], or
+    /// [`PROBE_RETRY_MS`] after a refused probe).
     hold_ms: u64,
+    /// The last probe was refused: the next one is a retry.
+    retry: bool,
     /// When the ladder last changed (a step down, a probe judged): the
     /// hold counts from there, dips of the estimate do not restart it.
     changed_at: Option<Millis>,
@@ -292,8 +328,8 @@ struct Probe {
     since: Millis,
     /// The rung it came from.
     from: usize,
-    /// The budget when it started.
-    budget: f64,
+    /// The highest budget since it started.
+    peak: f64,
 }
 
 /// What one sample says about the connection's path.
@@ -348,6 +384,7 @@ impl Abr {
                 over: 0,
                 good_since: None,
                 hold_ms: UP_HOLD_MS,
+                retry: false,
                 changed_at: None,
                 probe: None,
                 recent_rtt: VecDeque::new(),
@@ -434,11 +471,13 @@ impl Abr {
                     .filter(mine)
                     .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
             };
-            // The sender's frame rate (the highest of its encodings).
+            // The sender's frame rate (the highest of its active encodings:
+            // a layer switched off keeps its last rate in the stats).
             let fps = snap
                 .outbound
                 .iter()
                 .filter(mine)
+                .filter(|o| o.active != Some(false))
                 .filter_map(|o| o.frames_per_second)
                 .reduce(f64::max);
             let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);
@@ -544,7 +583,17 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         // through at line rate (recorded: a 1 Mbit/s tbf link "estimated"
         // at 3.7 Mbit/s a second after the step up). Overuse shows as a
         // queue (round-trip time up), loss, or the estimator backing off.
-        if lossy || queued || budget < PROBE_DROP * probe.budget || !fits(probe.from) {
+        // Backing off from its peak is the estimator's answer to the
+        // padding: on a 1 Mbit/s link it rose to 3.5 Mbit/s and fell to
+        // 0.87 within ~2 s of the step up (recorded), often before the
+        // round trip showed the queue; from where it started, a retry's
+        // estimate (~0.87 Mbit/s after the last refusal) hardly falls.
+        let from_fits = fits(probe.from);
+        let peak = probe.peak.max(budget);
+        if let Some(p) = s.probe.as_mut() {
+            p.peak = peak;
+        }
+        if lossy || queued || budget < PROBE_DROP * peak || !from_fits {
             s.rung = probe.from.max(best);
             failed_probe(s, now);
             return;
@@ -559,6 +608,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         if s.sent_bps <= budget {
             s.probe = None;
             s.hold_ms = UP_HOLD_MS;
+            s.retry = false;
             s.changed_at = Some(now);
         } else {
             s.rung = probe.from;
@@ -574,6 +624,8 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
             s.rung = best;
             s.over = 0;
             s.good_since = None;
+            s.hold_ms = UP_HOLD_MS;
+            s.retry = false;
             s.changed_at = Some(now);
         }
         return;
@@ -581,14 +633,15 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     s.over = 0;
     // What the rung really sends: an encoder below its cap is not held back.
     let using = need.min(s.sent_bps.max(need * 0.25));
-    if s.rung == 0 || lossy_lately || queued || budget < using * UP_MARGIN {
+    let margin = if s.retry { RETRY_MARGIN } else { UP_MARGIN };
+    if s.rung == 0 || lossy_lately || queued || budget < using * margin {
         s.good_since = None;
         return;
     }
     let since = *s.good_since.get_or_insert(now);
     let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
     if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
-        s.probe = Some(Probe { since: now, from: s.rung, budget });
+        s.probe = Some(Probe { since: now, from: s.rung, peak: budget });
         s.rung -= 1;
         s.good_since = None;
     }
@@ -597,7 +650,8 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
 fn failed_probe(s: &mut Sender, now: Millis) {
     s.probe = None;
     s.over = 0;
-    s.hold_ms = (s.hold_ms * 2).min(MAX_UP_HOLD_MS);
+    s.hold_ms = PROBE_RETRY_MS;
+    s.retry = true;
     s.good_since = None;
     s.changed_at = Some(now);
 }

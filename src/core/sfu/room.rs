@@ -46,6 +46,7 @@ use rtcroom_proto::{LeaveReason, Meta, PeerId, PeerInfo, TrackInfo};
 use std::collections::VecDeque;
 
 pub mod adaptive;
+mod bitrate;
 mod mute;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
@@ -76,6 +77,12 @@ struct Conn {
     dirty: bool,
     /// Publisher: our offer went to Janus; its answer is awaited.
     awaiting_answer: bool,
+    /// Publishing connections: the ABR controller of our senders on it,
+    /// and when its next `getStats()` is due (once connected).
+    abr: crate::core::abr::Abr,
+    stats_at: Option<Millis>,
+    /// Its `connectionState` is `connected` now.
+    connected: bool,
 }
 
 /// A received track: our subscriber `mid` → the receiver the driver reported.
@@ -145,6 +152,8 @@ pub struct SfuRoom {
     /// Same for the screen's connection (and its handle: a new feed).
     rebuild_screen: bool,
     failure: Option<(&'static str, String)>,
+    /// `RoomConfig::adaptive_bitrate`.
+    adaptive_bitrate: bool,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
     /// Our published tracks' senders (on their role's connection).
@@ -198,6 +207,7 @@ impl SfuRoom {
             rebuild_publisher: false,
             rebuild_screen: false,
             failure: None,
+            adaptive_bitrate: config.adaptive_bitrate,
             local_id: None,
             published: Vec::new(),
             senders: Map::new(),
@@ -288,12 +298,13 @@ impl SfuRoom {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.janus.poll_timeout()
+        [self.janus.poll_timeout(), self.next_stats()].into_iter().flatten().min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
         self.janus.handle_timeout(now);
+        self.stats_due(now);
         self.pump();
     }
 
@@ -322,6 +333,11 @@ impl SfuRoom {
             RoomInput::SenderMids { peer, generation, mids }
                 if self.conn_of(&peer).is_some_and(|(_, c)| c.generation == Some(generation)) =>
             {
+                if let Some((role, _)) = self.conn_of(&peer) {
+                    for (sender, mid) in &mids {
+                        self.conn_mut(role).abr.set_mid(*sender, mid);
+                    }
+                }
                 self.sender_mids.extend(mids);
             }
             RoomInput::PeerSetupFailed { peer, message, .. } => {
@@ -384,6 +400,7 @@ impl SfuRoom {
                 self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
             }
             self.out.push_back(RoomOutput::SetSending { peer, sender, sending: true });
+            self.abr_track(role, sender, &track);
         } else {
             self.add_sender(role, &track);
         }
@@ -421,6 +438,9 @@ impl SfuRoom {
         let role = role_of_source(track.source);
         if let Some(sender) = self.senders.remove(track_id) {
             let peer = Self::peer_id(role);
+            // Its ladder goes with it (a later publish of the source on
+            // this sender tracks it again).
+            self.conn_mut(role).abr.forget(sender);
             self.out.push_back(RoomOutput::ReplaceTrack {
                 peer: peer.clone(),
                 sender,
@@ -567,7 +587,8 @@ impl SfuRoom {
     fn create(&mut self, role: Role) {
         let generation = self.next_generation;
         self.next_generation += 1;
-        *self.conn_mut(role) = Conn { generation: Some(generation), ..Conn::default() };
+        let abr = self.new_abr();
+        *self.conn_mut(role) = Conn { generation: Some(generation), abr, ..Conn::default() };
         if role == Role::Publisher {
             // The old connection's senders went with it.
             self.idle.clear();
@@ -616,6 +637,7 @@ impl SfuRoom {
             track: track.clone(),
             encodings: encodings_of(track),
         });
+        self.abr_track(role, sender, track);
         // A camera muted while its connection was rebuilt: no track on it.
         if self.released.contains(&track.track_id) {
             let peer = Self::peer_id(role);
@@ -686,8 +708,18 @@ impl SfuRoom {
                 self.event(RoomEvent::Message { from: label, data });
             }
             PeerInput::ConnectionState(ConnectionState::Failed) => {
+                self.conn_mut(role).connected = false;
                 let peer = Self::peer_id(role);
                 self.warn(None, "sfu-connection-failed", peer);
+            }
+            PeerInput::ConnectionState(state) if role != Role::Subscriber => {
+                self.conn_mut(role).connected = state == ConnectionState::Connected;
+                if state == ConnectionState::Connected {
+                    self.start_stats(role);
+                }
+            }
+            PeerInput::Stats(snapshot) if role != Role::Subscriber => {
+                self.on_stats(role, &snapshot)
             }
             _ => {}
         }

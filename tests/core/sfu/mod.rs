@@ -3,6 +3,7 @@
 //! completed by the test, in simulated time.
 
 mod adaptive;
+mod bitrate;
 mod data;
 mod describe;
 mod mute;
@@ -36,7 +37,12 @@ pub struct Sfu {
 
 impl Sfu {
     pub fn new() -> Sfu {
-        let config = RoomConfig { name: Some("Ada".into()), seed: 7, ..RoomConfig::default() };
+        Sfu::with_config(RoomConfig::default())
+    }
+
+    /// A room with `config` (its name and seed as [`Sfu::new`]'s).
+    pub fn with_config(config: RoomConfig) -> Sfu {
+        let config = RoomConfig { name: Some("Ada".into()), seed: 7, ..config };
         let mut s = Sfu {
             room: RoomCore::new_sfu(Millis(0), config, ROOM),
             now: Millis(0),
@@ -156,7 +162,12 @@ impl Sfu {
 
     /// In the room (Janus's `joined` lists `publishers`).
     pub fn joined(publishers: Value) -> Sfu {
-        let mut s = Sfu::new();
+        Sfu::joined_with(RoomConfig::default(), publishers)
+    }
+
+    /// [`Sfu::joined`] with `config`.
+    pub fn joined_with(config: RoomConfig, publishers: Value) -> Sfu {
+        let mut s = Sfu::with_config(config);
         assert_eq!(s.outs, [RoomOutput::Connect { socket: SocketId(1), endpoint: 0 }]);
         s.now = Millis(5);
         s.input(RoomInput::SocketOpened { socket: s.socket });

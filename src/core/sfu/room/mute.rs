@@ -105,6 +105,8 @@ impl SfuRoom {
                 if !encodings.is_empty() {
                     self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
                 }
+                // The new track's ladder starts from its plan, as just set.
+                self.abr_track(role, sender, &new);
             }
         }
         Ok(role)
