@@ -42,7 +42,7 @@ impl ParticipantStreams {
 
     /// The stream `participant`'s `source` track is in.
     pub fn get(&self, participant: &str, source: TrackSource) -> Option<MediaStream> {
-        self.streams.get(&key(participant, source)).map(Clone::clone)
+        self.streams.get(&key(participant, source)).cloned()
     }
 
     /// `track` left `participant`'s stream (the stream stays for the app's
