@@ -119,6 +119,29 @@ impl Sfu {
             .collect()
     }
 
+    /// The `track-removed` events so far: (participant, track id, source).
+    pub fn removed_tracks(&self) -> Vec<(String, String, TrackSource)> {
+        self.events()
+            .into_iter()
+            .filter_map(|e| match e {
+                RoomEvent::TrackRemoved { participant, track_id, source, .. } => {
+                    Some((participant, track_id, source))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Joined, with `camera` and a microphone published and negotiated
+    /// (mids 0 and 1); returns the camera's sender.
+    pub fn publishing_camera_and_microphone(&mut self, camera: LocalTrack) -> SenderId {
+        self.room.publish(camera).unwrap();
+        self.room.publish(microphone()).unwrap();
+        self.drain();
+        self.negotiate(PUBLISHER, PUB, &[("cam", "0"), ("mic", "1")]);
+        self.sender_of("cam")
+    }
+
     pub fn generation(&self, peer: &str) -> u32 {
         self.generations
             .iter()

@@ -15,11 +15,7 @@ fn descriptions(s: &Sfu) -> Value {
 #[test]
 fn muting_the_camera_releases_it_and_tells_janus_and_unmuting_recaptures_it() {
     let mut s = Sfu::joined(json!([]));
-    s.room.publish(captured_camera()).unwrap();
-    s.room.publish(microphone()).unwrap();
-    s.drain();
-    s.negotiate(PUBLISHER, PUB, &[("cam", "0"), ("mic", "1")]);
-    let cam = s.sender_of("cam");
+    let cam = s.publishing_camera_and_microphone(captured_camera());
 
     assert_eq!(s.room.set_muted("cam", true), Ok(MuteStep::Done));
     let step = s.drain();

@@ -232,17 +232,7 @@ fn another_participant_s_screen_feed_arrives_as_its_track_with_source_screen() {
 fn a_screen_feed_that_unpublishes_removes_its_track_and_the_participant_stays() {
     let mut s = watching_a_share();
     s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"unpublished":902}), None);
-    let removed: Vec<(String, String, TrackSource)> = s
-        .events()
-        .into_iter()
-        .filter_map(|e| match e {
-            RoomEvent::TrackRemoved { participant, track_id, source, .. } => {
-                Some((participant, track_id, source))
-            }
-            _ => None,
-        })
-        .collect();
-    assert_eq!(removed, [("901".into(), "t2".into(), TrackSource::Screen)]);
+    assert_eq!(s.removed_tracks(), [("901".into(), "t2".into(), TrackSource::Screen)]);
     assert!(!s.events().iter().any(|e| matches!(e, RoomEvent::ParticipantLeft { .. })));
     assert_eq!(s.room.publications("901").len(), 2);
     // The app hears that its publications changed (its snapshot lists them).

@@ -19,11 +19,7 @@ fn set_sending(step: &[RoomOutput]) -> Vec<(SenderId, bool)> {
 #[test]
 fn unpublishing_the_camera_or_microphone_makes_its_m_section_inactive_in_a_new_offer() {
     let mut s = Sfu::joined(json!([]));
-    s.room.publish(camera()).unwrap();
-    s.room.publish(microphone()).unwrap();
-    s.drain();
-    s.negotiate(PUBLISHER, PUB, &[("cam", "0"), ("mic", "1")]);
-    let cam = s.sender_of("cam");
+    let cam = s.publishing_camera_and_microphone(camera());
 
     s.room.unpublish("cam").unwrap();
     let step = s.drain();
@@ -87,17 +83,7 @@ fn a_stream_janus_lists_as_disabled_is_removed_and_comes_back_when_enabled() {
         json!({"videoroom":"event","room":ROOM,"publishers":[camera_disabled_901()]}),
         None,
     );
-    let removed: Vec<_> = s
-        .events()
-        .into_iter()
-        .filter_map(|e| match e {
-            RoomEvent::TrackRemoved { participant, track_id, source, .. } => {
-                Some((participant, track_id, source))
-            }
-            _ => None,
-        })
-        .collect();
-    assert_eq!(removed, [("901".into(), "t1".into(), TrackSource::Camera)]);
+    assert_eq!(s.removed_tracks(), [("901".into(), "t1".into(), TrackSource::Camera)]);
     assert_eq!(s.room.publications("901").len(), 1, "the camera is no publication");
     assert!(s.room.sfu().unwrap().participants().any(|p| p.id == "901"), "the participant stays");
     assert!(!s.events().iter().any(|e| matches!(e, RoomEvent::ParticipantLeft { .. })));
