@@ -54,7 +54,7 @@ fn trace(name: &str) -> Trace {
 /// A recorded trace: a fixture, or a debug trace written by `ABR_TRACE=dir
 /// node bench/abr.mjs` (or the faults spec): the same shape.
 fn trace_file(path: &str) -> Trace {
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let v: Value = serde_json::from_str(&text).expect("fixture JSON");
     let phases = v["phases"]
         .as_array()

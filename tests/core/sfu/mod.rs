@@ -434,11 +434,10 @@ pub fn streams(feeds: &[u64]) -> Value {
     Value::Array(list)
 }
 
-/// Joined with `feeds` in the room, subscribed to them, our answer sent and
-/// the receivers reported: every track announced.
-pub fn subscribed(feeds: &[u64]) -> Sfu {
-    let list: Vec<Value> = feeds.iter().map(|f| publisher(*f)).collect();
-    let mut s = Sfu::joined(Value::Array(list));
+/// Joined with the publishers `list` in the room; Janus answers our
+/// subscriber `join` for `feeds` with its offer.
+pub fn attached(list: Value, feeds: &[u64]) -> Sfu {
+    let mut s = Sfu::joined(list);
     let join = s.last_sent();
     assert_eq!(join["body"]["ptype"], "subscriber");
     s.reply_event(
@@ -447,6 +446,14 @@ pub fn subscribed(feeds: &[u64]) -> Sfu {
         json!({"videoroom":"attached","room":ROOM,"streams":streams(feeds)}),
         Some(json!({"type":"offer","sdp":"v=0 janus-offer"})),
     );
+    s
+}
+
+/// Joined with `feeds` in the room, subscribed to them, our answer sent and
+/// the receivers reported: every track announced.
+pub fn subscribed(feeds: &[u64]) -> Sfu {
+    let list: Vec<Value> = feeds.iter().map(|f| publisher(*f)).collect();
+    let mut s = attached(Value::Array(list), feeds);
     let (srd, _) = s.last_srd(SUBSCRIBER_PEER).expect("the offer is applied");
     s.complete(SUBSCRIBER_PEER, srd, None);
     let sld = s.last_sld(SUBSCRIBER_PEER).expect("an answer is made");

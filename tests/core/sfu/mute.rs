@@ -138,14 +138,7 @@ fn a_publisher_s_new_description_arrives_as_track_muted_then_unmuted() {
 
 #[test]
 fn a_track_announced_while_muted_says_so() {
-    let mut s = Sfu::joined(json!([described_901(";muted")]));
-    let join = s.last_sent();
-    s.reply_event(
-        &join,
-        SUB,
-        json!({"videoroom":"attached","room":ROOM,"streams":streams(&[901])}),
-        Some(json!({"type":"offer","sdp":"v=0 janus-offer"})),
-    );
+    let mut s = attached(json!([described_901(";muted")]), &[901]);
     s.remote_track("v", None, TrackKind::Video, "1");
     assert!(s.events().iter().any(|e| matches!(e,
         RoomEvent::Track { track_id, source: TrackSource::Camera, muted: true, .. } if track_id == "v")));

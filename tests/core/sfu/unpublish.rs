@@ -106,14 +106,7 @@ fn a_stream_janus_lists_as_disabled_is_removed_and_comes_back_when_enabled() {
 
 #[test]
 fn a_publisher_whose_camera_is_disabled_when_we_join_announces_only_the_rest() {
-    let mut s = Sfu::joined(json!([camera_disabled_901()]));
-    let join = s.last_sent();
-    s.reply_event(
-        &join,
-        SUB,
-        json!({"videoroom":"attached","room":ROOM,"streams":streams(&[901])}),
-        Some(json!({"type":"offer","sdp":"v=0 janus-offer"})),
-    );
+    let mut s = attached(json!([camera_disabled_901()]), &[901]);
     s.remote_track("a", None, TrackKind::Audio, "0");
     s.remote_track("v", None, TrackKind::Video, "1");
     let tracks: Vec<_> = s
