@@ -154,6 +154,9 @@ pub struct SfuRoom {
     failure: Option<(&'static str, String)>,
     /// `RoomConfig::adaptive_bitrate`.
     adaptive_bitrate: bool,
+    /// `RoomConfig::relay_only`: the app's `iceTransportPolicy: 'relay'`
+    /// holds for the connections to Janus too.
+    relay_only: bool,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
     /// Our published tracks' senders (on their role's connection).
@@ -208,6 +211,7 @@ impl SfuRoom {
             rebuild_screen: false,
             failure: None,
             adaptive_bitrate: config.adaptive_bitrate,
+            relay_only: config.relay_only,
             local_id: None,
             published: Vec::new(),
             senders: Map::new(),
@@ -599,7 +603,7 @@ impl SfuRoom {
             // Janus never offers on the publisher, nor do we on the subscriber.
             polite: role == Role::Subscriber,
             ice_servers: Vec::new(),
-            relay_only: false,
+            relay_only: self.relay_only,
             // Publisher: ours carry `room.send()`. Subscriber: Janus relays
             // data only once the subscriber's side opened a channel (its
             // "data ready"), as janus.js does; Janus then sends each label

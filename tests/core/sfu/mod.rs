@@ -437,7 +437,12 @@ pub fn streams(feeds: &[u64]) -> Value {
 /// Joined with the publishers `list` in the room; Janus answers our
 /// subscriber `join` for `feeds` with its offer.
 pub fn attached(list: Value, feeds: &[u64]) -> Sfu {
-    let mut s = Sfu::joined(list);
+    attached_with(RoomConfig::default(), list, feeds)
+}
+
+/// [`attached`], for a room with `config`.
+pub fn attached_with(config: RoomConfig, list: Value, feeds: &[u64]) -> Sfu {
+    let mut s = Sfu::joined_with(config, list);
     let join = s.last_sent();
     assert_eq!(join["body"]["ptype"], "subscriber");
     s.reply_event(

@@ -185,3 +185,21 @@ fn leaving_destroys_the_session_and_closes_both_connections() {
         reason: Some("left")
     }));
 }
+
+#[test]
+fn a_relay_only_room_builds_its_janus_connections_relay_only() {
+    let config = RoomConfig { relay_only: true, ..RoomConfig::default() };
+    let mut s = attached_with(config, json!([publisher(901)]), &[901]);
+    s.room.publish(camera()).unwrap();
+    s.drain();
+    let created: Vec<(String, bool)> = s
+        .outs
+        .iter()
+        .filter_map(|o| match o {
+            RoomOutput::CreatePeer { peer, relay_only, .. } => Some((peer.clone(), *relay_only)),
+            _ => None,
+        })
+        .collect();
+    assert!(created.len() >= 2, "publisher and subscriber: {created:?}");
+    assert!(created.iter().all(|(_, relay)| *relay), "{created:?}");
+}
