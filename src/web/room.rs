@@ -90,7 +90,6 @@ struct Inner {
     wanted: Option<SocketId>,
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
-    extra_ice: Vec<IceServer>,
     peers: Map<String, Peer>,
     names: Map<String, Participant>,
     local: Map<String, LocalMedia>,
@@ -182,6 +181,7 @@ impl Room {
             meta: options.meta,
             token: options.token,
             relay_only: options.relay_only,
+            ice_servers: options.ice_servers,
             join_timeout_ms: u64::from(join_timeout_ms),
             seed: (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64,
             endpoints: connector.endpoints(),
@@ -199,7 +199,6 @@ impl Room {
                 wanted: None,
                 transport: None,
                 join_timeout_ms,
-                extra_ice: options.ice_servers,
                 peers: Map::new(),
                 names: Map::new(),
                 local: Map::new(),
@@ -965,8 +964,6 @@ impl Inner {
                 // A newer generation replaces the old connection (closed on drop).
                 self.peers.remove(&peer);
                 self.remote.retain(|(p, _), _| *p != peer);
-                let mut servers = ice_servers;
-                servers.extend(self.extra_ice.iter().cloned());
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
@@ -975,7 +972,7 @@ impl Inner {
                     }
                 });
                 let result =
-                    PeerConn::new(&servers, relay_only, data_channel, &receive, sink.clone())
+                    PeerConn::new(&ice_servers, relay_only, data_channel, &receive, sink.clone())
                         .and_then(|mut conn| {
                             for t in tracks {
                                 if let Some(m) = self.local.get(&t.track.track_id) {
@@ -1002,11 +999,7 @@ impl Inner {
                     }
                 }
             }
-            RoomOutput::Pc { peer, mut cmd } => {
-                // The app's own servers stay next to the server's, as in CreatePeer.
-                if let core::PcCommand::SetIceServers { ice_servers, .. } = &mut cmd {
-                    ice_servers.extend(self.extra_ice.iter().cloned());
-                }
+            RoomOutput::Pc { peer, cmd } => {
                 let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
                 if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));

@@ -560,6 +560,16 @@ fn camera_and_microphone_share_a_stream_as_do_screen_and_its_audio() {
 /// A welcome with these grants, and the core that got it.
 fn welcomed_with(grants: rtcroom::proto::Grants, relay_only: bool) -> RoomCore {
     let config = RoomConfig { room: "r".into(), relay_only, ..RoomConfig::default() };
+    welcomed(config, grants, vec![])
+}
+
+/// A core with `config` welcomed (with `grants` and `ice_servers`) into a
+/// room where p2 is.
+fn welcomed(
+    config: RoomConfig,
+    grants: rtcroom::proto::Grants,
+    ice_servers: Vec<rtcroom::proto::IceServer>,
+) -> RoomCore {
     let mut core = RoomCore::new(Millis(0), config);
     core.handle_input(Millis(0), RoomInput::SocketOpened { socket: SocketId(1) }).unwrap();
     while core.poll_output().is_some() {}
@@ -568,7 +578,7 @@ fn welcomed_with(grants: rtcroom::proto::Grants, relay_only: bool) -> RoomCore {
         id: "p1".into(),
         session: "s".into(),
         peers: vec![peer],
-        ice_servers: vec![],
+        ice_servers,
         resumed: false,
         resume_grace_ms: 0,
         grants,
@@ -614,4 +624,28 @@ fn relay_only_reaches_every_create_peer() {
         })
         .collect();
     assert_eq!(creates, [true]);
+}
+
+#[test]
+fn the_apps_ice_servers_follow_the_servers_in_every_create_peer() {
+    let server = |url: &str| rtcroom::proto::IceServer {
+        urls: vec![url.into()],
+        username: None,
+        credential: None,
+    };
+    let config = RoomConfig {
+        room: "r".into(),
+        ice_servers: vec![server("stun:app.example")],
+        ..RoomConfig::default()
+    };
+    let mut core = welcomed(config, Default::default(), vec![server("turn:server.example")]);
+    let creates: Vec<Vec<String>> = std::iter::from_fn(|| core.poll_output())
+        .filter_map(|o| match o {
+            rtcroom::core::RoomOutput::CreatePeer { ice_servers, .. } => {
+                Some(ice_servers.into_iter().flat_map(|s| s.urls).collect())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(creates, [vec!["turn:server.example".to_string(), "stun:app.example".into()]]);
 }

@@ -99,6 +99,9 @@ pub struct RoomConfig {
     pub token: Option<String>,
     /// `iceTransportPolicy: 'relay'`: connect through TURN only.
     pub relay_only: bool,
+    /// The app's own ICE servers (`iceServers`), given to every connection
+    /// after the signaling server's (`welcome`).
+    pub ice_servers: Vec<IceServer>,
     /// Socket open + `welcome`, for the first join.
     pub join_timeout_ms: u64,
     /// Seeds the resume jitter.
@@ -118,6 +121,7 @@ impl Default for RoomConfig {
             meta: Meta::new(),
             token: None,
             relay_only: false,
+            ice_servers: Vec::new(),
             join_timeout_ms: session::DEFAULT_JOIN_TIMEOUT,
             seed: 0,
             endpoints: 1,
@@ -491,6 +495,16 @@ pub(crate) fn replace_in(
 }
 
 impl Remote {
+    /// `track` now goes on `sender`: its plan (from the capture's size)
+    /// starts its ABR ladder; returns what the sender is given now (see
+    /// `plan_now`) and whether the plan is layers (`addTransceiver`).
+    fn plan(&mut self, sender: SenderId, track: &LocalTrack) -> (Vec<EncodingParams>, bool) {
+        let encodings = adapt::plan_of(track);
+        self.abr.track(sender, track.kind, track.source, track.size, &encodings);
+        let layers = encodings.len() > 1;
+        (self.plan_now(sender, encodings), layers)
+    }
+
     /// What sender `sender` is given now of its plan `encodings`: all of
     /// it, or nothing while a single-encoding plan is held (`plans_held`).
     fn plan_now(
@@ -921,9 +935,7 @@ impl RoomCore {
             let Some(r) = self.peers.get_mut(&peer) else { continue };
             if let Some(sender) = r.senders.retrack(old, &new.track_id) {
                 // The new device may have another size: its own plan.
-                let encodings = adapt::plan_of(&new);
-                r.abr.track(sender, new.kind, new.source, new.size, &encodings);
-                let encodings = r.plan_now(sender, encodings);
+                let (encodings, _) = r.plan(sender, &new);
                 // A released camera's senders stay empty until the unmute.
                 if !released {
                     let track = Some(new.clone());
@@ -1183,10 +1195,11 @@ impl RoomCore {
                 }
                 self.resume_token = Some(session);
                 self.local_id = Some(id);
-                if resuming && ice_servers != self.ice_servers {
-                    self.renew_ice_servers(&ice_servers);
-                }
+                let renewed = resuming && ice_servers != self.ice_servers;
                 self.ice_servers = ice_servers;
+                if renewed {
+                    self.renew_ice_servers();
+                }
                 self.grants = grants;
                 if resuming {
                     self.resumed(now, peers);
@@ -1383,12 +1396,19 @@ impl RoomCore {
         self.announce_to(id);
     }
 
+    /// The ICE servers a connection is given: the signaling server's, then
+    /// the app's.
+    fn peer_ice_servers(&self) -> Vec<IceServer> {
+        self.ice_servers.iter().chain(&self.config.ice_servers).cloned().collect()
+    }
+
     /// New TURN credentials from a resumed `welcome` go to every live
     /// connection (those built later get them in `CreatePeer`).
-    fn renew_ice_servers(&mut self, ice_servers: &[IceServer]) {
+    fn renew_ice_servers(&mut self) {
+        let ice_servers = self.peer_ice_servers();
         for peer in self.peers.keys() {
             let cmd = PcCommand::SetIceServers {
-                ice_servers: ice_servers.to_vec(),
+                ice_servers: ice_servers.clone(),
                 relay_only: self.config.relay_only,
             };
             self.out.push_back(RoomOutput::Pc { peer: peer.clone(), cmd });
@@ -1398,7 +1418,7 @@ impl RoomCore {
     /// `CreatePeer` for the current generation of the connection to `id`.
     fn emit_create(&mut self, id: &str) {
         let published = self.published.clone();
-        let ice_servers = self.ice_servers.clone();
+        let ice_servers = self.peer_ice_servers();
         let Some(r) = self.peers.get_mut(id) else { return };
         let polite = r.session.is_polite();
         // The first negotiation is one-sided: the impolite side offers the
@@ -1529,12 +1549,9 @@ impl RoomCore {
                 continue;
             }
             let (peer, track) = (id.to_owned(), track.clone());
-            let encodings = adapt::plan_of(&track);
             let placement = remote.senders.place(&track);
             let (Placement::Add(sender) | Placement::Reuse(sender)) = placement;
-            remote.abr.track(sender, track.kind, track.source, track.size, &encodings);
-            let transceiver = encodings.len() > 1;
-            let encodings = remote.plan_now(sender, encodings);
+            let (encodings, transceiver) = remote.plan(sender, &track);
             match placement {
                 Placement::Add(_) => {
                     let o = RoomOutput::AddTrack { peer, sender, track, encodings, transceiver };
@@ -1562,10 +1579,7 @@ impl RoomCore {
         let mut out = Vec::new();
         for t in tracks {
             if let Placement::Add(sender) = remote.senders.place(t) {
-                let encodings = adapt::plan_of(t);
-                remote.abr.track(sender, t.kind, t.source, t.size, &encodings);
-                let transceiver = encodings.len() > 1;
-                let encodings = remote.plan_now(sender, encodings);
+                let (encodings, transceiver) = remote.plan(sender, t);
                 out.push(NewSender { sender, track: t.clone(), encodings, transceiver });
             }
         }

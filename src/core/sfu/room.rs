@@ -154,9 +154,10 @@ pub struct SfuRoom {
     failure: Option<(&'static str, String)>,
     /// `RoomConfig::adaptive_bitrate`.
     adaptive_bitrate: bool,
-    /// `RoomConfig::relay_only`: the app's `iceTransportPolicy: 'relay'`
-    /// holds for the connections to Janus too.
+    /// `RoomConfig::relay_only` and `ice_servers`: the app's ICE settings
+    /// hold for the connections to Janus too.
     relay_only: bool,
+    ice_servers: Vec<rtcroom_proto::IceServer>,
     local_id: Option<PeerId>,
     published: Vec<LocalTrack>,
     /// Our published tracks' senders (on their role's connection).
@@ -212,6 +213,7 @@ impl SfuRoom {
             failure: None,
             adaptive_bitrate: config.adaptive_bitrate,
             relay_only: config.relay_only,
+            ice_servers: config.ice_servers.clone(),
             local_id: None,
             published: Vec::new(),
             senders: Map::new(),
@@ -602,7 +604,7 @@ impl SfuRoom {
             generation,
             // Janus never offers on the publisher, nor do we on the subscriber.
             polite: role == Role::Subscriber,
-            ice_servers: Vec::new(),
+            ice_servers: self.ice_servers.clone(),
             relay_only: self.relay_only,
             // Publisher: ours carry `room.send()`. Subscriber: Janus relays
             // data only once the subscriber's side opened a channel (its
