@@ -12,6 +12,16 @@ fn fast_heartbeat() -> common::Config {
     common::Config { heartbeat: Duration::from_millis(200), ..common::config() }
 }
 
+/// A member on a raw socket (it answers nothing unless the test does) and a
+/// client watching it in the same room; returns both and the member's id.
+async fn watched_raw_member(server: &TestServer) -> (common::RawWs, Client, String) {
+    let mut raw = common::RawWs::connect(server).await;
+    raw.send_text(r#"{"type":"join","room":"r"}"#).await;
+    let (watcher, welcome) = Client::join(server, "r", "watcher").await;
+    let raw_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    (raw, watcher, raw_id)
+}
+
 #[tokio::test]
 async fn client_that_stops_reading_is_removed_with_reason_timeout() {
     let server = TestServer::start(fast_heartbeat()).await;
@@ -71,10 +81,7 @@ async fn application_ping_is_answered_with_pong() {
 #[tokio::test]
 async fn client_pings_and_unsolicited_pongs_do_not_keep_a_silent_member_alive() {
     let server = TestServer::start(fast_heartbeat()).await;
-    let mut raw = common::RawWs::connect(&server).await;
-    raw.send_text(r#"{"type":"join","room":"r"}"#).await;
-    let (mut watcher, welcome) = Client::join(&server, "r", "watcher").await;
-    let raw_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    let (mut raw, mut watcher, raw_id) = watched_raw_member(&server).await;
     // Never reads, so never answers the server's pings; keeps writing
     // control frames well within the rate limit.
     let keep_busy = async {
@@ -101,10 +108,7 @@ async fn client_pings_and_unsolicited_pongs_do_not_keep_a_silent_member_alive() 
 #[tokio::test]
 async fn a_member_is_timed_out_two_intervals_after_its_last_frame() {
     let server = TestServer::start(fast_heartbeat()).await;
-    let mut raw = common::RawWs::connect(&server).await;
-    raw.send_text(r#"{"type":"join","room":"r"}"#).await;
-    let (mut watcher, welcome) = Client::join(&server, "r", "watcher").await;
-    let raw_id = welcome["peers"][0]["id"].as_str().unwrap().to_owned();
+    let (mut raw, mut watcher, raw_id) = watched_raw_member(&server).await;
     // 1 s of application frames (2.5 silence limits); never reads, so it
     // never answers the server's pings.
     let keep_sending = async {
