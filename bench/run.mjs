@@ -111,6 +111,9 @@ function startServer(pkgDir) {
     '--addr', '127.0.0.1:0',
     '--mount', `/pkg=${pkgDir}`,
     '--mount', `/bench=${path.join(ROOT, 'bench/pages')}`,
+    // BENCH_PKG_B (an A/B control): a second build at /pkgb, joined by the
+    // `rtcroom-pkgb` impl (rtcroom.html?pkgb), so two builds compare in one run.
+    ...(process.env.BENCH_PKG_B ? ['--mount', `/pkgb=${path.resolve(process.env.BENCH_PKG_B)}`] : []),
   ], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';

@@ -346,6 +346,16 @@ export declare const ROOM_EVENTS: ReadonlyArray<RoomEventName>;
  */
 export declare function load(wasmUrl?: string | URL): Promise<unknown>;
 
+/**
+ * Resolves once the import-time warm-up is over: in a browser page, once the
+ * module is loaded, two rooms of the page call each other once at idle time
+ * through memory (nothing on the network: relay-only connections with no
+ * TURN server, a blank canvas track), so a first real call does not pay for
+ * compiling. A `Room.join` cancels what is left of it; outside a browser page
+ * nothing runs and this resolves at once. Never rejects.
+ */
+export declare function warmedUp(): Promise<void>;
+
 /** A joined room. Every method throws (or rejects with) an {@link RtcroomError}. */
 /** `publishScreen` options. */
 export interface ScreenShareOptions {

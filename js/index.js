@@ -67,14 +67,27 @@ export function load(wasmUrl) {
 // imported, so `Room.join` does not wait for it (it takes tens of ms). Only
 // in a browser page with WebRTC: in Node (SSR), a worker or a DOM emulation
 // (jsdom) importing does nothing at all, and the module loads on first use.
-// Once loaded, the join path runs once at idle time (in-page, nothing on the
-// network): first calls compile, and a page's first join would pay ~20 ms.
+// Once loaded, a dry-run call runs at idle time (two in-page rooms, nothing
+// on the network): first calls compile, and a page's first call would pay
+// ~15 ms of its time to `connected` for that. A `Room.join` cancels it.
+let warmed = () => {};
+const warming = new Promise((resolve) => { warmed = resolve; });
 if (typeof window === 'object' && typeof document === 'object' && typeof WebAssembly === 'object'
     && typeof RTCPeerConnection === 'function') {
   load().then(() => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
-    idle(() => { warmUp().catch(() => {}); });
-  }, () => {});
+    idle(() => { warmUp().then(warmed, warmed); });
+  }, warmed);
+} else {
+  warmed();
+}
+
+/**
+ * Resolves once the import-time warm-up is over (run, cancelled by a join,
+ * or not done at all outside a browser page). Never rejects.
+ */
+export function warmedUp() {
+  return warming;
 }
 
 function checkUrl(url) {

@@ -150,7 +150,13 @@
   wrap(RTCRtpSender.prototype, 'getStats', 'sender_getStats');
   wrap(RTCRtpReceiver.prototype, 'getStats', 'receiver_getStats');
 
-  window.__bench = { now, mark, count, note, finish, watchFirstFrame, screen, watchScreenFrame };
+  // Forgets what happened so far (a page that did something before its trial).
+  const reset = () => {
+    for (const o of [marks, counts]) for (const k of Object.keys(o)) delete o[k];
+    notes.length = 0;
+    wire.length = 0;
+  };
+  window.__bench = { now, mark, count, note, finish, watchFirstFrame, screen, watchScreenFrame, reset };
   window.__benchPartial = () => ({ marks, counts, notes });
   window.addEventListener('error', (e) => note(`error: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => note(`unhandled rejection: ${e.reason}`));

@@ -26,6 +26,7 @@ pub async fn join_room(
     on_event: js_sys::Function,
 ) -> Result<RoomHandle, JsValue> {
     let options: JoinOptions = super::codec::join_options(&options)?;
+    super::warm_up::cancel();
     let handler = move |e: super::RoomEvent| {
         // A throwing app handler must not break the room.
         let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());

@@ -163,6 +163,15 @@ impl Room {
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> Result<Room, WebError> {
+        Self::join_handler(connector, options, Rc::new(on_event)).await
+    }
+
+    // Not generic: one copy of the join however many handler types call it.
+    async fn join_handler(
+        connector: Rc<dyn Connector>,
+        options: JoinOptions,
+        handler: Handler,
+    ) -> Result<Room, WebError> {
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
@@ -215,7 +224,7 @@ impl Room {
             }),
             events: RefCell::new(VecDeque::new()),
             delivering: Cell::new(false),
-            handler: RefCell::new(Some(Rc::new(on_event))),
+            handler: RefCell::new(Some(handler)),
         });
         let first = {
             let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;

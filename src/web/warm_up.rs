@@ -1,74 +1,194 @@
-//! A dry run of the join path, for idle time right after the module loads.
+//! A dry-run call, for idle time right after the module loads.
 //!
 //! The browser compiles wasm functions (and the JS glue) on their first
-//! call: a fresh page's first `Room.join` spent ~20 ms of that before its
-//! WebSocket even existed (later joins in the same page: 2–9 ms). Running
-//! the same code once beforehand, with nothing on the network and no
-//! connection built, moves that cost out of the user's way. The stand-in
-//! server below only answers `join` (the in-page hub would add ~20 KiB of
-//! gzipped wasm to every page).
+//! call: a fresh page's first call spent ~11 ms compiling on its way to
+//! `connected` (traced), which took it 66 ms against the plain page's 49;
+//! with this dry run, 52 ms (bench/README.md, "What the phases show"). Two rooms of this page call each other once
+//! beforehand, through a relay in memory, each publishing a blank canvas
+//! track as its camera: join, welcome, connection build, publish, offer and
+//! answer, announcements, remote tracks, leave — the code every call runs.
+//! Nothing reaches the network: there is no server, and the connections are
+//! relay-only with no TURN server, so ICE gathers nothing (no socket, no
+//! mDNS name). A real join started meanwhile cancels what is left of it.
 
 use super::codec;
 use super::error::WebError;
+use super::events::RoomEvent;
+use super::guard::sleep;
 use super::room::{JoinOptions, Room};
 use super::transport::{Connector, FrameSink, Transport, TransportEvent};
+use crate::core::TrackSource;
 use futures::future::LocalBoxFuture;
-use rtcroom_proto::{ClientMessage, SignalData};
+use rtcroom_proto::{ClientMessage, Grants, Meta, PeerInfo, ServerMessage, SignalData};
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
 
-/// A `welcome` as the server sends it (the wire codec's decode path too).
-const WELCOME: &str = r#"{"type":"welcome","id":"p1","session":"v1.warm-up","peers":[],"iceServers":[],"resumeGraceMs":20000}"#;
-/// Frames a join usually meets next, decoded only.
+/// Frames a call meets, decoded only (the wire codec's decode path).
 const FRAMES: [&str; 3] = [
     r#"{"type":"peer-joined","peer":{"id":"p2","name":"Ada"}}"#,
     r#"{"type":"signal","from":"p2","data":{"kind":"description","type":"offer","sdp":"v=0\r\n"}}"#,
     r#"{"type":"signal","from":"p2","data":{"kind":"candidate","candidate":"candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}"#,
 ];
+const IDS: [&str; 2] = ["warm-up-a", "warm-up-b"];
+/// Longest the dry run may take (it usually takes tens of ms).
+const LIMIT_MS: u64 = 2_000;
 
-struct StandIn;
+thread_local! {
+    static CANCELLED: Cell<bool> = const { Cell::new(false) };
+}
 
-struct StandInSocket {
+/// A real join started: the dry run stops where it is (its work would
+/// only compete with the join for the main thread).
+pub fn cancel() {
+    CANCELLED.with(|c| c.set(true));
+}
+
+fn cancelled() -> bool {
+    CANCELLED.with(Cell::get)
+}
+
+/// The two sides' sinks, in join order: what a server would relay between.
+#[derive(Default)]
+struct Relay {
+    joined: RefCell<Vec<(usize, FrameSink)>>,
+}
+
+/// Delivered later, like a network would (in order: one task queue).
+fn deliver(sink: &FrameSink, msg: ServerMessage<SignalData>) {
+    let sink = sink.clone();
+    wasm_bindgen_futures::spawn_local(async move { sink(TransportEvent::Frame(msg)) });
+}
+
+fn info(side: usize) -> PeerInfo {
+    PeerInfo {
+        id: IDS.get(side).copied().unwrap_or_default().into(),
+        name: None,
+        meta: Meta::default(),
+    }
+}
+
+struct Side {
+    relay: Rc<Relay>,
+    me: usize,
+}
+
+struct SideSocket {
+    relay: Rc<Relay>,
+    me: usize,
     sink: FrameSink,
 }
 
-impl Connector for StandIn {
+impl Connector for Side {
     fn connect(
         &self,
         _endpoint: usize,
         sink: FrameSink,
     ) -> LocalBoxFuture<'static, Result<Rc<dyn Transport>, WebError>> {
-        Box::pin(async move { Ok(Rc::new(StandInSocket { sink }) as Rc<dyn Transport>) })
+        let socket = SideSocket { relay: self.relay.clone(), me: self.me, sink };
+        Box::pin(async move { Ok(Rc::new(socket) as Rc<dyn Transport>) })
     }
 }
 
-impl Transport for StandInSocket {
+impl Transport for SideSocket {
     fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError> {
-        // Through the codec both ways, as over a WebSocket.
+        // Through the codec, as over a WebSocket.
         let _ = codec::encode_client(frame)?;
-        if matches!(frame, ClientMessage::Join { .. }) {
-            if let Some(welcome) = codec::decode_server(WELCOME)? {
-                let sink = self.sink.clone();
-                // Delivered later, like a network would.
-                wasm_bindgen_futures::spawn_local(async move {
-                    sink(TransportEvent::Frame(welcome));
-                });
+        let Ok(mut joined) = self.relay.joined.try_borrow_mut() else { return Ok(()) };
+        match frame {
+            ClientMessage::Join { .. } => {
+                let welcome = ServerMessage::Welcome {
+                    id: info(self.me).id,
+                    session: "v1.warm-up".into(),
+                    peers: joined.iter().map(|(side, _)| info(*side)).collect(),
+                    ice_servers: Vec::new(),
+                    resumed: false,
+                    resume_grace_ms: 20_000,
+                    grants: Grants::default(),
+                };
+                deliver(&self.sink, welcome);
+                for (_, other) in joined.iter() {
+                    deliver(other, ServerMessage::PeerJoined { peer: info(self.me) });
+                }
+                joined.push((self.me, self.sink.clone()));
             }
+            ClientMessage::Signal { data, .. } => {
+                for (_, other) in joined.iter().filter(|(side, _)| *side != self.me) {
+                    let from = info(self.me).id;
+                    deliver(other, ServerMessage::Signal { from, data: data.clone() });
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
 
-    fn close(&self) {}
+    fn close(&self) {
+        if let Ok(mut joined) = self.relay.joined.try_borrow_mut() {
+            joined.retain(|(side, _)| *side != self.me);
+        }
+    }
+}
+
+/// A blank 640x480 canvas's video track (no frames: none are needed).
+fn canvas_track() -> Option<web_sys::MediaStreamTrack> {
+    let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?;
+    let canvas: JsValue = canvas.into();
+    let _ = js_sys::Reflect::set(&canvas, &"width".into(), &640.into());
+    let _ = js_sys::Reflect::set(&canvas, &"height".into(), &480.into());
+    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into()).ok()?;
+    let stream = capture.dyn_into::<js_sys::Function>().ok()?.call1(&canvas, &0.into()).ok()?;
+    let stream: web_sys::MediaStream = stream.dyn_into().ok()?;
+    stream.get_video_tracks().get(0).dyn_into().ok()
+}
+
+async fn join(relay: &Rc<Relay>, me: usize, seen: Rc<Cell<u32>>) -> Option<Room> {
+    let options = JoinOptions {
+        room: "warm-up".into(),
+        // No TURN server: ICE gathers nothing.
+        relay_only: true,
+        ..JoinOptions::default()
+    };
+    let connector = Rc::new(Side { relay: relay.clone(), me });
+    let on_event = move |e: RoomEvent| {
+        // The app's handler converts every event; so does this one.
+        let _ = (e.name(), e.to_js());
+        if matches!(e, RoomEvent::Track(_)) {
+            seen.set(seen.get() + 1);
+        }
+    };
+    Room::join_with(connector, options, on_event).await.ok()
 }
 
 pub async fn warm_up() {
     for text in FRAMES {
         let _ = codec::decode_server(text);
     }
-    let options = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&options, &"room".into(), &"warm-up".into());
-    let options = codec::join_options(&options)
-        .unwrap_or_else(|_| JoinOptions { room: "warm-up".into(), ..JoinOptions::default() });
-    if let Ok(room) = Room::join_with(Rc::new(StandIn), options, |_| {}).await {
+    let relay = Rc::new(Relay::default());
+    let seen = Rc::new(Cell::new(0));
+    let mut rooms = Vec::new();
+    let mut tracks = Vec::new();
+    for me in 0..IDS.len() {
+        if cancelled() {
+            break;
+        }
+        let Some(room) = join(&relay, me, seen.clone()).await else { break };
+        if let Some(track) = canvas_track() {
+            let _ = room.publish_track(&track, TrackSource::Camera);
+            tracks.push(track);
+        }
+        rooms.push(room);
+    }
+    // Until each side has the other's track (or the limit, or a real join).
+    let mut waited = 0;
+    while rooms.len() == IDS.len() && seen.get() < 2 && waited < LIMIT_MS && !cancelled() {
+        sleep(10).await;
+        waited += 10;
+    }
+    for room in &rooms {
         room.leave();
+    }
+    for track in &tracks {
+        track.stop();
     }
 }

@@ -1,6 +1,6 @@
 // Must compile under `tsc --strict`: how an app uses rtcroom's types.
 import {
-  Room, RtcroomError, load, ROOM_EVENTS, listDevices,
+  Room, RtcroomError, load, warmedUp, ROOM_EVENTS, listDevices,
   type ErrorCode, type Participant, type RoomEvents, type RoomEventName, type TrackEvent,
   type TrackSource, type WarningCode, type JoinOptions, type SessionState,
   type RoomSnapshot, type ParticipantSnapshot, type ConnectionState, type Quality, type ParticipantState,
@@ -11,6 +11,8 @@ function attach(video: HTMLVideoElement, stream: MediaStream): void { video.srcO
 export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): Promise<void> {
   await load();
   await load(new URL('/assets/rtcroom_bg.wasm', location.href));
+  const warm: Promise<void> = warmedUp();
+  await warm;
   const options: JoinOptions = { room: 'demo', name: 'Ada', meta: { role: 'host' }, joinTimeoutMs: 5000 };
   let room: Room;
   try {

@@ -79,7 +79,15 @@ function instrument() {
   const Ws = window.WebSocket;
   window.WebSocket = class extends Ws { constructor(...a) { super(...a); window.made.sockets.push(this); } };
   const Pc = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Pc { constructor(...a) { super(...a); window.made.pcs.push(this); } };
+  // The package's import-time warm-up (README) calls between two rooms of
+  // the page over relay-only connections with no TURN server: kept apart.
+  window.made.warmUp = [];
+  window.RTCPeerConnection = class extends Pc {
+    constructor(...a) {
+      super(...a);
+      (this.getConfiguration().iceTransportPolicy === 'relay' ? window.made.warmUp : window.made.pcs).push(this);
+    }
+  };
 }
 
 test('under Vite\'s dev server and <StrictMode> the React app joins once, calls the plain page, and leaves everything closed on unmount', async ({ browser }) => {
@@ -117,7 +125,8 @@ test('under Vite\'s dev server and <StrictMode> the React app joins once, calls 
     await expect.poll(() => dev.page.evaluate(`({
       sockets: (${signaling})(${JSON.stringify(ws)}).map((s) => s.readyState),
       pcs: window.made.pcs.map((pc) => pc.connectionState),
-    })`)).toEqual({ sockets: [3 /* CLOSED */], pcs: ['closed'] });
+      warmUpOpen: window.made.warmUp.filter((pc) => pc.connectionState !== 'closed').length,
+    })`)).toEqual({ sockets: [3 /* CLOSED */], pcs: ['closed'], warmUpOpen: 0 });
     expect(await dev.page.locator('#status').textContent()).toBe('left');
     expect(dev.errors).toEqual([]);
   } finally {

@@ -27,7 +27,15 @@ function instrument() {
   const Ws = window.WebSocket;
   window.WebSocket = class extends Ws { constructor(...a) { super(...a); window.made.sockets.push(this); } };
   const Pc = window.RTCPeerConnection;
-  window.RTCPeerConnection = class extends Pc { constructor(...a) { super(...a); window.made.pcs.push(this); } };
+  // The package's import-time warm-up (README) calls between two rooms of
+  // the page over relay-only connections with no TURN server: kept apart.
+  window.made.warmUp = [];
+  window.RTCPeerConnection = class extends Pc {
+    constructor(...a) {
+      super(...a);
+      (this.getConfiguration().iceTransportPolicy === 'relay' ? window.made.warmUp : window.made.pcs).push(this);
+    }
+  };
   const md = navigator.mediaDevices;
   for (const name of ['getUserMedia', 'getDisplayMedia']) {
     const f = md[name].bind(md);
@@ -96,6 +104,7 @@ test('under <StrictMode> one join and one publication per device; unmounting lea
       return {
         sockets: window.made.sockets.filter((s) => s.url === url).map((s) => s.readyState),
         pcs: window.made.pcs.map((pc) => pc.connectionState),
+        warmUpOpen: window.made.warmUp.filter((pc) => pc.connectionState !== 'closed').length,
         captured: window.made.captured.map((t) => `${t.kind}:${t.readyState}`).sort(),
         published: r.localPublications.map((p) => `${p.source}:${p.track.readyState}`).sort(),
         sameTracks: window.made.captured.every((t) => r.localPublications.some((p) => p.track === t)),
@@ -111,7 +120,7 @@ test('under <StrictMode> one join and one publication per device; unmounting lea
     // the double effect.
     const live = await made();
     expect(live).toMatchObject({
-      sockets: [1 /* OPEN */], pcs: ['connected'], captured: ['audio:live', 'video:live'],
+      sockets: [1 /* OPEN */], pcs: ['connected'], warmUpOpen: 0, captured: ['audio:live', 'video:live'],
       published: ['camera:live', 'microphone:live'], sameTracks: true, rooms: 1, state: 'joined',
     });
     const arrived = await logOf(bob, alice.id);
@@ -131,7 +140,7 @@ test('under <StrictMode> one join and one publication per device; unmounting lea
     // Unmount the provider: the room is left and nothing of it stays.
     await alice.page.evaluate(() => { window.keptRoom = theRoom(); window.app.set({ provider: false }); });
     await expect.poll(made).toEqual({
-      sockets: [3 /* CLOSED */], pcs: ['closed'], captured: ['audio:ended', 'video:ended'], published: [], sameTracks: false,
+      sockets: [3 /* CLOSED */], pcs: ['closed'], warmUpOpen: 0, captured: ['audio:ended', 'video:ended'], published: [], sameTracks: false,
       listeners: 0, stateListeners: 0, rooms: 0, elements: 0, state: 'left',
     });
     await expect.poll(() => logOf(bob, alice.id).then((l) => l.filter((e) => e.type === 'participant-left')))

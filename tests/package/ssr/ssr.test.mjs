@@ -33,6 +33,8 @@ test('importing rtcroom in Node fetches nothing, compiles nothing and leaves no 
   assert.equal(typeof mod.Room, 'function');
   assert.equal(typeof mod.Room.join, 'function');
   assert.equal(typeof mod.load, 'function');
+  // No warm-up outside a browser page: it is over at once.
+  assert.equal(await Promise.race([mod.warmedUp().then(() => 'over'), new Promise((r) => setImmediate(() => r('pending')))]), 'over');
   assert.equal(typeof mod.RtcroomError, 'function');
   assert.ok(mod.ROOM_EVENTS.includes('track'));
 });
