@@ -1,3 +1,4 @@
+use super::text::{concat, dec};
 use thiserror::Error;
 
 /// Errors of the core. [`CoreError::code`] is the stable string the JS
@@ -5,34 +6,61 @@ use thiserror::Error;
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CoreError {
-    #[error("not in a room (join first, or the room was left)")]
     NotJoined,
-    #[error("already joined")]
     AlreadyJoined,
-    #[error("no participant with id {0}")]
     UnknownParticipant(String),
-    #[error("a {0} track is already published; unpublish it first")]
     SourceAlreadyPublished(&'static str),
-    #[error("a {track_source} track must be {required}")]
-    KindMismatch { track_source: &'static str, required: &'static str },
-    #[error("this track is already published")]
+    KindMismatch {
+        track_source: &'static str,
+        required: &'static str,
+    },
     TrackAlreadyPublished,
-    #[error("this track is not published")]
     NotPublished,
-    #[error("the new track must be a {0} track, like the one it replaces")]
     ReplacementKind(&'static str),
-    #[error("the message queue for a peer is full ({0} bytes waiting for the data channel)")]
     MessageQueueFull(usize),
-    #[error("the connection to this peer is closed")]
     PeerClosed,
-    #[error("invalid iceServers: {0}")]
     InvalidIceServer(String),
     /// The join token's grants (in `welcome`) do not allow it.
-    #[error("not allowed: this participant's join token has no {0} grant")]
     NotAllowed(&'static str),
 }
 
+impl std::fmt::Display for CoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
 impl CoreError {
+    /// The text of the JS `Error` (and of `Display`), built without `fmt`.
+    pub fn message(&self) -> String {
+        match self {
+            CoreError::NotJoined => "not in a room (join first, or the room was left)".into(),
+            CoreError::AlreadyJoined => "already joined".into(),
+            CoreError::UnknownParticipant(id) => concat(&["no participant with id ", id]),
+            CoreError::SourceAlreadyPublished(source) => {
+                concat(&["a ", source, " track is already published; unpublish it first"])
+            }
+            CoreError::KindMismatch { track_source, required } => {
+                concat(&["a ", track_source, " track must be ", required])
+            }
+            CoreError::TrackAlreadyPublished => "this track is already published".into(),
+            CoreError::NotPublished => "this track is not published".into(),
+            CoreError::ReplacementKind(kind) => {
+                concat(&["the new track must be a ", kind, " track, like the one it replaces"])
+            }
+            CoreError::MessageQueueFull(bytes) => concat(&[
+                "the message queue for a peer is full (",
+                &dec(*bytes as u64),
+                " bytes waiting for the data channel)",
+            ]),
+            CoreError::PeerClosed => "the connection to this peer is closed".into(),
+            CoreError::InvalidIceServer(why) => concat(&["invalid iceServers: ", why]),
+            CoreError::NotAllowed(grant) => {
+                concat(&["not allowed: this participant's join token has no ", grant, " grant"])
+            }
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             CoreError::NotJoined => "not-joined",

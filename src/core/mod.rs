@@ -27,6 +27,7 @@ pub mod sdp;
 pub mod sfu;
 pub mod stats;
 pub mod stats_parse;
+pub mod text;
 mod types;
 
 pub use abr::{Abr, SetEncodings};

@@ -202,14 +202,14 @@ pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, We
 pub fn meta_of(v: &JsValue) -> Result<Meta, WebError> {
     let wrapper = Object::new();
     set(&wrapper, "meta", v);
-    meta(&wrapper, "meta").map_err(|e| WebError::InvalidArgument(e.to_string()))
+    meta(&wrapper, "meta").map_err(|e| WebError::InvalidArgument(e.message()))
 }
 
 pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
     if !v.is_object() {
         return Err(WebError::InvalidArgument("options must be an object".into()));
     }
-    let invalid = |e: WebError| WebError::InvalidArgument(e.to_string());
+    let invalid = |e: WebError| WebError::InvalidArgument(e.message());
     let timeout = get(v, "joinTimeoutMs");
     let join_timeout_ms = if timeout.is_undefined() || timeout.is_null() {
         None
@@ -221,7 +221,7 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
     Ok(super::JoinOptions {
         // A Janus VideoRoom is a number (an rtcroom room is a name).
         room: match (sfu.is_some(), get(v, "room").as_f64()) {
-            (true, Some(n)) if n >= 0.0 && n.fract() == 0.0 => (n as u64).to_string(),
+            (true, Some(n)) if n >= 0.0 && n.fract() == 0.0 => crate::core::text::dec(n as u64),
             _ => opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
         },
         sfu,

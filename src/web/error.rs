@@ -1,3 +1,4 @@
+use crate::core::text::{concat, dec};
 use crate::core::CoreError;
 use thiserror::Error;
 use wasm_bindgen::{JsCast, JsValue};
@@ -7,37 +8,61 @@ use wasm_bindgen::{JsCast, JsValue};
 #[derive(Debug, Error, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WebError {
-    #[error(transparent)]
     Core(#[from] CoreError),
-    #[error("could not connect to the signaling server: {0}")]
     SignalingFailed(String),
-    #[error("the signaling connection is closed")]
     SignalingClosed,
-    #[error("the server refused to join: {code}: {message}")]
     JoinRefused { code: &'static str, message: String },
-    #[error("no answer from the signaling server within {0} ms")]
     JoinTimeout(u32),
-    #[error("unexpected signaling frame: {0}")]
     Protocol(String),
-    #[error("permission to use the device was denied: {0}")]
     PermissionDenied(String),
-    #[error("no such media device: {0}")]
     DeviceNotFound(String),
-    #[error("the device could not be started (in use?): {0}")]
     DeviceBusy(String),
-    #[error("no device satisfies the constraints: {0}")]
     ConstraintsNotSatisfiable(String),
-    #[error("media error: {0}")]
     Media(String),
-    #[error("invalid argument: {0}")]
     InvalidArgument(String),
-    #[error("browser error: {0}")]
     Browser(String),
-    #[error("the room is busy handling another call (re-entrant use)")]
     Reentrant,
 }
 
+impl std::fmt::Display for WebError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
 impl WebError {
+    /// The JS `Error`'s message (and `Display`), built without `fmt`.
+    pub fn message(&self) -> String {
+        match self {
+            WebError::Core(e) => e.message(),
+            WebError::SignalingFailed(m) => {
+                concat(&["could not connect to the signaling server: ", m])
+            }
+            WebError::SignalingClosed => "the signaling connection is closed".into(),
+            WebError::JoinRefused { code, message } => {
+                concat(&["the server refused to join: ", code, ": ", message])
+            }
+            WebError::JoinTimeout(ms) => concat(&[
+                "no answer from the signaling server within ",
+                &dec(u64::from(*ms)),
+                " ms",
+            ]),
+            WebError::Protocol(m) => concat(&["unexpected signaling frame: ", m]),
+            WebError::PermissionDenied(m) => {
+                concat(&["permission to use the device was denied: ", m])
+            }
+            WebError::DeviceNotFound(m) => concat(&["no such media device: ", m]),
+            WebError::DeviceBusy(m) => concat(&["the device could not be started (in use?): ", m]),
+            WebError::ConstraintsNotSatisfiable(m) => {
+                concat(&["no device satisfies the constraints: ", m])
+            }
+            WebError::Media(m) => concat(&["media error: ", m]),
+            WebError::InvalidArgument(m) => concat(&["invalid argument: ", m]),
+            WebError::Browser(m) => concat(&["browser error: ", m]),
+            WebError::Reentrant => "the room is busy handling another call (re-entrant use)".into(),
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             WebError::Core(e) => e.code(),
@@ -87,7 +112,7 @@ pub fn dom_error(err: &JsValue) -> (String, String) {
 
 impl From<WebError> for JsValue {
     fn from(e: WebError) -> JsValue {
-        let err = js_sys::Error::new(&e.to_string());
+        let err = js_sys::Error::new(&e.message());
         err.set_name("RtcroomError");
         let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
         err.into()

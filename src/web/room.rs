@@ -1003,7 +1003,7 @@ impl Inner {
                     // Dropping the half-built connection closes it; the core
                     // decides whether to try again.
                     Err(e) => {
-                        let message = e.to_string();
+                        let message = e.message();
                         self.deferred.push(RoomInput::PeerSetupFailed { peer, generation, message })
                     }
                 }
@@ -1118,7 +1118,7 @@ impl Inner {
     }
 
     fn peer_warning(&self, peer: &str, e: WebError) -> RoomEvent {
-        warning(Some(self.participant(peer)), e.code(), e.to_string())
+        warning(Some(self.participant(peer)), e.code(), e.message())
     }
 
     fn participant(&self, id: &str) -> Participant {

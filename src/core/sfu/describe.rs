@@ -29,7 +29,7 @@ impl StreamTag {
         }
         if let Some(owner) = self.owner {
             s.push_str(";of=");
-            s.push_str(&owner.to_string());
+            s.push_str(&crate::core::text::dec(owner));
         }
         s
     }

@@ -39,6 +39,7 @@ use crate::core::room::{
     Generation, LocalTrack, RoomConfig, RoomConnection, RoomEvent, RoomInput, RoomOutput, SenderId,
     UnpublishReason,
 };
+use crate::core::text;
 use crate::core::types::*;
 use crate::core::MAX_QUEUED_MESSAGE_BYTES;
 use rtcroom_proto::janus::{PublisherStream, StreamDescription, StreamKind};
@@ -413,7 +414,7 @@ impl SfuRoom {
         if role == Role::Screen {
             // Its handle joins first (once): the offer waits for `ScreenReady`.
             if let Err(e) = self.janus.start_screen(self.now) {
-                self.warn(None, e.code(), e.to_string());
+                self.warn(None, e.code(), e.message());
             }
         }
         self.conn_mut(role).dirty = true;
@@ -748,14 +749,14 @@ impl SfuRoom {
                 let order = Some(RidOrder::LowToHigh);
                 match self.janus.publish_as(self.now, role, offer, order, descriptions) {
                     Ok(()) => self.conn_mut(role).awaiting_answer = true,
-                    Err(e) => self.warn(None, e.code(), e.to_string()),
+                    Err(e) => self.warn(None, e.code(), e.message()),
                 }
             }
             (Role::Subscriber, OpResult::Ok { local: Some(answer) })
                 if answer.sdp_type == SdpType::Answer =>
             {
                 if let Err(e) = self.janus.answer(self.now, answer) {
-                    self.warn(None, e.code(), e.to_string());
+                    self.warn(None, e.code(), e.message());
                 }
             }
             // Janus's answer applied: the next change may be offered.
@@ -829,7 +830,7 @@ impl SfuRoom {
     fn on_janus(&mut self, e: JanusEvent) {
         match e {
             JanusEvent::Joined { id } => {
-                self.local_id = Some(id.to_string());
+                self.local_id = Some(text::dec(id));
                 if std::mem::take(&mut self.rebuild_publisher) {
                     self.build(Role::Publisher);
                     self.publisher.dirty = true;
@@ -838,7 +839,7 @@ impl SfuRoom {
                     self.build(Role::Screen);
                     self.screen.dirty = true;
                     if let Err(e) = self.janus.start_screen(self.now) {
-                        self.warn(None, e.code(), e.to_string());
+                        self.warn(None, e.code(), e.message());
                     }
                 }
                 if !self.connected {
@@ -871,10 +872,10 @@ impl SfuRoom {
             }
             JanusEvent::SwitchFailed { mid, error, .. } => {
                 let who = self.participant_of_mid(&mid).map(str::to_owned);
-                self.warn(who, "layer-switch-failed", error.to_string());
+                self.warn(who, "layer-switch-failed", error.message());
             }
             JanusEvent::RequestFailed { request, error } => {
-                self.warn(None, error.code(), request.to_owned() + ": " + &error.to_string());
+                self.warn(None, error.code(), request.to_owned() + ": " + &error.message());
             }
             // Our own `unpublish` of the screen's feed.
             JanusEvent::Hangup { role: Role::Screen, .. } if self.screen.generation.is_none() => {}
@@ -892,7 +893,7 @@ impl SfuRoom {
                 self.connection(RoomConnection::Disconnected, Some("left"));
             }
             JanusEvent::Failed { reason } => {
-                self.failure = Some(("signaling-failed", reason.to_string()));
+                self.failure = Some(("signaling-failed", reason.message()));
                 self.close_all();
                 self.connection(RoomConnection::Disconnected, Some("signaling-failed"));
             }
@@ -937,7 +938,7 @@ impl SfuRoom {
         let stream = self.streams.get(mid).filter(|s| s.active).cloned();
         let feed = stream.as_ref().and_then(|s| s.feed).filter(|f| self.feed_owner.contains_key(f));
         let owner = feed.and_then(|f| self.feed_owner.get(&f)).copied();
-        let participant = owner.map(|o| o.to_string());
+        let participant = owner.map(text::dec);
         let feed_mid = stream.as_ref().and_then(|s| s.feed_mid.clone()).unwrap_or_default();
         let disabled = feed.zip(owner).is_some_and(|(f, o)| {
             self.participants.get(&o).is_some_and(|m| m.is_disabled(f, &feed_mid))
@@ -997,7 +998,7 @@ impl SfuRoom {
                 self.event(RoomEvent::ParticipantUpdated(info));
             }
             None => {
-                let info = PeerInfo { id: owner.to_string(), name: display, meta: Meta::new() };
+                let info = PeerInfo { id: text::dec(owner), name: display, meta: Meta::new() };
                 let mut m = Member {
                     info: info.clone(),
                     feeds: Map::new(),
@@ -1010,7 +1011,7 @@ impl SfuRoom {
             }
         }
         if let Err(e) = self.janus.subscribe(self.now, &[id]) {
-            self.warn(Some(owner.to_string()), e.code(), e.to_string());
+            self.warn(Some(text::dec(owner)), e.code(), e.message());
         }
     }
 
@@ -1101,7 +1102,7 @@ impl SfuRoom {
         };
         if let Err(e) = result {
             let who = self.participant_of_mid(mid).map(str::to_owned);
-            self.warn(who, e.code(), e.to_string());
+            self.warn(who, e.code(), e.message());
         }
     }
 
@@ -1135,7 +1136,7 @@ fn tracks_of(feed: u64, streams: &[PublisherStream]) -> Vec<TrackInfo> {
             let kind = kind_of(s.kind)?;
             let tag = StreamTag::parse(s.description.as_deref(), kind);
             Some(TrackInfo {
-                stream: feed.to_string(),
+                stream: text::dec(feed),
                 kind,
                 source: tag.source,
                 id: Some(publication_id(feed, &s.mid)),
@@ -1163,7 +1164,7 @@ fn encodings_of(track: &LocalTrack) -> Vec<EncodingParams> {
 
 /// A publication's id in an SFU room: the publisher's id and its mid.
 fn publication_id(feed: u64, feed_mid: &str) -> String {
-    let mut id = feed.to_string();
+    let mut id = text::dec(feed);
     id.push(':');
     id.push_str(feed_mid);
     id

@@ -112,7 +112,9 @@ impl Transport for InPageTransport {
             // No timer runs here: grace periods of suspended participants
             // end only when the next frame reaches the hub.
             st.hub.handle_timeout(now);
-            st.hub.handle_message(now, conn, frame.clone(), || "p".to_string() + &conn.to_string());
+            st.hub.handle_message(now, conn, frame.clone(), || {
+                "p".to_string() + &crate::core::text::dec(conn)
+            });
         }
         self.hub.flush();
         Ok(())

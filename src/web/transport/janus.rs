@@ -23,7 +23,7 @@ struct JanusTransport {
 fn decode_event(text: &str) -> Option<TransportEvent> {
     Some(match decode(text) {
         Ok(msg) => TransportEvent::Sfu(msg),
-        Err(e) => TransportEvent::Garbage(e.to_string()),
+        Err(e) => TransportEvent::Garbage(e.message()),
     })
 }
 

@@ -33,7 +33,14 @@ impl Socket {
             Some(p) => WebSocket::open_with_protocol(url, p),
             None => WebSocket::open(url),
         }
-        .map_err(|e| WebError::SignalingFailed(e.to_string()))?;
+        // What the JS error's toString() says, without gloo's `Display` (fmt).
+        .map_err(|e| {
+            let text = match e.message.is_empty() {
+                true => e.name,
+                false => crate::core::text::concat(&[&e.name, ": ", &e.message]),
+            };
+            WebError::SignalingFailed(text)
+        })?;
         let socket = Rc::new(Socket { ws: RefCell::new(Some(ws)) });
         // Resolves once the socket is open (or has failed).
         let ready = poll_fn(|cx| match socket.ws.try_borrow_mut().ok().as_deref_mut() {

@@ -18,7 +18,7 @@ struct WsTransport {
 fn decode(text: &str) -> Option<TransportEvent> {
     match codec::decode_server(text) {
         Ok(frame) => frame.map(TransportEvent::Frame),
-        Err(e) => Some(TransportEvent::Garbage(e.to_string())),
+        Err(e) => Some(TransportEvent::Garbage(e.message())),
     }
 }
 

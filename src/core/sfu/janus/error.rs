@@ -1,3 +1,4 @@
+use crate::core::text::{concat, dec};
 use thiserror::Error;
 
 /// Why a Janus request, or the whole session, failed. [`JanusError::code`]
@@ -6,57 +7,101 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum JanusError {
     /// 458: the session expired or never existed (a refused `claim`).
-    #[error("Janus has no such session: {0}")]
     SessionNotFound(String),
     /// 459.
-    #[error("Janus has no such handle: {0}")]
     HandleNotFound(String),
     /// 403 / 405 (core) or 433 (VideoRoom).
-    #[error("not authorized by Janus: {0}")]
     Unauthorized(String),
     /// VideoRoom 426.
-    #[error("no such VideoRoom room: {0}")]
     NoSuchRoom(String),
     /// VideoRoom 428: the feed is gone (or never published).
-    #[error("no such feed: {0}")]
     NoSuchFeed(String),
     /// VideoRoom 425.
-    #[error("already joined: {0}")]
     AlreadyJoined(String),
     /// VideoRoom 432.
-    #[error("the room's publisher slots are full: {0}")]
     PublishersFull(String),
     /// VideoRoom 437 / core 465: Janus could not use our SDP.
-    #[error("Janus refused the session description: {0}")]
     InvalidSdp(String),
     /// Any other error reply of the Janus core.
-    #[error("Janus error {code}: {reason}")]
-    Janus { code: u16, reason: String },
+    Janus {
+        code: u16,
+        reason: String,
+    },
     /// Any other VideoRoom `error_code`.
-    #[error("VideoRoom error {code}: {reason}")]
-    VideoRoom { code: u16, reason: String },
-    #[error("Janus did not answer `{request}` within {ms} ms")]
-    TransactionTimedOut { request: &'static str, ms: u64 },
-    #[error("substream {substream} on mid {mid} was not confirmed after {attempts} requests")]
-    SwitchNotConfirmed { mid: String, substream: u8, attempts: u32 },
+    VideoRoom {
+        code: u16,
+        reason: String,
+    },
+    TransactionTimedOut {
+        request: &'static str,
+        ms: u64,
+    },
+    SwitchNotConfirmed {
+        mid: String,
+        substream: u8,
+        attempts: u32,
+    },
     /// The socket closed before a session existed (nothing to reclaim).
-    #[error("the connection to Janus closed")]
     SocketClosed,
-    #[error("Janus stayed unreachable for {0} ms")]
     Unreachable(u64),
-    #[error("not in a room (call join_room and wait for Joined)")]
     NotJoined,
-    #[error("join_room was already called")]
     AlreadyStarted,
-    #[error("no subscription carries mid {0}")]
     UnknownMid(String),
-    #[error("substream must be 0, 1 or 2, not {0}")]
     InvalidSubstream(u8),
-    #[error("no offer from Janus to answer")]
     NoOfferToAnswer,
 }
 
+impl std::fmt::Display for JanusError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
 impl JanusError {
+    /// The text of a warning or JS `Error` (and of `Display`), built
+    /// without `fmt`.
+    pub fn message(&self) -> String {
+        match self {
+            JanusError::SessionNotFound(r) => concat(&["Janus has no such session: ", r]),
+            JanusError::HandleNotFound(r) => concat(&["Janus has no such handle: ", r]),
+            JanusError::Unauthorized(r) => concat(&["not authorized by Janus: ", r]),
+            JanusError::NoSuchRoom(r) => concat(&["no such VideoRoom room: ", r]),
+            JanusError::NoSuchFeed(r) => concat(&["no such feed: ", r]),
+            JanusError::AlreadyJoined(r) => concat(&["already joined: ", r]),
+            JanusError::PublishersFull(r) => concat(&["the room's publisher slots are full: ", r]),
+            JanusError::InvalidSdp(r) => concat(&["Janus refused the session description: ", r]),
+            JanusError::Janus { code, reason } => {
+                concat(&["Janus error ", &dec(u64::from(*code)), ": ", reason])
+            }
+            JanusError::VideoRoom { code, reason } => {
+                concat(&["VideoRoom error ", &dec(u64::from(*code)), ": ", reason])
+            }
+            JanusError::TransactionTimedOut { request, ms } => {
+                concat(&["Janus did not answer `", request, "` within ", &dec(*ms), " ms"])
+            }
+            JanusError::SwitchNotConfirmed { mid, substream, attempts } => concat(&[
+                "substream ",
+                &dec(u64::from(*substream)),
+                " on mid ",
+                mid,
+                " was not confirmed after ",
+                &dec(u64::from(*attempts)),
+                " requests",
+            ]),
+            JanusError::SocketClosed => "the connection to Janus closed".into(),
+            JanusError::Unreachable(ms) => {
+                concat(&["Janus stayed unreachable for ", &dec(*ms), " ms"])
+            }
+            JanusError::NotJoined => "not in a room (call join_room and wait for Joined)".into(),
+            JanusError::AlreadyStarted => "join_room was already called".into(),
+            JanusError::UnknownMid(mid) => concat(&["no subscription carries mid ", mid]),
+            JanusError::InvalidSubstream(n) => {
+                concat(&["substream must be 0, 1 or 2, not ", &dec(u64::from(*n))])
+            }
+            JanusError::NoOfferToAnswer => "no offer from Janus to answer".into(),
+        }
+    }
+
     /// A Janus core `error` reply.
     pub fn from_janus(code: u16, reason: &str) -> JanusError {
         let reason = reason.to_owned();

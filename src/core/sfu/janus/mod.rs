@@ -410,7 +410,7 @@ impl JanusSession {
         let handle_id = self.joined_handle(Role::Subscriber)?;
         let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
         if let Some(unknown) = feeds.iter().find(|f| !self.publishers.contains_key(f)) {
-            return Err(JanusError::NoSuchFeed(unknown.to_string()));
+            return Err(JanusError::NoSuchFeed(crate::core::text::dec(*unknown)));
         }
         let new: Vec<u64> = feeds.iter().copied().filter(|f| !self.feeds.contains(f)).collect();
         if new.is_empty() {

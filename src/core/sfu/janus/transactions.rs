@@ -1,6 +1,7 @@
 //! Requests waiting for their reply, by transaction id, each with a deadline.
 
 use super::Role;
+use crate::core::text;
 use crate::core::types::Millis;
 
 /// What a pending transaction was for, so its reply (or its silence) can be
@@ -52,12 +53,12 @@ pub(super) struct Transactions {
 
 impl Transactions {
     pub fn new(seed: u64) -> Self {
-        Transactions { prefix: format!("{:08x}", seed as u32), next: 0, pending: Vec::new() }
+        Transactions { prefix: text::hex8(seed as u32), next: 0, pending: Vec::new() }
     }
 
     pub fn next_id(&mut self) -> String {
         self.next += 1;
-        format!("{}-{}", self.prefix, self.next)
+        text::concat(&[&self.prefix, "-", &text::dec(self.next)])
     }
 
     pub fn insert(&mut self, id: String, tx: Tx, name: &'static str, deadline: Millis) {

@@ -120,7 +120,7 @@ impl SfuRoom {
             return;
         }
         if let Err(e) = self.janus.describe(self.now, role, descriptions) {
-            self.warn(None, e.code(), e.to_string());
+            self.warn(None, e.code(), e.message());
         }
         self.pump();
     }
