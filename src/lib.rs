@@ -17,3 +17,8 @@ pub mod core;
 pub mod web;
 
 pub use rtcroom_proto as proto;
+
+/// Talc instead of Rust's default wasm allocator (dlmalloc): smaller code.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
