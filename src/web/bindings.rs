@@ -6,6 +6,8 @@ use super::events::{participant_js, set};
 use super::room::{JoinOptions, Room};
 use crate::core::encodings::is_video_content_hint;
 use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
+use std::future::Future;
+use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -19,51 +21,59 @@ pub struct RoomHandle {
 /// `Room.join(url | urls, options, onEvent)` (the facade passes a list);
 /// `onEvent(name, payload)` receives every room event (the facade turns it
 /// into typed `room.on` events).
-#[wasm_bindgen(js_name = joinRoom)]
-pub async fn join_room(
+#[wasm_bindgen(js_name = joinRoom, unchecked_return_type = "Promise<RoomHandle>")]
+pub fn join_room(
     urls: Vec<String>,
     options: JsValue,
     on_event: js_sys::Function,
-) -> Result<RoomHandle, JsValue> {
-    let options: JoinOptions = super::codec::join_options(&options)?;
-    super::warm_up::cancel();
-    let handler = move |e: super::RoomEvent| {
-        // A throwing app handler must not break the room.
-        let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
-    };
-    let room = Room::join(urls, options, handler).await?;
-    Ok(RoomHandle { room })
+) -> js_sys::Promise {
+    promise(Box::pin(async move {
+        let options: JoinOptions = super::codec::join_options(&options)?;
+        super::warm_up::cancel();
+        let handler = move |e: super::RoomEvent| {
+            // A throwing app handler must not break the room.
+            let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
+        };
+        let room = Room::join(urls, options, handler).await?;
+        Ok(RoomHandle { room }.into())
+    }))
 }
 
 /// Runs the join path once with nothing on the network (see `warm_up`).
-#[wasm_bindgen(js_name = warmUp)]
-pub async fn warm_up() {
-    super::warm_up::warm_up().await;
+#[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
+pub fn warm_up() -> js_sys::Promise {
+    promise(Box::pin(async {
+        super::warm_up::warm_up().await;
+        Ok(JsValue::UNDEFINED)
+    }))
 }
 
 /// `[{ kind, deviceId, label, groupId }]` of the media devices.
 #[wasm_bindgen(js_name = listDevices)]
-pub async fn list_devices() -> Result<JsValue, JsValue> {
-    let list = Room::list_devices().await?;
-    Ok(list
-        .into_iter()
-        .map(|(kind, id, label, group)| {
-            let o: JsValue = js_sys::Object::new().into();
-            set(&o, "kind", &kind.into());
-            set(&o, "deviceId", &id.into());
-            set(&o, "label", &label.into());
-            set(&o, "groupId", &group.into());
-            o
-        })
-        .collect::<js_sys::Array>()
-        .into())
+pub fn list_devices() -> js_sys::Promise {
+    promise(Box::pin(async {
+        let list = Room::list_devices().await?;
+        Ok(list
+            .into_iter()
+            .map(|(kind, id, label, group)| {
+                let o: JsValue = js_sys::Object::new().into();
+                set(&o, "kind", &kind.into());
+                set(&o, "deviceId", &id.into());
+                set(&o, "label", &label.into());
+                set(&o, "groupId", &group.into());
+                o
+            })
+            .collect::<js_sys::Array>()
+            .into())
+    }))
 }
 
-fn promise<F>(f: F) -> js_sys::Promise
-where
-    F: std::future::Future<Output = Result<JsValue, WebError>> + 'static,
-{
-    future_to_promise(async move { f.await.map_err(JsValue::from) })
+/// An exported method's work, boxed: `future_to_promise` and its task glue
+/// are then instantiated once for all async exports, not once per method.
+type Work = Pin<Box<dyn Future<Output = Result<JsValue, WebError>>>>;
+
+fn promise(work: Work) -> js_sys::Promise {
+    future_to_promise(async move { work.await.map_err(JsValue::from) })
 }
 
 fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
@@ -92,7 +102,7 @@ impl RoomHandle {
             c.set_audio(&JsValue::TRUE);
             c
         };
-        promise(async move { room.publish_camera(&c).await.map(tracks_js) })
+        promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
     }
 
     /// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
@@ -102,7 +112,7 @@ impl RoomHandle {
     #[wasm_bindgen(js_name = publishScreen)]
     pub fn publish_screen(&self, options: JsValue) -> js_sys::Promise {
         let room = self.room.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let field = |k: &str| {
                 js_sys::Reflect::get(&options, &k.into()).ok().filter(|v| !v.is_undefined())
             };
@@ -150,7 +160,7 @@ impl RoomHandle {
                 c.set_audio(&audio);
             }
             room.publish_screen(&c, &hint).await.map(tracks_js)
-        })
+        }))
     }
 
     #[wasm_bindgen(js_name = publishTrack)]
@@ -179,11 +189,11 @@ impl RoomHandle {
     #[wasm_bindgen(js_name = switchDevice)]
     pub fn switch_device(&self, kind: String, device_id: String) -> js_sys::Promise {
         let room = self.room.clone();
-        promise(async move {
+        promise(Box::pin(async move {
             let kind = TrackKind::parse(&kind)
                 .ok_or_else(|| WebError::InvalidArgument("kind must be video or audio".into()))?;
             room.switch_device(kind, &device_id).await.map(JsValue::from)
-        })
+        }))
     }
 
     /// Resolves with the published track (a new one when an unmute
@@ -191,7 +201,7 @@ impl RoomHandle {
     #[wasm_bindgen(js_name = setMuted)]
     pub fn set_muted(&self, track: MediaStreamTrack, muted: bool) -> js_sys::Promise {
         let room = self.room.clone();
-        promise(async move { room.set_muted(&track, muted).await.map(JsValue::from) })
+        promise(Box::pin(async move { room.set_muted(&track, muted).await.map(JsValue::from) }))
     }
 
     /// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a
