@@ -1,7 +1,9 @@
 // Renames the wasm's imports (wasm-bindgen's `__wbg_<name>_<16 hex>`, ~300
 // of them) to short names, in the wasm and in the glue's imports object, and the
 // closure-invoker exports (`wasm_bindgen_<hash>___convert__closures_…`, up to
-// 330 characters each) to short names, in the wasm and in the glue.
+// 330 characters each) and every other export (`roomhandle_publishCamera`,
+// `__wbindgen_malloc`, …: the glue reads them only as `wasm.<name>`) to
+// short names, in the wasm and in the glue.
 // Why: each name is in both files and its random hash does not compress —
 // about 5 KB gzip of the bundle for names nobody reads. The glue must name
 // each import exactly once (its key in `__wbg_get_imports`); anything else
@@ -29,6 +31,8 @@ const CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const short = (i) => { let s = ''; do { s = CHARS[i % 52] + s; i = Math.floor(i / 52); } while (i); return s; };
 
 const exportsRenamed = new Map();
+/** Other exports: renamed `_a`, `_b`, … where the glue says `wasm.<name>`. */
+const otherExportsRenamed = new Map();
 
 /** The export section with wasm-bindgen's closure invokers renamed `$a`, `$b`, …. */
 function exportSection(body) {
@@ -47,6 +51,9 @@ function exportSection(body) {
     if (name.startsWith('wasm_bindgen_') && name.includes('_convert__closures_')) {
       next = `$${short(exportsRenamed.size)}`;
       exportsRenamed.set(name, next);
+    } else if (glue.includes(`wasm.${name}`)) {
+      next = `_${short(otherExportsRenamed.size)}`;
+      otherExportsRenamed.set(name, next);
     }
     entries.push(encStr(next), body.subarray(descStart, p));
   }
@@ -102,6 +109,15 @@ for (const [name, next] of exportsRenamed) {
   glue = glue.replace(new RegExp(`(?<![\\w$])${name}(?![\\w$])`, 'g'), () => next);
 }
 
+// Other exports only as properties of the exports object (the glue never
+// indexes it): the same word elsewhere in the glue (e.g. its own `joinRoom`
+// wrapper) is not the export.
+if (/\bwasm\[/.test(glue)) throw new Error(`${gluePath}: reads wasm[...]: exports cannot be renamed`);
+for (const [name, next] of otherExportsRenamed) {
+  const re = new RegExp(`(?<![\\w$])wasm\\.${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
+  glue = glue.replace(re, () => `wasm.${next}`);
+}
+
 for (const [name, next] of renamed) {
   const re = new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g');
   const hits = glue.match(re)?.length ?? 0;
@@ -110,4 +126,4 @@ for (const [name, next] of renamed) {
 }
 writeFileSync(wasmPath, Buffer.concat(parts));
 writeFileSync(gluePath, glue);
-console.log(`shortened ${renamed.size} import names and ${exportsRenamed.size} export names`);
+console.log(`shortened ${renamed.size} import names and ${exportsRenamed.size + otherExportsRenamed.size} export names`);
