@@ -23,6 +23,8 @@ use rtcroom_proto::{IceServer, LeaveReason, Meta};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -138,10 +140,20 @@ impl Room {
     /// Connects to one of `urls` (`ws(s)://…/ws` endpoints of server nodes
     /// sharing rooms; the core picks which, and moves on when one fails)
     /// and joins a room.
-    pub async fn join(
+    pub fn join(
         urls: Vec<String>,
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
+    ) -> impl Future<Output = Result<Room, WebError>> {
+        // The handler is boxed here so the join's state machine is not
+        // generic: one copy of it in the wasm, whatever the handler.
+        Self::join_urls(urls, options, Rc::new(on_event))
+    }
+
+    async fn join_urls(
+        urls: Vec<String>,
+        options: JoinOptions,
+        on_event: Handler,
     ) -> Result<Room, WebError> {
         if urls.is_empty() {
             return Err(WebError::InvalidArgument("a signaling URL is required".into()));
@@ -154,16 +166,16 @@ impl Room {
             }
             None => Rc::new(WebSocketConnector { urls }),
         };
-        Self::join_with(connector, options, on_event).await
+        Self::join_handler(connector, options, on_event).await
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
-    pub async fn join_with(
+    pub fn join_with(
         connector: Rc<dyn Connector>,
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
-    ) -> Result<Room, WebError> {
-        Self::join_handler(connector, options, Rc::new(on_event)).await
+    ) -> impl Future<Output = Result<Room, WebError>> {
+        Self::join_handler(connector, options, Rc::new(on_event))
     }
 
     // Not generic: one copy of the join however many handler types call it.
@@ -308,7 +320,8 @@ impl Room {
         &self,
         old: &str,
         track: &MediaStreamTrack,
-        replace: impl FnOnce(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>,
+        // A fn pointer, not a generic closure: one copy of this function.
+        replace: fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>,
     ) -> Result<(), WebError> {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
@@ -430,6 +443,7 @@ impl Room {
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let capture = media::user_media(constraints);
+        let capture = Box::pin(capture);
         self.capture_and_publish(capture, TrackSource::Camera, TrackSource::Microphone).await
     }
 
@@ -448,6 +462,7 @@ impl Room {
             }
             Ok(stream)
         };
+        let capture = Box::pin(capture);
         self.capture_and_publish(capture, TrackSource::Screen, TrackSource::ScreenAudio).await
     }
 
@@ -455,7 +470,8 @@ impl Room {
     /// negotiations for it (see `core::room::capture`).
     async fn capture_and_publish(
         &self,
-        capture: impl std::future::Future<Output = Result<web_sys::MediaStream, WebError>>,
+        // Boxed: one copy of this state machine for camera and screen.
+        capture: Pin<Box<dyn Future<Output = Result<web_sys::MediaStream, WebError>> + '_>>,
         video: TrackSource,
         audio: TrackSource,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
