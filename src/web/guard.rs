@@ -63,11 +63,11 @@ impl Drop for Timeout {
 
 /// Resolves after `ms` milliseconds (for join timeouts and tests).
 pub async fn sleep(ms: u64) {
-    let (tx, rx) = futures::channel::oneshot::channel::<()>();
+    let (tx, rx) = super::oneshot::channel::<()>();
     let mut tx = Some(tx);
     let _timer = Timeout::new(ms, move || {
         if let Some(tx) = tx.take() {
-            let _ = tx.send(());
+            tx.send(());
         }
     });
     let _ = rx.await;

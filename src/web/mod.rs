@@ -13,6 +13,7 @@ mod guard;
 pub mod janus_codec;
 mod key_frames;
 mod media;
+mod oneshot;
 mod peer;
 mod room;
 mod sfu;

@@ -100,7 +100,7 @@ struct Inner {
     groups: Map<&'static str, MediaStream>,
     remote: Map<(String, String), (MediaStreamTrack, MediaStream)>,
     timer: Option<(Millis, Timeout)>,
-    join_waiter: Option<futures::channel::oneshot::Sender<Result<(), WebError>>>,
+    join_waiter: Option<super::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
     devicechange: Option<Listener>,
     /// Inputs that outputs of this batch produced (reported after it).
@@ -209,7 +209,7 @@ impl Room {
             // On unless the app opts out (`adaptiveBitrate: false`).
             adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
-        let (tx, rx) = futures::channel::oneshot::channel();
+        let (tx, rx) = super::oneshot::channel();
         let shared = Rc::new(Shared {
             inner: RefCell::new(Inner {
                 core: match sfu_room {
@@ -1227,7 +1227,7 @@ impl Inner {
                         RoomConnection::Connected => Ok(()),
                         _ => Err(self.join_error(reason)),
                     };
-                    let _ = w.send(r);
+                    w.send(r);
                 }
                 RoomEvent::ConnectionState { state: state.as_str(), reason }
             }

@@ -57,7 +57,7 @@ impl Socket {
             })
         })?;
         let phase = Rc::new(Cell::new(Phase::Connecting));
-        let (tx, rx) = futures::channel::oneshot::channel::<()>();
+        let (tx, rx) = crate::web::oneshot::channel::<()>();
         let tx = Rc::new(Cell::new(Some(tx)));
         // Before the socket is open, an error or close fails the open (the
         // sink hears nothing); after, it ends the connection once.
@@ -98,7 +98,7 @@ impl Socket {
                 if phase.get() == Phase::Connecting {
                     phase.set(Phase::Open);
                     if let Some(tx) = tx.take() {
-                        let _ = tx.send(());
+                        tx.send(());
                     }
                 }
             })
