@@ -9,6 +9,15 @@
 //! the last one pauses the video (`active: false`). The controller picks a
 //! rung from the connection's budget:
 //!
+//! - **A camera's first step is its bitrate**: the rung below the plan
+//!   keeps the plan's resolution at the next smaller picture's bitrate (see
+//!   [`ladder`]), so the usual step down and the probe back up on a slow
+//!   link change `maxBitrate` only — no key frame either way, where each
+//!   change of resolution is a key frame that a slow link delivers late.
+//!   Likewise a probe up to a larger picture goes **bitrate first**: the
+//!   current picture at the next rung's cap, judged like any probe; the
+//!   picture follows only once that rate held (a refused probe costs no
+//!   key frame).
 //! - **Budget**: `availableOutgoingBitrate` (the browser's bandwidth
 //!   estimate) × [`HEADROOM`], minus [`AUDIO_RESERVE_BPS`] per audio sender:
 //!   audio is protected first — the controller never changes an audio
@@ -186,9 +195,15 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             });
         }
     } else {
-        // Camera: smaller pictures at their preset bitrate, then fewer frames.
+        // Camera: first the plan's own resolution at the next smaller
+        // picture's bitrate (see [`cap_rung`]), then smaller pictures at
+        // their preset bitrate, then fewer frames.
         let short = f64::from(size.width.min(size.height)) / first.scale_resolution_down_by;
         let mut last = first.clone();
+        if let Some(capped) = cap_rung(first, short) {
+            last = capped.clone();
+            rungs.push(Rung { encodings: vec![capped] });
+        }
         for mul in [1.5, 2.0, 4.0] {
             let layer_short = short / mul;
             if layer_short < MIN_SHORT_SIDE {
@@ -216,6 +231,24 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
     let paused = plan.iter().map(|e| EncodingParams { active: false, ..e.clone() }).collect();
     rungs.push(Rung { encodings: paused });
     rungs
+}
+
+/// The first step down of a camera: the same resolution, capped at the
+/// bitrate of the next smaller picture (1280x720 at 900 kbit/s). A change of
+/// `maxBitrate` costs no key frame, where a change of
+/// `scaleResolutionDownBy` costs one each way — and on a slow link (a
+/// 16 KB shaper burst, a 200 ms queue at 1 Mbit/s) a 720p key frame is a
+/// freeze. Under the cap the encoder picks its own resolution (Chromium
+/// scales down itself when its quantizer says the picture is starved): the
+/// controller forces a smaller picture only when the budget is below what
+/// that cap needs. It also makes the probe back up a bitrate-only one: at
+/// this rung the encoder sends what its picture needs up to the cap, and
+/// raising the cap to the plan's lets it send more (the fake camera's 720p
+/// ~1.05 Mbit/s, above a 1 Mbit/s link) without a new key frame either way.
+fn cap_rung(first: &EncodingParams, short: f64) -> Option<EncodingParams> {
+    let rate = camera_bitrate_bps((short / 1.5) as u32).min(first.max_bitrate_bps);
+    (short / 1.5 >= MIN_SHORT_SIDE && rate < first.max_bitrate_bps)
+        .then(|| EncodingParams { max_bitrate_bps: rate, ..first.clone() })
 }
 
 fn scaled(bps: u32, by: f64) -> u32 {
@@ -312,7 +345,27 @@ struct Sender {
 impl Sender {
     fn wanted(&self) -> Vec<EncodingParams> {
         let rung = self.rungs.get(self.rung).map(|r| r.encodings.as_slice()).unwrap_or(&[]);
-        with_cpu_level(rung, self.source, self.cpu_level)
+        let mut wanted = with_cpu_level(rung, self.source, self.cpu_level);
+        // A bitrate-only probe: this rung's picture at the next one's cap.
+        if let Some(cap) = self.probe.and_then(|p| p.cap_bps) {
+            for e in wanted.iter_mut() {
+                e.max_bitrate_bps = cap;
+            }
+        }
+        wanted
+    }
+    /// The cap of rung `to` when it differs from rung `from` only by its
+    /// picture (a single active encoding each): the bitrate-only first
+    /// stage of a probe up from `from`.
+    fn cap_stage(&self, from: usize, to: usize) -> Option<u32> {
+        let one = |r: usize| match self.rungs.get(r).map(|r| r.encodings.as_slice()) {
+            Some([e]) if e.active => Some(e.clone()),
+            _ => None,
+        };
+        let (a, b) = (one(from)?, one(to)?);
+        let same_picture = a.scale_resolution_down_by == b.scale_resolution_down_by
+            && a.max_framerate == b.max_framerate;
+        (!same_picture && b.max_bitrate_bps > a.max_bitrate_bps).then_some(b.max_bitrate_bps)
     }
     fn need(&self, rung: usize) -> f64 {
         self.rungs.get(rung).map_or(0.0, Rung::need)
@@ -330,6 +383,9 @@ struct Probe {
     from: usize,
     /// The highest budget since it started.
     peak: f64,
+    /// A bitrate-only stage: the rung's picture stays, its cap is raised
+    /// to this one's (the next rung's); the picture follows once it holds.
+    cap_bps: Option<u32>,
 }
 
 /// What one sample says about the connection's path.
@@ -607,6 +663,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         // may never be "covered") for the probe's time, without a queue.
         if s.sent_bps <= budget {
             s.probe = None;
+            if probe.cap_bps.is_some() {
+                // The higher bitrate held: now the picture (a key frame,
+                // on a link that just carried the rate it needs).
+                s.rung = probe.from.saturating_sub(1);
+            }
             s.hold_ms = UP_HOLD_MS;
             s.retry = false;
             s.changed_at = Some(now);
@@ -641,8 +702,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let since = *s.good_since.get_or_insert(now);
     let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
     if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
-        s.probe = Some(Probe { since: now, from: s.rung, peak: budget });
-        s.rung -= 1;
+        let cap_bps = s.cap_stage(s.rung, s.rung - 1);
+        s.probe = Some(Probe { since: now, from: s.rung, peak: budget, cap_bps });
+        if cap_bps.is_none() {
+            s.rung -= 1;
+        }
         s.good_since = None;
     }
 }
