@@ -206,8 +206,10 @@ function sentRate(a, b) {
  * which bob's height does not show).
  */
 export function analyse(run) {
-  // The encodings as published: the first the page read.
-  const plan = encodingOf(run.samples.find((s) => encodingOf(s)) ?? {});
+  // The encodings as published: the last the page read in the warm-up (the
+  // SDK sets the plan at the connection's first stats sample, after the
+  // page's first reads).
+  const plan = encodingOf(run.samples.filter((s) => s.phase === 'warmup' && encodingOf(s)).at(-1) ?? {});
   const phases = run.phases.filter((p) => p.name !== 'warmup').map((p) => {
     const inPhase = run.samples.filter((s) => s.phase === p.name);
     const k = run.samples.indexOf(inPhase[0]);

@@ -235,14 +235,29 @@ fn on_a_recorded_oscillating_link_the_controller_does_not_flap() {
         .collect();
     let naive_changes = naive.windows(2).filter(|w| w[0] != w[1]).count();
     let positions: Vec<_> = d.iter().map(|x| (x.0, x.2)).collect();
+    // What flapping costs is key frames: count the decisions that change
+    // the picture (a cap raised or lowered on the same picture is cheap,
+    // and bounded by the retry time below).
+    let picture = |e: &[EncodingParams]| -> Vec<_> {
+        e.iter().map(|e| (e.active, e.scale_resolution_down_by, e.max_framerate)).collect()
+    };
+    let mut before = picture(&plan());
+    let mut pictures = 0;
+    for x in &d {
+        let now = picture(&x.1);
+        pictures += usize::from(now != before);
+        before = now;
+    }
     assert!(
-        d.len() * 2 <= swings && d.len() <= naive_changes,
-        "{} decisions over {swings} swings (without hysteresis: {naive_changes}): {positions:?}",
-        d.len()
+        pictures * 2 <= swings && pictures <= naive_changes,
+        "{pictures} picture changes over {swings} swings (without hysteresis: {naive_changes}): {positions:?}"
     );
-    // Never back and forth within the retry time.
+    // Never up again within the retry time of the last change (a probe
+    // the link refuses is undone whenever the link answers).
     for w in d.windows(2) {
-        assert!(w[1].0 - w[0].0 >= rtcroom::core::abr::PROBE_RETRY_MS, "{positions:?}");
+        if need(&w[1].1) > need(&w[0].1) {
+            assert!(w[1].0 - w[0].0 >= rtcroom::core::abr::PROBE_RETRY_MS, "{positions:?}");
+        }
     }
     // Down steps still happen on the first 1 Mbit/s swing.
     let s0 = t.phase("swing0");
@@ -1072,4 +1087,34 @@ fn a_slow_link_refuses_the_raised_cap_and_the_picture_never_grows() {
     assert!(raised >= 3, "probes by the cap: {seen:?}");
     assert!(seen.iter().all(|(_, e)| e.scale_resolution_down_by == 2.0), "{seen:?}");
     assert_eq!(abr.position(VIDEO), Some((2, 0)), "back at 360p 500k");
+}
+
+/// bench abr_step (isolated, the capped rung with the 20 % up margin): at
+/// 720p capped at 900k the encoder sends ~900 kbit/s and Chromium's
+/// estimate climbs ~50 kbit/s per second from ~1.07 Mbit/s once the link is
+/// back (on the 1 Mbit/s link it peaks near 1.2 and backs off): the margin
+/// was reached 4.7 s after the link came back, the plan at 6.8 s. A probe
+/// that only raises a cap comes once the estimate carries what is sent.
+#[test]
+fn from_the_capped_rung_a_link_that_comes_back_is_probed_within_3_s() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    let _ = feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_050_000.0, "none");
+    let _ = feed(&mut abr, &mut t, &mut b, 5, 850_000.0, 800_000.0, "bandwidth");
+    assert_eq!(abr.position(VIDEO), Some((1, 0)));
+    // A while at the cap below the link, the estimate just under what
+    // would let a probe come (it fell back after the last step).
+    let _ = feed(&mut abr, &mut t, &mut b, 15, 860_000.0, 900_000.0, "none");
+    let back = t;
+    let mut plan_at = None;
+    for k in 0..25 {
+        let available = 1_070_000.0 + 20_000.0 * f64::from(k);
+        let d = feed(&mut abr, &mut t, &mut b, 1, available, 900_000.0, "none");
+        if d.iter().any(|(_, e)| e[0].max_bitrate_bps == plan()[0].max_bitrate_bps) {
+            plan_at = Some(t - back);
+            break;
+        }
+    }
+    let ms = plan_at.expect("back on the plan");
+    assert!(ms <= 3_000, "the plan {ms} ms after the link came back");
 }
