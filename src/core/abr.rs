@@ -4,8 +4,9 @@
 //!
 //! Each video sender gets a **ladder** of rungs built from the encodings it
 //! was published with (see [`ladder`]): the top rung is the plan itself,
-//! each lower one needs less bitrate (a smaller resolution, then a lower
-//! frame rate; with simulcast layers, the top layers switched off first),
+//! each lower one needs less bitrate (a camera: its own resolution at a
+//! lower cap, then a smaller resolution, then a lower frame rate; with
+//! simulcast layers, the top layers switched off first),
 //! the last one pauses the video (`active: false`). The controller picks a
 //! rung from the connection's budget:
 //!
@@ -34,8 +35,10 @@
 //!   browser's own rate control already follows its estimate under any cap.
 //!   Loss with a queue (round trip up) is congestion: the ladder steps.
 //! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
-//!   what the current rung sends, no loss and no queue, continuously for the
-//!   hold time (first [`UP_HOLD_MS`]), one rung up. The browser's estimate
+//!   what the current rung sends ([`RETRY_MARGIN`] of it for a probe that
+//!   starts by raising one encoding's cap: it costs no key frame), no loss
+//!   and no queue, continuously for the hold time (first [`UP_HOLD_MS`]),
+//!   one rung up. The browser's estimate
 //!   cannot grow far above what is sent (nor tell a link just above the
 //!   lower rung from a fast one), so the step is a probe, judged by what the
 //!   link does with it: undone at once on a queue (round trip
