@@ -7,7 +7,13 @@
 //
 //   node bench/abr.mjs            the bench: 30 s phases, both modes, → bench/results/abr.json
 //                                 (scripts/bench merges it into latest.json as `abr_step`)
-//   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1)
+//   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1; the order alternates:
+//                                 off/on, on/off, … so a drift of the machine hits both)
+//   ABR_LOCK=file                 hold `flock file` for each pair only (the machine-wide bench
+//                                 lock, /tmp/rtcroom-bench.lock): a long run then never holds
+//                                 it for more than one pair (~4 min); do not also wrap the
+//                                 whole run in flock on the same file
+//   (scripts/bench BENCH_RT=1 runs this at SCHED_RR 1: node, both Chromiums and the server)
 //   ABR_RECORD=dir                also write each run's samples as a fixture
 //                                 (tests/core/fixtures/abr/<mode>-<name>.json)
 //   node bench/abr.mjs record [dir]  record the fixtures (ABR_SCENARIOS=step,loss,…;
@@ -17,7 +23,8 @@
 //                                 setParameters call and bob's height/freezes (see writeTrace)
 // Root only (network namespaces). Used by playwright/faults/abr_step.spec.mjs too.
 import fs from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright';
 import { Net, canRun } from '../js/playwright-net.js';
@@ -168,7 +175,10 @@ const videoIn = (s) => byType(s.receiver?.stats, 'inbound-rtp').find((x) => x.ki
 const videoOut = (s) => byType(s.sender?.stats, 'outbound-rtp').filter((x) => x.kind === 'video');
 const median = (xs) => {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return v.length ? v[Math.floor(v.length / 2)] : null;
+  if (!v.length) return null;
+  const m = Math.floor(v.length / 2);
+  // An even count: the mean of the two middle values.
+  return v.length % 2 ? v[m] : +((v[m - 1] + v[m]) / 2).toFixed(3);
 };
 const quantile = (xs, q) => {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -191,9 +201,15 @@ function sentRate(a, b) {
  * frames decoded, received height (median, and at the end), sent rate; and
  * the adaptation times: `decision_ms` (first encoding change after the
  * phase began, ABR only), `within_link_ms` (sent rate ≤ 90 % of the link),
- * `full_res_ms` (bob receives the full 720p again).
+ * `full_res_ms` (bob receives the full 720p again), `plan_ms` (alice's
+ * encodings are the published ones again: the end of a bitrate-only step,
+ * which bob's height does not show).
  */
 export function analyse(run) {
+  // The encodings as published: the last the page read in the warm-up (the
+  // SDK sets the plan at the connection's first stats sample, after the
+  // page's first reads).
+  const plan = encodingOf(run.samples.filter((s) => s.phase === 'warmup' && encodingOf(s)).at(-1) ?? {});
   const phases = run.phases.filter((p) => p.name !== 'warmup').map((p) => {
     const inPhase = run.samples.filter((s) => s.phase === p.name);
     const k = run.samples.indexOf(inPhase[0]);
@@ -209,6 +225,7 @@ export function analyse(run) {
       if (r !== null && r <= p.mbit * 1e6 * 0.9) { withinLink = inPhase[k].t - p.from; break; }
     }
     const fullRes = inPhase.find((s) => vi(s).frameHeight >= 720);
+    const onPlan = inPhase.find((s) => JSON.stringify(encodingOf(s)) === JSON.stringify(plan));
     const rates = [];
     for (let k = 1; k < inPhase.length; k++) rates.push(sentRate(inPhase[k - 1], inPhase[k]));
     return {
@@ -223,13 +240,39 @@ export function analyse(run) {
       decision_ms: changed ? changed.t - p.from : null,
       within_link_ms: withinLink,
       full_res_ms: fullRes ? fullRes.t - p.from : null,
+      plan_ms: onPlan ? onPlan.t - p.from : null,
       encoding_end: encodingOf(last),
     };
   });
   const timed = run.samples.filter((s) => s.phase !== 'warmup');
   const decisions = timed.reduce((n, s, k) => n + (k > 0 && JSON.stringify(encodingOf(s)) !== JSON.stringify(encodingOf(timed[k - 1])) ? 1 : 0), 0);
   const warm = run.phases.find((p) => p.name === 'warmup');
-  return { adaptive: run.adaptive, warmup_ms: warm ? warm.to - warm.from : 0, phases, decisions };
+  return { adaptive: run.adaptive, warmup_ms: warm ? warm.to - warm.from : 0, phases, decisions, events: events(run) };
+}
+
+/**
+ * What happened when, for lining freezes up with decisions: bob's freezes
+ * (`freeze`: the sample where freezeCount grew, with the seconds added) and
+ * every change of alice's video encodings (`enc`: scale, maxBitrate, fps),
+ * in ms since the phase began.
+ */
+export function events(run) {
+  const out = [];
+  const starts = new Map(run.phases.map((p) => [p.name, p.from]));
+  const timed = run.samples.filter((s) => s.phase !== 'warmup');
+  for (let k = 1; k < timed.length; k++) {
+    const [a, b] = [timed[k - 1], timed[k]];
+    const at = `${b.phase}+${b.t - starts.get(b.phase)}`;
+    const [va, vb] = [videoIn(a), videoIn(b)];
+    if (va && vb && (vb.freezeCount ?? 0) > (va.freezeCount ?? 0)) {
+      out.push(`${at} freeze ${(vb.freezeCount - va.freezeCount)} ${((vb.totalFreezesDuration ?? 0) - (va.totalFreezesDuration ?? 0)).toFixed(2)}s h${vb.frameHeight}`);
+    }
+    const [ea, eb] = [encodingOf(a), encodingOf(b)];
+    if (JSON.stringify(ea) !== JSON.stringify(eb) && eb) {
+      out.push(`${at} enc /${eb.scaleResolutionDownBy ?? 1} ${Math.round((eb.maxBitrate ?? 0) / 1000)}k${eb.maxFramerate ? ` ${eb.maxFramerate}fps` : ''}${eb.active === false ? ' paused' : ''}`);
+    }
+  }
+  return out;
 }
 
 /** A report without the candidate pairs and candidates the selected pair does not name (smaller fixtures). */
@@ -308,6 +351,22 @@ async function record(dir) {
   }
 }
 
+/**
+ * Waits for `flock file` and holds it until the returned function is
+ * called (a `flock file cat` child: the lock goes when its stdin closes, or
+ * when this process dies).
+ */
+async function holdLock(file) {
+  const child = spawn('flock', [file, 'sh', '-c', 'echo locked; exec cat'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waited = Date.now();
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve);
+    child.once('exit', (code) => reject(new Error(`flock ${file} exited with ${code}`)));
+  });
+  console.log(`  holding ${file} (waited ${((Date.now() - waited) / 1000).toFixed(0)} s)`);
+  return () => child.stdin.end();
+}
+
 async function main() {
   const why = canRun() ?? H.missingBuild();
   if (why) { console.error(`abr bench unavailable: ${why}`); process.exit(1); }
@@ -316,34 +375,49 @@ async function main() {
   // ABR_RUNS=N: N pairs of calls (off, then on), one after the other.
   const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
   const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: 1, ms }, { name: 'recovered', mbit: 10, ms }];
-  const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms`).join('\n');
+  const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms, plan ${p.plan_ms ?? '-'} ms`).join('\n');
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
   const frozen = (r) => ({ count: r.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +r.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) });
   const each = [];
   for (let k = 0; k < pairs; k++) {
-    const runs = [];
-    for (const adaptive of [false, true]) {
-      console.log(`abr_step ${k + 1}/${pairs}: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
-      const run = await stepCall({ adaptive, phases });
-      runs.push(run);
-      if (process.env.ABR_RECORD) {
-        const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
-        fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
-        console.log(`  recorded ${file}`);
+    const runs = {};
+    // Alternate the order (off/on, on/off, …): whatever drifts during a
+    // pair (the machine's load, its caches) falls on both modes alike.
+    const order = k % 2 === 0 ? [false, true] : [true, false];
+    const unlock = process.env.ABR_LOCK ? await holdLock(process.env.ABR_LOCK) : () => {};
+    const load = [os.loadavg()[0]];
+    try {
+      for (const adaptive of order) {
+        console.log(`abr_step ${k + 1}/${pairs}: ABR ${adaptive ? 'on' : 'off'}, phases ${phases.map((p) => `${p.mbit} Mbit/s ${p.ms / 1000} s`).join(' → ')}`);
+        const run = await stepCall({ adaptive, phases });
+        runs[adaptive ? 'on' : 'off'] = run;
+        if (process.env.ABR_RECORD) {
+          const file = path.join(process.env.ABR_RECORD, `step-${adaptive ? 'on' : 'off'}.json`);
+          fs.writeFileSync(file, JSON.stringify(fixture(run, `step 10→1→10 Mbit/s, ABR ${adaptive ? 'on' : 'off'}`)) + '\n');
+          console.log(`  recorded ${file}`);
+        }
       }
+    } finally {
+      unlock();
     }
-    const [off, on] = runs.map(analyse);
+    load.push(os.loadavg()[0]);
+    const [off, on] = [runs.off, runs.on].map(analyse);
     console.log(row('off', off));
     console.log(row('on ', on));
+    for (const e of on.events) console.log(`    on  ${e}`);
+    for (const e of off.events) console.log(`    off ${e}`);
     each.push({
+      order: order.map((a) => (a ? 'on' : 'off')).join('/'),
+      loadavg_1m: load.map((x) => +x.toFixed(2)),
       adapt_down_ms: { on: low(on).decision_ms, on_within_link: low(on).within_link_ms, off_within_link: low(off).within_link_ms },
       // Link back → bob receives 720p again (0: a probe had it there already;
       // null for off: it never left 720p).
-      adapt_up_ms: { on_720p: rec(on).full_res_ms, off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null },
+      adapt_up_ms: { on_720p: rec(on).full_res_ms, on_plan: rec(on).plan_ms, off_720p: low(off).height_end < 720 ? rec(off).full_res_ms : null },
       freezes: { on: frozen(on), off: frozen(off) },
       decisions_on: on.decisions,
       phases: { on: on.phases, off: off.phases },
+      events: { on: on.events, off: off.events },
     });
   }
   const stat = (f) => {
@@ -357,17 +431,35 @@ async function main() {
       pairs,
       link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst 16 KB at 1 Mbit/s, 200 ms queue)',
       adapt_down_ms: { on: stat((e) => e.adapt_down_ms.on), on_within_link: stat((e) => e.adapt_down_ms.on_within_link), off_within_link: stat((e) => e.adapt_down_ms.off_within_link) },
-      adapt_up_ms: { on_720p: stat((e) => e.adapt_up_ms.on_720p) },
+      adapt_up_ms: { on_720p: stat((e) => e.adapt_up_ms.on_720p), on_plan: stat((e) => e.adapt_up_ms.on_plan) },
       freezes: {
         on: { count: sum((e) => e.freezes.on.count), seconds: +sum((e) => e.freezes.on.seconds).toFixed(3) },
         off: { count: sum((e) => e.freezes.off.count), seconds: +sum((e) => e.freezes.off.seconds).toFixed(3) },
       },
+      // Per phase, the median over the pairs of each call's freezes (count
+      // and seconds): the comparison the goal is judged on.
+      freezes_by_phase: Object.fromEntries(['on', 'off'].map((m) => [m, Object.fromEntries(phases.map((p) => {
+        const of = (e) => e.phases[m].find((x) => x.name === p.name);
+        return [p.name, { count: stat((e) => of(e).freeze_count), seconds: stat((e) => of(e).freezes_s) }];
+      }))])),
       height_median_low: { on: stat((e) => low({ phases: e.phases.on }).height_median), off: stat((e) => low({ phases: e.phases.off }).height_median) },
       decisions_on: stat((e) => e.decisions_on),
+      // BENCH_RT=1 (scripts/bench): node, the Chromiums and the server at SCHED_RR 1.
+      isolated: process.env.ABR_RT === '1',
+      machine: { cpus: os.cpus().length, loadavg_1m: [each[0]?.loadavg_1m[0] ?? null, each.at(-1)?.loadavg_1m[1] ?? null] },
       runs: each,
       goal: 'adapt ≤ 5 s, fewer freezes than ABR off',
     },
   };
+  const fb = result.abr_step.freezes_by_phase;
+  console.log(`\nabr_step, ${pairs} pairs${result.abr_step.isolated ? ', SCHED_RR' : ''}: freezes per phase, median over pairs (count / seconds)`);
+  console.log('  phase       ABR on          ABR off');
+  for (const p of phases) {
+    const f = (m) => `${fb[m][p.name].count.median} / ${fb[m][p.name].seconds.median} s`.padEnd(16);
+    console.log(`  ${p.name.padEnd(10)}  ${f('on')}${f('off')}`);
+  }
+  const a = result.abr_step;
+  console.log(`  adapt down (drop → first change) median ${a.adapt_down_ms.on.median} ms, max ${Math.max(...each.map((e) => e.adapt_down_ms.on ?? Infinity))} ms; back to 720p median ${a.adapt_up_ms.on_720p.median} ms, max ${Math.max(...each.map((e) => e.adapt_up_ms.on_720p ?? Infinity))} ms; back on the plan median ${a.adapt_up_ms.on_plan.median} ms, max ${Math.max(...each.map((e) => e.adapt_up_ms.on_plan ?? Infinity))} ms`);
   const out = process.env.ABR_OUT || path.join(H.ROOT, 'bench/results/abr.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');

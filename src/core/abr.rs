@@ -4,11 +4,21 @@
 //!
 //! Each video sender gets a **ladder** of rungs built from the encodings it
 //! was published with (see [`ladder`]): the top rung is the plan itself,
-//! each lower one needs less bitrate (a smaller resolution, then a lower
-//! frame rate; with simulcast layers, the top layers switched off first),
+//! each lower one needs less bitrate (a camera: its own resolution at a
+//! lower cap, then a smaller resolution, then a lower frame rate; with
+//! simulcast layers, the top layers switched off first),
 //! the last one pauses the video (`active: false`). The controller picks a
 //! rung from the connection's budget:
 //!
+//! - **A camera's first step is its bitrate**: the rung below the plan
+//!   keeps the plan's resolution at the next smaller picture's bitrate (see
+//!   [`ladder`]), so the usual step down and the probe back up on a slow
+//!   link change `maxBitrate` only — no key frame either way, where each
+//!   change of resolution is a key frame that a slow link delivers late.
+//!   Likewise a probe up to a larger picture goes **bitrate first**: the
+//!   current picture at the next rung's cap, judged like any probe; the
+//!   picture follows only once that rate held (a refused probe costs no
+//!   key frame).
 //! - **Budget**: `availableOutgoingBitrate` (the browser's bandwidth
 //!   estimate) × [`HEADROOM`], minus [`AUDIO_RESERVE_BPS`] per audio sender:
 //!   audio is protected first — the controller never changes an audio
@@ -25,8 +35,10 @@
 //!   browser's own rate control already follows its estimate under any cap.
 //!   Loss with a queue (round trip up) is congestion: the ladder steps.
 //! - **Up slowly, by probing**: with the budget at least [`UP_MARGIN`] above
-//!   what the current rung sends, no loss and no queue, continuously for the
-//!   hold time (first [`UP_HOLD_MS`]), one rung up. The browser's estimate
+//!   what the current rung sends ([`RETRY_MARGIN`] of it for a probe that
+//!   starts by raising one encoding's cap: it costs no key frame), no loss
+//!   and no queue, continuously for the hold time (first [`UP_HOLD_MS`]),
+//!   one rung up. The browser's estimate
 //!   cannot grow far above what is sent (nor tell a link just above the
 //!   lower rung from a fast one), so the step is a probe, judged by what the
 //!   link does with it: undone at once on a queue (round trip
@@ -92,7 +104,9 @@ pub const LOSSY: f64 = 0.10;
 /// reports come once a second and read 0 when little was sent, and the
 /// browser's estimate takes ~10 s to climb back after the loss.
 pub const LOSS_HOLD_MS: u64 = 10_000;
-/// The budget must exceed what the rung sends by this factor to step up.
+/// The budget must exceed what the rung sends by this factor to step up
+/// (a probe that switches a layer on; one that starts by raising a single
+/// encoding's cap needs [`RETRY_MARGIN`] only).
 pub const UP_MARGIN: f64 = 1.2;
 /// No step up sooner than this after a step down or a backed probe.
 pub const UP_HOLD_MS: u64 = 4_000;
@@ -186,9 +200,15 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             });
         }
     } else {
-        // Camera: smaller pictures at their preset bitrate, then fewer frames.
+        // Camera: first the plan's own resolution at the next smaller
+        // picture's bitrate (see [`cap_rung`]), then smaller pictures at
+        // their preset bitrate, then fewer frames.
         let short = f64::from(size.width.min(size.height)) / first.scale_resolution_down_by;
         let mut last = first.clone();
+        if let Some(capped) = cap_rung(first, short) {
+            last = capped.clone();
+            rungs.push(Rung { encodings: vec![capped] });
+        }
         for mul in [1.5, 2.0, 4.0] {
             let layer_short = short / mul;
             if layer_short < MIN_SHORT_SIDE {
@@ -216,6 +236,24 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
     let paused = plan.iter().map(|e| EncodingParams { active: false, ..e.clone() }).collect();
     rungs.push(Rung { encodings: paused });
     rungs
+}
+
+/// The first step down of a camera: the same resolution, capped at the
+/// bitrate of the next smaller picture (1280x720 at 900 kbit/s). A change of
+/// `maxBitrate` costs no key frame, where a change of
+/// `scaleResolutionDownBy` costs one each way — and on a slow link (a
+/// 16 KB shaper burst, a 200 ms queue at 1 Mbit/s) a 720p key frame is a
+/// freeze. Under the cap the encoder picks its own resolution (Chromium
+/// scales down itself when its quantizer says the picture is starved): the
+/// controller forces a smaller picture only when the budget is below what
+/// that cap needs. It also makes the probe back up a bitrate-only one: at
+/// this rung the encoder sends what its picture needs up to the cap, and
+/// raising the cap to the plan's lets it send more (the fake camera's 720p
+/// ~1.05 Mbit/s, above a 1 Mbit/s link) without a new key frame either way.
+fn cap_rung(first: &EncodingParams, short: f64) -> Option<EncodingParams> {
+    let rate = camera_bitrate_bps((short / 1.5) as u32).min(first.max_bitrate_bps);
+    (short / 1.5 >= MIN_SHORT_SIDE && rate < first.max_bitrate_bps)
+        .then(|| EncodingParams { max_bitrate_bps: rate, ..first.clone() })
 }
 
 fn scaled(bps: u32, by: f64) -> u32 {
@@ -312,7 +350,35 @@ struct Sender {
 impl Sender {
     fn wanted(&self) -> Vec<EncodingParams> {
         let rung = self.rungs.get(self.rung).map(|r| r.encodings.as_slice()).unwrap_or(&[]);
-        with_cpu_level(rung, self.source, self.cpu_level)
+        let mut wanted = with_cpu_level(rung, self.source, self.cpu_level);
+        // A bitrate-only probe: this rung's picture at the next one's cap.
+        if let Some(cap) = self.probe.and_then(|p| p.cap_bps) {
+            for e in wanted.iter_mut() {
+                e.max_bitrate_bps = cap;
+            }
+        }
+        wanted
+    }
+    /// A probe up from rung `from` starts as a cap raised on one encoding
+    /// (no layer switched on, no new picture yet).
+    fn bitrate_first(&self, from: usize) -> bool {
+        let one = |r: usize| {
+            self.rungs.get(r).is_some_and(|r| matches!(r.encodings.as_slice(), [e] if e.active))
+        };
+        from > 0 && one(from) && one(from - 1)
+    }
+    /// The cap of rung `to` when it differs from rung `from` only by its
+    /// picture (a single active encoding each): the bitrate-only first
+    /// stage of a probe up from `from`.
+    fn cap_stage(&self, from: usize, to: usize) -> Option<u32> {
+        let one = |r: usize| match self.rungs.get(r).map(|r| r.encodings.as_slice()) {
+            Some([e]) if e.active => Some(e.clone()),
+            _ => None,
+        };
+        let (a, b) = (one(from)?, one(to)?);
+        let same_picture = a.scale_resolution_down_by == b.scale_resolution_down_by
+            && a.max_framerate == b.max_framerate;
+        (!same_picture && b.max_bitrate_bps > a.max_bitrate_bps).then_some(b.max_bitrate_bps)
     }
     fn need(&self, rung: usize) -> f64 {
         self.rungs.get(rung).map_or(0.0, Rung::need)
@@ -330,6 +396,9 @@ struct Probe {
     from: usize,
     /// The highest budget since it started.
     peak: f64,
+    /// A bitrate-only stage: the rung's picture stays, its cap is raised
+    /// to this one's (the next rung's); the picture follows once it holds.
+    cap_bps: Option<u32>,
 }
 
 /// What one sample says about the connection's path.
@@ -607,6 +676,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         // may never be "covered") for the probe's time, without a queue.
         if s.sent_bps <= budget {
             s.probe = None;
+            if probe.cap_bps.is_some() {
+                // The higher bitrate held: now the picture (a key frame,
+                // on a link that just carried the rate it needs).
+                s.rung = probe.from.saturating_sub(1);
+            }
             s.hold_ms = UP_HOLD_MS;
             s.retry = false;
             s.changed_at = Some(now);
@@ -633,7 +707,13 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     s.over = 0;
     // What the rung really sends: an encoder below its cap is not held back.
     let using = need.min(s.sent_bps.max(need * 0.25));
-    let margin = if s.retry { RETRY_MARGIN } else { UP_MARGIN };
+    // A probe whose first stage is a cap raised on one encoding costs no
+    // key frame: it may come as soon as the estimate carries what the rung
+    // sends, as a retry does (at a capped rung the estimate climbs ~50
+    // kbit/s per second after the link comes back, and on the 1 Mbit/s
+    // link it peaks near 1.2 Mbit/s: waiting for the 20 % margin took
+    // 6.8 s to the plan in the bench, and tells the links apart no better).
+    let margin = if s.retry || s.bitrate_first(s.rung) { RETRY_MARGIN } else { UP_MARGIN };
     if s.rung == 0 || lossy_lately || queued || budget < using * margin {
         s.good_since = None;
         return;
@@ -641,8 +721,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let since = *s.good_since.get_or_insert(now);
     let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
     if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
-        s.probe = Some(Probe { since: now, from: s.rung, peak: budget });
-        s.rung -= 1;
+        let cap_bps = s.cap_stage(s.rung, s.rung - 1);
+        s.probe = Some(Probe { since: now, from: s.rung, peak: budget, cap_bps });
+        if cap_bps.is_none() {
+            s.rung -= 1;
+        }
         s.good_since = None;
     }
 }
