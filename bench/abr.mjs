@@ -374,7 +374,9 @@ async function main() {
   const ms = Number(process.env.ABR_PHASE_MS || 30_000);
   // ABR_RUNS=N: N pairs of calls (off, then on), one after the other.
   const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
-  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: 1, ms }, { name: 'recovered', mbit: 10, ms }];
+  // ABR_LOW_MBIT: the low phase's rate (default 1, the issue's step).
+  const lowMbit = Number(process.env.ABR_LOW_MBIT || 1);
+  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: lowMbit, ms }, { name: 'recovered', mbit: 10, ms }];
   const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms, plan ${p.plan_ms ?? '-'} ms`).join('\n');
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
