@@ -39,7 +39,8 @@ pub fn join_room(
     }))
 }
 
-/// Runs the join path once with nothing on the network (see `warm_up`).
+/// The import-time dry-run call between two rooms of the page, nothing on
+/// the network (see `warm_up`); resolves when it is over or cancelled.
 #[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
 pub fn warm_up() -> js_sys::Promise {
     promise(Box::pin(async {
