@@ -359,23 +359,23 @@ impl Sender {
         }
         wanted
     }
+    /// Rung `r`'s encoding when it is a single active one.
+    fn single(&self, r: usize) -> Option<&EncodingParams> {
+        match self.rungs.get(r).map(|r| r.encodings.as_slice()) {
+            Some([e]) if e.active => Some(e),
+            _ => None,
+        }
+    }
     /// A probe up from rung `from` starts as a cap raised on one encoding
     /// (no layer switched on, no new picture yet).
     fn bitrate_first(&self, from: usize) -> bool {
-        let one = |r: usize| {
-            self.rungs.get(r).is_some_and(|r| matches!(r.encodings.as_slice(), [e] if e.active))
-        };
-        from > 0 && one(from) && one(from - 1)
+        from > 0 && self.single(from).is_some() && self.single(from - 1).is_some()
     }
     /// The cap of rung `to` when it differs from rung `from` only by its
     /// picture (a single active encoding each): the bitrate-only first
     /// stage of a probe up from `from`.
     fn cap_stage(&self, from: usize, to: usize) -> Option<u32> {
-        let one = |r: usize| match self.rungs.get(r).map(|r| r.encodings.as_slice()) {
-            Some([e]) if e.active => Some(e.clone()),
-            _ => None,
-        };
-        let (a, b) = (one(from)?, one(to)?);
+        let (a, b) = (self.single(from)?, self.single(to)?);
         let same_picture = a.scale_resolution_down_by == b.scale_resolution_down_by
             && a.max_framerate == b.max_framerate;
         (!same_picture && b.max_bitrate_bps > a.max_bitrate_bps).then_some(b.max_bitrate_bps)
