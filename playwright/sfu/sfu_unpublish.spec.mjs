@@ -66,3 +66,22 @@ test('unpublishing the camera in an SFU room removes it for subscribers; publish
     await leave(alice);
   }
 });
+
+test('a participant that joined without media and publishes its camera mid-call is seen by one already in the room', async ({ browser }) => {
+  // Both join as viewers: neither is a VideoRoom publisher yet (Janus lists
+  // no one, README "SFU rooms"), so carol's camera is the first feed of
+  // this room: her publisher handle offers for the first time mid-call and
+  // bob's subscriber connection is created for it.
+  const bob = await sfuParticipant(browser, { room: 1246, name: 'bob', publish: false });
+  const carol = await sfuParticipant(browser, { room: 1246, name: 'carol', colour: CAMERA, publish: false });
+  try {
+    expect(await sources(bob)).toEqual([]);
+    await carol.page.evaluate(() => window.rt.room.publishCamera({ video: { width: 640, height: 360, frameRate: 15 }, audio: false }));
+    await waitCamera(bob, carol.id, CAMERA);
+    await expect.poll(() => sources(bob), { timeout: 15_000 }).toEqual([{ id: carol.id, sources: ['camera'] }]);
+    await expect.poll(async () => (await eventsOf(bob, 'track')).filter((e) => e.participant === carol.id && e.source === 'camera').length, { timeout: 15_000 }).toBe(1);
+  } finally {
+    await leave(carol);
+    await leave(bob);
+  }
+});
