@@ -461,7 +461,10 @@ export declare class Room {
   peerConnection(participantId: string): RTCPeerConnection | undefined;
   /**
    * The latest stats of the connection to one participant (sampled every
-   * 400 ms once connected), or `null` before the first sample.
+   * 400 ms once connected), or `null` before the first sample. In an SFU
+   * room: what we receive of that participant (RTT: our path to Janus), or
+   * one of our connections, `'sfu-publisher'`, `'sfu-screen'` or
+   * `'sfu-subscriber'` (README "SFU rooms").
    */
   stats(participantId: string): ConnectionStats | null;
   restartIce(participantId: string): void;

@@ -664,7 +664,12 @@ impl RoomCore {
         self.peers.get(id).map(|r| r.senders.len())
     }
     /// The latest stats of the connection to `id` (polled every 400 ms once connected).
+    /// In an SFU room: one of our connections (`sfu-publisher`, …) or what
+    /// we receive of a participant (see `sfu::room::stats`).
     pub fn stats(&self, id: &str) -> Option<&super::stats::ConnectionStats> {
+        if let Some(s) = &self.sfu {
+            return s.stats(id);
+        }
         self.peers.get(id).and_then(|r| r.session.stats())
     }
 

@@ -49,6 +49,7 @@ use std::collections::VecDeque;
 pub mod adaptive;
 mod bitrate;
 mod mute;
+mod stats;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
 /// is a number).
@@ -78,10 +79,12 @@ struct Conn {
     dirty: bool,
     /// Publisher: our offer went to Janus; its answer is awaited.
     awaiting_answer: bool,
-    /// Publishing connections: the ABR controller of our senders on it,
-    /// and when its next `getStats()` is due (once connected).
+    /// Publishing connections: the ABR controller of our senders on it.
     abr: crate::core::abr::Abr,
+    /// When its next `getStats()` is due (once connected), and what the
+    /// samples say (`stats("sfu-…")`).
     stats_at: Option<Millis>,
+    stats: crate::core::stats::StatsTracker,
     /// Its `connectionState` is `connected` now.
     connected: bool,
 }
@@ -187,6 +190,8 @@ pub struct SfuRoom {
     participants: Map<u64, Member>,
     /// Every feed of theirs → its participant.
     feed_owner: Map<u64, u64>,
+    /// What we receive of each participant (`stats(id)`, `quality-changed`).
+    quality: Map<u64, crate::core::stats::StatsTracker>,
     /// Janus's latest stream list of our subscription, by our mid.
     streams: Map<String, SubscribedStream>,
     received: Map<String, Received>,
@@ -231,6 +236,7 @@ impl SfuRoom {
             subscriber: Conn::default(),
             participants: Map::new(),
             feed_owner: Map::new(),
+            quality: Map::new(),
             streams: Map::new(),
             received: Map::new(),
             announced: Map::new(),
@@ -719,15 +725,13 @@ impl SfuRoom {
                 let peer = Self::peer_id(role);
                 self.warn(None, "sfu-connection-failed", peer);
             }
-            PeerInput::ConnectionState(state) if role != Role::Subscriber => {
+            PeerInput::ConnectionState(state) => {
                 self.conn_mut(role).connected = state == ConnectionState::Connected;
                 if state == ConnectionState::Connected {
                     self.start_stats(role);
                 }
             }
-            PeerInput::Stats(snapshot) if role != Role::Subscriber => {
-                self.on_stats(role, &snapshot)
-            }
+            PeerInput::Stats(snapshot) => self.on_stats(role, snapshot),
             _ => {}
         }
     }

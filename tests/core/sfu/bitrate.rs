@@ -128,16 +128,17 @@ fn a_cpu_limited_sfu_publisher_switches_its_top_layer_off_not_its_bitrate_nor_fr
 }
 
 #[test]
-fn with_adaptive_bitrate_off_an_sfu_publisher_is_not_sampled_and_keeps_its_layers() {
+fn with_adaptive_bitrate_off_an_sfu_publisher_is_sampled_for_its_stats_and_keeps_its_layers() {
     let (mut s, _, _) = publishing(false);
-    let out = s.advance(10_000);
-    assert!(!out.iter().any(|o| matches!(o, RoomOutput::Pc { cmd: PcCommand::GetStats, .. })));
     let mut bytes = 0;
-    for _ in 0..20 {
-        bytes += 10_000;
-        let step = s.peer(PUBLISHER, PeerInput::Stats(layers(300_000.0, bytes, "cpu")));
-        assert!(!step.iter().any(|o| matches!(o, RoomOutput::SetEncodings { .. })), "{step:?}");
-    }
+    let set = sample(&mut s, &mut bytes, 10, (300_000.0, 2_000_000.0), "cpu");
+    assert_eq!(set, Vec::<Vec<EncodingParams>>::new(), "no decision with the controller off");
+    // `stats("sfu-publisher")`: what we send, per layer.
+    let st = s.room.stats(PUBLISHER).expect("the publisher connection's stats");
+    let rids: Vec<_> = st.layers_out.iter().map(|l| (l.rid.as_deref(), l.width)).collect();
+    assert_eq!(rids, [(Some("q"), Some(320)), (Some("h"), Some(640)), (Some("f"), Some(1280))]);
+    assert!(st.layers_out.iter().all(|l| l.bitrate > 0), "{:?}", st.layers_out);
+    assert_eq!(st.available_outgoing_bitrate, Some(300_000.0));
 }
 
 /// As in a mesh: a lost path's estimate (recorded: tens of kbit/s once

@@ -10,6 +10,7 @@ mod mute;
 mod publish;
 mod recovery;
 mod screen;
+mod stats;
 mod subscribe;
 mod unpublish;
 
