@@ -2,12 +2,17 @@
 
 export type TrackSource = 'camera' | 'microphone' | 'screen' | 'screen-audio' | 'custom';
 export type TrackKind = 'audio' | 'video';
-/** The room's signaling connection. */
+/** The room's signaling connection (in an SFU room, also our media path to Janus). */
 export type ConnectionState = 'connected' | 'reconnecting' | 'reconnected' | 'disconnected';
-/** Why the room disconnected (or started reconnecting). */
+/**
+ * Why the room disconnected (or started reconnecting). SFU rooms:
+ * `sfu-session-lost` (Janus forgot our session), `ice-disconnected` /
+ * `ice-failed` (our publishing connection's path to Janus; README "SFU rooms").
+ */
 export type ConnectionReason =
   | 'left' | 'join-timeout' | 'signaling-failed' | 'join-refused'
-  | 'resume-failed' | 'resume-timeout' | 'socket-lost';
+  | 'resume-failed' | 'resume-timeout' | 'socket-lost'
+  | 'sfu-session-lost' | 'ice-disconnected' | 'ice-failed';
 /** One participant's peer connection. */
 export type ParticipantState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 /** Why a participant's connection changed state. */

@@ -96,8 +96,13 @@ fn videoroom_messages_have_janus_shapes() {
                 send: None,
             }],
             descriptions: vec![],
+            restart: None,
         }),
         json!({"request":"configure","streams":[{"mid":"1","substream":2}]}),
+    );
+    roundtrip(
+        &Body::Configure(Configure { restart: Some(true), ..Configure::default() }),
+        json!({"request":"configure","restart":true}),
     );
     roundtrip(
         &Body::Configure(Configure {
@@ -106,6 +111,7 @@ fn videoroom_messages_have_janus_shapes() {
                 mid: "0".into(),
                 description: "camera;muted".into(),
             }],
+            restart: None,
         }),
         json!({"request":"configure","descriptions":[{"mid":"0","description":"camera;muted"}]}),
     );

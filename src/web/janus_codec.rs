@@ -373,6 +373,9 @@ fn body_js(b: &Body) -> Result<Object, WebError> {
             if !c.descriptions.is_empty() {
                 set_list(&o, "descriptions", &c.descriptions, description_js);
             }
+            if let Some(b) = c.restart {
+                set(&o, "restart", &JsValue::from_bool(b));
+            }
         }
         Body::Subscribe { streams } | Body::Unsubscribe { streams } => {
             set_list(&o, "streams", streams, stream_feed_js)

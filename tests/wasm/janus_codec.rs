@@ -113,9 +113,11 @@ fn requests() -> Vec<Request> {
                     },
                 ],
                 descriptions: vec![],
+                restart: None,
             }),
             None,
         ),
+        msg(Body::Configure(Configure { restart: Some(true), ..Configure::default() }), None),
         msg(
             Body::Configure(Configure {
                 streams: vec![],
@@ -123,6 +125,7 @@ fn requests() -> Vec<Request> {
                     StreamDescription { mid: "0".into(), description: "camera".into() },
                     StreamDescription { mid: "1".into(), description: "screen;of=111".into() },
                 ],
+                restart: None,
             }),
             None,
         ),

@@ -182,6 +182,9 @@ pub struct Configure {
     /// others in the publisher list (Janus ≥ 1.0); SDP-less, it updates them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub descriptions: Vec<StreamDescription>,
+    /// Subscriber: ask for an ICE-restart offer (our path to Janus was lost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart: Option<bool>,
 }
 
 /// Publisher: the text Janus relays with one published stream.

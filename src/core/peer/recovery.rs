@@ -102,6 +102,13 @@ pub struct Recovery {
     gave_up: bool,
 }
 
+/// The side that acts at once (an SFU connection: Janus never restarts).
+impl Default for Recovery {
+    fn default() -> Self {
+        Recovery::new(false)
+    }
+}
+
 impl Recovery {
     pub fn new(polite: bool) -> Self {
         Recovery {
@@ -147,6 +154,13 @@ impl Recovery {
         if self.armed && self.recovering.is_none() && now.0 >= self.last_growth.0 + STALL_AFTER {
             self.lose(now, LossReason::MediaStalled, out);
         }
+    }
+
+    /// Inbound bytes stop being a liveness signal (nothing is expected to
+    /// arrive any more): only ICE says whether the path is lost or back.
+    pub fn disarm(&mut self) {
+        self.armed = false;
+        self.growing_samples = 0;
     }
 
     /// ICE reported `connected` or `completed`.

@@ -49,6 +49,7 @@ use std::collections::VecDeque;
 pub mod adaptive;
 mod bitrate;
 mod mute;
+mod recovery;
 mod stats;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
@@ -85,8 +86,13 @@ struct Conn {
     /// samples say (`stats("sfu-…")`).
     stats_at: Option<Millis>,
     stats: crate::core::stats::StatsTracker,
-    /// Its `connectionState` is `connected` now.
+    /// Its `connectionState` is `connected` now; it was at some point.
     connected: bool,
+    was_connected: bool,
+    /// Path-loss detection and ICE restarts (see `recovery`).
+    recovery: crate::core::peer::recovery::Recovery,
+    /// Its recovery gave up.
+    failed: bool,
 }
 
 /// A received track: our subscriber `mid` → the receiver the driver reported.
@@ -120,6 +126,9 @@ struct Member {
     /// (feed, mid) of streams Janus lists as `disabled` (unpublished by
     /// an inactive m-section): not publications, their tracks removed.
     disabled: Vec<(u64, String)>,
+    /// What `participant-state` last said (their media comes on our
+    /// subscriber connection: its state is theirs).
+    state: PeerState,
 }
 
 impl Member {
@@ -192,6 +201,14 @@ pub struct SfuRoom {
     feed_owner: Map<u64, u64>,
     /// What we receive of each participant (`stats(id)`, `quality-changed`).
     quality: Map<u64, crate::core::stats::StatsTracker>,
+    /// The socket to Janus is down (or its session lost) since we said
+    /// `reconnecting`.
+    signaling_down: bool,
+    /// A publishing connection's path is lost: the loss we reported with
+    /// `reconnecting` (see `recovery`).
+    media_down: Option<&'static str>,
+    /// Why the subscriber connection's path was lost (while recovering).
+    subscriber_loss: Option<&'static str>,
     /// Janus's latest stream list of our subscription, by our mid.
     streams: Map<String, SubscribedStream>,
     received: Map<String, Received>,
@@ -237,6 +254,9 @@ impl SfuRoom {
             participants: Map::new(),
             feed_owner: Map::new(),
             quality: Map::new(),
+            signaling_down: false,
+            media_down: None,
+            subscriber_loss: None,
             streams: Map::new(),
             received: Map::new(),
             announced: Map::new(),
@@ -311,13 +331,17 @@ impl SfuRoom {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        [self.janus.poll_timeout(), self.next_stats()].into_iter().flatten().min()
+        [self.janus.poll_timeout(), self.next_stats(), self.next_recovery()]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     pub fn handle_timeout(&mut self, now: Millis) {
         self.now = now;
         self.janus.handle_timeout(now);
         self.stats_due(now);
+        self.recovery_due(now);
         self.pump();
     }
 
@@ -720,17 +744,7 @@ impl SfuRoom {
             PeerInput::RelayedMessage { label, data } if role == Role::Subscriber => {
                 self.event(RoomEvent::Message { from: label, data });
             }
-            PeerInput::ConnectionState(ConnectionState::Failed) => {
-                self.conn_mut(role).connected = false;
-                let peer = Self::peer_id(role);
-                self.warn(None, "sfu-connection-failed", peer);
-            }
-            PeerInput::ConnectionState(state) => {
-                self.conn_mut(role).connected = state == ConnectionState::Connected;
-                if state == ConnectionState::Connected {
-                    self.start_stats(role);
-                }
-            }
+            PeerInput::ConnectionState(state) => self.on_connection_state(role, state),
             PeerInput::Stats(snapshot) => self.on_stats(role, snapshot),
             _ => {}
         }
@@ -850,7 +864,7 @@ impl SfuRoom {
                     self.connected = true;
                     self.connection(RoomConnection::Connected, None);
                 } else {
-                    self.connection(RoomConnection::Reconnected, None);
+                    self.signaling_back();
                 }
                 self.maybe_offer(Role::Publisher);
             }
@@ -887,10 +901,8 @@ impl SfuRoom {
                 let message = Self::peer_id(role) + ": " + reason.as_deref().unwrap_or("hangup");
                 self.warn(None, "sfu-hangup", message);
             }
-            JanusEvent::Reconnecting => {
-                self.connection(RoomConnection::Reconnecting, Some("socket-lost"))
-            }
-            JanusEvent::Reclaimed => self.connection(RoomConnection::Reconnected, None),
+            JanusEvent::Reconnecting => self.signaling_lost("socket-lost"),
+            JanusEvent::Reclaimed => self.signaling_back(),
             JanusEvent::SessionLost => self.session_lost(),
             JanusEvent::Left => {
                 self.close_all();
@@ -925,7 +937,9 @@ impl SfuRoom {
         self.streams.clear();
         self.received.clear();
         self.adaptive = adaptive::Adaptive::default();
-        self.connection(RoomConnection::Reconnecting, Some("sfu-session-lost"));
+        self.media_down = None;
+        self.subscriber_loss = None;
+        self.signaling_lost("sfu-session-lost");
     }
 
     fn close_all(&mut self) {
@@ -1008,10 +1022,12 @@ impl SfuRoom {
                     feeds: Map::new(),
                     tracks: Vec::new(),
                     disabled: Vec::new(),
+                    state: PeerState::Connecting,
                 };
                 m.set_feed(id, streams);
                 self.participants.insert(owner, m);
                 self.event(RoomEvent::ParticipantJoined(info));
+                self.sync_participant_states();
             }
         }
         if let Err(e) = self.janus.subscribe(self.now, &[id]) {

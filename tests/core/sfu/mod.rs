@@ -7,6 +7,7 @@ mod bitrate;
 mod data;
 mod describe;
 mod mute;
+mod path;
 mod publish;
 mod recovery;
 mod screen;

@@ -327,7 +327,7 @@ impl JanusSession {
             sdp: offer.sdp,
             rid_order: simulcast.map(|o| o.as_str().to_owned()),
         };
-        let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
+        let body = Body::Configure(Configure { descriptions, ..Configure::default() });
         self.send_message(now, Tx::Publish(role), session_id, handle_id, body, Some(jsep));
         let handle = self.handle_mut(role);
         handle.local_sent = true;
@@ -346,7 +346,7 @@ impl JanusSession {
     ) -> Result<(), JanusError> {
         let handle_id = self.publishing_handle(role)?;
         let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
-        let body = Body::Configure(Configure { streams: Vec::new(), descriptions });
+        let body = Body::Configure(Configure { descriptions, ..Configure::default() });
         self.send_message(now, Tx::Describe(role), session_id, handle_id, body, None);
         Ok(())
     }
@@ -500,9 +500,20 @@ impl JanusSession {
                 temporal: None,
                 send: Some(send),
             }],
-            descriptions: Vec::new(),
+            ..Configure::default()
         });
         self.send_message(now, Tx::Pause, session_id, handle_id, body, None);
+        Ok(())
+    }
+
+    /// Asks Janus for an ICE-restart offer on our subscription (the
+    /// subscriber connection's path was lost): it comes as any offer of
+    /// Janus's, and our answer goes with `start`.
+    pub fn restart_subscriber(&mut self, now: Millis) -> Result<(), JanusError> {
+        let handle_id = self.joined_handle(Role::Subscriber)?;
+        let session_id = self.session_id.ok_or(JanusError::NotJoined)?;
+        let body = Body::Configure(Configure { restart: Some(true), ..Configure::default() });
+        self.send_message(now, Tx::Restart, session_id, handle_id, body, None);
         Ok(())
     }
 
@@ -798,7 +809,8 @@ impl JanusSession {
                 }
                 self.event(JanusEvent::RequestFailed { request: p.name, error: err });
             }
-            Tx::Keepalive | Tx::Trickle | Tx::Pause => {}
+            // A restart that failed is tried again on the recovery's schedule.
+            Tx::Keepalive | Tx::Trickle | Tx::Pause | Tx::Restart => {}
         }
     }
 
@@ -840,7 +852,7 @@ impl JanusSession {
             }
             // Switches have their own re-send timer; trickles and pauses are
             // best effort.
-            Tx::Switch { .. } | Tx::Trickle | Tx::Pause => {}
+            Tx::Switch { .. } | Tx::Trickle | Tx::Pause | Tx::Restart => {}
         }
     }
 
@@ -1072,7 +1084,7 @@ impl JanusSession {
                 temporal: None,
                 send: None,
             }],
-            descriptions: Vec::new(),
+            ..Configure::default()
         });
         let tx = Tx::Switch { mid: mid.to_owned(), substream };
         self.send_message(now, tx, session_id, handle_id, body, None);
@@ -1182,7 +1194,15 @@ impl JanusSession {
         self.state = JanusState::Reconnecting;
         // Their acks went down with the socket; the rest keep waiting.
         self.txs.forget(|tx| {
-            matches!(tx, Tx::Keepalive | Tx::Trickle | Tx::Switch { .. } | Tx::Pause | Tx::Claim)
+            matches!(
+                tx,
+                Tx::Keepalive
+                    | Tx::Trickle
+                    | Tx::Switch { .. }
+                    | Tx::Pause
+                    | Tx::Restart
+                    | Tx::Claim
+            )
         });
         self.reconnect = Some(Reconnect::new(now));
         self.event(JanusEvent::Reconnecting);
@@ -1299,9 +1319,12 @@ fn role_of_tx(tx: &Tx) -> Option<Role> {
         Tx::JoinPublisher => Some(Role::Publisher),
         Tx::JoinScreen | Tx::Unpublish => Some(Role::Screen),
         Tx::Publish(role) | Tx::Describe(role) => Some(*role),
-        Tx::JoinSubscriber | Tx::Subscribe | Tx::Start | Tx::Switch { .. } | Tx::Pause => {
-            Some(Role::Subscriber)
-        }
+        Tx::JoinSubscriber
+        | Tx::Subscribe
+        | Tx::Start
+        | Tx::Switch { .. }
+        | Tx::Pause
+        | Tx::Restart => Some(Role::Subscriber),
         Tx::Attach(role) => Some(*role),
         _ => None,
     }

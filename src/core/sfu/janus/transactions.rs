@@ -29,6 +29,8 @@ pub(super) enum Tx {
     },
     /// `configure {send}` on one subscribed stream (pause/resume).
     Pause,
+    /// `configure {restart}` on the subscriber handle: an ICE-restart offer.
+    Restart,
     Keepalive,
     Trickle,
     Destroy,

@@ -19,7 +19,7 @@
 //! mutes everything or whose tiles are hidden is not `lost`.
 
 use super::*;
-use crate::core::peer::recovery::STATS_INTERVAL;
+use crate::core::peer::recovery::{RECOVERING_STATS_INTERVAL, STATS_INTERVAL};
 use crate::core::stats::{ConnectionStats, PairStats, StatsSnapshot, StatsTracker};
 
 const ROLES: [Role; 3] = [Role::Publisher, Role::Screen, Role::Subscriber];
@@ -50,7 +50,9 @@ impl SfuRoom {
             if c.generation.is_none() || c.stats_at.is_none_or(|t| t > now) {
                 continue;
             }
-            c.stats_at = Some(now.saturating_add(STATS_INTERVAL));
+            let every =
+                if c.recovery.is_recovering() { RECOVERING_STATS_INTERVAL } else { STATS_INTERVAL };
+            c.stats_at = Some(now.saturating_add(every));
             self.pc(role, PcCommand::GetStats);
         }
     }
@@ -58,6 +60,7 @@ impl SfuRoom {
     /// A sample of `role`'s connection.
     pub(super) fn on_stats(&mut self, role: Role, snapshot: StatsSnapshot) {
         let now = self.now;
+        self.recovery_bytes(role, snapshot.bytes_received);
         if role == Role::Subscriber {
             self.participants_stats(&snapshot);
         } else {

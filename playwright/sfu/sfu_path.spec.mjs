@@ -1,0 +1,61 @@
+// Media-path recovery in an SFU room on a real Janus, in real Chromium:
+// every UDP packet in the namespace (all media, both directions; the
+// WebSocket to Janus is TCP and stays up) is dropped until both sides have
+// seen the loss (~8 s).
+// The subscriber sees its publisher `reconnecting` then `connected`
+// (`recovered`), each connection went through an ICE restart (new
+// credentials: Janus's restart offer for the subscriber, our new offer for
+// the publisher), and frames decode again.
+import { test, expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { COLOURS } from '../../js/playwright.js';
+import { sfuParticipant, leave } from './fixtures.mjs';
+
+const TABLE = 'rtcroom_sfu_path';
+const blackholeUdp = () => execFileSync('nft', ['-f', '-'], {
+  input: `table inet ${TABLE} {\n chain input {\n  type filter hook input priority 0; policy accept;\n  meta l4proto udp drop\n }\n}\n`,
+});
+const restoreUdp = () => execFileSync('nft', ['delete', 'table', 'inet', TABLE], { stdio: 'ignore' });
+const ufrag = (p, id, which) => p.page.evaluate(([id, which]) => /a=ice-ufrag:(\S+)/.exec(window.rt.room.peerConnection(id)?.[which]?.sdp ?? '')?.[1] ?? null, [id, which]);
+const decoded = (p, from) => p.page.evaluate(async (id) => (await window.rt.probe(id))?.framesDecoded ?? 0, from);
+const events = (p, type) => p.page.evaluate((type) => window.rt.events.filter((e) => e.type === type).map((e) => `${e.participant ?? ''}:${e.state}:${e.reason ?? ''}`), type);
+
+test('a media path to Janus lost for seconds comes back through ICE restarts on both connections, and the participant says so', async ({ browser }) => {
+  const alice = await sfuParticipant(browser, { room: 1248, name: 'alice', colour: COLOURS[1] });
+  const bob = await sfuParticipant(browser, { room: 1248, name: 'bob', publish: false });
+  try {
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 20_000 }).toBeGreaterThan(30);
+    await expect.poll(() => events(bob, 'participant-state')).toEqual([`${alice.id}:connected:`]);
+    // Steady traffic for the stall detector (3 samples of growth).
+    await bob.page.waitForTimeout(1500);
+    const before = {
+      sub: await ufrag(bob, 'sfu-subscriber', 'remoteDescription'),
+      pub: await ufrag(alice, 'sfu-publisher', 'localDescription'),
+    };
+    blackholeUdp();
+    try {
+      // Bob's subscriber connection sees its media stop (1.2 s); Alice's
+      // publisher connection receives next to nothing from Janus, so ICE
+      // tells it (disconnected after ~7 s, plus 1 s).
+      await expect.poll(() => events(bob, 'participant-state'), { timeout: 5_000 })
+        .toEqual([`${alice.id}:connected:`, `${alice.id}:reconnecting:media-stalled`]);
+      await expect.poll(async () => (await events(alice, 'connection-state')).slice(1), { timeout: 15_000 })
+        .toEqual([expect.stringMatching(/^:reconnecting:ice-(disconnected|failed)$/)]);
+    } finally {
+      restoreUdp();
+    }
+    await expect.poll(() => events(bob, 'participant-state'), { timeout: 20_000 })
+      .toEqual([`${alice.id}:connected:`, `${alice.id}:reconnecting:media-stalled`, `${alice.id}:connected:recovered`]);
+    const frames = await decoded(bob, alice.id);
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 10_000 }).toBeGreaterThan(frames + 15);
+    // Both connections restarted ICE: new credentials on each.
+    expect(await ufrag(bob, 'sfu-subscriber', 'remoteDescription')).not.toBe(before.sub);
+    expect(await ufrag(alice, 'sfu-publisher', 'localDescription')).not.toBe(before.pub);
+    // Alice's own media path: `reconnecting` then `reconnected`, once.
+    await expect.poll(async () => (await events(alice, 'connection-state')).slice(1), { timeout: 10_000 })
+      .toEqual([expect.stringMatching(/^:reconnecting:ice-(disconnected|failed)$/), ':reconnected:']);
+  } finally {
+    await leave(bob);
+    await leave(alice);
+  }
+});

@@ -1,0 +1,219 @@
+//! Media-path recovery in SFU rooms: a connection to Janus whose path is
+//! lost restarts ICE with the mesh's policy — a publishing connection by a
+//! new offer, the subscriber by asking Janus for one — and the app sees it
+//! as `participant-state` (the subscriber carries everyone's media) or as
+//! the room's `connection-state` (ours).
+
+use super::*;
+use rtcroom::core::{ConnectionState, PeerState, RoomConnection, StatsSnapshot};
+
+fn states(s: &Sfu) -> Vec<(String, PeerState, Option<&'static str>)> {
+    s.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            RoomEvent::ParticipantState { participant, state, reason } => {
+                Some((participant, state, reason))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn connection_states(s: &Sfu) -> Vec<(RoomConnection, Option<&'static str>)> {
+    s.events()
+        .into_iter()
+        .filter_map(|e| match e {
+            RoomEvent::ConnectionState { state, reason } => Some((state, reason)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Runs `ms`, answering each `getStats()` of `peer` with its inbound bytes
+/// so far; `grow` bytes more per sample.
+fn flow(s: &mut Sfu, peer: &str, bytes: &mut u64, ms: u64, grow: u64) {
+    let end = s.now.0 + ms;
+    while s.now.0 < end {
+        for o in s.advance(50) {
+            if matches!(&o, RoomOutput::Pc { peer: p, cmd: PcCommand::GetStats } if p == peer) {
+                *bytes += grow;
+                let snap = StatsSnapshot { bytes_received: *bytes, ..Default::default() };
+                s.peer(peer, PeerInput::Stats(snap));
+            }
+        }
+    }
+}
+
+fn restarts_asked(s: &Sfu) -> usize {
+    s.sent
+        .iter()
+        .filter(|v| {
+            v["handle_id"] == SUB
+                && v["body"]["request"] == "configure"
+                && v["body"]["restart"] == true
+        })
+        .count()
+}
+
+#[test]
+fn participants_are_connected_once_the_subscriber_connection_is() {
+    let mut s = subscribed(&[901, 902]);
+    assert_eq!(states(&s), []);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    assert_eq!(
+        states(&s),
+        [("901".into(), PeerState::Connected, None), ("902".into(), PeerState::Connected, None)]
+    );
+    // One who joins later is connected at once (the connection is up).
+    s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"publishers":[publisher(903)]}), None);
+    assert_eq!(states(&s).last(), Some(&("903".into(), PeerState::Connected, None)));
+}
+
+#[test]
+fn a_stalled_subscriber_path_asks_janus_for_an_ice_restart_offer_and_answers_it() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 10_000);
+    assert_eq!(restarts_asked(&s), 0);
+    // Nothing arrives any more: lost 1.2 s after the last growth, and the
+    // restart is asked for at once.
+    flow(&mut s, SUBSCRIBER, &mut bytes, 1_700, 0);
+    assert_eq!(
+        states(&s).last(),
+        Some(&("901".into(), PeerState::Reconnecting, Some("media-stalled")))
+    );
+    assert_eq!(restarts_asked(&s), 1);
+    // No answer yet: asked again 2 s later.
+    flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 0);
+    assert_eq!(restarts_asked(&s), 2);
+    // Janus's restart offer: applied and answered with `start`.
+    let configure = s.sent.iter().rev().find(|v| v["body"]["restart"] == true).cloned().unwrap();
+    s.reply_event(
+        &configure,
+        SUB,
+        json!({"videoroom":"event","room":ROOM,"configured":"ok"}),
+        Some(json!({"type":"offer","sdp":"v=0 janus-restart-offer","restart":true})),
+    );
+    let (srd, offer) = s.last_srd(SUBSCRIBER).expect("the restart offer is applied");
+    assert_eq!(offer.sdp, "v=0 janus-restart-offer");
+    s.complete(SUBSCRIBER, srd, None);
+    let sld = s.last_sld(SUBSCRIBER).expect("an answer is made");
+    s.complete(SUBSCRIBER, sld, Some(answer("v=0 restart-answer")));
+    let start = s.last_sent();
+    assert_eq!(
+        (start["body"]["request"].as_str(), start["jsep"]["sdp"].as_str()),
+        (Some("start"), Some("v=0 restart-answer"))
+    );
+    // Media again: recovered.
+    flow(&mut s, SUBSCRIBER, &mut bytes, 1_000, 10_000);
+    assert_eq!(states(&s).last(), Some(&("901".into(), PeerState::Connected, Some("recovered"))));
+    assert_eq!(restarts_asked(&s), 2, "no attempt after the recovery");
+    assert_eq!(
+        connection_states(&s),
+        [(RoomConnection::Connected, None)],
+        "the room's own connection is not concerned"
+    );
+}
+
+#[test]
+fn a_failed_publisher_path_restarts_ice_offers_again_and_the_room_says_reconnecting() {
+    let mut s = subscribed(&[901]);
+    s.publishing_camera_and_microphone(camera());
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    s.drain();
+    let out = s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Failed));
+    assert!(out.iter().any(|o| matches!(o, RoomOutput::Pc { peer, cmd: PcCommand::RestartIce } if peer == PUBLISHER)), "{out:?}");
+    assert_eq!(
+        connection_states(&s).last(),
+        Some(&(RoomConnection::Reconnecting, Some("ice-failed")))
+    );
+    assert_eq!(states(&s), [], "the others' media is not concerned");
+    // The restart's negotiation: our new offer goes to Janus as a configure.
+    let from = s.sent.len();
+    s.peer(PUBLISHER, PeerInput::NegotiationNeeded);
+    let sld = s.last_sld(PUBLISHER).expect("a new offer");
+    s.complete(PUBLISHER, sld, Some(offer("v=0 restart-offer")));
+    let sent: Vec<_> =
+        s.sent[from..].iter().filter(|v| v["jsep"]["sdp"] == "v=0 restart-offer").collect();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["body"]["request"], "configure");
+    // Connected again: key frames first, then `reconnected`.
+    let out = s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    assert!(out.iter().any(|o| matches!(o, RoomOutput::Pc { peer, cmd: PcCommand::SendKeyFrames } if peer == PUBLISHER)), "{out:?}");
+    assert_eq!(connection_states(&s).last(), Some(&(RoomConnection::Reconnected, None)));
+}
+
+#[test]
+fn restart_attempts_wait_while_the_socket_to_janus_is_down_and_run_once_it_is_back() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    // The socket drops first, then the media path fails.
+    let socket = s.socket;
+    s.input(RoomInput::SocketClosed { socket });
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Failed));
+    assert_eq!(
+        states(&s).last(),
+        Some(&("901".into(), PeerState::Reconnecting, Some("ice-failed")))
+    );
+    s.advance(5_000);
+    assert_eq!(restarts_asked(&s), 0, "nothing can reach Janus");
+    // Reclaimed: the restart goes at once.
+    let socket = s.socket;
+    s.input(RoomInput::SocketOpened { socket });
+    let claim = s.last_sent();
+    s.recv(json!({"janus":"success","session_id":SESSION,"transaction":tx(&claim)}));
+    assert_eq!(restarts_asked(&s), 1);
+}
+
+#[test]
+fn a_publishing_path_lost_during_a_socket_drop_is_one_reconnecting_and_one_reconnected() {
+    let mut s = subscribed(&[901]);
+    s.publishing_camera_and_microphone(camera());
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let socket = s.socket;
+    s.input(RoomInput::SocketClosed { socket });
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Failed));
+    let socket = s.socket;
+    s.input(RoomInput::SocketOpened { socket });
+    let claim = s.last_sent();
+    s.recv(json!({"janus":"success","session_id":SESSION,"transaction":tx(&claim)}));
+    // The socket is back but our media path is not: still reconnecting.
+    assert_eq!(
+        connection_states(&s),
+        [(RoomConnection::Connected, None), (RoomConnection::Reconnecting, Some("socket-lost"))]
+    );
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    assert_eq!(connection_states(&s).last(), Some(&(RoomConnection::Reconnected, None)));
+    assert_eq!(connection_states(&s).len(), 3);
+}
+
+/// Janus sends a publishing connection about one RTCP report a second:
+/// receiving nothing there says nothing about the path.
+#[test]
+fn a_publishing_connection_that_receives_nothing_is_not_lost() {
+    let mut s = subscribed(&[901]);
+    s.publishing_camera_and_microphone(camera());
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    flow(&mut s, PUBLISHER, &mut bytes, 1_500, 5_000);
+    flow(&mut s, PUBLISHER, &mut bytes, 5_000, 0);
+    assert!(!s.outs.iter().any(|o| matches!(o, RoomOutput::Pc { cmd: PcCommand::RestartIce, .. })));
+    assert_eq!(connection_states(&s), [(RoomConnection::Connected, None)]);
+}
+
+/// Everyone muted (a muted camera sends nothing): silence is expected.
+#[test]
+fn a_subscriber_connection_whose_media_stops_because_everyone_muted_is_not_lost() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 10_000);
+    let list = json!([{"id":901,"display":"p901","streams":[
+        {"type":"audio","mindex":0,"mid":"0","codec":"opus","description":"microphone;muted"},
+        {"type":"video","mindex":1,"mid":"1","codec":"vp8","simulcast":true,"description":"camera;muted"}]}]);
+    s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"publishers":list}), None);
+    flow(&mut s, SUBSCRIBER, &mut bytes, 5_000, 0);
+    assert_eq!(restarts_asked(&s), 0);
+    assert_eq!(states(&s), [("901".into(), PeerState::Connected, None)]);
+}
