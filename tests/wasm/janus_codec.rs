@@ -164,5 +164,5 @@ fn every_janus_request_encodes_like_serde() {
             serde_wasm_bindgen::from_value(js_sys::JSON::parse(&ours).unwrap()).unwrap();
         assert_eq!(&back, r);
     }
-    assert_eq!(all.len(), 19);
+    assert_eq!(all.len(), 20);
 }
