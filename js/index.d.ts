@@ -31,7 +31,7 @@ export type ErrorCode =
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
   | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
-  | 'message-queue-full' | 'peer-closed' | 'not-allowed';
+  | 'message-queue-full' | 'peer-closed' | 'not-allowed' | 'unsupported';
 
 /** Every error rtcroom throws or rejects with: `err instanceof RtcroomError`, then switch on `err.code`. */
 export declare class RtcroomError extends Error {

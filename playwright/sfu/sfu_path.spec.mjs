@@ -59,3 +59,26 @@ test('a media path to Janus lost for seconds comes back through ICE restarts on 
     await leave(alice);
   }
 });
+
+test('restartIce(participant) and restartIce("sfu-publisher") in an SFU room renew ICE credentials while the media keeps flowing; updateMeta is refused', async ({ browser }) => {
+  const alice = await sfuParticipant(browser, { room: 1249, name: 'alice', colour: COLOURS[2] });
+  const bob = await sfuParticipant(browser, { room: 1249, name: 'bob', publish: false });
+  try {
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 20_000 }).toBeGreaterThan(30);
+    const sub = await ufrag(bob, 'sfu-subscriber', 'remoteDescription');
+    const pub = await ufrag(alice, 'sfu-publisher', 'localDescription');
+    await bob.page.evaluate((id) => window.rt.room.restartIce(id), alice.id);
+    await alice.page.evaluate(() => window.rt.room.restartIce('sfu-publisher'));
+    await expect.poll(() => ufrag(bob, 'sfu-subscriber', 'remoteDescription'), { timeout: 10_000 }).not.toBe(sub);
+    await expect.poll(() => ufrag(alice, 'sfu-publisher', 'localDescription'), { timeout: 10_000 }).not.toBe(pub);
+    const frames = await decoded(bob, alice.id);
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 10_000 }).toBeGreaterThan(frames + 15);
+    // Nothing was lost: no state change told.
+    expect(await events(bob, 'participant-state')).toEqual([`${alice.id}:connected:`]);
+    const code = await bob.page.evaluate(() => { try { window.rt.room.updateMeta({ a: '1' }); return null; } catch (e) { return e.code; } });
+    expect(code).toBe('unsupported');
+  } finally {
+    await leave(bob);
+    await leave(alice);
+  }
+});

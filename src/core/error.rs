@@ -22,6 +22,8 @@ pub enum CoreError {
     InvalidIceServer(String),
     /// The join token's grants (in `welcome`) do not allow it.
     NotAllowed(&'static str),
+    /// This room's topology has no such thing (e.g. metadata in an SFU room).
+    Unsupported(&'static str),
 }
 
 impl std::fmt::Display for CoreError {
@@ -58,6 +60,7 @@ impl CoreError {
             CoreError::NotAllowed(grant) => {
                 concat(&["not allowed: this participant's join token has no ", grant, " grant"])
             }
+            CoreError::Unsupported(what) => (*what).into(),
         }
     }
 
@@ -75,6 +78,7 @@ impl CoreError {
             CoreError::PeerClosed => "peer-closed",
             CoreError::InvalidIceServer(_) => "invalid-argument",
             CoreError::NotAllowed(_) => "not-allowed",
+            CoreError::Unsupported(_) => "unsupported",
         }
     }
 }

@@ -1035,6 +1035,9 @@ impl RoomCore {
 
     pub fn restart_ice(&mut self, peer: &str) -> Result<(), CoreError> {
         self.in_room()?;
+        if let Some(s) = &mut self.sfu {
+            return s.restart_ice(peer);
+        }
         self.remote_mut(peer)?.session.restart_ice()?;
         self.lift(peer);
         Ok(())
@@ -1043,6 +1046,12 @@ impl RoomCore {
     /// Replaces our metadata; the others get `participant-updated`.
     pub fn update_meta(&mut self, meta: Meta) -> Result<(), CoreError> {
         self.in_room()?;
+        if self.sfu.is_some() {
+            // Janus relays display names only: refused, not dropped.
+            return Err(CoreError::Unsupported(
+                "updateMeta: an SFU room has no participant metadata (Janus relays display names only)",
+            ));
+        }
         self.config.meta = meta.clone();
         self.signal(ClientMessage::Update { meta });
         Ok(())

@@ -98,6 +98,27 @@ impl SfuRoom {
         }
     }
 
+    /// `restartIce(id)`: one ICE restart of the connection that carries
+    /// `id`'s media (a participant: the subscriber connection) or of ours
+    /// by its peer id; no loss is declared.
+    pub fn restart_ice(&mut self, id: &str) -> Result<(), CoreError> {
+        let role = match self.conn_of(id) {
+            Some((role, c)) if c.generation.is_some() => role,
+            None if id.parse::<u64>().is_ok_and(|n| self.participants.contains_key(&n)) => {
+                Role::Subscriber
+            }
+            _ => return Err(CoreError::UnknownParticipant(id.to_owned())),
+        };
+        if self.conn_mut(role).generation.is_none() {
+            return Err(CoreError::PeerClosed);
+        }
+        let mut actions = Vec::new();
+        self.conn_mut(role).recovery.handle_app_restart(&mut actions);
+        self.run_recovery(role, actions);
+        self.pump();
+        Ok(())
+    }
+
     /// The socket to Janus dropped, or its session is lost.
     pub(super) fn signaling_lost(&mut self, reason: &'static str) {
         let now = self.now;
