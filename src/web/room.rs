@@ -653,7 +653,7 @@ impl Room {
     }
 
     pub fn restart_ice(&self, peer: &str) -> Result<(), WebError> {
-        call(&self.shared, |core| core.restart_ice(peer))
+        call(&self.shared, |core| core.restart_ice(Millis(now_ms()), peer))
     }
 
     /// Replaces our metadata; the others get `participant-updated`.

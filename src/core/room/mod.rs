@@ -1033,10 +1033,10 @@ impl RoomCore {
         Ok(failed)
     }
 
-    pub fn restart_ice(&mut self, peer: &str) -> Result<(), CoreError> {
+    pub fn restart_ice(&mut self, now: Millis, peer: &str) -> Result<(), CoreError> {
         self.in_room()?;
         if let Some(s) = &mut self.sfu {
-            return s.restart_ice(peer);
+            return s.restart_ice(now, peer);
         }
         self.remote_mut(peer)?.session.restart_ice()?;
         self.lift(peer);

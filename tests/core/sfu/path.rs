@@ -222,17 +222,17 @@ fn a_subscriber_connection_whose_media_stops_because_everyone_muted_is_not_lost(
 fn restart_ice_on_a_participant_restarts_the_subscriber_connection_and_on_sfu_publisher_ours() {
     let mut s = subscribed(&[901]);
     s.publishing_camera_and_microphone(camera());
-    s.room.restart_ice("901").unwrap();
+    s.room.restart_ice(s.now, "901").unwrap();
     s.drain();
     assert_eq!(restarts_asked(&s), 1);
-    s.room.restart_ice(PUBLISHER).unwrap();
+    s.room.restart_ice(s.now, PUBLISHER).unwrap();
     let out = s.drain();
     assert!(out.iter().any(|o| matches!(o, RoomOutput::Pc { peer, cmd: PcCommand::RestartIce } if peer == PUBLISHER)), "{out:?}");
     // No loss was declared: nobody is told anything.
     assert_eq!(states(&s), []);
     assert_eq!(connection_states(&s), [(RoomConnection::Connected, None)]);
-    assert_eq!(s.room.restart_ice("903").unwrap_err().code(), "unknown-participant");
-    assert_eq!(s.room.restart_ice(SCREEN).unwrap_err().code(), "unknown-participant");
+    assert_eq!(s.room.restart_ice(s.now, "903").unwrap_err().code(), "unknown-participant");
+    assert_eq!(s.room.restart_ice(s.now, SCREEN).unwrap_err().code(), "unknown-participant");
 }
 
 #[test]

@@ -101,7 +101,8 @@ impl SfuRoom {
     /// `restartIce(id)`: one ICE restart of the connection that carries
     /// `id`'s media (a participant: the subscriber connection) or of ours
     /// by its peer id; no loss is declared.
-    pub fn restart_ice(&mut self, id: &str) -> Result<(), CoreError> {
+    pub fn restart_ice(&mut self, now: Millis, id: &str) -> Result<(), CoreError> {
+        self.now = now;
         let role = match self.conn_of(id) {
             Some((role, c)) if c.generation.is_some() => role,
             None if id.parse::<u64>().is_ok_and(|n| self.participants.contains_key(&n)) => {
