@@ -44,6 +44,19 @@ fn flow(s: &mut Sfu, peer: &str, bytes: &mut u64, ms: u64, grow: u64) {
     }
 }
 
+/// Runs `ms` with the socket to Janus alive (keepalives acknowledged).
+fn live_for(s: &mut Sfu, ms: u64) {
+    for _ in 0..ms / 1_000 {
+        let from = s.sent.len();
+        s.advance(1_000);
+        let keepalives: Vec<Value> =
+            s.sent[from..].iter().filter(|v| v["janus"] == "keepalive").cloned().collect();
+        for k in keepalives {
+            s.recv(ack(&k));
+        }
+    }
+}
+
 fn restarts_asked(s: &Sfu) -> usize {
     s.sent
         .iter()
@@ -242,4 +255,30 @@ fn update_meta_in_an_sfu_room_is_refused_not_dropped() {
     let err = s.room.update_meta(Default::default()).unwrap_err();
     assert_eq!(err.code(), "unsupported");
     assert_eq!(s.sent.len(), before);
+}
+
+#[test]
+fn a_publishing_path_that_never_comes_back_is_given_up_after_60_s_with_a_warning_not_reconnected() {
+    let mut s = subscribed(&[901]);
+    s.publishing_camera_and_microphone(camera());
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Failed));
+    live_for(&mut s, 61_000);
+    let restarts = s.outs.iter().filter(|o| matches!(o, RoomOutput::Pc { peer, cmd: PcCommand::RestartIce } if peer == PUBLISHER)).count();
+    // At 0, 2, 4, 7, 11, then every 4 s up to 59 s.
+    assert_eq!(restarts, 17);
+    assert!(s
+        .events()
+        .iter()
+        .any(|e| matches!(e, RoomEvent::Warning { code: "sfu-connection-failed", .. })));
+    assert_eq!(
+        connection_states(&s),
+        [(RoomConnection::Connected, None), (RoomConnection::Reconnecting, Some("ice-failed"))]
+    );
+    // Over: no attempt after that.
+    let before = s.outs.len();
+    live_for(&mut s, 20_000);
+    assert!(!s.outs[before..]
+        .iter()
+        .any(|o| matches!(o, RoomOutput::Pc { cmd: PcCommand::RestartIce, .. })));
 }

@@ -182,8 +182,10 @@ impl SfuRoom {
                     if role == Role::Subscriber {
                         self.sync_participant_states();
                     } else {
-                        self.warn(None, "sfu-connection-failed", Self::peer_id(role));
-                        self.publishing_path(None);
+                        // Still `reconnecting` for the app (our media is
+                        // off), never `reconnected`: rejoining rebuilds it.
+                        let message = Self::peer_id(role) + ": the path to Janus did not come back";
+                        self.warn(None, "sfu-connection-failed", message);
                     }
                 }
                 _ => {}
@@ -191,9 +193,8 @@ impl SfuRoom {
         }
     }
 
-    /// A publishing path was lost (`Some(reason)`) or one came back (or
-    /// was given up): the room's `connection-state`, merged with the
-    /// socket's.
+    /// A publishing path was lost (`Some(reason)`) or one came back: the
+    /// room's `connection-state`, merged with the socket's.
     fn publishing_path(&mut self, lost: Option<&'static str>) {
         let down = [&self.publisher, &self.screen]
             .into_iter()
