@@ -21,6 +21,10 @@ pub struct StatsSnapshot {
     pub outbound: Vec<OutboundStats>,
     /// `remote-inbound-rtp`: what the other side reports of what we send.
     pub remote_inbound: Vec<RemoteInboundStats>,
+    /// Not from `getStats()`: simulcast layers missing from what we
+    /// receive, against what we asked for (SFU: the adaptive stream's layer
+    /// above the one Janus forwards, the most of any video; 0 otherwise).
+    pub layers_missing: u8,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -244,13 +248,12 @@ impl StatsTracker {
         let raw = if window_full && w_bytes == 0 {
             Quality::Lost
         } else {
-            let level = level_of(mos);
-            // A video freeze in the interval: at best `good`.
-            if freezing {
-                level.min(Quality::Good)
+            level_of(mos).min(below_asked(&s)).min(if freezing {
+                // A video freeze in the interval.
+                Quality::Good
             } else {
-                level
-            }
+                Quality::Excellent
+            })
         };
         let changed = self.smooth(raw);
         let video_in = s
@@ -304,6 +307,24 @@ impl StatsTracker {
             self.candidate = Some((raw, seen));
             None
         }
+    }
+}
+
+/// The best level media below what was asked for allows: a video we send
+/// whose encoder runs below its encodings (the browser's
+/// `qualityLimitationReason`: `bandwidth`, the estimate cannot carry the
+/// asked size or rate; `cpu`) or one layer missing from what we receive is
+/// at best `good`; two layers missing is `poor`.
+fn below_asked(s: &StatsSnapshot) -> Quality {
+    let limited = s.outbound.iter().any(|o| {
+        o.kind == TrackKind::Video
+            && o.active != Some(false)
+            && matches!(o.quality_limitation_reason.as_deref(), Some("bandwidth" | "cpu"))
+    });
+    match s.layers_missing {
+        0 if !limited => Quality::Excellent,
+        0 | 1 => Quality::Good,
+        _ => Quality::Poor,
     }
 }
 

@@ -49,6 +49,7 @@ fn sample(bytes: u64, packets: u64, lost: i64, freezes: u64) -> StatsSnapshot {
             quality_limitation_reason: Some("none".into()),
         }],
         remote_inbound: vec![],
+        layers_missing: 0,
     }
 }
 
@@ -61,6 +62,8 @@ struct Feed {
     packets: u64,
     lost: i64,
     freezes: u64,
+    /// Our video's `qualityLimitationReason` in the next samples.
+    limitation: &'static str,
     changes: Vec<(u64, Quality)>,
 }
 
@@ -73,6 +76,7 @@ impl Feed {
             packets: 0,
             lost: 0,
             freezes: 0,
+            limitation: "none",
             changes: vec![],
         }
     }
@@ -82,7 +86,8 @@ impl Feed {
             self.bytes += bytes;
             self.packets += packets;
             self.lost += lost;
-            let s = sample(self.bytes, self.packets, self.lost, self.freezes);
+            let mut s = sample(self.bytes, self.packets, self.lost, self.freezes);
+            s.outbound[0].quality_limitation_reason = Some(self.limitation.into());
             if let Some(q) = self.tracker.handle_snapshot(Millis(self.t), s) {
                 self.changes.push((self.t, q));
             }
@@ -225,4 +230,37 @@ fn the_first_stats_sample_waits_one_interval_after_connecting_so_the_first_frame
     }
     s.handle_timeout(Millis(1_000 + EVERY));
     assert!(stats_asked(&mut s), "the first sample, one interval after connecting");
+}
+
+/// What we send below what its encodings ask (the browser's
+/// `qualityLimitationReason`) caps the level; `none` lifts the cap.
+#[test]
+fn a_video_we_send_below_its_encodings_for_bandwidth_or_cpu_is_at_best_good() {
+    for reason in ["bandwidth", "cpu"] {
+        let mut f = Feed::new();
+        f.run(5, 50_000, 100, 0);
+        f.limitation = reason;
+        f.run(3, 50_000, 100, 0);
+        assert_eq!(f.level(), Quality::Good, "{reason}");
+        f.limitation = "none";
+        f.run(3, 50_000, 100, 0);
+        assert_eq!(f.level(), Quality::Excellent, "{reason}");
+        let levels: Vec<Quality> = f.changes.iter().map(|c| c.1).collect();
+        assert_eq!(levels, [Quality::Excellent, Quality::Good, Quality::Excellent], "{reason}");
+    }
+}
+
+#[test]
+fn layers_missing_from_what_we_asked_for_cap_the_level() {
+    for (missing, level) in [(0, Quality::Excellent), (1, Quality::Good), (2, Quality::Poor)] {
+        let mut t = StatsTracker::default();
+        let mut last = None;
+        for i in 1..=4u64 {
+            let mut s = sample(50_000 * i, 100 * i, 0, 0);
+            s.layers_missing = missing;
+            t.handle_snapshot(Millis(EVERY * i), s);
+            last = t.latest().map(|x| x.quality);
+        }
+        assert_eq!(last, Some(level), "{missing} missing");
+    }
 }

@@ -187,3 +187,22 @@ fn a_participant_who_leaves_has_no_stats() {
     assert!(s.room.stats("902").is_none());
     assert!(s.room.stats("901").is_some());
 }
+
+/// The adaptive stream asked for the top layer; Janus forwards the lowest
+/// (the publisher's upper layers are off): two layers missing.
+#[test]
+fn layers_missing_from_what_the_adaptive_stream_asked_cap_the_participants_quality() {
+    let mut s = two_participants();
+    let mut flows = [Flow::default(); 4];
+    s.room.set_video_size(s.now, "t1", View { width: 1280, height: 720, visible: true }).unwrap();
+    s.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":0}), None);
+    let _ = run(&mut s, &mut flows, 3, [CLEAN; 4]);
+    assert_eq!(s.room.stats("901").map(|x| x.quality), Some(Quality::Poor));
+    assert_eq!(s.room.stats("902").map(|x| x.quality), Some(Quality::Excellent));
+    s.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":1}), None);
+    let _ = run(&mut s, &mut flows, 2, [CLEAN; 4]);
+    assert_eq!(s.room.stats("901").map(|x| x.quality), Some(Quality::Good));
+    s.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":2}), None);
+    let out = run(&mut s, &mut flows, 2, [CLEAN; 4]);
+    assert_eq!(quality_changes(&out), [("901".into(), Quality::Excellent)]);
+}

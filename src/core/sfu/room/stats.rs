@@ -121,12 +121,24 @@ impl SfuRoom {
             local_candidate_type: p.local_candidate_type.clone(),
             remote_candidate_type: p.remote_candidate_type.clone(),
         });
+        // Layers asked for (adaptive stream) above the one Janus forwards.
+        let layers_missing = theirs
+            .iter()
+            .filter_map(|(mid, _)| match self.adaptive.wanted(mid) {
+                Some(adaptive::Layer::Substream(want)) => {
+                    Some(want.saturating_sub(self.adaptive.confirmed_substream(mid)?))
+                }
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0);
         StatsSnapshot {
             bytes_received: if flowing && media > 0 { media } else { s.bytes_received },
             pair,
             inbound,
             outbound: Vec::new(),
             remote_inbound: Vec::new(),
+            layers_missing,
         }
     }
 }
