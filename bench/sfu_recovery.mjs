@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchOptions } from '../js/playwright.js';
 import { startServer } from '../playwright/global-setup.mjs';
+import { newPage } from './sfu_switch.mjs';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const JANUS = process.env.RTCROOM_JANUS_URL;
@@ -40,13 +41,6 @@ function blackhole(port) {
 }
 const restore = () => execFileSync('nft', ['delete', 'table', 'inet', TABLE], { stdio: 'ignore' });
 
-async function newPage(browser, url) {
-  const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
-  const page = await context.newPage();
-  page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
-  await page.goto(url);
-  return { context, page };
-}
 
 /** Logs every presented frame of `video` (epoch ms) into window.presented. */
 async function logFrames(page, videoExpr) {

@@ -193,10 +193,11 @@ async function topLayerFlowing(page) {
   }
 }
 
-async function newPage(browser, url) {
+/** A page at `url` in a fresh context of `browser` (camera and microphone allowed); `{ context, page }`. Shared by the SFU benches. */
+export async function newPage(browser, url) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'], viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
-  page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
+  page.on('pageerror', (e) => console.error(`pageerror: ${e.message}`));
   await page.goto(url);
   return { context, page };
 }
@@ -322,4 +323,6 @@ async function run() {
   }
 }
 
-run().catch((e) => { console.error(e); process.exit(1); });
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  run().catch((e) => { console.error(e); process.exit(1); });
+}
