@@ -100,6 +100,11 @@ pub struct Recovery {
     recovering: Option<Recovering>,
     signaling_up: bool,
     gave_up: bool,
+    /// How long the first attempt waits after a loss seen from stalled
+    /// bytes (ICE still connected): 0 for a mesh connection (the old
+    /// session stays usable while a restart forms); see
+    /// [`Recovery::with_stall_restart_delay`].
+    stall_restart_delay: u64,
 }
 
 /// The side that acts at once (an SFU connection: Janus never restarts).
@@ -121,7 +126,17 @@ impl Recovery {
             recovering: None,
             signaling_up: true,
             gave_up: false,
+            stall_restart_delay: 0,
         }
+    }
+
+    /// The first restart after a stall waits `ms` (an ICE failure still
+    /// acts at once): for a server that drops the old ICE session when it
+    /// restarts (Janus), where restarting during a short outage makes the
+    /// media wait for the new session's checks instead of resuming at once.
+    pub fn with_stall_restart_delay(mut self, ms: u64) -> Self {
+        self.stall_restart_delay = ms;
+        self
     }
 
     pub fn is_recovering(&self) -> bool {
@@ -271,7 +286,15 @@ impl Recovery {
 
     fn lose(&mut self, now: Millis, reason: LossReason, out: &mut Vec<Action>) {
         // The impolite side acts at once; the polite side gives it time.
-        let first = if self.impolite { now } else { now.saturating_add(TAKEOVER_AFTER) };
+        let wait = match reason {
+            LossReason::MediaStalled => self.stall_restart_delay,
+            _ => 0,
+        };
+        let first = if self.impolite {
+            now.saturating_add(wait)
+        } else {
+            now.saturating_add(TAKEOVER_AFTER.max(wait))
+        };
         let next_at = self.signaling_up.then_some(first);
         self.recovering = Some(Recovering { since: now, attempts: 0, next_at, path_back: false });
         self.growing_samples = 0;

@@ -50,6 +50,7 @@ pub mod adaptive;
 mod bitrate;
 mod mute;
 mod recovery;
+pub use recovery::STALL_RESTART_DELAY;
 mod stats;
 
 /// Peer id of our publisher connection (never a Janus publisher id, which
@@ -625,7 +626,10 @@ impl SfuRoom {
         let generation = self.next_generation;
         self.next_generation += 1;
         let abr = self.new_abr();
-        *self.conn_mut(role) = Conn { generation: Some(generation), abr, ..Conn::default() };
+        let recovery = crate::core::peer::recovery::Recovery::default()
+            .with_stall_restart_delay(recovery::STALL_RESTART_DELAY);
+        *self.conn_mut(role) =
+            Conn { generation: Some(generation), abr, recovery, ..Conn::default() };
         if role == Role::Publisher {
             // The old connection's senders went with it.
             self.idle.clear();

@@ -5,6 +5,7 @@
 //! the room's `connection-state` (ours).
 
 use super::*;
+use rtcroom::core::sfu::room::STALL_RESTART_DELAY;
 use rtcroom::core::{ConnectionState, PeerState, RoomConnection, StatsSnapshot};
 
 fn states(s: &Sfu) -> Vec<(String, PeerState, Option<&'static str>)> {
@@ -89,13 +90,15 @@ fn a_stalled_subscriber_path_asks_janus_for_an_ice_restart_offer_and_answers_it(
     let mut bytes = 0;
     flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 10_000);
     assert_eq!(restarts_asked(&s), 0);
-    // Nothing arrives any more: lost 1.2 s after the last growth, and the
-    // restart is asked for at once.
+    // Nothing arrives any more: lost 1.2 s after the last growth (told at
+    // once), and the restart is asked for STALL_RESTART_DELAY later.
     flow(&mut s, SUBSCRIBER, &mut bytes, 1_700, 0);
     assert_eq!(
         states(&s).last(),
         Some(&("901".into(), PeerState::Reconnecting, Some("media-stalled")))
     );
+    assert_eq!(restarts_asked(&s), 0);
+    flow(&mut s, SUBSCRIBER, &mut bytes, STALL_RESTART_DELAY, 0);
     assert_eq!(restarts_asked(&s), 1);
     // No answer yet: asked again 2 s later.
     flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 0);
@@ -281,4 +284,35 @@ fn a_publishing_path_that_never_comes_back_is_given_up_after_60_s_with_a_warning
     assert!(!s.outs[before..]
         .iter()
         .any(|o| matches!(o, RoomOutput::Pc { cmd: PcCommand::RestartIce, .. })));
+}
+
+/// Janus drops the old ICE session when it restarts: a short outage heals
+/// on the old session, with no restart (which would make the media wait for
+/// the new session's checks).
+#[test]
+fn a_short_media_stall_heals_without_an_ice_restart() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 10_000);
+    flow(&mut s, SUBSCRIBER, &mut bytes, 3_000, 0);
+    flow(&mut s, SUBSCRIBER, &mut bytes, 1_000, 10_000);
+    assert_eq!(
+        states(&s),
+        [
+            ("901".into(), PeerState::Connected, None),
+            ("901".into(), PeerState::Reconnecting, Some("media-stalled")),
+            ("901".into(), PeerState::Connected, Some("recovered")),
+        ]
+    );
+    assert_eq!(restarts_asked(&s), 0);
+}
+
+/// ICE itself failing is not a short outage: the restart goes at once.
+#[test]
+fn an_ice_failure_of_the_subscriber_connection_restarts_at_once() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Failed));
+    assert_eq!(restarts_asked(&s), 1);
 }
