@@ -510,6 +510,8 @@ impl SfuRoom {
                 self.out.push_back(RoomOutput::ClosePeer { peer: Self::peer_id(Role::Screen) });
             }
             self.screen = Conn::default();
+            // A screen path that was being recovered is no longer ours.
+            self.publishing_path(None);
             self.pump();
         }
         Ok(())

@@ -316,3 +316,23 @@ fn an_ice_failure_of_the_subscriber_connection_restarts_at_once() {
     s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Failed));
     assert_eq!(restarts_asked(&s), 1);
 }
+
+/// The screen's connection lost, then the share stopped: the room is not
+/// left `reconnecting` for a path that is no longer ours.
+#[test]
+fn a_screen_share_stopped_while_its_path_was_lost_ends_the_reconnecting() {
+    let mut s = Sfu::joined(json!([]));
+    s.room.publish(screen()).unwrap();
+    s.drain();
+    s.screen_joined();
+    s.negotiate(SCREEN, SCREEN_HANDLE, &[("scr", "0")]);
+    s.peer(SCREEN, PeerInput::ConnectionState(ConnectionState::Connected));
+    s.peer(SCREEN, PeerInput::ConnectionState(ConnectionState::Failed));
+    assert_eq!(
+        connection_states(&s).last(),
+        Some(&(RoomConnection::Reconnecting, Some("ice-failed")))
+    );
+    s.room.unpublish_as("scr", rtcroom::core::UnpublishReason::Ended).unwrap();
+    s.drain();
+    assert_eq!(connection_states(&s).last(), Some(&(RoomConnection::Reconnected, None)));
+}

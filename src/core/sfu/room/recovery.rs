@@ -204,7 +204,7 @@ impl SfuRoom {
 
     /// A publishing path was lost (`Some(reason)`) or one came back: the
     /// room's `connection-state`, merged with the socket's.
-    fn publishing_path(&mut self, lost: Option<&'static str>) {
+    pub(super) fn publishing_path(&mut self, lost: Option<&'static str>) {
         let down = [&self.publisher, &self.screen]
             .into_iter()
             .any(|c| c.generation.is_some() && c.recovery.is_recovering());
