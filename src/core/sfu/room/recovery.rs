@@ -12,11 +12,11 @@
 //!   (`configure` with `restart: true`) and answers it.
 //!
 //! A loss seen from stalled media is told at once, but its first restart
-//! waits [`STALL_RESTART_DELAY`]: Janus drops the old ICE session when it
-//! restarts, so a restart during a short outage makes the media wait for
-//! the new session's checks (measured: ~3 s after a 3 s outage) where the
-//! old session would have resumed at once (~50 ms). ICE `failed` restarts
-//! at once. Attempts repeat after 2, 2, 3, 4, 4 … s, wait while the socket
+//! waits [`STALL_RESTART_DELAY`]: the old ICE session resumes a short
+//! outage by itself, and Janus drops it when it restarts, so a restart
+//! during a short outage would make the media wait for the new session's
+//! checks as well. ICE `failed` (and 1 s of `disconnected`) restarts at
+//! once. Attempts repeat after 2, 2, 3, 4, 4 … s, wait while the socket
 //! to Janus is down and run once it is back, and stop after 60 s. Where the path
 //! comes back, a publishing connection's senders start over with a key
 //! frame (the subscribers' decoders lost their references).
