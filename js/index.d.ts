@@ -68,7 +68,25 @@ export type WarningCode =
   | 'unknown-op'
   /** A signaling frame from the server could not be parsed. */
   | 'protocol-error'
-  | ServerErrorCode;
+  | ServerErrorCode
+  | SfuWarningCode;
+
+/** `warning` codes of an SFU room (README "SFU rooms"). */
+export type SfuWarningCode =
+  /** Janus did not confirm a simulcast layer switch after its re-sends (~2 s). */
+  | 'layer-switch-failed'
+  /** A publishing connection's path to Janus did not come back within 60 s (the room stays `reconnecting`). */
+  | 'sfu-connection-failed'
+  /** Janus hung up one of our connections (`message` says which and why). */
+  | 'sfu-hangup'
+  /** Creating or applying an offer or answer with Janus failed. */
+  | 'sfu-negotiation-failed'
+  /** Another browser operation on a connection to Janus failed. */
+  | 'sfu-operation-failed'
+  /** A request to Janus failed: the Janus or VideoRoom error, by code. */
+  | 'room-full' | 'room-not-found' | 'feed-not-found' | 'invalid-sdp' | 'invalid-state' | 'invalid-argument'
+  | 'janus-error' | 'janus-handle-not-found' | 'janus-session-not-found' | 'janus-timeout' | 'videoroom-error'
+  | 'switch-timeout' | 'not-allowed' | 'resume-timeout' | 'signaling-failed';
 
 export interface Participant {
   id: string;

@@ -56,7 +56,12 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   const n: number = room.listenerCount() + room.listenerCount('state-changed');
   void n;
   await room.setCameraEnabled(true, { width: 640, height: 480 });
-  room.updateMeta({ role: 'guest' });
+  try {
+    room.updateMeta({ role: 'guest' });
+  } catch (e) {
+    // An SFU room has no participant metadata.
+    if (e instanceof RtcroomError && e.code === 'unsupported') console.log(e.message);
+  }
 
   const off = room.on('participant-joined', (p) => console.log(p.name ?? p.id, p.meta['role']));
   off();
@@ -104,6 +109,10 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   room.on('warning', (w) => {
     const code: WarningCode = w.code;
     if (w.code === 'peer-setup-failed' || w.code === 'rate-limited') console.warn(w.participant?.id, code, w.message);
+    if (w.code === 'layer-switch-failed' || w.code === 'sfu-connection-failed') console.warn('sfu', code);
+  });
+  room.on('connection-state', ({ reason }) => {
+    if (reason === 'sfu-session-lost' || reason === 'ice-failed') console.log('our path to Janus', reason);
   });
   room.once('participant-updated', (p) => console.log(p.meta));
 
