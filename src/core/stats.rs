@@ -36,6 +36,9 @@ pub struct PairStats {
     /// `host`, `srflx`, `prflx`, `relay`.
     pub local_candidate_type: Option<String>,
     pub remote_candidate_type: Option<String>,
+    /// STUN received on the pair (`responsesReceived` + `requestsReceived`):
+    /// ICE consent checks answered prove the path while media is silent.
+    pub stun_received: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]

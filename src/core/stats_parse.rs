@@ -63,6 +63,8 @@ pub fn parse<E: StatsEntry>(stats: &[E]) -> StatsSnapshot {
             available_outgoing_bitrate: p.number("availableOutgoingBitrate"),
             local_candidate_type: candidate_type("localCandidateId"),
             remote_candidate_type: candidate_type("remoteCandidateId"),
+            stun_received: count(p, "responsesReceived")
+                .saturating_add(count(p, "requestsReceived")),
         }
     });
 

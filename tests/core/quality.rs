@@ -22,6 +22,7 @@ fn sample(bytes: u64, packets: u64, lost: i64, freezes: u64) -> StatsSnapshot {
             available_outgoing_bitrate: Some(2_500_000.0),
             local_candidate_type: Some("host".into()),
             remote_candidate_type: Some("host".into()),
+            stun_received: 0,
         }),
         inbound: vec![InboundStats {
             kind: TrackKind::Video,

@@ -178,6 +178,16 @@ impl Recovery {
         self.growing_samples = 0;
     }
 
+    /// The path answered (ICE consent checks) while media is silent: the
+    /// silence is the sender's, not the path's. Bytes stop being a signal
+    /// until media flows steadily again, and a loss seen from them is over.
+    pub fn handle_path_alive(&mut self, out: &mut Vec<Action>) {
+        self.disarm();
+        if self.recovering.is_some() {
+            self.recovered(out);
+        }
+    }
+
     /// ICE reported `connected` or `completed`.
     pub fn handle_ice_connected(&mut self, out: &mut Vec<Action>) {
         self.disconnected_since = None;

@@ -94,6 +94,10 @@ struct Conn {
     recovery: crate::core::peer::recovery::Recovery,
     /// Its recovery gave up.
     failed: bool,
+    /// STUN received on its pair at the last sample, and when its path was
+    /// lost from stalled media (see `recovery`).
+    stun: u64,
+    stun_at_loss: Option<u64>,
 }
 
 /// A received track: our subscriber `mid` → the receiver the driver reported.

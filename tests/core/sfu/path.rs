@@ -336,3 +336,63 @@ fn a_screen_share_stopped_while_its_path_was_lost_ends_the_reconnecting() {
     s.drain();
     assert_eq!(connection_states(&s).last(), Some(&(RoomConnection::Reconnected, None)));
 }
+
+/// Runs `ms` answering the subscriber's `getStats()`: `grow` media bytes
+/// and `stun` STUN messages more per sample.
+fn flow_with_stun(
+    s: &mut Sfu,
+    bytes: &mut u64,
+    stun: &mut u64,
+    ms: u64,
+    grow: u64,
+    more_stun: u64,
+) {
+    let end = s.now.0 + ms;
+    while s.now.0 < end {
+        for o in s.advance(50) {
+            if matches!(&o, RoomOutput::Pc { peer, cmd: PcCommand::GetStats } if peer == SUBSCRIBER)
+            {
+                *bytes += grow;
+                *stun += more_stun;
+                let pair = rtcroom::core::PairStats { stun_received: *stun, ..Default::default() };
+                let snap = StatsSnapshot {
+                    bytes_received: *bytes,
+                    pair: Some(pair),
+                    ..Default::default()
+                };
+                s.peer(SUBSCRIBER, PeerInput::Stats(snap));
+            }
+        }
+    }
+}
+
+/// Every publisher went silent (their uplinks, their tabs asleep) while our
+/// path to Janus still answers ICE consent checks: not our path, no restart,
+/// and no loss left to give up on after 60 s.
+#[test]
+fn silent_publishers_on_a_path_that_still_answers_stun_are_not_restarted_for() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let (mut bytes, mut stun) = (0, 0);
+    flow_with_stun(&mut s, &mut bytes, &mut stun, 2_000, 10_000, 1);
+    // Media stops; consent answers keep coming (one per ~2.5 s, here one
+    // sample in six).
+    for _ in 0..10 {
+        flow_with_stun(&mut s, &mut bytes, &mut stun, 2_000, 0, 0);
+        flow_with_stun(&mut s, &mut bytes, &mut stun, 400, 0, 1);
+    }
+    assert_eq!(restarts_asked(&s), 0);
+    assert_eq!(
+        states(&s),
+        [
+            ("901".into(), PeerState::Connected, None),
+            ("901".into(), PeerState::Reconnecting, Some("media-stalled")),
+            ("901".into(), PeerState::Connected, Some("recovered")),
+        ],
+        "told once, then no loss while the media is absent"
+    );
+    // Their media again, then our path dies for real: lost and restarted.
+    flow_with_stun(&mut s, &mut bytes, &mut stun, 2_000, 10_000, 1);
+    flow_with_stun(&mut s, &mut bytes, &mut stun, 1_500 + STALL_RESTART_DELAY, 0, 0);
+    assert_eq!(restarts_asked(&s), 1);
+}

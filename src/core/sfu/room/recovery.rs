@@ -32,6 +32,7 @@
 
 use super::*;
 use crate::core::peer::recovery::{Action, RECOVERING_STATS_INTERVAL};
+use crate::core::stats::StatsSnapshot;
 
 const ROLES: [Role; 3] = [Role::Publisher, Role::Screen, Role::Subscriber];
 
@@ -66,7 +67,11 @@ impl SfuRoom {
     /// A sample of the subscriber connection: its inbound bytes are the
     /// liveness signal while media is expected; otherwise ICE alone is (a
     /// path lost while media was expected is back once ICE is connected).
-    pub(super) fn recovery_bytes(&mut self, role: Role, bytes: u64) {
+    /// Before the first restart after a stall, STUN answered on the pair
+    /// proves the path: the publishers went silent, not our path (every
+    /// publisher's uplink lost, or their tabs asleep), and the loss is over
+    /// without a restart.
+    pub(super) fn recovery_sample(&mut self, role: Role, s: &StatsSnapshot) {
         if role != Role::Subscriber {
             return;
         }
@@ -77,8 +82,16 @@ impl SfuRoom {
             .any(|(mid, a)| !a.muted && self.adaptive.wanted(mid) != Some(adaptive::Layer::Paused));
         let mut actions = Vec::new();
         let c = self.conn_mut(role);
-        if expected {
-            c.recovery.handle_bytes(now, bytes, &mut actions);
+        let stun = s.pair.as_ref().map_or(0, |p| p.stun_received);
+        let answered = c.recovery.is_recovering()
+            && c.recovery.attempts() == 0
+            && c.stun_at_loss.is_some_and(|at| stun > at);
+        c.stun = stun;
+        if answered {
+            c.stun_at_loss = None;
+            c.recovery.handle_path_alive(&mut actions);
+        } else if expected {
+            c.recovery.handle_bytes(now, s.bytes_received, &mut actions);
         } else {
             c.recovery.disarm();
             if c.connected {
@@ -169,6 +182,7 @@ impl SfuRoom {
                     let soon = now.saturating_add(RECOVERING_STATS_INTERVAL);
                     c.stats_at = Some(c.stats_at.map_or(soon, |t| t.min(soon)));
                     if role == Role::Subscriber {
+                        c.stun_at_loss = Some(c.stun);
                         self.subscriber_loss = Some(reason.as_str());
                         self.sync_participant_states();
                     } else {

@@ -60,7 +60,7 @@ impl SfuRoom {
     /// A sample of `role`'s connection.
     pub(super) fn on_stats(&mut self, role: Role, snapshot: StatsSnapshot) {
         let now = self.now;
-        self.recovery_bytes(role, snapshot.bytes_received);
+        self.recovery_sample(role, &snapshot);
         if role == Role::Subscriber {
             self.participants_stats(&snapshot);
         } else {
@@ -120,6 +120,7 @@ impl SfuRoom {
             available_outgoing_bitrate: None,
             local_candidate_type: p.local_candidate_type.clone(),
             remote_candidate_type: p.remote_candidate_type.clone(),
+            stun_received: p.stun_received,
         });
         // Layers asked for (adaptive stream) above the one Janus forwards.
         let layers_missing = theirs
