@@ -16,6 +16,17 @@ const blackholeUdp = () => execFileSync('nft', ['-f', '-'], {
   input: `table inet ${TABLE} {\n chain input {\n  type filter hook input priority 0; policy accept;\n  meta l4proto udp drop\n }\n}\n`,
 });
 const restoreUdp = () => execFileSync('nft', ['delete', 'table', 'inet', TABLE], { stdio: 'ignore' });
+/** Drops UDP to and from one Janus port (one connection's path). */
+const blackholePort = (port) => execFileSync('nft', ['-f', '-'], {
+  input: `table inet ${TABLE} {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp sport ${port} drop\n  udp dport ${port} drop\n }\n}\n`,
+});
+/** Janus's port on the selected candidate pair of connection `id`. */
+const janusPort = (p, id) => p.page.evaluate(async (id) => {
+  const stats = await window.rt.room.peerConnection(id).getStats();
+  let pair = null;
+  stats.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = stats.get(s.selectedCandidatePairId); });
+  return pair ? stats.get(pair.remoteCandidateId)?.port ?? null : null;
+}, id);
 const ufrag = (p, id, which) => p.page.evaluate(([id, which]) => /a=ice-ufrag:(\S+)/.exec(window.rt.room.peerConnection(id)?.[which]?.sdp ?? '')?.[1] ?? null, [id, which]);
 const decoded = (p, from) => p.page.evaluate(async (id) => (await window.rt.probe(id))?.framesDecoded ?? 0, from);
 const events = (p, type) => p.page.evaluate((type) => window.rt.events.filter((e) => e.type === type).map((e) => `${e.participant ?? ''}:${e.state}:${e.reason ?? ''}`), type);
@@ -77,6 +88,35 @@ test('restartIce(participant) and restartIce("sfu-publisher") in an SFU room ren
     expect(await events(bob, 'participant-state')).toEqual([`${alice.id}:connected:`]);
     const code = await bob.page.evaluate(() => { try { window.rt.room.updateMeta({ a: '1' }); return null; } catch (e) { return e.code; } });
     expect(code).toBe('unsupported');
+  } finally {
+    await leave(bob);
+    await leave(alice);
+  }
+});
+
+test('a publisher whose own path dies: the subscriber, whose path still answers ICE consent, does not restart; the publisher shows as lost', async ({ browser }) => {
+  const alice = await sfuParticipant(browser, { room: 1251, name: 'alice', colour: COLOURS[3] });
+  const bob = await sfuParticipant(browser, { room: 1251, name: 'bob', publish: false });
+  try {
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 20_000 }).toBeGreaterThan(30);
+    await bob.page.waitForTimeout(1500);
+    const sub = await ufrag(bob, 'sfu-subscriber', 'remoteDescription');
+    const port = await janusPort(alice, 'sfu-publisher');
+    expect(port).not.toBeNull();
+    blackholePort(port);
+    try {
+      // Bob's media stops (a stall), but his own path answers consent
+      // checks: over without a restart, alice's quality is lost.
+      await expect.poll(() => events(bob, 'participant-state'), { timeout: 15_000 })
+        .toEqual([`${alice.id}:connected:`, `${alice.id}:reconnecting:media-stalled`, `${alice.id}:connected:recovered`]);
+      await expect.poll(() => bob.page.evaluate((id) => window.rt.room.stats(id)?.quality, alice.id), { timeout: 10_000 }).toBe('lost');
+      expect(await ufrag(bob, 'sfu-subscriber', 'remoteDescription')).toBe(sub);
+    } finally {
+      restoreUdp();
+    }
+    // Alice's path back (through her own recovery): bob decodes her again.
+    const frames = await decoded(bob, alice.id);
+    await expect.poll(() => decoded(bob, alice.id), { timeout: 30_000 }).toBeGreaterThan(frames + 15);
   } finally {
     await leave(bob);
     await leave(alice);

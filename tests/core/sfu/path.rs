@@ -6,7 +6,9 @@
 
 use super::*;
 use rtcroom::core::sfu::room::STALL_RESTART_DELAY;
-use rtcroom::core::{ConnectionState, PeerState, RoomConnection, StatsSnapshot};
+use rtcroom::core::{
+    ConnectionState, InboundStats, PairStats, PeerState, RoomConnection, StatsSnapshot,
+};
 
 fn states(s: &Sfu) -> Vec<(String, PeerState, Option<&'static str>)> {
     s.events()
@@ -38,8 +40,7 @@ fn flow(s: &mut Sfu, peer: &str, bytes: &mut u64, ms: u64, grow: u64) {
         for o in s.advance(50) {
             if matches!(&o, RoomOutput::Pc { peer: p, cmd: PcCommand::GetStats } if p == peer) {
                 *bytes += grow;
-                let snap = StatsSnapshot { bytes_received: *bytes, ..Default::default() };
-                s.peer(peer, PeerInput::Stats(snap));
+                s.peer(peer, PeerInput::Stats(received(*bytes, 0)));
             }
         }
     }
@@ -55,6 +56,36 @@ fn live_for(s: &mut Sfu, ms: u64) {
         for k in keepalives {
             s.recv(ack(&k));
         }
+    }
+}
+
+/// A sample with `bytes` of media received on mid 1, and `stun` STUN
+/// messages received on the pair, whose bytes also count Janus's RTCP
+/// reports (`stun` stands for their count: both go on while the publishers
+/// are silent and our path lives).
+fn received(bytes: u64, stun: u64) -> StatsSnapshot {
+    let rtcp = stun * 1_000 + bytes / 100;
+    let inbound = InboundStats {
+        kind: TrackKind::Video,
+        mid: Some("1".into()),
+        bytes_received: bytes,
+        packets_received: bytes / 1_000,
+        packets_lost: 0,
+        jitter_ms: None,
+        frame_width: None,
+        frame_height: None,
+        frames_per_second: None,
+        frames_decoded: 0,
+        freeze_count: 0,
+        total_freezes_duration_s: 0.0,
+    };
+    let pair =
+        PairStats { bytes_received: bytes + rtcp, stun_received: stun, ..Default::default() };
+    StatsSnapshot {
+        bytes_received: bytes + rtcp,
+        pair: Some(pair),
+        inbound: vec![inbound],
+        ..Default::default()
     }
 }
 
@@ -354,13 +385,7 @@ fn flow_with_stun(
             {
                 *bytes += grow;
                 *stun += more_stun;
-                let pair = rtcroom::core::PairStats { stun_received: *stun, ..Default::default() };
-                let snap = StatsSnapshot {
-                    bytes_received: *bytes,
-                    pair: Some(pair),
-                    ..Default::default()
-                };
-                s.peer(SUBSCRIBER, PeerInput::Stats(snap));
+                s.peer(SUBSCRIBER, PeerInput::Stats(received(*bytes, *stun)));
             }
         }
     }
@@ -395,4 +420,35 @@ fn silent_publishers_on_a_path_that_still_answers_stun_are_not_restarted_for() {
     flow_with_stun(&mut s, &mut bytes, &mut stun, 2_000, 10_000, 1);
     flow_with_stun(&mut s, &mut bytes, &mut stun, 1_500 + STALL_RESTART_DELAY, 0, 0);
     assert_eq!(restarts_asked(&s), 1);
+}
+
+/// Janus keeps sending RTCP reports on a subscription whose publishers went
+/// silent: the pair's bytes keep growing, the media's do not. A stall is
+/// seen from the media (found in real Janus: the pair's bytes hid it).
+#[test]
+fn a_media_stall_is_seen_while_janus_rtcp_keeps_the_pairs_bytes_growing() {
+    let mut s = subscribed(&[901]);
+    s.peer(SUBSCRIBER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    flow(&mut s, SUBSCRIBER, &mut bytes, 2_000, 10_000);
+    let mut rtcp = 0;
+    let end = s.now.0 + 2_000;
+    while s.now.0 < end {
+        for o in s.advance(50) {
+            if matches!(&o, RoomOutput::Pc { peer, cmd: PcCommand::GetStats } if peer == SUBSCRIBER)
+            {
+                rtcp += 120;
+                let mut snap = received(bytes, 0);
+                snap.bytes_received += rtcp;
+                if let Some(p) = &mut snap.pair {
+                    p.bytes_received += rtcp;
+                }
+                s.peer(SUBSCRIBER, PeerInput::Stats(snap));
+            }
+        }
+    }
+    assert_eq!(
+        states(&s).last(),
+        Some(&("901".into(), PeerState::Reconnecting, Some("media-stalled")))
+    );
 }

@@ -64,8 +64,8 @@ impl SfuRoom {
         }
     }
 
-    /// A sample of the subscriber connection: its inbound bytes are the
-    /// liveness signal while media is expected; otherwise ICE alone is (a
+    /// A sample of the subscriber connection: its inbound media bytes are
+    /// the liveness signal while media is expected; otherwise ICE alone is (a
     /// path lost while media was expected is back once ICE is connected).
     /// Before the first restart after a stall, STUN answered on the pair
     /// proves the path: the publishers went silent, not our path (every
@@ -91,7 +91,10 @@ impl SfuRoom {
             c.stun_at_loss = None;
             c.recovery.handle_path_alive(&mut actions);
         } else if expected {
-            c.recovery.handle_bytes(now, s.bytes_received, &mut actions);
+            // Media bytes only: Janus keeps sending RTCP reports on a
+            // subscription whose publishers went silent.
+            let media = s.inbound.iter().fold(0u64, |n, i| n.saturating_add(i.bytes_received));
+            c.recovery.handle_bytes(now, media, &mut actions);
         } else {
             c.recovery.disarm();
             if c.connected {
