@@ -5,7 +5,7 @@
 //! on those vectors.
 
 use super::error::WebError;
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::{Array, Object, JSON};
 use rtcroom_proto::{
     Candidate, ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
     ServerMessage, SignalData, TrackInfo, TrackKind, TrackSource,
@@ -18,9 +18,7 @@ pub(super) fn bad(field: &str) -> WebError {
     WebError::Protocol("field \"".to_string() + field + "\" is missing or has the wrong type")
 }
 
-pub(super) fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
+pub(super) use super::js::get;
 
 pub(super) fn string(o: &JsValue, key: &str) -> Result<String, WebError> {
     get(o, key).as_string().ok_or_else(|| bad(key))
@@ -254,14 +252,7 @@ pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
 
 // ---- encoding ---------------------------------------------------------------
 
-pub(super) fn set(o: &Object, key: &str, v: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(o, &JsValue::from_str(key), v);
-}
-
-pub(super) fn set_str(o: &Object, key: &str, v: &str) {
-    set(o, key, &JsValue::from_str(v));
-}
+pub(super) use super::js::{set, set_str};
 
 pub(super) fn set_opt(o: &Object, key: &str, v: &Option<String>) {
     if let Some(v) = v {
@@ -274,7 +265,7 @@ pub(super) fn set_candidate(o: &Object, c: &Candidate) {
     set_str(o, "candidate", &c.candidate);
     set_opt(o, "sdpMid", &c.sdp_mid);
     if let Some(i) = c.sdp_m_line_index {
-        set(o, "sdpMLineIndex", &JsValue::from(i));
+        super::js::set_num(o, "sdpMLineIndex", f64::from(i));
     }
     set_opt(o, "usernameFragment", &c.username_fragment);
 }
@@ -315,7 +306,7 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
                 set_opt(&e, "id", &t.id);
                 set_opt(&e, "mid", &t.mid);
                 if t.muted {
-                    set(&e, "muted", &JsValue::TRUE);
+                    super::js::set_bool(&e, "muted", true);
                 }
                 list.push(&e);
             }

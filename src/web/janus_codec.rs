@@ -302,7 +302,7 @@ pub fn decode(text: &str) -> Result<Incoming, WebError> {
 
 fn set_num(o: &Object, key: &str, n: u64) {
     // Ids are below 2^53 (Janus's own limit), so a double is exact.
-    set(o, key, &JsValue::from_f64(n as f64));
+    super::js::set_num(o, key, n as f64);
 }
 
 fn set_list<T>(o: &Object, key: &str, items: &[T], f: fn(&T) -> Object) {
@@ -330,7 +330,7 @@ fn stream_config_js(s: &StreamConfig) -> Object {
         set_num(&o, "temporal", n.into());
     }
     if let Some(b) = s.send {
-        set(&o, "send", &JsValue::from_bool(b));
+        super::js::set_bool(&o, "send", b);
     }
     o
 }
@@ -433,7 +433,7 @@ pub fn encode(request: &Request) -> Result<String, WebError> {
             match candidate {
                 TrickleCandidate::Candidate(cand) => set_candidate(&c, cand),
                 TrickleCandidate::Completed { completed } => {
-                    set(&c, "completed", &JsValue::from_bool(*completed))
+                    super::js::set_bool(&c, "completed", *completed)
                 }
             }
             set(&o, "candidate", &c);

@@ -11,6 +11,7 @@ mod error;
 mod events;
 mod guard;
 pub mod janus_codec;
+mod js;
 mod key_frames;
 mod media;
 mod oneshot;

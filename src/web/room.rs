@@ -458,7 +458,7 @@ impl Room {
             let stream = media::display_media(constraints).await?;
             for t in stream.get_video_tracks().iter() {
                 // Before publishing: the encoder reads it when it starts.
-                let _ = js_sys::Reflect::set(&t, &"contentHint".into(), &content_hint.into());
+                super::js::set_str(&t, "contentHint", content_hint);
             }
             Ok(stream)
         };
