@@ -16,6 +16,7 @@ mod key_frames;
 mod media;
 mod oneshot;
 mod peer;
+mod reader;
 mod room;
 mod sfu;
 mod sys;
