@@ -46,12 +46,22 @@ function rtcroomEntries() {
     sizes[k] = { file: f, raw: bytes.length, gzip: gzip(bytes) };
   }
   const sum = (keys) => keys.reduce((n, k) => n + sizes[k].gzip, 0);
+  // The glue counts when the facade imports it (scripts/minify.mjs bundles
+  // it into index.js: a page then never loads rtcroom.js).
+  const dot = gluedIn(PKG) ? ['wasm', 'facade'] : ['wasm', 'glue', 'facade'];
+  const names = (keys) => keys.map((k) => files[k]);
   return {
     files: sizes,
     // What a page importing the entry downloads (React itself is the app's).
-    '.': { gzip: sum(['wasm', 'glue', 'facade']), files: ['rtcroom_bg.wasm', 'rtcroom.js', 'index.js'] },
-    './react': { gzip: sum(['wasm', 'glue', 'facade', 'react']), files: ['rtcroom_bg.wasm', 'rtcroom.js', 'index.js', 'react.js'], excludes: 'react, react-dom' },
+    '.': { gzip: sum(dot), files: names(dot), keys: dot },
+    './react': { gzip: sum([...dot, 'react']), files: names([...dot, 'react']), keys: [...dot, 'react'], excludes: 'react, react-dom' },
   };
+}
+
+/** Whether pkg/index.js has the glue inside (no import of ./rtcroom.js). */
+function gluedIn(pkgDir) {
+  const facade = fs.readFileSync(path.join(pkgDir, 'index.js'), 'utf8');
+  return !/from\s*["'`]\.\/rtcroom\.js["'`]/.test(facade);
 }
 
 // ---------------------------------------------------------- wasm breakdown
@@ -220,8 +230,8 @@ fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 console.log('\nbundle budget: what a page loads, gzip -9 (KiB)');
 table([
   ['package', 'entry', 'raw', 'gzip'],
-  ['rtcroom', '.', kb(['wasm', 'glue', 'facade'].reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['.'].gzip)],
-  ['rtcroom', './react (without React)', kb(['wasm', 'glue', 'facade', 'react'].reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['./react'].gzip)],
+  ['rtcroom', '.', kb(rtcroom['.'].keys.reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['.'].gzip)],
+  ['rtcroom', './react (without React)', kb(rtcroom['./react'].keys.reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['./react'].gzip)],
   ...libs.map((l) => [`${l.name}@${l.version}`, l.entry, l.error ? '-' : kb(l.raw), l.error ? `error: ${l.error}` : kb(l.gzip)]),
 ]);
 console.log(`goal for '.': ≤ ${kb(GOAL)} KiB: ${result.goal.met ? 'met' : `not met (${kb(rtcroom['.'].gzip - GOAL)} KiB over)`}`);

@@ -2,7 +2,8 @@
 //! error leaving here is a JS `Error` with a stable `code`.
 
 use super::error::WebError;
-use super::events::{participant_js, set};
+use super::events::participant_js;
+use super::js::{get, object, set, set_bool, set_num, set_str};
 use super::room::{JoinOptions, Room};
 use crate::core::encodings::is_video_content_hint;
 use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
@@ -57,11 +58,11 @@ pub fn list_devices() -> js_sys::Promise {
         Ok(list
             .into_iter()
             .map(|(kind, id, label, group)| {
-                let o: JsValue = js_sys::Object::new().into();
-                set(&o, "kind", &kind.into());
-                set(&o, "deviceId", &id.into());
-                set(&o, "label", &label.into());
-                set(&o, "groupId", &group.into());
+                let o = object();
+                set_str(&o, "kind", &kind);
+                set_str(&o, "deviceId", &id);
+                set_str(&o, "label", &label);
+                set_str(&o, "groupId", &group);
                 o
             })
             .collect::<js_sys::Array>()
@@ -114,9 +115,7 @@ impl RoomHandle {
     pub fn publish_screen(&self, options: JsValue) -> js_sys::Promise {
         let room = self.room.clone();
         promise(Box::pin(async move {
-            let field = |k: &str| {
-                js_sys::Reflect::get(&options, &k.into()).ok().filter(|v| !v.is_undefined())
-            };
+            let field = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
             let preset = match field("preset") {
                 None => ScreenPreset::default(),
                 Some(p) => {
@@ -141,19 +140,14 @@ impl RoomHandle {
                 Some(video) => c.set_video(&video),
                 None => {
                     let cap = preset.capture();
-                    let video = js_sys::Object::new();
+                    let video = object();
                     let max = |v: f64| {
-                        let o = js_sys::Object::new();
-                        let _ = js_sys::Reflect::set(&o, &"max".into(), &v.into());
+                        let o = object();
+                        set_num(&o, "max", v);
                         o
                     };
-                    let _ = js_sys::Reflect::set(
-                        &video,
-                        &"height".into(),
-                        &max(f64::from(cap.max_height)),
-                    );
-                    let _ =
-                        js_sys::Reflect::set(&video, &"frameRate".into(), &max(cap.max_frame_rate));
+                    set(&video, "height", &max(f64::from(cap.max_height)));
+                    set(&video, "frameRate", &max(cap.max_frame_rate));
                     c.set_video(&video);
                 }
             }
@@ -234,10 +228,10 @@ impl RoomHandle {
         Ok(failed
             .into_iter()
             .map(|(participant, code)| {
-                let o = js_sys::Object::new();
-                let _ = js_sys::Reflect::set(&o, &"participant".into(), &participant.into());
-                let _ = js_sys::Reflect::set(&o, &"code".into(), &code.into());
-                JsValue::from(o)
+                let o = object();
+                set_str(&o, "participant", &participant);
+                set_str(&o, "code", code);
+                o
             })
             .collect())
     }
@@ -281,12 +275,12 @@ impl RoomHandle {
             .local_publications()
             .into_iter()
             .map(|(track, publication, kind, source, muted)| {
-                let o: JsValue = js_sys::Object::new().into();
-                set(&o, "publication", &publication.into());
+                let o = object();
+                set_str(&o, "publication", &publication);
                 set(&o, "track", &track);
-                set(&o, "kind", &kind.as_str().into());
-                set(&o, "source", &source.as_str().into());
-                set(&o, "muted", &muted.into());
+                set_str(&o, "kind", kind.as_str());
+                set_str(&o, "source", source.as_str());
+                set_bool(&o, "muted", muted);
                 o
             })
             .collect()

@@ -5,7 +5,8 @@
 //! on those vectors.
 
 use super::error::WebError;
-use js_sys::{Array, Object, Reflect, JSON};
+use super::reader::{absent, Reader};
+use js_sys::{Array, Object, JSON};
 use rtcroom_proto::{
     Candidate, ClientMessage, ErrorCode, Grants, IceServer, LeaveReason, Meta, PeerInfo, SdpType,
     ServerMessage, SignalData, TrackInfo, TrackKind, TrackSource,
@@ -18,88 +19,59 @@ pub(super) fn bad(field: &str) -> WebError {
     WebError::Protocol("field \"".to_string() + field + "\" is missing or has the wrong type")
 }
 
-pub(super) fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+pub(super) use super::js::get;
+
+/// A list that may be absent (`null` too): empty then.
+fn opt_list<T>(
+    r: &Reader,
+    o: &JsValue,
+    key: &'static str,
+    f: fn(&Reader, &JsValue) -> T,
+) -> Vec<T> {
+    r.opt_list(o, key, f).unwrap_or_default()
 }
 
-pub(super) fn string(o: &JsValue, key: &str) -> Result<String, WebError> {
-    get(o, key).as_string().ok_or_else(|| bad(key))
-}
-
-pub(super) fn opt_string(o: &JsValue, key: &str) -> Result<Option<String>, WebError> {
-    let v = get(o, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(None);
-    }
-    v.as_string().map(Some).ok_or_else(|| bad(key))
-}
-
-pub(super) fn array(o: &JsValue, key: &str) -> Result<Array, WebError> {
-    let v = get(o, key);
-    if Array::is_array(&v) {
-        Ok(Array::from(&v))
-    } else {
-        Err(bad(key))
-    }
-}
-
-fn opt_array(o: &JsValue, key: &str) -> Result<Array, WebError> {
-    let v = get(o, key);
-    if v.is_undefined() || v.is_null() {
-        return Ok(Array::new());
-    }
-    array(o, key)
-}
-
-/// Decodes every element; the first failure fails the list. A loop rather
-/// than `collect::<Result<..>>()`, whose adapter is more code per element type.
-fn each<T>(a: Array, f: impl Fn(&JsValue) -> Result<T, WebError>) -> Result<Vec<T>, WebError> {
-    let mut out = Vec::with_capacity(a.length() as usize);
-    for v in a.iter() {
-        out.push(f(&v)?);
-    }
-    Ok(out)
-}
-
-fn meta(o: &JsValue, key: &str) -> Result<Meta, WebError> {
+/// A metadata object (`{ key: string }`); absent (or `null`) is empty.
+fn meta(r: &Reader, o: &JsValue, key: &'static str) -> Meta {
     let v = get(o, key);
     let mut meta = Meta::new();
-    if v.is_undefined() || v.is_null() {
-        return Ok(meta);
+    if absent(&v) {
+        return meta;
     }
-    let obj: &Object = wasm_bindgen::JsCast::dyn_ref(&v).ok_or_else(|| bad(key))?;
+    let Some(obj) = wasm_bindgen::JsCast::dyn_ref::<Object>(&v) else { return r.fail(key) };
     for entry in Object::entries(obj).iter() {
         let pair = Array::from(&entry);
-        let (k, val) = (pair.get(0).as_string(), pair.get(1).as_string());
-        match (k, val) {
+        match (pair.get(0).as_string(), pair.get(1).as_string()) {
             (Some(k), Some(val)) => meta.insert(k, val),
-            _ => return Err(bad(key)),
+            _ => return r.fail(key),
         };
     }
-    Ok(meta)
+    meta
 }
 
-fn peer(v: &JsValue) -> Result<PeerInfo, WebError> {
-    Ok(PeerInfo { id: string(v, "id")?, name: opt_string(v, "name")?, meta: meta(v, "meta")? })
+fn peer(r: &Reader, v: &JsValue) -> PeerInfo {
+    PeerInfo { id: r.str(v, "id"), name: r.opt_str(v, "name"), meta: meta(r, v, "meta") }
 }
 
-fn ice_server(v: &JsValue) -> Result<IceServer, WebError> {
-    let urls = get(v, "urls");
-    let urls = match urls.as_string() {
-        Some(one) => vec![one],
-        None => each(array(v, "urls")?, |u| u.as_string().ok_or_else(|| bad("urls")))?,
-    };
-    Ok(IceServer {
-        urls,
-        username: opt_string(v, "username")?,
-        credential: opt_string(v, "credential")?,
-    })
+fn url(r: &Reader, u: &JsValue) -> String {
+    u.as_string().unwrap_or_else(|| r.fail("urls"))
+}
+
+fn ice_server(r: &Reader, v: &JsValue) -> IceServer {
+    IceServer {
+        urls: match get(v, "urls").as_string() {
+            Some(one) => vec![one],
+            None => r.list(v, "urls", url),
+        },
+        username: r.opt_str(v, "username"),
+        credential: r.opt_str(v, "credential"),
+    }
 }
 
 /// A grant that is absent (or not a boolean) is granted, as in proto.
 fn grants(v: &JsValue) -> Grants {
     let flag = |key: &str| get(v, key).as_bool().unwrap_or(true);
-    if v.is_undefined() || v.is_null() {
+    if absent(v) {
         return Grants::default();
     }
     Grants {
@@ -109,159 +81,167 @@ fn grants(v: &JsValue) -> Grants {
     }
 }
 
-pub(super) fn candidate(v: &JsValue) -> Result<Candidate, WebError> {
-    let index = get(v, "sdpMLineIndex");
-    let sdp_m_line_index = if index.is_undefined() || index.is_null() {
-        None
-    } else {
-        let n = index.as_f64().ok_or_else(|| bad("sdpMLineIndex"))?;
-        if !(0.0..=f64::from(u16::MAX)).contains(&n) || n.fract() != 0.0 {
-            return Err(bad("sdpMLineIndex"));
-        }
-        Some(n as u16)
-    };
-    Ok(Candidate {
-        candidate: string(v, "candidate")?,
-        sdp_mid: opt_string(v, "sdpMid")?,
-        sdp_m_line_index,
-        username_fragment: opt_string(v, "usernameFragment")?,
-    })
+pub(super) fn candidate(r: &Reader, v: &JsValue) -> Candidate {
+    Candidate {
+        // Checked before the other fields, as the serde derive.
+        sdp_m_line_index: r.opt_u16(v, "sdpMLineIndex"),
+        candidate: r.str(v, "candidate"),
+        sdp_mid: r.opt_str(v, "sdpMid"),
+        username_fragment: r.opt_str(v, "usernameFragment"),
+    }
 }
 
-fn track_info(v: &JsValue) -> Result<TrackInfo, WebError> {
-    Ok(TrackInfo {
-        stream: string(v, "stream")?,
-        kind: TrackKind::parse(&string(v, "kind")?).ok_or_else(|| bad("kind"))?,
-        source: TrackSource::parse(&string(v, "source")?).ok_or_else(|| bad("source"))?,
-        id: opt_string(v, "id")?,
-        mid: opt_string(v, "mid")?,
+fn track_info(r: &Reader, v: &JsValue) -> TrackInfo {
+    TrackInfo {
+        stream: r.str(v, "stream"),
+        kind: TrackKind::parse(&r.str(v, "kind")).unwrap_or_else(|| {
+            r.fail::<()>("kind");
+            TrackKind::Video
+        }),
+        source: TrackSource::parse(&r.str(v, "source")).unwrap_or_else(|| {
+            r.fail::<()>("source");
+            TrackSource::Camera
+        }),
+        id: r.opt_str(v, "id"),
+        mid: r.opt_str(v, "mid"),
         muted: get(v, "muted").as_bool().unwrap_or(false),
-    })
+    }
 }
 
 /// `None`: a kind this client does not know (from a newer client), ignored.
-fn signal_data(v: &JsValue) -> Result<Option<SignalData>, WebError> {
-    Ok(Some(match string(v, "kind")?.as_str() {
+fn signal_data(r: &Reader, v: &JsValue) -> Option<SignalData> {
+    Some(match r.str(v, "kind").as_str() {
         "description" => SignalData::Description {
-            sdp_type: SdpType::parse(&string(v, "type")?).ok_or_else(|| bad("type"))?,
-            sdp: string(v, "sdp")?,
+            sdp_type: SdpType::parse(&r.str(v, "type")).unwrap_or_else(|| {
+                r.fail::<()>("type");
+                SdpType::Offer
+            }),
+            sdp: r.str(v, "sdp"),
         },
-        "candidate" => SignalData::Candidate(candidate(v)?),
+        "candidate" => SignalData::Candidate(candidate(r, v)),
         "end-of-candidates" => {
-            SignalData::EndOfCandidates { ufrag: opt_string(v, "usernameFragment")? }
+            SignalData::EndOfCandidates { ufrag: r.opt_str(v, "usernameFragment") }
         }
-        "tracks" => SignalData::Tracks { tracks: each(array(v, "tracks")?, track_info)? },
+        "tracks" => SignalData::Tracks { tracks: r.list(v, "tracks", track_info) },
         "restart-ice" => SignalData::RestartIce,
-        _ => return Ok(None),
-    }))
+        _ => return None,
+    })
 }
 
 /// Parses one server frame. `Ok(None)`: a frame type or signal kind this
 /// client does not know (a newer server or client), to be ignored.
 pub fn decode_server(text: &str) -> Result<Option<ServerMessage<SignalData>>, WebError> {
     let v = JSON::parse(text).map_err(|_| WebError::Protocol("frame is not JSON".into()))?;
-    Ok(Some(match string(&v, "type")?.as_str() {
-        "welcome" => ServerMessage::Welcome {
-            id: string(&v, "id")?,
-            session: string(&v, "session")?,
-            peers: each(array(&v, "peers")?, peer)?,
-            ice_servers: each(opt_array(&v, "iceServers")?, ice_server)?,
-            resumed: get(&v, "resumed").as_bool().unwrap_or(false),
-            resume_grace_ms: get(&v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
-            grants: grants(&get(&v, "grants")),
-        },
-        "peer-joined" => ServerMessage::PeerJoined { peer: peer(&get(&v, "peer"))? },
-        "peer-updated" => ServerMessage::PeerUpdated { peer: peer(&get(&v, "peer"))? },
-        "peer-left" => ServerMessage::PeerLeft {
-            id: string(&v, "id")?,
-            reason: LeaveReason::parse(&string(&v, "reason")?).unwrap_or(LeaveReason::Disconnected),
-        },
-        "signal" => match signal_data(&get(&v, "data"))? {
-            Some(data) => ServerMessage::Signal { from: string(&v, "from")?, data },
-            None => return Ok(None),
-        },
+    let r = Reader::default();
+    let v = &v;
+    let frame = match r.str(v, "type").as_str() {
+        "welcome" => Some(ServerMessage::Welcome {
+            id: r.str(v, "id"),
+            session: r.str(v, "session"),
+            peers: r.list(v, "peers", peer),
+            ice_servers: opt_list(&r, v, "iceServers", ice_server),
+            resumed: get(v, "resumed").as_bool().unwrap_or(false),
+            resume_grace_ms: get(v, "resumeGraceMs").as_f64().map_or(0, |n| n.max(0.0) as u64),
+            grants: grants(&get(v, "grants")),
+        }),
+        "peer-joined" => Some(ServerMessage::PeerJoined { peer: peer(&r, &get(v, "peer")) }),
+        "peer-updated" => Some(ServerMessage::PeerUpdated { peer: peer(&r, &get(v, "peer")) }),
+        "peer-left" => Some(ServerMessage::PeerLeft {
+            id: r.str(v, "id"),
+            reason: LeaveReason::parse(&r.str(v, "reason")).unwrap_or(LeaveReason::Disconnected),
+        }),
+        // An unknown signal kind: the frame is ignored, `from` unread.
+        "signal" => signal_data(&r, &get(v, "data"))
+            .map(|data| ServerMessage::Signal { from: r.str(v, "from"), data }),
         "error" => {
-            let code = string(&v, "code")?;
-            let message = string(&v, "message")?;
-            match ErrorCode::parse(&code) {
+            let code = r.str(v, "code");
+            let message = r.str(v, "message");
+            Some(match ErrorCode::parse(&code) {
                 Some(code) => ServerMessage::Error { code, message },
                 // A code from a newer server: keep its text.
                 None => ServerMessage::Error {
                     code: ErrorCode::InvalidFrame,
                     message: code + ": " + &message,
                 },
-            }
+            })
         }
-        "pong" => ServerMessage::Pong,
-        _ => return Ok(None),
-    }))
+        "pong" => Some(ServerMessage::Pong),
+        _ => None,
+    };
+    match r.error() {
+        Some(e) => Err(e),
+        None => Ok(frame),
+    }
 }
 
-/// `Room.join`'s options object.
 /// A metadata object (`{ key: string }`) as the app passes it.
 pub fn meta_of(v: &JsValue) -> Result<Meta, WebError> {
     let wrapper = Object::new();
     set(&wrapper, "meta", v);
-    meta(&wrapper, "meta").map_err(|e| WebError::InvalidArgument(e.message()))
+    let r = Reader::default();
+    let meta = meta(&r, &wrapper, "meta");
+    match r.error() {
+        Some(e) => Err(WebError::InvalidArgument(e.message())),
+        None => Ok(meta),
+    }
 }
 
+/// `Room.join`'s options object.
 pub fn join_options(v: &JsValue) -> Result<super::JoinOptions, WebError> {
     if !v.is_object() {
         return Err(WebError::InvalidArgument("options must be an object".into()));
     }
-    let invalid = |e: WebError| WebError::InvalidArgument(e.message());
+    let r = Reader::default();
     let timeout = get(v, "joinTimeoutMs");
-    let join_timeout_ms = if timeout.is_undefined() || timeout.is_null() {
+    let join_timeout_ms = if absent(&timeout) {
         None
     } else {
-        let ms = timeout.as_f64().filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms));
-        Some(ms.ok_or_else(|| bad("joinTimeoutMs")).map_err(invalid)? as u32)
+        match timeout.as_f64().filter(|ms| (0.0..=f64::from(u32::MAX)).contains(ms)) {
+            Some(ms) => Some(ms as u32),
+            None => r.fail("joinTimeoutMs"),
+        }
     };
-    let sfu = opt_string(v, "sfu").map_err(invalid)?;
+    let sfu = r.opt_str(v, "sfu");
+    // A Janus VideoRoom is a number (an rtcroom room is a name).
+    let room = match (sfu.is_some(), get(v, "room").as_f64()) {
+        (true, Some(n)) if n >= 0.0 && n.fract() == 0.0 => crate::core::text::dec(n as u64),
+        _ => r.opt_str(v, "room").unwrap_or_default(),
+    };
+    let name = r.opt_str(v, "name");
+    let meta = meta(&r, v, "meta");
+    let ice_servers = opt_list(&r, v, "iceServers", ice_server);
+    let token = r.opt_str(v, "token");
+    let relay_only = match r.opt_str(v, "iceTransportPolicy").as_deref() {
+        None | Some("all") => false,
+        Some("relay") => true,
+        // Refused as soon as read, as any earlier field would have been.
+        Some(_) if r.bad.get().is_none() => {
+            return Err(WebError::InvalidArgument(
+                "iceTransportPolicy must be 'all' or 'relay'".into(),
+            ))
+        }
+        Some(_) => false,
+    };
+    let adaptive_bitrate = r.opt_bool(v, "adaptiveBitrate");
+    if let Some(e) = r.error() {
+        return Err(WebError::InvalidArgument(e.message()));
+    }
     Ok(super::JoinOptions {
-        // A Janus VideoRoom is a number (an rtcroom room is a name).
-        room: match (sfu.is_some(), get(v, "room").as_f64()) {
-            (true, Some(n)) if n >= 0.0 && n.fract() == 0.0 => crate::core::text::dec(n as u64),
-            _ => opt_string(v, "room").map_err(invalid)?.unwrap_or_default(),
-        },
+        room,
         sfu,
-        name: opt_string(v, "name").map_err(invalid)?,
-        meta: meta(v, "meta").map_err(invalid)?,
-        ice_servers: opt_array(v, "iceServers")
-            .and_then(|a| each(a, ice_server))
-            .map_err(invalid)?,
+        name,
+        meta,
+        ice_servers,
         join_timeout_ms,
-        token: opt_string(v, "token").map_err(invalid)?,
-        relay_only: match opt_string(v, "iceTransportPolicy").map_err(invalid)?.as_deref() {
-            None | Some("all") => false,
-            Some("relay") => true,
-            Some(_) => {
-                return Err(WebError::InvalidArgument(
-                    "iceTransportPolicy must be 'all' or 'relay'".into(),
-                ))
-            }
-        },
-        adaptive_bitrate: {
-            let abr = get(v, "adaptiveBitrate");
-            if abr.is_undefined() || abr.is_null() {
-                None
-            } else {
-                Some(abr.as_bool().ok_or_else(|| bad("adaptiveBitrate")).map_err(invalid)?)
-            }
-        },
+        token,
+        relay_only,
+        adaptive_bitrate,
     })
 }
 
 // ---- encoding ---------------------------------------------------------------
 
-pub(super) fn set(o: &Object, key: &str, v: &JsValue) {
-    // Defining a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(o, &JsValue::from_str(key), v);
-}
-
-pub(super) fn set_str(o: &Object, key: &str, v: &str) {
-    set(o, key, &JsValue::from_str(v));
-}
+pub(super) use super::js::{set, set_str};
 
 pub(super) fn set_opt(o: &Object, key: &str, v: &Option<String>) {
     if let Some(v) = v {
@@ -274,7 +254,7 @@ pub(super) fn set_candidate(o: &Object, c: &Candidate) {
     set_str(o, "candidate", &c.candidate);
     set_opt(o, "sdpMid", &c.sdp_mid);
     if let Some(i) = c.sdp_m_line_index {
-        set(o, "sdpMLineIndex", &JsValue::from(i));
+        super::js::set_num(o, "sdpMLineIndex", f64::from(i));
     }
     set_opt(o, "usernameFragment", &c.username_fragment);
 }
@@ -315,7 +295,7 @@ fn signal_data_js(d: &SignalData) -> Result<Object, WebError> {
                 set_opt(&e, "id", &t.id);
                 set_opt(&e, "mid", &t.mid);
                 if t.muted {
-                    set(&e, "muted", &JsValue::TRUE);
+                    super::js::set_bool(&e, "muted", true);
                 }
                 list.push(&e);
             }

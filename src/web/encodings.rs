@@ -10,21 +10,19 @@ use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RtcRtpSender;
 
-fn set(target: &JsValue, key: &str, value: &JsValue) {
-    let _ = Reflect::set(target, &key.into(), value);
-}
+use super::js::{get, set, set_bool, set_num, set_str};
 
 /// Writes `e` into an `RTCRtpEncodingParameters` (a fresh one, or one of
 /// `getParameters().encodings`).
 fn write(target: &JsValue, e: &EncodingParams) {
     if let Some(rid) = e.rid {
-        set(target, "rid", &rid.into());
+        set_str(target, "rid", rid);
     }
-    set(target, "active", &e.active.into());
-    set(target, "maxBitrate", &f64::from(e.max_bitrate_bps).into());
-    set(target, "scaleResolutionDownBy", &e.scale_resolution_down_by.into());
+    set_bool(target, "active", e.active);
+    set_num(target, "maxBitrate", f64::from(e.max_bitrate_bps));
+    set_num(target, "scaleResolutionDownBy", e.scale_resolution_down_by);
     match e.max_framerate {
-        Some(fps) => set(target, "maxFramerate", &fps.into()),
+        Some(fps) => set_num(target, "maxFramerate", fps),
         None => {
             if let Some(o) = wasm_bindgen::JsCast::dyn_ref::<Object>(target) {
                 let _ = Reflect::delete_property(o, &"maxFramerate".into());
@@ -41,7 +39,7 @@ pub fn transceiver_init(
     encodings: &[EncodingParams],
 ) -> JsValue {
     let init: JsValue = Object::new().into();
-    set(&init, "direction", &direction.into());
+    set_str(&init, "direction", direction);
     set(&init, "streams", &Array::of1(stream).into());
     if !encodings.is_empty() {
         let list = Array::new();
@@ -64,10 +62,10 @@ pub fn apply(
     sink: &PeerSink,
 ) -> Result<(), WebError> {
     let params = sys::get_parameters(sender)?;
-    let current = Reflect::get(&params, &"encodings".into()).unwrap_or(JsValue::UNDEFINED);
+    let current = get(&params, "encodings");
     let Ok(Some(list)) = js_sys::try_iter(&current) else { return Ok(()) };
     for (i, target) in list.flatten().enumerate() {
-        let rid = Reflect::get(&target, &"rid".into()).ok().and_then(|r| r.as_string());
+        let rid = get(&target, "rid").as_string();
         let wanted = match rid {
             Some(rid) => encodings.iter().find(|e| e.rid == Some(rid.as_str())),
             None => encodings.get(i),

@@ -114,7 +114,7 @@ impl From<WebError> for JsValue {
     fn from(e: WebError) -> JsValue {
         let err = js_sys::Error::new(&e.message());
         err.set_name("RtcroomError");
-        let _ = js_sys::Reflect::set(&err, &"code".into(), &e.code().into());
+        super::js::set_str(&err, "code", e.code());
         err.into()
     }
 }

@@ -1,7 +1,7 @@
 //! Room events as the app sees them: core events with the browser objects
 //! (tracks, streams) attached, and their JS shape.
 
-use js_sys::{Object, Reflect};
+use super::js::{object, set, set_bool, set_num, set_num_or_null, set_str, set_str_or_null};
 use rtcroom_proto::{Meta, PeerInfo};
 use wasm_bindgen::JsValue;
 use web_sys::{MediaStream, MediaStreamTrack};
@@ -121,72 +121,71 @@ impl RoomEvent {
 
     /// The JS payload of the event.
     pub fn to_js(&self) -> JsValue {
-        let o = Object::new();
+        let o = object();
         match self {
             RoomEvent::ParticipantJoined(p) | RoomEvent::ParticipantUpdated(p) => {
                 return participant_js(p)
             }
             RoomEvent::ParticipantLeft { participant, reason } => {
                 let p = participant_js(participant);
-                set(&p, "reason", &(*reason).into());
+                set_str(&p, "reason", reason);
                 return p;
             }
             RoomEvent::Track(t) | RoomEvent::TrackRemoved(t) | RoomEvent::TrackMuted(t) => {
                 set(&o, "participant", &participant_js(&t.participant));
                 set(&o, "track", &t.track);
                 set(&o, "stream", &t.stream);
-                set(&o, "kind", &t.kind.as_str().into());
-                set(&o, "source", &t.source.as_str().into());
+                set_str(&o, "kind", t.kind.as_str());
+                set_str(&o, "source", t.source.as_str());
                 if let Some(p) = &t.publication {
-                    set(&o, "publication", &p.into());
+                    set_str(&o, "publication", p);
                 }
-                set(&o, "muted", &t.muted.into());
+                set_bool(&o, "muted", t.muted);
             }
             RoomEvent::DevicesChanged => {}
             RoomEvent::QualityChanged { participant, quality } => {
                 set(&o, "participant", &participant_js(participant));
-                set(&o, "quality", &(*quality).into());
+                set_str(&o, "quality", quality);
             }
             RoomEvent::TrackPublished { track, publication, kind, source, reason }
             | RoomEvent::TrackUnpublished { track, publication, kind, source, reason } => {
                 set(&o, "track", track);
-                set(&o, "publication", &publication.into());
-                set(&o, "kind", &kind.as_str().into());
-                set(&o, "source", &source.as_str().into());
+                set_str(&o, "publication", publication);
+                set_str(&o, "kind", kind.as_str());
+                set_str(&o, "source", source.as_str());
                 if let Some(r) = reason {
-                    set(&o, "reason", &(*r).into());
+                    set_str(&o, "reason", r);
                 }
             }
             RoomEvent::Message { from, data } => {
                 set(&o, "from", &participant_js(from));
-                let data: JsValue = match data {
-                    Payload::Text(s) => s.into(),
-                    Payload::Binary(b) => js_sys::Uint8Array::from(b.as_slice()).into(),
-                };
-                set(&o, "data", &data);
+                match data {
+                    Payload::Text(s) => set_str(&o, "data", s),
+                    Payload::Binary(b) => set(&o, "data", &js_sys::Uint8Array::from(b.as_slice())),
+                }
             }
             RoomEvent::ConnectionState { state, reason } => {
-                set(&o, "state", &(*state).into());
+                set_str(&o, "state", state);
                 if let Some(r) = reason {
-                    set(&o, "reason", &(*r).into());
+                    set_str(&o, "reason", r);
                 }
             }
             RoomEvent::ParticipantState { participant, state, reason } => {
                 set(&o, "participant", &participant_js(participant));
-                set(&o, "state", &(*state).into());
+                set_str(&o, "state", state);
                 if let Some(r) = reason {
-                    set(&o, "reason", &(*r).into());
+                    set_str(&o, "reason", r);
                 }
             }
             RoomEvent::Warning { participant, code, message } => {
                 if let Some(p) = participant {
                     set(&o, "participant", &participant_js(p));
                 }
-                set(&o, "code", &(*code).into());
-                set(&o, "message", &message.into());
+                set_str(&o, "code", code);
+                set_str(&o, "message", message);
             }
         }
-        o.into()
+        o
     }
 }
 
@@ -194,18 +193,17 @@ impl RoomEvent {
 /// publications: [{ id: string | null, kind, source, muted }] }`. Built by
 /// hand (as `stats_js`): serde's serializer costs the bundle more code.
 pub fn participant_js(p: &Participant) -> JsValue {
-    let opt_str = |v: Option<&str>| v.map_or(JsValue::NULL, JsValue::from);
-    let o: JsValue = Object::new().into();
-    set(&o, "id", &p.id.as_str().into());
-    set(&o, "name", &opt_str(p.name.as_deref()));
+    let o = object();
+    set_str(&o, "id", &p.id);
+    set_str_or_null(&o, "name", p.name.as_deref());
     set(&o, "meta", &super::codec::meta_js(&p.meta));
     let publications = js_sys::Array::new();
     for a in &p.publications {
-        let e: JsValue = Object::new().into();
-        set(&e, "id", &opt_str(a.id.as_deref()));
-        set(&e, "kind", &a.kind.as_str().into());
-        set(&e, "source", &a.source.as_str().into());
-        set(&e, "muted", &a.muted.into());
+        let e = object();
+        set_str_or_null(&e, "id", a.id.as_deref());
+        set_str(&e, "kind", a.kind.as_str());
+        set_str(&e, "source", a.source.as_str());
+        set_bool(&e, "muted", a.muted);
         publications.push(&e);
     }
     set(&o, "publications", &publications);
@@ -214,52 +212,47 @@ pub fn participant_js(p: &Participant) -> JsValue {
 
 /// The JS shape of `room.stats(id)` (see `index.d.ts` `ConnectionStats`).
 pub fn stats_js(s: &crate::core::ConnectionStats) -> JsValue {
-    let o: JsValue = Object::new().into();
-    let opt = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from);
-    let opt_u32 = |v: Option<u32>| v.map_or(JsValue::NULL, JsValue::from);
-    let opt_str = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from);
-    set(&o, "at", &(s.at.0 as f64).into());
-    set(&o, "bitrateIn", &(s.bitrate_in as f64).into());
-    set(&o, "bitrateOut", &(s.bitrate_out as f64).into());
-    set(&o, "rttMs", &opt(s.rtt_ms));
-    set(&o, "lossPercent", &s.loss_percent.into());
-    set(&o, "jitterMs", &opt(s.jitter_ms));
-    set(&o, "availableOutgoingBitrate", &opt(s.available_outgoing_bitrate));
-    set(&o, "localCandidateType", &opt_str(&s.local_candidate_type));
-    set(&o, "remoteCandidateType", &opt_str(&s.remote_candidate_type));
-    set(&o, "quality", &s.quality.as_str().into());
-    set(&o, "mos", &s.mos.into());
+    let o = object();
+    set_num(&o, "at", s.at.0 as f64);
+    set_num(&o, "bitrateIn", s.bitrate_in as f64);
+    set_num(&o, "bitrateOut", s.bitrate_out as f64);
+    set_num_or_null(&o, "rttMs", s.rtt_ms);
+    set_num(&o, "lossPercent", s.loss_percent);
+    set_num_or_null(&o, "jitterMs", s.jitter_ms);
+    set_num_or_null(&o, "availableOutgoingBitrate", s.available_outgoing_bitrate);
+    set_str_or_null(&o, "localCandidateType", s.local_candidate_type.as_deref());
+    set_str_or_null(&o, "remoteCandidateType", s.remote_candidate_type.as_deref());
+    set_str(&o, "quality", s.quality.as_str());
+    set_num(&o, "mos", s.mos);
     let video = js_sys::Array::new();
     for v in &s.video_in {
-        let e: JsValue = Object::new().into();
-        set(&e, "mid", &opt_str(&v.mid));
-        set(&e, "width", &opt_u32(v.width));
-        set(&e, "height", &opt_u32(v.height));
-        set(&e, "fps", &opt(v.fps));
-        set(&e, "framesDecoded", &(v.frames_decoded as f64).into());
-        set(&e, "freezeCount", &(v.freeze_count as f64).into());
-        set(&e, "freezesS", &v.freezes_s.into());
+        let e = object();
+        set_str_or_null(&e, "mid", v.mid.as_deref());
+        set_num_or_null(&e, "width", v.width.map(f64::from));
+        set_num_or_null(&e, "height", v.height.map(f64::from));
+        set_num_or_null(&e, "fps", v.fps);
+        set_num(&e, "framesDecoded", v.frames_decoded as f64);
+        set_num(&e, "freezeCount", v.freeze_count as f64);
+        set_num(&e, "freezesS", v.freezes_s);
         video.push(&e);
     }
     set(&o, "videoIn", &video);
     let layers = js_sys::Array::new();
     for l in &s.layers_out {
-        let e: JsValue = Object::new().into();
-        set(&e, "kind", &l.kind.as_str().into());
-        set(&e, "rid", &opt_str(&l.rid));
-        set(&e, "width", &opt_u32(l.width));
-        set(&e, "height", &opt_u32(l.height));
-        set(&e, "fps", &opt(l.fps));
-        set(&e, "active", &l.active.map_or(JsValue::NULL, JsValue::from));
-        set(&e, "bitrate", &(l.bitrate as f64).into());
-        set(&e, "qualityLimitationReason", &opt_str(&l.quality_limitation_reason));
+        let e = object();
+        set_str(&e, "kind", l.kind.as_str());
+        set_str_or_null(&e, "rid", l.rid.as_deref());
+        set_num_or_null(&e, "width", l.width.map(f64::from));
+        set_num_or_null(&e, "height", l.height.map(f64::from));
+        set_num_or_null(&e, "fps", l.fps);
+        match l.active {
+            Some(a) => set_bool(&e, "active", a),
+            None => set(&e, "active", &JsValue::NULL),
+        }
+        set_num(&e, "bitrate", l.bitrate as f64);
+        set_str_or_null(&e, "qualityLimitationReason", l.quality_limitation_reason.as_deref());
         layers.push(&e);
     }
     set(&o, "layersOut", &layers);
     o
-}
-
-pub(super) fn set(o: &JsValue, key: &str, v: &JsValue) {
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(o, &key.into(), v);
 }

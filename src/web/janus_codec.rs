@@ -8,6 +8,7 @@
 
 use super::codec::{bad, candidate, get, set, set_candidate, set_opt, set_str};
 use super::error::WebError;
+use super::reader::Reader;
 use js_sys::{Array, Object, JSON};
 use rtcroom_proto::janus::{
     Body, ErrorBody, FeedRef, IdData, Incoming, Join, Jsep, PluginData, Ptype, Publisher,
@@ -15,122 +16,20 @@ use rtcroom_proto::janus::{
     SubscriberStream, TrickleCandidate, VideoRoomData,
 };
 use rtcroom_proto::SdpType;
-use std::cell::Cell;
 use wasm_bindgen::JsValue;
 
 // ---- decoding ---------------------------------------------------------------
 
-/// Reads fields infallibly and remembers the first one that was missing or
-/// of the wrong type: one error check per frame instead of a `?` (and its
-/// drop path) per field, which keeps this small in wasm.
-#[derive(Default)]
-struct Reader {
-    bad: Cell<Option<&'static str>>,
+/// Janus-specific reads.
+trait JanusReader {
+    fn stream_kind(&self, o: &JsValue) -> StreamKind;
+    fn feed_ref(&self, o: &JsValue, key: &'static str) -> Option<FeedRef>;
+    fn plugin_data(&self, v: &JsValue) -> PluginData;
+    fn jsep(&self, v: &JsValue) -> Jsep;
+    fn trickle_candidate(&self, v: &JsValue) -> TrickleCandidate;
 }
 
-fn absent(v: &JsValue) -> bool {
-    v.is_undefined() || v.is_null()
-}
-
-/// Janus keeps its ids below 2^53 for JavaScript's sake.
-const U53: f64 = 9_007_199_254_740_991.0;
-
-impl Reader {
-    fn fail<T: Default>(&self, key: &'static str) -> T {
-        if self.bad.get().is_none() {
-            self.bad.set(Some(key));
-        }
-        T::default()
-    }
-
-    fn opt_str(&self, o: &JsValue, key: &'static str) -> Option<String> {
-        let v = get(o, key);
-        if absent(&v) {
-            return None;
-        }
-        v.as_string().or_else(|| self.fail(key))
-    }
-
-    fn str(&self, o: &JsValue, key: &'static str) -> String {
-        self.opt_str(o, key).unwrap_or_else(|| self.fail(key))
-    }
-
-    /// A non-negative integer no larger than `max` (JSON numbers are doubles).
-    fn opt_int(&self, o: &JsValue, key: &'static str, max: f64) -> Option<u64> {
-        let v = get(o, key);
-        if absent(&v) {
-            return None;
-        }
-        match v.as_f64() {
-            Some(n) if (0.0..=max).contains(&n) && n.fract() == 0.0 => Some(n as u64),
-            _ => self.fail(key),
-        }
-    }
-
-    fn opt_u64(&self, o: &JsValue, key: &'static str) -> Option<u64> {
-        self.opt_int(o, key, U53)
-    }
-
-    fn u64(&self, o: &JsValue, key: &'static str) -> u64 {
-        self.opt_u64(o, key).unwrap_or_else(|| self.fail(key))
-    }
-
-    fn opt_u16(&self, o: &JsValue, key: &'static str) -> Option<u16> {
-        self.opt_int(o, key, f64::from(u16::MAX)).map(|n| n as u16)
-    }
-
-    fn opt_u8(&self, o: &JsValue, key: &'static str) -> Option<u8> {
-        self.opt_int(o, key, f64::from(u8::MAX)).map(|n| n as u8)
-    }
-
-    fn opt_bool(&self, o: &JsValue, key: &'static str) -> Option<bool> {
-        let v = get(o, key);
-        if absent(&v) {
-            return None;
-        }
-        v.as_bool().or_else(|| self.fail(key))
-    }
-
-    fn bool(&self, o: &JsValue, key: &'static str) -> bool {
-        self.opt_bool(o, key).unwrap_or_else(|| self.fail(key))
-    }
-
-    /// An object-valued field (`None` when absent).
-    fn opt_object(&self, o: &JsValue, key: &'static str) -> Option<JsValue> {
-        let v = get(o, key);
-        if absent(&v) {
-            None
-        } else if v.is_object() && !Array::is_array(&v) {
-            Some(v)
-        } else {
-            self.fail(key)
-        }
-    }
-
-    fn object(&self, o: &JsValue, key: &'static str) -> JsValue {
-        self.opt_object(o, key).unwrap_or_else(|| {
-            self.fail::<()>(key);
-            JsValue::UNDEFINED
-        })
-    }
-
-    /// A list of objects read by `f` (`None` when absent).
-    fn opt_list<T>(
-        &self,
-        o: &JsValue,
-        key: &'static str,
-        f: fn(&Reader, &JsValue) -> T,
-    ) -> Option<Vec<T>> {
-        let v = get(o, key);
-        if absent(&v) {
-            return None;
-        }
-        if !Array::is_array(&v) {
-            return self.fail(key);
-        }
-        Some(Array::from(&v).iter().map(|e| f(self, &e)).collect())
-    }
-
+impl JanusReader for Reader {
     fn stream_kind(&self, o: &JsValue) -> StreamKind {
         match self.str(o, "type").as_str() {
             "audio" => StreamKind::Audio,
@@ -168,9 +67,11 @@ impl Reader {
     /// A candidate, or `{"completed": true}` (serde's untagged order: a
     /// candidate first).
     fn trickle_candidate(&self, v: &JsValue) -> TrickleCandidate {
-        match candidate(v) {
-            Ok(c) => TrickleCandidate::Candidate(c),
-            Err(_) => TrickleCandidate::Completed { completed: self.bool(v, "completed") },
+        let attempt = Reader::default();
+        let c = candidate(&attempt, v);
+        match attempt.bad.get() {
+            None => TrickleCandidate::Candidate(c),
+            Some(_) => TrickleCandidate::Completed { completed: self.bool(v, "completed") },
         }
     }
 }
@@ -302,7 +203,7 @@ pub fn decode(text: &str) -> Result<Incoming, WebError> {
 
 fn set_num(o: &Object, key: &str, n: u64) {
     // Ids are below 2^53 (Janus's own limit), so a double is exact.
-    set(o, key, &JsValue::from_f64(n as f64));
+    super::js::set_num(o, key, n as f64);
 }
 
 fn set_list<T>(o: &Object, key: &str, items: &[T], f: fn(&T) -> Object) {
@@ -330,7 +231,7 @@ fn stream_config_js(s: &StreamConfig) -> Object {
         set_num(&o, "temporal", n.into());
     }
     if let Some(b) = s.send {
-        set(&o, "send", &JsValue::from_bool(b));
+        super::js::set_bool(&o, "send", b);
     }
     o
 }
@@ -436,7 +337,7 @@ pub fn encode(request: &Request) -> Result<String, WebError> {
             match candidate {
                 TrickleCandidate::Candidate(cand) => set_candidate(&c, cand),
                 TrickleCandidate::Completed { completed } => {
-                    set(&c, "completed", &JsValue::from_bool(*completed))
+                    super::js::set_bool(&c, "completed", *completed)
                 }
             }
             set(&o, "candidate", &c);

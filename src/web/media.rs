@@ -37,9 +37,8 @@ async fn stream_of(
 pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, WebError> {
     let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
     let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
-    let field = |d: &wasm_bindgen::JsValue, k: &str| {
-        js_sys::Reflect::get(d, &k.into()).ok().and_then(|v| v.as_string()).unwrap_or_default()
-    };
+    let field =
+        |d: &wasm_bindgen::JsValue, k: &str| super::js::get(d, k).as_string().unwrap_or_default();
     Ok(js_sys::Array::from(&list)
         .iter()
         .map(|d| {
@@ -77,10 +76,7 @@ pub fn source_size(track: &web_sys::MediaStreamTrack) -> Option<crate::core::Sou
 
 /// `MediaStreamTrack.contentHint` (empty when unset).
 pub fn content_hint(track: &web_sys::MediaStreamTrack) -> String {
-    js_sys::Reflect::get(track, &"contentHint".into())
-        .ok()
-        .and_then(|h| h.as_string())
-        .unwrap_or_default()
+    super::js::get(track, "contentHint").as_string().unwrap_or_default()
 }
 
 /// The device a capture came from (`getSettings().deviceId`).
@@ -94,10 +90,10 @@ pub async fn capture_device(
     device_id: &str,
 ) -> Result<web_sys::MediaStreamTrack, WebError> {
     let constraints = MediaStreamConstraints::new();
-    let exact = js_sys::Object::new();
-    let id = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&id, &"exact".into(), &device_id.into());
-    let _ = js_sys::Reflect::set(&exact, &"deviceId".into(), &id);
+    let exact = super::js::object();
+    let id = super::js::object();
+    super::js::set_str(&id, "exact", device_id);
+    super::js::set(&exact, "deviceId", &id);
     match kind {
         crate::core::TrackKind::Video => constraints.set_video(&exact),
         crate::core::TrackKind::Audio => constraints.set_audio(&exact),

@@ -196,7 +196,7 @@ impl PeerConn {
                     init.set_sdp_mid(c.sdp_mid.as_deref());
                     init.set_sdp_m_line_index(c.sdp_m_line_index);
                     if let Some(u) = &c.username_fragment {
-                        let _ = js_sys::Reflect::set(&init, &"usernameFragment".into(), &u.into());
+                        super::js::set_str(&init, "usernameFragment", u);
                     }
                 }
                 let promise =

@@ -458,7 +458,7 @@ impl Room {
             let stream = media::display_media(constraints).await?;
             for t in stream.get_video_tracks().iter() {
                 // Before publishing: the encoder reads it when it starts.
-                let _ = js_sys::Reflect::set(&t, &"contentHint".into(), &content_hint.into());
+                super::js::set_str(&t, "contentHint", content_hint);
             }
             Ok(stream)
         };
@@ -955,6 +955,23 @@ fn deliver(shared: &Rc<Shared>) {
 impl Inner {
     fn apply(&mut self, o: RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
         match o {
+            // The two outputs whose contents move on; every other one is read
+            // by reference and dropped whole, by one call to its drop glue
+            // rather than a drop of each field left in each arm.
+            RoomOutput::Pc { peer, cmd } => {
+                let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
+                if let Some(Err(e)) = result {
+                    return Some(self.peer_warning(&peer, e));
+                }
+                None
+            }
+            RoomOutput::Event(e) => self.event(e),
+            o => self.apply_ref(&o, weak),
+        }
+    }
+
+    fn apply_ref(&mut self, o: &RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
+        match *o {
             RoomOutput::Connect { socket, endpoint } => {
                 self.wanted = Some(socket);
                 connect(weak, self.connector.clone(), socket, endpoint);
@@ -969,26 +986,26 @@ impl Inner {
                     }
                 }
             }
-            RoomOutput::Send(frame) => {
+            RoomOutput::Send(ref frame) => {
                 // A frame that cannot go out means the socket is dying: the
                 // core hears of it from the close and resumes.
                 if let Some((_, t)) = &self.transport {
-                    let _ = t.send(&frame);
+                    let _ = t.send(frame);
                 }
             }
             RoomOutput::CreatePeer {
-                peer,
+                ref peer,
                 generation,
-                ice_servers,
+                ref ice_servers,
                 relay_only,
                 data_channel,
-                receive,
-                tracks,
+                ref receive,
+                ref tracks,
                 ..
             } => {
                 // A newer generation replaces the old connection (closed on drop).
-                self.peers.remove(&peer);
-                self.remote.retain(|(p, _), _| *p != peer);
+                self.peers.remove(peer);
+                self.remote.retain(|(p, _), _| p != peer);
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
@@ -997,7 +1014,7 @@ impl Inner {
                     }
                 });
                 let result =
-                    PeerConn::new(&ice_servers, relay_only, data_channel, &receive, sink.clone())
+                    PeerConn::new(ice_servers, relay_only, data_channel, receive, sink.clone())
                         .and_then(|mut conn| {
                             for t in tracks {
                                 if let Some(m) = self.local.get(&t.track.track_id) {
@@ -1014,42 +1031,39 @@ impl Inner {
                         });
                 match result {
                     Ok(conn) => {
-                        self.peers.insert(peer, Peer { conn, sink });
+                        self.peers.insert(peer.clone(), Peer { conn, sink });
                     }
                     // Dropping the half-built connection closes it; the core
                     // decides whether to try again.
                     Err(e) => {
                         let message = e.message();
-                        self.deferred.push(RoomInput::PeerSetupFailed { peer, generation, message })
+                        self.deferred.push(RoomInput::PeerSetupFailed {
+                            peer: peer.clone(),
+                            generation,
+                            message,
+                        })
                     }
                 }
             }
-            RoomOutput::Pc { peer, cmd } => {
-                let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
-                if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(&peer, e));
-                }
-            }
-            RoomOutput::AddTrack { peer, sender, track, encodings, transceiver } => {
-                let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
+            RoomOutput::AddTrack { ref peer, sender, ref track, ref encodings, transceiver } => {
+                let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_track(sender, &m.track, &m.stream, &encodings, transceiver)
+                        p.conn.add_track(sender, &m.track, &m.stream, encodings, transceiver)
                     }
                     _ => Ok(()),
                 };
                 if let Err(e) = result {
-                    return Some(self.peer_warning(&peer, e));
+                    return Some(self.peer_warning(peer, e));
                 }
             }
-            RoomOutput::SetEncodings { peer, sender, encodings } => {
-                let result =
-                    self.peers.get(&peer).map(|p| p.conn.set_encodings(sender, &encodings));
+            RoomOutput::SetEncodings { ref peer, sender, ref encodings } => {
+                let result = self.peers.get(peer).map(|p| p.conn.set_encodings(sender, encodings));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(&peer, e));
+                    return Some(self.peer_warning(peer, e));
                 }
             }
-            RoomOutput::ReplaceTrack { peer, sender, track } => {
-                let media = match &track {
+            RoomOutput::ReplaceTrack { ref peer, sender, ref track } => {
+                let media = match track {
                     // A track this driver does not hold: nothing to put on.
                     Some(t) => match self.local.get(&t.track_id) {
                         Some(m) => Some((&m.track, &m.stream)),
@@ -1057,45 +1071,45 @@ impl Inner {
                     },
                     None => None,
                 };
-                let result = self.peers.get_mut(&peer).map(|p| p.conn.replace_track(sender, media));
+                let result = self.peers.get_mut(peer).map(|p| p.conn.replace_track(sender, media));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(&peer, e));
+                    return Some(self.peer_warning(peer, e));
                 }
             }
-            RoomOutput::ClosePeer { peer } => {
-                self.peers.remove(&peer);
-                self.remote.retain(|(p, _), _| *p != peer);
+            RoomOutput::ClosePeer { ref peer } => {
+                self.peers.remove(peer);
+                self.remote.retain(|(p, _), _| p != peer);
             }
-            RoomOutput::SetTrackEnabled { track_id, enabled } => {
-                if let Some(m) = self.local.get(&track_id) {
+            RoomOutput::SetTrackEnabled { ref track_id, enabled } => {
+                if let Some(m) = self.local.get(track_id) {
                     m.track.set_enabled(enabled);
                 }
             }
-            RoomOutput::StopTrack { track_id } => {
-                if let Some(m) = self.local.get(&track_id) {
+            RoomOutput::StopTrack { ref track_id } => {
+                if let Some(m) = self.local.get(track_id) {
                     m.track.stop();
                 }
             }
-            RoomOutput::Event(e) => return self.event(e),
-            RoomOutput::SendSfu(frame) => {
+            RoomOutput::Pc { .. } | RoomOutput::Event(_) => {}
+            RoomOutput::SendSfu(ref frame) => {
                 if let Some((_, t)) = &self.transport {
-                    let _ = super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f));
+                    let _ = super::transport::janus_encode(frame).and_then(|f| t.send_text(&f));
                 }
             }
-            RoomOutput::SetSending { peer, sender, sending } => {
-                if let Some(p) = self.peers.get(&peer) {
+            RoomOutput::SetSending { ref peer, sender, sending } => {
+                if let Some(p) = self.peers.get(peer) {
                     p.conn.set_sending(sender, sending);
                 }
             }
-            RoomOutput::AddTransceiver { peer, sender, track, encodings } => {
-                let result = match (self.peers.get_mut(&peer), self.local.get(&track.track_id)) {
+            RoomOutput::AddTransceiver { ref peer, sender, ref track, ref encodings } => {
+                let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_transceiver(sender, &m.track, &m.stream, &encodings, "sendonly")
+                        p.conn.add_transceiver(sender, &m.track, &m.stream, encodings, "sendonly")
                     }
                     _ => Ok(()),
                 };
                 if let Err(e) = result {
-                    return Some(self.peer_warning(&peer, e));
+                    return Some(self.peer_warning(peer, e));
                 }
             }
         }

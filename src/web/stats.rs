@@ -10,7 +10,7 @@ struct Entry(JsValue);
 
 impl Entry {
     fn field(&self, key: &str) -> JsValue {
-        Reflect::get(&self.0, &key.into()).unwrap_or(JsValue::UNDEFINED)
+        crate::web::js::get(&self.0, key)
     }
 }
 

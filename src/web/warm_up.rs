@@ -134,9 +134,9 @@ impl Transport for SideSocket {
 fn canvas_track() -> Option<web_sys::MediaStreamTrack> {
     let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?;
     let canvas: JsValue = canvas.into();
-    let _ = js_sys::Reflect::set(&canvas, &"width".into(), &640.into());
-    let _ = js_sys::Reflect::set(&canvas, &"height".into(), &480.into());
-    let capture = js_sys::Reflect::get(&canvas, &"captureStream".into()).ok()?;
+    super::js::set_num(&canvas, "width", 640.0);
+    super::js::set_num(&canvas, "height", 480.0);
+    let capture = super::js::get(&canvas, "captureStream");
     let stream = capture.dyn_into::<js_sys::Function>().ok()?.call1(&canvas, &0.into()).ok()?;
     let stream: web_sys::MediaStream = stream.dyn_into().ok()?;
     stream.get_video_tracks().get(0).dyn_into().ok()
