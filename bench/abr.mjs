@@ -9,6 +9,7 @@
 //                                 (scripts/bench merges it into latest.json as `abr_step`)
 //   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1; the order alternates:
 //                                 off/on, on/off, … so a drift of the machine hits both)
+//   ABR_LOW_MBIT=R, ABR_LOW_MS=N  the low phase's rate (default 1) and length (default ABR_PHASE_MS)
 //   ABR_LOCK=file                 hold `flock file` for each pair only (the machine-wide bench
 //                                 lock, /tmp/rtcroom-bench.lock): a long run then never holds
 //                                 it for more than one pair (~4 min); do not also wrap the
@@ -389,7 +390,10 @@ async function main() {
   const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
   // ABR_LOW_MBIT: the low phase's rate (default 1, the issue's step).
   const lowMbit = Number(process.env.ABR_LOW_MBIT || 1);
-  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: lowMbit, ms }, { name: 'recovered', mbit: 10, ms }];
+  // ABR_LOW_MS: the low phase's length (default ABR_PHASE_MS): a controller
+  // that probes a slow link shows its back-off only over a longer stretch.
+  const lowMs = Number(process.env.ABR_LOW_MS || ms);
+  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: lowMbit, ms: lowMs }, { name: 'recovered', mbit: 10, ms }];
   const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, rung changes ${p.rung_changes} (picture ${p.picture_changes}), within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms, plan ${p.plan_ms ?? '-'} ms`).join('\n');
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
@@ -443,6 +447,7 @@ async function main() {
   const result = {
     abr_step: {
       phase_ms: ms,
+      low_phase_ms: lowMs,
       pairs,
       link: `10 → ${lowMbit} → 10 Mbit/s, tbf on the sender uplink (burst ${shape(lowMbit).burst} at ${lowMbit} Mbit/s, 200 ms queue)`,
       adapt_down_ms: { on: stat((e) => e.adapt_down_ms.on), on_within_link: stat((e) => e.adapt_down_ms.on_within_link), off_within_link: stat((e) => e.adapt_down_ms.off_within_link) },
