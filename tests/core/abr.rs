@@ -427,7 +427,10 @@ fn probe_against(
 
 /// A link that came back shows nothing until a probe, so the wait between
 /// probes bounds the recovery: a refused probe is retried after
-/// `PROBE_RETRY_MS`, not after a doubled hold (4 → 8 → 16 s before).
+/// `PROBE_RETRY_MS`, not after a doubled hold (4 → 8 → 16 s before). This
+/// one raises the cap on the picture being sent (720p 900k → the plan's
+/// 1.7M: no key frame); a probe that changes the picture backs off
+/// (tests/core/abr_backoff.rs).
 #[test]
 fn a_refused_probe_is_retried_after_the_retry_time_and_each_retry_is_undone_at_once() {
     let mut abr = controller();
