@@ -214,7 +214,7 @@ fn on_a_recorded_half_mbit_link_refused_picture_probes_back_off_exponentially() 
     let waits: Vec<u64> = ups
         .iter()
         .skip(1)
-        .filter_map(|up| downs.iter().filter(|d| *d < up).last().map(|d| up - d))
+        .filter_map(|up| downs.iter().rfind(|d| *d < up).map(|d| up - d))
         .collect();
     assert!(waits.first().is_some_and(|w| *w >= 2 * PROBE_RETRY_MS), "{waits:?}");
     for w in waits.windows(2) {
@@ -246,7 +246,7 @@ fn on_a_recorded_half_mbit_link_that_comes_back_the_camera_climbs_to_its_plan_in
         });
         // The climb starts with the probe under way when the link came
         // back (a stage up from 180p), or with the first one after.
-        let before = run.decisions.iter().filter(|d| d.0 <= run.back).last();
+        let before = run.decisions.iter().rfind(|d| d.0 <= run.back);
         let first = match before {
             Some(d) if d.1 < 4.0 || d.2 > 150_000 => d.0,
             _ => run.decisions.iter().find(|d| d.0 > run.back).map_or(plan_at, |d| d.0),
