@@ -72,7 +72,7 @@
 //!   a probe, and the cap stage ends after [`CAP_STAGE_MS`] when the
 //!   encoder leaves the raised cap unused (180p sends ~200 kbit/s under a
 //!   500k cap: that stage "held" on the 0.5 Mbit/s link and proved
-//!   nothing). After a backed probe the next one may start at once when it
+//!   nothing), and is skipped by the next probe from that rung. After a backed probe the next one may start at once when it
 //!   begins with a cap (one probe time per picture on the way back up).
 //! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
 //!   rung lowers the frame rate, then the resolution (with simulcast
@@ -144,9 +144,11 @@ pub const PROBE_BACKOFF_MAX_MS: u64 = 16_000;
 pub const BACKOFF_CLEAR: f64 = 1.5;
 /// A cap raised on a picture whose encoder sends less than [`FIT`] of it
 /// after this long tests nothing more by waiting (recorded: 180p sends
-/// ~200 kbit/s under a 500 kbit/s cap, 360p ~500 under 900): the picture
-/// follows then, judged as a probe of its own.
-pub const CAP_STAGE_MS: u64 = 2_000;
+/// ~200 kbit/s under a 500 kbit/s cap, 360p ~500 under 900, from the first
+/// sample on; an encoder that uses a raised cap shows it at once, 720p
+/// 0.9 → 1.1 Mbit/s): the picture follows then, judged as a probe of its
+/// own, and the next probe from that rung skips the cap stage.
+pub const CAP_STAGE_MS: u64 = 1_200;
 /// A retry needs the budget to carry this share of what the rung sends:
 /// a refused probe knocks the estimate down to ~0.85× what the link
 /// carried, and it climbs back at the same slow pace on a slow link and on
@@ -358,6 +360,9 @@ struct Sender {
     retry: bool,
     /// Picture probes refused in a row from one rung (see [`Backoff`]).
     backoff: Option<Backoff>,
+    /// The rung whose last cap stage the encoder left unused: its next
+    /// probe changes the picture at once.
+    idle_cap: Option<usize>,
     /// When the ladder last changed (a step down, a probe judged): the
     /// hold counts from there, dips of the estimate do not restart it.
     changed_at: Option<Millis>,
@@ -529,6 +534,7 @@ impl Abr {
                 hold_ms: UP_HOLD_MS,
                 retry: false,
                 backoff: None,
+                idle_cap: None,
                 changed_at: None,
                 probe: None,
                 recent_rtt: VecDeque::new(),
@@ -750,6 +756,9 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         if elapsed < PROBE_MS && !idle_cap {
             return;
         }
+        if probe.cap_bps.is_some() {
+            s.idle_cap = idle_cap.then_some(probe.from);
+        }
         // Backed: the link carried what the rung really sends (an encoder
         // sends what its picture needs, often far below the cap; the
         // estimate cannot grow far beyond what is sent, so the cap itself
@@ -816,7 +825,9 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let since = *s.good_since.get_or_insert(now);
     let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
     if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
-        let cap_bps = s.cap_stage(s.rung, s.rung - 1);
+        // A cap this picture's encoder did not use last time: straight to
+        // the picture (the cap stage would only delay it).
+        let cap_bps = s.cap_stage(s.rung, s.rung - 1).filter(|_| s.idle_cap != Some(s.rung));
         let picture = cap_bps.is_none() && !s.same_picture(s.rung, s.rung - 1);
         s.probe = Some(Probe {
             since: now,

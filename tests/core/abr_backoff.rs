@@ -225,8 +225,9 @@ fn on_a_recorded_half_mbit_link_refused_picture_probes_back_off_exponentially() 
         waits.last().is_some_and(|w| *w >= PROBE_BACKOFF_MAX_MS),
         "backed off to the cap: {waits:?}"
     );
-    // Two minutes at 0.5 Mbit/s: a handful of key frames, not one per ~8 s.
-    assert!(ups.len() <= 6, "{} picture probes in 120 s: {:?}", ups.len(), run.decisions);
+    // Two minutes at 0.5 Mbit/s: a handful of key frames, not one per ~8 s
+    // (9 in this replay before the back-off).
+    assert!(ups.len() <= 7, "{} picture probes in 120 s: {:?}", ups.len(), run.decisions);
 }
 
 /// A link that comes back while the picture probes back off is found by
@@ -327,4 +328,37 @@ fn a_clearly_better_estimate_ends_the_back_off_of_picture_probes() {
     }
     let ms = next.expect("probed again");
     assert!(ms <= PROBE_RETRY_MS + CAP_STAGE_MS + 800, "probed {ms} ms after the estimate rose");
+}
+
+/// 360p sends ~480k under a 900k cap: that cap stage tested nothing and
+/// ended after `CAP_STAGE_MS`; the next probe from 360p changes the picture
+/// at once instead of raising the cap again first.
+#[test]
+fn a_cap_stage_the_encoder_left_unused_is_skipped_by_the_next_probe_from_that_rung() {
+    let mut abr = controller();
+    let (mut t, mut b) = (0, 0);
+    let _ = feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_050_000.0, "none");
+    let _ = feed(&mut abr, &mut t, &mut b, 5, 450_000.0, 300_000.0, "bandwidth");
+    assert_eq!(abr.position(VIDEO), Some((2, 0)), "at 360p 500k");
+    // A link that carries 360p, not 720p (a queue, the estimate backs off).
+    let mut seen = Vec::new();
+    while t < 60_000 {
+        let rung = abr.position(VIDEO).expect("tracked").0;
+        t += 400;
+        b += (480_000.0 * 0.4 / 8.0) as u64;
+        let (a, rtt) = if rung < 2 { (450_000.0, 102.0) } else { (700_000.0, 2.0) };
+        abr.handle_snapshot(Millis(t), &with_rtt(sample(a, b, t * 4, "none"), rtt));
+        while let Some(d) = abr.poll_output() {
+            if let Some(e) = d.encodings.first() {
+                seen.push((t, e.scale_resolution_down_by, e.max_bitrate_bps));
+            }
+        }
+    }
+    let caps = seen.iter().filter(|d| d.1 == 2.0 && d.2 == 900_000).count();
+    let pictures: Vec<_> = seen.iter().filter(|d| d.1 == 1.0).collect();
+    assert!(pictures.len() >= 2, "probed 720p again: {seen:?}");
+    assert_eq!(caps, 1, "one cap stage, then straight to the picture: {seen:?}");
+    let first = seen.iter().position(|d| d.1 == 2.0 && d.2 == 900_000).expect("a cap stage");
+    let held = seen[first + 1].0 - seen[first].0;
+    assert!(held <= CAP_STAGE_MS + 400, "the unused cap held {held} ms: {seen:?}");
 }
