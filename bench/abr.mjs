@@ -9,6 +9,7 @@
 //                                 (scripts/bench merges it into latest.json as `abr_step`)
 //   ABR_PHASE_MS=…  ABR_RUNS=N (pairs of calls, default 1; the order alternates:
 //                                 off/on, on/off, … so a drift of the machine hits both)
+//   ABR_LOW_MBIT=R, ABR_LOW_MS=N  the low phase's rate (default 1) and length (default ABR_PHASE_MS)
 //   ABR_LOCK=file                 hold `flock file` for each pair only (the machine-wide bench
 //                                 lock, /tmp/rtcroom-bench.lock): a long run then never holds
 //                                 it for more than one pair (~4 min); do not also wrap the
@@ -228,6 +229,17 @@ export function analyse(run) {
     const onPlan = inPhase.find((s) => JSON.stringify(encodingOf(s)) === JSON.stringify(plan));
     const rates = [];
     for (let k = 1; k < inPhase.length; k++) rates.push(sentRate(inPhase[k - 1], inPhase[k]));
+    // Changes of alice's video encodings during the phase, and those that
+    // changed the picture (scale, frame rate, active: a key frame each).
+    const seq = [before, ...inPhase].map(encodingOf);
+    const picture = (e) => JSON.stringify([e?.scaleResolutionDownBy ?? 1, e?.maxFramerate ?? null, e?.active !== false]);
+    let encChanges = 0;
+    let pictureChanges = 0;
+    for (let k = 1; k < seq.length; k++) {
+      if (!seq[k] || JSON.stringify(seq[k]) === JSON.stringify(seq[k - 1])) continue;
+      encChanges++;
+      if (picture(seq[k]) !== picture(seq[k - 1])) pictureChanges++;
+    }
     return {
       name: p.name,
       mbit: p.mbit,
@@ -241,6 +253,8 @@ export function analyse(run) {
       within_link_ms: withinLink,
       full_res_ms: fullRes ? fullRes.t - p.from : null,
       plan_ms: onPlan ? onPlan.t - p.from : null,
+      rung_changes: encChanges,
+      picture_changes: pictureChanges,
       encoding_end: encodingOf(last),
     };
   });
@@ -376,8 +390,11 @@ async function main() {
   const pairs = Math.max(1, Number(process.env.ABR_RUNS || 1));
   // ABR_LOW_MBIT: the low phase's rate (default 1, the issue's step).
   const lowMbit = Number(process.env.ABR_LOW_MBIT || 1);
-  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: lowMbit, ms }, { name: 'recovered', mbit: 10, ms }];
-  const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms, plan ${p.plan_ms ?? '-'} ms`).join('\n');
+  // ABR_LOW_MS: the low phase's length (default ABR_PHASE_MS): a controller
+  // that probes a slow link shows its back-off only over a longer stretch.
+  const lowMs = Number(process.env.ABR_LOW_MS || ms);
+  const phases = [{ name: 'high', mbit: 10, ms }, { name: 'low', mbit: lowMbit, ms: lowMs }, { name: 'recovered', mbit: 10, ms }];
+  const row = (label, r) => r.phases.map((p) => `  ${label} ${p.name.padEnd(9)} ${String(p.mbit).padStart(2)} Mbit/s: freezes ${p.freeze_count} (${p.freezes_s} s), frames ${p.frames_decoded}, height median ${p.height_median} end ${p.height_end}, sent ${p.sent_kbps_median} kbit/s, decision ${p.decision_ms ?? '-'} ms, rung changes ${p.rung_changes} (picture ${p.picture_changes}), within link ${p.within_link_ms ?? '-'} ms, 720p ${p.full_res_ms ?? '-'} ms, plan ${p.plan_ms ?? '-'} ms`).join('\n');
   const low = (r) => r.phases.find((p) => p.name === 'low');
   const rec = (r) => r.phases.find((p) => p.name === 'recovered');
   const frozen = (r) => ({ count: r.phases.reduce((n, p) => n + p.freeze_count, 0), seconds: +r.phases.reduce((n, p) => n + p.freezes_s, 0).toFixed(3) });
@@ -430,8 +447,9 @@ async function main() {
   const result = {
     abr_step: {
       phase_ms: ms,
+      low_phase_ms: lowMs,
       pairs,
-      link: '10 → 1 → 10 Mbit/s, tbf on the sender uplink (burst 16 KB at 1 Mbit/s, 200 ms queue)',
+      link: `10 → ${lowMbit} → 10 Mbit/s, tbf on the sender uplink (burst ${shape(lowMbit).burst} at ${lowMbit} Mbit/s, 200 ms queue)`,
       adapt_down_ms: { on: stat((e) => e.adapt_down_ms.on), on_within_link: stat((e) => e.adapt_down_ms.on_within_link), off_within_link: stat((e) => e.adapt_down_ms.off_within_link) },
       adapt_up_ms: { on_720p: stat((e) => e.adapt_up_ms.on_720p), on_plan: stat((e) => e.adapt_up_ms.on_plan) },
       freezes: {
@@ -444,6 +462,10 @@ async function main() {
         const of = (e) => e.phases[m].find((x) => x.name === p.name);
         return [p.name, { count: stat((e) => of(e).freeze_count), seconds: stat((e) => of(e).freezes_s) }];
       }))])),
+      // Encoding changes in the low phase (each cap or picture change; a
+      // controller that flaps between two rungs shows here), and those that
+      // changed the picture (a key frame each).
+      rung_changes_low: { on: stat((e) => low({ phases: e.phases.on }).rung_changes), on_picture: stat((e) => low({ phases: e.phases.on }).picture_changes) },
       height_median_low: { on: stat((e) => low({ phases: e.phases.on }).height_median), off: stat((e) => low({ phases: e.phases.off }).height_median) },
       decisions_on: stat((e) => e.decisions_on),
       // BENCH_RT=1 (scripts/bench): node, the Chromiums and the server at SCHED_RR 1.
@@ -461,6 +483,7 @@ async function main() {
     console.log(`  ${p.name.padEnd(10)}  ${f('on')}${f('off')}`);
   }
   const a = result.abr_step;
+  console.log(`  rung changes in the low phase (ABR on): median ${a.rung_changes_low.on.median}, of which picture changes ${a.rung_changes_low.on_picture.median}; per pair ${each.map((e) => `${low({ phases: e.phases.on }).rung_changes}/${low({ phases: e.phases.on }).picture_changes}`).join(', ')}`);
   console.log(`  adapt down (drop → first change) median ${a.adapt_down_ms.on.median} ms, max ${Math.max(...each.map((e) => e.adapt_down_ms.on ?? Infinity))} ms; back to 720p median ${a.adapt_up_ms.on_720p.median} ms, max ${Math.max(...each.map((e) => e.adapt_up_ms.on_720p ?? Infinity))} ms; back on the plan median ${a.adapt_up_ms.on_plan.median} ms, max ${Math.max(...each.map((e) => e.adapt_up_ms.on_plan ?? Infinity))} ms`);
   const out = process.env.ABR_OUT || path.join(H.ROOT, 'bench/results/abr.json');
   fs.mkdirSync(path.dirname(out), { recursive: true });

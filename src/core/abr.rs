@@ -59,6 +59,21 @@
 //!   up to 16 s (the doubled holds of the previous rule, plus ~6 s for the
 //!   estimate to climb back after each refusal). An oscillating link costs
 //!   at most one probe per retry time, not one decision per swing.
+//! - **Picture probes back off**: that short retry is for a cap raised on
+//!   the picture being sent (no key frame, nothing the far side sees). A
+//!   probe stage that changes the picture (a resolution, a frame rate, a
+//!   layer on) costs a key frame each way and a visible resolution pumping:
+//!   refused, the next one from that rung waits twice as long as the last
+//!   ([`PROBE_RETRY_MS`] × 2, × 4, … up to [`PROBE_BACKOFF_MAX_MS`]) —
+//!   recorded at 0.5 Mbit/s, the camera alternated 180p ↔ 360p every ~8 s
+//!   for as long as the link stayed slow. A backed probe, or the budget
+//!   [`BACKOFF_CLEAR`] above where the last one started or was refused,
+//!   ends the back-off. The picture after a cap stage is itself judged as
+//!   a probe, and the cap stage ends after [`CAP_STAGE_MS`] when the
+//!   encoder leaves the raised cap unused (180p sends ~200 kbit/s under a
+//!   500k cap: that stage "held" on the 0.5 Mbit/s link and proved
+//!   nothing), and is skipped by the next probe from that rung. After a backed probe the next one may start at once when it
+//!   begins with a cap (one probe time per picture on the way back up).
 //! - **CPU-limited** for [`CPU_SAMPLES`] samples: a CPU level on top of the
 //!   rung lowers the frame rate, then the resolution (with simulcast
 //!   layers: switches the top layer off, then the next) — never the bitrate;
@@ -114,6 +129,26 @@ pub const UP_HOLD_MS: u64 = 4_000;
 /// longest wait of a link that came back: recovery within ~4–5 s, the
 /// receiver sees the new resolution ~1 s after the step).
 pub const PROBE_RETRY_MS: u64 = 3_000;
+/// A probe refused while it changed the picture (a key frame each way, the
+/// resolution pumping at the far side) is retried after twice the previous
+/// wait ([`PROBE_RETRY_MS`] × 2, × 4, …), at most this long: recorded at
+/// 0.5 Mbit/s, the camera alternated 180p ↔ 360p every ~8 s for as long as
+/// the link stayed slow. A refused cap raise on the same picture (no key
+/// frame, nothing the far side sees) keeps the [`PROBE_RETRY_MS`] retry.
+pub const PROBE_BACKOFF_MAX_MS: u64 = 16_000;
+/// The back-off is forgotten when the budget climbs this far above what it
+/// was when the last picture probe was refused: the link clearly carries
+/// more (at a low rung Chromium's estimate stays flat on a slow link and on
+/// one that came back alike, recorded at 0.5 Mbit/s, so a link's return
+/// shows mostly as the next probe holding).
+pub const BACKOFF_CLEAR: f64 = 1.5;
+/// A cap raised on a picture whose encoder sends less than [`FIT`] of it
+/// after this long tests nothing more by waiting (recorded: 180p sends
+/// ~200 kbit/s under a 500 kbit/s cap, 360p ~500 under 900, from the first
+/// sample on; an encoder that uses a raised cap shows it at once, 720p
+/// 0.9 → 1.1 Mbit/s): the picture follows then, judged as a probe of its
+/// own, and the next probe from that rung skips the cap stage.
+pub const CAP_STAGE_MS: u64 = 1_200;
 /// A retry needs the budget to carry this share of what the rung sends:
 /// a refused probe knocks the estimate down to ~0.85× what the link
 /// carried, and it climbs back at the same slow pace on a slow link and on
@@ -323,6 +358,11 @@ struct Sender {
     hold_ms: u64,
     /// The last probe was refused: the next one is a retry.
     retry: bool,
+    /// Picture probes refused in a row from one rung (see [`Backoff`]).
+    backoff: Option<Backoff>,
+    /// The rung whose last cap stage the encoder left unused: its next
+    /// probe changes the picture at once.
+    idle_cap: Option<usize>,
     /// When the ladder last changed (a step down, a probe judged): the
     /// hold counts from there, dips of the estimate do not restart it.
     changed_at: Option<Millis>,
@@ -380,6 +420,19 @@ impl Sender {
             && a.max_framerate == b.max_framerate;
         (!same_picture && b.max_bitrate_bps > a.max_bitrate_bps).then_some(b.max_bitrate_bps)
     }
+    /// Rungs `a` and `b` encode the same pictures (they may differ in
+    /// their caps only).
+    fn same_picture(&self, a: usize, b: usize) -> bool {
+        let picture = |r: usize| -> Vec<(bool, f64, Option<f64>)> {
+            self.rungs.get(r).map_or(Vec::new(), |r| {
+                r.encodings
+                    .iter()
+                    .map(|e| (e.active, e.scale_resolution_down_by, e.max_framerate))
+                    .collect()
+            })
+        };
+        picture(a) == picture(b)
+    }
     fn need(&self, rung: usize) -> f64 {
         self.rungs.get(rung).map_or(0.0, Rung::need)
     }
@@ -399,6 +452,32 @@ struct Probe {
     /// A bitrate-only stage: the rung's picture stays, its cap is raised
     /// to this one's (the next rung's); the picture follows once it holds.
     cap_bps: Option<u32>,
+    /// This stage changes the picture (a resolution, a frame rate, a layer
+    /// switched on): a refusal backs off (see [`PROBE_BACKOFF_MAX_MS`]).
+    picture: bool,
+    /// The budget when the probe's first stage started: what the link
+    /// showed before Chromium's padding probes inflated the estimate.
+    start_budget: f64,
+}
+
+/// The back-off of the picture probes from one rung.
+#[derive(Debug, Clone, Copy)]
+struct Backoff {
+    /// The rung the refused probes came from.
+    from: usize,
+    /// Refused in a row.
+    refusals: u32,
+    /// The budget where the last one started or was refused, the higher:
+    /// after a refusal the estimate falls below the link and climbs back.
+    budget: f64,
+}
+
+impl Backoff {
+    /// The wait before the next probe from its rung.
+    fn wait_ms(&self) -> u64 {
+        let doubled = PROBE_RETRY_MS.saturating_mul(1 << self.refusals.min(8));
+        doubled.min(PROBE_BACKOFF_MAX_MS)
+    }
 }
 
 /// What one sample says about the connection's path.
@@ -454,6 +533,8 @@ impl Abr {
                 good_since: None,
                 hold_ms: UP_HOLD_MS,
                 retry: false,
+                backoff: None,
+                idle_cap: None,
                 changed_at: None,
                 probe: None,
                 recent_rtt: VecDeque::new(),
@@ -664,31 +745,49 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         }
         if lossy || queued || budget < PROBE_DROP * peak || !from_fits {
             s.rung = probe.from.max(best);
-            failed_probe(s, now);
+            failed_probe(s, now, probe, budget);
             return;
         }
-        if now.0.saturating_sub(probe.since.0) < PROBE_MS {
+        let elapsed = now.0.saturating_sub(probe.since.0);
+        // A cap the encoder does not use tests nothing by being held.
+        let idle_cap = probe
+            .cap_bps
+            .is_some_and(|cap| elapsed >= CAP_STAGE_MS && s.sent_bps < FIT * f64::from(cap));
+        if elapsed < PROBE_MS && !idle_cap {
             return;
+        }
+        if probe.cap_bps.is_some() {
+            s.idle_cap = idle_cap.then_some(probe.from);
         }
         // Backed: the link carried what the rung really sends (an encoder
         // sends what its picture needs, often far below the cap; the
         // estimate cannot grow far beyond what is sent, so the cap itself
         // may never be "covered") for the probe's time, without a queue.
-        if s.sent_bps <= budget {
-            s.probe = None;
-            if probe.cap_bps.is_some() {
-                // The higher bitrate held: now the picture (a key frame,
-                // on a link that just carried the rate it needs).
-                s.rung = probe.from.saturating_sub(1);
-            }
-            s.hold_ms = UP_HOLD_MS;
-            s.retry = false;
-            s.changed_at = Some(now);
-        } else {
+        if s.sent_bps > budget {
             s.rung = probe.from;
-            failed_probe(s, now);
+            failed_probe(s, now, probe, budget);
             return;
         }
+        if probe.cap_bps.is_some() {
+            // The higher bitrate held (or the picture cannot use it): now
+            // the picture, a key frame, judged as a probe of its own — an
+            // encoder far below the raised cap has not shown the link can
+            // carry the larger picture (recorded at 0.5 Mbit/s: 180p under
+            // a 500k cap "held", 360p at 500k did not, every ~8 s).
+            s.rung = probe.from.saturating_sub(1);
+            s.probe =
+                Some(Probe { since: now, peak: budget, cap_bps: None, picture: true, ..probe });
+            s.changed_at = Some(now);
+            return;
+        }
+        s.probe = None;
+        s.backoff = None;
+        s.retry = false;
+        s.changed_at = Some(now);
+        // The probe's time was good conditions: the next probe may start at
+        // once when it costs no key frame (a cap raised first), one rung
+        // per probe time on a link that came back.
+        s.hold_ms = if s.bitrate_first(s.rung) { 0 } else { UP_HOLD_MS };
     }
     let starting = s.started.is_none_or(|t| now.0.saturating_sub(t.0) < STARTUP_MS);
     if best > s.rung && !starting && !random_loss {
@@ -714,6 +813,11 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     // link it peaks near 1.2 Mbit/s: waiting for the 20 % margin took
     // 6.8 s to the plan in the bench, and tells the links apart no better).
     let margin = if s.retry || s.bitrate_first(s.rung) { RETRY_MARGIN } else { UP_MARGIN };
+    if s.backoff.is_some_and(|b| !lossy_lately && !queued && budget >= BACKOFF_CLEAR * b.budget) {
+        // The link clearly carries more than when it refused: probe soon.
+        s.backoff = None;
+        s.hold_ms = s.hold_ms.min(PROBE_RETRY_MS);
+    }
     if s.rung == 0 || lossy_lately || queued || budget < using * margin {
         s.good_since = None;
         return;
@@ -721,8 +825,18 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let since = *s.good_since.get_or_insert(now);
     let held = s.changed_at.is_none_or(|t| now.0.saturating_sub(t.0) >= s.hold_ms);
     if held && now.0.saturating_sub(since.0) >= UP_CONFIRM_MS.min(s.hold_ms) {
-        let cap_bps = s.cap_stage(s.rung, s.rung - 1);
-        s.probe = Some(Probe { since: now, from: s.rung, peak: budget, cap_bps });
+        // A cap this picture's encoder did not use last time: straight to
+        // the picture (the cap stage would only delay it).
+        let cap_bps = s.cap_stage(s.rung, s.rung - 1).filter(|_| s.idle_cap != Some(s.rung));
+        let picture = cap_bps.is_none() && !s.same_picture(s.rung, s.rung - 1);
+        s.probe = Some(Probe {
+            since: now,
+            from: s.rung,
+            peak: budget,
+            cap_bps,
+            picture,
+            start_budget: budget,
+        });
         if cap_bps.is_none() {
             s.rung -= 1;
         }
@@ -730,10 +844,17 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     }
 }
 
-fn failed_probe(s: &mut Sender, now: Millis) {
+fn failed_probe(s: &mut Sender, now: Millis, probe: Probe, budget: f64) {
+    let from = probe.from;
+    if probe.picture {
+        let refusals = s.backoff.filter(|b| b.from == from).map_or(0, |b| b.refusals) + 1;
+        s.backoff = Some(Backoff { from, refusals, budget: budget.max(probe.start_budget) });
+    }
     s.probe = None;
     s.over = 0;
-    s.hold_ms = PROBE_RETRY_MS;
+    // A cap refused on the picture it has keeps the short retry, unless
+    // the rung's picture probes are backing off.
+    s.hold_ms = s.backoff.filter(|b| b.from == from).map_or(PROBE_RETRY_MS, |b| b.wait_ms());
     s.retry = true;
     s.good_since = None;
     s.changed_at = Some(now);

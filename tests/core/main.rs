@@ -12,6 +12,7 @@ mod world;
 
 // Tests, by behaviour.
 mod abr;
+mod abr_backoff;
 mod candidates;
 mod capture;
 mod encodings;
