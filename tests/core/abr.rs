@@ -18,7 +18,29 @@ pub(crate) const P720: SourceSize = SourceSize { width: 1280, height: 720 };
 pub(crate) const VIDEO: SenderId = SenderId(0);
 pub(crate) const AUDIO: SenderId = SenderId(1);
 
-struct Entry<'a>(&'a Value);
+/// Sample `k` of a recorded trace replayed out of order: its send counters
+/// continue from what `sent` has counted so far (each sender's bytes grow
+/// by what they grew between samples `k - 1` and `k`), so the controller
+/// sees a rate and never a counter going back.
+pub(crate) fn continued(
+    samples: &[(u64, StatsSnapshot)],
+    k: usize,
+    sent: &mut std::collections::HashMap<(TrackKind, Option<String>), u64>,
+) -> StatsSnapshot {
+    let (now, before) = (&samples[k].1, &samples[k - 1].1);
+    let mut snap = now.clone();
+    for o in &mut snap.outbound {
+        let prev = before.outbound.iter().find(|p| p.kind == o.kind && p.mid == o.mid);
+        let delta = o.bytes_sent.saturating_sub(prev.map_or(o.bytes_sent, |p| p.bytes_sent));
+        let total = sent.entry((o.kind, o.mid.clone())).or_insert(o.bytes_sent);
+        *total += delta;
+        o.bytes_sent = *total;
+    }
+    snap
+}
+
+/// A `getStats()` entry as recorded JSON (shared with the other stats tests).
+pub(crate) struct Entry<'a>(pub(crate) &'a Value);
 
 impl StatsEntry for Entry<'_> {
     fn text(&self, key: &str) -> Option<String> {
@@ -853,16 +875,7 @@ impl<'a> RecordedLink<'a> {
     }
 
     fn emit(&mut self, k: usize) -> StatsSnapshot {
-        let (now, before) = (&self.samples[k].1, &self.samples[k - 1].1);
-        let mut snap = now.clone();
-        for o in &mut snap.outbound {
-            let prev = before.outbound.iter().find(|p| p.kind == o.kind && p.mid == o.mid);
-            let delta = o.bytes_sent.saturating_sub(prev.map_or(o.bytes_sent, |p| p.bytes_sent));
-            let total = self.sent.entry((o.kind, o.mid.clone())).or_insert(o.bytes_sent);
-            *total += delta;
-            o.bytes_sent = *total;
-        }
-        snap
+        continued(self.samples, k, &mut self.sent)
     }
 }
 

@@ -5,7 +5,9 @@
 //! Mbit/s, the SDK's own getStats() reports and every `setParameters` call
 //! (bench/abr.mjs `ABR_TRACE`, `ABR_LOW_MBIT=0.5`).
 
-use crate::abr::{controller, feed, plan, sample, trace, with_rtt, Trace, AUDIO, P720, VIDEO};
+use crate::abr::{
+    continued, controller, feed, plan, sample, trace, with_rtt, Trace, AUDIO, P720, VIDEO,
+};
 use rtcroom::core::abr::{
     Abr, BACKOFF_CLEAR, CAP_STAGE_MS, PROBE_BACKOFF_MAX_MS, PROBE_MS, PROBE_RETRY_MS,
 };
@@ -113,16 +115,7 @@ impl<'a> HalfMbitLink<'a> {
     }
 
     fn emit(&mut self, k: usize) -> StatsSnapshot {
-        let (now, before) = (&self.samples[k].1, &self.samples[k - 1].1);
-        let mut snap = now.clone();
-        for o in &mut snap.outbound {
-            let prev = before.outbound.iter().find(|p| p.kind == o.kind && p.mid == o.mid);
-            let delta = o.bytes_sent.saturating_sub(prev.map_or(o.bytes_sent, |p| p.bytes_sent));
-            let total = self.sent.entry((o.kind, o.mid.clone())).or_insert(o.bytes_sent);
-            *total += delta;
-            o.bytes_sent = *total;
-        }
-        snap
+        continued(self.samples, k, &mut self.sent)
     }
 }
 

@@ -265,3 +265,19 @@ fn layers_missing_from_what_we_asked_for_cap_the_level() {
         assert_eq!(last, Some(level), "{missing} missing");
     }
 }
+
+/// The selected pair's STUN received (`responsesReceived` +
+/// `requestsReceived`): ICE consent answered while media is silent.
+#[test]
+fn the_selected_pairs_stun_received_is_parsed_from_its_responses_and_requests() {
+    use crate::abr::Entry;
+    use rtcroom::core::stats_parse::parse;
+    let report = serde_json::json!([
+        {"id": "T", "type": "transport", "selectedCandidatePairId": "P"},
+        {"id": "P", "type": "candidate-pair", "bytesReceived": 500, "responsesReceived": 7, "requestsReceived": 5, "state": "succeeded", "nominated": true},
+        {"id": "Q", "type": "candidate-pair", "bytesReceived": 9, "responsesReceived": 100, "requestsReceived": 100}
+    ]);
+    let entries: Vec<Entry> = report.as_array().unwrap().iter().map(Entry).collect();
+    let snap = parse(&entries);
+    assert_eq!(snap.pair.map(|p| p.stun_received), Some(12));
+}
