@@ -50,13 +50,11 @@ impl SfuRoom {
             ConnectionState::Connected => {
                 c.was_connected = true;
                 c.recovery.handle_ice_connected(&mut actions);
+                self.start_stats(role);
             }
             ConnectionState::Disconnected => c.recovery.handle_ice_disconnected(now),
             ConnectionState::Failed => c.recovery.handle_ice_failed(now, &mut actions),
             _ => {}
-        }
-        if state == ConnectionState::Connected {
-            self.start_stats(role);
         }
         self.run_recovery(role, actions);
         if role == Role::Subscriber {
@@ -76,10 +74,7 @@ impl SfuRoom {
             return;
         }
         let now = self.now;
-        let expected = self
-            .announced
-            .iter()
-            .any(|(mid, a)| !a.muted && self.adaptive.wanted(mid) != Some(adaptive::Layer::Paused));
+        let expected = self.announced.iter().any(|(mid, a)| self.media_expected(mid, a));
         let mut actions = Vec::new();
         let c = self.conn_mut(role);
         let stun = s.pair.as_ref().map_or(0, |p| p.stun_received);
@@ -147,12 +142,7 @@ impl SfuRoom {
 
     /// The socket to Janus dropped, or its session is lost.
     pub(super) fn signaling_lost(&mut self, reason: &'static str) {
-        let now = self.now;
-        for role in ROLES {
-            let mut actions = Vec::new();
-            self.conn_mut(role).recovery.handle_signaling(now, false, &mut actions);
-            self.run_recovery(role, actions);
-        }
+        self.tell_signaling(false);
         // A lost publishing path already said `reconnecting`.
         if self.media_down.is_none() {
             self.connection(RoomConnection::Reconnecting, Some(reason));
@@ -163,15 +153,21 @@ impl SfuRoom {
     /// The socket is back (reclaimed, or a new session joined): attempts
     /// that waited run now.
     pub(super) fn signaling_back(&mut self) {
-        let now = self.now;
         self.signaling_down = false;
-        for role in ROLES {
-            let mut actions = Vec::new();
-            self.conn_mut(role).recovery.handle_signaling(now, true, &mut actions);
-            self.run_recovery(role, actions);
-        }
+        self.tell_signaling(true);
         if self.media_down.is_none() {
             self.connection(RoomConnection::Reconnected, None);
+        }
+    }
+
+    /// Every connection's recovery learns whether Janus can be reached
+    /// (attempts wait while it cannot, and run once it can).
+    fn tell_signaling(&mut self, up: bool) {
+        let now = self.now;
+        for role in ROLES {
+            let mut actions = Vec::new();
+            self.conn_mut(role).recovery.handle_signaling(now, up, &mut actions);
+            self.run_recovery(role, actions);
         }
     }
 

@@ -80,6 +80,12 @@ impl SfuRoom {
         id.parse::<u64>().ok().and_then(|n| self.quality.get(&n)).and_then(|t| t.latest())
     }
 
+    /// Media is expected on announced subscriber `mid`: unmuted, and not
+    /// paused by the adaptive stream (the liveness of stats and recovery).
+    pub(super) fn media_expected(&self, mid: &str, a: &Announced) -> bool {
+        !a.muted && self.adaptive.wanted(mid) != Some(adaptive::Layer::Paused)
+    }
+
     fn participants_stats(&mut self, s: &StatsSnapshot) {
         let now = self.now;
         let ids: Vec<u64> = self.participants.keys().copied().collect();
@@ -110,9 +116,7 @@ impl SfuRoom {
             .cloned()
             .collect();
         let media: u64 = inbound.iter().map(|i| i.bytes_received).sum();
-        let flowing = theirs
-            .iter()
-            .any(|(mid, a)| !a.muted && self.adaptive.wanted(mid) != Some(adaptive::Layer::Paused));
+        let flowing = theirs.iter().any(|(mid, a)| self.media_expected(mid, a));
         let pair = s.pair.as_ref().map(|p| PairStats {
             bytes_sent: 0,
             bytes_received: media,
