@@ -40,6 +40,11 @@ const ROOM = 1240;
 const SWITCHES = Number(process.env.SFU_SWITCHES || 24);
 const GAPS = (process.env.SFU_SWITCH_GAPS_MS || '150,1000,250,600').split(',').map(Number);
 const LIMIT = 12_000;
+// The publisher's capture rate (a key frame waits for the next captured
+// frame): a webcam's 30 fps by default. Chromium's fake camera runs at 20 fps
+// unless told (`fps=` of its flag), and a 15 fps constraint on it delivers
+// frames 50, 50, 100 ms apart; the flag sets the device to this rate.
+const FPS = Number(process.env.SFU_SWITCH_FPS || 30);
 const STALL = 1_000;
 const WIDTHS = [320, 640, 1280];
 // Each switch changes the layer: low, high, mid, low, high, mid, …
@@ -57,11 +62,11 @@ const SCREEN_ROOM = 1245;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-function summary(samples) {
+function summary(samples, withGaps = true) {
   const times = samples.map((t) => (t === null ? LIMIT : t)).sort((a, b) => a - b);
   const q = (p) => times[Math.min(times.length - 1, Math.ceil(p * times.length) - 1)];
   const r = (x) => Math.round(x * 10) / 10;
-  return {
+  const out = {
     n: times.length,
     median_ms: r(q(0.5)),
     p95_ms: r(q(0.95)),
@@ -70,6 +75,17 @@ function summary(samples) {
     timed_out: samples.filter((t) => t === null).length,
     samples_ms: samples.map((t) => (t === null ? null : r(t))),
   };
+  if (!withGaps) return out;
+  // By the pause before the switch (the first has none): after 150 ms the
+  // publisher's previous key-frame request is usually < 300 ms old, and
+  // Chromium produces no key frame on request until it is.
+  const byGap = {};
+  samples.forEach((t, i) => { if (i > 0) (byGap[GAPS[(i - 1) % GAPS.length]] ??= []).push(t); });
+  out.by_gap_before = Object.fromEntries(Object.entries(byGap).map(([g, s]) => {
+    const { n, median_ms, p95_ms, max_ms, stalls_over_1s } = summary(s, false);
+    return [g, { n, median_ms, p95_ms, max_ms, stalls_over_1s }];
+  }));
+  return out;
 }
 
 // Publisher side of the trace: every change of a layer's PLI/FIR count or
@@ -210,9 +226,9 @@ async function run() {
   if (COMPARE) mounts.push(`/compare/pkg=${path.resolve(COMPARE)}`, `/compare/bench=${path.join(repo, 'bench/pages')}`);
   // The server's log goes under target/ (bench/results/server.log is the setup bench's).
   const { baseURL, stop } = await startServer(mounts, path.join(repo, 'target/sfu-bench'));
-  const browser = await chromium.launch(launchOptions({ executablePath: '/usr/bin/chromium' }));
+  const browser = await chromium.launch(launchOptions({ executablePath: '/usr/bin/chromium', args: [`--use-fake-device-for-media-stream=fps=${FPS}`] }));
   try {
-    const q = new URLSearchParams({ janus: JANUS, room: String(ROOM), name: 'pub', width: '1280', height: '720' });
+    const q = new URLSearchParams({ janus: JANUS, room: String(ROOM), name: 'pub', width: '1280', height: '720', fps: String(FPS) });
     const pub = await newPage(browser, `${baseURL}/sfu/sfu.html?${q}`);
     await pub.page.waitForFunction(() => window.rt?.joined || window.rt?.error, null, { timeout: 30_000 });
     const pubId = await pub.page.evaluate(() => window.rt.error ? Promise.reject(new Error(window.rt.error.message)) : window.rt.id);
@@ -302,6 +318,10 @@ async function run() {
     console.log(row('rtcroom', results.rtcroom));
     if (COMPARE) console.log(row('rtcroom (compare pkg)', results.rtcroom_compare));
     console.log(row('janus.js-style (1 send)', results.baseline));
+    for (const g of GAPS) {
+      console.log(`  after a ${g} ms pause: rtcroom ${JSON.stringify(results.rtcroom.by_gap_before[g])}`);
+      console.log(`  ${' '.repeat(String(g).length + 16)}janus.js-style ${JSON.stringify(results.baseline.by_gap_before[g])}`);
+    }
     if (TRACE) {
       for (const impl of IMPLS) {
         console.log(`\n${impl}: per switch, ms after the request (sends; publisher PLI, key frame on the target layer; Janus event; frame received; presented)`);

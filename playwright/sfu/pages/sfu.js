@@ -123,8 +123,9 @@ async function main() {
   if (params.get('publish') !== '0') {
     const width = Number(params.get('width') || 640);
     const height = Number(params.get('height') || 360);
+    const frameRate = Number(params.get('fps') || 15);
     try {
-      await rt.room.publishCamera({ video: { width: { exact: width }, height: { exact: height }, frameRate: 15 }, audio: params.get('audio') === '1' });
+      await rt.room.publishCamera({ video: { width: { exact: width }, height: { exact: height }, frameRate }, audio: params.get('audio') === '1' });
     } catch (e) {
       rt.error = { code: e.code ?? null, message: `publish: ${e.message ?? e}` };
     }

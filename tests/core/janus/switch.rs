@@ -1,6 +1,6 @@
 //! Substream switching: `configure {streams:[{mid, substream}]}`, done when
 //! Janus's event reports that substream on that mid, re-sent until then
-//! (TOOLCHAIN.md: switches otherwise stall ~10 s): every 50 ms until the
+//! (TOOLCHAIN.md: switches otherwise stall ~10 s): every 20 ms until the
 //! publisher's key-frame interval (300 ms) has passed since the first send,
 //! then every 400 ms, given up after a bounded number of sends.
 
@@ -24,10 +24,12 @@ fn the_resend_schedule_covers_the_key_frame_interval_finely_then_slows_down() {
     let at = |n| next_send_at(Millis(1_000), n).0 - 1_000;
     assert_eq!(
         (KEYFRAME_REQUEST_INTERVAL, SWITCH_RESEND_FAST, SWITCH_RESEND_AFTER),
-        (300, 50, 400)
+        (300, 20, 400)
     );
     let times: Vec<u64> = (0..SWITCH_MAX_SENDS).map(at).collect();
-    assert_eq!(times, [0, 50, 100, 150, 200, 250, 300, 700, 1_100, 1_500, 1_900]);
+    let fast: Vec<u64> = (0..=15).map(|n| n * 20).collect();
+    assert_eq!(times[..16], fast[..]);
+    assert_eq!(times[16..], [700, 1_100, 1_500, 1_900]);
     // A send lands at most SWITCH_RESEND_FAST after the interval ends,
     // however late in it the first one came.
     assert!(times
@@ -104,10 +106,10 @@ fn a_switch_whose_event_comes_is_done_and_never_resent() {
     j.recv(json!({"janus":"event","session_id":SESSION,"transaction":tx(&cfg),"sender":SUB,
         "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"event","room":ROOM,"configured":"ok"}}}));
     j.advance(100);
-    // Re-sent meanwhile (every 50 ms): the publisher may have dropped the
-    // key-frame request.
+    // Re-sent meanwhile (every SWITCH_RESEND_FAST ms): the publisher may
+    // have dropped the key-frame request.
     let sent = switches_sent(&j, from).len();
-    assert_eq!(sent, 6);
+    assert_eq!(sent as u64, 250 / SWITCH_RESEND_FAST + 1);
     let out =
         j.push_event(SUB, json!({"videoroom":"event","room":ROOM,"mid":"1","substream":0}), None);
     assert_eq!(out, [event(JanusEvent::SubstreamChanged { mid: "1".into(), substream: 0 })]);

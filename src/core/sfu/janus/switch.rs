@@ -20,7 +20,7 @@ use crate::core::types::Millis;
 /// (`kMinKeyframeSendIntervalMs` of WebRTC's encoder feedback).
 pub const KEYFRAME_REQUEST_INTERVAL: u64 = 300;
 /// Re-send period while the publisher may still be dropping requests.
-pub const SWITCH_RESEND_FAST: u64 = 50;
+pub const SWITCH_RESEND_FAST: u64 = 20;
 /// Re-send period after that.
 pub const SWITCH_RESEND_AFTER: u64 = 400;
 /// Sends (the first included) before a switch is given up: the fast ones
