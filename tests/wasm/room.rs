@@ -255,7 +255,21 @@ async fn stats_show_inbound_bytes_growing_while_media_flows() {
         let report = wasm_bindgen_futures::JsFuture::from(pc.get_stats()).await.expect("stats");
         rtcroom::web::stats::snapshot(&report)
     };
-    let first = sample().await;
+    // The track event comes with the remote description, before media may
+    // flow: wait (up to 10 s) for bytes and a decoded frame, then for more.
+    let mut first = sample().await;
+    for _ in 0..50 {
+        if first.bytes_received > 0
+            && first
+                .inbound
+                .iter()
+                .any(|i| i.kind == rtcroom::core::TrackKind::Video && i.frames_decoded > 0)
+        {
+            break;
+        }
+        rtcroom::web::sleep(200).await;
+        first = sample().await;
+    }
     rtcroom::web::sleep(500).await;
     let second = sample().await;
     let (b1, b2) = (first.bytes_received, second.bytes_received);
