@@ -109,7 +109,8 @@ export interface JoinOptions {
   /**
    * `'janus'`: `url` is a Janus WebSocket (`ws://host:8188`) and `room` a
    * VideoRoom number. Same API and events as a mesh room: participants are
-   * the room's publishers, the camera is sent with three simulcast layers, a
+   * the room's publishers (and, in a room with `notify_joining = true`,
+   * everyone in it, media or not), the camera is sent with three simulcast layers, a
    * screen share as a feed of its own, mute is signalled, everyone else's
    * media comes through Janus. Default: an rtcroom server.
    */

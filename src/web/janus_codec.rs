@@ -113,6 +113,8 @@ fn videoroom_data(r: &Reader, v: &JsValue) -> VideoRoomData {
         id: r.opt_u64(v, "id"),
         private_id: r.opt_u64(v, "private_id"),
         publishers: r.opt_list(v, "publishers", publisher),
+        attendees: r.opt_list(v, "attendees", publisher),
+        joining: r.opt_object(v, "joining").map(|j| publisher(r, &j)),
         unpublished: r.feed_ref(v, "unpublished"),
         leaving: r.feed_ref(v, "leaving"),
         configured: r.opt_str(v, "configured"),

@@ -168,6 +168,13 @@ pub struct VideoRoomData {
     /// Active publishers (`joined`) or newly active ones (`event`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub publishers: Option<Vec<Publisher>>,
+    /// `joined`, in a room with `notify_joining`: who is in the room
+    /// without media (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendees: Option<Vec<Publisher>>,
+    /// `event`, in a room with `notify_joining`: someone joined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joining: Option<Publisher>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unpublished: Option<FeedRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

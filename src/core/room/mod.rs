@@ -644,8 +644,13 @@ impl RoomCore {
         }
         self.failure.as_ref().map(|(c, m)| (*c, m.as_str()))
     }
-    pub fn participants(&self) -> impl Iterator<Item = &PeerInfo> {
-        self.peers.values().map(|r| &r.info)
+    /// The others in the room (a mesh's peers, or an SFU room's
+    /// participants).
+    pub fn participants(&self) -> Box<dyn Iterator<Item = &PeerInfo> + '_> {
+        match &self.sfu {
+            Some(s) => Box::new(s.participants()),
+            None => Box::new(self.peers.values().map(|r| &r.info)),
+        }
     }
     pub fn participant(&self, id: &str) -> Option<&PeerInfo> {
         self.peers.get(id).map(|r| &r.info)

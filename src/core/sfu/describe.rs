@@ -8,6 +8,12 @@
 //! the source (`camera`, `screen`, …), whether it is muted, and for a
 //! screen feed (a publisher of its own) the participant it belongs to.
 //! A stream without one (another Janus client) is its kind's default source.
+//!
+//! A screen feed's handle joins the room under the participant's display
+//! followed by [`SCREEN_MARK`] (a zero-width space: other Janus clients
+//! show the name as it is), so that rooms announcing joins without media
+//! (`notify_joining`) do not show that handle as a participant of its own
+//! before its descriptions say whose it is.
 
 use crate::core::types::{TrackKind, TrackSource};
 
@@ -62,5 +68,31 @@ pub fn default_source(kind: TrackKind) -> TrackSource {
     match kind {
         TrackKind::Video => TrackSource::Camera,
         TrackKind::Audio => TrackSource::Microphone,
+    }
+}
+
+/// Ends the display of a screen feed's handle.
+pub const SCREEN_MARK: char = '\u{200B}';
+
+/// The display a screen feed's handle joins under.
+pub fn screen_display(display: Option<&str>) -> String {
+    let mut s = display.unwrap_or("").to_owned();
+    s.push(SCREEN_MARK);
+    s
+}
+
+/// Whether a display is a screen feed handle's.
+pub fn is_screen_display(display: &str) -> bool {
+    display.ends_with(SCREEN_MARK)
+}
+
+/// The participant's name in a display (a screen handle's without its
+/// mark; none when that leaves nothing).
+pub fn display_name(display: Option<String>) -> Option<String> {
+    let d = display?;
+    match d.strip_suffix(SCREEN_MARK) {
+        Some("") => None,
+        Some(name) => Some(name.to_owned()),
+        None => Some(d),
     }
 }

@@ -25,8 +25,8 @@
 //! list (which feed that mid carries) are known; it is removed when Janus
 //! stops sending it.
 
-use super::describe::default_source;
 use super::describe::StreamTag;
+use super::describe::{default_source, display_name};
 use super::janus::{
     JanusConfig, JanusEvent, JanusOutput, JanusSession, JanusState, RidOrder, Role,
     SubscribedStream,
@@ -202,6 +202,9 @@ pub struct SfuRoom {
     subscriber: Conn,
     /// Other participants, by their main feed's Janus id.
     participants: Map<u64, Member>,
+    /// The room announces joins without media (`notify_joining`): a
+    /// participant stays until Janus says it left, not until its last feed.
+    joins_notified: bool,
     /// Every feed of theirs → its participant.
     feed_owner: Map<u64, u64>,
     /// What we receive of each participant (`stats(id)`, `quality-changed`).
@@ -257,6 +260,7 @@ impl SfuRoom {
             screen: Conn::default(),
             subscriber: Conn::default(),
             participants: Map::new(),
+            joins_notified: false,
             feed_owner: Map::new(),
             quality: Map::new(),
             signaling_down: false,
@@ -884,6 +888,9 @@ impl SfuRoom {
             }
             JanusEvent::PublisherUpdated { id, streams } => self.feed_updated(id, &streams),
             JanusEvent::PublisherLeft { id } => self.feed_left(id),
+            JanusEvent::JoinsNotified => self.joins_notified = true,
+            JanusEvent::AttendeeJoined { id, display } => self.attendee_joined(id, display),
+            JanusEvent::AttendeeLeft { id } => self.attendee_left(id),
             JanusEvent::Subscribed { streams } => {
                 let old: Vec<String> = self.streams.keys().cloned().collect();
                 self.streams = streams.into_iter().map(|s| (s.mid.clone(), s)).collect();
@@ -1026,18 +1033,10 @@ impl SfuRoom {
                 self.event(RoomEvent::ParticipantUpdated(info));
             }
             None => {
-                let info = PeerInfo { id: text::dec(owner), name: display, meta: Meta::new() };
-                let mut m = Member {
-                    info: info.clone(),
-                    feeds: Map::new(),
-                    tracks: Vec::new(),
-                    disabled: Vec::new(),
-                    state: PeerState::Connecting,
-                };
-                m.set_feed(id, streams);
-                self.participants.insert(owner, m);
-                self.event(RoomEvent::ParticipantJoined(info));
-                self.sync_participant_states();
+                self.add_member(owner, display_name(display));
+                if let Some(m) = self.participants.get_mut(&owner) {
+                    m.set_feed(id, streams);
+                }
             }
         }
         if let Err(e) = self.janus.subscribe(self.now, &[id]) {
@@ -1097,10 +1096,58 @@ impl SfuRoom {
         let Some(m) = self.participants.get_mut(&owner) else { return };
         m.feeds.remove(&id);
         m.refresh();
-        if !m.feeds.is_empty() {
+        if !m.feeds.is_empty() || self.joins_notified {
             let info = m.info.clone();
             self.event(RoomEvent::ParticipantUpdated(info));
         } else if let Some(m) = self.participants.remove(&owner) {
+            let participant = m.info;
+            self.event(RoomEvent::ParticipantLeft { participant, reason: LeaveReason::Left });
+        }
+    }
+
+    /// A new participant, without feeds yet.
+    fn add_member(&mut self, id: u64, name: Option<String>) {
+        let info = PeerInfo { id: text::dec(id), name, meta: Meta::new() };
+        let m = Member {
+            info: info.clone(),
+            feeds: Map::new(),
+            tracks: Vec::new(),
+            disabled: Vec::new(),
+            state: PeerState::Connecting,
+        };
+        self.participants.insert(id, m);
+        self.event(RoomEvent::ParticipantJoined(info));
+        self.sync_participant_states();
+    }
+
+    /// Someone in the room without media (`notify_joining`).
+    fn attendee_joined(&mut self, id: u64, display: Option<String>) {
+        if self.participants.contains_key(&id) {
+            return;
+        }
+        self.add_member(id, display_name(display));
+        // No media to wait for: `connected` unless our subscriber
+        // connection (which its media would use) says otherwise.
+        let m = self.participants.get_mut(&id);
+        if let Some(m) = m.filter(|m| m.state == PeerState::Connecting) {
+            m.state = PeerState::Connected;
+            let participant = m.info.id.clone();
+            self.event(RoomEvent::ParticipantState {
+                participant,
+                state: PeerState::Connected,
+                reason: None,
+            });
+        }
+    }
+
+    /// Someone left the room: its feeds (a screen's too) go, then it.
+    fn attendee_left(&mut self, id: u64) {
+        let feeds: Vec<u64> =
+            self.feed_owner.iter().filter(|(_, o)| **o == id).map(|(f, _)| *f).collect();
+        for f in feeds {
+            self.feed_left(f);
+        }
+        if let Some(m) = self.participants.remove(&id) {
             let participant = m.info;
             self.event(RoomEvent::ParticipantLeft { participant, reason: LeaveReason::Left });
         }

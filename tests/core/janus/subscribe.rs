@@ -200,7 +200,8 @@ fn subscribing_to_an_unknown_feed_is_refused_locally() {
 }
 
 #[test]
-fn publishers_leaving_or_unpublishing_are_reported_once_and_cannot_be_subscribed_again() {
+fn publishers_leaving_or_unpublishing_are_reported_once_leaving_always_and_left_feeds_cannot_be_subscribed(
+) {
     let mut j = Script::joined(
         14,
         json!([Script::publisher(222), Script::publisher(333), Script::publisher(444)]),
@@ -208,13 +209,17 @@ fn publishers_leaving_or_unpublishing_are_reported_once_and_cannot_be_subscribed
     let out = j.push_event(PUB, json!({"videoroom":"event","room":ROOM,"unpublished":222}), None);
     assert_eq!(out, [event(JanusEvent::PublisherLeft { id: 222 })]);
     let out = j.push_event(PUB, json!({"videoroom":"event","room":ROOM,"leaving":333}), None);
-    assert_eq!(out, [event(JanusEvent::PublisherLeft { id: 333 })]);
-    // A participant that never published leaves: nothing to report.
+    assert_eq!(
+        out,
+        [event(JanusEvent::PublisherLeft { id: 333 }), event(JanusEvent::AttendeeLeft { id: 333 })]
+    );
+    // A participant that never published leaves: only its leaving (the
+    // room knows it if the VideoRoom announces joins).
     let out = j.push_event(PUB, json!({"videoroom":"event","room":ROOM,"leaving":555}), None);
-    assert!(out.is_empty());
-    // Unpublished then leaving: reported once.
+    assert_eq!(out, [event(JanusEvent::AttendeeLeft { id: 555 })]);
+    // Unpublished then leaving: the feed reported gone once.
     let out = j.push_event(PUB, json!({"videoroom":"event","room":ROOM,"leaving":222}), None);
-    assert!(out.is_empty());
+    assert_eq!(out, [event(JanusEvent::AttendeeLeft { id: 222 })]);
     assert_eq!(j.s.publishers().map(|p| p.id).collect::<Vec<_>>(), [444]);
     assert!(j.s.subscribe(j.now, &[222]).is_err());
 }

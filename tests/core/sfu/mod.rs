@@ -3,6 +3,7 @@
 //! completed by the test, in simulated time.
 
 mod adaptive;
+mod attendees;
 mod bitrate;
 mod data;
 mod describe;
@@ -192,6 +193,24 @@ impl Sfu {
 
     /// [`Sfu::joined`] with `config`.
     pub fn joined_with(config: RoomConfig, publishers: Value) -> Sfu {
+        Sfu::joined_as(
+            config,
+            json!({"videoroom":"joined","room":ROOM,"id":ME,"private_id":5555,"publishers":publishers}),
+        )
+    }
+
+    /// In a room that announces joins without media (`notify_joining`):
+    /// Janus's `joined` also lists `attendees`.
+    pub fn joined_announcing(publishers: Value, attendees: Value) -> Sfu {
+        Sfu::joined_as(
+            RoomConfig::default(),
+            json!({"videoroom":"joined","room":ROOM,"id":ME,"private_id":5555,
+                   "publishers":publishers,"attendees":attendees}),
+        )
+    }
+
+    /// In the room with Janus's `joined` data `joined`.
+    fn joined_as(config: RoomConfig, joined: Value) -> Sfu {
         let mut s = Sfu::with_config(config);
         assert_eq!(s.outs, [RoomOutput::Connect { socket: SocketId(1), endpoint: 0 }]);
         s.now = Millis(5);
@@ -207,12 +226,7 @@ impl Sfu {
         assert_eq!(join["body"]["request"], "join");
         assert_eq!(join["body"]["ptype"], "publisher");
         assert_eq!(join["body"]["display"], "Ada");
-        s.reply_event(
-            &join,
-            PUB,
-            json!({"videoroom":"joined","room":ROOM,"id":ME,"private_id":5555,"publishers":publishers}),
-            None,
-        );
+        s.reply_event(&join, PUB, joined, None);
         s
     }
 
@@ -265,7 +279,9 @@ impl Sfu {
         assert_eq!(join["handle_id"], SCREEN_HANDLE);
         assert_eq!(
             join["body"],
-            json!({"request":"join","ptype":"publisher","room":ROOM,"display":"Ada"})
+            // Marked (a zero-width space): not a participant of its own in
+            // rooms that announce joins.
+            json!({"request":"join","ptype":"publisher","room":ROOM,"display":"Ada\u{200B}"})
         );
         self.reply_event(
             &join,

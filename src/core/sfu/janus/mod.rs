@@ -49,6 +49,7 @@ pub use switch::{
 
 use crate::core::map::{Map, Set};
 use crate::core::room::session::SocketId;
+use crate::core::sfu::describe::{is_screen_display, screen_display};
 use crate::core::types::{Candidate, Description, Millis, SdpType};
 use reconnect::{Reconnect, Rng};
 use rtcroom_proto::janus::{
@@ -153,6 +154,8 @@ pub struct JanusSession {
     me: Option<u64>,
     private_id: Option<u64>,
     publishers: Map<u64, Publisher>,
+    /// Participants without media the room told of (`notify_joining`).
+    attendees: Set<u64>,
     sub: SubState,
     /// Feeds subscribed (or being subscribed).
     feeds: Set<u64>,
@@ -197,6 +200,7 @@ impl JanusSession {
             me: None,
             private_id: None,
             publishers: Map::new(),
+            attendees: Set::new(),
             sub: SubState::None,
             feeds: Set::new(),
             pending_feeds: Vec::new(),
@@ -891,10 +895,17 @@ impl JanusSession {
         if let Some(list) = data.publishers {
             self.add_publishers(list);
         }
-        for gone in [data.unpublished, data.leaving].into_iter().flatten() {
-            match gone {
-                FeedRef::Id(id) => self.remove_publisher(id),
-                FeedRef::Ok(_) => {}
+        if let Some(a) = data.joining {
+            self.add_attendee(a);
+        }
+        if let Some(FeedRef::Id(id)) = data.unpublished {
+            self.remove_publisher(id);
+        }
+        if let Some(FeedRef::Id(id)) = data.leaving {
+            self.remove_publisher(id);
+            if Some(id) != self.me && Some(id) != self.screen_id {
+                self.attendees.remove(&id);
+                self.event(JanusEvent::AttendeeLeft { id });
             }
         }
         if let Some(jsep) = jsep.filter(|j| j.sdp_type == SdpType::Answer) {
@@ -927,7 +938,7 @@ impl JanusSession {
         let body = Body::Join(Join {
             ptype: Ptype::Publisher,
             room: self.cfg.room,
-            display: self.cfg.display.clone(),
+            display: Some(screen_display(self.cfg.display.as_deref())),
             streams: Vec::new(),
             private_id: None,
         });
@@ -951,6 +962,20 @@ impl JanusSession {
             self.remove_publisher(id);
         }
         self.add_publishers(list);
+        if let Some(attendees) = data.attendees {
+            self.event(JanusEvent::JoinsNotified);
+            // After a new session: attendees that left meanwhile.
+            let present: Set<u64> = attendees.iter().map(|a| a.id).collect();
+            let gone: Vec<u64> =
+                self.attendees.iter().copied().filter(|id| !present.contains(id)).collect();
+            for id in gone {
+                self.attendees.remove(&id);
+                self.event(JanusEvent::AttendeeLeft { id });
+            }
+            for a in attendees {
+                self.add_attendee(a);
+            }
+        }
         if std::mem::take(&mut self.republish) {
             self.out.push_back(JanusOutput::LocalDescriptionNeeded { role: Role::Publisher });
         }
@@ -1028,6 +1053,20 @@ impl JanusSession {
             if let Some(e) = event {
                 self.event(e);
             }
+        }
+    }
+
+    /// Someone the room lists without media, unless it is us or one of our
+    /// protocol's screen handles (its display says so).
+    fn add_attendee(&mut self, a: Publisher) {
+        if Some(a.id) == self.me
+            || Some(a.id) == self.screen_id
+            || a.display.as_deref().is_some_and(is_screen_display)
+        {
+            return;
+        }
+        if self.attendees.insert(a.id) {
+            self.event(JanusEvent::AttendeeJoined { id: a.id, display: a.display });
         }
     }
 

@@ -103,6 +103,20 @@ pub enum JanusEvent {
     PublisherLeft {
         id: u64,
     },
+    /// The room tells who joins and leaves even without media
+    /// (`notify_joining`): a participant is in it until Janus says it left,
+    /// whatever it publishes.
+    JoinsNotified,
+    /// Someone without media is in the room (`notify_joining`): listed when
+    /// we joined, or joining now.
+    AttendeeJoined {
+        id: u64,
+        display: Option<String>,
+    },
+    /// Someone left the room (Janus's `leaving`), with media or without.
+    AttendeeLeft {
+        id: u64,
+    },
     /// Janus answered our publish offer.
     Published,
     /// What our subscription carries now (the full list, by our mid).
