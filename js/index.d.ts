@@ -12,7 +12,7 @@ export type ConnectionState = 'connected' | 'reconnecting' | 'reconnected' | 'di
 export type ConnectionReason =
   | 'left' | 'join-timeout' | 'signaling-failed' | 'join-refused'
   | 'resume-failed' | 'resume-timeout' | 'socket-lost'
-  | 'sfu-session-lost' | 'ice-disconnected' | 'ice-failed';
+  | 'sfu-session-lost' | 'ice-disconnected' | 'ice-failed' | 'kicked';
 /** One participant's peer connection (in an SFU room: our subscriber connection to Janus, which carries their media). */
 export type ParticipantState = 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
 /** Why a participant's connection changed state. */

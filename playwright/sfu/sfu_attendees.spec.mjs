@@ -52,3 +52,49 @@ test('in a room that announces joins, viewers are participants until they leave;
     await leave(pub);
   }
 });
+
+/** A moderator's `kick` of participant `id` from VideoRoom `room`, sent from `page` over a Janus session of its own. */
+async function kick(page, room, id) {
+  return page.evaluate(async ([url, room, id]) => {
+    const ws = new WebSocket(url, 'janus-protocol');
+    const replies = new Map();
+    ws.onmessage = (m) => {
+      const f = JSON.parse(m.data);
+      if (f.janus !== 'ack') replies.get(f.transaction)?.(f);
+    };
+    await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
+    let n = 0;
+    const ask = (frame) => new Promise((ok) => {
+      const transaction = `kick-${++n}`;
+      replies.set(transaction, ok);
+      ws.send(JSON.stringify({ ...frame, transaction }));
+    });
+    const session = (await ask({ janus: 'create' })).data.id;
+    const handle = (await ask({ janus: 'attach', session_id: session, plugin: 'janus.plugin.videoroom' })).data.id;
+    const reply = await ask({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'kick', room, id: Number(id) } });
+    ws.send(JSON.stringify({ janus: 'destroy', session_id: session, transaction: 'bye' }));
+    ws.close();
+    return reply.plugindata?.data?.videoroom ?? JSON.stringify(reply);
+  }, [process.env.RTCROOM_JANUS_URL, room, id]);
+}
+
+test('a participant a moderator kicks is disconnected with reason kicked and leaves for the others', async ({ browser }) => {
+  const pub = await sfuParticipant(browser, { room: 1252, name: 'pub', colour: COLOURS[2] });
+  const victim = await sfuParticipant(browser, { room: 1252, name: 'victim', colour: COLOURS[3] });
+  try {
+    await expectReceivingVideo(pub.page, { from: victim.id, colour: victim.colour, timeout: 30_000 });
+    expect(await kick(pub.page, 1252, victim.id)).toBe('success');
+    const disconnected = () => victim.page.evaluate(() => window.rt.events.filter((e) => e.type === 'connection-state' && e.state === 'disconnected').map((e) => e.reason));
+    await expect.poll(disconnected, { timeout: 15_000 }).toEqual(['kicked']);
+    expect(await victim.page.evaluate(() => window.rt.room.state)).toBe('left');
+    await expect.poll(() => leftIds(pub), { timeout: 15_000 }).toEqual([victim.id]);
+    // Nothing retried: no reconnection after it.
+    await victim.page.waitForTimeout(2000);
+    const after = await victim.page.evaluate(() => window.rt.events.filter((e) => e.type === 'connection-state').map((e) => e.state));
+    expect(after.at(-1)).toBe('disconnected');
+    expect(after.filter((s) => s === 'reconnecting')).toEqual([]);
+  } finally {
+    await leave(victim);
+    await leave(pub);
+  }
+});

@@ -117,6 +117,8 @@ fn videoroom_data(r: &Reader, v: &JsValue) -> VideoRoomData {
         joining: r.opt_object(v, "joining").map(|j| publisher(r, &j)),
         unpublished: r.feed_ref(v, "unpublished"),
         leaving: r.feed_ref(v, "leaving"),
+        kicked: r.feed_ref(v, "kicked"),
+        reason: r.opt_str(v, "reason"),
         configured: r.opt_str(v, "configured"),
         started: r.opt_str(v, "started"),
         mid: r.opt_str(v, "mid"),

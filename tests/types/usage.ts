@@ -113,6 +113,7 @@ export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): P
   });
   room.on('connection-state', ({ reason }) => {
     if (reason === 'sfu-session-lost' || reason === 'ice-failed') console.log('our path to Janus', reason);
+    if (reason === 'kicked') console.log('a moderator removed us from the VideoRoom');
   });
   room.once('participant-updated', (p) => console.log(p.meta));
 

@@ -179,6 +179,12 @@ pub struct VideoRoomData {
     pub unpublished: Option<FeedRef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leaving: Option<FeedRef>,
+    /// A participant a moderator removed (`kick`), told to the others.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kicked: Option<FeedRef>,
+    /// Why: `"kicked"` with `leaving: "ok"` when it is us.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configured: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -925,6 +925,10 @@ impl SfuRoom {
                 self.close_all();
                 self.connection(RoomConnection::Disconnected, Some("left"));
             }
+            JanusEvent::Kicked => {
+                self.close_all();
+                self.connection(RoomConnection::Disconnected, Some("kicked"));
+            }
             JanusEvent::Failed { reason } => {
                 self.failure = Some(("signaling-failed", reason.message()));
                 self.close_all();

@@ -5,7 +5,7 @@
 //! zero-width space) are never participants of their own.
 
 use super::*;
-use rtcroom::core::PeerState;
+use rtcroom::core::{PeerState, RoomConnection, SessionState};
 
 /// (participant id, name) of every `participant-joined`, in order.
 fn joined(s: &Sfu) -> Vec<(String, Option<String>)> {
@@ -134,4 +134,38 @@ fn after_a_new_session_viewers_who_left_meanwhile_leave() {
     assert_eq!(left(&s), ["601"]);
     assert_eq!(joined(&s).len(), 2, "602 is not joined again");
     assert_eq!(s.room.participants().count(), 1);
+}
+
+#[test]
+fn a_participant_a_moderator_kicks_leaves_for_the_others() {
+    let mut s = Sfu::joined_announcing(json!([publisher(222)]), json!([{"id":601,"display":"Vi"}]));
+    s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"kicked":601}), None);
+    s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"kicked":222}), None);
+    assert_eq!(left(&s), ["601", "222"]);
+    assert_eq!(s.room.participants().count(), 0);
+}
+
+/// Kicked ourselves (Janus: `leaving: "ok"`, `reason: "kicked"`): the room
+/// is over, told as `disconnected` with reason `kicked`; nothing recovers.
+#[test]
+fn kicked_by_a_moderator_the_room_disconnects_with_reason_kicked_and_tries_nothing_more() {
+    let mut s = subscribed(&[901]);
+    s.room.publish(camera()).unwrap();
+    s.drain();
+    s.push_event(
+        PUB,
+        json!({"videoroom":"event","room":ROOM,"leaving":"ok","reason":"kicked"}),
+        None,
+    );
+    assert!(s.events().contains(&RoomEvent::ConnectionState {
+        state: RoomConnection::Disconnected,
+        reason: Some("kicked")
+    }));
+    assert_eq!(s.closed(), [PUBLISHER, SUBSCRIBER]);
+    assert!(s.outs.iter().any(|o| matches!(o, RoomOutput::Disconnect { .. })));
+    assert_eq!(s.room.state(), SessionState::Left);
+    let sent = s.sent.len();
+    let later = s.advance(120_000);
+    assert_eq!(s.sent.len(), sent, "no keepalive, claim or request after the kick");
+    assert!(!later.iter().any(|o| matches!(o, RoomOutput::Connect { .. })), "no reconnect");
 }

@@ -901,11 +901,25 @@ impl JanusSession {
         if let Some(FeedRef::Id(id)) = data.unpublished {
             self.remove_publisher(id);
         }
-        if let Some(FeedRef::Id(id)) = data.leaving {
-            self.remove_publisher(id);
-            if Some(id) != self.me && Some(id) != self.screen_id {
-                self.attendees.remove(&id);
-                self.event(JanusEvent::AttendeeLeft { id });
+        for gone in [data.leaving, data.kicked] {
+            match gone {
+                Some(FeedRef::Id(id)) => {
+                    self.remove_publisher(id);
+                    if Some(id) != self.me && Some(id) != self.screen_id {
+                        self.attendees.remove(&id);
+                        self.event(JanusEvent::AttendeeLeft { id });
+                    }
+                }
+                // About us: after a `kick`, Janus has removed us and tears
+                // our connections down; nothing to recover.
+                Some(FeedRef::Ok(_)) if data.reason.as_deref() == Some("kicked") => {
+                    self.close_socket();
+                    self.stop();
+                    self.state = JanusState::Left;
+                    self.event(JanusEvent::Kicked);
+                    return;
+                }
+                _ => {}
             }
         }
         if let Some(jsep) = jsep.filter(|j| j.sdp_type == SdpType::Answer) {

@@ -162,6 +162,8 @@ pub enum JanusEvent {
     /// created and joined; both connections must be rebuilt.
     SessionLost,
     Left,
+    /// A moderator removed us from the room (`kick`): the session is over.
+    Kicked,
     Failed {
         reason: JanusError,
     },
