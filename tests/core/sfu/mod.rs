@@ -26,6 +26,9 @@ use rtcroom::core::{
 use rtcroom::proto::janus::Incoming;
 use serde_json::{json, Value};
 
+/// The session Janus creates after [`Sfu::lose_session`].
+pub const SESSION_2: u64 = 4_000_000_002;
+
 pub struct Sfu {
     pub room: RoomCore,
     pub now: Millis,
@@ -352,6 +355,29 @@ impl Sfu {
         let claim = self.last_sent();
         self.recv(json!({"janus":"error","session_id":SESSION,"transaction":tx(&claim),
             "error":{"code":458,"reason":"No such session"}}));
+    }
+
+    /// After [`Sfu::lose_session`]: the new session's setup (session
+    /// [`SESSION_2`], handles `PUB + 10` and `SUB + 10`) up to Janus's
+    /// `joined`, whose data are `joined` plus `id`, `private_id` and `room`.
+    pub fn new_session_joined(&mut self, mut joined: Value) {
+        let create = self.last_sent();
+        assert_eq!(create["janus"], "create");
+        self.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":SESSION_2}}));
+        let n = self.sent.len();
+        let (a1, a2) = (self.sent[n - 2].clone(), self.sent[n - 1].clone());
+        self.recv(json!({"janus":"success","session_id":SESSION_2,"transaction":tx(&a1),"data":{"id":PUB + 10}}));
+        self.recv(json!({"janus":"success","session_id":SESSION_2,"transaction":tx(&a2),"data":{"id":SUB + 10}}));
+        let join = self.last_sent();
+        assert_eq!(join["body"]["request"], "join");
+        joined["videoroom"] = json!("joined");
+        joined["room"] = json!(ROOM);
+        joined["id"] = json!(ME);
+        joined["private_id"] = json!(6);
+        self.recv(
+            json!({"janus":"event","session_id":SESSION_2,"transaction":tx(&join),"sender":PUB + 10,
+            "plugindata":{"plugin":"janus.plugin.videoroom","data":joined}}),
+        );
     }
 
     /// The connections the room closed, in order.

@@ -56,18 +56,7 @@ fn a_lost_session_closes_both_connections_removes_the_tracks_and_publishes_again
     assert_eq!(removed, 2);
     // The new session: create, attach twice, join; then our camera goes out
     // on a new publisher connection with its layers.
-    const S2: u64 = 4_000_000_002;
-    let create = s.last_sent();
-    assert_eq!(create["janus"], "create");
-    s.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":S2}}));
-    let n = s.sent.len();
-    let (a1, a2) = (s.sent[n - 2].clone(), s.sent[n - 1].clone());
-    s.recv(json!({"janus":"success","session_id":S2,"transaction":tx(&a1),"data":{"id":PUB + 10}}));
-    s.recv(json!({"janus":"success","session_id":S2,"transaction":tx(&a2),"data":{"id":SUB + 10}}));
-    let join = s.last_sent();
-    assert_eq!(join["body"]["request"], "join");
-    s.recv(json!({"janus":"event","session_id":S2,"transaction":tx(&join),"sender":PUB + 10,
-        "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"joined","room":ROOM,"id":ME,"private_id":6,"publishers":[publisher(901)]}}}));
+    s.new_session_joined(json!({"publishers":[publisher(901)]}));
     assert_ne!(s.generation(PUBLISHER), first_publisher, "a new publisher connection");
     let layers = s.outs.iter().rev().find_map(|o| match o {
         RoomOutput::AddTransceiver { track, encodings, .. } if track.track_id == "cam" => {

@@ -269,19 +269,10 @@ fn a_lost_session_shares_the_screen_again_on_a_new_handle() {
     s.lose_session();
     // Both publishing connections belonged to the lost session's handles.
     assert_eq!(s.closed(), [PUBLISHER, SCREEN]);
-    const S2: u64 = 4_000_000_002;
-    let create = s.last_sent();
-    s.recv(json!({"janus":"success","transaction":tx(&create),"data":{"id":S2}}));
-    let n = s.sent.len();
-    let (a1, a2) = (s.sent[n - 2].clone(), s.sent[n - 1].clone());
-    s.recv(json!({"janus":"success","session_id":S2,"transaction":tx(&a1),"data":{"id":PUB + 10}}));
-    s.recv(json!({"janus":"success","session_id":S2,"transaction":tx(&a2),"data":{"id":SUB + 10}}));
-    let join = s.last_sent();
-    s.recv(json!({"janus":"event","session_id":S2,"transaction":tx(&join),"sender":PUB + 10,
-        "plugindata":{"plugin":"janus.plugin.videoroom","data":{"videoroom":"joined","room":ROOM,"id":ME,"private_id":6,"publishers":[]}}}));
+    s.new_session_joined(json!({"publishers":[]}));
     let attach = s.last_sent();
     assert_eq!(attach["janus"], "attach", "the screen's handle again");
-    assert_eq!(attach["session_id"], S2);
+    assert_eq!(attach["session_id"], SESSION_2);
     let screen_again = s.outs.iter().rev().find_map(|o| match o {
         RoomOutput::AddTransceiver { peer, track, .. } if peer == SCREEN => {
             Some(track.track_id.clone())
