@@ -13,7 +13,9 @@ export default async function globalSetup() {
   const pkg = path.join(repo, 'pkg');
   if (!existsSync(path.join(pkg, 'index.js'))) throw new Error('missing pkg/index.js: run scripts/build first');
   // /firefox: the blank page a Firefox tab starts from (../firefox/gecko.mjs).
-  const mounts = [`/pkg=${pkg}`, `/sfu=${path.join(here, 'pages')}`, `/firefox=${path.join(here, '../firefox/pages')}`];
+  // /react: the React example (scripts/build), in its SFU mode (?janus=).
+  const mounts = [`/pkg=${pkg}`, `/sfu=${path.join(here, 'pages')}`, `/firefox=${path.join(here, '../firefox/pages')}`,
+    `/react=${path.join(repo, 'target/examples/react')}`];
   const { baseURL, stop } = await startServer(mounts, path.join(here, 'test-results'));
   process.env.RTCROOM_BASE_URL = baseURL;
   return stop;

@@ -8,12 +8,16 @@ import {
 } from 'rtcroom/react';
 
 const params = new URLSearchParams(location.search);
-const wsUrl = params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+// ?janus=ws://host:8188: an SFU room (a Janus VideoRoom; the room field is
+// its number). Otherwise the rtcroom server that serves this page.
+const janus = params.get('janus');
+const wsUrl = janus || params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+const joinOptions = ({ room, name }) => (janus ? { sfu: 'janus', room: Number(room) || 1234, name } : { room, name });
 
 export default function App() {
   const [joined, setJoined] = useState(() => (params.get('autojoin') && params.get('room')
-    ? { room: params.get('room'), name: params.get('name') || undefined } : null));
-  if (!joined) return <JoinForm onJoin={setJoined} />;
+    ? joinOptions({ room: params.get('room'), name: params.get('name') || undefined }) : null));
+  if (!joined) return <JoinForm onJoin={(form) => setJoined(joinOptions(form))} />;
   return (
     <RoomProvider url={wsUrl} options={joined}>
       <Call roomName={joined.room} onLeave={() => setJoined(null)} />
@@ -22,7 +26,7 @@ export default function App() {
 }
 
 function JoinForm({ onJoin }) {
-  const [room, setRoom] = useState(params.get('room') || 'demo');
+  const [room, setRoom] = useState(params.get('room') || (janus ? '1234' : 'demo'));
   const [name, setName] = useState(params.get('name') || '');
   return (
     <header>
