@@ -2,7 +2,7 @@
 //! for a feed of its own, whose it is): written by us, read back, and read
 //! leniently from other clients.
 
-use rtcroom::core::sfu::describe::StreamTag;
+use rtcroom::core::sfu::describe::{display_name, is_screen_display, screen_display, StreamTag};
 use rtcroom::core::{TrackKind, TrackSource};
 
 #[test]
@@ -49,4 +49,21 @@ fn a_stream_without_our_description_is_its_kind_s_default_source_unmuted() {
         StreamTag::parse(Some("screen;layers=2;muted;of=x"), TrackKind::Video),
         StreamTag { source: TrackSource::Screen, muted: true, owner: None }
     );
+}
+
+/// A screen handle's display: the participant's name and a zero-width
+/// space, recognised as such and read back as the name alone.
+#[test]
+fn a_screen_handle_s_display_is_marked_and_reads_back_as_the_participant_s_name() {
+    let marked = screen_display(Some("Ada"));
+    assert_eq!(marked, "Ada\u{200B}");
+    assert!(is_screen_display(&marked));
+    assert!(!is_screen_display("Ada"));
+    assert_eq!(display_name(Some(marked)), Some("Ada".to_owned()));
+    // Nameless: the mark alone, no name.
+    assert_eq!(screen_display(None), "\u{200B}");
+    assert_eq!(display_name(Some(screen_display(None))), None);
+    // Other displays as they are.
+    assert_eq!(display_name(Some("Bob".into())), Some("Bob".to_owned()));
+    assert_eq!(display_name(None), None);
 }
