@@ -8,10 +8,12 @@
 // about 5 KB gzip of the bundle for names nobody reads. The glue must name
 // each import exactly once (its key in `__wbg_get_imports`); anything else
 // fails the build. Run by scripts/build after wasm-opt and before minifying:
-//   node scripts/shorten-imports.mjs pkg/rtcroom_bg.wasm pkg/rtcroom.js
+//   node scripts/shorten-imports.mjs pkg/rtcroom_bg.wasm pkg/rtcroom.js (and the _sfu pair)
 import { readFileSync, writeFileSync } from 'node:fs';
 
 const [wasmPath, gluePath] = process.argv.slice(2);
+// wasm-bindgen's module name for the glue's imports: `./<name>_bg.js`.
+const glueModule = `./${wasmPath.split('/').pop().replace(/\.wasm$/, '')}.js`;
 const wasm = readFileSync(wasmPath);
 let glue = readFileSync(gluePath, 'utf8');
 
@@ -90,7 +92,7 @@ while (o < wasm.length) {
     else if (kind === 3) p += 2; // global: valtype, mut
     else throw new Error(`import ${module}.${name}: kind ${kind} not handled`);
     let next = name;
-    if (module === './rtcroom_bg.js') {
+    if (module === glueModule) {
       next = renamed.get(name) ?? short(renamed.size);
       renamed.set(name, next);
     }

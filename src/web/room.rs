@@ -122,9 +122,7 @@ impl Drop for Shared {
                 if let Some((_, t)) = &inner.transport {
                     let _ = match o {
                         RoomOutput::Send(frame) => t.send(&frame),
-                        RoomOutput::SendSfu(frame) => {
-                            super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f))
-                        }
+                        RoomOutput::SendSfu(frame) => super::sfu::send(t.as_ref(), &frame),
                         _ => Ok(()),
                     };
                 }
@@ -160,10 +158,7 @@ impl Room {
         }
         let connector: Rc<dyn Connector> = match options.sfu {
             // One Janus: its sessions live on that server only.
-            Some(_) => {
-                let url = urls.into_iter().next().unwrap_or_default();
-                Rc::new(super::transport::JanusConnector { url })
-            }
+            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default())?,
             None => Rc::new(WebSocketConnector { urls }),
         };
         Self::join_handler(connector, options, on_event).await
@@ -195,6 +190,7 @@ impl Room {
             })?),
             Some(_) => return Err(WebError::InvalidArgument("options.sfu must be 'janus'".into())),
         };
+
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
         let config = RoomConfig {
             room: options.room,
@@ -209,13 +205,15 @@ impl Room {
             // On unless the app opts out (`adaptiveBitrate: false`).
             adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
+        let now = Millis(now_ms());
+        let core = match sfu_room {
+            Some(room) => super::sfu::core(now, config, room)?,
+            None => RoomCore::new(now, config),
+        };
         let (tx, rx) = super::oneshot::channel();
         let shared = Rc::new(Shared {
             inner: RefCell::new(Inner {
-                core: match sfu_room {
-                    Some(room) => RoomCore::new_sfu(Millis(now_ms()), config, room),
-                    None => RoomCore::new(Millis(now_ms()), config),
-                },
+                core,
                 connector,
                 wanted: None,
                 transport: None,
@@ -1093,7 +1091,7 @@ impl Inner {
             RoomOutput::Pc { .. } | RoomOutput::Event(_) => {}
             RoomOutput::SendSfu(ref frame) => {
                 if let Some((_, t)) = &self.transport {
-                    let _ = super::transport::janus_encode(frame).and_then(|f| t.send_text(&f));
+                    let _ = super::sfu::send(t.as_ref(), frame);
                 }
             }
             RoomOutput::SetSending { ref peer, sender, sending } => {
