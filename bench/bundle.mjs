@@ -54,17 +54,18 @@ function rtcroomEntries() {
   // it into index.js: a page then never loads rtcroom.js).
   const dot = gluedIn(PKG) ? ['wasm', 'facade'] : ['wasm', 'glue', 'facade'];
   const entry = (keys, extra) => ({ gzip: sum(keys), raw: keys.reduce((n, k) => n + sizes[k].raw, 0), files: keys.map((k) => files[k]), keys, ...extra });
-  // An SFU room page: index.js, then the SFU build's glue and wasm (index.js
-  // imports them on the first `load({ sfu: 'janus' })` or SFU join). If the
-  // page does neither before the import-time preload starts (a microtask
-  // after its modules ran), it also downloads the mesh wasm.
-  const sfu = dot.filter((k) => k !== 'wasm').concat(['sfuGlue', 'sfuWasm']);
+  // An SFU room page that calls `load({ sfu: 'janus' })` (or joins) before
+  // the import-time preload starts (a microtask after its modules ran):
+  // index.js, whose glue runs the SFU build, and rtcroom_sfu_bg.wasm. One
+  // that lets the mesh preload run first also downloads the mesh wasm and a
+  // second instance of the glue (rtcroom_sfu.js).
+  const sfu = dot.filter((k) => k !== 'wasm').concat(['sfuWasm']);
   return {
     files: sizes,
     // What a page importing the entry downloads (React itself is the app's).
     '.': entry(dot, { page: 'mesh room' }),
     '. (SFU room)': entry(sfu, { page: "SFU room, load({ sfu: 'janus' }) at start" }),
-    '. (SFU room, late)': entry([...sfu, 'wasm'], { page: 'SFU room joined later: the mesh preload ran first' }),
+    '. (SFU room, late)': entry([...dot, 'sfuGlue', 'sfuWasm'], { page: 'SFU room joined later: the mesh preload ran first' }),
     './react': entry([...dot, 'react'], { excludes: 'react, react-dom' }),
   };
 }

@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import initMesh, * as meshGlue from './rtcroom.js';
+import initGlue, * as bundledGlue from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -36,12 +36,24 @@ function call(f) {
   return r;
 }
 
-// Two builds of the driver: rtcroom_bg.wasm (mesh rooms; its glue is in
-// this file) and rtcroom_sfu_bg.wasm (every room, SFU ones too; its glue,
-// rtcroom_sfu.js, is imported on first use). A page that never joins an SFU
-// room never downloads the second. Each entry: the promise of a loaded
-// build's glue (`joinRoom`, `listDevices`, `warmUp`), or null.
+// Two builds of the driver, one glue (this file bundles it): rtcroom_bg.wasm
+// (mesh rooms) and rtcroom_sfu_bg.wasm (every room, SFU ones too). A page
+// that never joins an SFU room never downloads the second; one that loads
+// the SFU build first uses it for every room. Each entry: the promise of a
+// loaded build's glue (`joinRoom`, `listDevices`, `warmUp`), or null.
 const builds = { mesh: null, sfu: null };
+// Whether the bundled glue runs a build; a second build (the SFU one after
+// the mesh one) runs in a second instance of it, rtcroom_sfu.js.
+let glueTaken = false;
+
+function instantiate(url) {
+  if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
+  glueTaken = true;
+  return Promise.resolve(initGlue({ module_or_path: url })).then(() => bundledGlue, (e) => {
+    glueTaken = false;
+    throw e;
+  });
+}
 
 /**
  * The glue of a loaded build: the SFU one if `sfu`, else whichever is loaded
@@ -58,12 +70,9 @@ function loadBuild(sfu, wasmUrl) {
       // The URLs are written out so that bundlers (Vite, webpack 5, Parcel)
       // see both assets and emit them; plain pages resolve them next to
       // this file.
-      started = sfu
-        ? import('./rtcroom_sfu.js').then((glue) => glue.default({
-          module_or_path: wasmUrl || new URL('./rtcroom_sfu_bg.wasm', import.meta.url),
-        }).then(() => glue))
-        : Promise.resolve(initMesh({ module_or_path: wasmUrl || new URL('./rtcroom_bg.wasm', import.meta.url) }))
-          .then(() => meshGlue);
+      started = instantiate(wasmUrl || (sfu
+        ? new URL('./rtcroom_sfu_bg.wasm', import.meta.url)
+        : new URL('./rtcroom_bg.wasm', import.meta.url)));
     } catch (e) {
       started = Promise.reject(e);
     }
