@@ -154,6 +154,26 @@ function crateOf(symbol) {
   return crate;
 }
 
+/**
+ * `rtcroom::<a>::<b>` for a function of the crate (legacy or v0 mangling:
+ * the identifiers after `7rtcroom`), else null.
+ */
+function moduleOf(symbol) {
+  const k = symbol.indexOf('7rtcroom');
+  if (k < 0) return null;
+  const rest = symbol.slice(k + 8);
+  const ids = [];
+  let p = 0;
+  while (ids.length < 2) {
+    const m = /^[A-Za-z]*?(\d+)_?([A-Za-z_][A-Za-z0-9_]*)/.exec(rest.slice(p));
+    if (!m) break;
+    const len = Number(m[1]);
+    ids.push(m[2].slice(0, len));
+    p += m.index + m[0].length - (m[2].length - len);
+  }
+  return ids.length ? `rtcroom::${ids.join('::')}` : null;
+}
+
 function wasmBreakdown(file) {
   const final = fs.readFileSync(path.join(PKG, file));
   const { sections } = parseWasm(final);
@@ -169,6 +189,15 @@ function wasmBreakdown(file) {
     for (const f of bodies) byCrate.set(crateOf(f.name), (byCrate.get(crateOf(f.name)) ?? 0) + f.size);
     out.preOptFunctions = { count: bodies.length, bytes: total };
     out.byCrate = [...byCrate].map(([crate, bytes]) => ({ crate, bytes, share: +(bytes / total).toFixed(3) }))
+      .sort((a, b) => b.bytes - a.bytes).slice(0, 15);
+    // rtcroom's own functions by module (`rtcroom::core::room`, …): where
+    // the crate's code is, one level below `byCrate`.
+    const byModule = new Map();
+    for (const f of bodies) {
+      const m = moduleOf(f.name);
+      if (m) byModule.set(m, (byModule.get(m) ?? 0) + f.size);
+    }
+    out.byModule = [...byModule].map(([module, bytes]) => ({ module, bytes, share: +(bytes / total).toFixed(3) }))
       .sort((a, b) => b.bytes - a.bytes).slice(0, 15);
     out.largestFunctions = [...bodies].sort((a, b) => b.size - a.size).slice(0, 10).map((f) => ({ name: f.name.slice(0, 120), bytes: f.size }));
   }
@@ -258,5 +287,9 @@ table([['section', 'raw', 'gzip'], ...wasm.sections.slice(0, 8).map((s) => [s.na
 if (wasm.byCrate) {
   console.log('\nmesh build: function bodies by crate, before wasm-bindgen/wasm-opt (shares)');
   table([['crate', 'KiB', 'share'], ...wasm.byCrate.map((c) => [c.crate, kb(c.bytes), `${(c.share * 100).toFixed(1)} %`])]);
+}
+if (wasm.byModule) {
+  console.log("\nmesh build: rtcroom's own functions by module, before wasm-bindgen/wasm-opt (shares)");
+  table([['module', 'KiB', 'share'], ...wasm.byModule.map((c) => [c.module, kb(c.bytes), `${(c.share * 100).toFixed(1)} %`])]);
 }
 console.log(`\nwrote ${path.relative(ROOT, OUT)}`);
