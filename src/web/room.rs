@@ -190,7 +190,6 @@ impl Room {
             })?),
             Some(_) => return Err(WebError::InvalidArgument("options.sfu must be 'janus'".into())),
         };
-
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
         let config = RoomConfig {
             room: options.room,
