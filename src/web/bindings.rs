@@ -294,7 +294,7 @@ impl RoomHandle {
     /// The latest stats of the connection to `participant` (see
     /// `index.d.ts` `ConnectionStats`), or `null` before the first sample.
     pub fn stats(&self, participant: String) -> JsValue {
-        self.room.stats(&participant).map_or(JsValue::NULL, |s| super::events::stats_js(&s))
+        self.room.stats_js(&participant)
     }
 
     #[wasm_bindgen(js_name = peerConnection)]

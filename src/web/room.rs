@@ -384,6 +384,14 @@ impl Room {
         self.with(|i| i.core.stats(id).cloned()).flatten()
     }
 
+    /// [`Room::stats`] as its JS object (`null` if none), read in place.
+    #[cfg(feature = "js")]
+    pub(crate) fn stats_js(&self, id: &str) -> wasm_bindgen::JsValue {
+        self.with(|i| i.core.stats(id).map(super::events::stats_js))
+            .flatten()
+            .unwrap_or(wasm_bindgen::JsValue::NULL)
+    }
+
     /// The connection to one participant (for stats, or tests). In an SFU
     /// room: the subscriber connection for any participant (their media
     /// arrives there), or `sfu-publisher` / `sfu-screen` / `sfu-subscriber`
