@@ -90,7 +90,11 @@ impl RoomHandle {
     }
 
     pub fn participants(&self) -> js_sys::Array {
-        self.room.participants().iter().map(participant_js).collect()
+        let out = js_sys::Array::new();
+        self.room.each_participant(|p| {
+            out.push(&participant_js(p));
+        });
+        out
     }
 
     #[wasm_bindgen(js_name = publishCamera)]
@@ -271,19 +275,17 @@ impl RoomHandle {
     /// `[{ track, publication, kind, source, muted }]`, in publish order.
     #[wasm_bindgen(js_name = localPublications)]
     pub fn local_publications(&self) -> js_sys::Array {
-        self.room
-            .local_publications()
-            .into_iter()
-            .map(|(track, publication, kind, source, muted)| {
-                let o = object();
-                set_str(&o, "publication", &publication);
-                set(&o, "track", &track);
-                set_str(&o, "kind", kind.as_str());
-                set_str(&o, "source", source.as_str());
-                set_bool(&o, "muted", muted);
-                o
-            })
-            .collect()
+        let out = js_sys::Array::new();
+        self.room.each_local_publication(|track, publication, kind, source, muted| {
+            let o = object();
+            set_str(&o, "publication", publication);
+            set(&o, "track", track);
+            set_str(&o, "kind", kind.as_str());
+            set_str(&o, "source", source.as_str());
+            set_bool(&o, "muted", muted);
+            out.push(&o);
+        });
+        out
     }
 
     #[wasm_bindgen(js_name = localTracks)]

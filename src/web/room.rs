@@ -368,6 +368,16 @@ impl Room {
         self.with(|i| i.names.keys().map(|id| i.participant(id)).collect()).unwrap_or_default()
     }
 
+    /// [`Room::participants`] one by one, without collecting them (the JS
+    /// binding builds its array from them in place).
+    pub(crate) fn each_participant(&self, mut f: impl FnMut(&Participant)) {
+        let _ = self.with(|i| {
+            for id in i.names.keys() {
+                f(&i.participant(id));
+            }
+        });
+    }
+
     /// In the room (also while resuming after a socket loss).
     pub fn is_joined(&self) -> bool {
         self.with(|i| i.core.is_joined()).unwrap_or(false)
@@ -427,6 +437,21 @@ impl Room {
     }
 
     /// Tracks we publish.
+    /// [`Room::local_publications`] one by one, without collecting them.
+    pub(crate) fn each_local_publication(
+        &self,
+        mut f: impl FnMut(&MediaStreamTrack, &str, TrackKind, TrackSource, bool),
+    ) {
+        let _ = self.with(|i| {
+            for t in i.core.published() {
+                if let Some(m) = i.local.get(&t.track_id) {
+                    let publication = i.core.publication_of(&t.track_id);
+                    f(&m.track, &publication, t.kind, t.source, i.core.is_muted(&t.track_id));
+                }
+            }
+        });
+    }
+
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
         self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect())
             .unwrap_or_default()
