@@ -53,21 +53,7 @@ pub fn warm_up() -> js_sys::Promise {
 /// `[{ kind, deviceId, label, groupId }]` of the media devices.
 #[wasm_bindgen(js_name = listDevices)]
 pub fn list_devices() -> js_sys::Promise {
-    promise(Box::pin(async {
-        let list = Room::list_devices().await?;
-        Ok(list
-            .into_iter()
-            .map(|(kind, id, label, group)| {
-                let o = object();
-                set_str(&o, "kind", &kind);
-                set_str(&o, "deviceId", &id);
-                set_str(&o, "label", &label);
-                set_str(&o, "groupId", &group);
-                o
-            })
-            .collect::<js_sys::Array>()
-            .into())
-    }))
+    promise(Box::pin(super::media::list_devices_js()))
 }
 
 /// An exported method's work, boxed: `future_to_promise` and its task glue
