@@ -1182,14 +1182,14 @@ impl Inner {
     }
 
     fn participant(&self, id: &str) -> Participant {
-        let mut p = self.names.get(id).cloned().unwrap_or_else(|| Participant {
+        // Field by field: the stored publications are replaced, not cloned.
+        let known = self.names.get(id);
+        Participant {
             id: id.to_owned(),
-            name: None,
-            meta: Meta::new(),
-            publications: Vec::new(),
-        });
-        p.publications = self.core.publications(id).to_vec();
-        p
+            name: known.and_then(|p| p.name.clone()),
+            meta: known.map(|p| p.meta.clone()).unwrap_or_default(),
+            publications: self.core.publications(id).to_vec(),
+        }
     }
 
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
@@ -1199,13 +1199,15 @@ impl Inner {
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
                 let p = Participant::from(info);
-                self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantJoined(self.participant(&p.id))
+                let id = p.id.clone();
+                self.names.insert(id.clone(), p);
+                RoomEvent::ParticipantJoined(self.participant(&id))
             }
             C::ParticipantUpdated(info) => {
                 let p = Participant::from(info);
-                self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantUpdated(self.participant(&p.id))
+                let id = p.id.clone();
+                self.names.insert(id.clone(), p);
+                RoomEvent::ParticipantUpdated(self.participant(&id))
             }
             C::ParticipantLeft { participant, reason } => {
                 self.names.remove(&participant.id);
