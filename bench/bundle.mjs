@@ -17,7 +17,8 @@ import { build } from 'rolldown';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PKG = path.resolve(ROOT, process.env.RTCROOM_PKG_DIR || 'pkg');
 const OUT = process.env.BUNDLE_OUT || path.join(ROOT, 'bench/results/bundle.json');
-const PRE_OPT_WASM = path.join(ROOT, 'target/wasm32-unknown-unknown/web/rtcroom.wasm');
+// The mesh build before wasm-bindgen and wasm-opt (scripts/build keeps it).
+const PRE_OPT_WASM = path.join(ROOT, 'target/wasm32-unknown-unknown/web/rtcroom-mesh.wasm');
 const GOAL = 75 * 1024; // issue 7: `.` ≤ 75 KB gzip
 
 /**
@@ -37,7 +38,10 @@ const kb = (n) => (n / 1024).toFixed(1);
 // ------------------------------------------------------------------ rtcroom
 
 function rtcroomEntries() {
-  const files = { wasm: 'rtcroom_bg.wasm', glue: 'rtcroom.js', facade: 'index.js', react: 'react.js' };
+  const files = {
+    wasm: 'rtcroom_bg.wasm', glue: 'rtcroom.js', facade: 'index.js', react: 'react.js',
+    sfuWasm: 'rtcroom_sfu_bg.wasm', sfuGlue: 'rtcroom_sfu.js',
+  };
   const sizes = {};
   for (const [k, f] of Object.entries(files)) {
     const p = path.join(PKG, f);
@@ -49,12 +53,20 @@ function rtcroomEntries() {
   // The glue counts when the facade imports it (scripts/minify.mjs bundles
   // it into index.js: a page then never loads rtcroom.js).
   const dot = gluedIn(PKG) ? ['wasm', 'facade'] : ['wasm', 'glue', 'facade'];
-  const names = (keys) => keys.map((k) => files[k]);
+  const entry = (keys, extra) => ({ gzip: sum(keys), raw: keys.reduce((n, k) => n + sizes[k].raw, 0), files: keys.map((k) => files[k]), keys, ...extra });
+  // An SFU room page that calls `load({ sfu: 'janus' })` (or joins) before
+  // the import-time preload starts (a microtask after its modules ran):
+  // index.js, whose glue runs the SFU build, and rtcroom_sfu_bg.wasm. One
+  // that lets the mesh preload run first also downloads the mesh wasm and a
+  // second instance of the glue (rtcroom_sfu.js).
+  const sfu = dot.filter((k) => k !== 'wasm').concat(['sfuWasm']);
   return {
     files: sizes,
     // What a page importing the entry downloads (React itself is the app's).
-    '.': { gzip: sum(dot), files: names(dot), keys: dot },
-    './react': { gzip: sum([...dot, 'react']), files: names([...dot, 'react']), keys: [...dot, 'react'], excludes: 'react, react-dom' },
+    '.': entry(dot, { page: 'mesh room' }),
+    '. (SFU room)': entry(sfu, { page: "SFU room, load({ sfu: 'janus' }) at start" }),
+    '. (SFU room, late)': entry([...dot, 'sfuGlue', 'sfuWasm'], { page: 'SFU room joined later: the mesh preload ran first' }),
+    './react': entry([...dot, 'react'], { excludes: 'react, react-dom' }),
   };
 }
 
@@ -142,8 +154,28 @@ function crateOf(symbol) {
   return crate;
 }
 
-function wasmBreakdown() {
-  const final = fs.readFileSync(path.join(PKG, 'rtcroom_bg.wasm'));
+/**
+ * `rtcroom::<a>::<b>` for a function of the crate (legacy or v0 mangling:
+ * the identifiers after `7rtcroom`), else null.
+ */
+function moduleOf(symbol) {
+  const k = symbol.indexOf('7rtcroom');
+  if (k < 0) return null;
+  const rest = symbol.slice(k + 8);
+  const ids = [];
+  let p = 0;
+  while (ids.length < 2) {
+    const m = /^[A-Za-z]*?(\d+)_?([A-Za-z_][A-Za-z0-9_]*)/.exec(rest.slice(p));
+    if (!m) break;
+    const len = Number(m[1]);
+    ids.push(m[2].slice(0, len));
+    p += m.index + m[0].length - (m[2].length - len);
+  }
+  return ids.length ? `rtcroom::${ids.join('::')}` : null;
+}
+
+function wasmBreakdown(file) {
+  const final = fs.readFileSync(path.join(PKG, file));
   const { sections } = parseWasm(final);
   const out = {
     sections: sections.map(({ name, size, gzip: g }) => ({ name, raw: size, gzip: g })).sort((a, b) => b.raw - a.raw),
@@ -158,13 +190,22 @@ function wasmBreakdown() {
     out.preOptFunctions = { count: bodies.length, bytes: total };
     out.byCrate = [...byCrate].map(([crate, bytes]) => ({ crate, bytes, share: +(bytes / total).toFixed(3) }))
       .sort((a, b) => b.bytes - a.bytes).slice(0, 15);
+    // rtcroom's own functions by module (`rtcroom::core::room`, …): where
+    // the crate's code is, one level below `byCrate`.
+    const byModule = new Map();
+    for (const f of bodies) {
+      const m = moduleOf(f.name);
+      if (m) byModule.set(m, (byModule.get(m) ?? 0) + f.size);
+    }
+    out.byModule = [...byModule].map(([module, bytes]) => ({ module, bytes, share: +(bytes / total).toFixed(3) }))
+      .sort((a, b) => b.bytes - a.bytes).slice(0, 15);
     out.largestFunctions = [...bodies].sort((a, b) => b.size - a.size).slice(0, 10).map((f) => ({ name: f.name.slice(0, 120), bytes: f.size }));
   }
   // binaryen's own view (npm binaryen, never Debian's).
   try {
     const text = execFileSync(path.join(ROOT, 'node_modules/.bin/wasm-opt'), [
       '--metrics', '--enable-bulk-memory', '--enable-reference-types', '--enable-nontrapping-float-to-int',
-      '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue', path.join(PKG, 'rtcroom_bg.wasm'), '-o', os.devNull,
+      '--enable-sign-ext', '--enable-mutable-globals', '--enable-multivalue', path.join(PKG, file), '-o', os.devNull,
     ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
     const metric = (k) => Number(new RegExp(`\\[${k}\\]\\s*:\\s*(\\d+)`).exec(text)?.[1] ?? NaN);
     out.wasmOptMetrics = { funcs: metric('funcs'), globals: metric('globals'), imports: metric('imports'), exports: metric('exports'), memoryData: metric('memory-data'), tableData: metric('table-data'), totalNodes: metric('total') };
@@ -200,7 +241,8 @@ function table(rows) {
 }
 
 const rtcroom = rtcroomEntries();
-const wasm = wasmBreakdown();
+const wasm = wasmBreakdown('rtcroom_bg.wasm');
+const sfuWasm = wasmBreakdown('rtcroom_sfu_bg.wasm');
 const libs = [];
 if (process.env.BUNDLE_SKIP_LIBS !== '1') {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtcroom-bundle-'));
@@ -222,6 +264,7 @@ const result = {
   goal: { entry: '.', gzipBytes: GOAL, met: rtcroom['.'].gzip <= GOAL },
   rtcroom,
   wasm,
+  sfuWasm: { sections: sfuWasm.sections, wasmOptMetrics: sfuWasm.wasmOptMetrics },
   libraries: libs,
 };
 fs.mkdirSync(path.dirname(OUT), { recursive: true });
@@ -230,17 +273,23 @@ fs.writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
 console.log('\nbundle budget: what a page loads, gzip -9 (KiB)');
 table([
   ['package', 'entry', 'raw', 'gzip'],
-  ['rtcroom', '.', kb(rtcroom['.'].keys.reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['.'].gzip)],
-  ['rtcroom', './react (without React)', kb(rtcroom['./react'].keys.reduce((n, k) => n + rtcroom.files[k].raw, 0)), kb(rtcroom['./react'].gzip)],
+  ['rtcroom', '. (mesh room page)', kb(rtcroom['.'].raw), kb(rtcroom['.'].gzip)],
+  ['rtcroom', '. (SFU room page)', kb(rtcroom['. (SFU room)'].raw), kb(rtcroom['. (SFU room)'].gzip)],
+  ['rtcroom', '. (SFU room, mesh preloaded)', kb(rtcroom['. (SFU room, late)'].raw), kb(rtcroom['. (SFU room, late)'].gzip)],
+  ['rtcroom', './react (without React)', kb(rtcroom['./react'].raw), kb(rtcroom['./react'].gzip)],
   ...libs.map((l) => [`${l.name}@${l.version}`, l.entry, l.error ? '-' : kb(l.raw), l.error ? `error: ${l.error}` : kb(l.gzip)]),
 ]);
-console.log(`goal for '.': ≤ ${kb(GOAL)} KiB: ${result.goal.met ? 'met' : `not met (${kb(rtcroom['.'].gzip - GOAL)} KiB over)`}`);
+console.log(`goal for '.' (a mesh room page): ≤ ${kb(GOAL)} KiB: ${result.goal.met ? 'met' : `not met (${kb(rtcroom['.'].gzip - GOAL)} KiB over)`}`);
 console.log('\nrtcroom files, gzip -9 (KiB)');
 table([['file', 'raw', 'gzip'], ...Object.values(rtcroom.files).map((f) => [f.file, kb(f.raw), kb(f.gzip)])]);
-console.log('\nrtcroom_bg.wasm sections (KiB)');
+console.log('\nrtcroom_bg.wasm (mesh build) sections (KiB)');
 table([['section', 'raw', 'gzip'], ...wasm.sections.slice(0, 8).map((s) => [s.name, kb(s.raw), kb(s.gzip)])]);
 if (wasm.byCrate) {
-  console.log('\nfunction bodies by crate, before wasm-bindgen/wasm-opt (shares)');
+  console.log('\nmesh build: function bodies by crate, before wasm-bindgen/wasm-opt (shares)');
   table([['crate', 'KiB', 'share'], ...wasm.byCrate.map((c) => [c.crate, kb(c.bytes), `${(c.share * 100).toFixed(1)} %`])]);
+}
+if (wasm.byModule) {
+  console.log("\nmesh build: rtcroom's own functions by module, before wasm-bindgen/wasm-opt (shares)");
+  table([['module', 'KiB', 'share'], ...wasm.byModule.map((c) => [c.module, kb(c.bytes), `${(c.share * 100).toFixed(1)} %`])]);
 }
 console.log(`\nwrote ${path.relative(ROOT, OUT)}`);

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'signaling-failed' | 'signaling-closed' | 'join-refused' | 'join-timeout' | 'protocol-error'
   | 'permission-denied' | 'device-not-found' | 'device-busy' | 'constraints-not-satisfiable' | 'media-failed'
   | 'invalid-argument' | 'browser-error' | 'reentrant-call' | 'wasm-load-failed' | 'timeout'
+  | 'sfu-not-built'
   | 'not-joined' | 'already-joined' | 'unknown-participant' | 'source-already-published' | 'track-already-published' | 'not-published'
   | 'message-queue-full' | 'peer-closed' | 'not-allowed' | 'unsupported';
 
@@ -142,7 +143,10 @@ export interface JoinOptions {
    * is sent as is (the browser's own congestion control still applies).
    */
   adaptiveBitrate?: boolean;
-  /** Where to load rtcroom_bg.wasm from (default: next to index.js). */
+  /**
+   * Where to load the wasm from (default: next to index.js):
+   * `rtcroom_bg.wasm`, or `rtcroom_sfu_bg.wasm` when `sfu` is set.
+   */
   wasmUrl?: string | URL;
 }
 
@@ -364,11 +368,17 @@ export type RoomEventName = keyof RoomEvents;
 export declare const ROOM_EVENTS: ReadonlyArray<RoomEventName>;
 
 /**
- * Loads the WebAssembly module once (Room.join does it for you). In a browser
- * page it starts when the package is imported; elsewhere (Node, SSR) only
- * when called. Rejects with `wasm-load-failed`.
+ * Loads a WebAssembly build once (Room.join does it for you). `load(wasmUrl?)`:
+ * the mesh build (`rtcroom_bg.wasm`, mesh rooms), which in a browser page
+ * starts loading when the package is imported (in a microtask after the
+ * importing modules ran); elsewhere (Node, SSR) only when called.
+ * `load({ sfu: 'janus', wasmUrl? })`: the SFU build (`rtcroom_sfu_bg.wasm`
+ * and its glue `rtcroom_sfu.js`), which SFU rooms need and which runs mesh
+ * rooms too: a page that calls it at start (before the import-time preload
+ * begins) downloads only that build. Rejects with `wasm-load-failed`, or
+ * `invalid-argument` for another `sfu`.
  */
-export declare function load(wasmUrl?: string | URL): Promise<unknown>;
+export declare function load(wasmUrl?: string | URL | { sfu?: 'janus'; wasmUrl?: string | URL }): Promise<unknown>;
 
 /**
  * Resolves once the import-time warm-up is over: in a browser page, once the

@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import init, { joinRoom, listDevices as wasmListDevices, warmUp } from './rtcroom.js';
+import initGlue, * as bundledGlue from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -36,48 +36,85 @@ function call(f) {
   return r;
 }
 
-let loading = null;
+// Two builds of the driver, one glue (this file bundles it): rtcroom_bg.wasm
+// (mesh rooms) and rtcroom_sfu_bg.wasm (every room, SFU ones too). A page
+// that never joins an SFU room never downloads the second; one that loads
+// the SFU build first uses it for every room. Each entry: the promise of a
+// loaded build's glue (`joinRoom`, `listDevices`, `warmUp`), or null.
+const builds = { mesh: null, sfu: null };
+// Whether the bundled glue runs a build; a second build (the SFU one after
+// the mesh one) runs in a second instance of it, rtcroom_sfu.js.
+let glueTaken = false;
+
+function instantiate(url) {
+  if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
+  glueTaken = true;
+  return Promise.resolve(initGlue({ module_or_path: url })).then(() => bundledGlue, (e) => {
+    glueTaken = false;
+    throw e;
+  });
+}
 
 /**
- * Loads and instantiates the WebAssembly module (once). `Room.join` calls it;
- * call it yourself to preload, or to load the .wasm from another URL.
+ * The glue of a loaded build: the SFU one if `sfu`, else whichever is loaded
+ * or loading (the SFU build runs mesh rooms too), else the mesh one.
  */
-export function load(wasmUrl) {
-  // A failed load resets `loading`, so an explicit URL gets its own attempt.
-  if (loading && wasmUrl) return loading.catch(() => load(wasmUrl));
-  if (!loading) {
+function loadBuild(sfu, wasmUrl) {
+  const key = sfu ? 'sfu' : 'mesh';
+  if (!sfu && !builds.mesh && builds.sfu && !wasmUrl) return builds.sfu;
+  // A failed load resets its entry, so an explicit URL gets its own attempt.
+  if (builds[key] && wasmUrl) return builds[key].catch(() => loadBuild(sfu, wasmUrl));
+  if (!builds[key]) {
     let started;
     try {
-      // Written out so that bundlers (Vite, webpack 5, Parcel) see the asset
-      // and emit it; plain pages resolve it next to this file.
-      const url = wasmUrl || new URL('./rtcroom_bg.wasm', import.meta.url);
-      started = Promise.resolve(init({ module_or_path: url }));
+      // The URLs are written out so that bundlers (Vite, webpack 5, Parcel)
+      // see both assets and emit them; plain pages resolve them next to
+      // this file.
+      started = instantiate(wasmUrl || (sfu
+        ? new URL('./rtcroom_sfu_bg.wasm', import.meta.url)
+        : new URL('./rtcroom_bg.wasm', import.meta.url)));
     } catch (e) {
       started = Promise.reject(e);
     }
-    loading = started.catch((e) => {
-      loading = null;
+    builds[key] = started.catch((e) => {
+      builds[key] = null;
       throw rtcroomError(e, 'wasm-load-failed');
     });
   }
-  return loading;
+  return builds[key];
+}
+
+/**
+ * Loads and instantiates the WebAssembly module (once). `Room.join` calls it;
+ * call it yourself to preload, or to load the .wasm from another URL:
+ * `load(wasmUrl)` (the mesh build), `load({ sfu: 'janus', wasmUrl })` (the
+ * SFU build, which an SFU room needs; it runs mesh rooms too).
+ */
+export function load(options) {
+  const { sfu, wasmUrl } = options && typeof options === 'object' && !(options instanceof URL)
+    ? options : { wasmUrl: options };
+  if (sfu !== undefined && sfu !== 'janus') return Promise.reject(invalid("load: options.sfu must be 'janus'"));
+  return loadBuild(sfu === 'janus', wasmUrl).then(() => undefined);
 }
 
 // Start fetching and compiling the module as soon as the package is
 // imported, so `Room.join` does not wait for it (it takes tens of ms). Only
 // in a browser page with WebRTC: in Node (SSR), a worker or a DOM emulation
 // (jsdom) importing does nothing at all, and the module loads on first use.
-// Once loaded, a dry-run call runs at idle time (two in-page rooms, nothing
-// on the network): first calls compile, and a page's first call would pay
-// ~15 ms of its time to `connected` for that. A `Room.join` cancels it.
+// It starts in a microtask, after the modules that import this one have run:
+// a page that calls `load({ sfu: 'janus' })` (or joins an SFU room) at once
+// preloads the SFU build only. Once loaded, a dry-run call runs at idle time
+// (two in-page rooms, nothing on the network): first calls compile, and a
+// page's first call would pay ~15 ms of its time to `connected` for that.
+// A `Room.join` cancels it.
 let warmed = () => {};
 const warming = new Promise((resolve) => { warmed = resolve; });
 if (typeof window === 'object' && typeof document === 'object' && typeof WebAssembly === 'object'
     && typeof RTCPeerConnection === 'function') {
-  load().then(() => {
+  queueMicrotask(() => loadBuild(false).then((glue) => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
-    idle(() => { warmUp().then(warmed, warmed); });
-  }, warmed);
+    idle(() => { glue.warmUp().then(warmed, warmed); });
+  }, warmed));
 } else {
   warmed();
 }
@@ -108,8 +145,8 @@ export const ROOM_EVENTS = Object.freeze([
 
 /** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
 export async function listDevices() {
-  await load();
-  return call(() => wasmListDevices());
+  const glue = await loadBuild(false);
+  return call(() => glue.listDevices());
 }
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether
@@ -179,13 +216,13 @@ export class Room {
     if (options.iceTransportPolicy !== undefined && options.iceTransportPolicy !== 'all' && options.iceTransportPolicy !== 'relay') {
       throw invalid("Room.join: options.iceTransportPolicy must be 'all' or 'relay'");
     }
-    await load(options.wasmUrl);
+    const glue = await loadBuild(options.sfu !== undefined, options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;
     // Weak in the wasm callback (no JS<->wasm cycle); the `joined` set keeps
     // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
-    room.#handle = await call(() => joinRoom(urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
+    room.#handle = await call(() => glue.joinRoom(urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
     room.#id = room.#handle.id;
     joined.add(room);
     // rtcroom/playwright installs this hook before a test page runs, to find

@@ -1,6 +1,7 @@
 // Minifies the package's JavaScript in place (pkg/index.js, the facade with
-// the glue bundled in; pkg/rtcroom.js, the wasm-bindgen glue alone;
-// pkg/react.js, the React bindings)
+// the mesh build's glue bundled in; pkg/rtcroom.js, that glue alone;
+// pkg/rtcroom_sfu.js, the SFU build's glue, which index.js imports on first
+// use; pkg/react.js, the React bindings)
 // with rolldown (oxc), keeping function and class names, ES module exports
 // and the `new URL('…wasm', import.meta.url)` that bundlers look for; writes
 // a source map next to each (with the sources inside) so stack traces and
@@ -11,11 +12,11 @@ import path from 'node:path';
 
 const dir = path.resolve(process.argv[2] ?? 'pkg');
 const tmp = path.join(dir, '.min');
-const files = ['index.js', 'rtcroom.js', 'react.js'];
+const files = ['index.js', 'rtcroom.js', 'rtcroom_sfu.js', 'react.js'];
 // index.js takes the glue (rtcroom.js) in: a page then loads one script
 // and the wasm, and the two compress as one (−485 B gzip). rtcroom.js is
 // still shipped, minified, on its own. react.js keeps importing index.js.
-const external = { 'index.js': [], 'rtcroom.js': [], 'react.js': ['./index.js', 'react'] };
+const external = { 'index.js': ['./rtcroom_sfu.js'], 'rtcroom.js': [], 'rtcroom_sfu.js': [], 'react.js': ['./index.js', 'react'] };
 for (const file of files) {
   await build({
     input: path.join(dir, file),
@@ -33,9 +34,16 @@ rmSync(tmp, { recursive: true });
 // Modules of the facade that the build above bundled into index.js (the
 // glue stays: see above).
 for (const file of ['room-state.js']) rmSync(path.join(dir, file), { force: true });
-for (const file of ['index.js', 'rtcroom.js']) {
+const urls = { 'index.js': ['rtcroom_bg', 'rtcroom_sfu_bg'], 'rtcroom.js': ['rtcroom_bg'], 'rtcroom_sfu.js': ['rtcroom_sfu_bg'] };
+for (const [file, names] of Object.entries(urls)) {
   const text = readFileSync(path.join(dir, file), 'utf8');
-  if (!/new URL\(["'`]\.?\/?rtcroom_bg\.wasm["'`],\s*import\.meta\.url\)/.test(text)) {
-    throw new Error(`${file}: the minified code lost new URL('rtcroom_bg.wasm', import.meta.url)`);
+  for (const name of names) {
+    if (!new RegExp(`new URL\\(["'\`]\\.?\\/?${name}\\.wasm["'\`],\\s*import\\.meta\\.url\\)`).test(text)) {
+      throw new Error(`${file}: the minified code lost new URL('${name}.wasm', import.meta.url)`);
+    }
   }
+}
+// index.js imports the SFU glue by this exact name (a chunk in bundlers).
+if (!/import\(["'`]\.\/rtcroom_sfu\.js["'`]\)/.test(readFileSync(path.join(dir, 'index.js'), 'utf8'))) {
+  throw new Error("index.js: the minified code lost import('./rtcroom_sfu.js')");
 }

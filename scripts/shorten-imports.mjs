@@ -8,12 +8,23 @@
 // about 5 KB gzip of the bundle for names nobody reads. The glue must name
 // each import exactly once (its key in `__wbg_get_imports`); anything else
 // fails the build. Run by scripts/build after wasm-opt and before minifying:
-//   node scripts/shorten-imports.mjs pkg/rtcroom_bg.wasm pkg/rtcroom.js
+//   node scripts/shorten-imports.mjs pkg/rtcroom_bg.wasm pkg/rtcroom.js (and the _sfu pair)
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const [wasmPath, gluePath] = process.argv.slice(2);
-const wasm = readFileSync(wasmPath);
+//
+// With a third argument, another wasm of the same crate (the mesh build,
+// whose wasm-bindgen glue is the SFU build's minus imports it does not use)
+// gets the same names, so this one glue runs either module: every import and
+// export it has must have been renamed in the first one, and its exports must
+// be the first one's, else the build fails.
+const [wasmPath, gluePath, otherPath] = process.argv.slice(2);
+// wasm-bindgen's module name for the glue's imports: `./<glue name>_bg.js`.
+const glueModule = `./${gluePath.split('/').pop().replace(/\.js$/, '')}_bg.js`;
+let wasm = readFileSync(wasmPath);
 let glue = readFileSync(gluePath, 'utf8');
+/** Set while renaming the other wasm: names come from the maps only. */
+let fixed = false;
+const exportNames = [[], []];
 
 function leb(bytes, o) {
   let r = 0, s = 0, x;
@@ -48,7 +59,10 @@ function exportSection(body) {
     p++; // kind
     [, p] = leb(body, p); // index
     let next = name;
-    if (name.startsWith('wasm_bindgen_') && name.includes('_convert__closures_')) {
+    exportNames[+fixed].push(name);
+    if (fixed) {
+      next = exportsRenamed.get(name) ?? otherExportsRenamed.get(name) ?? name;
+    } else if (name.startsWith('wasm_bindgen_') && name.includes('_convert__closures_')) {
       next = `$${short(exportsRenamed.size)}`;
       exportsRenamed.set(name, next);
     } else if (glue.includes(`wasm.${name}`)) {
@@ -62,9 +76,12 @@ function exportSection(body) {
   return Buffer.concat([Buffer.from([7]), encLeb(out.length), out]);
 }
 
-if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${wasmPath} is not a wasm module`);
-const parts = [wasm.subarray(0, 8)];
 const renamed = new Map();
+
+/** `wasm` with its imports and exports renamed. */
+function rewrite(path) {
+if (wasm.readUInt32LE(0) !== 0x6d736100) throw new Error(`${path} is not a wasm module`);
+const parts = [wasm.subarray(0, 8)];
 let o = 8;
 while (o < wasm.length) {
   const id = wasm[o];
@@ -90,7 +107,8 @@ while (o < wasm.length) {
     else if (kind === 3) p += 2; // global: valtype, mut
     else throw new Error(`import ${module}.${name}: kind ${kind} not handled`);
     let next = name;
-    if (module === './rtcroom_bg.js') {
+    if (module === glueModule) {
+      if (fixed && !renamed.has(name)) throw new Error(`${path}: import ${name} is not one of ${wasmPath}'s`);
       next = renamed.get(name) ?? short(renamed.size);
       renamed.set(name, next);
     }
@@ -100,6 +118,18 @@ while (o < wasm.length) {
   const body = Buffer.concat(entries);
   parts.push(Buffer.from([2]), encLeb(body.length), body);
   o = end;
+}
+return Buffer.concat(parts);
+}
+
+const first = rewrite(wasmPath);
+if (otherPath) {
+  fixed = true;
+  wasm = readFileSync(otherPath);
+  writeFileSync(otherPath, rewrite(otherPath));
+  if (exportNames[0].join() !== exportNames[1].join()) {
+    throw new Error(`${otherPath}: its exports differ from ${wasmPath}'s: one glue cannot run both`);
+  }
 }
 
 // The glue calls each as `wasm.<name>` from a wrapper function of the same
@@ -124,6 +154,6 @@ for (const [name, next] of renamed) {
   if (hits !== 1) throw new Error(`${gluePath}: import ${name} appears ${hits} times (expected once, as its key)`);
   glue = glue.replace(re, next);
 }
-writeFileSync(wasmPath, Buffer.concat(parts));
+writeFileSync(wasmPath, first);
 writeFileSync(gluePath, glue);
 console.log(`shortened ${renamed.size} import names and ${exportsRenamed.size + otherExportsRenamed.size} export names`);

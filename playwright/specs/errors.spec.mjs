@@ -143,3 +143,64 @@ test('a wasm that cannot be fetched rejects load() and Room.join with wasm-load-
   });
   expect(r).toEqual([[true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true]]);
 });
+
+// The package's two wasm builds (README "What a page loads"): a mesh room
+// page loads rtcroom_bg.wasm only; an SFU join loads the SFU build (its glue
+// and rtcroom_sfu_bg.wasm) next to it; the mesh build refuses an SFU room
+// with its own code.
+test('a mesh page loads only the mesh build; an SFU join loads the SFU build; the mesh build refuses SFU rooms with sfu-not-built', async ({ page, baseURL }) => {
+  const loaded = [];
+  page.on('response', (r) => { if (/\/pkg\/[^/]+\.(wasm|js)$/.test(r.url())) loaded.push(new URL(r.url()).pathname); });
+  await page.goto(`${baseURL}/test/call.html`);
+  await page.waitForFunction(() => window.rt?.loaded);
+  const mesh = await page.evaluate(async () => {
+    const room = await window.rtcroom.Room.join(`ws://${location.host}/ws`, { room: 'two-builds' });
+    await room.leave();
+    return room.id;
+  });
+  expect(typeof mesh).toBe('string');
+  expect(loaded.filter((p) => p.endsWith('.wasm'))).toEqual(['/pkg/rtcroom_bg.wasm']);
+  expect(loaded).not.toContain('/pkg/rtcroom_sfu.js');
+
+  // Nothing listens on port 9: the join fails after the SFU build loaded.
+  const sfu = await page.evaluate(async () => {
+    try {
+      await window.rtcroom.Room.join('ws://127.0.0.1:9/janus', { sfu: 'janus', room: 1234 });
+      return 'resolved';
+    } catch (e) { return e.code; }
+  });
+  expect(sfu).toBe('signaling-failed');
+  expect(loaded.filter((p) => p.endsWith('.wasm')).sort()).toEqual(['/pkg/rtcroom_bg.wasm', '/pkg/rtcroom_sfu_bg.wasm']);
+  expect(loaded).toContain('/pkg/rtcroom_sfu.js');
+
+  // The mesh build's own glue, asked for an SFU room (the facade never does).
+  const refused = await page.evaluate(async () => {
+    const glue = await import('/pkg/rtcroom.js');
+    await glue.default({ module_or_path: '/pkg/rtcroom_bg.wasm' });
+    try {
+      await glue.joinRoom(['ws://127.0.0.1:9/janus'], { sfu: 'janus', room: 1234 }, () => {});
+      return 'resolved';
+    } catch (e) { return [e.code, e.message]; }
+  });
+  expect(refused).toEqual(['sfu-not-built', 'this wasm build has no SFU rooms (load the SFU build)']);
+});
+
+test('load({ sfu: \'janus\' }) at start preloads the SFU build only, which runs mesh rooms too', async ({ page, baseURL }) => {
+  const wasm = [];
+  page.on('response', (r) => { if (r.url().endsWith('.wasm')) wasm.push(new URL(r.url()).pathname); });
+  // A page whose module calls load({ sfu }) right after importing the package.
+  await page.route('**/sfu-first.html', (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<script type="module">
+      import { load, Room, warmedUp } from '/pkg/index.js';
+      window.started = load({ sfu: 'janus' });
+      window.mesh = warmedUp().then(() => Room.join('ws://' + location.host + '/ws', { room: 'sfu-first' }))
+        .then(async (room) => { await room.leave(); return room.id; }, (e) => e.code);
+    </script>`,
+  }));
+  await page.goto(`${baseURL}/test/sfu-first.html`);
+  expect(typeof await page.evaluate(() => window.mesh)).toBe('string');
+  expect(wasm).toEqual(['/pkg/rtcroom_sfu_bg.wasm']);
+  expect(await page.evaluate(() => import('/pkg/index.js').then((m) => m.load({ sfu: 'x' })).then(() => 'resolved', (e) => e.code)))
+    .toBe('invalid-argument');
+});

@@ -500,7 +500,10 @@ pub struct Abr {
     /// The last sample the receiver reported loss above [`LOSSY`].
     lossy_at: Option<Millis>,
     senders: Map<SenderId, Sender>,
-    previous: Option<(Millis, StatsSnapshot)>,
+    /// The last sample's time and what the next one's rates need of it:
+    /// each outbound entry's kind, mid and bytes sent (not a clone of the
+    /// whole snapshot).
+    previous: Option<(Millis, Vec<(TrackKind, Option<String>, u64)>)>,
     out: VecDeque<SetEncodings>,
 }
 
@@ -597,19 +600,20 @@ impl Abr {
         let video_count = self.senders.values().filter(|s| s.kind == TrackKind::Video).count();
         // Rates and CPU flags per sender, from its outbound entries.
         for s in self.senders.values_mut() {
-            let mine = |o: &&super::stats::OutboundStats| {
-                o.kind == s.kind
-                    && match (&s.mid, &o.mid) {
+            let is_mine = |kind: TrackKind, mid: &Option<String>| {
+                kind == s.kind
+                    && match (&s.mid, mid) {
                         (Some(a), Some(b)) => a == b,
                         // Stats without mids: only unambiguous with one sender of the kind.
                         _ => video_count == 1,
                     }
             };
-            let bytes = |x: &StatsSnapshot| -> u64 {
-                x.outbound.iter().filter(mine).map(|o| o.bytes_sent).sum()
-            };
+            let mine = |o: &&super::stats::OutboundStats| is_mine(o.kind, &o.mid);
             if let Some(p) = prev.filter(|_| secs > 0.0) {
-                let delta = bytes(snap).saturating_sub(bytes(p));
+                let bytes: u64 = snap.outbound.iter().filter(mine).map(|o| o.bytes_sent).sum();
+                let before: u64 =
+                    p.iter().filter(|(kind, mid, _)| is_mine(*kind, mid)).map(|e| e.2).sum();
+                let delta = bytes.saturating_sub(before);
                 s.sent_bps = delta as f64 * 8.0 / secs;
                 if delta > 0 && s.started.is_none() {
                     s.started = Some(now);
@@ -688,7 +692,8 @@ impl Abr {
                 self.out.push_back(SetEncodings { sender: *id, encodings: wanted });
             }
         }
-        self.previous = Some((now, snap.clone()));
+        let sent = snap.outbound.iter().map(|o| (o.kind, o.mid.clone(), o.bytes_sent)).collect();
+        self.previous = Some((now, sent));
     }
 }
 

@@ -56,7 +56,7 @@ pub struct CandidateQueue {
     /// current and were replaced, and ufrags of offers that were ignored or
     /// refused and then replaced. Their candidates are discarded instead of
     /// waiting forever. Bounded: only the latest few are remembered.
-    dead: VecDeque<String>,
+    dead: Vec<String>,
     /// Ufrags of ignored or refused descriptions, dead once another applies.
     suspects: Vec<String>,
     dropped: u64,
@@ -170,9 +170,9 @@ impl CandidateQueue {
             let suspects = std::mem::take(&mut self.suspects);
             for g in replaced.into_iter().chain(suspects).filter(|g| g != new) {
                 if self.dead.len() >= MAX_DEAD_GENERATIONS {
-                    self.dead.pop_front();
+                    self.dead.drain(..1);
                 }
-                self.dead.push_back(g);
+                self.dead.push(g);
             }
             // A generation that applies again (a reused ufrag) is alive.
             self.dead.retain(|d| d != new);

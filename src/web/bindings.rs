@@ -53,21 +53,7 @@ pub fn warm_up() -> js_sys::Promise {
 /// `[{ kind, deviceId, label, groupId }]` of the media devices.
 #[wasm_bindgen(js_name = listDevices)]
 pub fn list_devices() -> js_sys::Promise {
-    promise(Box::pin(async {
-        let list = Room::list_devices().await?;
-        Ok(list
-            .into_iter()
-            .map(|(kind, id, label, group)| {
-                let o = object();
-                set_str(&o, "kind", &kind);
-                set_str(&o, "deviceId", &id);
-                set_str(&o, "label", &label);
-                set_str(&o, "groupId", &group);
-                o
-            })
-            .collect::<js_sys::Array>()
-            .into())
-    }))
+    promise(Box::pin(super::media::list_devices_js()))
 }
 
 /// An exported method's work, boxed: `future_to_promise` and its task glue
@@ -90,7 +76,11 @@ impl RoomHandle {
     }
 
     pub fn participants(&self) -> js_sys::Array {
-        self.room.participants().iter().map(participant_js).collect()
+        let out = js_sys::Array::new();
+        self.room.each_participant(|p| {
+            out.push(&participant_js(p));
+        });
+        out
     }
 
     #[wasm_bindgen(js_name = publishCamera)]
@@ -271,19 +261,17 @@ impl RoomHandle {
     /// `[{ track, publication, kind, source, muted }]`, in publish order.
     #[wasm_bindgen(js_name = localPublications)]
     pub fn local_publications(&self) -> js_sys::Array {
-        self.room
-            .local_publications()
-            .into_iter()
-            .map(|(track, publication, kind, source, muted)| {
-                let o = object();
-                set_str(&o, "publication", &publication);
-                set(&o, "track", &track);
-                set_str(&o, "kind", kind.as_str());
-                set_str(&o, "source", source.as_str());
-                set_bool(&o, "muted", muted);
-                o
-            })
-            .collect()
+        let out = js_sys::Array::new();
+        self.room.each_local_publication(|track, publication, kind, source, muted| {
+            let o = object();
+            set_str(&o, "publication", publication);
+            set(&o, "track", track);
+            set_str(&o, "kind", kind.as_str());
+            set_str(&o, "source", source.as_str());
+            set_bool(&o, "muted", muted);
+            out.push(&o);
+        });
+        out
     }
 
     #[wasm_bindgen(js_name = localTracks)]
@@ -294,7 +282,7 @@ impl RoomHandle {
     /// The latest stats of the connection to `participant` (see
     /// `index.d.ts` `ConnectionStats`), or `null` before the first sample.
     pub fn stats(&self, participant: String) -> JsValue {
-        self.room.stats(&participant).map_or(JsValue::NULL, |s| super::events::stats_js(&s))
+        self.room.stats_js(&participant)
     }
 
     #[wasm_bindgen(js_name = peerConnection)]

@@ -11,7 +11,10 @@ pub enum WebError {
     Core(#[from] CoreError),
     SignalingFailed(String),
     SignalingClosed,
-    JoinRefused { code: &'static str, message: String },
+    JoinRefused {
+        code: &'static str,
+        message: String,
+    },
     JoinTimeout(u32),
     Protocol(String),
     PermissionDenied(String),
@@ -22,6 +25,9 @@ pub enum WebError {
     InvalidArgument(String),
     Browser(String),
     Reentrant,
+    /// `sfu` asked of a build without the `sfu` feature (the npm package's
+    /// mesh wasm; its facade loads the SFU build for SFU rooms).
+    SfuNotBuilt,
 }
 
 impl std::fmt::Display for WebError {
@@ -60,6 +66,7 @@ impl WebError {
             WebError::InvalidArgument(m) => concat(&["invalid argument: ", m]),
             WebError::Browser(m) => concat(&["browser error: ", m]),
             WebError::Reentrant => "the room is busy handling another call (re-entrant use)".into(),
+            WebError::SfuNotBuilt => "this wasm build has no SFU rooms (load the SFU build)".into(),
         }
     }
 
@@ -79,6 +86,7 @@ impl WebError {
             WebError::InvalidArgument(_) => "invalid-argument",
             WebError::Browser(_) => "browser-error",
             WebError::Reentrant => "reentrant-call",
+            WebError::SfuNotBuilt => "sfu-not-built",
         }
     }
 

@@ -47,6 +47,30 @@ pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, Web
         .collect())
 }
 
+/// [`list_devices`] as the JS array `listDevices()` resolves with:
+/// `[{ kind, deviceId, label, groupId }]`, the fields copied in JS (a field
+/// that is not a string is `""`), no Rust strings in between.
+#[cfg(feature = "js")]
+pub async fn list_devices_js() -> Result<wasm_bindgen::JsValue, WebError> {
+    use super::js::{get, object, set, set_str};
+    let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
+    let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
+    let out = js_sys::Array::new();
+    for d in js_sys::Array::from(&list).iter() {
+        let o = object();
+        for k in ["kind", "deviceId", "label", "groupId"] {
+            let v = get(&d, k);
+            if v.is_string() {
+                set(&o, k, &v);
+            } else {
+                set_str(&o, k, "");
+            }
+        }
+        out.push(&o);
+    }
+    Ok(out.into())
+}
+
 /// Fires `f` on `devicechange` while the guard lives.
 pub fn on_device_change(f: impl FnMut(web_sys::Event) + 'static) -> Option<super::guard::Listener> {
     let md = devices().ok()?;

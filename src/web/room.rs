@@ -122,9 +122,7 @@ impl Drop for Shared {
                 if let Some((_, t)) = &inner.transport {
                     let _ = match o {
                         RoomOutput::Send(frame) => t.send(&frame),
-                        RoomOutput::SendSfu(frame) => {
-                            super::transport::janus_encode(&frame).and_then(|f| t.send_text(&f))
-                        }
+                        RoomOutput::SendSfu(frame) => super::sfu::send(t.as_ref(), &frame),
                         _ => Ok(()),
                     };
                 }
@@ -160,10 +158,7 @@ impl Room {
         }
         let connector: Rc<dyn Connector> = match options.sfu {
             // One Janus: its sessions live on that server only.
-            Some(_) => {
-                let url = urls.into_iter().next().unwrap_or_default();
-                Rc::new(super::transport::JanusConnector { url })
-            }
+            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default())?,
             None => Rc::new(WebSocketConnector { urls }),
         };
         Self::join_handler(connector, options, on_event).await
@@ -209,13 +204,15 @@ impl Room {
             // On unless the app opts out (`adaptiveBitrate: false`).
             adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
+        let now = Millis(now_ms());
+        let core = match sfu_room {
+            Some(room) => super::sfu::core(now, config, room)?,
+            None => RoomCore::new(now, config),
+        };
         let (tx, rx) = super::oneshot::channel();
         let shared = Rc::new(Shared {
             inner: RefCell::new(Inner {
-                core: match sfu_room {
-                    Some(room) => RoomCore::new_sfu(Millis(now_ms()), config, room),
-                    None => RoomCore::new(Millis(now_ms()), config),
-                },
+                core,
                 connector,
                 wanted: None,
                 transport: None,
@@ -371,6 +368,16 @@ impl Room {
         self.with(|i| i.names.keys().map(|id| i.participant(id)).collect()).unwrap_or_default()
     }
 
+    /// [`Room::participants`] one by one, without collecting them (the JS
+    /// binding builds its array from them in place).
+    pub(crate) fn each_participant(&self, mut f: impl FnMut(&Participant)) {
+        let _ = self.with(|i| {
+            for id in i.names.keys() {
+                f(&i.participant(id));
+            }
+        });
+    }
+
     /// In the room (also while resuming after a socket loss).
     pub fn is_joined(&self) -> bool {
         self.with(|i| i.core.is_joined()).unwrap_or(false)
@@ -385,6 +392,14 @@ impl Room {
     /// 400 ms once connected), with its quality level.
     pub fn stats(&self, id: &str) -> Option<core::ConnectionStats> {
         self.with(|i| i.core.stats(id).cloned()).flatten()
+    }
+
+    /// [`Room::stats`] as its JS object (`null` if none), read in place.
+    #[cfg(feature = "js")]
+    pub(crate) fn stats_js(&self, id: &str) -> wasm_bindgen::JsValue {
+        self.with(|i| i.core.stats(id).map(super::events::stats_js))
+            .flatten()
+            .unwrap_or(wasm_bindgen::JsValue::NULL)
     }
 
     /// The connection to one participant (for stats, or tests). In an SFU
@@ -422,6 +437,21 @@ impl Room {
     }
 
     /// Tracks we publish.
+    /// [`Room::local_publications`] one by one, without collecting them.
+    pub(crate) fn each_local_publication(
+        &self,
+        mut f: impl FnMut(&MediaStreamTrack, &str, TrackKind, TrackSource, bool),
+    ) {
+        let _ = self.with(|i| {
+            for t in i.core.published() {
+                if let Some(m) = i.local.get(&t.track_id) {
+                    let publication = i.core.publication_of(&t.track_id);
+                    f(&m.track, &publication, t.kind, t.source, i.core.is_muted(&t.track_id));
+                }
+            }
+        });
+    }
+
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
         self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect())
             .unwrap_or_default()
@@ -1093,7 +1123,7 @@ impl Inner {
             RoomOutput::Pc { .. } | RoomOutput::Event(_) => {}
             RoomOutput::SendSfu(ref frame) => {
                 if let Some((_, t)) = &self.transport {
-                    let _ = super::transport::janus_encode(frame).and_then(|f| t.send_text(&f));
+                    let _ = super::sfu::send(t.as_ref(), frame);
                 }
             }
             RoomOutput::SetSending { ref peer, sender, sending } => {
@@ -1152,14 +1182,14 @@ impl Inner {
     }
 
     fn participant(&self, id: &str) -> Participant {
-        let mut p = self.names.get(id).cloned().unwrap_or_else(|| Participant {
+        // Field by field: the stored publications are replaced, not cloned.
+        let known = self.names.get(id);
+        Participant {
             id: id.to_owned(),
-            name: None,
-            meta: Meta::new(),
-            publications: Vec::new(),
-        });
-        p.publications = self.core.publications(id).to_vec();
-        p
+            name: known.and_then(|p| p.name.clone()),
+            meta: known.map(|p| p.meta.clone()).unwrap_or_default(),
+            publications: self.core.publications(id).to_vec(),
+        }
     }
 
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
@@ -1169,13 +1199,15 @@ impl Inner {
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
                 let p = Participant::from(info);
-                self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantJoined(self.participant(&p.id))
+                let id = p.id.clone();
+                self.names.insert(id.clone(), p);
+                RoomEvent::ParticipantJoined(self.participant(&id))
             }
             C::ParticipantUpdated(info) => {
                 let p = Participant::from(info);
-                self.names.insert(p.id.clone(), p.clone());
-                RoomEvent::ParticipantUpdated(self.participant(&p.id))
+                let id = p.id.clone();
+                self.names.insert(id.clone(), p);
+                RoomEvent::ParticipantUpdated(self.participant(&id))
             }
             C::ParticipantLeft { participant, reason } => {
                 self.names.remove(&participant.id);

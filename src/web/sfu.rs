@@ -3,9 +3,50 @@
 //! the app wants, as in a mesh, camera + microphone in one stream and a
 //! screen share in another).
 
+use super::error::WebError;
+use super::transport::{Connector, Transport};
 use crate::core::map::Map;
-use crate::core::{stream_group, TrackSource};
+use crate::core::{stream_group, Millis, RoomConfig, RoomCore, TrackSource};
+use rtcroom_proto::janus::Request;
+use std::rc::Rc;
 use web_sys::{MediaStream, MediaStreamTrack};
+
+// The driver's one boundary with the `sfu` feature: without it (the npm
+// package's mesh build) these three refuse, and nothing reaches the Janus
+// transport, its codec or the core's SFU room, so the linker drops them.
+
+/// The connector to the Janus WebSocket at `url`.
+#[cfg(feature = "sfu")]
+pub fn connector(url: String) -> Result<Rc<dyn Connector>, WebError> {
+    Ok(Rc::new(super::transport::JanusConnector { url }))
+}
+
+/// The core of a room in Janus VideoRoom `room`.
+#[cfg(feature = "sfu")]
+pub fn core(now: Millis, config: RoomConfig, room: u64) -> Result<RoomCore, WebError> {
+    Ok(RoomCore::new_sfu(now, config, room))
+}
+
+/// Writes a Janus request to the room's transport.
+#[cfg(feature = "sfu")]
+pub fn send(t: &dyn Transport, frame: &Request) -> Result<(), WebError> {
+    super::transport::janus_encode(frame).and_then(|f| t.send_text(&f))
+}
+
+#[cfg(not(feature = "sfu"))]
+pub fn connector(_url: String) -> Result<Rc<dyn Connector>, WebError> {
+    Err(WebError::SfuNotBuilt)
+}
+
+#[cfg(not(feature = "sfu"))]
+pub fn core(_now: Millis, _config: RoomConfig, _room: u64) -> Result<RoomCore, WebError> {
+    Err(WebError::SfuNotBuilt)
+}
+
+#[cfg(not(feature = "sfu"))]
+pub fn send(_t: &dyn Transport, _frame: &Request) -> Result<(), WebError> {
+    Err(WebError::SfuNotBuilt)
+}
 
 /// One stream per remote participant and source group of an SFU room.
 #[derive(Default)]

@@ -11,6 +11,8 @@ function attach(video: HTMLVideoElement, stream: MediaStream): void { video.srcO
 export async function app(video: HTMLVideoElement, canvas: HTMLCanvasElement): Promise<void> {
   await load();
   await load(new URL('/assets/rtcroom_bg.wasm', location.href));
+  await load({ sfu: 'janus' });
+  await load({ sfu: 'janus', wasmUrl: '/assets/rtcroom_sfu_bg.wasm' });
   const warm: Promise<void> = warmedUp();
   await warm;
   const options: JoinOptions = { room: 'demo', name: 'Ada', meta: { role: 'host' }, joinTimeoutMs: 5000 };

@@ -552,7 +552,7 @@ pub struct RoomCore {
     out: VecDeque<RoomOutput>,
     /// Set when the room is on an SFU: every call goes there (the mesh
     /// fields above stay unused).
-    sfu: Option<Box<SfuRoom>>,
+    sfu: Option<super::sfu::SfuSide>,
 }
 
 impl RoomCore {
@@ -586,7 +586,9 @@ impl RoomCore {
     }
 
     /// A room in Janus VideoRoom `room` (the SFU topology): same outputs,
-    /// events and calls as a mesh room (see `sfu::room`).
+    /// events and calls as a mesh room (see `sfu::room`). Only in builds
+    /// with the `sfu` feature.
+    #[cfg(feature = "sfu")]
     pub fn new_sfu(now: Millis, config: RoomConfig, room: u64) -> Self {
         let sfu = SfuRoom::new(now, &config, room);
         let mut core = RoomCore::new(now, config);

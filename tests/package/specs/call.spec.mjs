@@ -73,6 +73,31 @@ test('the Vite build loads the wasm it emitted as an asset, with the WebAssembly
   await context.close();
 });
 
+test('the Vite build and the plain page load the SFU build on demand: its glue and its wasm, with no configuration', async ({ browser }) => {
+  const context = await browser.newContext();
+  try {
+    for (const [path, wasmRe, glueRe] of [
+      ['/?room=none', /^\/assets\/rtcroom_sfu_bg-[\w-]+\.wasm$/, /^\/assets\/rtcroom_sfu-[\w-]+\.js$/],
+      ['/plain/?room=none', /\/node_modules\/rtcroom\/rtcroom_sfu_bg\.wasm$/, /\/node_modules\/rtcroom\/rtcroom_sfu\.js$/],
+    ]) {
+      const page = await context.newPage();
+      const loaded = [];
+      page.on('response', (r) => { if (r.status() === 200) loaded.push(new URL(r.url()).pathname); });
+      await page.goto(`${process.env.RTCROOM_BASE_URL}${path}`);
+      await page.waitForFunction(() => typeof window.loadSfu === 'function');
+      // Importing the package preloads the mesh build only.
+      await expect.poll(() => loaded.filter((p) => p.endsWith('.wasm')).length, path).toBe(1);
+      expect(loaded.some((p) => wasmRe.test(p)), path).toBe(false);
+      expect(await page.evaluate(() => window.loadSfu()), path).toBe('loaded');
+      expect(loaded.filter((p) => wasmRe.test(p)), path).toHaveLength(1);
+      expect(loaded.filter((p) => glueRe.test(p)), path).toHaveLength(1);
+      await page.close();
+    }
+  } finally {
+    await context.close();
+  }
+});
+
 // Keeps every WebSocket and RTCPeerConnection the page makes in window.made.
 function instrument() {
   window.made = { sockets: [], pcs: [] };

@@ -27,8 +27,10 @@ test('"." has types first, then the ES module', () => {
   assert.equal(fileURLToPath(import.meta.resolve('rtcroom/rtcroom_bg.wasm')), path.join(dir, 'rtcroom_bg.wasm'));
 });
 
-test('the wasm next to index.js is a WebAssembly module', () => {
-  const bytes = readFileSync(path.join(dir, 'rtcroom_bg.wasm'));
-  assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d]);
-  assert.ok(WebAssembly.validate(bytes));
+test('both wasm builds next to index.js (mesh, SFU) are WebAssembly modules', () => {
+  for (const file of ['rtcroom_bg.wasm', 'rtcroom_sfu_bg.wasm']) {
+    const bytes = readFileSync(path.join(dir, file));
+    assert.deepEqual([...bytes.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], file);
+    assert.ok(WebAssembly.validate(bytes), file);
+  }
 });

@@ -8,7 +8,7 @@
 // the RoomProvider.
 import { StrictMode, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { RtcroomError } from 'rtcroom';
+import { load, RtcroomError } from 'rtcroom';
 import { RoomProvider, useConnectionState, useParticipants, useRoom, VideoView } from 'rtcroom/react';
 
 const params = new URLSearchParams(location.search);
@@ -16,6 +16,8 @@ const params = new URLSearchParams(location.search);
 const wsUrl = params.get('ws') ?? `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const report = (fields) => { window.app = { ...window.app, ...fields }; };
 window.app = { joined: false, id: null, error: null, status: 'joining', connection: 'connecting' };
+// For the packaging test: the SFU build (a chunk and a wasm asset of this build) loads.
+window.loadSfu = () => load({ sfu: 'janus' }).then(() => 'loaded', (e) => e.code);
 
 function colourTrack(canvas, colour) {
   const ctx = canvas.getContext('2d');
