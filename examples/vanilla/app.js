@@ -1,6 +1,6 @@
 // The vanilla example: join a room, show everyone's camera, chat.
 // No bundler: the page imports the built package the server serves at /pkg.
-import { Room } from '/pkg/index.js';
+import { Room, load } from '/pkg/index.js';
 
 const $ = (id) => document.getElementById(id);
 const wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
@@ -10,6 +10,9 @@ let room = null;
 const params = new URLSearchParams(location.search);
 if (params.get('room')) $('room').value = params.get('room');
 if (params.get('name')) $('name').value = params.get('name');
+// An SFU room (?janus=…): load the SFU build of the wasm now, so the page
+// downloads only that one (it runs mesh rooms too).
+if (params.get('janus')) load({ sfu: 'janus' }).catch(() => {});
 
 function status(text) { $('status').textContent = text; }
 

@@ -13,10 +13,12 @@ test('the React example joins an SFU room: two participants see each other by co
       await installFakeMedia(context, { colour: COLOURS[i], width: 1280, height: 720 });
       const page = await context.newPage();
       page.on('pageerror', (e) => console.log(`[${name}] pageerror: ${e.message}`));
+      const wasm = [];
+      page.on('request', (r) => { if (r.url().endsWith('.wasm')) wasm.push(r.url().split('/').pop()); });
       const q = new URLSearchParams({ janus: process.env.RTCROOM_JANUS_URL, room: '1253', name, autojoin: '1' });
       await page.goto(`${process.env.RTCROOM_BASE_URL}/react/?${q}`);
       await expect(page.getByTestId('status')).toContainText('joined', { timeout: 30_000 });
-      people.push({ context, page, name, colour: COLOURS[i] });
+      people.push({ context, page, name, colour: COLOURS[i], wasm });
     }
     const [ada, bob] = people;
     await expectReceivingVideo(bob.page, { from: { page: ada.page }, colour: ada.colour, timeout: 45_000 });
@@ -26,6 +28,8 @@ test('the React example joins an SFU room: two participants see each other by co
     for (const p of people) {
       expect(await p.page.evaluate(() => [...globalThis.__RTCROOM_TEST_HOOK__.rooms][0].peerConnection('sfu-subscriber') instanceof RTCPeerConnection)).toBe(true);
     }
+    // The example loads the SFU build at once: the only wasm the page fetched.
+    for (const p of people) expect(p.wasm.map((f) => f.replace(/-[\w-]{8,}(?=\.wasm$)/, ''))).toEqual(['rtcroom_sfu_bg.wasm']);
     // The status names the VideoRoom; the other's tile is in the grid.
     await expect(bob.page.getByTestId('status')).toContainText('1253');
     const adaId = await ada.page.evaluate(() => [...globalThis.__RTCROOM_TEST_HOOK__.rooms][0].id);

@@ -3,6 +3,7 @@
 // played by an <AudioView>, and a live stats panel (inbound bitrate and RTT
 // over time from useStats).
 import { memo, useEffect, useState } from 'react';
+import { load } from 'rtcroom';
 import {
   AudioView, RoomProvider, VideoView, useConnectionState, useLocalMedia, useParticipants, useRoom, useStats, useTracks,
 } from 'rtcroom/react';
@@ -13,6 +14,9 @@ const params = new URLSearchParams(location.search);
 const janus = params.get('janus');
 const wsUrl = janus || params.get('ws') || `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
 const joinOptions = ({ room, name }) => (janus ? { sfu: 'janus', room: Number(room) || 1234, name } : { room, name });
+// An SFU room: load the SFU build of the wasm at once, so the page downloads
+// only that one (it runs mesh rooms too).
+if (janus) load({ sfu: 'janus' }).catch(() => {});
 
 export default function App() {
   const [joined, setJoined] = useState(() => (params.get('autojoin') && params.get('room')
