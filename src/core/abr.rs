@@ -503,9 +503,13 @@ pub struct Abr {
     /// The last sample's time and what the next one's rates need of it:
     /// each outbound entry's kind, mid and bytes sent (not a clone of the
     /// whole snapshot).
-    previous: Option<(Millis, Vec<(TrackKind, Option<String>, u64)>)>,
+    previous: Option<(Millis, SentBytes)>,
     out: VecDeque<SetEncodings>,
 }
+
+/// Each outbound entry's kind, mid and bytes sent, as the next sample's
+/// rates need them.
+type SentBytes = Vec<(TrackKind, Option<String>, u64)>;
 
 impl Abr {
     pub fn new(enabled: bool) -> Self {

@@ -78,7 +78,7 @@ impl RoomHandle {
     pub fn participants(&self) -> js_sys::Array {
         let out = js_sys::Array::new();
         self.room.each_participant(|p| {
-            out.push(&participant_js(p));
+            out.push(&participant_js(&p));
         });
         out
     }

@@ -365,15 +365,17 @@ impl Room {
 
     /// Everyone else in the room, in id order.
     pub fn participants(&self) -> Vec<Participant> {
-        self.with(|i| i.names.keys().map(|id| i.participant(id)).collect()).unwrap_or_default()
+        let mut out = Vec::new();
+        self.each_participant(|p| out.push(p));
+        out
     }
 
     /// [`Room::participants`] one by one, without collecting them (the JS
     /// binding builds its array from them in place).
-    pub(crate) fn each_participant(&self, mut f: impl FnMut(&Participant)) {
+    pub(crate) fn each_participant(&self, mut f: impl FnMut(Participant)) {
         let _ = self.with(|i| {
             for id in i.names.keys() {
-                f(&i.participant(id));
+                f(i.participant(id));
             }
         });
     }
@@ -421,22 +423,13 @@ impl Room {
     pub fn local_publications(
         &self,
     ) -> Vec<(MediaStreamTrack, String, TrackKind, TrackSource, bool)> {
-        self.with(|i| {
-            i.core
-                .published()
-                .iter()
-                .filter_map(|t| {
-                    let m = i.local.get(&t.track_id)?;
-                    let publication = i.core.publication_of(&t.track_id);
-                    let muted = i.core.is_muted(&t.track_id);
-                    Some((Clone::clone(&m.track), publication, t.kind, t.source, muted))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+        let mut out = Vec::new();
+        self.each_local_publication(|track, publication, kind, source, muted| {
+            out.push((Clone::clone(track), publication.to_owned(), kind, source, muted));
+        });
+        out
     }
 
-    /// Tracks we publish.
     /// [`Room::local_publications`] one by one, without collecting them.
     pub(crate) fn each_local_publication(
         &self,
@@ -452,6 +445,7 @@ impl Room {
         });
     }
 
+    /// Tracks we publish.
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
         self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect())
             .unwrap_or_default()
