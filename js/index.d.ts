@@ -200,8 +200,12 @@ export type LocalTrackEvent = KindAndSource & {
   track: MediaStreamTrack;
   /** Our publication id (the track's id). */
   publication: string;
-  /** `track-unpublished` only: `unpublished` (the app) or `ended` (device gone, "stop sharing"). */
-  reason?: 'unpublished' | 'ended';
+  /**
+   * `track-unpublished` only: `unpublished` (the app), `ended` (device gone,
+   * "stop sharing") or `kicked` (SFU rooms: a moderator removed our screen
+   * share's feed; the camera stays).
+   */
+  reason?: 'unpublished' | 'ended' | 'kicked';
 };
 
 /**

@@ -53,9 +53,12 @@ test('in a room that announces joins, viewers are participants until they leave;
   }
 });
 
-/** A moderator's `kick` of participant `id` from VideoRoom `room`, sent from `page` over a Janus session of its own. */
-async function kick(page, room, id) {
-  return page.evaluate(async ([url, room, id]) => {
+/**
+ * A moderator's VideoRoom request (`body`), sent from `page` over a Janus
+ * session of its own; resolves with the plugin's reply data.
+ */
+async function moderate(page, body) {
+  return page.evaluate(async ([url, body]) => {
     const ws = new WebSocket(url, 'janus-protocol');
     const replies = new Map();
     ws.onmessage = (m) => {
@@ -65,18 +68,21 @@ async function kick(page, room, id) {
     await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = fail; });
     let n = 0;
     const ask = (frame) => new Promise((ok) => {
-      const transaction = `kick-${++n}`;
+      const transaction = `mod-${++n}`;
       replies.set(transaction, ok);
       ws.send(JSON.stringify({ ...frame, transaction }));
     });
     const session = (await ask({ janus: 'create' })).data.id;
     const handle = (await ask({ janus: 'attach', session_id: session, plugin: 'janus.plugin.videoroom' })).data.id;
-    const reply = await ask({ janus: 'message', session_id: session, handle_id: handle, body: { request: 'kick', room, id: Number(id) } });
+    const reply = await ask({ janus: 'message', session_id: session, handle_id: handle, body });
     ws.send(JSON.stringify({ janus: 'destroy', session_id: session, transaction: 'bye' }));
     ws.close();
-    return reply.plugindata?.data?.videoroom ?? JSON.stringify(reply);
-  }, [process.env.RTCROOM_JANUS_URL, room, id]);
+    return reply.plugindata?.data ?? { error: JSON.stringify(reply) };
+  }, [process.env.RTCROOM_JANUS_URL, body]);
 }
+
+/** `kick` of participant `id` from VideoRoom `room`: Janus's `videoroom` reply (`success`). */
+const kick = async (page, room, id) => (await moderate(page, { request: 'kick', room, id: Number(id) })).videoroom;
 
 test('a participant a moderator kicks is disconnected with reason kicked and leaves for the others', async ({ browser }) => {
   const pub = await sfuParticipant(browser, { room: 1252, name: 'pub', colour: COLOURS[2] });
@@ -95,6 +101,43 @@ test('a participant a moderator kicks is disconnected with reason kicked and lea
     expect(after.filter((s) => s === 'reconnecting')).toEqual([]);
   } finally {
     await leave(victim);
+    await leave(pub);
+  }
+});
+
+test('a kick of our screen share ends only the share: reason kicked, capture stopped, the camera and room go on, sharing again works', async ({ browser }) => {
+  const pub = await sfuParticipant(browser, { room: 1252, name: 'sharer', colour: COLOURS[4], screen: COLOURS[5] });
+  const viewer = await sfuParticipant(browser, { room: 1252, name: 'watcher', publish: false });
+  const screenTile = () => viewer.page.evaluate((id) => window.rt.probe(id, 'screen'), pub.id);
+  const screenShown = async () => { const p = await screenTile(); return !!p && p.live && p.rgb[1] > 150 && p.rgb[2] > 150 && p.rgb[0] < 100; };
+  try {
+    await expectReceivingVideo(viewer.page, { from: pub.id, colour: pub.colour, timeout: 30_000 });
+    await pub.page.evaluate(async () => { window.rt.shared = await window.rt.room.publishScreen(); });
+    await expect.poll(screenShown, { timeout: 30_000 }).toBe(true);
+    // The screen's feed, as Janus lists it: our display marked with U+200B.
+    const listed = await moderate(pub.page, { request: 'listparticipants', room: 1252 });
+    const screenFeed = listed.participants.find((p) => p.display === 'sharer\u200b');
+    expect(screenFeed, JSON.stringify(listed)).toBeTruthy();
+    expect(await kick(pub.page, 1252, screenFeed.id)).toBe('success');
+
+    const unpublished = () => pub.page.evaluate(() => window.rt.events.filter((e) => e.type === 'track-unpublished').map((e) => `${e.source}/${e.reason}`));
+    await expect.poll(unpublished, { timeout: 15_000 }).toEqual(['screen/kicked']);
+    // The SDK's capture is released (the browser's "sharing" indicator goes).
+    expect(await pub.page.evaluate(() => window.rt.shared.map((t) => t.readyState))).toEqual(['ended']);
+    expect(await pub.page.evaluate(() => window.rt.room.localPublications.map((p) => p.source))).toEqual(['camera']);
+    await expect.poll(() => viewer.page.evaluate(() => window.rt.events.filter((e) => e.type === 'track-removed' && e.source === 'screen').length), { timeout: 15_000 }).toBe(1);
+    // The camera flows on; nobody left, no room-level change, no warning.
+    await expectReceivingVideo(viewer.page, { from: pub.id, colour: pub.colour, timeout: 15_000 });
+    expect(await leftIds(viewer)).toEqual([]);
+    const pubEvents = await pub.page.evaluate(() => window.rt.events.filter((e) => e.type === 'warning' || e.type === 'connection-state').map((e) => `${e.type}/${e.state ?? e.code}`));
+    expect(pubEvents.filter((e) => e !== 'connection-state/connected')).toEqual([]);
+
+    // Sharing again: a new handle (the kicked one cannot join), seen again.
+    await pub.page.evaluate(async () => { window.rt.shared = await window.rt.room.publishScreen(); });
+    await expect.poll(() => viewer.page.evaluate(() => window.rt.events.filter((e) => e.type === 'track' && e.source === 'screen').length), { timeout: 30_000 }).toBe(2);
+    await expect.poll(screenShown, { timeout: 30_000 }).toBe(true);
+  } finally {
+    await leave(viewer);
     await leave(pub);
   }
 });

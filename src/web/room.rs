@@ -638,14 +638,8 @@ impl Room {
     }
 
     fn unpublish_id(&self, track_id: &str, reason: core::UnpublishReason) -> Result<(), WebError> {
-        call(&self.shared, |core| core.unpublish_as(track_id, reason))?;
-        if let Some(m) = self.with(|i| i.local.remove(track_id)).flatten() {
-            m.stream.remove_track(&m.track);
-            if m.owned {
-                m.track.stop();
-            }
-        }
-        Ok(())
+        // Its local media goes with the core's `TrackUnpublished`.
+        call(&self.shared, |core| core.unpublish_as(track_id, reason))
     }
 
     /// A message to one participant (an error says why it cannot be sent) or
@@ -1251,7 +1245,13 @@ impl Inner {
                 RoomEvent::TrackPublished { track, publication, kind, source, reason: None }
             }
             C::TrackUnpublished { track_id, publication, kind, source, reason } => {
-                let track = Clone::clone(&self.local.get(&track_id)?.track);
+                // Released here, whoever unpublished it (the app, its end,
+                // an SFU's kick): tracks the SDK acquired are also stopped.
+                let LocalMedia { track, stream, owned, .. } = self.local.remove(&track_id)?;
+                stream.remove_track(&track);
+                if owned {
+                    track.stop();
+                }
                 let reason = Some(reason);
                 RoomEvent::TrackUnpublished { track, publication, kind, source, reason }
             }

@@ -58,6 +58,9 @@ pub enum UnpublishReason {
     Unpublished,
     /// The track ended (device unplugged, the browser's "stop sharing").
     Ended,
+    /// An SFU moderator removed the feed (a Janus `kick` of our screen
+    /// share's feed).
+    Kicked,
 }
 
 impl UnpublishReason {
@@ -65,6 +68,7 @@ impl UnpublishReason {
         match self {
             UnpublishReason::Unpublished => "unpublished",
             UnpublishReason::Ended => "ended",
+            UnpublishReason::Kicked => "kicked",
         }
     }
 }

@@ -925,6 +925,19 @@ impl SfuRoom {
                 self.close_all();
                 self.connection(RoomConnection::Disconnected, Some("left"));
             }
+            JanusEvent::ScreenKicked => {
+                // Janus closed the screen's connection: the share is over,
+                // as if the user had stopped it; the camera goes on.
+                let screen: Vec<String> = self
+                    .published
+                    .iter()
+                    .filter(|t| role_of_source(t.source) == Role::Screen)
+                    .map(|t| t.track_id.clone())
+                    .collect();
+                for track_id in screen {
+                    let _ = self.unpublish_as(&track_id, UnpublishReason::Kicked);
+                }
+            }
             JanusEvent::Kicked => {
                 self.close_all();
                 self.connection(RoomConnection::Disconnected, Some("kicked"));

@@ -114,6 +114,53 @@ fn unpublishing_the_screen_unpublishes_its_feed_and_closes_only_its_connection()
     assert_eq!(configure["body"]["descriptions"][0]["description"], "screen;of=111");
 }
 
+/// A moderator kicks our screen's feed (Janus: `leaving: "ok"`, `reason:
+/// "kicked"` on the screen's handle, then it closes that connection): the
+/// share ends as if the user had stopped it; the camera, the session and
+/// the participant stay. The kicked handle cannot join again: the next
+/// share attaches a new one.
+#[test]
+fn a_kick_of_our_screen_feed_ends_the_share_with_reason_kicked_and_the_camera_goes_on() {
+    let mut s = sharing();
+    let sent = s.sent.len();
+    let before = s.events().len();
+    s.push_event(
+        SCREEN_HANDLE,
+        json!({"videoroom":"event","room":ROOM,"leaving":"ok","reason":"kicked"}),
+        None,
+    );
+    // What every other publisher handle hears, ours included.
+    s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"kicked":MY_SCREEN}), None);
+    s.recv(
+        json!({"janus":"hangup","session_id":SESSION,"sender":SCREEN_HANDLE,"reason":"Close PC"}),
+    );
+    assert!(s.events().iter().any(|e| matches!(e,
+        RoomEvent::TrackUnpublished { track_id, source: TrackSource::Screen, reason: "kicked", .. }
+            if track_id == "scr")), "{:?}", s.events());
+    assert_eq!(s.closed(), [SCREEN], "only the screen's connection");
+    let after = s.events().split_off(before);
+    assert!(
+        !after.iter().any(|e| matches!(e,
+            RoomEvent::Warning { .. }
+                | RoomEvent::ParticipantLeft { .. }
+                | RoomEvent::ConnectionState { .. })),
+        "{after:?}"
+    );
+    assert_eq!(s.room.state(), SessionState::Joined);
+    assert!(
+        !s.sent[sent..].iter().any(|v| v["handle_id"] == SCREEN_HANDLE),
+        "nothing more for the kicked handle: {:?}",
+        &s.sent[sent..]
+    );
+    assert!(s.room.published().iter().all(|t| t.track_id != "scr"));
+
+    let mut again = screen();
+    again.track_id = "scr2".into();
+    s.room.publish(again).unwrap();
+    s.drain();
+    assert_eq!(s.last_sent()["janus"], "attach", "a new handle for the next share");
+}
+
 #[test]
 fn the_hangup_of_an_unpublished_share_arriving_after_the_next_share_started_is_not_a_warning() {
     let mut s = sharing();

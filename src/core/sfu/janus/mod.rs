@@ -931,6 +931,16 @@ impl JanusSession {
     /// The screen handle's own replies only: the room's publisher list
     /// reaches every publisher handle, and the main one reports it.
     fn on_screen_event(&mut self, data: VideoRoomData, jsep: Option<Jsep>) {
+        if matches!(data.leaving, Some(FeedRef::Ok(_))) && data.reason.as_deref() == Some("kicked")
+        {
+            // `screen_id` stays: the main handle's `kicked` about it (told to
+            // every other participant) is still ours.
+            self.screen = Handle::default();
+            self.screen_state = ScreenState::None;
+            self.screen_unpublished = false;
+            self.event(JanusEvent::ScreenKicked);
+            return;
+        }
         if data.videoroom.as_deref() == Some("joined") && self.screen_state == ScreenState::Joining
         {
             self.screen_state = ScreenState::Joined;

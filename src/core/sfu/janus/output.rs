@@ -164,6 +164,10 @@ pub enum JanusEvent {
     Left,
     /// A moderator removed us from the room (`kick`): the session is over.
     Kicked,
+    /// A moderator removed our screen share's feed (`kick` of its id): its
+    /// handle is done (a kicked handle cannot join again; the next share
+    /// attaches a new one), our main feed stays.
+    ScreenKicked,
     Failed {
         reason: JanusError,
     },
