@@ -842,10 +842,11 @@ impl RoomCore {
         if let Some(s) = &self.sfu {
             return s.poll_timeout();
         }
-        let peers = self.peers.values().flat_map(|r| {
-            [r.session.poll_timeout(), r.rebuild_at, r.absent_until].into_iter().flatten()
-        });
-        peers.chain(self.session.poll_timeout()).chain(self.captures.poll_timeout()).min()
+        let mut at = Millis::earliest(&[self.session.poll_timeout(), self.captures.poll_timeout()]);
+        for r in self.peers.values() {
+            at = Millis::earliest(&[at, r.session.poll_timeout(), r.rebuild_at, r.absent_until]);
+        }
+        at
     }
 
     // ---- the app's calls ----
