@@ -94,7 +94,7 @@
 //! published plan stays as it is.
 
 use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
-use super::stats::StatsSnapshot;
+use super::stats::{max_of, StatsSnapshot};
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
 use crate::core::map::Map;
@@ -595,13 +595,32 @@ impl Abr {
             _ => 0.0,
         };
         let prev = self.previous.as_ref().map(|(_, p)| p);
-        let video_in = || snap.remote_inbound.iter().filter(|r| r.kind == TrackKind::Video);
-        let lossy = video_in().filter_map(|r| r.fraction_lost).any(|f| f > LOSSY);
+        // Plain loops in this function: each `filter`/`map`/`reduce` chain
+        // was its own instantiation in the wasm.
+        let mut lossy = false;
+        // A queue delays everything: the lower of the receiver's report
+        // (RTCP) and the ICE checks' round trip. One alone spikes under
+        // random loss (recorded: 87 ms in an RTCP report at 30 % loss while
+        // the ICE checks said 1 ms).
+        let mut report = None;
+        for r in &snap.remote_inbound {
+            if r.kind == TrackKind::Video {
+                lossy |= r.fraction_lost.is_some_and(|f| f > LOSSY);
+                report = max_of(report, r.rtt_ms);
+            }
+        }
         if lossy {
             self.lossy_at = Some(now);
         }
         let lossy_lately = self.lossy_at.is_some_and(|t| now.0.saturating_sub(t.0) < LOSS_HOLD_MS);
-        let video_count = self.senders.values().filter(|s| s.kind == TrackKind::Video).count();
+        let mut video_count = 0;
+        let mut weights = 0.0;
+        for s in self.senders.values() {
+            if s.kind == TrackKind::Video {
+                video_count += 1;
+                weights += s.top_need();
+            }
+        }
         // Rates and CPU flags per sender, from its outbound entries.
         for s in self.senders.values_mut() {
             let is_mine = |kind: TrackKind, mid: &Option<String>| {
@@ -612,34 +631,47 @@ impl Abr {
                         _ => video_count == 1,
                     }
             };
-            let mine = |o: &&super::stats::OutboundStats| is_mine(o.kind, &o.mid);
+            // Its outbound entries: bytes, limitation reasons and frame
+            // rate (the highest of its active encodings: a layer switched
+            // off keeps its last rate in the stats).
+            let mut bytes = 0u64;
+            let (mut cpu_limited, mut bandwidth_limited) = (false, false);
+            let mut fps = None;
+            for o in &snap.outbound {
+                if !is_mine(o.kind, &o.mid) {
+                    continue;
+                }
+                bytes += o.bytes_sent;
+                match o.quality_limitation_reason.as_deref() {
+                    Some("cpu") => cpu_limited = true,
+                    Some("bandwidth") => bandwidth_limited = true,
+                    _ => {}
+                }
+                if o.active != Some(false) {
+                    fps = max_of(fps, o.frames_per_second);
+                }
+            }
             if let Some(p) = prev.filter(|_| secs > 0.0) {
-                let bytes: u64 = snap.outbound.iter().filter(mine).map(|o| o.bytes_sent).sum();
-                let before: u64 =
-                    p.iter().filter(|(kind, mid, _)| is_mine(*kind, mid)).map(|e| e.2).sum();
+                let mut before = 0u64;
+                for (kind, mid, sent) in p {
+                    if is_mine(*kind, mid) {
+                        before += sent;
+                    }
+                }
                 let delta = bytes.saturating_sub(before);
                 s.sent_bps = delta as f64 * 8.0 / secs;
                 if delta > 0 && s.started.is_none() {
                     s.started = Some(now);
                 }
             }
-            let reason = |r: &str| {
-                snap.outbound
-                    .iter()
-                    .filter(mine)
-                    .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
-            };
-            // The sender's frame rate (the highest of its active encodings:
-            // a layer switched off keeps its last rate in the stats).
-            let fps = snap
-                .outbound
-                .iter()
-                .filter(mine)
-                .filter(|o| o.active != Some(false))
-                .filter_map(|o| o.frames_per_second)
-                .reduce(f64::max);
-            let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);
-            let best = s.recent_fps.iter().copied().reduce(f64::max);
+            let mut cap = None;
+            for e in &s.applied {
+                cap = max_of(cap, e.max_framerate);
+            }
+            let mut best = None;
+            for f in &s.recent_fps {
+                best = max_of(best, Some(*f));
+            }
             let starved = match (fps, best) {
                 (Some(fps), Some(best)) if s.recent_fps.len() >= FPS_WINDOW / 2 => {
                     fps < STARVED_FPS * cap.map_or(best, |c| best.min(c))
@@ -648,7 +680,7 @@ impl Abr {
             };
             // Under loss the frame rate collapses with the estimate (the
             // encoder skips frames), not for want of CPU.
-            let cpu = reason("cpu") || (starved && !reason("bandwidth") && !lossy_lately);
+            let cpu = cpu_limited || (starved && !bandwidth_limited && !lossy_lately);
             if let Some(fps) = fps {
                 if s.recent_fps.len() >= FPS_WINDOW {
                     s.recent_fps.pop_front();
@@ -662,22 +694,11 @@ impl Abr {
         }
         let audio = snap.outbound.iter().filter(|o| o.kind == TrackKind::Audio).count() as f64;
         let available = snap.pair.as_ref().and_then(|p| p.available_outgoing_bitrate);
-        // A queue delays everything: the lower of the receiver's report
-        // (RTCP) and the ICE checks' round trip. One alone spikes under
-        // random loss (recorded: 87 ms in an RTCP report at 30 % loss while
-        // the ICE checks said 1 ms).
-        let report = video_in().filter_map(|r| r.rtt_ms).reduce(f64::max);
         let ice = snap.pair.as_ref().and_then(|p| p.rtt_ms);
         let rtt_ms = match (report, ice) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let weights: f64 = self
-            .senders
-            .values()
-            .filter(|s| s.kind == TrackKind::Video)
-            .map(Sender::top_need)
-            .sum();
         if let Some(available) = available {
             let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
             for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
@@ -696,7 +717,10 @@ impl Abr {
                 self.out.push_back(SetEncodings { sender: *id, encodings: wanted });
             }
         }
-        let sent = snap.outbound.iter().map(|o| (o.kind, o.mid.clone(), o.bytes_sent)).collect();
+        let mut sent = Vec::with_capacity(snap.outbound.len());
+        for o in &snap.outbound {
+            sent.push((o.kind, o.mid.clone(), o.bytes_sent));
+        }
         self.previous = Some((now, sent));
     }
 }
