@@ -197,7 +197,13 @@ pub struct Rung {
 impl Rung {
     /// Bits per second the rung may send (its active encodings' caps).
     pub fn need(&self) -> f64 {
-        self.encodings.iter().filter(|e| e.active).map(|e| f64::from(e.max_bitrate_bps)).sum()
+        let mut need = 0.0;
+        for e in &self.encodings {
+            if e.active {
+                need += f64::from(e.max_bitrate_bps);
+            }
+        }
+        need
     }
 }
 
@@ -268,7 +274,10 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             }],
         });
     }
-    let paused = plan.iter().map(|e| EncodingParams { active: false, ..e.clone() }).collect();
+    let mut paused = plan.to_vec();
+    for e in &mut paused {
+        e.active = false;
+    }
     rungs.push(Rung { encodings: paused });
     rungs
 }
@@ -307,7 +316,10 @@ pub fn with_cpu_level(
     source: TrackSource,
     level: u8,
 ) -> Vec<EncodingParams> {
-    let active = encodings.iter().filter(|e| e.active).count();
+    let mut active = 0;
+    for e in encodings {
+        active += usize::from(e.active);
+    }
     if active > 1 {
         let mut off = usize::from(level).min(active - 1);
         let mut layers = encodings.to_vec();
@@ -320,24 +332,21 @@ pub fn with_cpu_level(
         }
         return layers;
     }
-    encodings
-        .iter()
-        .map(|e| {
-            let mut e = e.clone();
-            if level >= 1 {
-                let fps = match (source, e.max_framerate) {
-                    (TrackSource::Screen, Some(f)) => (f / 2.0).max(1.0),
-                    (_, Some(f)) => f.min(15.0),
-                    (_, None) => 15.0,
-                };
-                e.max_framerate = Some(fps);
-            }
-            if level >= 2 {
-                e.scale_resolution_down_by *= 2.0;
-            }
-            e
-        })
-        .collect()
+    let mut layers = encodings.to_vec();
+    for e in &mut layers {
+        if level >= 1 {
+            let fps = match (source, e.max_framerate) {
+                (TrackSource::Screen, Some(f)) => (f / 2.0).max(1.0),
+                (_, Some(f)) => f.min(15.0),
+                (_, None) => 15.0,
+            };
+            e.max_framerate = Some(fps);
+        }
+        if level >= 2 {
+            e.scale_resolution_down_by *= 2.0;
+        }
+    }
+    layers
 }
 
 const MAX_CPU_LEVEL: u8 = 2;
@@ -423,15 +432,14 @@ impl Sender {
     /// Rungs `a` and `b` encode the same pictures (they may differ in
     /// their caps only).
     fn same_picture(&self, a: usize, b: usize) -> bool {
-        let picture = |r: usize| -> Vec<(bool, f64, Option<f64>)> {
-            self.rungs.get(r).map_or(Vec::new(), |r| {
-                r.encodings
-                    .iter()
-                    .map(|e| (e.active, e.scale_resolution_down_by, e.max_framerate))
-                    .collect()
+        let rung = |r: usize| self.rungs.get(r).map_or(&[][..], |r| r.encodings.as_slice());
+        let (a, b) = (rung(a), rung(b));
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.active == y.active
+                    && x.scale_resolution_down_by == y.scale_resolution_down_by
+                    && x.max_framerate == y.max_framerate
             })
-        };
-        picture(a) == picture(b)
     }
     fn need(&self, rung: usize) -> f64 {
         self.rungs.get(rung).map_or(0.0, Rung::need)
