@@ -777,7 +777,11 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
-                let mids: Map<SenderId, String> = mids.into_iter().collect();
+                let mut map = Map::new();
+                for (sender, mid) in mids {
+                    map.insert(sender, mid);
+                }
+                let mids = map;
                 for (sender, mid) in &mids {
                     remote.abr.set_mid(*sender, mid);
                 }
@@ -1616,12 +1620,8 @@ impl RoomCore {
         if !remote.tracks_added && remote.session.negotiator().has_negotiated() {
             self.add_tracks(id);
         }
-        let Some(remote) = self.peers.get_mut(id) else {
-            return;
-        };
-        let outputs: Vec<PeerOutput> =
-            std::iter::from_fn(|| remote.session.poll_output()).collect();
-        for o in outputs {
+        // One output at a time (handling one adds none to the session's).
+        while let Some(o) = self.peers.get_mut(id).and_then(|r| r.session.poll_output()) {
             let peer = id.to_owned();
             let out = match o {
                 PeerOutput::Command(cmd) => RoomOutput::Pc { peer, cmd },
@@ -1674,18 +1674,17 @@ impl RoomCore {
         if !r.described {
             return; // sent with the first description (`Remote::described`)
         }
-        let tracks = self
-            .published
-            .iter()
-            .map(|t| TrackInfo {
+        let mut tracks = Vec::with_capacity(self.published.len());
+        for t in &self.published {
+            tracks.push(TrackInfo {
                 stream: t.stream_id.clone(),
                 kind: t.kind,
                 source: t.source,
                 id: Some(self.publication_of(&t.track_id)),
                 mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
                 muted: self.muted.contains(&t.track_id),
-            })
-            .collect();
+            });
+        }
         let data = SignalData::Tracks { tracks };
         self.signal(ClientMessage::Signal { to: peer.to_owned(), data });
     }
