@@ -166,22 +166,31 @@ impl CandidateQueue {
             self.in_flight = None;
         }
         if let Some(new) = ufrag {
-            let replaced = self.remote_ufrag.take().filter(|old| old != new);
-            let suspects = std::mem::take(&mut self.suspects);
-            for g in replaced.into_iter().chain(suspects).filter(|g| g != new) {
-                if self.dead.len() >= MAX_DEAD_GENERATIONS {
-                    self.dead.drain(..1);
-                }
-                self.dead.push(g);
+            if let Some(old) = self.remote_ufrag.take() {
+                self.bury(old, new);
+            }
+            for g in std::mem::take(&mut self.suspects) {
+                self.bury(g, new);
             }
             // A generation that applies again (a reused ufrag) is alive.
-            self.dead.retain(|d| d != new);
+            while let Some(i) = self.dead.iter().position(|d| d == new) {
+                self.dead.remove(i);
+            }
             self.remote_ufrag = Some(new.to_owned());
         }
-        let dead = std::mem::take(&mut self.dead);
-        self.queue.retain(|e| !e.generation.as_ref().is_some_and(|g| dead.contains(g)));
-        self.dead = dead;
+        // `flush` drops the queued candidates of the generations now dead.
         self.flush()
+    }
+
+    /// Generation `g` is dead (unless it is `new`, the one applied).
+    fn bury(&mut self, g: String, new: &str) {
+        if g == new {
+            return;
+        }
+        if self.dead.len() >= MAX_DEAD_GENERATIONS {
+            self.dead.remove(0);
+        }
+        self.dead.push(g);
     }
 
     /// Takes, in arrival order, the queued candidates that apply now.
@@ -189,6 +198,9 @@ impl CandidateQueue {
         let mut ready = Vec::new();
         let mut kept = VecDeque::new();
         for e in std::mem::take(&mut self.queue) {
+            if self.is_dead(e.generation.as_deref()) {
+                continue;
+            }
             let blocked = matches!(e.item, QueuedCandidate::End { .. })
                 && Self::end_blocked(&kept, e.generation.as_deref());
             if !blocked && self.applicable(e.generation.as_deref()) {
