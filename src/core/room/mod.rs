@@ -281,7 +281,7 @@ pub enum RoomOutput {
     },
     Event(RoomEvent),
     /// SFU rooms: write this Janus request to the open socket.
-    SendSfu(rtcroom_proto::janus::Request),
+    SendSfu(crate::core::sfu::SfuRequest),
     /// SFU rooms: `addTransceiver(track, {direction: 'sendonly', streams:
     /// [stream], sendEncodings})` (no `sendEncodings` when empty); the
     /// sender it makes is `sender`.
