@@ -742,8 +742,13 @@ impl RoomCore {
                     let stale =
                         t.track_id != track_id && t.kind == kind && t.stream_id == stream_id;
                     let moved = t.track_id == track_id && t.stream_id != stream_id;
-                    if stale || moved {
-                        removed.extend(t.source.take().map(|source| (t.track_id.clone(), source)));
+                    if let Some(source) = t.source.take_if(|_| stale || moved) {
+                        removed.push(RoomEvent::TrackRemoved {
+                            participant: peer.clone(),
+                            track_id: t.track_id.clone(),
+                            kind,
+                            source,
+                        });
                     }
                     if stale {
                         t.stream_id = None;
@@ -766,9 +771,8 @@ impl RoomCore {
                         muted: false,
                     }),
                 }
-                for (track_id, source) in removed {
-                    let participant = peer.clone();
-                    self.event(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                for e in removed {
+                    self.event(e);
                 }
                 self.reconcile_tracks(&peer);
             }
