@@ -231,10 +231,12 @@ impl StatsTracker {
                 self.window.pop_front();
             }
         }
-        let (w_received, w_lost, w_bytes) = self
-            .window
-            .iter()
-            .fold((0u64, 0i64, 0u64), |(r, l, b), (dr, dl, db)| (r + dr, l + dl, b + db));
+        let (mut w_received, mut w_lost, mut w_bytes) = (0u64, 0i64, 0u64);
+        for (dr, dl, db) in &self.window {
+            w_received += dr;
+            w_lost += dl;
+            w_bytes += db;
+        }
         let expected = w_received as f64 + w_lost as f64;
         let loss_percent = if expected > 0.0 { 100.0 * w_lost as f64 / expected } else { 0.0 };
         let mut jitter_ms = None;

@@ -1429,7 +1429,11 @@ impl RoomCore {
     /// The ICE servers a connection is given: the signaling server's, then
     /// the app's.
     fn peer_ice_servers(&self) -> Vec<IceServer> {
-        self.ice_servers.iter().chain(&self.config.ice_servers).cloned().collect()
+        let mut servers = self.ice_servers.clone();
+        for s in &self.config.ice_servers {
+            servers.push(s.clone());
+        }
+        servers
     }
 
     /// New TURN credentials from a resumed `welcome` go to every live
