@@ -1451,7 +1451,6 @@ impl RoomCore {
 
     /// `CreatePeer` for the current generation of the connection to `id`.
     fn emit_create(&mut self, id: &str) {
-        let published = self.published.clone();
         let ice_servers = self.peer_ice_servers();
         let Some(r) = self.peers.get_mut(id) else { return };
         let polite = r.session.is_polite();
@@ -1469,7 +1468,7 @@ impl RoomCore {
             relay_only: self.config.relay_only,
             data_channel: !polite,
             receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
-            tracks: if polite { Vec::new() } else { Self::place_all(r, &published) },
+            tracks: if polite { Vec::new() } else { Self::place_all(r, &self.published) },
         });
     }
 
