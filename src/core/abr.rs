@@ -97,7 +97,6 @@ use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
 use super::stats::{max_of, StatsSnapshot};
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
-use crate::core::map::Map;
 use std::collections::VecDeque;
 
 /// Share of the bandwidth estimate the controller plans to use.
@@ -353,6 +352,7 @@ const MAX_CPU_LEVEL: u8 = 2;
 
 #[derive(Debug, Clone)]
 struct Sender {
+    id: SenderId,
     kind: TrackKind,
     source: TrackSource,
     mid: Option<String>,
@@ -507,7 +507,10 @@ pub struct Abr {
     disabled: bool,
     /// The last sample the receiver reported loss above [`LOSSY`].
     lossy_at: Option<Millis>,
-    senders: Map<SenderId, Sender>,
+    /// By id, ascending (the order decisions come out in). A `Vec`
+    /// scanned by id: the map's sorted insert/search code for this one
+    /// value type cost more (a connection has a few senders).
+    senders: Vec<Sender>,
     /// The last sample's time and what the next one's rates need of it:
     /// each outbound entry's kind, mid and bytes sent (not a clone of the
     /// whole snapshot).
@@ -535,57 +538,67 @@ impl Abr {
         plan: &[EncodingParams],
     ) {
         let size = size.unwrap_or(SourceSize { width: 640, height: 480 });
-        let mid = self.senders.get(&sender).and_then(|s| s.mid.clone());
-        self.senders.insert(
-            sender,
-            Sender {
-                kind,
-                source,
-                mid,
-                rungs: ladder(plan, source, size),
-                rung: 0,
-                over: 0,
-                good_since: None,
-                hold_ms: UP_HOLD_MS,
-                retry: false,
-                backoff: None,
-                idle_cap: None,
-                changed_at: None,
-                probe: None,
-                recent_rtt: VecDeque::new(),
-                cpu_level: 0,
-                cpu_samples: 0,
-                cpu_seen: None,
-                cpu_hold_ms: CPU_CLEAR_MS,
-                cpu_lifted: None,
-                applied: plan.to_vec(),
-                sent_bps: 0.0,
-                started: None,
-                recent_fps: VecDeque::new(),
-            },
-        );
+        let mid = self.sender(sender).and_then(|s| s.mid.clone());
+        let new = Sender {
+            id: sender,
+            kind,
+            source,
+            mid,
+            rungs: ladder(plan, source, size),
+            rung: 0,
+            over: 0,
+            good_since: None,
+            hold_ms: UP_HOLD_MS,
+            retry: false,
+            backoff: None,
+            idle_cap: None,
+            changed_at: None,
+            probe: None,
+            recent_rtt: VecDeque::new(),
+            cpu_level: 0,
+            cpu_samples: 0,
+            cpu_seen: None,
+            cpu_hold_ms: CPU_CLEAR_MS,
+            cpu_lifted: None,
+            applied: plan.to_vec(),
+            sent_bps: 0.0,
+            started: None,
+            recent_fps: VecDeque::new(),
+        };
+        let i = self.senders.iter().position(|s| s.id >= sender).unwrap_or(self.senders.len());
+        if let Some(s) = self.senders.get_mut(i).filter(|s| s.id == sender) {
+            *s = new;
+        } else {
+            self.senders.insert(i, new);
+        }
+    }
+
+    fn sender(&self, id: SenderId) -> Option<&Sender> {
+        self.senders.iter().find(|s| s.id == id)
     }
 
     /// `sender` carries nothing any more (unpublished).
     pub fn forget(&mut self, sender: SenderId) {
-        self.senders.remove(&sender);
+        if let Some(i) = self.senders.iter().position(|s| s.id == sender) {
+            self.senders.remove(i);
+        }
     }
 
     /// The negotiated `mid` of a sender: how its outbound stats are found.
     pub fn set_mid(&mut self, sender: SenderId, mid: &str) {
-        if let Some(s) = self.senders.get_mut(&sender) {
+        if let Some(s) = self.senders.iter_mut().find(|s| s.id == sender) {
             s.mid = Some(mid.to_owned());
         }
     }
 
     /// The rung `sender` is on (0: its plan) and its CPU level.
     pub fn position(&self, sender: SenderId) -> Option<(usize, u8)> {
-        self.senders.get(&sender).map(|s| (s.rung, s.cpu_level))
+        self.sender(sender).map(|s| (s.rung, s.cpu_level))
     }
 
     /// The encodings `sender` is sending as of the last decision.
     pub fn applied(&self, sender: SenderId) -> Option<&[EncodingParams]> {
-        self.senders.get(&sender).map(|s| s.applied.as_slice())
+        self.sender(sender).map(|s| s.applied.as_slice())
     }
 
     #[must_use]
@@ -623,14 +636,14 @@ impl Abr {
         let lossy_lately = self.lossy_at.is_some_and(|t| now.0.saturating_sub(t.0) < LOSS_HOLD_MS);
         let mut video_count = 0;
         let mut weights = 0.0;
-        for s in self.senders.values() {
+        for s in &self.senders {
             if s.kind == TrackKind::Video {
                 video_count += 1;
                 weights += s.top_need();
             }
         }
         // Rates and CPU flags per sender, from its outbound entries.
-        for s in self.senders.values_mut() {
+        for s in &mut self.senders {
             let is_mine = |kind: TrackKind, mid: &Option<String>| {
                 kind == s.kind
                     && match (&s.mid, mid) {
@@ -709,20 +722,20 @@ impl Abr {
         };
         if let Some(available) = available {
             let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
-            for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+            for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
                 let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
                 let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
                 step_bandwidth(s, now, path);
             }
         }
-        for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+        for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
             step_cpu(s, now);
         }
-        for (id, s) in self.senders.iter_mut() {
+        for s in &mut self.senders {
             let wanted = s.wanted();
             if wanted != s.applied {
                 s.applied.clone_from(&wanted);
-                self.out.push_back(SetEncodings { sender: *id, encodings: wanted });
+                self.out.push_back(SetEncodings { sender: s.id, encodings: wanted });
             }
         }
         let mut sent = Vec::with_capacity(snap.outbound.len());
