@@ -951,19 +951,21 @@ impl RoomCore {
             let track_id = new.track_id.clone();
             self.out.push_back(RoomOutput::SetTrackEnabled { track_id, enabled: false });
         }
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for peer in ids {
-            let Some(r) = self.peers.get_mut(&peer) else { continue };
+        for (peer, r) in self.peers.iter_mut() {
             if let Some(sender) = r.senders.retrack(old, &new.track_id) {
                 // The new device may have another size: its own plan.
                 let (encodings, _) = r.plan(sender, &new);
                 // A released camera's senders stay empty until the unmute.
                 if !released {
                     let track = Some(new.clone());
-                    let p = peer.clone();
-                    self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+                    self.out.push_back(RoomOutput::ReplaceTrack {
+                        peer: peer.clone(),
+                        sender,
+                        track,
+                    });
                     if new.kind == TrackKind::Video && !encodings.is_empty() {
-                        self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
+                        let peer = peer.clone();
+                        self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
                     }
                 }
             }
@@ -1000,9 +1002,7 @@ impl RoomCore {
             source: gone.source,
             reason: reason.as_str(),
         });
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for peer in ids {
-            let Some(r) = self.peers.get_mut(&peer) else { continue };
+        for (peer, r) in self.peers.iter_mut() {
             // Not on this connection yet (the polite side's first offer): nothing to undo.
             if let Some(sender) = r.senders.detach(track_id) {
                 r.abr.forget(sender);
