@@ -515,7 +515,9 @@ pub struct Abr {
     /// each outbound entry's kind, mid and bytes sent (not a clone of the
     /// whole snapshot).
     previous: Option<(Millis, SentBytes)>,
-    out: VecDeque<SetEncodings>,
+    /// Decisions not yet polled, oldest first (a `Vec`: a few per sample,
+    /// all polled after it; no `VecDeque` code for this type).
+    out: Vec<SetEncodings>,
 }
 
 /// Each outbound entry's kind, mid and bytes sent, as the next sample's
@@ -603,7 +605,10 @@ impl Abr {
 
     #[must_use]
     pub fn poll_output(&mut self) -> Option<SetEncodings> {
-        self.out.pop_front()
+        if self.out.is_empty() {
+            return None;
+        }
+        Some(self.out.remove(0))
     }
 
     /// Takes one stats sample of the connection.
@@ -735,7 +740,7 @@ impl Abr {
             let wanted = s.wanted();
             if wanted != s.applied {
                 s.applied.clone_from(&wanted);
-                self.out.push_back(SetEncodings { sender: s.id, encodings: wanted });
+                self.out.push(SetEncodings { sender: s.id, encodings: wanted });
             }
         }
         let mut sent = Vec::with_capacity(snap.outbound.len());

@@ -14,7 +14,6 @@
 
 use super::sdp;
 use super::types::Candidate;
-use std::collections::VecDeque;
 
 /// Queue bound: a misbehaving remote cannot grow memory without limit.
 pub const MAX_QUEUED_CANDIDATES: usize = 256;
@@ -51,7 +50,7 @@ pub struct CandidateQueue {
     /// Generation of the latest candidate received (end-of-candidates
     /// belongs to it).
     last_generation: Option<String>,
-    queue: VecDeque<Entry>,
+    queue: Vec<Entry>,
     /// Generations that will never apply again: remote ufrags that were
     /// current and were replaced, and ufrags of offers that were ignored or
     /// refused and then replaced. Their candidates are discarded instead of
@@ -119,7 +118,7 @@ impl CandidateQueue {
     }
 
     /// End-of-candidates must not overtake a queued candidate of its generation.
-    fn end_blocked(queue: &VecDeque<Entry>, generation: Option<&str>) -> bool {
+    fn end_blocked(queue: &[Entry], generation: Option<&str>) -> bool {
         queue.iter().any(|e| {
             matches!(e.item, QueuedCandidate::Candidate(_)) && e.generation.as_deref() == generation
         })
@@ -150,10 +149,10 @@ impl CandidateQueue {
             return Some(item);
         }
         if self.queue.len() >= MAX_QUEUED_CANDIDATES {
-            self.queue.pop_front();
+            self.queue.remove(0);
             self.dropped += 1;
         }
-        self.queue.push_back(Entry { item, generation });
+        self.queue.push(Entry { item, generation });
         None
     }
 
@@ -196,7 +195,7 @@ impl CandidateQueue {
     /// Takes, in arrival order, the queued candidates that apply now.
     fn flush(&mut self) -> Vec<QueuedCandidate> {
         let mut ready = Vec::new();
-        let mut kept = VecDeque::new();
+        let mut kept = Vec::new();
         for e in std::mem::take(&mut self.queue) {
             if self.is_dead(e.generation.as_deref()) {
                 continue;
@@ -206,7 +205,7 @@ impl CandidateQueue {
             if !blocked && self.applicable(e.generation.as_deref()) {
                 ready.push(e.item);
             } else {
-                kept.push_back(e);
+                kept.push(e);
             }
         }
         self.queue = kept;
