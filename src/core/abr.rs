@@ -94,10 +94,9 @@
 //! published plan stays as it is.
 
 use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
-use super::stats::StatsSnapshot;
+use super::stats::{max_of, StatsSnapshot};
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
-use crate::core::map::Map;
 use std::collections::VecDeque;
 
 /// Share of the bandwidth estimate the controller plans to use.
@@ -197,7 +196,13 @@ pub struct Rung {
 impl Rung {
     /// Bits per second the rung may send (its active encodings' caps).
     pub fn need(&self) -> f64 {
-        self.encodings.iter().filter(|e| e.active).map(|e| f64::from(e.max_bitrate_bps)).sum()
+        let mut need = 0.0;
+        for e in &self.encodings {
+            if e.active {
+                need += f64::from(e.max_bitrate_bps);
+            }
+        }
+        need
     }
 }
 
@@ -268,7 +273,10 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             }],
         });
     }
-    let paused = plan.iter().map(|e| EncodingParams { active: false, ..e.clone() }).collect();
+    let mut paused = plan.to_vec();
+    for e in &mut paused {
+        e.active = false;
+    }
     rungs.push(Rung { encodings: paused });
     rungs
 }
@@ -307,7 +315,10 @@ pub fn with_cpu_level(
     source: TrackSource,
     level: u8,
 ) -> Vec<EncodingParams> {
-    let active = encodings.iter().filter(|e| e.active).count();
+    let mut active = 0;
+    for e in encodings {
+        active += usize::from(e.active);
+    }
     if active > 1 {
         let mut off = usize::from(level).min(active - 1);
         let mut layers = encodings.to_vec();
@@ -320,30 +331,28 @@ pub fn with_cpu_level(
         }
         return layers;
     }
-    encodings
-        .iter()
-        .map(|e| {
-            let mut e = e.clone();
-            if level >= 1 {
-                let fps = match (source, e.max_framerate) {
-                    (TrackSource::Screen, Some(f)) => (f / 2.0).max(1.0),
-                    (_, Some(f)) => f.min(15.0),
-                    (_, None) => 15.0,
-                };
-                e.max_framerate = Some(fps);
-            }
-            if level >= 2 {
-                e.scale_resolution_down_by *= 2.0;
-            }
-            e
-        })
-        .collect()
+    let mut layers = encodings.to_vec();
+    for e in &mut layers {
+        if level >= 1 {
+            let fps = match (source, e.max_framerate) {
+                (TrackSource::Screen, Some(f)) => (f / 2.0).max(1.0),
+                (_, Some(f)) => f.min(15.0),
+                (_, None) => 15.0,
+            };
+            e.max_framerate = Some(fps);
+        }
+        if level >= 2 {
+            e.scale_resolution_down_by *= 2.0;
+        }
+    }
+    layers
 }
 
 const MAX_CPU_LEVEL: u8 = 2;
 
 #[derive(Debug, Clone)]
 struct Sender {
+    id: SenderId,
     kind: TrackKind,
     source: TrackSource,
     mid: Option<String>,
@@ -423,15 +432,14 @@ impl Sender {
     /// Rungs `a` and `b` encode the same pictures (they may differ in
     /// their caps only).
     fn same_picture(&self, a: usize, b: usize) -> bool {
-        let picture = |r: usize| -> Vec<(bool, f64, Option<f64>)> {
-            self.rungs.get(r).map_or(Vec::new(), |r| {
-                r.encodings
-                    .iter()
-                    .map(|e| (e.active, e.scale_resolution_down_by, e.max_framerate))
-                    .collect()
+        let rung = |r: usize| self.rungs.get(r).map_or(&[][..], |r| r.encodings.as_slice());
+        let (a, b) = (rung(a), rung(b));
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                x.active == y.active
+                    && x.scale_resolution_down_by == y.scale_resolution_down_by
+                    && x.max_framerate == y.max_framerate
             })
-        };
-        picture(a) == picture(b)
     }
     fn need(&self, rung: usize) -> f64 {
         self.rungs.get(rung).map_or(0.0, Rung::need)
@@ -499,12 +507,17 @@ pub struct Abr {
     disabled: bool,
     /// The last sample the receiver reported loss above [`LOSSY`].
     lossy_at: Option<Millis>,
-    senders: Map<SenderId, Sender>,
+    /// By id, ascending (the order decisions come out in). A `Vec`
+    /// scanned by id: the map's sorted insert/search code for this one
+    /// value type cost more (a connection has a few senders).
+    senders: Vec<Sender>,
     /// The last sample's time and what the next one's rates need of it:
     /// each outbound entry's kind, mid and bytes sent (not a clone of the
     /// whole snapshot).
     previous: Option<(Millis, SentBytes)>,
-    out: VecDeque<SetEncodings>,
+    /// Decisions not yet polled, oldest first (a `Vec`: a few per sample,
+    /// all polled after it; no `VecDeque` code for this type).
+    out: Vec<SetEncodings>,
 }
 
 /// Each outbound entry's kind, mid and bytes sent, as the next sample's
@@ -527,62 +540,75 @@ impl Abr {
         plan: &[EncodingParams],
     ) {
         let size = size.unwrap_or(SourceSize { width: 640, height: 480 });
-        let mid = self.senders.get(&sender).and_then(|s| s.mid.clone());
-        self.senders.insert(
-            sender,
-            Sender {
-                kind,
-                source,
-                mid,
-                rungs: ladder(plan, source, size),
-                rung: 0,
-                over: 0,
-                good_since: None,
-                hold_ms: UP_HOLD_MS,
-                retry: false,
-                backoff: None,
-                idle_cap: None,
-                changed_at: None,
-                probe: None,
-                recent_rtt: VecDeque::new(),
-                cpu_level: 0,
-                cpu_samples: 0,
-                cpu_seen: None,
-                cpu_hold_ms: CPU_CLEAR_MS,
-                cpu_lifted: None,
-                applied: plan.to_vec(),
-                sent_bps: 0.0,
-                started: None,
-                recent_fps: VecDeque::new(),
-            },
-        );
+        let mid = self.sender(sender).and_then(|s| s.mid.clone());
+        let new = Sender {
+            id: sender,
+            kind,
+            source,
+            mid,
+            rungs: ladder(plan, source, size),
+            rung: 0,
+            over: 0,
+            good_since: None,
+            hold_ms: UP_HOLD_MS,
+            retry: false,
+            backoff: None,
+            idle_cap: None,
+            changed_at: None,
+            probe: None,
+            recent_rtt: VecDeque::new(),
+            cpu_level: 0,
+            cpu_samples: 0,
+            cpu_seen: None,
+            cpu_hold_ms: CPU_CLEAR_MS,
+            cpu_lifted: None,
+            applied: plan.to_vec(),
+            sent_bps: 0.0,
+            started: None,
+            recent_fps: VecDeque::new(),
+        };
+        let i = self.senders.iter().position(|s| s.id >= sender).unwrap_or(self.senders.len());
+        if let Some(s) = self.senders.get_mut(i).filter(|s| s.id == sender) {
+            *s = new;
+        } else {
+            self.senders.insert(i, new);
+        }
+    }
+
+    fn sender(&self, id: SenderId) -> Option<&Sender> {
+        self.senders.iter().find(|s| s.id == id)
     }
 
     /// `sender` carries nothing any more (unpublished).
     pub fn forget(&mut self, sender: SenderId) {
-        self.senders.remove(&sender);
+        if let Some(i) = self.senders.iter().position(|s| s.id == sender) {
+            self.senders.remove(i);
+        }
     }
 
     /// The negotiated `mid` of a sender: how its outbound stats are found.
     pub fn set_mid(&mut self, sender: SenderId, mid: &str) {
-        if let Some(s) = self.senders.get_mut(&sender) {
+        if let Some(s) = self.senders.iter_mut().find(|s| s.id == sender) {
             s.mid = Some(mid.to_owned());
         }
     }
 
     /// The rung `sender` is on (0: its plan) and its CPU level.
     pub fn position(&self, sender: SenderId) -> Option<(usize, u8)> {
-        self.senders.get(&sender).map(|s| (s.rung, s.cpu_level))
+        self.sender(sender).map(|s| (s.rung, s.cpu_level))
     }
 
     /// The encodings `sender` is sending as of the last decision.
     pub fn applied(&self, sender: SenderId) -> Option<&[EncodingParams]> {
-        self.senders.get(&sender).map(|s| s.applied.as_slice())
+        self.sender(sender).map(|s| s.applied.as_slice())
     }
 
     #[must_use]
     pub fn poll_output(&mut self) -> Option<SetEncodings> {
-        self.out.pop_front()
+        if self.out.is_empty() {
+            return None;
+        }
+        Some(self.out.remove(0))
     }
 
     /// Takes one stats sample of the connection.
@@ -595,15 +621,34 @@ impl Abr {
             _ => 0.0,
         };
         let prev = self.previous.as_ref().map(|(_, p)| p);
-        let video_in = || snap.remote_inbound.iter().filter(|r| r.kind == TrackKind::Video);
-        let lossy = video_in().filter_map(|r| r.fraction_lost).any(|f| f > LOSSY);
+        // Plain loops in this function: each `filter`/`map`/`reduce` chain
+        // was its own instantiation in the wasm.
+        let mut lossy = false;
+        // A queue delays everything: the lower of the receiver's report
+        // (RTCP) and the ICE checks' round trip. One alone spikes under
+        // random loss (recorded: 87 ms in an RTCP report at 30 % loss while
+        // the ICE checks said 1 ms).
+        let mut report = None;
+        for r in &snap.remote_inbound {
+            if r.kind == TrackKind::Video {
+                lossy |= r.fraction_lost.is_some_and(|f| f > LOSSY);
+                report = max_of(report, r.rtt_ms);
+            }
+        }
         if lossy {
             self.lossy_at = Some(now);
         }
         let lossy_lately = self.lossy_at.is_some_and(|t| now.0.saturating_sub(t.0) < LOSS_HOLD_MS);
-        let video_count = self.senders.values().filter(|s| s.kind == TrackKind::Video).count();
+        let mut video_count = 0;
+        let mut weights = 0.0;
+        for s in &self.senders {
+            if s.kind == TrackKind::Video {
+                video_count += 1;
+                weights += s.top_need();
+            }
+        }
         // Rates and CPU flags per sender, from its outbound entries.
-        for s in self.senders.values_mut() {
+        for s in &mut self.senders {
             let is_mine = |kind: TrackKind, mid: &Option<String>| {
                 kind == s.kind
                     && match (&s.mid, mid) {
@@ -612,34 +657,47 @@ impl Abr {
                         _ => video_count == 1,
                     }
             };
-            let mine = |o: &&super::stats::OutboundStats| is_mine(o.kind, &o.mid);
+            // Its outbound entries: bytes, limitation reasons and frame
+            // rate (the highest of its active encodings: a layer switched
+            // off keeps its last rate in the stats).
+            let mut bytes = 0u64;
+            let (mut cpu_limited, mut bandwidth_limited) = (false, false);
+            let mut fps = None;
+            for o in &snap.outbound {
+                if !is_mine(o.kind, &o.mid) {
+                    continue;
+                }
+                bytes += o.bytes_sent;
+                match o.quality_limitation_reason.as_deref() {
+                    Some("cpu") => cpu_limited = true,
+                    Some("bandwidth") => bandwidth_limited = true,
+                    _ => {}
+                }
+                if o.active != Some(false) {
+                    fps = max_of(fps, o.frames_per_second);
+                }
+            }
             if let Some(p) = prev.filter(|_| secs > 0.0) {
-                let bytes: u64 = snap.outbound.iter().filter(mine).map(|o| o.bytes_sent).sum();
-                let before: u64 =
-                    p.iter().filter(|(kind, mid, _)| is_mine(*kind, mid)).map(|e| e.2).sum();
+                let mut before = 0u64;
+                for (kind, mid, sent) in p {
+                    if is_mine(*kind, mid) {
+                        before += sent;
+                    }
+                }
                 let delta = bytes.saturating_sub(before);
                 s.sent_bps = delta as f64 * 8.0 / secs;
                 if delta > 0 && s.started.is_none() {
                     s.started = Some(now);
                 }
             }
-            let reason = |r: &str| {
-                snap.outbound
-                    .iter()
-                    .filter(mine)
-                    .any(|o| o.quality_limitation_reason.as_deref() == Some(r))
-            };
-            // The sender's frame rate (the highest of its active encodings:
-            // a layer switched off keeps its last rate in the stats).
-            let fps = snap
-                .outbound
-                .iter()
-                .filter(mine)
-                .filter(|o| o.active != Some(false))
-                .filter_map(|o| o.frames_per_second)
-                .reduce(f64::max);
-            let cap = s.applied.iter().filter_map(|e| e.max_framerate).reduce(f64::max);
-            let best = s.recent_fps.iter().copied().reduce(f64::max);
+            let mut cap = None;
+            for e in &s.applied {
+                cap = max_of(cap, e.max_framerate);
+            }
+            let mut best = None;
+            for f in &s.recent_fps {
+                best = max_of(best, Some(*f));
+            }
             let starved = match (fps, best) {
                 (Some(fps), Some(best)) if s.recent_fps.len() >= FPS_WINDOW / 2 => {
                     fps < STARVED_FPS * cap.map_or(best, |c| best.min(c))
@@ -648,7 +706,7 @@ impl Abr {
             };
             // Under loss the frame rate collapses with the estimate (the
             // encoder skips frames), not for want of CPU.
-            let cpu = reason("cpu") || (starved && !reason("bandwidth") && !lossy_lately);
+            let cpu = cpu_limited || (starved && !bandwidth_limited && !lossy_lately);
             if let Some(fps) = fps {
                 if s.recent_fps.len() >= FPS_WINDOW {
                     s.recent_fps.pop_front();
@@ -662,41 +720,33 @@ impl Abr {
         }
         let audio = snap.outbound.iter().filter(|o| o.kind == TrackKind::Audio).count() as f64;
         let available = snap.pair.as_ref().and_then(|p| p.available_outgoing_bitrate);
-        // A queue delays everything: the lower of the receiver's report
-        // (RTCP) and the ICE checks' round trip. One alone spikes under
-        // random loss (recorded: 87 ms in an RTCP report at 30 % loss while
-        // the ICE checks said 1 ms).
-        let report = video_in().filter_map(|r| r.rtt_ms).reduce(f64::max);
         let ice = snap.pair.as_ref().and_then(|p| p.rtt_ms);
         let rtt_ms = match (report, ice) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        let weights: f64 = self
-            .senders
-            .values()
-            .filter(|s| s.kind == TrackKind::Video)
-            .map(Sender::top_need)
-            .sum();
         if let Some(available) = available {
             let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
-            for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+            for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
                 let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
                 let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
                 step_bandwidth(s, now, path);
             }
         }
-        for s in self.senders.values_mut().filter(|s| s.kind == TrackKind::Video) {
+        for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
             step_cpu(s, now);
         }
-        for (id, s) in self.senders.iter_mut() {
+        for s in &mut self.senders {
             let wanted = s.wanted();
             if wanted != s.applied {
                 s.applied.clone_from(&wanted);
-                self.out.push_back(SetEncodings { sender: *id, encodings: wanted });
+                self.out.push(SetEncodings { sender: s.id, encodings: wanted });
             }
         }
-        let sent = snap.outbound.iter().map(|o| (o.kind, o.mid.clone(), o.bytes_sent)).collect();
+        let mut sent = Vec::with_capacity(snap.outbound.len());
+        for o in &snap.outbound {
+            sent.push((o.kind, o.mid.clone(), o.bytes_sent));
+        }
         self.previous = Some((now, sent));
     }
 }

@@ -14,7 +14,6 @@
 
 use super::sdp;
 use super::types::Candidate;
-use std::collections::VecDeque;
 
 /// Queue bound: a misbehaving remote cannot grow memory without limit.
 pub const MAX_QUEUED_CANDIDATES: usize = 256;
@@ -51,7 +50,7 @@ pub struct CandidateQueue {
     /// Generation of the latest candidate received (end-of-candidates
     /// belongs to it).
     last_generation: Option<String>,
-    queue: VecDeque<Entry>,
+    queue: Vec<Entry>,
     /// Generations that will never apply again: remote ufrags that were
     /// current and were replaced, and ufrags of offers that were ignored or
     /// refused and then replaced. Their candidates are discarded instead of
@@ -119,7 +118,7 @@ impl CandidateQueue {
     }
 
     /// End-of-candidates must not overtake a queued candidate of its generation.
-    fn end_blocked(queue: &VecDeque<Entry>, generation: Option<&str>) -> bool {
+    fn end_blocked(queue: &[Entry], generation: Option<&str>) -> bool {
         queue.iter().any(|e| {
             matches!(e.item, QueuedCandidate::Candidate(_)) && e.generation.as_deref() == generation
         })
@@ -150,10 +149,10 @@ impl CandidateQueue {
             return Some(item);
         }
         if self.queue.len() >= MAX_QUEUED_CANDIDATES {
-            self.queue.pop_front();
+            self.queue.remove(0);
             self.dropped += 1;
         }
-        self.queue.push_back(Entry { item, generation });
+        self.queue.push(Entry { item, generation });
         None
     }
 
@@ -166,35 +165,47 @@ impl CandidateQueue {
             self.in_flight = None;
         }
         if let Some(new) = ufrag {
-            let replaced = self.remote_ufrag.take().filter(|old| old != new);
-            let suspects = std::mem::take(&mut self.suspects);
-            for g in replaced.into_iter().chain(suspects).filter(|g| g != new) {
-                if self.dead.len() >= MAX_DEAD_GENERATIONS {
-                    self.dead.drain(..1);
-                }
-                self.dead.push(g);
+            if let Some(old) = self.remote_ufrag.take() {
+                self.bury(old, new);
+            }
+            for g in std::mem::take(&mut self.suspects) {
+                self.bury(g, new);
             }
             // A generation that applies again (a reused ufrag) is alive.
-            self.dead.retain(|d| d != new);
+            while let Some(i) = self.dead.iter().position(|d| d == new) {
+                self.dead.remove(i);
+            }
             self.remote_ufrag = Some(new.to_owned());
         }
-        let dead = std::mem::take(&mut self.dead);
-        self.queue.retain(|e| !e.generation.as_ref().is_some_and(|g| dead.contains(g)));
-        self.dead = dead;
+        // `flush` drops the queued candidates of the generations now dead.
         self.flush()
+    }
+
+    /// Generation `g` is dead (unless it is `new`, the one applied).
+    fn bury(&mut self, g: String, new: &str) {
+        if g == new {
+            return;
+        }
+        if self.dead.len() >= MAX_DEAD_GENERATIONS {
+            self.dead.remove(0);
+        }
+        self.dead.push(g);
     }
 
     /// Takes, in arrival order, the queued candidates that apply now.
     fn flush(&mut self) -> Vec<QueuedCandidate> {
         let mut ready = Vec::new();
-        let mut kept = VecDeque::new();
+        let mut kept = Vec::new();
         for e in std::mem::take(&mut self.queue) {
+            if self.is_dead(e.generation.as_deref()) {
+                continue;
+            }
             let blocked = matches!(e.item, QueuedCandidate::End { .. })
                 && Self::end_blocked(&kept, e.generation.as_deref());
             if !blocked && self.applicable(e.generation.as_deref()) {
                 ready.push(e.item);
             } else {
-                kept.push_back(e);
+                kept.push(e);
             }
         }
         self.queue = kept;

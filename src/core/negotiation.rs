@@ -9,7 +9,6 @@ use super::sdp;
 use super::types::{
     Description, OpId, OpResult, PcCommand, PeerEvent, PeerOutput, SdpType, SignalingState,
 };
-use crate::core::map::Map;
 use rtcroom_proto::SignalData;
 use std::collections::VecDeque;
 
@@ -61,7 +60,9 @@ pub struct Negotiator {
     /// being created; handled as soon as that offer exists.
     deferred_offer: Option<Description>,
     next_op: u64,
-    ops: Map<OpId, Op>,
+    /// A `Vec` in start order (ids only grow; a handful at most: the
+    /// map's sorted insert/search code cost more than a scan).
+    ops: Vec<(OpId, Op)>,
 }
 
 impl Negotiator {
@@ -77,7 +78,7 @@ impl Negotiator {
             local_ufrag: None,
             deferred_offer: None,
             next_op: 0,
-            ops: Map::new(),
+            ops: Vec::new(),
         }
     }
 
@@ -117,7 +118,7 @@ impl Negotiator {
     fn start(&mut self, op: Op) -> OpId {
         self.next_op += 1;
         let id = OpId(self.next_op);
-        self.ops.insert(id, op);
+        self.ops.push((id, op));
         id
     }
 
@@ -156,7 +157,7 @@ impl Negotiator {
         if description.sdp_type == SdpType::Answer
             && self.signaling_state == SignalingState::Stable
             && !self.making_offer
-            && self.ops.values().all(|o| !matches!(o, Op::Offer | Op::Remote { .. }))
+            && self.ops.iter().all(|(_, o)| !matches!(o, Op::Offer | Op::Remote { .. }))
         {
             return false;
         }
@@ -206,9 +207,10 @@ impl Negotiator {
         result: OpResult,
         out: &mut VecDeque<PeerOutput>,
     ) -> Completion {
-        let Some(kind) = self.ops.remove(&op) else {
+        let Some(i) = self.ops.iter().position(|(id, _)| *id == op) else {
             return Completion::UnknownOp;
         };
+        let (_, kind) = self.ops.remove(i);
         match (kind, result) {
             (Op::Offer, result) => {
                 if let OpResult::Ok { local: Some(d) } = &result {

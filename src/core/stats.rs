@@ -182,32 +182,36 @@ impl StatsTracker {
 
     /// Takes a sample; returns the new level when it changed.
     pub fn handle_snapshot(&mut self, now: Millis, s: StatsSnapshot) -> Option<Quality> {
-        let (bitrate_in, bitrate_out, layers_out) = match &self.previous {
-            Some((t, p)) if now > *t => {
-                let secs = (now.0 - t.0) as f64 / 1000.0;
-                let rate =
-                    |now: u64, before: u64| bits_per_second(now.saturating_sub(before), secs);
-                let (pin, pout) = (p.pair.as_ref(), s.pair.as_ref());
-                let bytes = |f: fn(&PairStats) -> u64, x: Option<&PairStats>| x.map_or(0, f);
-                let b_in =
-                    rate(bytes(|x| x.bytes_received, pout), bytes(|x| x.bytes_received, pin));
-                let b_out = rate(bytes(|x| x.bytes_sent, pout), bytes(|x| x.bytes_sent, pin));
-                let layers = s
-                    .outbound
-                    .iter()
-                    .map(|o| {
-                        let before = p
-                            .outbound
-                            .iter()
-                            .find(|q| q.kind == o.kind && q.rid == o.rid)
-                            .map_or(o.bytes_sent, |q| q.bytes_sent);
-                        layer(o, rate(o.bytes_sent, before))
-                    })
-                    .collect();
-                (b_in, b_out, layers)
-            }
-            _ => (0, 0, s.outbound.iter().map(|o| layer(o, 0)).collect()),
+        // Plain loops below: each `map`/`filter`/`collect` chain was its own
+        // instantiation in the wasm.
+        let mut bitrate_in = 0;
+        let mut bitrate_out = 0;
+        let mut layers_out = Vec::with_capacity(s.outbound.len());
+        let previous = match &self.previous {
+            Some((t, p)) if now > *t => Some(((now.0 - t.0) as f64 / 1000.0, p)),
+            _ => None,
         };
+        if let Some((secs, p)) = previous {
+            let rate = |now: u64, before: u64| bits_per_second(now.saturating_sub(before), secs);
+            let (pin, pout) = (p.pair.as_ref(), s.pair.as_ref());
+            let bytes = |f: fn(&PairStats) -> u64, x: Option<&PairStats>| x.map_or(0, f);
+            bitrate_in = rate(bytes(|x| x.bytes_received, pout), bytes(|x| x.bytes_received, pin));
+            bitrate_out = rate(bytes(|x| x.bytes_sent, pout), bytes(|x| x.bytes_sent, pin));
+        }
+        for o in &s.outbound {
+            let rate = match previous {
+                Some((secs, p)) => {
+                    let before = p
+                        .outbound
+                        .iter()
+                        .find(|q| q.kind == o.kind && q.rid == o.rid)
+                        .map_or(o.bytes_sent, |q| q.bytes_sent);
+                    bits_per_second(o.bytes_sent.saturating_sub(before), secs)
+                }
+                None => 0,
+            };
+            layers_out.push(layer(o, rate));
+        }
         // Liveness from every byte received (media, data, keep-alive), so
         // a call without media is not `lost`.
         let totals = |x: &StatsSnapshot| {
@@ -227,16 +231,24 @@ impl StatsTracker {
                 self.window.pop_front();
             }
         }
-        let (w_received, w_lost, w_bytes) = self
-            .window
-            .iter()
-            .fold((0u64, 0i64, 0u64), |(r, l, b), (dr, dl, db)| (r + dr, l + dl, b + db));
+        let (mut w_received, mut w_lost, mut w_bytes) = (0u64, 0i64, 0u64);
+        for (dr, dl, db) in &self.window {
+            w_received += dr;
+            w_lost += dl;
+            w_bytes += db;
+        }
         let expected = w_received as f64 + w_lost as f64;
         let loss_percent = if expected > 0.0 { 100.0 * w_lost as f64 / expected } else { 0.0 };
-        let jitter_ms = s.inbound.iter().filter_map(|i| i.jitter_ms).reduce(f64::max);
-        let pair = s.pair.clone().unwrap_or_default();
-        let remote_rtt = s.remote_inbound.iter().filter_map(|r| r.rtt_ms).reduce(f64::max);
-        let rtt_ms = pair.rtt_ms.or(remote_rtt);
+        let mut jitter_ms = None;
+        for i in &s.inbound {
+            jitter_ms = max_of(jitter_ms, i.jitter_ms);
+        }
+        let mut remote_rtt = None;
+        for r in &s.remote_inbound {
+            remote_rtt = max_of(remote_rtt, r.rtt_ms);
+        }
+        let pair = s.pair.as_ref();
+        let rtt_ms = pair.and_then(|p| p.rtt_ms).or(remote_rtt);
         let mos = mos(rtt_ms.unwrap_or(0.0), jitter_ms.unwrap_or(0.0), loss_percent);
         let freezing = match &self.previous {
             Some((_, p)) => s.inbound.iter().any(|i| {
@@ -259,20 +271,20 @@ impl StatsTracker {
             })
         };
         let changed = self.smooth(raw);
-        let video_in = s
-            .inbound
-            .iter()
-            .filter(|i| i.kind == TrackKind::Video)
-            .map(|i| VideoIn {
-                mid: i.mid.clone(),
-                width: i.frame_width,
-                height: i.frame_height,
-                fps: i.frames_per_second,
-                frames_decoded: i.frames_decoded,
-                freeze_count: i.freeze_count,
-                freezes_s: i.total_freezes_duration_s,
-            })
-            .collect();
+        let mut video_in = Vec::new();
+        for i in &s.inbound {
+            if i.kind == TrackKind::Video {
+                video_in.push(VideoIn {
+                    mid: i.mid.clone(),
+                    width: i.frame_width,
+                    height: i.frame_height,
+                    fps: i.frames_per_second,
+                    frames_decoded: i.frames_decoded,
+                    freeze_count: i.freeze_count,
+                    freezes_s: i.total_freezes_duration_s,
+                });
+            }
+        }
         self.latest = Some(ConnectionStats {
             at: now,
             bitrate_in,
@@ -280,11 +292,11 @@ impl StatsTracker {
             rtt_ms,
             loss_percent,
             jitter_ms,
-            available_outgoing_bitrate: pair.available_outgoing_bitrate,
+            available_outgoing_bitrate: pair.and_then(|p| p.available_outgoing_bitrate),
             video_in,
             layers_out,
-            local_candidate_type: pair.local_candidate_type.clone(),
-            remote_candidate_type: pair.remote_candidate_type.clone(),
+            local_candidate_type: pair.and_then(|p| p.local_candidate_type.clone()),
+            remote_candidate_type: pair.and_then(|p| p.remote_candidate_type.clone()),
             quality: self.level.unwrap_or(raw),
             mos,
         });
@@ -372,6 +384,16 @@ pub fn level_of(mos: f64) -> Quality {
         Quality::Good
     } else {
         Quality::Poor
+    }
+}
+
+/// The larger of a running maximum and a value, as `reduce(f64::max)` over
+/// the values that are set.
+pub(crate) fn max_of(acc: Option<f64>, x: Option<f64>) -> Option<f64> {
+    match (acc, x) {
+        (Some(a), Some(x)) => Some(a.max(x)),
+        (a, None) => a,
+        (None, x) => x,
     }
 }
 

@@ -31,28 +31,77 @@ fn kind<E: StatsEntry>(s: &E) -> Option<TrackKind> {
     TrackKind::parse(&s.text("kind")?)
 }
 
-/// Parses the entries of one report.
+/// Parses the entries of one report. One pass over the entries (a
+/// `filter`/`filter_map`/`collect` chain per stats type was instantiated
+/// per type); each list keeps the report's order.
 pub fn parse<E: StatsEntry>(stats: &[E]) -> StatsSnapshot {
-    let of_type =
-        |t: &'static str| stats.iter().filter(move |s| s.text("type").as_deref() == Some(t));
     let by_id = |id: &str| stats.iter().find(|s| s.text("id").as_deref() == Some(id));
 
     let mut snap = StatsSnapshot::default();
-    let mut received = 0u64;
-    for s in of_type("inbound-rtp").chain(of_type("candidate-pair")) {
-        received = received.saturating_add(count(s, "bytesReceived"));
-    }
-    snap.bytes_received = received;
-
     // The transport's selected pair; else a nominated, succeeded one.
-    let selected = of_type("transport")
-        .find_map(|t| t.text("selectedCandidatePairId"))
-        .and_then(|id| by_id(&id))
-        .or_else(|| {
-            of_type("candidate-pair").find(|p| {
-                p.flag("nominated") == Some(true) && p.text("state").as_deref() == Some("succeeded")
-            })
-        });
+    let mut selected_id = None;
+    let mut nominated = None;
+    for s in stats {
+        let Some(t) = s.text("type") else { continue };
+        match t.as_str() {
+            "transport" if selected_id.is_none() => {
+                selected_id = s.text("selectedCandidatePairId");
+            }
+            "candidate-pair" => {
+                snap.bytes_received = snap.bytes_received.saturating_add(count(s, "bytesReceived"));
+                if nominated.is_none()
+                    && s.flag("nominated") == Some(true)
+                    && s.text("state").as_deref() == Some("succeeded")
+                {
+                    nominated = Some(s);
+                }
+            }
+            "inbound-rtp" => {
+                snap.bytes_received = snap.bytes_received.saturating_add(count(s, "bytesReceived"));
+                let Some(kind) = kind(s) else { continue };
+                snap.inbound.push(InboundStats {
+                    kind,
+                    mid: s.text("mid"),
+                    bytes_received: count(s, "bytesReceived"),
+                    packets_received: count(s, "packetsReceived"),
+                    packets_lost: s.number("packetsLost").map_or(0, |x| x as i64),
+                    jitter_ms: millis(s, "jitter"),
+                    frame_width: dimension(s, "frameWidth"),
+                    frame_height: dimension(s, "frameHeight"),
+                    frames_per_second: s.number("framesPerSecond"),
+                    frames_decoded: count(s, "framesDecoded"),
+                    freeze_count: count(s, "freezeCount"),
+                    total_freezes_duration_s: s.number("totalFreezesDuration").unwrap_or(0.0),
+                });
+            }
+            "outbound-rtp" => {
+                let Some(kind) = kind(s) else { continue };
+                snap.outbound.push(OutboundStats {
+                    kind,
+                    mid: s.text("mid"),
+                    rid: s.text("rid"),
+                    bytes_sent: count(s, "bytesSent"),
+                    frame_width: dimension(s, "frameWidth"),
+                    frame_height: dimension(s, "frameHeight"),
+                    frames_per_second: s.number("framesPerSecond"),
+                    active: s.flag("active"),
+                    quality_limitation_reason: s.text("qualityLimitationReason"),
+                });
+            }
+            "remote-inbound-rtp" => {
+                let Some(kind) = kind(s) else { continue };
+                snap.remote_inbound.push(RemoteInboundStats {
+                    kind,
+                    fraction_lost: s.number("fractionLost"),
+                    rtt_ms: millis(s, "roundTripTime"),
+                    jitter_ms: millis(s, "jitter"),
+                });
+            }
+            _ => {}
+        }
+    }
+
+    let selected = selected_id.and_then(|id| by_id(&id)).or(nominated);
     snap.pair = selected.map(|p| {
         let candidate_type =
             |key: &str| p.text(key).and_then(|id| by_id(&id)).and_then(|c| c.text("candidateType"));
@@ -67,49 +116,5 @@ pub fn parse<E: StatsEntry>(stats: &[E]) -> StatsSnapshot {
                 .saturating_add(count(p, "requestsReceived")),
         }
     });
-
-    snap.inbound = of_type("inbound-rtp")
-        .filter_map(|s| {
-            Some(InboundStats {
-                kind: kind(s)?,
-                mid: s.text("mid"),
-                bytes_received: count(s, "bytesReceived"),
-                packets_received: count(s, "packetsReceived"),
-                packets_lost: s.number("packetsLost").map_or(0, |x| x as i64),
-                jitter_ms: millis(s, "jitter"),
-                frame_width: dimension(s, "frameWidth"),
-                frame_height: dimension(s, "frameHeight"),
-                frames_per_second: s.number("framesPerSecond"),
-                frames_decoded: count(s, "framesDecoded"),
-                freeze_count: count(s, "freezeCount"),
-                total_freezes_duration_s: s.number("totalFreezesDuration").unwrap_or(0.0),
-            })
-        })
-        .collect();
-    snap.outbound = of_type("outbound-rtp")
-        .filter_map(|s| {
-            Some(OutboundStats {
-                kind: kind(s)?,
-                mid: s.text("mid"),
-                rid: s.text("rid"),
-                bytes_sent: count(s, "bytesSent"),
-                frame_width: dimension(s, "frameWidth"),
-                frame_height: dimension(s, "frameHeight"),
-                frames_per_second: s.number("framesPerSecond"),
-                active: s.flag("active"),
-                quality_limitation_reason: s.text("qualityLimitationReason"),
-            })
-        })
-        .collect();
-    snap.remote_inbound = of_type("remote-inbound-rtp")
-        .filter_map(|s| {
-            Some(RemoteInboundStats {
-                kind: kind(s)?,
-                fraction_lost: s.number("fractionLost"),
-                rtt_ms: millis(s, "roundTripTime"),
-                jitter_ms: millis(s, "jitter"),
-            })
-        })
-        .collect();
     snap
 }

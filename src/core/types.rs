@@ -12,6 +12,19 @@ impl Millis {
     pub fn saturating_add(self, ms: u64) -> Millis {
         Millis(self.0.saturating_add(ms))
     }
+
+    /// The earliest of `times` that is set. One loop for every deadline
+    /// list (an array iterator's `flatten().min()` is instantiated per length).
+    #[must_use]
+    pub fn earliest(times: &[Option<Millis>]) -> Option<Millis> {
+        let mut best: Option<Millis> = None;
+        for t in times.iter().copied().flatten() {
+            if best.is_none_or(|b| t < b) {
+                best = Some(t);
+            }
+        }
+        best
+    }
 }
 
 /// Id of one asynchronous `RTCPeerConnection` operation the core asked for.

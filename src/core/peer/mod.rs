@@ -275,7 +275,7 @@ impl PeerSession {
         if self.closed {
             return None;
         }
-        [self.stats_at, self.keepalive_at, self.recovery.poll_timeout()].into_iter().flatten().min()
+        Millis::earliest(&[self.stats_at, self.keepalive_at, self.recovery.poll_timeout()])
     }
 
     /// Signaling went down or came back: ICE restarts need it.

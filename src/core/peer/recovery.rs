@@ -262,7 +262,7 @@ impl Recovery {
             let give_up = r.since.saturating_add(GIVE_UP_AFTER);
             r.next_at.map_or(give_up, |t| t.min(give_up))
         });
-        [disconnected, recovery].into_iter().flatten().min()
+        Millis::earliest(&[disconnected, recovery])
     }
 
     pub fn handle_timeout(&mut self, now: Millis, out: &mut Vec<Action>) {

@@ -10,7 +10,6 @@
 //! bounded by [`CAPTURE_WAIT`]; after that negotiation goes on and the track
 //! comes in a second round, as without the hold.
 
-use crate::core::map::Map;
 use crate::core::types::Millis;
 
 /// The longest a first negotiation waits for a pending capture.
@@ -23,27 +22,35 @@ pub struct CaptureId(u64);
 #[derive(Debug, Default)]
 pub struct Captures {
     next: u64,
-    /// Pending captures and when each stops holding negotiations.
-    until: Map<CaptureId, Millis>,
+    /// Pending captures and when each stops holding negotiations. A `Vec`
+    /// in no particular order (a handful at most; the map's sorted
+    /// insert/search code per key type cost more than a scan).
+    until: Vec<(CaptureId, Millis)>,
 }
 
 impl Captures {
     pub fn begin(&mut self, now: Millis) -> CaptureId {
         self.next += 1;
         let id = CaptureId(self.next);
-        self.until.insert(id, now.saturating_add(CAPTURE_WAIT));
+        self.until.push((id, now.saturating_add(CAPTURE_WAIT)));
         id
     }
 
     /// Returns whether that ended the hold.
     pub fn end(&mut self, id: CaptureId) -> bool {
-        self.until.remove(&id).is_some() && self.until.is_empty()
+        match self.until.iter().position(|(c, _)| *c == id) {
+            Some(i) => {
+                self.until.swap_remove(i);
+                self.until.is_empty()
+            }
+            None => false,
+        }
     }
 
     /// Forgets captures that held long enough; returns whether that ended the hold.
     pub fn expire(&mut self, now: Millis) -> bool {
         let before = self.until.len();
-        self.until.retain(|_, t| *t > now);
+        self.until.retain(|(_, t)| *t > now);
         before > 0 && self.until.is_empty()
     }
 
@@ -53,7 +60,11 @@ impl Captures {
 
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Millis> {
-        self.until.values().min().copied()
+        let mut at = None;
+        for (_, t) in &self.until {
+            at = Millis::earliest(&[at, Some(*t)]);
+        }
+        at
     }
 }
 

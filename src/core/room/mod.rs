@@ -285,7 +285,7 @@ pub enum RoomOutput {
     },
     Event(RoomEvent),
     /// SFU rooms: write this Janus request to the open socket.
-    SendSfu(rtcroom_proto::janus::Request),
+    SendSfu(crate::core::sfu::SfuRequest),
     /// SFU rooms: `addTransceiver(track, {direction: 'sendonly', streams:
     /// [stream], sendEncodings})` (no `sendEncodings` when empty); the
     /// sender it makes is `sender`.
@@ -746,8 +746,13 @@ impl RoomCore {
                     let stale =
                         t.track_id != track_id && t.kind == kind && t.stream_id == stream_id;
                     let moved = t.track_id == track_id && t.stream_id != stream_id;
-                    if stale || moved {
-                        removed.extend(t.source.take().map(|source| (t.track_id.clone(), source)));
+                    if let Some(source) = t.source.take_if(|_| stale || moved) {
+                        removed.push(RoomEvent::TrackRemoved {
+                            participant: peer.clone(),
+                            track_id: t.track_id.clone(),
+                            kind,
+                            source,
+                        });
                     }
                     if stale {
                         t.stream_id = None;
@@ -770,9 +775,8 @@ impl RoomCore {
                         muted: false,
                     }),
                 }
-                for (track_id, source) in removed {
-                    let participant = peer.clone();
-                    self.event(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                for e in removed {
+                    self.event(e);
                 }
                 self.reconcile_tracks(&peer);
             }
@@ -781,7 +785,11 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
-                let mids: Map<SenderId, String> = mids.into_iter().collect();
+                let mut map = Map::new();
+                for (sender, mid) in mids {
+                    map.insert(sender, mid);
+                }
+                let mids = map;
                 for (sender, mid) in &mids {
                     remote.abr.set_mid(*sender, mid);
                 }
@@ -846,10 +854,11 @@ impl RoomCore {
         if let Some(s) = &self.sfu {
             return s.poll_timeout();
         }
-        let peers = self.peers.values().flat_map(|r| {
-            [r.session.poll_timeout(), r.rebuild_at, r.absent_until].into_iter().flatten()
-        });
-        peers.chain(self.session.poll_timeout()).chain(self.captures.poll_timeout()).min()
+        let mut at = Millis::earliest(&[self.session.poll_timeout(), self.captures.poll_timeout()]);
+        for r in self.peers.values() {
+            at = Millis::earliest(&[at, r.session.poll_timeout(), r.rebuild_at, r.absent_until]);
+        }
+        at
     }
 
     // ---- the app's calls ----
@@ -946,19 +955,21 @@ impl RoomCore {
             let track_id = new.track_id.clone();
             self.out.push_back(RoomOutput::SetTrackEnabled { track_id, enabled: false });
         }
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for peer in ids {
-            let Some(r) = self.peers.get_mut(&peer) else { continue };
+        for (peer, r) in self.peers.iter_mut() {
             if let Some(sender) = r.senders.retrack(old, &new.track_id) {
                 // The new device may have another size: its own plan.
                 let (encodings, _) = r.plan(sender, &new);
                 // A released camera's senders stay empty until the unmute.
                 if !released {
                     let track = Some(new.clone());
-                    let p = peer.clone();
-                    self.out.push_back(RoomOutput::ReplaceTrack { peer, sender, track });
+                    self.out.push_back(RoomOutput::ReplaceTrack {
+                        peer: peer.clone(),
+                        sender,
+                        track,
+                    });
                     if new.kind == TrackKind::Video && !encodings.is_empty() {
-                        self.out.push_back(RoomOutput::SetEncodings { peer: p, sender, encodings });
+                        let peer = peer.clone();
+                        self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
                     }
                 }
             }
@@ -995,9 +1006,7 @@ impl RoomCore {
             source: gone.source,
             reason: reason.as_str(),
         });
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
-        for peer in ids {
-            let Some(r) = self.peers.get_mut(&peer) else { continue };
+        for (peer, r) in self.peers.iter_mut() {
             // Not on this connection yet (the polite side's first offer): nothing to undo.
             if let Some(sender) = r.senders.detach(track_id) {
                 r.abr.forget(sender);
@@ -1424,7 +1433,11 @@ impl RoomCore {
     /// The ICE servers a connection is given: the signaling server's, then
     /// the app's.
     fn peer_ice_servers(&self) -> Vec<IceServer> {
-        self.ice_servers.iter().chain(&self.config.ice_servers).cloned().collect()
+        let mut servers = self.ice_servers.clone();
+        for s in &self.config.ice_servers {
+            servers.push(s.clone());
+        }
+        servers
     }
 
     /// New TURN credentials from a resumed `welcome` go to every live
@@ -1442,7 +1455,6 @@ impl RoomCore {
 
     /// `CreatePeer` for the current generation of the connection to `id`.
     fn emit_create(&mut self, id: &str) {
-        let published = self.published.clone();
         let ice_servers = self.peer_ice_servers();
         let Some(r) = self.peers.get_mut(id) else { return };
         let polite = r.session.is_polite();
@@ -1460,7 +1472,7 @@ impl RoomCore {
             relay_only: self.config.relay_only,
             data_channel: !polite,
             receive: if polite { Vec::new() } else { vec![TrackKind::Audio, TrackKind::Video] },
-            tracks: if polite { Vec::new() } else { Self::place_all(r, &published) },
+            tracks: if polite { Vec::new() } else { Self::place_all(r, &self.published) },
         });
     }
 
@@ -1619,12 +1631,8 @@ impl RoomCore {
         if !remote.tracks_added && remote.session.negotiator().has_negotiated() {
             self.add_tracks(id);
         }
-        let Some(remote) = self.peers.get_mut(id) else {
-            return;
-        };
-        let outputs: Vec<PeerOutput> =
-            std::iter::from_fn(|| remote.session.poll_output()).collect();
-        for o in outputs {
+        // One output at a time (handling one adds none to the session's).
+        while let Some(o) = self.peers.get_mut(id).and_then(|r| r.session.poll_output()) {
             let peer = id.to_owned();
             let out = match o {
                 PeerOutput::Command(cmd) => RoomOutput::Pc { peer, cmd },
@@ -1677,18 +1685,17 @@ impl RoomCore {
         if !r.described {
             return; // sent with the first description (`Remote::described`)
         }
-        let tracks = self
-            .published
-            .iter()
-            .map(|t| TrackInfo {
+        let mut tracks = Vec::with_capacity(self.published.len());
+        for t in &self.published {
+            tracks.push(TrackInfo {
                 stream: t.stream_id.clone(),
                 kind: t.kind,
                 source: t.source,
                 id: Some(self.publication_of(&t.track_id)),
                 mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
                 muted: self.muted.contains(&t.track_id),
-            })
-            .collect();
+            });
+        }
         let data = SignalData::Tracks { tracks };
         self.signal(ClientMessage::Signal { to: peer.to_owned(), data });
     }

@@ -250,7 +250,7 @@ impl Session {
             }
             SessionState::Resuming => {
                 let give_up = self.lost_at.saturating_add(self.grace);
-                [self.retry_at, self.attempt_deadline, Some(give_up)].into_iter().flatten().min()
+                Millis::earliest(&[self.retry_at, self.attempt_deadline, Some(give_up)])
             }
             _ => None,
         }

@@ -15,6 +15,29 @@ pub type SfuSide = Box<room::SfuRoom>;
 #[cfg(not(feature = "sfu"))]
 pub type SfuSide = Off<room::SfuRoom>;
 
+/// A Janus request as [`RoomOutput::SendSfu`] carries it. In the mesh
+/// build it is [`Off`], so the request types' drop glue (reachable from
+/// every drop of a `RoomOutput`) is not in that wasm.
+///
+/// [`RoomOutput::SendSfu`]: crate::core::room::RoomOutput::SendSfu
+#[cfg(feature = "sfu")]
+pub type SfuRequest = rtcroom_proto::janus::Request;
+/// See the `sfu` feature's [`SfuRequest`].
+#[cfg(not(feature = "sfu"))]
+pub type SfuRequest = Off<rtcroom_proto::janus::Request>;
+
+/// `r` as an output carries it (never `None` where an SFU room runs: the
+/// mesh build has none).
+#[cfg(feature = "sfu")]
+pub fn sfu_request(r: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
+    Some(r)
+}
+/// See the `sfu` feature's [`sfu_request`].
+#[cfg(not(feature = "sfu"))]
+pub fn sfu_request(_: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
+    None
+}
+
 /// A `T` that cannot exist (it holds an [`Infallible`]): derefs to `T` so
 /// the code written for `T` type-checks, and the compiler knows it never runs.
 ///
@@ -36,6 +59,18 @@ impl<T> std::ops::DerefMut for Off<T> {
 
 impl<T> std::fmt::Debug for Off<T> {
     fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {}
+    }
+}
+
+impl<T> Clone for Off<T> {
+    fn clone(&self) -> Self {
+        match self.0 {}
+    }
+}
+
+impl<T> PartialEq for Off<T> {
+    fn eq(&self, _: &Self) -> bool {
         match self.0 {}
     }
 }

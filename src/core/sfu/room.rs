@@ -816,7 +816,11 @@ impl SfuRoom {
                 JanusOutput::Disconnect(socket) => {
                     self.out.push_back(RoomOutput::Disconnect { socket })
                 }
-                JanusOutput::Send(frame) => self.out.push_back(RoomOutput::SendSfu(frame)),
+                JanusOutput::Send(frame) => {
+                    if let Some(frame) = super::sfu_request(frame) {
+                        self.out.push_back(RoomOutput::SendSfu(frame));
+                    }
+                }
                 JanusOutput::ApplyRemoteDescription { role, description } => {
                     if role == Role::Subscriber && self.subscriber.generation.is_none() {
                         self.create(Role::Subscriber);
