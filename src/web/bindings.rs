@@ -2,8 +2,7 @@
 //! error leaving here is a JS `Error` with a stable `code`.
 
 use super::error::WebError;
-use super::events::participant_js;
-use super::js::{get, object, set, set_bool, set_num, set_str};
+use super::js::{get, object, set, set_num, set_str};
 use super::room::{JoinOptions, Room};
 use crate::core::encodings::is_video_content_hint;
 use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
@@ -73,14 +72,6 @@ impl RoomHandle {
     #[wasm_bindgen(getter)]
     pub fn id(&self) -> String {
         self.room.id()
-    }
-
-    pub fn participants(&self) -> js_sys::Array {
-        let out = js_sys::Array::new();
-        self.room.each_participant(|p| {
-            out.push(&participant_js(&p));
-        });
-        out
     }
 
     #[wasm_bindgen(js_name = publishCamera)]
@@ -256,22 +247,6 @@ impl RoomHandle {
     #[wasm_bindgen(js_name = restartIce)]
     pub fn restart_ice(&self, participant: String) -> Result<(), JsValue> {
         Ok(self.room.restart_ice(&participant)?)
-    }
-
-    /// `[{ track, publication, kind, source, muted }]`, in publish order.
-    #[wasm_bindgen(js_name = localPublications)]
-    pub fn local_publications(&self) -> js_sys::Array {
-        let out = js_sys::Array::new();
-        self.room.each_local_publication(|track, publication, kind, source, muted| {
-            let o = object();
-            set_str(&o, "publication", publication);
-            set(&o, "track", track);
-            set_str(&o, "kind", kind.as_str());
-            set_str(&o, "source", source.as_str());
-            set_bool(&o, "muted", muted);
-            out.push(&o);
-        });
-        out
     }
 
     #[wasm_bindgen(js_name = localTracks)]
