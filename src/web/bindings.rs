@@ -136,9 +136,9 @@ impl RoomHandle {
             // captured the camera again).
             op::SET_MUTED => {
                 let (room, track, muted) = (room.clone(), track(a), b.is_truthy());
-                promise(Box::pin(async move {
-                    room.set_muted(&track, muted).await.map(JsValue::from)
-                }))
+                promise(Box::pin(
+                    async move { room.set_muted(&track, muted).await.map(JsValue::from) },
+                ))
                 .into()
             }
             op::SEND => send(room, a, b.as_string(), c.is_truthy())?.into(),
@@ -163,7 +163,9 @@ impl RoomHandle {
             // The latest stats of the connection to participant `a` (see
             // `index.d.ts` `ConnectionStats`), or `null` before the first sample.
             op::STATS => room.stats_js(&text(&a)),
-            op::PEER_CONNECTION => room.peer_connection(&text(&a)).map_or(JsValue::UNDEFINED, JsValue::from),
+            op::PEER_CONNECTION => {
+                room.peer_connection(&text(&a)).map_or(JsValue::UNDEFINED, JsValue::from)
+            }
             op::LEAVE => {
                 room.leave();
                 JsValue::UNDEFINED
@@ -208,8 +210,7 @@ fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
             None => preset.content_hint().to_owned(),
             Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
                 WebError::InvalidArgument(
-                    "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'"
-                        .into(),
+                    "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
                 )
             })?,
         };
@@ -236,7 +237,11 @@ fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
     }))
 }
 
-fn publish_track(room: &Room, track: MediaStreamTrack, source: Option<String>) -> Result<(), WebError> {
+fn publish_track(
+    room: &Room,
+    track: MediaStreamTrack,
+    source: Option<String>,
+) -> Result<(), WebError> {
     let source = match source.as_deref() {
         None => match track.kind().as_str() {
             "audio" => TrackSource::Microphone,
