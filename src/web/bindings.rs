@@ -181,8 +181,8 @@ fn publish_camera(room: &Room, constraints: JsValue) -> js_sys::Promise {
         constraints.unchecked_into()
     } else {
         let c = MediaStreamConstraints::new();
-        c.set_video(&JsValue::TRUE);
-        c.set_audio(&JsValue::TRUE);
+        set(&c, "video", &JsValue::TRUE);
+        set(&c, "audio", &JsValue::TRUE);
         c
     };
     promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
@@ -216,7 +216,7 @@ fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
         };
         let c = DisplayMediaStreamConstraints::new();
         match field("video").filter(JsValue::is_object) {
-            Some(video) => c.set_video(&video),
+            Some(video) => set(&c, "video", &video),
             None => {
                 let cap = preset.capture();
                 let video = object();
@@ -227,11 +227,11 @@ fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
                 };
                 set(&video, "height", &max(f64::from(cap.max_height)));
                 set(&video, "frameRate", &max(cap.max_frame_rate));
-                c.set_video(&video);
+                set(&c, "video", &video);
             }
         }
         if let Some(audio) = field("audio") {
-            c.set_audio(&audio);
+            set(&c, "audio", &audio);
         }
         room.publish_screen(&c, &hint).await.map(tracks_js)
     }))

@@ -119,8 +119,8 @@ pub async fn capture_device(
     super::js::set_str(&id, "exact", device_id);
     super::js::set(&exact, "deviceId", &id);
     match kind {
-        crate::core::TrackKind::Video => constraints.set_video(&exact),
-        crate::core::TrackKind::Audio => constraints.set_audio(&exact),
+        crate::core::TrackKind::Video => super::js::set(&constraints, "video", &exact),
+        crate::core::TrackKind::Audio => super::js::set(&constraints, "audio", &exact),
     }
     let stream = user_media(&constraints).await?;
     tracks(&stream)

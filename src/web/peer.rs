@@ -3,6 +3,7 @@
 
 use super::error::{dom_error, WebError};
 use super::guard::Listener;
+use super::js;
 use super::sys;
 use crate::core::map::Map;
 use crate::core::{
@@ -19,8 +20,7 @@ use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
     RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
     RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender,
-    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
-    RtcTrackEvent,
+    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 /// What a peer connection reports to its room.
@@ -69,25 +69,25 @@ fn configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
     for s in ice_servers {
         let server = RtcIceServer::new();
         let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
-        server.set_urls(&urls);
+        js::set(&server, "urls", &urls);
         if let Some(u) = &s.username {
-            server.set_username(u);
+            js::set_str(&server, "username", u);
         }
         if let Some(c) = &s.credential {
-            server.set_credential(c);
+            js::set_str(&server, "credential", c);
         }
         servers.push(&server);
     }
-    config.set_ice_servers(&servers);
+    js::set(&config, "iceServers", &servers);
     if relay_only {
-        config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+        js::set_str(&config, "iceTransportPolicy", "relay");
     }
     // One transport from the first offer on: with the default
     // (`balanced`) the first offer gathers for each of its audio, video
     // and data m-sections until the answer accepts BUNDLE — three times
     // the candidates to signal, apply and check during setup. Every
     // endpoint rtcroom talks to (browsers, Janus) does BUNDLE.
-    config.set_bundle_policy(web_sys::RtcBundlePolicy::MaxBundle);
+    js::set_str(&config, "bundlePolicy", "max-bundle");
     config
 }
 
@@ -109,7 +109,7 @@ impl PeerConn {
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
-            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            js::set_str(&init, "direction", "recvonly");
             sys::add_transceiver(&pc, kind.as_str(), &init)?;
         }
         let relayed: Rc<RefCell<Vec<Channel>>> = Rc::default();
@@ -156,10 +156,10 @@ impl PeerConn {
         let init = RtcDataChannelInit::new();
         if kind != ChannelKind::Reliable {
             // State that is stale by the next message: never wait for it.
-            init.set_ordered(false);
-            init.set_max_retransmits(0);
+            js::set_bool(&init, "ordered", false);
+            js::set_num(&init, "maxRetransmits", 0.0);
         } else {
-            init.set_ordered(true);
+            js::set_bool(&init, "ordered", true);
         }
         let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
         let ch = Channel::new(dc, kind, self.sink.clone());
@@ -180,23 +180,23 @@ impl PeerConn {
                 complete(op, promise, Some(self.pc.clone()), true, sink.clone());
             }
             PcCommand::SetRemoteDescription { op, description } => {
-                let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
-                init.set_sdp(&description.sdp);
+                let init = description_init(description.sdp_type.as_str());
+                js::set_str(&init, "sdp", &description.sdp);
                 complete(op, self.pc.set_remote_description(&init), None, true, sink.clone());
             }
             PcCommand::Rollback { op } => {
-                let init = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+                let init = description_init("rollback");
                 complete(op, self.pc.set_local_description(&init), None, true, sink.clone());
             }
             PcCommand::AddIceCandidate { op, candidate } => {
                 // An empty candidate line is end-of-candidates.
-                let init = RtcIceCandidateInit::new("");
+                let init: RtcIceCandidateInit = js::object().unchecked_into();
+                js::set_str(&init, "candidate", candidate.as_ref().map_or("", |c| &c.candidate));
                 if let Some(c) = candidate {
-                    init.set_candidate(&c.candidate);
-                    init.set_sdp_mid(c.sdp_mid.as_deref());
-                    init.set_sdp_m_line_index(c.sdp_m_line_index);
+                    js::set_str_or_null(&init, "sdpMid", c.sdp_mid.as_deref());
+                    js::set_num_or_null(&init, "sdpMLineIndex", c.sdp_m_line_index.map(f64::from));
                     if let Some(u) = &c.username_fragment {
-                        super::js::set_str(&init, "usernameFragment", u);
+                        js::set_str(&init, "usernameFragment", u);
                     }
                 }
                 let promise =
@@ -253,9 +253,8 @@ impl PeerConn {
 
     /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
     pub fn set_sending(&self, id: SenderId, sending: bool) {
-        use web_sys::RtcRtpTransceiverDirection as Direction;
         if let Some(t) = self.transceivers.get(&id) {
-            t.set_direction(if sending { Direction::Sendonly } else { Direction::Inactive });
+            js::set_str(t, "direction", if sending { "sendonly" } else { "inactive" });
         }
     }
 
@@ -383,20 +382,20 @@ fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
     Some(Description { sdp_type, sdp: d.sdp() })
 }
 
-fn sdp_type(t: SdpType) -> RtcSdpType {
-    match t {
-        SdpType::Offer => RtcSdpType::Offer,
-        SdpType::Answer => RtcSdpType::Answer,
-        SdpType::Pranswer => RtcSdpType::Pranswer,
-        _ => RtcSdpType::Rollback,
-    }
+/// A description's init dictionary of `type` (`offer`, …, `rollback`):
+/// set by `Reflect`, as every dictionary here (a web-sys setter is one more
+/// import and glue function each).
+fn description_init(sdp_type: &str) -> RtcSessionDescriptionInit {
+    let init: RtcSessionDescriptionInit = js::object().unchecked_into();
+    js::set_str(&init, "type", sdp_type);
+    init
 }
 
 impl Channel {
     /// A channel the far side opened under its own label: each message is
     /// reported with that label.
     fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
-        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
+        js::set_str(&dc, "binaryType", "arraybuffer");
         let label = dc.label();
         let listener = Listener::new(&dc, "message", move |e| {
             if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) {
@@ -408,8 +407,8 @@ impl Channel {
     }
 
     fn new(dc: RtcDataChannel, kind: ChannelKind, sink: PeerSink) -> Self {
-        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
-        dc.set_buffered_amount_low_threshold(LOW_WATER as u32);
+        js::set_str(&dc, "binaryType", "arraybuffer");
+        js::set_num(&dc, "bufferedAmountLowThreshold", LOW_WATER as f64);
         let s = sink.clone();
         let mut v = vec![Listener::new(&dc, "open", move |_| {
             s(PeerSignal::Input(PeerInput::ChannelOpen(kind)))
