@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import initGlue, * as bundledGlue from './rtcroom.js';
+import initGlue, { joinRoom, listDevices as listDevicesGlue, warmUp } from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -45,6 +45,10 @@ const builds = { mesh: null, sfu: null };
 // Whether the bundled glue runs a build; a second build (the SFU one after
 // the mesh one) runs in a second instance of it, rtcroom_sfu.js.
 let glueTaken = false;
+
+// What the facade calls on a loaded build (named imports: the bundler then
+// leaves out the glue's exports nobody calls, such as `initSync`).
+const bundledGlue = { joinRoom, listDevices: listDevicesGlue, warmUp };
 
 function instantiate(url) {
   if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
