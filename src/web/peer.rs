@@ -4,12 +4,13 @@
 use super::error::{dom_error, WebError};
 use super::guard::Listener;
 use super::js;
+use super::reader::{absent, Reader};
 use super::sys;
 use crate::core::map::Map;
 use crate::core::{
-    Candidate, Channel as ChannelKind, ConnectionState, Description, EncodingParams,
-    IceConnectionState, OpId, OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId,
-    SignalingState, TrackKind, LOW_WATER,
+    Channel as ChannelKind, ConnectionState, Description, EncodingParams, IceConnectionState, OpId,
+    OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
+    LOW_WATER,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -19,8 +20,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
     RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
-    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender,
-    RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit, RtcSdpType,
+    RtcSessionDescriptionInit, RtcTrackEvent,
 };
 
 /// What a peer connection reports to its room.
@@ -460,13 +461,11 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
     ];
     let s = sink.clone();
     v.push(Listener::new(pc, "icecandidate", move |e| {
-        let c = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate());
-        let c = c.map(|c| Candidate {
-            candidate: c.candidate(),
-            sdp_mid: c.sdp_mid(),
-            sdp_m_line_index: c.sdp_m_line_index(),
-            username_fragment: sys::username_fragment(&c),
-        });
+        // The event's `RTCIceCandidate` (null: end of candidates) read by
+        // the signaling codec's candidate reader: the same four fields, no
+        // getter import each.
+        let c = js::get(&e, "candidate");
+        let c = (!absent(&c)).then(|| super::codec::candidate(&Reader::default(), &c));
         s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
     }));
     v.push(Listener::new(pc, "track", move |e| {
