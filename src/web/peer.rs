@@ -19,9 +19,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
-    RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit, RtcSdpType,
-    RtcSessionDescriptionInit, RtcTrackEvent,
+    RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
+    RtcRtpSender, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
 };
 
 /// What a peer connection reports to its room.
@@ -116,7 +115,8 @@ impl PeerConn {
         let relayed: Rc<RefCell<Vec<Channel>>> = Rc::default();
         let (slot, s, relayed_slot) = (channels.clone(), sink.clone(), relayed.clone());
         listeners.push(Listener::new(&pc, "datachannel", move |e| {
-            let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) else {
+            // The event's channel, by `Reflect` (no event type import).
+            let Ok(dc) = js::get(&e, "channel").dyn_into::<RtcDataChannel>() else {
                 return;
             };
             let Some(kind) = ChannelKind::from_label(&dc.label()) else {
@@ -469,16 +469,17 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
         s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
     }));
     v.push(Listener::new(pc, "track", move |e| {
-        let Some(e) = e.dyn_ref::<RtcTrackEvent>() else {
+        // The event's fields by `Reflect` (no event type and getter imports).
+        let Ok(track) = js::get(&e, "track").dyn_into::<MediaStreamTrack>() else {
             return;
         };
-        let track = e.track();
-        let stream = e.streams().get(0).dyn_into::<MediaStream>().ok().or_else(|| {
+        let streams = js::get(&e, "streams");
+        let stream = js::get(&streams, "0").dyn_into::<MediaStream>().ok().or_else(|| {
             // A sender without a stream: give the app one anyway.
             let tracks = js_sys::Array::of1(&track);
             MediaStream::new_with_tracks(&tracks).ok()
         });
-        let mid = e.transceiver().mid();
+        let mid = js::get(&js::get(&e, "transceiver"), "mid").as_string();
         if let Some(stream) = stream {
             sink(PeerSignal::Track { track, stream, mid });
         }
