@@ -6,7 +6,7 @@
 //! encoded transforms, but an encoding switched off and back on starts over
 //! with one: two `setParameters` calls, a frame or two apart.
 
-use super::js::{get, set_bool};
+use super::js::{get, set_bool, text};
 use super::sys::{get_parameters, set_parameters};
 use js_sys::Array;
 use wasm_bindgen::JsCast;
@@ -18,7 +18,7 @@ use web_sys::{RtcPeerConnection, RtcRtpSender};
 pub fn send_key_frames(pc: &RtcPeerConnection) {
     for sender in pc.get_senders().iter() {
         let Ok(sender) = sender.dyn_into::<RtcRtpSender>() else { continue };
-        if sender.track().is_some_and(|t| t.kind() == "video") {
+        if sender.track().is_some_and(|t| text(&t, "kind").as_deref() == Some("video")) {
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = restart_encodings(&sender).await;
             });

@@ -19,8 +19,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection,
-    RtcRtpSender, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
+    RtcDataChannelInit, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender,
+    RtcRtpTransceiverInit, RtcSessionDescriptionInit,
 };
 
 /// What a peer connection reports to its room.
@@ -119,7 +119,8 @@ impl PeerConn {
             let Ok(dc) = js::get(&e, "channel").dyn_into::<RtcDataChannel>() else {
                 return;
             };
-            let Some(kind) = ChannelKind::from_label(&dc.label()) else {
+            let Some(kind) = ChannelKind::from_label(&js::text(&dc, "label").unwrap_or_default())
+            else {
                 // SFU rooms: Janus relays each publisher's data on a channel
                 // labelled with its id.
                 if let Ok(mut r) = relayed_slot.try_borrow_mut() {
@@ -127,7 +128,7 @@ impl PeerConn {
                 }
                 return;
             };
-            let open = dc.ready_state() == RtcDataChannelState::Open;
+            let open = js::text(&dc, "readyState").as_deref() == Some("open");
             let ch = Channel::new(dc, kind, s.clone());
             if let Ok(mut slot) = slot.try_borrow_mut() {
                 slot.insert(kind.label(), ch);
@@ -327,7 +328,7 @@ impl PeerConn {
                     let t = t.dyn_into::<web_sys::RtcRtpTransceiver>().ok()?;
                     (JsValue::from(t.sender()) == JsValue::from(sender)).then_some(t)
                 })?;
-                Some((*id, t.mid()?))
+                Some((*id, js::text(&t, "mid")?))
             })
             .collect()
     }
@@ -373,14 +374,13 @@ fn complete(
 }
 
 fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
-    let d = pc.local_description()?;
-    let sdp_type = match d.type_() {
-        RtcSdpType::Offer => SdpType::Offer,
-        RtcSdpType::Answer => SdpType::Answer,
-        RtcSdpType::Pranswer => SdpType::Pranswer,
-        _ => SdpType::Rollback,
-    };
-    Some(Description { sdp_type, sdp: d.sdp() })
+    let d = js::get(pc, "localDescription");
+    if absent(&d) {
+        return None;
+    }
+    let sdp_type = js::text(&d, "type").as_deref().and_then(SdpType::parse);
+    let sdp = js::text(&d, "sdp").unwrap_or_default();
+    Some(Description { sdp_type: sdp_type.unwrap_or(SdpType::Rollback), sdp })
 }
 
 /// A description's init dictionary of `type` (`offer`, …, `rollback`):
@@ -397,7 +397,7 @@ impl Channel {
     /// reported with that label.
     fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
         js::set_str(&dc, "binaryType", "arraybuffer");
-        let label = dc.label();
+        let label = js::text(&dc, "label").unwrap_or_default();
         let listener = Listener::new(&dc, "message", move |e| {
             if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) {
                 let label = label.clone();

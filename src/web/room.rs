@@ -323,10 +323,10 @@ impl Room {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
             let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
-            let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
+            let kind = TrackKind::parse(&track_kind(track)).unwrap_or(TrackKind::Video);
             let source = TrackSource::Custom; // the core keeps the publication's source
             let (size, device_id) = (media::source_size(track), media::device_id(track));
-            let stream_id = m.stream.id();
+            let stream_id = stream_id(&m.stream);
             let local = LocalTrack {
                 track_id: track.id(),
                 stream_id,
@@ -519,7 +519,7 @@ impl Room {
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let mut done: Vec<MediaStreamTrack> = Vec::new();
         for t in &tracks {
-            let source = if t.kind() == "audio" { audio } else { video };
+            let source = if track_kind(t) == "audio" { audio } else { video };
             if let Err(e) = self.publish(t, source, true) {
                 // All or nothing: undo and release the devices.
                 for p in &done {
@@ -541,9 +541,9 @@ impl Room {
         source: TrackSource,
         owned: bool,
     ) -> Result<(), WebError> {
-        let kind = TrackKind::parse(&track.kind())
+        let kind = TrackKind::parse(&track_kind(track))
             .ok_or_else(|| WebError::InvalidArgument("track kind must be audio or video".into()))?;
-        if track.ready_state() == web_sys::MediaStreamTrackState::Ended {
+        if super::js::text(track, "readyState").as_deref() == Some("ended") {
             // It would never show a frame on the other side.
             return Err(WebError::InvalidArgument("the track has ended".into()));
         }
@@ -568,7 +568,7 @@ impl Room {
                 None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
             };
             let ended = self.unpublish_when_ended(track);
-            let stream_id = stream.id();
+            let stream_id = stream_id(&stream);
             inner.local.insert(
                 track_id.clone(),
                 LocalMedia { track: Clone::clone(track), stream, owned, _ended: ended },
@@ -825,8 +825,8 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
         }
         PeerSignal::Track { track, stream, mid } => {
             let track_id = track.id();
-            let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
-            let stream_id = Some(stream.id());
+            let kind = TrackKind::parse(&track_kind(&track)).unwrap_or(TrackKind::Video);
+            let stream_id = Some(stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
                 inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
@@ -1289,6 +1289,15 @@ impl Inner {
             (at, Timeout::new(delay, move || on_timer(&w)))
         });
     }
+}
+
+/// `track.kind` and `stream.id` through `web::js::text` (no getter imports).
+fn track_kind(track: &MediaStreamTrack) -> String {
+    super::js::text(track, "kind").unwrap_or_default()
+}
+
+fn stream_id(stream: &MediaStream) -> String {
+    super::js::text(stream, "id").unwrap_or_default()
 }
 
 fn warning(participant: Option<Participant>, code: &'static str, message: String) -> RoomEvent {
