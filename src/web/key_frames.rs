@@ -17,8 +17,10 @@ use web_sys::{RtcPeerConnection, RtcRtpSender};
 /// effort: a sender that refuses (closed, renegotiating) keeps its stream.
 pub fn send_key_frames(pc: &RtcPeerConnection) {
     for sender in pc.get_senders().iter() {
-        let Ok(sender) = sender.dyn_into::<RtcRtpSender>() else { continue };
-        if sender.track().is_some_and(|t| text(&t, "kind").as_deref() == Some("video")) {
+        // `getSenders()` holds senders only: no instanceof check (one
+        // import less), the track's kind by `Reflect`.
+        let sender: RtcRtpSender = sender.unchecked_into();
+        if text(&get(&sender, "track"), "kind").as_deref() == Some("video") {
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = restart_encodings(&sender).await;
             });

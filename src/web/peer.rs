@@ -324,10 +324,11 @@ impl PeerConn {
         self.senders
             .iter()
             .filter_map(|(id, sender)| {
-                let t = transceivers.iter().find_map(|t| {
-                    let t = t.dyn_into::<web_sys::RtcRtpTransceiver>().ok()?;
-                    (JsValue::from(t.sender()) == JsValue::from(sender)).then_some(t)
-                })?;
+                // `getTransceivers()` holds transceivers only: their fields
+                // by `Reflect` (no instanceof and getter imports).
+                let t = transceivers
+                    .iter()
+                    .find(|t| js::get(t, "sender") == *AsRef::<JsValue>::as_ref(sender))?;
                 Some((*id, js::text(&t, "mid")?))
             })
             .collect()
