@@ -106,7 +106,7 @@ struct Inner {
     /// Inputs that outputs of this batch produced (reported after it).
     deferred: Vec<RoomInput>,
     /// Connection outputs held while `yielded`, in order.
-    backlog: VecDeque<RoomOutput>,
+    backlog: Vec<RoomOutput>,
     /// Set while execution yields to the event loop (see `execute`).
     yielded: Option<Timeout>,
     /// SFU rooms: one stream per remote participant.
@@ -227,7 +227,7 @@ impl Room {
                 pagehide: None,
                 devicechange: None,
                 deferred: Vec::new(),
-                backlog: VecDeque::new(),
+                backlog: Vec::new(),
                 yielded: None,
                 sfu_streams: Default::default(),
             }),
@@ -876,7 +876,7 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
             let mut fed = Set::new();
             for o in outputs {
                 if inner.yielded.is_some() && builds_connections(&o) {
-                    inner.backlog.push_back(o);
+                    inner.backlog.push(o);
                     continue;
                 }
                 if let RoomOutput::Pc { peer, cmd: core::PcCommand::SendData { .. } } = &o {
@@ -930,7 +930,7 @@ fn resume(weak: &Weak<Shared>) {
         }
         Err(_) => return,
     };
-    execute(&shared, held.into());
+    execute(&shared, held);
 }
 
 /// Outputs about peer connections: held, in order, while joining yields.
