@@ -18,9 +18,9 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelInit, RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender,
-    RtcRtpTransceiverInit, RtcSessionDescriptionInit,
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
+    RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
+    RtcSessionDescriptionInit,
 };
 
 /// What a peer connection reports to its room.
@@ -400,7 +400,7 @@ impl Channel {
         js::set_str(&dc, "binaryType", "arraybuffer");
         let label = js::text(&dc, "label").unwrap_or_default();
         let listener = Listener::new(&dc, "message", move |e| {
-            if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) {
+            if let Some(data) = payload(&js::get(&e, "data")) {
                 let label = label.clone();
                 sink(PeerSignal::Input(PeerInput::RelayedMessage { label, data }));
             }
@@ -427,7 +427,7 @@ impl Channel {
             if kind == ChannelKind::Keepalive {
                 return; // it did its job by arriving
             }
-            let Some(payload) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) else {
+            let Some(payload) = payload(&js::get(&e, "data")) else {
                 return;
             };
             sink(PeerSignal::Input(PeerInput::ChannelMessage(payload)));
