@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import initGlue, * as bundledGlue from './rtcroom.js';
+import initGlue, { joinRoom, listDevices as listDevicesGlue, warmUp } from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -45,6 +45,10 @@ const builds = { mesh: null, sfu: null };
 // Whether the bundled glue runs a build; a second build (the SFU one after
 // the mesh one) runs in a second instance of it, rtcroom_sfu.js.
 let glueTaken = false;
+
+// What the facade calls on a loaded build (named imports: the bundler then
+// leaves out the glue's exports nobody calls, such as `initSync`).
+const bundledGlue = { joinRoom, listDevices: listDevicesGlue, warmUp };
 
 function instantiate(url) {
   if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
@@ -168,6 +172,16 @@ function checkData(data) {
   if (!ok) throw invalid('send() takes a string, an ArrayBuffer or a typed array');
 }
 
+// The driver's methods, by number: one wasm export (`RoomHandle.op`) runs
+// them all (each export costs a shim in the wasm and a wrapper in the glue);
+// the same numbers are `op::*` in src/web/bindings.rs. Arguments are checked
+// here first.
+const OP = {
+  id: 0, state: 1, publishCamera: 2, publishScreen: 3, publishTrack: 4, unpublish: 5,
+  switchDevice: 6, setMuted: 7, send: 8, updateMeta: 9, setVideoSize: 10, restartIce: 11,
+  localTracks: 12, stats: 13, peerConnection: 14, leave: 15,
+};
+
 export class Room {
   #handle = null;
   #id = '';
@@ -223,7 +237,7 @@ export class Room {
     // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
     room.#handle = await call(() => glue.joinRoom(urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
-    room.#id = room.#handle.id;
+    room.#id = room.#handle.op(OP.id);
     joined.add(room);
     // rtcroom/playwright installs this hook before a test page runs, to find
     // the page's rooms (peer connections, for its assertions). Absent otherwise.
@@ -233,12 +247,15 @@ export class Room {
   }
 
   /** The session: 'joined', 'resuming' (signaling lost, media flowing), 'left', 'failed'. */
-  get state() { return this.#handle ? this.#handle.state : 'left'; }
+  get state() { return this.#handle ? this.#handle.op(OP.state) : 'left'; }
 
   #liveHandle() {
     if (!this.#handle) throw new RtcroomError('not-joined', 'this room was left');
     return this.#handle;
   }
+
+  /** Runs driver method `op` (an `OP` number) with its checked arguments. */
+  #op(op, a, b, c, d) { return call(() => this.#liveHandle().op(op, a, b, c, d)); }
 
   /** Our participant id. */
   get id() { return this.#id; }
@@ -289,7 +306,7 @@ export class Room {
   }
 
   /** Camera + microphone (getUserMedia `constraints`, default both). */
-  async publishCamera(constraints) { return call(() => this.#liveHandle().publishCamera(constraints)); }
+  async publishCamera(constraints) { return this.#op(OP.publishCamera, constraints); }
 
   /**
    * Screen share next to the camera (a stream of its own): `{ preset:
@@ -300,7 +317,7 @@ export class Room {
    */
   async publishScreen(options) {
     if (options !== undefined && (options === null || typeof options !== 'object')) throw invalid('publishScreen takes an options object');
-    return call(() => this.#liveHandle().publishScreen(options));
+    return this.#op(OP.publishScreen, options);
   }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
@@ -308,13 +325,13 @@ export class Room {
     checkTrack(track, 'publishTrack');
     const { source } = options ?? {};
     if (source !== undefined && typeof source !== 'string') throw invalid('publishTrack: source must be a string');
-    call(() => this.#liveHandle().publishTrack(track, source));
+    this.#op(OP.publishTrack, track, source);
   }
 
   /** Stops publishing `track` (tracks the SDK acquired are stopped too). */
   async unpublish(track) {
     checkTrack(track, 'unpublish');
-    call(() => this.#liveHandle().unpublish(track));
+    this.#op(OP.unpublish, track);
   }
 
   /**
@@ -329,7 +346,7 @@ export class Room {
     checkTrack(track, 'setMuted');
     if (typeof muted !== 'boolean') throw invalid('setMuted: muted must be a boolean');
     const source = this.localPublications.find((p) => p.track.id === track.id)?.source;
-    const now = await call(() => this.#liveHandle().setMuted(track, muted));
+    const now = await this.#op(OP.setMuted, track, muted);
     // The driver reports no event for our own mute (nor for the camera's
     // new capture on unmute): the snapshot learns them here.
     if (now !== track && source) this.#apply('local-track-replaced', { source, track: now });
@@ -348,17 +365,17 @@ export class Room {
     checkData(data);
     const { to, reliable = true } = options ?? {};
     if (to !== undefined && typeof to !== 'string') throw invalid('send: `to` must be a participant id');
-    return call(() => this.#liveHandle().send(data, to, reliable !== false));
+    return this.#op(OP.send, data, to, reliable !== false);
   }
 
   /** Replaces this participant's metadata; the others get `participant-updated`. */
   updateMeta(meta) {
     if (!meta || typeof meta !== 'object') throw invalid('updateMeta takes an object of strings');
-    call(() => this.#liveHandle().updateMeta(meta));
+    this.#op(OP.updateMeta, meta);
   }
 
   /** The tracks this participant publishes. */
-  get localTracks() { return this.#handle ? call(() => this.#handle.localTracks()) : []; }
+  get localTracks() { return this.#handle ? this.#op(OP.localTracks) : []; }
 
   /** What we publish: `[{ track, publication, kind, source, muted }]` (`snapshot.localPublications`). */
   get localPublications() { return this.#snapshot.localPublications; }
@@ -375,7 +392,7 @@ export class Room {
   async switchDevice(kind, deviceId) {
     if (kind !== 'video' && kind !== 'audio') throw invalid("switchDevice: kind must be 'video' or 'audio'");
     if (typeof deviceId !== 'string' || !deviceId) throw invalid('switchDevice: deviceId must be a non-empty string');
-    const track = await call(() => this.#liveHandle().switchDevice(kind, deviceId));
+    const track = await this.#op(OP.switchDevice, kind, deviceId);
     // Same publication, new track (no event: the others see no change).
     this.#apply('local-track-replaced', { source: kind === 'video' ? 'camera' : 'microphone', track });
     return track;
@@ -424,13 +441,13 @@ export class Room {
    */
   stats(participantId) {
     if (typeof participantId !== 'string') throw invalid('stats takes a participant id');
-    return this.#handle ? call(() => this.#handle.stats(participantId)) : null;
+    return this.#handle ? this.#op(OP.stats, participantId) : null;
   }
 
   /** The RTCPeerConnection to one participant (for getStats and debugging). */
   peerConnection(participantId) {
     if (typeof participantId !== 'string') throw invalid('peerConnection takes a participant id');
-    return this.#handle ? call(() => this.#handle.peerConnection(participantId)) : undefined;
+    return this.#handle ? this.#op(OP.peerConnection, participantId) : undefined;
   }
 
   /**
@@ -445,13 +462,13 @@ export class Room {
     const dim = (n) => Number.isFinite(n) && n >= 0 ? Math.min(Math.round(n), 0xffffffff) : null;
     const w = dim(width), h = dim(height);
     if (w === null || h === null) throw invalid('setVideoSize(track, { width, height, visible }) takes sizes in pixels');
-    call(() => this.#liveHandle().setVideoSize(track, w, h, visible !== false));
+    this.#op(OP.setVideoSize, track, w, h, visible !== false);
   }
 
   /** Asks for an ICE restart towards one participant. */
   restartIce(participantId) {
     if (typeof participantId !== 'string') throw invalid('restartIce takes a participant id');
-    call(() => this.#liveHandle().restartIce(participantId));
+    this.#op(OP.restartIce, participantId);
   }
 
   /** Leaves the room (also done on `pagehide`) and frees it; idempotent. */
@@ -461,7 +478,7 @@ export class Room {
     joined.delete(this);
     globalThis.__RTCROOM_TEST_HOOK__?.leave(this);
     if (!handle) return;
-    call(() => handle.leave());
+    call(() => handle.op(OP.leave));
     handle.free();
     // Also when the driver's own `disconnected` event came first (no change then).
     this.#apply('connection-state', { state: 'disconnected', reason: 'left' });

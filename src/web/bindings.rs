@@ -2,8 +2,7 @@
 //! error leaving here is a JS `Error` with a stable `code`.
 
 use super::error::WebError;
-use super::events::participant_js;
-use super::js::{get, object, set, set_bool, set_num, set_str};
+use super::js::{get, object, set, set_num, set_str};
 use super::room::{JoinOptions, Room};
 use crate::core::encodings::is_video_content_hint;
 use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
@@ -68,229 +67,225 @@ fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
     tracks.into_iter().collect::<js_sys::Array>().into()
 }
 
+/// What `RoomHandle.op(op, a, b, c, d)` does, by number (the facade's
+/// `OP` table in js/index.js lists the same numbers).
+mod op {
+    pub const ID: u32 = 0;
+    pub const STATE: u32 = 1;
+    pub const PUBLISH_CAMERA: u32 = 2;
+    pub const PUBLISH_SCREEN: u32 = 3;
+    pub const PUBLISH_TRACK: u32 = 4;
+    pub const UNPUBLISH: u32 = 5;
+    pub const SWITCH_DEVICE: u32 = 6;
+    pub const SET_MUTED: u32 = 7;
+    pub const SEND: u32 = 8;
+    pub const UPDATE_META: u32 = 9;
+    pub const SET_VIDEO_SIZE: u32 = 10;
+    pub const RESTART_ICE: u32 = 11;
+    pub const LOCAL_TRACKS: u32 = 12;
+    pub const STATS: u32 = 13;
+    pub const PEER_CONNECTION: u32 = 14;
+    pub const LEAVE: u32 = 15;
+}
+
 #[wasm_bindgen]
 impl RoomHandle {
-    #[wasm_bindgen(getter)]
-    pub fn id(&self) -> String {
-        self.room.id()
+    /// Every method of a joined room, by number (`op` above): one export
+    /// instead of one per method. Why: each `#[wasm_bindgen]` method costs a
+    /// shim in the wasm (borrow check, argument conversion, the error's
+    /// throw) and a wrapper in the glue. The facade has checked the
+    /// arguments' types (js/index.js), so they are read here without
+    /// conversion errors: a string argument is a string, a boolean a boolean,
+    /// a track a `MediaStreamTrack`.
+    pub fn op(
+        &self,
+        op: u32,
+        a: JsValue,
+        b: JsValue,
+        c: JsValue,
+        d: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let room = &self.room;
+        let text = |v: &JsValue| v.as_string().unwrap_or_default();
+        let track = |v: JsValue| v.unchecked_into::<MediaStreamTrack>();
+        Ok(match op {
+            op::ID => room.id().into(),
+            op::STATE => room.state().into(),
+            op::PUBLISH_CAMERA => publish_camera(room, a).into(),
+            op::PUBLISH_SCREEN => publish_screen(room, a).into(),
+            op::PUBLISH_TRACK => {
+                publish_track(room, track(a), b.as_string())?;
+                JsValue::UNDEFINED
+            }
+            op::UNPUBLISH => {
+                room.unpublish(&track(a))?;
+                JsValue::UNDEFINED
+            }
+            op::SWITCH_DEVICE => {
+                let (kind, device_id) = (text(&a), text(&b));
+                let room = room.clone();
+                promise(Box::pin(async move {
+                    let kind = TrackKind::parse(&kind).ok_or_else(|| {
+                        WebError::InvalidArgument("kind must be video or audio".into())
+                    })?;
+                    room.switch_device(kind, &device_id).await.map(JsValue::from)
+                }))
+                .into()
+            }
+            // Resolves with the published track (a new one when an unmute
+            // captured the camera again).
+            op::SET_MUTED => {
+                let (room, track, muted) = (room.clone(), track(a), b.is_truthy());
+                promise(Box::pin(
+                    async move { room.set_muted(&track, muted).await.map(JsValue::from) },
+                ))
+                .into()
+            }
+            op::SEND => send(room, a, b.as_string(), c.is_truthy())?.into(),
+            // `update({ meta })`: others get `participant-updated`.
+            op::UPDATE_META => {
+                room.update_meta(super::codec::meta_of(&a)?)?;
+                JsValue::UNDEFINED
+            }
+            // SFU rooms: how the app renders received video `a` (device
+            // pixels `b` × `c`, on screen `d` or not); its simulcast layer
+            // follows. The facade passes whole numbers in u32's range.
+            op::SET_VIDEO_SIZE => {
+                let px = |v: &JsValue| v.as_f64().unwrap_or(0.0) as u32;
+                room.set_video_size(&track(a), px(&b), px(&c), d.is_truthy())?;
+                JsValue::UNDEFINED
+            }
+            op::RESTART_ICE => {
+                room.restart_ice(&text(&a))?;
+                JsValue::UNDEFINED
+            }
+            op::LOCAL_TRACKS => tracks_js(room.local_tracks()),
+            // The latest stats of the connection to participant `a` (see
+            // `index.d.ts` `ConnectionStats`), or `null` before the first sample.
+            op::STATS => room.stats_js(&text(&a)),
+            op::PEER_CONNECTION => {
+                room.peer_connection(&text(&a)).map_or(JsValue::UNDEFINED, JsValue::from)
+            }
+            op::LEAVE => {
+                room.leave();
+                JsValue::UNDEFINED
+            }
+            _ => return Err(WebError::InvalidArgument("unknown operation".into()).into()),
+        })
     }
+}
 
-    pub fn participants(&self) -> js_sys::Array {
-        let out = js_sys::Array::new();
-        self.room.each_participant(|p| {
-            out.push(&participant_js(&p));
-        });
-        out
-    }
+fn publish_camera(room: &Room, constraints: JsValue) -> js_sys::Promise {
+    let room = room.clone();
+    let c: MediaStreamConstraints = if constraints.is_object() {
+        constraints.unchecked_into()
+    } else {
+        let c = MediaStreamConstraints::new();
+        set(&c, "video", &JsValue::TRUE);
+        set(&c, "audio", &JsValue::TRUE);
+        c
+    };
+    promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
+}
 
-    #[wasm_bindgen(js_name = publishCamera)]
-    pub fn publish_camera(&self, constraints: JsValue) -> js_sys::Promise {
-        let room = self.room.clone();
-        let c: MediaStreamConstraints = if constraints.is_object() {
-            constraints.unchecked_into()
-        } else {
-            let c = MediaStreamConstraints::new();
-            c.set_video(&JsValue::TRUE);
-            c.set_audio(&JsValue::TRUE);
-            c
-        };
-        promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
-    }
-
-    /// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
-    /// contentHint? }` (also plain `getDisplayMedia` options). `video`, when
-    /// an object, is used as given; otherwise the preset's size and frame
-    /// rate are asked for.
-    #[wasm_bindgen(js_name = publishScreen)]
-    pub fn publish_screen(&self, options: JsValue) -> js_sys::Promise {
-        let room = self.room.clone();
-        promise(Box::pin(async move {
-            let field = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
-            let preset = match field("preset") {
-                None => ScreenPreset::default(),
-                Some(p) => {
-                    p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
-                        WebError::InvalidArgument(
-                            "publishScreen: preset must be 'text' or 'motion'".into(),
-                        )
-                    })?
-                }
-            };
-            let hint = match field("contentHint") {
-                None => preset.content_hint().to_owned(),
-                Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
+/// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
+/// contentHint? }` (also plain `getDisplayMedia` options). `video`, when
+/// an object, is used as given; otherwise the preset's size and frame
+/// rate are asked for.
+fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
+    let room = room.clone();
+    promise(Box::pin(async move {
+        let field = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
+        let preset = match field("preset") {
+            None => ScreenPreset::default(),
+            Some(p) => {
+                p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
                     WebError::InvalidArgument(
-                        "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'"
-                            .into(),
+                        "publishScreen: preset must be 'text' or 'motion'".into(),
                     )
-                })?,
-            };
-            let c = DisplayMediaStreamConstraints::new();
-            match field("video").filter(JsValue::is_object) {
-                Some(video) => c.set_video(&video),
-                None => {
-                    let cap = preset.capture();
-                    let video = object();
-                    let max = |v: f64| {
-                        let o = object();
-                        set_num(&o, "max", v);
-                        o
-                    };
-                    set(&video, "height", &max(f64::from(cap.max_height)));
-                    set(&video, "frameRate", &max(cap.max_frame_rate));
-                    c.set_video(&video);
-                }
+                })?
             }
-            if let Some(audio) = field("audio") {
-                c.set_audio(&audio);
+        };
+        let hint = match field("contentHint") {
+            None => preset.content_hint().to_owned(),
+            Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
+                WebError::InvalidArgument(
+                    "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
+                )
+            })?,
+        };
+        let c = DisplayMediaStreamConstraints::new();
+        match field("video").filter(JsValue::is_object) {
+            Some(video) => set(&c, "video", &video),
+            None => {
+                let cap = preset.capture();
+                let video = object();
+                let max = |v: f64| {
+                    let o = object();
+                    set_num(&o, "max", v);
+                    o
+                };
+                set(&video, "height", &max(f64::from(cap.max_height)));
+                set(&video, "frameRate", &max(cap.max_frame_rate));
+                set(&c, "video", &video);
             }
-            room.publish_screen(&c, &hint).await.map(tracks_js)
-        }))
-    }
+        }
+        if let Some(audio) = field("audio") {
+            set(&c, "audio", &audio);
+        }
+        room.publish_screen(&c, &hint).await.map(tracks_js)
+    }))
+}
 
-    #[wasm_bindgen(js_name = publishTrack)]
-    pub fn publish_track(
-        &self,
-        track: MediaStreamTrack,
-        source: Option<String>,
-    ) -> Result<(), JsValue> {
-        let source = match source.as_deref() {
-            None => match track.kind().as_str() {
-                "audio" => TrackSource::Microphone,
-                _ => TrackSource::Camera,
-            },
-            Some(s) => TrackSource::parse(s)
-                .ok_or_else(|| WebError::InvalidArgument("unknown source ".to_string() + s))?,
-        };
-        Ok(self.room.publish_track(&track, source)?)
-    }
+fn publish_track(
+    room: &Room,
+    track: MediaStreamTrack,
+    source: Option<String>,
+) -> Result<(), WebError> {
+    let source = match source.as_deref() {
+        None => match super::js::text(&track, "kind").as_deref() {
+            Some("audio") => TrackSource::Microphone,
+            _ => TrackSource::Camera,
+        },
+        Some(s) => TrackSource::parse(s)
+            .ok_or_else(|| WebError::InvalidArgument("unknown source ".to_string() + s))?,
+    };
+    room.publish_track(&track, source)
+}
 
-    pub fn unpublish(&self, track: MediaStreamTrack) -> Result<(), JsValue> {
-        Ok(self.room.unpublish(&track)?)
-    }
-
-    /// Switches our camera (`video`) or microphone (`audio`) to a device;
-    /// resolves with the new track.
-    #[wasm_bindgen(js_name = switchDevice)]
-    pub fn switch_device(&self, kind: String, device_id: String) -> js_sys::Promise {
-        let room = self.room.clone();
-        promise(Box::pin(async move {
-            let kind = TrackKind::parse(&kind)
-                .ok_or_else(|| WebError::InvalidArgument("kind must be video or audio".into()))?;
-            room.switch_device(kind, &device_id).await.map(JsValue::from)
-        }))
-    }
-
-    /// Resolves with the published track (a new one when an unmute
-    /// captured the camera again).
-    #[wasm_bindgen(js_name = setMuted)]
-    pub fn set_muted(&self, track: MediaStreamTrack, muted: bool) -> js_sys::Promise {
-        let room = self.room.clone();
-        promise(Box::pin(async move { room.set_muted(&track, muted).await.map(JsValue::from) }))
-    }
-
-    /// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a
-    /// broadcast, the participants it could not be queued for:
-    /// `[{ participant, code }]`.
-    pub fn send(
-        &self,
-        data: JsValue,
-        to: Option<String>,
-        reliable: bool,
-    ) -> Result<js_sys::Array, JsValue> {
-        let payload = if let Some(text) = data.as_string() {
-            Payload::Text(text)
-        } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-            Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())
-        } else if js_sys::ArrayBuffer::is_view(&data) {
-            let view: &js_sys::Uint8Array = data.unchecked_ref();
-            let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
-                &view.buffer(),
-                view.byte_offset(),
-                view.byte_length(),
-            );
-            Payload::Binary(bytes.to_vec())
-        } else {
-            let msg = "send() takes a string, an ArrayBuffer or a typed array";
-            return Err(WebError::InvalidArgument(msg.into()).into());
-        };
-        let failed = self.room.send(payload, to.as_deref(), reliable)?;
-        Ok(failed
-            .into_iter()
-            .map(|(participant, code)| {
-                let o = object();
-                set_str(&o, "participant", &participant);
-                set_str(&o, "code", code);
-                o
-            })
-            .collect())
-    }
-
-    /// `update({ meta })`: others get `participant-updated`.
-    #[wasm_bindgen(js_name = updateMeta)]
-    pub fn update_meta(&self, meta: JsValue) -> Result<(), JsValue> {
-        let meta = super::codec::meta_of(&meta)?;
-        Ok(self.room.update_meta(meta)?)
-    }
-
-    /// The session state: `connecting`, `joining`, `joined`, `resuming`,
-    /// `left` or `failed`.
-    #[wasm_bindgen(getter)]
-    pub fn state(&self) -> String {
-        self.room.state().into()
-    }
-
-    /// SFU rooms: how the app renders received video `track` (device
-    /// pixels, on screen or not); its simulcast layer follows.
-    #[wasm_bindgen(js_name = setVideoSize)]
-    pub fn set_video_size(
-        &self,
-        track: MediaStreamTrack,
-        width: u32,
-        height: u32,
-        visible: bool,
-    ) -> Result<(), JsValue> {
-        Ok(self.room.set_video_size(&track, width, height, visible)?)
-    }
-
-    #[wasm_bindgen(js_name = restartIce)]
-    pub fn restart_ice(&self, participant: String) -> Result<(), JsValue> {
-        Ok(self.room.restart_ice(&participant)?)
-    }
-
-    /// `[{ track, publication, kind, source, muted }]`, in publish order.
-    #[wasm_bindgen(js_name = localPublications)]
-    pub fn local_publications(&self) -> js_sys::Array {
-        let out = js_sys::Array::new();
-        self.room.each_local_publication(|track, publication, kind, source, muted| {
+/// `data`: a string, an `ArrayBuffer` or a typed array. Returns, for a
+/// broadcast, the participants it could not be queued for:
+/// `[{ participant, code }]`.
+fn send(
+    room: &Room,
+    data: JsValue,
+    to: Option<String>,
+    reliable: bool,
+) -> Result<js_sys::Array, JsValue> {
+    let payload = if let Some(text) = data.as_string() {
+        Payload::Text(text)
+    } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+        Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())
+    } else if js_sys::ArrayBuffer::is_view(&data) {
+        let view: &js_sys::Uint8Array = data.unchecked_ref();
+        let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
+            &view.buffer(),
+            view.byte_offset(),
+            view.byte_length(),
+        );
+        Payload::Binary(bytes.to_vec())
+    } else {
+        let msg = "send() takes a string, an ArrayBuffer or a typed array";
+        return Err(WebError::InvalidArgument(msg.into()).into());
+    };
+    let failed = room.send(payload, to.as_deref(), reliable)?;
+    Ok(failed
+        .into_iter()
+        .map(|(participant, code)| {
             let o = object();
-            set_str(&o, "publication", publication);
-            set(&o, "track", track);
-            set_str(&o, "kind", kind.as_str());
-            set_str(&o, "source", source.as_str());
-            set_bool(&o, "muted", muted);
-            out.push(&o);
-        });
-        out
-    }
-
-    #[wasm_bindgen(js_name = localTracks)]
-    pub fn local_tracks(&self) -> js_sys::Array {
-        self.room.local_tracks().into_iter().collect()
-    }
-
-    /// The latest stats of the connection to `participant` (see
-    /// `index.d.ts` `ConnectionStats`), or `null` before the first sample.
-    pub fn stats(&self, participant: String) -> JsValue {
-        self.room.stats_js(&participant)
-    }
-
-    #[wasm_bindgen(js_name = peerConnection)]
-    pub fn peer_connection(&self, participant: String) -> Option<web_sys::RtcPeerConnection> {
-        self.room.peer_connection(&participant)
-    }
-
-    pub fn leave(&self) {
-        self.room.leave()
-    }
+            set_str(&o, "participant", &participant);
+            set_str(&o, "code", code);
+            o
+        })
+        .collect())
 }

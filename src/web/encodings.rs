@@ -6,7 +6,7 @@ use super::peer::{PeerSignal, PeerSink};
 use super::sys;
 use crate::core::EncodingParams;
 use js_sys::{Array, Object, Reflect};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::RtcRtpSender;
 
@@ -63,8 +63,10 @@ pub fn apply(
 ) -> Result<(), WebError> {
     let params = sys::get_parameters(sender)?;
     let current = get(&params, "encodings");
-    let Ok(Some(list)) = js_sys::try_iter(&current) else { return Ok(()) };
-    for (i, target) in list.flatten().enumerate() {
+    if !Array::is_array(&current) {
+        return Ok(());
+    }
+    for (i, target) in current.unchecked_into::<Array>().iter().enumerate() {
         let rid = get(&target, "rid").as_string();
         let wanted = match rid {
             Some(rid) => encodings.iter().find(|e| e.rid == Some(rid.as_str())),

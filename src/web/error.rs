@@ -121,7 +121,7 @@ pub fn dom_error(err: &JsValue) -> (String, String) {
 impl From<WebError> for JsValue {
     fn from(e: WebError) -> JsValue {
         let err = js_sys::Error::new(&e.message());
-        err.set_name("RtcroomError");
+        super::js::set_str(&err, "name", "RtcroomError");
         super::js::set_str(&err, "code", e.code());
         err.into()
     }

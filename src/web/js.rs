@@ -62,6 +62,13 @@ pub fn get(o: &JsValue, key: &str) -> JsValue {
     reflect_get(o, key).unwrap_or(JsValue::UNDEFINED)
 }
 
+/// `o[key]` if it is a string. Why not web-sys's getters (`track.kind()`,
+/// `stream.id()`, …): each is one more import and glue function that
+/// copies a string into the wasm; this one is shared by all of them.
+pub fn text(o: &JsValue, key: &str) -> Option<String> {
+    get(o, key).as_string()
+}
+
 /// A fresh plain object.
 pub fn object() -> JsValue {
     js_sys::Object::new().into()

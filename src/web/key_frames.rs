@@ -6,57 +6,53 @@
 //! encoded transforms, but an encoding switched off and back on starts over
 //! with one: two `setParameters` calls, a frame or two apart.
 
-use js_sys::{Array, Promise, Reflect};
-use wasm_bindgen::prelude::*;
+use super::js::{get, set_bool, text};
+use super::sys::{get_parameters, set_parameters};
+use js_sys::Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{RtcPeerConnection, RtcRtpSender};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(extends = RtcRtpSender)]
-    type SenderExt;
-
-    #[wasm_bindgen(method, catch, js_name = getParameters)]
-    fn get_parameters(this: &SenderExt) -> Result<JsValue, JsValue>;
-
-    #[wasm_bindgen(method, catch, js_name = setParameters)]
-    fn set_parameters(this: &SenderExt, parameters: &JsValue) -> Result<Promise, JsValue>;
-}
 
 /// Restarts every sending video encoding of `pc` with a key frame. Best
 /// effort: a sender that refuses (closed, renegotiating) keeps its stream.
 pub fn send_key_frames(pc: &RtcPeerConnection) {
     for sender in pc.get_senders().iter() {
-        let Ok(sender) = sender.dyn_into::<RtcRtpSender>() else { continue };
-        if sender.track().is_some_and(|t| t.kind() == "video") {
+        // `getSenders()` holds senders only: no instanceof check (one
+        // import less), the track's kind by `Reflect`.
+        let sender: RtcRtpSender = sender.unchecked_into();
+        if text(&get(&sender, "track"), "kind").as_deref() == Some("video") {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = restart_encodings(sender.unchecked_ref()).await;
+                let _ = restart_encodings(&sender).await;
             });
         }
     }
 }
 
-async fn restart_encodings(sender: &SenderExt) -> Result<(), JsValue> {
-    let active =
-        |e: &JsValue| Reflect::get(e, &"active".into()).map(|a| a.as_bool() != Some(false));
-    let params = sender.get_parameters()?;
-    let encodings: Array = Reflect::get(&params, &"encodings".into())?.dyn_into()?;
+/// A sender's parameters and their `encodings` (objects, as the browser
+/// gives them; anything else ends the attempt).
+fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Vec<wasm_bindgen::JsValue>)> {
+    let params = get_parameters(sender).ok()?;
+    let list: Array = get(&params, "encodings").dyn_into().ok()?;
+    let list: Vec<_> = list.iter().collect();
+    list.iter().all(|e| e.is_object()).then_some((params, list))
+}
+
+async fn restart_encodings(sender: &RtcRtpSender) -> Option<()> {
+    let (params, list) = encodings(sender)?;
     // What the app (or bitrate control) switched off stays off.
-    let was: Vec<bool> = encodings.iter().map(|e| active(&e)).collect::<Result<_, _>>()?;
+    let was: Vec<bool> = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
     if !was.contains(&true) {
-        return Ok(());
+        return Some(());
     }
-    for e in encodings.iter() {
-        Reflect::set(&e, &"active".into(), &false.into())?;
+    for e in &list {
+        set_bool(e, "active", false);
     }
-    JsFuture::from(sender.set_parameters(&params)?).await?;
+    JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
     // A fresh read: each setParameters needs the current transaction id.
-    let params = sender.get_parameters()?;
-    let encodings: Array = Reflect::get(&params, &"encodings".into())?.dyn_into()?;
-    for (e, on) in encodings.iter().zip(was) {
-        Reflect::set(&e, &"active".into(), &on.into())?;
+    let (params, list) = encodings(sender)?;
+    for (e, on) in list.iter().zip(was) {
+        set_bool(e, "active", on);
     }
-    JsFuture::from(sender.set_parameters(&params)?).await?;
-    Ok(())
+    JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
+    Some(())
 }

@@ -93,8 +93,11 @@ pub fn tracks(stream: &MediaStream) -> Vec<web_sys::MediaStreamTrack> {
 /// for audio or when the browser does not say.
 pub fn source_size(track: &web_sys::MediaStreamTrack) -> Option<crate::core::SourceSize> {
     let settings = track.get_settings();
-    let width = u32::try_from(settings.get_width()?).ok()?;
-    let height = u32::try_from(settings.get_height()?).ok()?;
+    let px = |key| {
+        let n = super::js::get(&settings, key).as_f64()?;
+        (0.0..=f64::from(u32::MAX)).contains(&n).then_some(n as u32)
+    };
+    let (width, height) = (px("width")?, px("height")?);
     (width > 0 && height > 0).then_some(crate::core::SourceSize { width, height })
 }
 
@@ -105,7 +108,7 @@ pub fn content_hint(track: &web_sys::MediaStreamTrack) -> String {
 
 /// The device a capture came from (`getSettings().deviceId`).
 pub fn device_id(track: &web_sys::MediaStreamTrack) -> Option<String> {
-    track.get_settings().get_device_id().filter(|id| !id.is_empty())
+    super::js::text(&track.get_settings(), "deviceId").filter(|id| !id.is_empty())
 }
 
 /// A new capture from exactly `device_id`; its one track.
@@ -119,8 +122,8 @@ pub async fn capture_device(
     super::js::set_str(&id, "exact", device_id);
     super::js::set(&exact, "deviceId", &id);
     match kind {
-        crate::core::TrackKind::Video => constraints.set_video(&exact),
-        crate::core::TrackKind::Audio => constraints.set_audio(&exact),
+        crate::core::TrackKind::Video => super::js::set(&constraints, "video", &exact),
+        crate::core::TrackKind::Audio => super::js::set(&constraints, "audio", &exact),
     }
     let stream = user_media(&constraints).await?;
     tracks(&stream)

@@ -3,12 +3,14 @@
 
 use super::error::{dom_error, WebError};
 use super::guard::Listener;
+use super::js;
+use super::reader::{absent, Reader};
 use super::sys;
 use crate::core::map::Map;
 use crate::core::{
-    Candidate, Channel as ChannelKind, ConnectionState, Description, EncodingParams,
-    IceConnectionState, OpId, OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId,
-    SignalingState, TrackKind, LOW_WATER,
+    Channel as ChannelKind, ConnectionState, Description, EncodingParams, IceConnectionState, OpId,
+    OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
+    LOW_WATER,
 };
 use rtcroom_proto::IceServer;
 use std::cell::RefCell;
@@ -16,11 +18,9 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    MediaStream, MediaStreamTrack, MessageEvent, RtcConfiguration, RtcDataChannel,
-    RtcDataChannelEvent, RtcDataChannelInit, RtcDataChannelState, RtcIceCandidateInit,
-    RtcIceServer, RtcPeerConnection, RtcPeerConnectionIceEvent, RtcRtpSender,
-    RtcRtpTransceiverDirection, RtcRtpTransceiverInit, RtcSdpType, RtcSessionDescriptionInit,
-    RtcTrackEvent,
+    MediaStream, MediaStreamTrack, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
+    RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
+    RtcSessionDescriptionInit,
 };
 
 /// What a peer connection reports to its room.
@@ -69,25 +69,25 @@ fn configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
     for s in ice_servers {
         let server = RtcIceServer::new();
         let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
-        server.set_urls(&urls);
+        js::set(&server, "urls", &urls);
         if let Some(u) = &s.username {
-            server.set_username(u);
+            js::set_str(&server, "username", u);
         }
         if let Some(c) = &s.credential {
-            server.set_credential(c);
+            js::set_str(&server, "credential", c);
         }
         servers.push(&server);
     }
-    config.set_ice_servers(&servers);
+    js::set(&config, "iceServers", &servers);
     if relay_only {
-        config.set_ice_transport_policy(web_sys::RtcIceTransportPolicy::Relay);
+        js::set_str(&config, "iceTransportPolicy", "relay");
     }
     // One transport from the first offer on: with the default
     // (`balanced`) the first offer gathers for each of its audio, video
     // and data m-sections until the answer accepts BUNDLE — three times
     // the candidates to signal, apply and check during setup. Every
     // endpoint rtcroom talks to (browsers, Janus) does BUNDLE.
-    config.set_bundle_policy(web_sys::RtcBundlePolicy::MaxBundle);
+    js::set_str(&config, "bundlePolicy", "max-bundle");
     config
 }
 
@@ -109,16 +109,18 @@ impl PeerConn {
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
-            init.set_direction(RtcRtpTransceiverDirection::Recvonly);
+            js::set_str(&init, "direction", "recvonly");
             sys::add_transceiver(&pc, kind.as_str(), &init)?;
         }
         let relayed: Rc<RefCell<Vec<Channel>>> = Rc::default();
         let (slot, s, relayed_slot) = (channels.clone(), sink.clone(), relayed.clone());
         listeners.push(Listener::new(&pc, "datachannel", move |e| {
-            let Some(dc) = e.dyn_ref::<RtcDataChannelEvent>().map(|e| e.channel()) else {
+            // The event's channel, by `Reflect` (no event type import).
+            let Ok(dc) = js::get(&e, "channel").dyn_into::<RtcDataChannel>() else {
                 return;
             };
-            let Some(kind) = ChannelKind::from_label(&dc.label()) else {
+            let Some(kind) = ChannelKind::from_label(&js::text(&dc, "label").unwrap_or_default())
+            else {
                 // SFU rooms: Janus relays each publisher's data on a channel
                 // labelled with its id.
                 if let Ok(mut r) = relayed_slot.try_borrow_mut() {
@@ -126,7 +128,7 @@ impl PeerConn {
                 }
                 return;
             };
-            let open = dc.ready_state() == RtcDataChannelState::Open;
+            let open = js::text(&dc, "readyState").as_deref() == Some("open");
             let ch = Channel::new(dc, kind, s.clone());
             if let Ok(mut slot) = slot.try_borrow_mut() {
                 slot.insert(kind.label(), ch);
@@ -156,10 +158,10 @@ impl PeerConn {
         let init = RtcDataChannelInit::new();
         if kind != ChannelKind::Reliable {
             // State that is stale by the next message: never wait for it.
-            init.set_ordered(false);
-            init.set_max_retransmits(0);
+            js::set_bool(&init, "ordered", false);
+            js::set_num(&init, "maxRetransmits", 0.0);
         } else {
-            init.set_ordered(true);
+            js::set_bool(&init, "ordered", true);
         }
         let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
         let ch = Channel::new(dc, kind, self.sink.clone());
@@ -180,23 +182,23 @@ impl PeerConn {
                 complete(op, promise, Some(self.pc.clone()), true, sink.clone());
             }
             PcCommand::SetRemoteDescription { op, description } => {
-                let init = RtcSessionDescriptionInit::new(sdp_type(description.sdp_type));
-                init.set_sdp(&description.sdp);
+                let init = description_init(description.sdp_type.as_str());
+                js::set_str(&init, "sdp", &description.sdp);
                 complete(op, self.pc.set_remote_description(&init), None, true, sink.clone());
             }
             PcCommand::Rollback { op } => {
-                let init = RtcSessionDescriptionInit::new(RtcSdpType::Rollback);
+                let init = description_init("rollback");
                 complete(op, self.pc.set_local_description(&init), None, true, sink.clone());
             }
             PcCommand::AddIceCandidate { op, candidate } => {
                 // An empty candidate line is end-of-candidates.
-                let init = RtcIceCandidateInit::new("");
+                let init: RtcIceCandidateInit = js::object().unchecked_into();
+                js::set_str(&init, "candidate", candidate.as_ref().map_or("", |c| &c.candidate));
                 if let Some(c) = candidate {
-                    init.set_candidate(&c.candidate);
-                    init.set_sdp_mid(c.sdp_mid.as_deref());
-                    init.set_sdp_m_line_index(c.sdp_m_line_index);
+                    js::set_str_or_null(&init, "sdpMid", c.sdp_mid.as_deref());
+                    js::set_num_or_null(&init, "sdpMLineIndex", c.sdp_m_line_index.map(f64::from));
                     if let Some(u) = &c.username_fragment {
-                        super::js::set_str(&init, "usernameFragment", u);
+                        js::set_str(&init, "usernameFragment", u);
                     }
                 }
                 let promise =
@@ -253,9 +255,8 @@ impl PeerConn {
 
     /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
     pub fn set_sending(&self, id: SenderId, sending: bool) {
-        use web_sys::RtcRtpTransceiverDirection as Direction;
         if let Some(t) = self.transceivers.get(&id) {
-            t.set_direction(if sending { Direction::Sendonly } else { Direction::Inactive });
+            js::set_str(t, "direction", if sending { "sendonly" } else { "inactive" });
         }
     }
 
@@ -323,11 +324,12 @@ impl PeerConn {
         self.senders
             .iter()
             .filter_map(|(id, sender)| {
-                let t = transceivers.iter().find_map(|t| {
-                    let t = t.dyn_into::<web_sys::RtcRtpTransceiver>().ok()?;
-                    (JsValue::from(t.sender()) == JsValue::from(sender)).then_some(t)
-                })?;
-                Some((*id, t.mid()?))
+                // `getTransceivers()` holds transceivers only: their fields
+                // by `Reflect` (no instanceof and getter imports).
+                let t = transceivers
+                    .iter()
+                    .find(|t| js::get(t, "sender") == *AsRef::<JsValue>::as_ref(sender))?;
+                Some((*id, js::text(&t, "mid")?))
             })
             .collect()
     }
@@ -373,33 +375,32 @@ fn complete(
 }
 
 fn local_description(pc: &RtcPeerConnection) -> Option<Description> {
-    let d = pc.local_description()?;
-    let sdp_type = match d.type_() {
-        RtcSdpType::Offer => SdpType::Offer,
-        RtcSdpType::Answer => SdpType::Answer,
-        RtcSdpType::Pranswer => SdpType::Pranswer,
-        _ => SdpType::Rollback,
-    };
-    Some(Description { sdp_type, sdp: d.sdp() })
+    let d = js::get(pc, "localDescription");
+    if absent(&d) {
+        return None;
+    }
+    let sdp_type = js::text(&d, "type").as_deref().and_then(SdpType::parse);
+    let sdp = js::text(&d, "sdp").unwrap_or_default();
+    Some(Description { sdp_type: sdp_type.unwrap_or(SdpType::Rollback), sdp })
 }
 
-fn sdp_type(t: SdpType) -> RtcSdpType {
-    match t {
-        SdpType::Offer => RtcSdpType::Offer,
-        SdpType::Answer => RtcSdpType::Answer,
-        SdpType::Pranswer => RtcSdpType::Pranswer,
-        _ => RtcSdpType::Rollback,
-    }
+/// A description's init dictionary of `type` (`offer`, …, `rollback`):
+/// set by `Reflect`, as every dictionary here (a web-sys setter is one more
+/// import and glue function each).
+fn description_init(sdp_type: &str) -> RtcSessionDescriptionInit {
+    let init: RtcSessionDescriptionInit = js::object().unchecked_into();
+    js::set_str(&init, "type", sdp_type);
+    init
 }
 
 impl Channel {
     /// A channel the far side opened under its own label: each message is
     /// reported with that label.
     fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
-        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
-        let label = dc.label();
+        js::set_str(&dc, "binaryType", "arraybuffer");
+        let label = js::text(&dc, "label").unwrap_or_default();
         let listener = Listener::new(&dc, "message", move |e| {
-            if let Some(data) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) {
+            if let Some(data) = payload(&js::get(&e, "data")) {
                 let label = label.clone();
                 sink(PeerSignal::Input(PeerInput::RelayedMessage { label, data }));
             }
@@ -408,8 +409,8 @@ impl Channel {
     }
 
     fn new(dc: RtcDataChannel, kind: ChannelKind, sink: PeerSink) -> Self {
-        dc.set_binary_type(web_sys::RtcDataChannelType::Arraybuffer);
-        dc.set_buffered_amount_low_threshold(LOW_WATER as u32);
+        js::set_str(&dc, "binaryType", "arraybuffer");
+        js::set_num(&dc, "bufferedAmountLowThreshold", LOW_WATER as f64);
         let s = sink.clone();
         let mut v = vec![Listener::new(&dc, "open", move |_| {
             s(PeerSignal::Input(PeerInput::ChannelOpen(kind)))
@@ -426,7 +427,7 @@ impl Channel {
             if kind == ChannelKind::Keepalive {
                 return; // it did its job by arriving
             }
-            let Some(payload) = e.dyn_ref::<MessageEvent>().and_then(|m| payload(&m.data())) else {
+            let Some(payload) = payload(&js::get(&e, "data")) else {
                 return;
             };
             sink(PeerSignal::Input(PeerInput::ChannelMessage(payload)));
@@ -461,26 +462,25 @@ fn listen(pc: &RtcPeerConnection, sink: PeerSink) -> Vec<Listener> {
     ];
     let s = sink.clone();
     v.push(Listener::new(pc, "icecandidate", move |e| {
-        let c = e.dyn_ref::<RtcPeerConnectionIceEvent>().and_then(|e| e.candidate());
-        let c = c.map(|c| Candidate {
-            candidate: c.candidate(),
-            sdp_mid: c.sdp_mid(),
-            sdp_m_line_index: c.sdp_m_line_index(),
-            username_fragment: sys::username_fragment(&c),
-        });
+        // The event's `RTCIceCandidate` (null: end of candidates) read by
+        // the signaling codec's candidate reader: the same four fields, no
+        // getter import each.
+        let c = js::get(&e, "candidate");
+        let c = (!absent(&c)).then(|| super::codec::candidate(&Reader::default(), &c));
         s(PeerSignal::Input(PeerInput::LocalCandidate(c)));
     }));
     v.push(Listener::new(pc, "track", move |e| {
-        let Some(e) = e.dyn_ref::<RtcTrackEvent>() else {
+        // The event's fields by `Reflect` (no event type and getter imports).
+        let Ok(track) = js::get(&e, "track").dyn_into::<MediaStreamTrack>() else {
             return;
         };
-        let track = e.track();
-        let stream = e.streams().get(0).dyn_into::<MediaStream>().ok().or_else(|| {
+        let streams = js::get(&e, "streams");
+        let stream = js::get(&streams, "0").dyn_into::<MediaStream>().ok().or_else(|| {
             // A sender without a stream: give the app one anyway.
             let tracks = js_sys::Array::of1(&track);
             MediaStream::new_with_tracks(&tracks).ok()
         });
-        let mid = e.transceiver().mid();
+        let mid = js::get(&js::get(&e, "transceiver"), "mid").as_string();
         if let Some(stream) = stream {
             sink(PeerSignal::Track { track, stream, mid });
         }

@@ -106,7 +106,7 @@ struct Inner {
     /// Inputs that outputs of this batch produced (reported after it).
     deferred: Vec<RoomInput>,
     /// Connection outputs held while `yielded`, in order.
-    backlog: VecDeque<RoomOutput>,
+    backlog: Vec<RoomOutput>,
     /// Set while execution yields to the event loop (see `execute`).
     yielded: Option<Timeout>,
     /// SFU rooms: one stream per remote participant.
@@ -227,7 +227,7 @@ impl Room {
                 pagehide: None,
                 devicechange: None,
                 deferred: Vec::new(),
-                backlog: VecDeque::new(),
+                backlog: Vec::new(),
                 yielded: None,
                 sfu_streams: Default::default(),
             }),
@@ -323,10 +323,10 @@ impl Room {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
             let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
-            let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
+            let kind = TrackKind::parse(&track_kind(track)).unwrap_or(TrackKind::Video);
             let source = TrackSource::Custom; // the core keeps the publication's source
             let (size, device_id) = (media::source_size(track), media::device_id(track));
-            let stream_id = m.stream.id();
+            let stream_id = stream_id(&m.stream);
             let local = LocalTrack {
                 track_id: track.id(),
                 stream_id,
@@ -519,7 +519,7 @@ impl Room {
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let mut done: Vec<MediaStreamTrack> = Vec::new();
         for t in &tracks {
-            let source = if t.kind() == "audio" { audio } else { video };
+            let source = if track_kind(t) == "audio" { audio } else { video };
             if let Err(e) = self.publish(t, source, true) {
                 // All or nothing: undo and release the devices.
                 for p in &done {
@@ -541,9 +541,9 @@ impl Room {
         source: TrackSource,
         owned: bool,
     ) -> Result<(), WebError> {
-        let kind = TrackKind::parse(&track.kind())
+        let kind = TrackKind::parse(&track_kind(track))
             .ok_or_else(|| WebError::InvalidArgument("track kind must be audio or video".into()))?;
-        if track.ready_state() == web_sys::MediaStreamTrackState::Ended {
+        if super::js::text(track, "readyState").as_deref() == Some("ended") {
             // It would never show a frame on the other side.
             return Err(WebError::InvalidArgument("the track has ended".into()));
         }
@@ -568,7 +568,7 @@ impl Room {
                 None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
             };
             let ended = self.unpublish_when_ended(track);
-            let stream_id = stream.id();
+            let stream_id = stream_id(&stream);
             inner.local.insert(
                 track_id.clone(),
                 LocalMedia { track: Clone::clone(track), stream, owned, _ended: ended },
@@ -819,8 +819,8 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
         }
         PeerSignal::Track { track, stream, mid } => {
             let track_id = track.id();
-            let kind = TrackKind::parse(&track.kind()).unwrap_or(TrackKind::Video);
-            let stream_id = Some(stream.id());
+            let kind = TrackKind::parse(&track_kind(&track)).unwrap_or(TrackKind::Video);
+            let stream_id = Some(stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
                 inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
@@ -870,7 +870,7 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
             let mut fed = Set::new();
             for o in outputs {
                 if inner.yielded.is_some() && builds_connections(&o) {
-                    inner.backlog.push_back(o);
+                    inner.backlog.push(o);
                     continue;
                 }
                 if let RoomOutput::Pc { peer, cmd: core::PcCommand::SendData { .. } } = &o {
@@ -924,7 +924,7 @@ fn resume(weak: &Weak<Shared>) {
         }
         Err(_) => return,
     };
-    execute(&shared, held.into());
+    execute(&shared, held);
 }
 
 /// Outputs about peer connections: held, in order, while joining yields.
@@ -1289,6 +1289,15 @@ impl Inner {
             (at, Timeout::new(delay, move || on_timer(&w)))
         });
     }
+}
+
+/// `track.kind` and `stream.id` through `web::js::text` (no getter imports).
+fn track_kind(track: &MediaStreamTrack) -> String {
+    super::js::text(track, "kind").unwrap_or_default()
+}
+
+fn stream_id(stream: &MediaStream) -> String {
+    super::js::text(stream, "id").unwrap_or_default()
 }
 
 fn warning(participant: Option<Participant>, code: &'static str, message: String) -> RoomEvent {

@@ -3,8 +3,7 @@
 
 use crate::core::stats_parse::{parse, StatsEntry};
 use crate::core::StatsSnapshot;
-use js_sys::Reflect;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 struct Entry(JsValue);
 
@@ -29,10 +28,11 @@ impl StatsEntry for Entry {
 /// Parses an `RTCStatsReport`.
 pub fn snapshot(report: &JsValue) -> StatsSnapshot {
     let mut stats = Vec::new();
-    if let Ok(Some(entries)) = js_sys::try_iter(report) {
-        for entry in entries.flatten() {
-            stats
-                .push(Entry(Reflect::get(&entry, &JsValue::from(1)).unwrap_or(JsValue::UNDEFINED)));
+    // `Array.from` of the maplike report: its `[id, stats]` pairs (by
+    // index, without js-sys's iterator-protocol code).
+    if report.is_object() {
+        for entry in js_sys::Array::from(report).iter() {
+            stats.push(Entry(entry.unchecked_into::<js_sys::Array>().get(1)));
         }
     }
     parse(&stats)

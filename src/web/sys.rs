@@ -5,8 +5,8 @@ use super::error::WebError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    MediaStream, MediaStreamTrack, RtcDataChannel, RtcDataChannelInit, RtcIceCandidate,
-    RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
+    MediaStream, MediaStreamTrack, RtcDataChannel, RtcDataChannelInit, RtcPeerConnection,
+    RtcRtpSender, RtcRtpTransceiverInit,
 };
 
 #[wasm_bindgen]
@@ -59,12 +59,6 @@ extern "C" {
 
     #[wasm_bindgen(method, catch, js_name = setParameters)]
     fn set_parameters(this: &SenderExt, parameters: &JsValue) -> Result<js_sys::Promise, JsValue>;
-
-    #[wasm_bindgen(extends = RtcIceCandidate)]
-    type IceCandidateExt;
-
-    #[wasm_bindgen(method, getter, js_name = usernameFragment)]
-    fn username_fragment(this: &IceCandidateExt) -> Option<String>;
 }
 
 // web-sys binds these synchronous methods without `catch`, but they throw
@@ -139,10 +133,6 @@ pub fn create_data_channel(
     init: &RtcDataChannelInit,
 ) -> Result<RtcDataChannel, WebError> {
     ext(pc).create_data_channel(label, init).map_err(err)
-}
-
-pub fn username_fragment(c: &RtcIceCandidate) -> Option<String> {
-    c.unchecked_ref::<IceCandidateExt>().username_fragment()
 }
 
 /// `performance.now()` in whole milliseconds; 0 where unavailable (workers
