@@ -54,6 +54,12 @@ test('room.send reaches the others through the VideoRoom data channel, from its 
   try {
     await expectReceivingVideo(b.page, { from: a.id, colour: a.colour });
     await expectReceivingVideo(a.page, { from: b.id, colour: b.colour });
+    // Janus relays data to a subscriber only once that connection's SCTP
+    // association is up (its `dataready`), which can come after its video
+    // under load: until then it drops the message (README, SFU rooms).
+    const sctpUp = (p, from) => p.page.evaluate((id) => window.rt.room.peerConnection(id)?.sctp?.state, from);
+    await expect.poll(() => sctpUp(a, b.id), { timeout: 15_000 }).toBe('connected');
+    await expect.poll(() => sctpUp(b, a.id), { timeout: 15_000 }).toBe('connected');
     await a.page.evaluate(() => window.rt.room.send('hello over janus'));
     await b.page.evaluate(() => window.rt.room.send('and back'));
     await expect.poll(() => b.page.evaluate(() => window.rt.messages), { timeout: 15_000 }).toEqual([{ from: a.id, data: 'hello over janus' }]);
