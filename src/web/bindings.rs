@@ -243,8 +243,8 @@ fn publish_track(
     source: Option<String>,
 ) -> Result<(), WebError> {
     let source = match source.as_deref() {
-        None => match super::js::text(&track, "kind").as_deref() {
-            Some("audio") => TrackSource::Microphone,
+        None => match super::media::track_kind(&track).as_str() {
+            "audio" => TrackSource::Microphone,
             _ => TrackSource::Camera,
         },
         Some(s) => TrackSource::parse(s)

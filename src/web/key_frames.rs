@@ -6,7 +6,7 @@
 //! encoded transforms, but an encoding switched off and back on starts over
 //! with one: two `setParameters` calls, a frame or two apart.
 
-use super::js::{get, set_bool, text};
+use super::js::{get, set_bool};
 use super::sys::{get_parameters, set_parameters};
 use js_sys::Array;
 use wasm_bindgen::JsCast;
@@ -20,7 +20,7 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
         // `getSenders()` holds senders only: no instanceof check (one
         // import less), the track's kind by `Reflect`.
         let sender: RtcRtpSender = sender.unchecked_into();
-        if text(&get(&sender, "track"), "kind").as_deref() == Some("video") {
+        if super::media::track_kind(&get(&sender, "track")) == "video" {
             wasm_bindgen_futures::spawn_local(async move {
                 let _ = restart_encodings(&sender).await;
             });

@@ -32,14 +32,31 @@ async fn stream_of(
     stream.dyn_into().map_err(|_| WebError::Media("the browser returned no stream".into()))
 }
 
+/// `track.kind` (a track, or `undefined` for none: `""`) and `stream.id`,
+/// through `web::js::text` (no getter imports).
+pub fn track_kind(track: &wasm_bindgen::JsValue) -> String {
+    super::js::text(track, "kind").unwrap_or_default()
+}
+
+/// See [`track_kind`].
+pub fn stream_id(stream: &MediaStream) -> String {
+    super::js::text(stream, "id").unwrap_or_default()
+}
+
+/// `enumerateDevices()`'s list.
+async fn enumerate() -> Result<js_sys::Array, WebError> {
+    let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
+    let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
+    Ok(js_sys::Array::from(&list))
+}
+
 /// `enumerateDevices()`: `(kind, deviceId, label, groupId)` of each input
 /// and output (`videoinput`, `audioinput`, `audiooutput`).
 pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, WebError> {
-    let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
-    let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
     let field =
         |d: &wasm_bindgen::JsValue, k: &str| super::js::get(d, k).as_string().unwrap_or_default();
-    Ok(js_sys::Array::from(&list)
+    Ok(enumerate()
+        .await?
         .iter()
         .map(|d| {
             (field(&d, "kind"), field(&d, "deviceId"), field(&d, "label"), field(&d, "groupId"))
@@ -53,10 +70,8 @@ pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, Web
 #[cfg(feature = "js")]
 pub async fn list_devices_js() -> Result<wasm_bindgen::JsValue, WebError> {
     use super::js::{get, object, set, set_str};
-    let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
-    let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
     let out = js_sys::Array::new();
-    for d in js_sys::Array::from(&list).iter() {
+    for d in enumerate().await?.iter() {
         let o = object();
         for k in ["kind", "deviceId", "label", "groupId"] {
             let v = get(&d, k);

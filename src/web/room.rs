@@ -323,10 +323,10 @@ impl Room {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
             let m = inner.local.get(old).ok_or(core::CoreError::NotPublished)?;
-            let kind = TrackKind::parse(&track_kind(track)).unwrap_or(TrackKind::Video);
+            let kind = TrackKind::parse(&media::track_kind(track)).unwrap_or(TrackKind::Video);
             let source = TrackSource::Custom; // the core keeps the publication's source
             let (size, device_id) = (media::source_size(track), media::device_id(track));
-            let stream_id = stream_id(&m.stream);
+            let stream_id = media::stream_id(&m.stream);
             let local = LocalTrack {
                 track_id: track.id(),
                 stream_id,
@@ -365,19 +365,14 @@ impl Room {
 
     /// Everyone else in the room, in id order.
     pub fn participants(&self) -> Vec<Participant> {
-        let mut out = Vec::new();
-        self.each_participant(|p| out.push(p));
-        out
-    }
-
-    /// [`Room::participants`] one by one, without collecting them (the JS
-    /// binding builds its array from them in place).
-    pub(crate) fn each_participant(&self, mut f: impl FnMut(Participant)) {
-        let _ = self.with(|i| {
+        self.with(|i| {
+            let mut out = Vec::new();
             for id in i.names.keys() {
-                f(i.participant(id));
+                out.push(i.participant(id));
             }
-        });
+            out
+        })
+        .unwrap_or_default()
     }
 
     /// In the room (also while resuming after a socket loss).
@@ -423,26 +418,18 @@ impl Room {
     pub fn local_publications(
         &self,
     ) -> Vec<(MediaStreamTrack, String, TrackKind, TrackSource, bool)> {
-        let mut out = Vec::new();
-        self.each_local_publication(|track, publication, kind, source, muted| {
-            out.push((Clone::clone(track), publication.to_owned(), kind, source, muted));
-        });
-        out
-    }
-
-    /// [`Room::local_publications`] one by one, without collecting them.
-    pub(crate) fn each_local_publication(
-        &self,
-        mut f: impl FnMut(&MediaStreamTrack, &str, TrackKind, TrackSource, bool),
-    ) {
-        let _ = self.with(|i| {
+        self.with(|i| {
+            let mut out = Vec::new();
             for t in i.core.published() {
                 if let Some(m) = i.local.get(&t.track_id) {
                     let publication = i.core.publication_of(&t.track_id);
-                    f(&m.track, &publication, t.kind, t.source, i.core.is_muted(&t.track_id));
+                    let muted = i.core.is_muted(&t.track_id);
+                    out.push((Clone::clone(&m.track), publication, t.kind, t.source, muted));
                 }
             }
-        });
+            out
+        })
+        .unwrap_or_default()
     }
 
     /// Tracks we publish.
@@ -519,7 +506,7 @@ impl Room {
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let mut done: Vec<MediaStreamTrack> = Vec::new();
         for t in &tracks {
-            let source = if track_kind(t) == "audio" { audio } else { video };
+            let source = if media::track_kind(t) == "audio" { audio } else { video };
             if let Err(e) = self.publish(t, source, true) {
                 // All or nothing: undo and release the devices.
                 for p in &done {
@@ -541,7 +528,7 @@ impl Room {
         source: TrackSource,
         owned: bool,
     ) -> Result<(), WebError> {
-        let kind = TrackKind::parse(&track_kind(track))
+        let kind = TrackKind::parse(&media::track_kind(track))
             .ok_or_else(|| WebError::InvalidArgument("track kind must be audio or video".into()))?;
         if super::js::text(track, "readyState").as_deref() == Some("ended") {
             // It would never show a frame on the other side.
@@ -568,7 +555,7 @@ impl Room {
                 None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
             };
             let ended = self.unpublish_when_ended(track);
-            let stream_id = stream_id(&stream);
+            let stream_id = media::stream_id(&stream);
             inner.local.insert(
                 track_id.clone(),
                 LocalMedia { track: Clone::clone(track), stream, owned, _ended: ended },
@@ -819,8 +806,8 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
         }
         PeerSignal::Track { track, stream, mid } => {
             let track_id = track.id();
-            let kind = TrackKind::parse(&track_kind(&track)).unwrap_or(TrackKind::Video);
-            let stream_id = Some(stream_id(&stream));
+            let kind = TrackKind::parse(&media::track_kind(&track)).unwrap_or(TrackKind::Video);
+            let stream_id = Some(media::stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
                 inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
             }
@@ -1289,15 +1276,6 @@ impl Inner {
             (at, Timeout::new(delay, move || on_timer(&w)))
         });
     }
-}
-
-/// `track.kind` and `stream.id` through `web::js::text` (no getter imports).
-fn track_kind(track: &MediaStreamTrack) -> String {
-    super::js::text(track, "kind").unwrap_or_default()
-}
-
-fn stream_id(stream: &MediaStream) -> String {
-    super::js::text(stream, "id").unwrap_or_default()
 }
 
 fn warning(participant: Option<Participant>, code: &'static str, message: String) -> RoomEvent {

@@ -134,16 +134,22 @@ fn a_kick_of_our_screen_feed_ends_the_share_with_reason_kicked_and_the_camera_go
     s.recv(
         json!({"janus":"hangup","session_id":SESSION,"sender":SCREEN_HANDLE,"reason":"Close PC"}),
     );
-    assert!(s.events().iter().any(|e| matches!(e,
+    assert!(
+        s.events().iter().any(|e| matches!(e,
         RoomEvent::TrackUnpublished { track_id, source: TrackSource::Screen, reason: "kicked", .. }
-            if track_id == "scr")), "{:?}", s.events());
+            if track_id == "scr")),
+        "{:?}",
+        s.events()
+    );
     assert_eq!(s.closed(), [SCREEN], "only the screen's connection");
     let after = s.events().split_off(before);
     assert!(
-        !after.iter().any(|e| matches!(e,
+        !after.iter().any(|e| matches!(
+            e,
             RoomEvent::Warning { .. }
                 | RoomEvent::ParticipantLeft { .. }
-                | RoomEvent::ConnectionState { .. })),
+                | RoomEvent::ConnectionState { .. }
+        )),
         "{after:?}"
     );
     assert_eq!(s.room.state(), SessionState::Joined);
