@@ -24,6 +24,8 @@ pub enum CoreError {
     NotAllowed(&'static str),
     /// This room's topology has no such thing (e.g. metadata in an SFU room).
     Unsupported(&'static str),
+    /// An app message that begins like the SDK's own (SFU rooms).
+    ReservedMessage,
 }
 
 impl std::fmt::Display for CoreError {
@@ -61,6 +63,10 @@ impl CoreError {
                 concat(&["not allowed: this participant's join token has no ", grant, " grant"])
             }
             CoreError::Unsupported(what) => (*what).into(),
+            CoreError::ReservedMessage => {
+                "text beginning with \"\\u0000rtcroom:\" is reserved for the SDK's own messages in SFU rooms"
+                    .into()
+            }
         }
     }
 
@@ -79,6 +85,7 @@ impl CoreError {
             CoreError::InvalidIceServer(_) => "invalid-argument",
             CoreError::NotAllowed(_) => "not-allowed",
             CoreError::Unsupported(_) => "unsupported",
+            CoreError::ReservedMessage => "invalid-argument",
         }
     }
 }

@@ -136,6 +136,9 @@ pub enum PcCommand {
     /// Make every video sender start over with a key frame (the far side's
     /// decoder lost its references while the path was down).
     SendKeyFrames,
+    /// Make one layer of one sender start over with a key frame (an SFU
+    /// subscriber's layer switch asked for it; never in the mesh build).
+    RestartLayer(crate::core::sfu::SfuLayerRestart),
     /// `setConfiguration` with these ICE servers (and the policy the
     /// connection was built with): a resumed `welcome` renewed the TURN
     /// credentials, and the next gathering (an ICE restart) must not use the

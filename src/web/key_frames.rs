@@ -4,7 +4,9 @@
 //! alone it waits ~2 s for its NACKs to give up before it asks for a key
 //! frame (measured in the faults tier). There is no direct API outside
 //! encoded transforms, but an encoding switched off and back on starts over
-//! with one: two `setParameters` calls, a frame or two apart.
+//! with one: two `setParameters` calls, a frame or two apart. An SFU
+//! subscriber's layer switch asks for one layer's (`restart_layer`): that
+//! way is not subject to the browser's one key frame on request per 300 ms.
 
 use super::js::{get, set_bool};
 use super::sys::{get_parameters, set_parameters};
@@ -22,9 +24,24 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
         let sender: RtcRtpSender = sender.unchecked_into();
         if super::media::track_kind(&get(&sender, "track")) == "video" {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = restart_encodings(&sender).await;
+                let _ = restart_encodings(&sender, None).await;
             });
         }
+    }
+}
+
+/// Restarts the encoding `rid` of the sender on transceiver `mid` with a key
+/// frame. Best effort, as above; an encoding switched off stays off.
+pub fn restart_layer(pc: &RtcPeerConnection, mid: &str, rid: &'static str) {
+    let sender = pc
+        .get_transceivers()
+        .iter()
+        .find(|t| super::js::text(t, "mid").as_deref() == Some(mid))
+        .map(|t| get(&t, "sender").unchecked_into::<RtcRtpSender>());
+    if let Some(sender) = sender {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = restart_encodings(&sender, Some(rid)).await;
+        });
     }
 }
 
@@ -37,15 +54,27 @@ fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Vec<wasm_b
     list.iter().all(|e| e.is_object()).then_some((params, list))
 }
 
-async fn restart_encodings(sender: &RtcRtpSender) -> Option<()> {
+/// Switches the sender's encodings (`only` the one of that rid, or all) off
+/// and back on.
+async fn restart_encodings(sender: &RtcRtpSender, only: Option<&str>) -> Option<()> {
     let (params, list) = encodings(sender)?;
-    // What the app (or bitrate control) switched off stays off.
+    // What the app (or bitrate control) switched off stays off; so do the
+    // encodings not asked for.
     let was: Vec<bool> = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
-    if !was.contains(&true) {
+    let chosen: Vec<bool> = list
+        .iter()
+        .zip(&was)
+        .map(|(e, on)| {
+            *on && only.is_none_or(|rid| super::js::text(e, "rid").as_deref() == Some(rid))
+        })
+        .collect();
+    if !chosen.contains(&true) {
         return Some(());
     }
-    for e in &list {
-        set_bool(e, "active", false);
+    for (e, off) in list.iter().zip(&chosen) {
+        if *off {
+            set_bool(e, "active", false);
+        }
     }
     JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
     // A fresh read: each setParameters needs the current transaction id.

@@ -217,6 +217,9 @@ impl PeerConn {
             }
             PcCommand::CreateChannel { channel } => self.create_channel(channel)?,
             PcCommand::SendKeyFrames => super::key_frames::send_key_frames(&self.pc),
+            PcCommand::RestartLayer(layer) => {
+                super::key_frames::restart_layer(&self.pc, &layer.mid, layer.rid)
+            }
             PcCommand::SetIceServers { ice_servers, relay_only } => self
                 .pc
                 .set_configuration_with_configuration(&configuration(&ice_servers, relay_only))

@@ -4,9 +4,11 @@
 //! mute. VideoRoom ≥ 1.0 (Debian's is 1.1) takes a `description` per mid in
 //! `publish`/`configure` (`descriptions: [{mid, description}]`), relays it
 //! in the publisher list, and sends the others an updated list when an
-//! SDP-less `configure` changes it. Ours is `source[;muted][;of=ID]`:
-//! the source (`camera`, `screen`, …), whether it is muted, and for a
-//! screen feed (a publisher of its own) the participant it belongs to.
+//! SDP-less `configure` changes it. Ours is `source[;muted][;of=ID][;kf]`:
+//! the source (`camera`, `screen`, …), whether it is muted, for a
+//! screen feed (a publisher of its own) the participant it belongs to, and
+//! whether the publisher restarts a layer on a key-frame request (see
+//! `room::key_frames`).
 //! A stream without one (another Janus client) is its kind's default source.
 //!
 //! A screen feed's handle joins the room under the participant's display
@@ -24,6 +26,8 @@ pub struct StreamTag {
     pub muted: bool,
     /// The participant (main feed id) a feed of its own belongs to.
     pub owner: Option<u64>,
+    /// Its publisher restarts a layer on a key-frame request.
+    pub key_frames: bool,
 }
 
 impl StreamTag {
@@ -37,6 +41,9 @@ impl StreamTag {
             s.push_str(";of=");
             s.push_str(&crate::core::text::dec(owner));
         }
+        if self.key_frames {
+            s.push_str(";kf");
+        }
         s
     }
 
@@ -44,7 +51,12 @@ impl StreamTag {
     /// default source, unmuted). Unknown parts are ignored, so later
     /// versions can add some.
     pub fn parse(description: Option<&str>, kind: TrackKind) -> StreamTag {
-        let mut tag = StreamTag { source: default_source(kind), muted: false, owner: None };
+        let mut tag = StreamTag {
+            source: default_source(kind),
+            muted: false,
+            owner: None,
+            key_frames: false,
+        };
         let Some(text) = description else { return tag };
         let mut parts = text.split(';');
         match parts.next().and_then(TrackSource::parse) {
@@ -55,6 +67,8 @@ impl StreamTag {
         for part in parts {
             if part == "muted" {
                 tag.muted = true;
+            } else if part == "kf" {
+                tag.key_frames = true;
             } else if let Some(id) = part.strip_prefix("of=") {
                 tag.owner = id.parse().ok();
             }

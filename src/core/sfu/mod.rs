@@ -38,6 +38,36 @@ pub fn sfu_request(_: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
     None
 }
 
+/// One layer of ours to restart with a key frame: the encoding `rid` of
+/// the sender on transceiver `mid` (see `room::key_frames`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerRestart {
+    pub mid: String,
+    pub rid: &'static str,
+}
+
+/// [`LayerRestart`] as [`PcCommand::RestartLayer`] carries it: [`Off`] in the
+/// mesh build (as [`SfuRequest`]), so the driver's code for it is not in
+/// that wasm.
+///
+/// [`PcCommand::RestartLayer`]: crate::core::PcCommand::RestartLayer
+#[cfg(feature = "sfu")]
+pub type SfuLayerRestart = LayerRestart;
+/// See the `sfu` feature's [`SfuLayerRestart`].
+#[cfg(not(feature = "sfu"))]
+pub type SfuLayerRestart = Off<LayerRestart>;
+
+/// `l` as a command carries it (`None` only in the mesh build).
+#[cfg(feature = "sfu")]
+pub fn sfu_layer_restart(l: LayerRestart) -> Option<SfuLayerRestart> {
+    Some(l)
+}
+/// See the `sfu` feature's [`sfu_layer_restart`].
+#[cfg(not(feature = "sfu"))]
+pub fn sfu_layer_restart(_: LayerRestart) -> Option<SfuLayerRestart> {
+    None
+}
+
 /// A `T` that cannot exist (it holds an [`Infallible`]): derefs to `T` so
 /// the code written for `T` type-checks, and the compiler knows it never runs.
 ///
@@ -74,3 +104,5 @@ impl<T> PartialEq for Off<T> {
         match self.0 {}
     }
 }
+
+impl<T> Eq for Off<T> {}

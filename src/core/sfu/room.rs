@@ -48,6 +48,7 @@ use std::collections::VecDeque;
 
 pub mod adaptive;
 mod bitrate;
+pub mod key_frames;
 mod mute;
 mod recovery;
 pub use recovery::STALL_RESTART_DELAY;
@@ -134,6 +135,9 @@ struct Member {
     /// What `participant-state` last said (their media comes on our
     /// subscriber connection: its state is theirs).
     state: PeerState,
+    /// (feed, mid) of video streams whose publisher honours key-frame
+    /// requests (`kf` in their descriptions; see `key_frames`).
+    key_frames: Vec<(u64, String)>,
 }
 
 impl Member {
@@ -142,7 +146,17 @@ impl Member {
         self.disabled.retain(|(f, _)| *f != feed);
         let off = streams.iter().filter(|s| s.disabled == Some(true));
         self.disabled.extend(off.map(|s| (feed, s.mid.clone())));
+        self.key_frames.retain(|(f, _)| *f != feed);
+        for s in streams {
+            if StreamTag::parse(s.description.as_deref(), TrackKind::Video).key_frames {
+                self.key_frames.push((feed, s.mid.clone()));
+            }
+        }
         self.refresh();
+    }
+
+    fn honours_key_frames(&self, feed: u64, feed_mid: &str) -> bool {
+        self.key_frames.iter().any(|(f, m)| *f == feed && m == feed_mid)
     }
 
     fn is_disabled(&self, feed: u64, feed_mid: &str) -> bool {
@@ -227,6 +241,8 @@ pub struct SfuRoom {
     /// Messages sent before their channel opened, in order (bounded).
     queued: VecDeque<(Channel, Payload)>,
     queued_bytes: usize,
+    /// Our layers restarted on others' key-frame requests, lately.
+    layer_restarts: key_frames::Restarts,
     out: VecDeque<RoomOutput>,
 }
 
@@ -273,6 +289,7 @@ impl SfuRoom {
             open_channels: Vec::new(),
             queued: VecDeque::new(),
             queued_bytes: 0,
+            layer_restarts: key_frames::Restarts::default(),
             out: VecDeque::new(),
         };
         // Idle → Connecting cannot fail on a new session.
@@ -544,11 +561,10 @@ impl SfuRoom {
         if let Some(to) = to {
             return Err(CoreError::UnknownParticipant(to.to_owned()));
         }
-        if self.publisher.generation.is_none() {
-            self.build(Role::Publisher);
-            self.publisher.dirty = true;
-            self.maybe_offer(Role::Publisher);
+        if key_frames::is_control(&data) {
+            return Err(CoreError::ReservedMessage);
         }
+        self.ensure_publisher();
         let channel = if reliable { Channel::Reliable } else { Channel::Lossy };
         if self.open_channels.contains(&channel) {
             self.send_data(channel, data);
@@ -584,6 +600,16 @@ impl SfuRoom {
         }
         self.pump();
         Ok(())
+    }
+
+    /// Our publisher connection, for data if nothing else: built when
+    /// there is none.
+    fn ensure_publisher(&mut self) {
+        if self.publisher.generation.is_none() {
+            self.build(Role::Publisher);
+            self.publisher.dirty = true;
+            self.maybe_offer(Role::Publisher);
+        }
     }
 
     fn send_data(&mut self, channel: Channel, data: Payload) {
@@ -721,7 +747,9 @@ impl SfuRoom {
             .filter_map(|t| {
                 let mid = self.senders.get(&t.track_id).and_then(|s| self.sender_mids.get(s))?;
                 let muted = self.muted.contains(&t.track_id);
-                let tag = StreamTag { source: t.source, muted, owner };
+                // Layers we can restart on request (see `key_frames`).
+                let key_frames = t.kind == TrackKind::Video && encodings_of(t).len() > 1;
+                let tag = StreamTag { source: t.source, muted, owner, key_frames };
                 Some(StreamDescription { mid: mid.clone(), description: tag.to_text() })
             })
             .collect()
@@ -754,10 +782,16 @@ impl SfuRoom {
             PeerInput::ChannelClosed(channel) if role == Role::Publisher => {
                 self.open_channels.retain(|c| *c != channel);
             }
-            // Janus relays a publisher's data on a channel labelled with its id.
-            PeerInput::RelayedMessage { label, data } if role == Role::Subscriber => {
-                self.event(RoomEvent::Message { from: label, data });
-            }
+            // Janus relays a publisher's data on a channel labelled with its
+            // id. The SDK's own messages are never the app's.
+            PeerInput::RelayedMessage { label, data } if role == Role::Subscriber => match data {
+                Payload::Text(ref t) if key_frames::is_control(&data) => {
+                    if let Some(request) = key_frames::KeyFrameRequest::parse(t) {
+                        self.on_key_frame_request(&request);
+                    }
+                }
+                _ => self.event(RoomEvent::Message { from: label, data }),
+            },
             PeerInput::ConnectionState(state) => self.on_connection_state(role, state),
             PeerInput::Stats(snapshot) => self.on_stats(role, snapshot),
             _ => {}
@@ -909,6 +943,7 @@ impl SfuRoom {
             JanusEvent::SubstreamChanged { mid, substream } => {
                 self.adaptive.confirmed(&mid, substream);
             }
+            JanusEvent::KeyFrameWanted { mid, substream } => self.ask_key_frame(&mid, substream),
             JanusEvent::SwitchFailed { mid, error, .. } => {
                 let who = self.participant_of_mid(&mid).map(str::to_owned);
                 self.warn(who, "layer-switch-failed", error.message());
@@ -1135,6 +1170,7 @@ impl SfuRoom {
             tracks: Vec::new(),
             disabled: Vec::new(),
             state: PeerState::Connecting,
+            key_frames: Vec::new(),
         };
         self.participants.insert(id, m);
         self.event(RoomEvent::ParticipantJoined(info));

@@ -8,15 +8,23 @@ use rtcroom::core::{TrackKind, TrackSource};
 #[test]
 fn a_stream_tag_reads_back_as_written() {
     let tags = [
-        StreamTag { source: TrackSource::Camera, muted: false, owner: None },
-        StreamTag { source: TrackSource::Microphone, muted: true, owner: None },
-        StreamTag { source: TrackSource::Screen, muted: false, owner: Some(111) },
+        StreamTag { source: TrackSource::Camera, muted: false, owner: None, key_frames: false },
+        StreamTag { source: TrackSource::Microphone, muted: true, owner: None, key_frames: false },
+        StreamTag {
+            source: TrackSource::Screen,
+            muted: false,
+            owner: Some(111),
+            key_frames: false,
+        },
         StreamTag {
             source: TrackSource::ScreenAudio,
             muted: true,
             owner: Some(9_007_199_254_740_991),
+            key_frames: false,
         },
-        StreamTag { source: TrackSource::Custom, muted: false, owner: None },
+        StreamTag { source: TrackSource::Custom, muted: false, owner: None, key_frames: false },
+        StreamTag { source: TrackSource::Camera, muted: true, owner: None, key_frames: true },
+        StreamTag { source: TrackSource::Screen, muted: false, owner: Some(111), key_frames: true },
     ];
     let texts: Vec<String> = tags.iter().map(|t| t.to_text()).collect();
     assert_eq!(
@@ -26,7 +34,9 @@ fn a_stream_tag_reads_back_as_written() {
             "microphone;muted",
             "screen;of=111",
             "screen-audio;muted;of=9007199254740991",
-            "custom"
+            "custom",
+            "camera;muted;kf",
+            "screen;of=111;kf"
         ]
     );
     for (tag, text) in tags.iter().zip(&texts) {
@@ -37,8 +47,10 @@ fn a_stream_tag_reads_back_as_written() {
 
 #[test]
 fn a_stream_without_our_description_is_its_kind_s_default_source_unmuted() {
-    let camera = StreamTag { source: TrackSource::Camera, muted: false, owner: None };
-    let mic = StreamTag { source: TrackSource::Microphone, muted: false, owner: None };
+    let camera =
+        StreamTag { source: TrackSource::Camera, muted: false, owner: None, key_frames: false };
+    let mic =
+        StreamTag { source: TrackSource::Microphone, muted: false, owner: None, key_frames: false };
     assert_eq!(StreamTag::parse(None, TrackKind::Video), camera);
     assert_eq!(StreamTag::parse(None, TrackKind::Audio), mic);
     // Another client's human text, and a source that cannot be this kind.
@@ -47,7 +59,7 @@ fn a_stream_without_our_description_is_its_kind_s_default_source_unmuted() {
     // Parts a later version may add are skipped; a bad owner is none.
     assert_eq!(
         StreamTag::parse(Some("screen;layers=2;muted;of=x"), TrackKind::Video),
-        StreamTag { source: TrackSource::Screen, muted: true, owner: None }
+        StreamTag { source: TrackSource::Screen, muted: true, owner: None, key_frames: false }
     );
 }
 

@@ -7,6 +7,7 @@ mod attendees;
 mod bitrate;
 mod data;
 mod describe;
+mod key_frames;
 mod mute;
 mod path;
 mod publish;
@@ -502,7 +503,12 @@ pub fn attached_with(config: RoomConfig, list: Value, feeds: &[u64]) -> Sfu {
 /// the receivers reported: every track announced.
 pub fn subscribed(feeds: &[u64]) -> Sfu {
     let list: Vec<Value> = feeds.iter().map(|f| publisher(*f)).collect();
-    let mut s = attached(Value::Array(list), feeds);
+    subscribed_with(Value::Array(list), feeds)
+}
+
+/// [`subscribed`], with the publishers `list` as Janus lists them.
+pub fn subscribed_with(list: Value, feeds: &[u64]) -> Sfu {
+    let mut s = attached(list, feeds);
     let (srd, _) = s.last_srd(SUBSCRIBER_PEER).expect("the offer is applied");
     s.complete(SUBSCRIBER_PEER, srd, None);
     let sld = s.last_sld(SUBSCRIBER_PEER).expect("an answer is made");

@@ -27,7 +27,7 @@ fn muting_the_camera_releases_it_and_tells_janus_and_unmuting_recaptures_it() {
     assert!(step.contains(&RoomOutput::StopTrack { track_id: "cam".into() }), "light off");
     assert_eq!(
         descriptions(&s),
-        json!([{"mid":"0","description":"camera;muted"},{"mid":"1","description":"microphone"}])
+        json!([{"mid":"0","description":"camera;muted;kf"},{"mid":"1","description":"microphone"}])
     );
     assert!(s.room.is_muted("cam") && s.room.is_released("cam"));
     assert_eq!(s.room.set_muted("cam", true), Ok(MuteStep::Done), "already muted: nothing");
@@ -49,7 +49,7 @@ fn muting_the_camera_releases_it_and_tells_janus_and_unmuting_recaptures_it() {
         .any(|o| matches!(o, RoomOutput::AddTransceiver { .. } | RoomOutput::Pc { .. })));
     assert_eq!(
         descriptions(&s),
-        json!([{"mid":"0","description":"camera"},{"mid":"1","description":"microphone"}])
+        json!([{"mid":"0","description":"camera;kf"},{"mid":"1","description":"microphone"}])
     );
     assert!(!s.room.is_muted("cam2"));
     assert_eq!(s.room.publication_of("cam2"), "cam", "the same publication");

@@ -56,7 +56,7 @@ fn the_screen_is_published_on_a_handle_and_connection_of_its_own_with_the_screen
     // Whose it is (our main feed) and what, in the stream's description.
     assert_eq!(
         configure["body"]["descriptions"],
-        json!([{"mid":"0","description":"screen;of=111"}])
+        json!([{"mid":"0","description":"screen;of=111;kf"}])
     );
     assert_eq!(s.generation(PUBLISHER), camera_generation, "the camera's connection is untouched");
     assert!(s.closed().is_empty());
@@ -73,7 +73,7 @@ fn the_camera_s_offer_describes_its_streams_by_mid() {
     let configure = s.negotiate(PUBLISHER, PUB, &[("cam", "0"), ("mic", "1")]);
     assert_eq!(
         configure["body"]["descriptions"],
-        json!([{"mid":"0","description":"camera"},{"mid":"1","description":"microphone"}])
+        json!([{"mid":"0","description":"camera;kf"},{"mid":"1","description":"microphone"}])
     );
 }
 
@@ -111,7 +111,7 @@ fn unpublishing_the_screen_unpublishes_its_feed_and_closes_only_its_connection()
     s.drain();
     assert_eq!(s.sent.iter().filter(|v| v["janus"] == "attach").count(), attaches);
     let configure = s.negotiate(SCREEN, SCREEN_HANDLE, &[("scr2", "0")]);
-    assert_eq!(configure["body"]["descriptions"][0]["description"], "screen;of=111");
+    assert_eq!(configure["body"]["descriptions"][0]["description"], "screen;of=111;kf");
 }
 
 /// A moderator kicks our screen's feed (Janus: `leaving: "ok"`, `reason:
@@ -382,7 +382,7 @@ fn the_screen_s_audio_rides_the_screen_feed_described_as_screen_audio() {
     let configure = s.negotiate(SCREEN, SCREEN_HANDLE, &[("scr", "0"), ("scra", "1")]);
     assert_eq!(
         configure["body"]["descriptions"],
-        json!([{"mid":"0","description":"screen;of=111"},{"mid":"1","description":"screen-audio;of=111"}])
+        json!([{"mid":"0","description":"screen;of=111;kf"},{"mid":"1","description":"screen-audio;of=111"}])
     );
     // The audio alone stopping leaves the feed (its sender goes idle).
     s.room.unpublish_as("scra", UnpublishReason::Unpublished).unwrap();

@@ -63,7 +63,7 @@ fn publishing_the_camera_again_reuses_its_sender_and_mid() {
     let sld = s.last_sld(PUBLISHER).expect("an offer is made");
     s.complete(PUBLISHER, sld, Some(offer("v=0 our-offer")));
     let configure = s.last_sent();
-    assert_eq!(configure["body"]["descriptions"], json!([{"mid":"0","description":"camera"}]));
+    assert_eq!(configure["body"]["descriptions"], json!([{"mid":"0","description":"camera;kf"}]));
 }
 
 /// 901 with its camera (mid 1) `disabled` as Janus lists it after an

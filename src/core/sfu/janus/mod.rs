@@ -43,7 +43,7 @@ pub use error::JanusError;
 pub use output::{JanusEvent, JanusOutput, RidOrder, Role, SubscribedStream};
 pub use reconnect::{CONNECT_TIMEOUT, RECONNECT_FIRST_RETRY, RECONNECT_MAX_RETRY};
 pub use switch::{
-    next_send_at, KEYFRAME_REQUEST_INTERVAL, SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER,
+    next_send_at, ASSIST_AFTER, KEYFRAME_REQUEST_INTERVAL, SWITCH_MAX_SENDS, SWITCH_RESEND_AFTER,
     SWITCH_RESEND_FAST,
 };
 
@@ -480,8 +480,11 @@ impl JanusSession {
         if !self.mids.contains_key(mid) {
             return Err(JanusError::UnknownMid(mid.to_owned()));
         }
-        self.switches.request(now, mid, substream);
+        let assist = self.switches.request(now, mid, substream);
         self.send_switch(now, mid, substream);
+        if assist {
+            self.event(JanusEvent::KeyFrameWanted { mid: mid.to_owned(), substream });
+        }
         Ok(())
     }
 
@@ -701,11 +704,14 @@ impl JanusSession {
         if !self.ready() {
             return;
         }
-        let (resend, give_up) = self.switches.due(now);
-        for s in resend {
+        let due = self.switches.due(now);
+        for s in due.resend {
             self.send_switch(now, &s.mid, s.substream);
         }
-        for s in give_up {
+        for s in due.assist {
+            self.event(JanusEvent::KeyFrameWanted { mid: s.mid, substream: s.substream });
+        }
+        for s in due.give_up {
             let error = JanusError::SwitchNotConfirmed {
                 mid: s.mid.clone(),
                 substream: s.substream,

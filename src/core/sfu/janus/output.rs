@@ -128,6 +128,13 @@ pub enum JanusEvent {
         mid: String,
         substream: u8,
     },
+    /// A switch on our subscriber `mid` is likely to wait for the
+    /// publisher's key-frame interval (see `switch`): the publisher, if it
+    /// is an rtcroom one, may be asked for the key frame directly.
+    KeyFrameWanted {
+        mid: String,
+        substream: u8,
+    },
     /// A requested switch never got its confirming event.
     SwitchFailed {
         mid: String,

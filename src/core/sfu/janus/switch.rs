@@ -13,6 +13,15 @@
 //! [`SWITCH_RESEND_AFTER`] (the target layer may not be flowing yet), and
 //! given up after [`SWITCH_MAX_SENDS`] sends. Re-sends inside the interval
 //! cost a small message and are dropped by the publisher.
+//!
+//! Waiting out the interval is what a subscriber alone can do. An rtcroom
+//! publisher can do better: an encoding switched off and on starts over with
+//! a key frame, whatever the interval (see the room's key-frame requests).
+//! A switch asks it to when the publisher is likely to drop Janus's request:
+//! when we sent a switch on the same mid less than the interval ago (our
+//! own last request may be the one that started it), or when the switch is
+//! still unconfirmed [`ASSIST_AFTER`] after its first send (a request of
+//! someone else's started it; a switch outside the interval takes ~40–90 ms).
 
 use crate::core::types::Millis;
 
@@ -27,6 +36,10 @@ pub const SWITCH_RESEND_AFTER: u64 = 400;
 /// up to [`KEYFRAME_REQUEST_INTERVAL`] after the first, then four slow ones
 /// (about 2 s in all).
 pub const SWITCH_MAX_SENDS: u32 = (KEYFRAME_REQUEST_INTERVAL / SWITCH_RESEND_FAST) as u32 + 1 + 4;
+
+/// How long a switch may wait for its confirmation before the publisher is
+/// asked for the key frame directly.
+pub const ASSIST_AFTER: u64 = 100;
 
 /// When a switch first sent at `first` and sent `sends` times goes out again.
 pub fn next_send_at(first: Millis, sends: u32) -> Millis {
@@ -47,24 +60,56 @@ pub(super) struct Switch {
     pub sends: u32,
     pub first_at: Millis,
     pub next_at: Millis,
+    /// The publisher was asked for the key frame directly (once a switch).
+    pub assisted: bool,
 }
 
 #[derive(Debug, Default)]
 pub(super) struct Switches {
     list: Vec<Switch>,
+    /// Each mid's last switch sent (first sends and re-sends).
+    last_sent: Vec<(String, Millis)>,
+}
+
+/// What is due at a timeout: re-sends (already counted and rescheduled),
+/// switches given up (removed), and switches whose publisher should now be
+/// asked for the key frame directly.
+#[derive(Debug, Default)]
+pub(super) struct Due {
+    pub resend: Vec<Switch>,
+    pub give_up: Vec<Switch>,
+    pub assist: Vec<Switch>,
 }
 
 impl Switches {
     /// A new target for `mid` (replacing any earlier one); it is sent now.
-    pub fn request(&mut self, now: Millis, mid: &str, substream: u8) {
+    /// True when the publisher should be asked for the key frame at once: a
+    /// switch of ours on this mid went out less than
+    /// [`KEYFRAME_REQUEST_INTERVAL`] ago.
+    #[must_use]
+    pub fn request(&mut self, now: Millis, mid: &str, substream: u8) -> bool {
         self.list.retain(|s| s.mid != mid);
+        let assisted = self
+            .last_sent
+            .iter()
+            .any(|(m, at)| m == mid && now < at.saturating_add(KEYFRAME_REQUEST_INTERVAL));
+        self.sent(now, mid);
         self.list.push(Switch {
             mid: mid.to_owned(),
             substream,
             sends: 1,
             first_at: now,
             next_at: next_send_at(now, 1),
+            assisted,
         });
+        assisted
+    }
+
+    fn sent(&mut self, now: Millis, mid: &str) {
+        match self.last_sent.iter_mut().find(|(m, _)| m == mid) {
+            Some((_, at)) => *at = now,
+            None => self.last_sent.push((mid.to_owned(), now)),
+        }
     }
 
     /// Janus reports `substream` on `mid`: true when that completes a switch.
@@ -79,30 +124,42 @@ impl Switches {
     }
 
     pub fn next_deadline(&self) -> Option<Millis> {
-        self.list.iter().map(|s| s.next_at).min()
+        let mut next: Option<Millis> = None;
+        for s in &self.list {
+            let assist = (!s.assisted).then(|| s.first_at.saturating_add(ASSIST_AFTER));
+            next = Millis::earliest(&[next, Some(s.next_at), assist]);
+        }
+        next
     }
 
-    /// Due switches: those to send again (already counted and rescheduled)
-    /// and those given up (removed).
-    pub fn due(&mut self, now: Millis) -> (Vec<Switch>, Vec<Switch>) {
-        let mut resend = Vec::new();
-        let mut give_up = Vec::new();
+    /// What is due at `now` (see [`Due`]).
+    pub fn due(&mut self, now: Millis) -> Due {
+        let mut due = Due::default();
+        let mut sent = Vec::new();
         self.list.retain_mut(|s| {
+            if !s.assisted && now >= s.first_at.saturating_add(ASSIST_AFTER) {
+                s.assisted = true;
+                due.assist.push(s.clone());
+            }
             if s.next_at > now {
                 return true;
             }
             if s.sends >= SWITCH_MAX_SENDS {
-                give_up.push(s.clone());
+                due.give_up.push(s.clone());
                 return false;
             }
             s.sends += 1;
             // On schedule from the first send; a late timer does not
             // bunch the next re-sends together.
             s.next_at = next_send_at(s.first_at, s.sends).max(now.saturating_add(1));
-            resend.push(s.clone());
+            sent.push(s.mid.clone());
+            due.resend.push(s.clone());
             true
         });
-        (resend, give_up)
+        for mid in sent {
+            self.sent(now, &mid);
+        }
+        due
     }
 
     /// After a reclaim: every pending switch goes out again now (within
@@ -115,5 +172,6 @@ impl Switches {
 
     pub fn clear(&mut self) {
         self.list.clear();
+        self.last_sent.clear();
     }
 }
