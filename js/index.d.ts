@@ -478,7 +478,11 @@ export declare class Room {
    * description (an SDP-less `configure`), as `track-muted` / `track-unmuted`.
    */
   setMuted(track: MediaStreamTrack, muted: boolean): Promise<MediaStreamTrack>;
-  /** To everyone: returns the participants the message could not be queued for. */
+  /**
+   * To everyone: returns the participants the message could not be queued for.
+   * In an SFU room, text beginning with `"\u0000rtcroom:"` is reserved for the
+   * SDK's own messages and throws `invalid-argument`.
+   */
   send(
     data: string | ArrayBuffer | ArrayBufferView,
     options?: { to?: string; reliable?: boolean },

@@ -24,8 +24,9 @@ pub enum CoreError {
     NotAllowed(&'static str),
     /// This room's topology has no such thing (e.g. metadata in an SFU room).
     Unsupported(&'static str),
-    /// An app message that begins like the SDK's own (SFU rooms).
-    ReservedMessage,
+    /// An app message that begins like the SDK's own (SFU rooms); the text
+    /// says how (it is built where the rule is, out of the mesh build).
+    ReservedMessage(&'static str),
 }
 
 impl std::fmt::Display for CoreError {
@@ -62,11 +63,7 @@ impl CoreError {
             CoreError::NotAllowed(grant) => {
                 concat(&["not allowed: this participant's join token has no ", grant, " grant"])
             }
-            CoreError::Unsupported(what) => (*what).into(),
-            CoreError::ReservedMessage => {
-                "text beginning with \"\\u0000rtcroom:\" is reserved for the SDK's own messages in SFU rooms"
-                    .into()
-            }
+            CoreError::Unsupported(what) | CoreError::ReservedMessage(what) => (*what).into(),
         }
     }
 
@@ -85,7 +82,7 @@ impl CoreError {
             CoreError::InvalidIceServer(_) => "invalid-argument",
             CoreError::NotAllowed(_) => "not-allowed",
             CoreError::Unsupported(_) => "unsupported",
-            CoreError::ReservedMessage => "invalid-argument",
+            CoreError::ReservedMessage(_) => "invalid-argument",
         }
     }
 }

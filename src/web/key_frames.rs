@@ -24,24 +24,9 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
         let sender: RtcRtpSender = sender.unchecked_into();
         if super::media::track_kind(&get(&sender, "track")) == "video" {
             wasm_bindgen_futures::spawn_local(async move {
-                let _ = restart_encodings(&sender, None).await;
+                let _ = restart_encodings(&sender).await;
             });
         }
-    }
-}
-
-/// Restarts the encoding `rid` of the sender on transceiver `mid` with a key
-/// frame. Best effort, as above; an encoding switched off stays off.
-pub fn restart_layer(pc: &RtcPeerConnection, mid: &str, rid: &'static str) {
-    let sender = pc
-        .get_transceivers()
-        .iter()
-        .find(|t| super::js::text(t, "mid").as_deref() == Some(mid))
-        .map(|t| get(&t, "sender").unchecked_into::<RtcRtpSender>());
-    if let Some(sender) = sender {
-        wasm_bindgen_futures::spawn_local(async move {
-            let _ = restart_encodings(&sender, Some(rid)).await;
-        });
     }
 }
 
@@ -54,27 +39,15 @@ fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Vec<wasm_b
     list.iter().all(|e| e.is_object()).then_some((params, list))
 }
 
-/// Switches the sender's encodings (`only` the one of that rid, or all) off
-/// and back on.
-async fn restart_encodings(sender: &RtcRtpSender, only: Option<&str>) -> Option<()> {
+async fn restart_encodings(sender: &RtcRtpSender) -> Option<()> {
     let (params, list) = encodings(sender)?;
-    // What the app (or bitrate control) switched off stays off; so do the
-    // encodings not asked for.
+    // What the app (or bitrate control) switched off stays off.
     let was: Vec<bool> = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
-    let chosen: Vec<bool> = list
-        .iter()
-        .zip(&was)
-        .map(|(e, on)| {
-            *on && only.is_none_or(|rid| super::js::text(e, "rid").as_deref() == Some(rid))
-        })
-        .collect();
-    if !chosen.contains(&true) {
+    if !was.contains(&true) {
         return Some(());
     }
-    for (e, off) in list.iter().zip(&chosen) {
-        if *off {
-            set_bool(e, "active", false);
-        }
+    for e in &list {
+        set_bool(e, "active", false);
     }
     JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
     // A fresh read: each setParameters needs the current transaction id.
@@ -83,5 +56,39 @@ async fn restart_encodings(sender: &RtcRtpSender, only: Option<&str>) -> Option<
         set_bool(e, "active", on);
     }
     JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
+    Some(())
+}
+
+/// Restarts the encoding `rid` of the sender on transceiver `mid` with a key
+/// frame. Best effort, as above; an encoding switched off stays off. (Its
+/// own function: the mesh build, which never restarts one layer, keeps the
+/// every-encoding one as it is.)
+#[cfg(feature = "sfu")]
+pub fn restart_layer(pc: &RtcPeerConnection, mid: &str, rid: &'static str) {
+    let sender = pc
+        .get_transceivers()
+        .iter()
+        .find(|t| super::js::text(t, "mid").as_deref() == Some(mid))
+        .map(|t| get(&t, "sender").unchecked_into::<RtcRtpSender>());
+    if let Some(sender) = sender {
+        wasm_bindgen_futures::spawn_local(async move {
+            let _ = restart_one(&sender, rid).await;
+        });
+    }
+}
+
+#[cfg(feature = "sfu")]
+async fn restart_one(sender: &RtcRtpSender, rid: &str) -> Option<()> {
+    for on in [false, true] {
+        // A fresh read each time: each setParameters needs the current
+        // transaction id.
+        let (params, list) = encodings(sender)?;
+        let e = list.iter().find(|e| super::js::text(e, "rid").as_deref() == Some(rid))?;
+        if !on && get(e, "active").as_bool() == Some(false) {
+            return Some(());
+        }
+        set_bool(e, "active", on);
+        JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
+    }
     Some(())
 }

@@ -217,9 +217,13 @@ impl PeerConn {
             }
             PcCommand::CreateChannel { channel } => self.create_channel(channel)?,
             PcCommand::SendKeyFrames => super::key_frames::send_key_frames(&self.pc),
+            #[cfg(feature = "sfu")]
             PcCommand::RestartLayer(layer) => {
                 super::key_frames::restart_layer(&self.pc, &layer.mid, layer.rid)
             }
+            // Never in the mesh build (the command is uninhabited there).
+            #[cfg(not(feature = "sfu"))]
+            PcCommand::RestartLayer(_) => {}
             PcCommand::SetIceServers { ice_servers, relay_only } => self
                 .pc
                 .set_configuration_with_configuration(&configuration(&ice_servers, relay_only))

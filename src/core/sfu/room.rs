@@ -562,7 +562,7 @@ impl SfuRoom {
             return Err(CoreError::UnknownParticipant(to.to_owned()));
         }
         if key_frames::is_control(&data) {
-            return Err(CoreError::ReservedMessage);
+            return Err(CoreError::ReservedMessage(key_frames::RESERVED));
         }
         self.ensure_publisher();
         let channel = if reliable { Channel::Reliable } else { Channel::Lossy };

@@ -30,6 +30,9 @@ use crate::core::types::{Millis, TrackKind};
 
 /// Text messages that begin with this are the SDK's own.
 pub const CONTROL_PREFIX: &str = "\u{0}rtcroom:";
+/// Why the app may not send one.
+pub const RESERVED: &str =
+    "text beginning with \"\\u0000rtcroom:\" is reserved for the SDK's own messages in SFU rooms";
 
 /// A request for a key frame on one layer of one stream of a feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
