@@ -1,8 +1,10 @@
 // `sfu_switch_ms`: how long a subscriber of a Janus VideoRoom waits, after
 // asking for another simulcast layer, for the first frame at the new width;
-// rtcroom (adaptive stream: `setVideoSize`, the core re-sends an unconfirmed
-// switch every 400 ms) against a plain janus.js-style subscriber (one
-// `configure`, never re-sent), same publisher, same Janus, same run.
+// rtcroom (adaptive stream: `setVideoSize`; the core re-sends an unconfirmed
+// switch and, when it is likely to wait for the publisher's key-frame
+// interval, asks the rtcroom publisher for the key frame directly) against
+// a plain janus.js-style subscriber (one `configure`, never re-sent), same
+// publisher, same Janus, same run.
 //
 // Runs inside the namespace scripts/janus-test makes (Janus on
 // RTCROOM_JANUS_URL): `scripts/janus-test --run node bench/sfu_switch.mjs`
