@@ -21,7 +21,7 @@
 //!
 //! [`JanusEvent::KeyFrameWanted`]: super::JanusEvent::KeyFrameWanted
 
-use super::{role_of_source, Channel, Payload, PcCommand, Role, SfuRoom};
+use super::{role_of_source, Channel, LocalTrack, Payload, PcCommand, Role, SenderId, SfuRoom};
 use crate::core::encodings::EncodingParams;
 use crate::core::sfu::janus::KEYFRAME_REQUEST_INTERVAL;
 use crate::core::sfu::{sfu_layer_restart, LayerRestart};
@@ -58,9 +58,10 @@ impl KeyFrameRequest {
     /// Reads a request (`None` for any other text, or a malformed one).
     pub fn parse(message: &str) -> Option<Self> {
         let mut parts = message.strip_prefix(CONTROL_PREFIX)?.strip_prefix("kf ")?.split(' ');
+        // One number parser (u64) for both numbers.
         let feed = parts.next()?.parse().ok()?;
         let feed_mid = parts.next().filter(|m| !m.is_empty())?.to_owned();
-        let substream = parts.next()?.parse().ok()?;
+        let substream = u8::try_from(parts.next()?.parse::<u64>().ok()?).ok()?;
         Some(KeyFrameRequest { feed, feed_mid, substream })
     }
 }
@@ -76,22 +77,22 @@ pub fn rid_of(encodings: &[EncodingParams], substream: u8) -> Option<&'static st
     encodings.get(usize::from(substream)).or(encodings.last())?.rid
 }
 
-/// Layers restarted lately (by role, mid and rid), for the once-per-interval
+/// Layers restarted lately (by sender and rid), for the once-per-interval
 /// limit.
 #[derive(Debug, Default)]
 pub struct Restarts {
-    list: Vec<(Role, String, &'static str, Millis)>,
+    list: Vec<(SenderId, &'static str, Millis)>,
 }
 
 impl Restarts {
     /// Records a restart at `now` unless one of the same layer is less than
     /// the interval old: true when this one may go.
-    fn allow(&mut self, now: Millis, role: Role, mid: &str, rid: &'static str) -> bool {
-        self.list.retain(|(_, _, _, at)| now < at.saturating_add(KEYFRAME_REQUEST_INTERVAL));
-        if self.list.iter().any(|(r, m, d, _)| *r == role && m == mid && *d == rid) {
+    fn allow(&mut self, now: Millis, sender: SenderId, rid: &'static str) -> bool {
+        self.list.retain(|(_, _, at)| now < at.saturating_add(KEYFRAME_REQUEST_INTERVAL));
+        if self.list.iter().any(|(s, r, _)| *s == sender && *r == rid) {
             return false;
         }
-        self.list.push((role, mid.to_owned(), rid, now));
+        self.list.push((sender, rid, now));
         true
     }
 
@@ -140,20 +141,15 @@ impl SfuRoom {
         } else {
             return;
         };
-        let track = self.published.iter().find(|t| {
-            role_of_source(t.source) == role
+        let sender_of = |t: &LocalTrack| {
+            let sender = *self.senders.get(&t.track_id)?;
+            let ours = role_of_source(t.source) == role
                 && t.kind == TrackKind::Video
-                && self
-                    .senders
-                    .get(&t.track_id)
-                    .and_then(|s| self.sender_mids.get(s))
-                    .is_some_and(|m| *m == request.feed_mid)
-        });
-        let Some(rid) = track.and_then(|t| rid_of(&super::encodings_of(t), request.substream))
-        else {
-            return;
+                && self.sender_mids.get(&sender).is_some_and(|m| *m == request.feed_mid);
+            ours.then_some((sender, rid_of(&super::encodings_of(t), request.substream)?))
         };
-        if self.layer_restarts.allow(self.now, role, &request.feed_mid, rid) {
+        let Some((sender, rid)) = self.published.iter().find_map(sender_of) else { return };
+        if self.layer_restarts.allow(self.now, sender, rid) {
             let layer = LayerRestart { mid: request.feed_mid.clone(), rid };
             if let Some(layer) = sfu_layer_restart(layer) {
                 self.pc(role, PcCommand::RestartLayer(layer));
@@ -188,17 +184,12 @@ mod tests {
     fn a_layer_restarts_at_most_once_per_interval() {
         let mut r = Restarts::default();
         let t = Millis(1_000);
-        assert!(r.allow(t, Role::Publisher, "1", "h"));
-        assert!(!r.allow(
-            t.saturating_add(KEYFRAME_REQUEST_INTERVAL - 1),
-            Role::Publisher,
-            "1",
-            "h"
-        ));
-        // Another layer, mid or connection is another key frame.
-        assert!(r.allow(t, Role::Publisher, "1", "f"));
-        assert!(r.allow(t, Role::Publisher, "2", "h"));
-        assert!(r.allow(t, Role::Screen, "1", "h"));
-        assert!(r.allow(t.saturating_add(KEYFRAME_REQUEST_INTERVAL), Role::Publisher, "1", "h"));
+        let (camera, screen) = (SenderId(1), SenderId(2));
+        assert!(r.allow(t, camera, "h"));
+        assert!(!r.allow(t.saturating_add(KEYFRAME_REQUEST_INTERVAL - 1), camera, "h"));
+        // Another layer or sender is another key frame.
+        assert!(r.allow(t, camera, "f"));
+        assert!(r.allow(t, screen, "h"));
+        assert!(r.allow(t.saturating_add(KEYFRAME_REQUEST_INTERVAL), camera, "h"));
     }
 }
