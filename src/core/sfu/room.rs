@@ -636,6 +636,14 @@ impl SfuRoom {
         }
     }
 
+    fn conn(&self, role: Role) -> &Conn {
+        match role {
+            Role::Publisher => &self.publisher,
+            Role::Screen => &self.screen,
+            Role::Subscriber => &self.subscriber,
+        }
+    }
+
     fn conn_mut(&mut self, role: Role) -> &mut Conn {
         match role {
             Role::Publisher => &mut self.publisher,

@@ -3,7 +3,9 @@
 //! per simulcast layer from the outbound stats of every rid.
 
 use super::*;
-use rtcroom::core::{ConnectionState, EncodingParams, OutboundStats, PairStats, StatsSnapshot};
+use rtcroom::core::{
+    ConnectionState, EncodingParams, OutboundStats, PairStats, Payload, StatsSnapshot,
+};
 
 /// A camera with its three layers published and negotiated (mid "0"),
 /// the publisher connection connected.
@@ -178,4 +180,37 @@ fn a_camera_published_again_on_its_idle_sender_is_adapted_again() {
     let set = sample(&mut s, &mut bytes, 2, (900_000.0, 800_000.0), "bandwidth");
     let first = set.first().expect("a decision within 2 s on the camera published again");
     assert_eq!(active(first), [(Some("q"), true), (Some("h"), true), (Some("f"), false)]);
+}
+
+#[test]
+fn a_key_frame_request_for_a_layer_bitrate_control_switched_off_restarts_nothing() {
+    // Publishing as feed ME, subscribed to 902 (whose requests arrive on
+    // our subscriber connection).
+    let mut s = subscribed(&[902]);
+    s.room.publish(camera()).unwrap();
+    s.drain();
+    s.negotiate(PUBLISHER, PUB, &[("cam", "0")]);
+    s.peer(PUBLISHER, PeerInput::ConnectionState(ConnectionState::Connected));
+    let mut bytes = 0;
+    let _ = sample(&mut s, &mut bytes, 10, (4_000_000.0, 2_000_000.0), "none");
+    let set = sample(&mut s, &mut bytes, 2, (900_000.0, 800_000.0), "bandwidth");
+    assert_eq!(
+        set.last().map(|e| active(e)),
+        Some(vec![(Some("q"), true), (Some("h"), true), (Some("f"), false)])
+    );
+    let restarts = |s: &Sfu| {
+        s.outs
+            .iter()
+            .filter_map(|o| match o {
+                RoomOutput::Pc { cmd: PcCommand::RestartLayer(l), .. } => Some(l.rid),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    for substream in [2, 1] {
+        let data = Payload::Text(format!("\0rtcroom:kf {ME} 0 {substream}"));
+        s.peer(SUBSCRIBER, PeerInput::RelayedMessage { label: "902".into(), data });
+    }
+    // `f` is off: no key frame to make, and bitrate control's decision stands.
+    assert_eq!(restarts(&s), ["h"]);
 }

@@ -71,10 +71,13 @@ pub fn is_control(data: &Payload) -> bool {
     matches!(data, Payload::Text(t) if t.starts_with(CONTROL_PREFIX))
 }
 
-/// The rid Janus's `substream` of these encodings is: they are listed low
-/// to high, as Janus numbers them; a substream above the top is the top.
+/// The rid of Janus's `substream` of these encodings (listed low to high,
+/// as Janus numbers them; a substream above the top is the top), unless
+/// that encoding is off: bitrate control paused it, there is no key frame
+/// to make, and switching it back on would undo that decision.
 pub fn rid_of(encodings: &[EncodingParams], substream: u8) -> Option<&'static str> {
-    encodings.get(usize::from(substream)).or(encodings.last())?.rid
+    let e = encodings.get(usize::from(substream)).or(encodings.last())?;
+    e.active.then_some(e.rid)?
 }
 
 /// Layers restarted lately (by sender and rid), for the once-per-interval
@@ -141,12 +144,22 @@ impl SfuRoom {
         } else {
             return;
         };
+        let abr = &self.conn(role).abr;
         let sender_of = |t: &LocalTrack| {
             let sender = *self.senders.get(&t.track_id)?;
             let ours = role_of_source(t.source) == role
                 && t.kind == TrackKind::Video
                 && self.sender_mids.get(&sender).is_some_and(|m| *m == request.feed_mid);
-            ours.then_some((sender, rid_of(&super::encodings_of(t), request.substream)?))
+            if !ours {
+                return None;
+            }
+            // The encodings as bitrate control last set them (the plan
+            // until it decides anything).
+            let rid = match abr.applied(sender) {
+                Some(applied) => rid_of(applied, request.substream),
+                None => rid_of(&super::encodings_of(t), request.substream),
+            };
+            Some((sender, rid?))
         };
         let Some((sender, rid)) = self.published.iter().find_map(sender_of) else { return };
         if self.layer_restarts.allow(self.now, sender, rid) {
@@ -161,6 +174,25 @@ impl SfuRoom {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_substream_is_the_rid_at_its_place_low_to_high_unless_it_is_off() {
+        let layer = |rid, active| EncodingParams {
+            rid: Some(rid),
+            active,
+            max_bitrate_bps: 0,
+            scale_resolution_down_by: 1.0,
+            max_framerate: None,
+        };
+        let three = [layer("q", true), layer("h", true), layer("f", true)];
+        assert_eq!(
+            [0, 1, 2, 9].map(|s| rid_of(&three, s)),
+            [Some("q"), Some("h"), Some("f"), Some("f")]
+        );
+        let paused = [layer("q", true), layer("h", true), layer("f", false)];
+        assert_eq!([1, 2].map(|s| rid_of(&paused, s)), [Some("h"), None]);
+        assert_eq!(rid_of(&[], 0), None);
+    }
 
     #[test]
     fn a_request_reads_back_as_written_and_other_text_is_not_one() {
