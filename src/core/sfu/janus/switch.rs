@@ -106,6 +106,9 @@ impl Switches {
     }
 
     fn sent(&mut self, now: Millis, mid: &str) {
+        // Only sends within the interval matter: the list stays as small as
+        // the mids switched lately.
+        self.last_sent.retain(|(_, at)| now < at.saturating_add(KEYFRAME_REQUEST_INTERVAL));
         match self.last_sent.iter_mut().find(|(m, _)| m == mid) {
             Some((_, at)) => *at = now,
             None => self.last_sent.push((mid.to_owned(), now)),
