@@ -97,7 +97,6 @@ use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
 use super::stats::{max_of, StatsSnapshot};
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
-use std::collections::VecDeque;
 
 /// Share of the bandwidth estimate the controller plans to use.
 pub const HEADROOM: f64 = 0.9;
@@ -378,7 +377,7 @@ struct Sender {
     /// A step up not yet backed.
     probe: Option<Probe>,
     /// Round-trip times over the last samples.
-    recent_rtt: VecDeque<f64>,
+    recent_rtt: Vec<f64>,
     cpu_level: u8,
     cpu_samples: u32,
     /// Last time the encoder was limited by CPU.
@@ -393,7 +392,7 @@ struct Sender {
     /// First sample with bytes sent.
     started: Option<Millis>,
     /// Frame rates sent over the last samples.
-    recent_fps: VecDeque<f64>,
+    recent_fps: Vec<f64>,
 }
 
 impl Sender {
@@ -556,7 +555,7 @@ impl Abr {
             idle_cap: None,
             changed_at: None,
             probe: None,
-            recent_rtt: VecDeque::new(),
+            recent_rtt: Vec::new(),
             cpu_level: 0,
             cpu_samples: 0,
             cpu_seen: None,
@@ -565,7 +564,7 @@ impl Abr {
             applied: plan.to_vec(),
             sent_bps: 0.0,
             started: None,
-            recent_fps: VecDeque::new(),
+            recent_fps: Vec::new(),
         };
         let i = self.senders.iter().position(|s| s.id >= sender).unwrap_or(self.senders.len());
         if let Some(s) = self.senders.get_mut(i).filter(|s| s.id == sender) {
@@ -708,10 +707,7 @@ impl Abr {
             // encoder skips frames), not for want of CPU.
             let cpu = cpu_limited || (starved && !bandwidth_limited && !lossy_lately);
             if let Some(fps) = fps {
-                if s.recent_fps.len() >= FPS_WINDOW {
-                    s.recent_fps.pop_front();
-                }
-                s.recent_fps.push_back(fps);
+                push_recent(&mut s.recent_fps, fps, FPS_WINDOW);
             }
             s.cpu_samples = if cpu { s.cpu_samples + 1 } else { 0 };
             if cpu {
@@ -751,6 +747,14 @@ impl Abr {
     }
 }
 
+/// Adds `value` to the last `len` samples `window` keeps (the oldest goes).
+fn push_recent(window: &mut Vec<f64>, value: f64, len: usize) {
+    if window.len() >= len {
+        window.remove(0);
+    }
+    window.push(value);
+}
+
 /// The bandwidth ladder of one sender, for one sample.
 fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let Path { budget, lossy, lossy_lately, rtt_ms } = path;
@@ -759,10 +763,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let rtt_floor = s.recent_rtt.iter().copied().reduce(f64::min);
     let queued = matches!((rtt_ms, rtt_floor), (Some(r), Some(f)) if r > f + PROBE_RTT_RISE_MS);
     if let Some(r) = rtt_ms {
-        if s.recent_rtt.len() >= RTT_WINDOW {
-            s.recent_rtt.pop_front();
-        }
-        s.recent_rtt.push_back(r);
+        push_recent(&mut s.recent_rtt, r, RTT_WINDOW);
     }
     let need = s.need(s.rung);
     let last = s.rungs.len().saturating_sub(1);
