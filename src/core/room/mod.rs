@@ -170,6 +170,8 @@ pub enum RoomInput {
     /// The `mid`s of our senders on `peer`'s connection, read when a
     /// description operation completed (before that `OpCompleted`), so the
     /// announcement that names them goes out before the description.
+    /// Listed in a stable order (the driver's: by sender): a list that
+    /// differs from the last one is announced again.
     SenderMids {
         peer: PeerId,
         generation: Generation,
@@ -437,8 +439,8 @@ struct Remote {
     tracks_added: bool,
     /// Our senders on this connection, reused across unpublish/publish.
     senders: Senders,
-    /// Their `mid`s, once negotiated (`RoomInput::SenderMids`).
-    mids: Map<SenderId, String>,
+    /// Their `mid`s, once negotiated (`RoomInput::SenderMids`, as listed).
+    mids: Vec<(SenderId, String)>,
     /// Adapts what the senders send to the connection's stats.
     abr: Abr,
     session: PeerSession,
@@ -499,6 +501,11 @@ pub(crate) fn replace_in(
 }
 
 impl Remote {
+    /// The negotiated `mid` of our sender `sender`.
+    fn mid(&self, sender: SenderId) -> Option<String> {
+        self.mids.iter().find(|(s, _)| *s == sender).map(|(_, mid)| mid.clone())
+    }
+
     /// `track` now goes on `sender`: its plan (from the capture's size)
     /// starts its ABR ladder; returns what the sender is given now (see
     /// `plan_now`) and whether the plan is layers (`addTransceiver`).
@@ -737,8 +744,8 @@ impl RoomCore {
                 if !self.current(&peer, generation) {
                     return Ok(());
                 }
-                let remote = self.remote_mut(&peer)?;
-                let mut removed = Vec::new();
+                // Current, so present.
+                let Some(remote) = self.peers.get_mut(&peer) else { return Ok(()) };
                 // The newest `track` for a stream and kind wins: the sender
                 // has one sender per stream and kind, so an older receiver
                 // still associated with them carries nothing of it any more.
@@ -747,12 +754,12 @@ impl RoomCore {
                         t.track_id != track_id && t.kind == kind && t.stream_id == stream_id;
                     let moved = t.track_id == track_id && t.stream_id != stream_id;
                     if let Some(source) = t.source.take_if(|_| stale || moved) {
-                        removed.push(RoomEvent::TrackRemoved {
+                        self.out.push_back(RoomOutput::Event(RoomEvent::TrackRemoved {
                             participant: peer.clone(),
                             track_id: t.track_id.clone(),
                             kind,
                             source,
-                        });
+                        }));
                     }
                     if stale {
                         t.stream_id = None;
@@ -775,9 +782,6 @@ impl RoomCore {
                         muted: false,
                     }),
                 }
-                for e in removed {
-                    self.event(e);
-                }
                 self.reconcile_tracks(&peer);
             }
             RoomInput::SenderMids { peer, generation, mids } => {
@@ -785,11 +789,6 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
-                let mut map = Map::new();
-                for (sender, mid) in mids {
-                    map.insert(sender, mid);
-                }
-                let mids = map;
                 for (sender, mid) in &mids {
                     remote.abr.set_mid(*sender, mid);
                 }
@@ -822,7 +821,7 @@ impl RoomCore {
             self.session.handle_timeout(now, &mut steps);
         }
         self.steps(now, steps);
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
             if r.absent_until.is_some_and(|t| t <= now) {
@@ -1041,7 +1040,7 @@ impl RoomCore {
             self.lift(to);
             return r.map(|()| Vec::new());
         }
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         let mut failed = Vec::new();
         for id in ids {
             let r = self.peers.get_mut(&id).map(|p| p.session.send(data.clone(), reliable));
@@ -1102,6 +1101,15 @@ impl RoomCore {
         } else {
             Err(CoreError::NotJoined)
         }
+    }
+
+    /// The peers' ids, for loops that call `&mut self` methods per peer.
+    fn peer_ids(&self) -> Vec<PeerId> {
+        let mut ids = Vec::with_capacity(self.peers.len());
+        for id in self.peers.keys() {
+            ids.push(id.clone());
+        }
+        ids
     }
 
     fn current(&self, peer: &str, generation: Generation) -> bool {
@@ -1188,7 +1196,7 @@ impl RoomCore {
     }
 
     fn each_session(&mut self, now: Millis, signaling_up: bool) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             if let Some(r) = self.peers.get_mut(&id) {
                 r.session.handle_signaling(now, signaling_up);
@@ -1312,7 +1320,7 @@ impl RoomCore {
         self.connection_event(RoomConnection::Reconnected, None);
         // What may have been lost with the old socket: our track list and an
         // unanswered offer (both idempotent on the other side).
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in &ids {
             self.announce_to(id);
             if let Some(r) = self.peers.get_mut(id) {
@@ -1384,7 +1392,7 @@ impl RoomCore {
                 session,
                 tracks_added: !polite,
                 senders: Senders::default(),
-                mids: Map::new(),
+                mids: Vec::new(),
                 abr: Abr::new(self.config.adaptive_bitrate),
                 announced: Vec::new(),
                 received: Vec::new(),
@@ -1503,7 +1511,7 @@ impl RoomCore {
     /// The captures are done (or waited long enough): build the held
     /// connections, apply the held signals.
     fn release_holds(&mut self, now: Millis) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
             if std::mem::take(&mut r.offer_held) {
@@ -1673,7 +1681,7 @@ impl RoomCore {
     /// connections that carry ours already (the others get them all in
     /// `add_tracks`).
     fn announce_all(&mut self) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for peer in ids {
             self.announce_to(&peer);
             self.place_tracks(&peer);
@@ -1692,7 +1700,7 @@ impl RoomCore {
                 kind: t.kind,
                 source: t.source,
                 id: Some(self.publication_of(&t.track_id)),
-                mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
+                mid: r.senders.carrying(&t.track_id).and_then(|s| r.mid(s)),
                 muted: self.muted.contains(&t.track_id),
             });
         }
@@ -1712,7 +1720,7 @@ impl RoomCore {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        let mut events = Vec::new();
+        let events = &mut self.out;
         let announced = &remote.announced;
         let lookup = |t: &RemoteTrack| {
             announced.iter().find(|a| {
@@ -1731,7 +1739,7 @@ impl RoomCore {
                     t.source = Some(a.source);
                     t.muted = a.muted;
                     let stream_id = t.stream_id.clone().unwrap_or_default();
-                    events.push(RoomEvent::Track {
+                    events.push_back(RoomOutput::Event(RoomEvent::Track {
                         participant,
                         track_id,
                         stream_id,
@@ -1739,28 +1747,26 @@ impl RoomCore {
                         source: a.source,
                         publication: a.id.clone(),
                         muted: a.muted,
-                    });
+                    }));
                 }
                 (Some(source), None) => {
                     t.source = None;
-                    events.push(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                    let e = RoomEvent::TrackRemoved { participant, track_id, kind, source };
+                    events.push_back(RoomOutput::Event(e));
                 }
                 (Some(source), Some(a)) if a.muted != t.muted => {
                     t.muted = a.muted;
-                    events.push(RoomEvent::TrackMuted {
+                    events.push_back(RoomOutput::Event(RoomEvent::TrackMuted {
                         participant,
                         track_id,
                         kind,
                         source,
                         publication: a.id.clone(),
                         muted: a.muted,
-                    });
+                    }));
                 }
                 _ => {}
             }
-        }
-        for e in events {
-            self.event(e);
         }
     }
 }
