@@ -18,6 +18,7 @@ use super::encodings::EncodingParams;
 use super::error::CoreError;
 use super::peer::PeerSession;
 use super::sfu::room::{adaptive::View, SfuRoom};
+use super::text::concat;
 use super::types::*;
 use crate::core::map::{Map, Set};
 use capture::Captures;
@@ -1187,8 +1188,11 @@ impl RoomCore {
         }
     }
 
+    /// The session failed: `message` says why, else the message already
+    /// set for it (a refused join's), else `reason`.
     fn fail(&mut self, reason: &'static str, message: Option<String>) {
-        let message = message.unwrap_or_else(|| reason.to_owned());
+        let set = self.failure.take().map(|(_, m)| m);
+        let message = message.or(set).unwrap_or_else(|| reason.to_owned());
         self.failure = Some((reason, message));
         self.pending.clear();
         self.close_all();
@@ -1277,19 +1281,9 @@ impl RoomCore {
                     };
                     let mut steps = Vec::new();
                     self.session.handle_refused(&mut steps, reason);
-                    let mut text = code.as_str().to_owned();
-                    text.push_str(": ");
-                    text.push_str(&message);
-                    self.failure = Some((reason, text));
-                    for s in steps {
-                        match s {
-                            Step::Fail(r) => {
-                                let m = self.failure.as_ref().map(|f| f.1.clone());
-                                self.fail(r, m)
-                            }
-                            other => self.steps(now, vec![other]),
-                        }
-                    }
+                    // The failure's message (`fail` keeps it): the server's.
+                    self.failure = Some((reason, concat(&[code.as_str(), ": ", &message])));
+                    self.steps(now, steps);
                 }
                 _ => self.event(RoomEvent::ServerError { code, message }),
             },
