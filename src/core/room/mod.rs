@@ -1348,24 +1348,24 @@ impl RoomCore {
     fn setup_failed(&mut self, now: Millis, id: &str, message: String) {
         let Some(r) = self.peers.get_mut(id) else { return };
         r.setup_failures += 1;
-        let failures = r.setup_failures;
+        let gave_up = r.setup_failures >= MAX_PEER_SETUP_ATTEMPTS;
+        if gave_up {
+            r.session.close();
+        } else {
+            r.rebuild_at = Some(now.saturating_add(PEER_SETUP_RETRY));
+        }
         self.event(RoomEvent::Warning {
             participant: Some(id.to_owned()),
             code: "peer-setup-failed",
             message,
         });
         self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
-        if failures >= MAX_PEER_SETUP_ATTEMPTS {
-            if let Some(r) = self.peers.get_mut(id) {
-                r.session.close();
-            }
+        if gave_up {
             self.event(RoomEvent::ParticipantState {
                 participant: id.to_owned(),
                 state: PeerState::Failed,
                 reason: Some("setup-failed"),
             });
-        } else if let Some(r) = self.peers.get_mut(id) {
-            r.rebuild_at = Some(now.saturating_add(PEER_SETUP_RETRY));
         }
     }
 
