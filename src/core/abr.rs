@@ -318,9 +318,9 @@ pub fn with_cpu_level(
     for e in encodings {
         active += usize::from(e.active);
     }
+    let mut layers = encodings.to_vec();
     if active > 1 {
         let mut off = usize::from(level).min(active - 1);
-        let mut layers = encodings.to_vec();
         for e in layers.iter_mut().rev().filter(|e| e.active) {
             if off == 0 {
                 break;
@@ -330,7 +330,6 @@ pub fn with_cpu_level(
         }
         return layers;
     }
-    let mut layers = encodings.to_vec();
     for e in &mut layers {
         if level >= 1 {
             let fps = match (source, e.max_framerate) {
@@ -721,18 +720,17 @@ impl Abr {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if let Some(available) = available {
-            let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
-            for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
-                let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
-                let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
-                step_bandwidth(s, now, path);
-            }
-        }
-        for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
-            step_cpu(s, now);
-        }
+        let video_budget = available.map(|a| (a * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0));
+        // Each sender on its own: its ladder, its CPU level, what it sends.
         for s in &mut self.senders {
+            if s.kind == TrackKind::Video {
+                if let Some(video_budget) = video_budget {
+                    let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
+                    let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
+                    step_bandwidth(s, now, path);
+                }
+                step_cpu(s, now);
+            }
             let wanted = s.wanted();
             if wanted != s.applied {
                 s.applied.clone_from(&wanted);
