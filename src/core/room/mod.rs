@@ -1435,7 +1435,11 @@ impl RoomCore {
     /// The ICE servers a connection is given: the signaling server's, then
     /// the app's.
     fn peer_ice_servers(&self) -> Vec<IceServer> {
-        let mut servers = self.ice_servers.clone();
+        let mut servers =
+            Vec::with_capacity(self.ice_servers.len() + self.config.ice_servers.len());
+        for s in &self.ice_servers {
+            servers.push(s.clone());
+        }
         for s in &self.config.ice_servers {
             servers.push(s.clone());
         }
@@ -1445,10 +1449,9 @@ impl RoomCore {
     /// New TURN credentials from a resumed `welcome` go to every live
     /// connection (those built later get them in `CreatePeer`).
     fn renew_ice_servers(&mut self) {
-        let ice_servers = self.peer_ice_servers();
         for peer in self.peers.keys() {
             let cmd = PcCommand::SetIceServers {
-                ice_servers: ice_servers.clone(),
+                ice_servers: self.peer_ice_servers(),
                 relay_only: self.config.relay_only,
             };
             self.out.push_back(RoomOutput::Pc { peer: peer.clone(), cmd });
