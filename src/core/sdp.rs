@@ -36,9 +36,10 @@ pub fn mids_collide(a: &str, b: &str) -> bool {
     mid_kinds(a).iter().any(|(mid, kind)| theirs.iter().any(|(m, k)| m == mid && k != kind))
 }
 
-/// The `ufrag` extension of a candidate line (`... ufrag abcd ...`).
+/// The `ufrag` extension of a candidate line (`... ufrag abcd ...`; its
+/// fields are separated by single spaces, RFC 8839 §5.1).
 pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
-    let mut words = candidate.split_ascii_whitespace();
+    let mut words = candidate.split(' ');
     while let Some(w) = words.next() {
         if w == "ufrag" {
             return words.next();
@@ -49,7 +50,7 @@ pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
 
 /// A candidate's host is an mDNS name (`….local`) the browser resolves itself.
 pub fn is_mdns_candidate(candidate: &str) -> bool {
-    candidate.split_ascii_whitespace().nth(4).is_some_and(|addr| addr.ends_with(".local"))
+    candidate.split(' ').nth(4).is_some_and(|addr| addr.ends_with(".local"))
 }
 
 #[cfg(test)]
