@@ -1194,7 +1194,7 @@ impl RoomCore {
         let set = self.failure.take().map(|(_, m)| m);
         let message = message.or(set).unwrap_or_else(|| reason.to_owned());
         self.failure = Some((reason, message));
-        self.pending.clear();
+        self.pending = VecDeque::new(); // dropped whole (no `truncate` code)
         self.close_all();
         self.connection_event(RoomConnection::Disconnected, Some(reason));
     }
