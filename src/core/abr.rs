@@ -783,7 +783,10 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     }
     let fits = |r: usize| s.need(r) * FIT <= budget;
     // The highest rung that fits (the floor always does).
-    let best = (0..=floor).find(|r| fits(*r)).unwrap_or(floor);
+    let mut best = 0;
+    while best < floor && !fits(best) {
+        best += 1;
+    }
     if let Some(probe) = s.probe {
         // A probe is judged by what the link does with it, not by the
         // estimate alone: a step up makes Chromium probe the link with
