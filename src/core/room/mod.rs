@@ -1548,11 +1548,11 @@ impl RoomCore {
     }
 
     fn close_all(&mut self) {
-        let peers = std::mem::take(&mut self.peers);
-        for (id, mut remote) in peers {
-            remote.session.close();
-            self.out.push_back(RoomOutput::ClosePeer { peer: id });
+        for peer in self.peers.keys() {
+            self.out.push_back(RoomOutput::ClosePeer { peer: peer.clone() });
         }
+        // Their sessions go with them.
+        self.peers = Map::new();
     }
 
     fn peer_input(&mut self, now: Millis, id: &str, input: PeerInput) -> Result<(), CoreError> {
