@@ -1529,10 +1529,10 @@ impl RoomCore {
     }
 
     fn remove_peer(&mut self, id: &str, reason: LeaveReason) {
-        let Some(mut remote) = self.peers.remove(id) else {
+        // Its session goes with it.
+        let Some(remote) = self.peers.remove(id) else {
             return;
         };
-        remote.session.close();
         for t in remote.received {
             if let Some(source) = t.source {
                 self.event(RoomEvent::TrackRemoved {
