@@ -1519,8 +1519,10 @@ impl RoomCore {
                 }
                 self.lift(&id);
             }
-            let Some(r) = self.peers.get_mut(&id) else { continue };
-            for data in r.inbound_held.take().unwrap_or_default() {
+            let Some(held) = self.peers.get_mut(&id).and_then(|r| r.inbound_held.take()) else {
+                continue;
+            };
+            for data in held {
                 // As for a signal applied on arrival: a refused one (the peer
                 // closed meanwhile) is dropped; the driver ignores it too.
                 let _ = self.inbound_signal(now, &id, data);
