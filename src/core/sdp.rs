@@ -36,10 +36,9 @@ pub fn mids_collide(a: &str, b: &str) -> bool {
     mid_kinds(a).iter().any(|(mid, kind)| theirs.iter().any(|(m, k)| m == mid && k != kind))
 }
 
-/// The `ufrag` extension of a candidate line (`... ufrag abcd ...`; its
-/// fields are separated by single spaces, RFC 8839 §5.1).
+/// The `ufrag` extension of a candidate line (`... ufrag abcd ...`).
 pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
-    let mut words = candidate.split(' ');
+    let mut words = candidate.split_ascii_whitespace();
     while let Some(w) = words.next() {
         if w == "ufrag" {
             return words.next();
@@ -50,7 +49,7 @@ pub fn candidate_ufrag(candidate: &str) -> Option<&str> {
 
 /// A candidate's host is an mDNS name (`….local`) the browser resolves itself.
 pub fn is_mdns_candidate(candidate: &str) -> bool {
-    candidate.split(' ').nth(4).is_some_and(|addr| addr.ends_with(".local"))
+    candidate.split_ascii_whitespace().nth(4).is_some_and(|addr| addr.ends_with(".local"))
 }
 
 #[cfg(test)]
