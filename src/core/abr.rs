@@ -97,7 +97,6 @@ use super::encodings::{camera_bitrate_bps, EncodingParams, SourceSize};
 use super::stats::{max_of, StatsSnapshot};
 use super::types::{Millis, TrackKind, TrackSource};
 use super::SenderId;
-use std::collections::VecDeque;
 
 /// Share of the bandwidth estimate the controller plans to use.
 pub const HEADROOM: f64 = 0.9;
@@ -319,9 +318,9 @@ pub fn with_cpu_level(
     for e in encodings {
         active += usize::from(e.active);
     }
+    let mut layers = encodings.to_vec();
     if active > 1 {
         let mut off = usize::from(level).min(active - 1);
-        let mut layers = encodings.to_vec();
         for e in layers.iter_mut().rev().filter(|e| e.active) {
             if off == 0 {
                 break;
@@ -331,7 +330,6 @@ pub fn with_cpu_level(
         }
         return layers;
     }
-    let mut layers = encodings.to_vec();
     for e in &mut layers {
         if level >= 1 {
             let fps = match (source, e.max_framerate) {
@@ -378,7 +376,7 @@ struct Sender {
     /// A step up not yet backed.
     probe: Option<Probe>,
     /// Round-trip times over the last samples.
-    recent_rtt: VecDeque<f64>,
+    recent_rtt: Vec<f64>,
     cpu_level: u8,
     cpu_samples: u32,
     /// Last time the encoder was limited by CPU.
@@ -393,7 +391,7 @@ struct Sender {
     /// First sample with bytes sent.
     started: Option<Millis>,
     /// Frame rates sent over the last samples.
-    recent_fps: VecDeque<f64>,
+    recent_fps: Vec<f64>,
 }
 
 impl Sender {
@@ -556,7 +554,7 @@ impl Abr {
             idle_cap: None,
             changed_at: None,
             probe: None,
-            recent_rtt: VecDeque::new(),
+            recent_rtt: Vec::new(),
             cpu_level: 0,
             cpu_samples: 0,
             cpu_seen: None,
@@ -565,7 +563,7 @@ impl Abr {
             applied: plan.to_vec(),
             sent_bps: 0.0,
             started: None,
-            recent_fps: VecDeque::new(),
+            recent_fps: Vec::new(),
         };
         let i = self.senders.iter().position(|s| s.id >= sender).unwrap_or(self.senders.len());
         if let Some(s) = self.senders.get_mut(i).filter(|s| s.id == sender) {
@@ -708,10 +706,7 @@ impl Abr {
             // encoder skips frames), not for want of CPU.
             let cpu = cpu_limited || (starved && !bandwidth_limited && !lossy_lately);
             if let Some(fps) = fps {
-                if s.recent_fps.len() >= FPS_WINDOW {
-                    s.recent_fps.pop_front();
-                }
-                s.recent_fps.push_back(fps);
+                push_recent(&mut s.recent_fps, fps, FPS_WINDOW);
             }
             s.cpu_samples = if cpu { s.cpu_samples + 1 } else { 0 };
             if cpu {
@@ -725,18 +720,17 @@ impl Abr {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        if let Some(available) = available {
-            let video_budget = (available * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0);
-            for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
-                let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
-                let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
-                step_bandwidth(s, now, path);
-            }
-        }
-        for s in self.senders.iter_mut().filter(|s| s.kind == TrackKind::Video) {
-            step_cpu(s, now);
-        }
+        let video_budget = available.map(|a| (a * HEADROOM - audio * AUDIO_RESERVE_BPS).max(0.0));
+        // Each sender on its own: its ladder, its CPU level, what it sends.
         for s in &mut self.senders {
+            if s.kind == TrackKind::Video {
+                if let Some(video_budget) = video_budget {
+                    let share = if weights > 0.0 { s.top_need() / weights } else { 1.0 };
+                    let path = Path { budget: video_budget * share, lossy, lossy_lately, rtt_ms };
+                    step_bandwidth(s, now, path);
+                }
+                step_cpu(s, now);
+            }
             let wanted = s.wanted();
             if wanted != s.applied {
                 s.applied.clone_from(&wanted);
@@ -751,6 +745,14 @@ impl Abr {
     }
 }
 
+/// Adds `value` to the last `len` samples `window` keeps (the oldest goes).
+fn push_recent(window: &mut Vec<f64>, value: f64, len: usize) {
+    if window.len() >= len {
+        window.remove(0);
+    }
+    window.push(value);
+}
+
 /// The bandwidth ladder of one sender, for one sample.
 fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let Path { budget, lossy, lossy_lately, rtt_ms } = path;
@@ -759,10 +761,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     let rtt_floor = s.recent_rtt.iter().copied().reduce(f64::min);
     let queued = matches!((rtt_ms, rtt_floor), (Some(r), Some(f)) if r > f + PROBE_RTT_RISE_MS);
     if let Some(r) = rtt_ms {
-        if s.recent_rtt.len() >= RTT_WINDOW {
-            s.recent_rtt.pop_front();
-        }
-        s.recent_rtt.push_back(r);
+        push_recent(&mut s.recent_rtt, r, RTT_WINDOW);
     }
     let need = s.need(s.rung);
     let last = s.rungs.len().saturating_sub(1);
@@ -784,7 +783,10 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
     }
     let fits = |r: usize| s.need(r) * FIT <= budget;
     // The highest rung that fits (the floor always does).
-    let best = (0..=floor).find(|r| fits(*r)).unwrap_or(floor);
+    let mut best = 0;
+    while best < floor && !fits(best) {
+        best += 1;
+    }
     if let Some(probe) = s.probe {
         // A probe is judged by what the link does with it, not by the
         // estimate alone: a step up makes Chromium probe the link with

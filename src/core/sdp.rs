@@ -1,9 +1,13 @@
 //! The little SDP reading the core needs: ICE username fragments, which tell
 //! which description a candidate belongs to (they change on ICE restart).
+//! SDP is ASCII text: lines are trimmed of ASCII whitespace only (no Unicode
+//! whitespace table in the wasm).
 
 /// The first `a=ice-ufrag:` value of a description.
 pub fn ice_ufrag(sdp: &str) -> Option<&str> {
-    sdp.lines().find_map(|l| l.trim_end().strip_prefix("a=ice-ufrag:")).filter(|u| !u.is_empty())
+    sdp.lines()
+        .find_map(|l| l.trim_ascii_end().strip_prefix("a=ice-ufrag:"))
+        .filter(|u| !u.is_empty())
 }
 
 /// The description was made by Firefox: its origin line's username is
@@ -16,7 +20,7 @@ pub fn is_firefox(sdp: &str) -> bool {
 pub fn mid_kinds(sdp: &str) -> Vec<(&str, &str)> {
     let mut kind = "";
     let mut out = Vec::new();
-    for line in sdp.lines().map(str::trim_end) {
+    for line in sdp.lines().map(str::trim_ascii_end) {
         if let Some(m) = line.strip_prefix("m=") {
             kind = m.split(' ').next().unwrap_or("");
         } else if let Some(mid) = line.strip_prefix("a=mid:") {

@@ -7,7 +7,6 @@
 //! into [`ConnectionStats`] and says when the quality level changes.
 
 use super::types::{Millis, TrackKind};
-use std::collections::VecDeque;
 
 /// One `getStats()` report of a connection, cumulative counters.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -165,7 +164,7 @@ const HOLD: u32 = 2;
 pub struct StatsTracker {
     previous: Option<(Millis, StatsSnapshot)>,
     /// Per interval: (RTP packets received, RTP packets lost, bytes received).
-    window: VecDeque<(u64, i64, u64)>,
+    window: Vec<(u64, i64, u64)>,
     latest: Option<ConnectionStats>,
     level: Option<Quality>,
     candidate: Option<(Quality, u32)>,
@@ -222,14 +221,14 @@ impl StatsTracker {
         let (received, lost, bytes) = totals(&s);
         if let Some((_, p)) = &self.previous {
             let (r0, l0, b0) = totals(p);
-            self.window.push_back((
+            if self.window.len() >= WINDOW {
+                self.window.remove(0);
+            }
+            self.window.push((
                 received.saturating_sub(r0),
                 lost.saturating_sub(l0).max(0),
                 bytes.saturating_sub(b0),
             ));
-            while self.window.len() > WINDOW {
-                self.window.pop_front();
-            }
         }
         let (mut w_received, mut w_lost, mut w_bytes) = (0u64, 0i64, 0u64);
         for (dr, dl, db) in &self.window {

@@ -348,7 +348,7 @@ impl PeerSession {
         self.closed = true;
         self.stats_at = None;
         self.keepalive_at = None;
-        self.outbox.clear();
+        self.outbox = VecDeque::new(); // dropped whole (no `truncate` code)
         self.outbox_bytes = 0;
         self.state = PeerState::Closed;
     }

@@ -23,27 +23,19 @@ impl RoomCore {
         if r.session.state() != PeerState::Connected {
             return;
         }
-        // Media flows: the plans held until now (see `Remote::plans_held`).
-        for (sender, encodings) in r.plans_held.take().unwrap_or_default() {
-            self.out.push_back(RoomOutput::SetEncodings {
-                peer: peer.to_owned(),
-                sender,
-                encodings,
-            });
-        }
+        // Media flows: the plans held until now (see `Remote::plans_held`),
+        // then the controller's decisions.
+        let mut decided = r.plans_held.take().unwrap_or_default();
         r.abr.handle_snapshot(now, snapshot);
         while let Some(d) = r.abr.poll_output() {
-            let (sender, encodings) = (d.sender, d.encodings);
-            self.out.push_back(RoomOutput::SetEncodings {
-                peer: peer.to_owned(),
-                sender,
-                encodings,
-            });
+            decided.push((d.sender, d.encodings));
+        }
+        for (sender, encodings) in decided {
+            let peer = peer.to_owned();
+            self.out.push_back(RoomOutput::SetEncodings { peer, sender, encodings });
         }
     }
 
-    /// The ABR controller of the connection to `peer` (rungs, CPU level,
-    /// what each sender was last told).
     pub fn abr(&self, peer: &str) -> Option<&crate::core::abr::Abr> {
         self.peers.get(peer).map(|r| &r.abr)
     }

@@ -18,6 +18,7 @@ use super::encodings::EncodingParams;
 use super::error::CoreError;
 use super::peer::PeerSession;
 use super::sfu::room::{adaptive::View, SfuRoom};
+use super::text::concat;
 use super::types::*;
 use crate::core::map::{Map, Set};
 use capture::Captures;
@@ -170,6 +171,8 @@ pub enum RoomInput {
     /// The `mid`s of our senders on `peer`'s connection, read when a
     /// description operation completed (before that `OpCompleted`), so the
     /// announcement that names them goes out before the description.
+    /// Listed in a stable order (the driver's: by sender): a list that
+    /// differs from the last one is announced again.
     SenderMids {
         peer: PeerId,
         generation: Generation,
@@ -437,8 +440,8 @@ struct Remote {
     tracks_added: bool,
     /// Our senders on this connection, reused across unpublish/publish.
     senders: Senders,
-    /// Their `mid`s, once negotiated (`RoomInput::SenderMids`).
-    mids: Map<SenderId, String>,
+    /// Their `mid`s, once negotiated (`RoomInput::SenderMids`, as listed).
+    mids: Vec<(SenderId, String)>,
     /// Adapts what the senders send to the connection's stats.
     abr: Abr,
     session: PeerSession,
@@ -499,6 +502,11 @@ pub(crate) fn replace_in(
 }
 
 impl Remote {
+    /// The negotiated `mid` of our sender `sender`.
+    fn mid(&self, sender: SenderId) -> Option<String> {
+        self.mids.iter().find(|(s, _)| *s == sender).map(|(_, mid)| mid.clone())
+    }
+
     /// `track` now goes on `sender`: its plan (from the capture's size)
     /// starts its ABR ladder; returns what the sender is given now (see
     /// `plan_now`) and whether the plan is layers (`addTransceiver`).
@@ -737,8 +745,8 @@ impl RoomCore {
                 if !self.current(&peer, generation) {
                     return Ok(());
                 }
-                let remote = self.remote_mut(&peer)?;
-                let mut removed = Vec::new();
+                // Current, so present.
+                let Some(remote) = self.peers.get_mut(&peer) else { return Ok(()) };
                 // The newest `track` for a stream and kind wins: the sender
                 // has one sender per stream and kind, so an older receiver
                 // still associated with them carries nothing of it any more.
@@ -747,12 +755,12 @@ impl RoomCore {
                         t.track_id != track_id && t.kind == kind && t.stream_id == stream_id;
                     let moved = t.track_id == track_id && t.stream_id != stream_id;
                     if let Some(source) = t.source.take_if(|_| stale || moved) {
-                        removed.push(RoomEvent::TrackRemoved {
+                        self.out.push_back(RoomOutput::Event(RoomEvent::TrackRemoved {
                             participant: peer.clone(),
                             track_id: t.track_id.clone(),
                             kind,
                             source,
-                        });
+                        }));
                     }
                     if stale {
                         t.stream_id = None;
@@ -775,9 +783,6 @@ impl RoomCore {
                         muted: false,
                     }),
                 }
-                for e in removed {
-                    self.event(e);
-                }
                 self.reconcile_tracks(&peer);
             }
             RoomInput::SenderMids { peer, generation, mids } => {
@@ -785,11 +790,6 @@ impl RoomCore {
                     return Ok(());
                 }
                 let remote = self.remote_mut(&peer)?;
-                let mut map = Map::new();
-                for (sender, mid) in mids {
-                    map.insert(sender, mid);
-                }
-                let mids = map;
                 for (sender, mid) in &mids {
                     remote.abr.set_mid(*sender, mid);
                 }
@@ -822,7 +822,7 @@ impl RoomCore {
             self.session.handle_timeout(now, &mut steps);
         }
         self.steps(now, steps);
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
             if r.absent_until.is_some_and(|t| t <= now) {
@@ -1041,7 +1041,7 @@ impl RoomCore {
             self.lift(to);
             return r.map(|()| Vec::new());
         }
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         let mut failed = Vec::new();
         for id in ids {
             let r = self.peers.get_mut(&id).map(|p| p.session.send(data.clone(), reliable));
@@ -1102,6 +1102,15 @@ impl RoomCore {
         } else {
             Err(CoreError::NotJoined)
         }
+    }
+
+    /// The peers' ids, for loops that call `&mut self` methods per peer.
+    fn peer_ids(&self) -> Vec<PeerId> {
+        let mut ids = Vec::with_capacity(self.peers.len());
+        for id in self.peers.keys() {
+            ids.push(id.clone());
+        }
+        ids
     }
 
     fn current(&self, peer: &str, generation: Generation) -> bool {
@@ -1179,16 +1188,19 @@ impl RoomCore {
         }
     }
 
+    /// The session failed: `message` says why, else the message already
+    /// set for it (a refused join's), else `reason`.
     fn fail(&mut self, reason: &'static str, message: Option<String>) {
-        let message = message.unwrap_or_else(|| reason.to_owned());
+        let set = self.failure.take().map(|(_, m)| m);
+        let message = message.or(set).unwrap_or_else(|| reason.to_owned());
         self.failure = Some((reason, message));
-        self.pending.clear();
+        self.pending = VecDeque::new(); // dropped whole (no `truncate` code)
         self.close_all();
         self.connection_event(RoomConnection::Disconnected, Some(reason));
     }
 
     fn each_session(&mut self, now: Millis, signaling_up: bool) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             if let Some(r) = self.peers.get_mut(&id) {
                 r.session.handle_signaling(now, signaling_up);
@@ -1269,19 +1281,9 @@ impl RoomCore {
                     };
                     let mut steps = Vec::new();
                     self.session.handle_refused(&mut steps, reason);
-                    let mut text = code.as_str().to_owned();
-                    text.push_str(": ");
-                    text.push_str(&message);
-                    self.failure = Some((reason, text));
-                    for s in steps {
-                        match s {
-                            Step::Fail(r) => {
-                                let m = self.failure.as_ref().map(|f| f.1.clone());
-                                self.fail(r, m)
-                            }
-                            other => self.steps(now, vec![other]),
-                        }
-                    }
+                    // The failure's message (`fail` keeps it): the server's.
+                    self.failure = Some((reason, concat(&[code.as_str(), ": ", &message])));
+                    self.steps(now, steps);
                 }
                 _ => self.event(RoomEvent::ServerError { code, message }),
             },
@@ -1312,7 +1314,7 @@ impl RoomCore {
         self.connection_event(RoomConnection::Reconnected, None);
         // What may have been lost with the old socket: our track list and an
         // unanswered offer (both idempotent on the other side).
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in &ids {
             self.announce_to(id);
             if let Some(r) = self.peers.get_mut(id) {
@@ -1346,24 +1348,24 @@ impl RoomCore {
     fn setup_failed(&mut self, now: Millis, id: &str, message: String) {
         let Some(r) = self.peers.get_mut(id) else { return };
         r.setup_failures += 1;
-        let failures = r.setup_failures;
+        let gave_up = r.setup_failures >= MAX_PEER_SETUP_ATTEMPTS;
+        if gave_up {
+            r.session.close();
+        } else {
+            r.rebuild_at = Some(now.saturating_add(PEER_SETUP_RETRY));
+        }
         self.event(RoomEvent::Warning {
             participant: Some(id.to_owned()),
             code: "peer-setup-failed",
             message,
         });
         self.out.push_back(RoomOutput::ClosePeer { peer: id.to_owned() });
-        if failures >= MAX_PEER_SETUP_ATTEMPTS {
-            if let Some(r) = self.peers.get_mut(id) {
-                r.session.close();
-            }
+        if gave_up {
             self.event(RoomEvent::ParticipantState {
                 participant: id.to_owned(),
                 state: PeerState::Failed,
                 reason: Some("setup-failed"),
             });
-        } else if let Some(r) = self.peers.get_mut(id) {
-            r.rebuild_at = Some(now.saturating_add(PEER_SETUP_RETRY));
         }
     }
 
@@ -1384,7 +1386,7 @@ impl RoomCore {
                 session,
                 tracks_added: !polite,
                 senders: Senders::default(),
-                mids: Map::new(),
+                mids: Vec::new(),
                 abr: Abr::new(self.config.adaptive_bitrate),
                 announced: Vec::new(),
                 received: Vec::new(),
@@ -1433,7 +1435,11 @@ impl RoomCore {
     /// The ICE servers a connection is given: the signaling server's, then
     /// the app's.
     fn peer_ice_servers(&self) -> Vec<IceServer> {
-        let mut servers = self.ice_servers.clone();
+        let mut servers =
+            Vec::with_capacity(self.ice_servers.len() + self.config.ice_servers.len());
+        for s in &self.ice_servers {
+            servers.push(s.clone());
+        }
         for s in &self.config.ice_servers {
             servers.push(s.clone());
         }
@@ -1443,10 +1449,9 @@ impl RoomCore {
     /// New TURN credentials from a resumed `welcome` go to every live
     /// connection (those built later get them in `CreatePeer`).
     fn renew_ice_servers(&mut self) {
-        let ice_servers = self.peer_ice_servers();
         for peer in self.peers.keys() {
             let cmd = PcCommand::SetIceServers {
-                ice_servers: ice_servers.clone(),
+                ice_servers: self.peer_ice_servers(),
                 relay_only: self.config.relay_only,
             };
             self.out.push_back(RoomOutput::Pc { peer: peer.clone(), cmd });
@@ -1503,7 +1508,7 @@ impl RoomCore {
     /// The captures are done (or waited long enough): build the held
     /// connections, apply the held signals.
     fn release_holds(&mut self, now: Millis) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for id in ids {
             let Some(r) = self.peers.get_mut(&id) else { continue };
             if std::mem::take(&mut r.offer_held) {
@@ -1514,8 +1519,10 @@ impl RoomCore {
                 }
                 self.lift(&id);
             }
-            let Some(r) = self.peers.get_mut(&id) else { continue };
-            for data in r.inbound_held.take().unwrap_or_default() {
+            let Some(held) = self.peers.get_mut(&id).and_then(|r| r.inbound_held.take()) else {
+                continue;
+            };
+            for data in held {
                 // As for a signal applied on arrival: a refused one (the peer
                 // closed meanwhile) is dropped; the driver ignores it too.
                 let _ = self.inbound_signal(now, &id, data);
@@ -1524,10 +1531,10 @@ impl RoomCore {
     }
 
     fn remove_peer(&mut self, id: &str, reason: LeaveReason) {
-        let Some(mut remote) = self.peers.remove(id) else {
+        // Its session goes with it.
+        let Some(remote) = self.peers.remove(id) else {
             return;
         };
-        remote.session.close();
         for t in remote.received {
             if let Some(source) = t.source {
                 self.event(RoomEvent::TrackRemoved {
@@ -1543,11 +1550,11 @@ impl RoomCore {
     }
 
     fn close_all(&mut self) {
-        let peers = std::mem::take(&mut self.peers);
-        for (id, mut remote) in peers {
-            remote.session.close();
-            self.out.push_back(RoomOutput::ClosePeer { peer: id });
+        for peer in self.peers.keys() {
+            self.out.push_back(RoomOutput::ClosePeer { peer: peer.clone() });
         }
+        // Their sessions go with them.
+        self.peers = Map::new();
     }
 
     fn peer_input(&mut self, now: Millis, id: &str, input: PeerInput) -> Result<(), CoreError> {
@@ -1673,7 +1680,7 @@ impl RoomCore {
     /// connections that carry ours already (the others get them all in
     /// `add_tracks`).
     fn announce_all(&mut self) {
-        let ids: Vec<PeerId> = self.peers.keys().cloned().collect();
+        let ids = self.peer_ids();
         for peer in ids {
             self.announce_to(&peer);
             self.place_tracks(&peer);
@@ -1692,7 +1699,7 @@ impl RoomCore {
                 kind: t.kind,
                 source: t.source,
                 id: Some(self.publication_of(&t.track_id)),
-                mid: r.senders.carrying(&t.track_id).and_then(|s| r.mids.get(&s)).cloned(),
+                mid: r.senders.carrying(&t.track_id).and_then(|s| r.mid(s)),
                 muted: self.muted.contains(&t.track_id),
             });
         }
@@ -1712,7 +1719,7 @@ impl RoomCore {
         let Some(remote) = self.peers.get_mut(id) else {
             return;
         };
-        let mut events = Vec::new();
+        let events = &mut self.out;
         let announced = &remote.announced;
         let lookup = |t: &RemoteTrack| {
             announced.iter().find(|a| {
@@ -1731,7 +1738,7 @@ impl RoomCore {
                     t.source = Some(a.source);
                     t.muted = a.muted;
                     let stream_id = t.stream_id.clone().unwrap_or_default();
-                    events.push(RoomEvent::Track {
+                    events.push_back(RoomOutput::Event(RoomEvent::Track {
                         participant,
                         track_id,
                         stream_id,
@@ -1739,28 +1746,26 @@ impl RoomCore {
                         source: a.source,
                         publication: a.id.clone(),
                         muted: a.muted,
-                    });
+                    }));
                 }
                 (Some(source), None) => {
                     t.source = None;
-                    events.push(RoomEvent::TrackRemoved { participant, track_id, kind, source });
+                    let e = RoomEvent::TrackRemoved { participant, track_id, kind, source };
+                    events.push_back(RoomOutput::Event(e));
                 }
                 (Some(source), Some(a)) if a.muted != t.muted => {
                     t.muted = a.muted;
-                    events.push(RoomEvent::TrackMuted {
+                    events.push_back(RoomOutput::Event(RoomEvent::TrackMuted {
                         participant,
                         track_id,
                         kind,
                         source,
                         publication: a.id.clone(),
                         muted: a.muted,
-                    });
+                    }));
                 }
                 _ => {}
             }
-        }
-        for e in events {
-            self.event(e);
         }
     }
 }
