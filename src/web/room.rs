@@ -19,7 +19,7 @@ use crate::core::{
     self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
     RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
 };
-use rtcroom_proto::{IceServer, LeaveReason, Meta};
+use rtcroom_proto::{IceServer, LeaveReason, Meta, PeerInfo};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -93,7 +93,6 @@ struct Inner {
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
     peers: Map<String, Peer>,
-    names: Map<String, Participant>,
     local: Map<String, LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
@@ -218,7 +217,6 @@ impl Room {
                 transport: None,
                 join_timeout_ms,
                 peers: Map::new(),
-                names: Map::new(),
                 local: Map::new(),
                 groups: Map::new(),
                 remote: Map::new(),
@@ -367,8 +365,11 @@ impl Room {
     pub fn participants(&self) -> Vec<Participant> {
         self.with(|i| {
             let mut out = Vec::new();
-            for id in i.names.keys() {
-                out.push(i.participant(id));
+            // The core's list (an SFU room keeps its own after leaving).
+            if i.core.is_joined() {
+                for p in i.core.participants() {
+                    out.push(i.participant(&p.id));
+                }
             }
             out
         })
@@ -405,7 +406,7 @@ impl Room {
     /// by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| {
-            let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
+            let sfu = i.core.sfu().is_some() && i.core.participants().any(|p| p.id == id);
             let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
             i.peers.get(id).map(|p| p.conn.connection().clone())
         })
@@ -686,7 +687,6 @@ impl Room {
         }
         inner.peers.clear();
         inner.remote.clear();
-        inner.names.clear();
         inner.groups.clear();
         inner.sfu_streams.clear();
         inner.timer = None;
@@ -1156,15 +1156,17 @@ impl Inner {
         warning(Some(self.participant(peer)), e.code(), e.message())
     }
 
+    /// As the core knows it now (no copy of the room kept here).
     fn participant(&self, id: &str) -> Participant {
-        // Field by field: the stored publications are replaced, not cloned.
-        let known = self.names.get(id);
-        Participant {
-            id: id.to_owned(),
-            name: known.and_then(|p| p.name.clone()),
-            meta: known.map(|p| p.meta.clone()).unwrap_or_default(),
-            publications: self.core.publications(id).to_vec(),
-        }
+        let known = self.core.participants().find(|p| p.id == id).cloned();
+        let info =
+            known.unwrap_or_else(|| PeerInfo { id: id.to_owned(), name: None, meta: Meta::new() });
+        self.with_publications(info)
+    }
+
+    fn with_publications(&self, info: PeerInfo) -> Participant {
+        let publications = self.core.publications(&info.id).to_vec();
+        Participant { id: info.id, name: info.name, meta: info.meta, publications }
     }
 
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
@@ -1173,19 +1175,12 @@ impl Inner {
             // With the publications the core knows (an SFU participant's
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
-                let p = Participant::from(info);
-                let id = p.id.clone();
-                self.names.insert(id.clone(), p);
-                RoomEvent::ParticipantJoined(self.participant(&id))
+                RoomEvent::ParticipantJoined(self.with_publications(info))
             }
             C::ParticipantUpdated(info) => {
-                let p = Participant::from(info);
-                let id = p.id.clone();
-                self.names.insert(id.clone(), p);
-                RoomEvent::ParticipantUpdated(self.participant(&id))
+                RoomEvent::ParticipantUpdated(self.with_publications(info))
             }
             C::ParticipantLeft { participant, reason } => {
-                self.names.remove(&participant.id);
                 self.sfu_streams.forget(&participant.id);
                 let reason = match reason {
                     LeaveReason::Left => "left",
