@@ -708,14 +708,19 @@ fn call<T>(
     shared: &Rc<Shared>,
     f: impl FnOnce(&mut RoomCore) -> Result<T, core::CoreError>,
 ) -> Result<T, WebError> {
-    let (result, outputs) = {
-        let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-        // A call can fail after the core queued work: run it either way.
-        let result = f(&mut inner.core);
-        (result, drain(&mut inner.core))
+    let result = f(&mut shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?.core);
+    // A call can fail after the core queued work: run it either way.
+    run(shared);
+    Ok(result?)
+}
+
+/// Runs what the core asks for now. Not generic: one copy for every `call`.
+fn run(shared: &Rc<Shared>) {
+    let outputs = match shared.inner.try_borrow_mut() {
+        Ok(mut inner) => drain(&mut inner.core),
+        Err(_) => return,
     };
     execute(shared, outputs);
-    Ok(result?)
 }
 
 /// Feeds one input to the core and runs everything it asks for.
