@@ -976,11 +976,16 @@ impl Inner {
                 None
             }
             RoomOutput::Event(e) => self.event(e),
-            o => self.apply_ref(&o, weak),
+            // A connection that refused a command: one warning path for all.
+            o => self.apply_ref(&o, weak).err().map(|(peer, e)| self.peer_warning(peer, e)),
         }
     }
 
-    fn apply_ref(&mut self, o: &RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
+    fn apply_ref<'o>(
+        &mut self,
+        o: &'o RoomOutput,
+        weak: &Weak<Shared>,
+    ) -> Result<(), (&'o str, WebError)> {
         match *o {
             RoomOutput::Connect { socket, endpoint } => {
                 self.wanted = Some(socket);
@@ -1062,14 +1067,12 @@ impl Inner {
                     }
                     _ => Ok(()),
                 };
-                if let Err(e) = result {
-                    return Some(self.peer_warning(peer, e));
-                }
+                result.map_err(|e| (peer.as_str(), e))?;
             }
             RoomOutput::SetEncodings { ref peer, sender, ref encodings } => {
                 let result = self.peers.get(peer).map(|p| p.conn.set_encodings(sender, encodings));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(peer, e));
+                    return Err((peer, e));
                 }
             }
             RoomOutput::ReplaceTrack { ref peer, sender, ref track } => {
@@ -1077,13 +1080,13 @@ impl Inner {
                     // A track this driver does not hold: nothing to put on.
                     Some(t) => match self.local.get(&t.track_id) {
                         Some(m) => Some((&m.track, &m.stream)),
-                        None => return None,
+                        None => return Ok(()),
                     },
                     None => None,
                 };
                 let result = self.peers.get_mut(peer).map(|p| p.conn.replace_track(sender, media));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(peer, e));
+                    return Err((peer, e));
                 }
             }
             RoomOutput::ClosePeer { ref peer } => {
@@ -1118,12 +1121,10 @@ impl Inner {
                     }
                     _ => Ok(()),
                 };
-                if let Err(e) = result {
-                    return Some(self.peer_warning(peer, e));
-                }
+                result.map_err(|e| (peer.as_str(), e))?;
             }
         }
-        None
+        Ok(())
     }
 
     /// A received track and its stream: by the participant whose connection
