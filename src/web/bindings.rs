@@ -121,24 +121,25 @@ impl RoomHandle {
                 room.unpublish(&track(a))?;
                 JsValue::UNDEFINED
             }
-            op::SWITCH_DEVICE => {
-                let (kind, device_id) = (text(&a), text(&b));
+            // One state machine for both: each may capture a device again.
+            // `setMuted` resolves with the published track (a new one when
+            // an unmute captured the camera again).
+            op::SWITCH_DEVICE | op::SET_MUTED => {
                 let room = room.clone();
                 promise(Box::pin(async move {
-                    let kind = TrackKind::parse(&kind).ok_or_else(|| {
-                        WebError::InvalidArgument("kind must be video or audio".into())
-                    })?;
-                    room.switch_device(kind, &device_id).await.map(JsValue::from)
+                    let plan = if op == op::SWITCH_DEVICE {
+                        let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
+                            WebError::InvalidArgument("kind must be video or audio".into())
+                        })?;
+                        Some(room.switch_plan(kind, text(&b))?)
+                    } else {
+                        room.mute_plan(a.unchecked_ref(), b.is_truthy())?
+                    };
+                    match plan {
+                        Some(plan) => room.recapture(plan).await.map(JsValue::from),
+                        None => Ok(a),
+                    }
                 }))
-                .into()
-            }
-            // Resolves with the published track (a new one when an unmute
-            // captured the camera again).
-            op::SET_MUTED => {
-                let (room, track, muted) = (room.clone(), track(a), b.is_truthy());
-                promise(Box::pin(
-                    async move { room.set_muted(&track, muted).await.map(JsValue::from) },
-                ))
                 .into()
             }
             op::SEND => send(room, a, b.as_string(), c.is_truthy())?.into(),

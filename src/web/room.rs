@@ -55,6 +55,18 @@ pub struct JoinOptions {
 // that calls the JS method (a *new* stream or track). Handle copies here use
 // `Clone::clone(&x)` explicitly.
 
+/// How the core takes a new capture in an old track's place (a fn
+/// pointer, not a generic closure: one copy of the code that calls it).
+type Replace = fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>;
+
+/// A capture to make from `kind` device `device_id`, for track `old`.
+pub(crate) struct Recapture {
+    old: String,
+    kind: TrackKind,
+    device_id: String,
+    replace: Replace,
+}
+
 /// A joined room. Cheap to clone; all clones are the same room.
 #[derive(Clone)]
 pub struct Room {
@@ -290,6 +302,16 @@ impl Room {
         kind: TrackKind,
         device_id: &str,
     ) -> Result<MediaStreamTrack, WebError> {
+        let plan = self.switch_plan(kind, device_id.to_owned())?;
+        self.recapture(plan).await
+    }
+
+    /// What [`Room::switch_device`] captures, and which track it replaces.
+    pub(crate) fn switch_plan(
+        &self,
+        kind: TrackKind,
+        device_id: String,
+    ) -> Result<Recapture, WebError> {
         let source = match kind {
             TrackKind::Video => TrackSource::Camera,
             TrackKind::Audio => TrackSource::Microphone,
@@ -300,13 +322,23 @@ impl Room {
             })
             .flatten()
             .ok_or(core::CoreError::NotPublished)?;
-        let track = media::capture_device(kind, device_id).await?;
-        let switched =
-            self.replace_local(&old, &track, |core, old, new| core.replace_published(old, new));
-        if switched.is_err() {
+        Ok(Recapture {
+            old,
+            kind,
+            device_id,
+            replace: |core, old, new| core.replace_published(old, new),
+        })
+    }
+
+    /// A new capture takes a published track's place (a device switch, a
+    /// camera's unmute): one state machine for both.
+    pub(crate) async fn recapture(&self, plan: Recapture) -> Result<MediaStreamTrack, WebError> {
+        let track = media::capture_device(plan.kind, &plan.device_id).await?;
+        let done = self.replace_local(&plan.old, &track, plan.replace);
+        if done.is_err() {
             track.stop();
         }
-        switched.map(|()| track)
+        done.map(|()| track)
     }
 
     /// `track` takes `old`'s place: in its stream, in the driver's map, in
@@ -315,8 +347,7 @@ impl Room {
         &self,
         old: &str,
         track: &MediaStreamTrack,
-        // A fn pointer, not a generic closure: one copy of this function.
-        replace: fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>,
+        replace: Replace,
     ) -> Result<(), WebError> {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
@@ -610,19 +641,28 @@ impl Room {
         track: &MediaStreamTrack,
         muted: bool,
     ) -> Result<MediaStreamTrack, WebError> {
-        let old = track.id();
-        match call(&self.shared, |core| core.set_muted(&old, muted))? {
-            core::MuteStep::Recapture { device_id, kind } => {
-                let fresh = media::capture_device(kind, &device_id).await?;
-                let done =
-                    self.replace_local(&old, &fresh, |core, old, new| core.recaptured(old, new));
-                if done.is_err() {
-                    fresh.stop();
-                }
-                done.map(|()| fresh)
-            }
-            _ => Ok(Clone::clone(track)),
+        match self.mute_plan(track, muted)? {
+            Some(plan) => self.recapture(plan).await,
+            None => Ok(Clone::clone(track)),
         }
+    }
+
+    /// [`Room::set_muted`]'s core call; `Some`: the capture it asks for.
+    pub(crate) fn mute_plan(
+        &self,
+        track: &MediaStreamTrack,
+        muted: bool,
+    ) -> Result<Option<Recapture>, WebError> {
+        let old = track.id();
+        Ok(match call(&self.shared, |core| core.set_muted(&old, muted))? {
+            core::MuteStep::Recapture { device_id, kind } => Some(Recapture {
+                old,
+                kind,
+                device_id,
+                replace: |core, old, new| core.recaptured(old, new),
+            }),
+            _ => None,
+        })
     }
 
     fn unpublish_id(&self, track_id: &str, reason: core::UnpublishReason) -> Result<(), WebError> {
