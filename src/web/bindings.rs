@@ -11,7 +11,7 @@ use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{DisplayMediaStreamConstraints, MediaStreamConstraints, MediaStreamTrack};
+use web_sys::MediaStreamTrack;
 
 #[wasm_bindgen]
 pub struct RoomHandle {
@@ -111,8 +111,21 @@ impl RoomHandle {
         Ok(match op {
             op::ID => room.id().into(),
             op::STATE => room.state().into(),
-            op::PUBLISH_CAMERA => publish_camera(room, a).into(),
-            op::PUBLISH_SCREEN => publish_screen(room, a).into(),
+            // One state machine for both captures.
+            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
+                let room = room.clone();
+                promise(Box::pin(async move {
+                    let (constraints, hint) = match op {
+                        op::PUBLISH_SCREEN => {
+                            let (c, hint) = screen_constraints(&a)?;
+                            (c, Some(hint))
+                        }
+                        _ => (camera_constraints(a), None),
+                    };
+                    room.capture_and_publish(&constraints, hint.as_deref()).await.map(tracks_js)
+                }))
+                .into()
+            }
             op::PUBLISH_TRACK => {
                 publish_track(room, track(a), b.as_string())?;
                 JsValue::UNDEFINED
@@ -176,66 +189,57 @@ impl RoomHandle {
     }
 }
 
-fn publish_camera(room: &Room, constraints: JsValue) -> js_sys::Promise {
-    let room = room.clone();
-    let c: MediaStreamConstraints = if constraints.is_object() {
-        constraints.unchecked_into()
-    } else {
-        let c = MediaStreamConstraints::new();
-        set(&c, "video", &JsValue::TRUE);
-        set(&c, "audio", &JsValue::TRUE);
-        c
-    };
-    promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
+/// `publishCamera`'s getUserMedia constraints (default: video and audio).
+fn camera_constraints(constraints: JsValue) -> JsValue {
+    if constraints.is_object() {
+        return constraints;
+    }
+    let c = object();
+    set(&c, "video", &JsValue::TRUE);
+    set(&c, "audio", &JsValue::TRUE);
+    c
 }
 
-/// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
-/// contentHint? }` (also plain `getDisplayMedia` options). `video`, when
-/// an object, is used as given; otherwise the preset's size and frame
-/// rate are asked for.
-fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
-    let room = room.clone();
-    promise(Box::pin(async move {
-        let field = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
-        let preset = match field("preset") {
-            None => ScreenPreset::default(),
-            Some(p) => {
-                p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
-                    WebError::InvalidArgument(
-                        "publishScreen: preset must be 'text' or 'motion'".into(),
-                    )
-                })?
-            }
-        };
-        let hint = match field("contentHint") {
-            None => preset.content_hint().to_owned(),
-            Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
-                WebError::InvalidArgument(
-                    "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
-                )
-            })?,
-        };
-        let c = DisplayMediaStreamConstraints::new();
-        match field("video").filter(JsValue::is_object) {
-            Some(video) => set(&c, "video", &video),
-            None => {
-                let cap = preset.capture();
-                let video = object();
-                let max = |v: f64| {
-                    let o = object();
-                    set_num(&o, "max", v);
-                    o
-                };
-                set(&video, "height", &max(f64::from(cap.max_height)));
-                set(&video, "frameRate", &max(cap.max_frame_rate));
-                set(&c, "video", &video);
-            }
+/// `publishScreen`'s getDisplayMedia constraints and content hint, from
+/// `options`: `{ audio?, video?, preset?: 'text' | 'motion', contentHint? }`
+/// (also plain `getDisplayMedia` options). `video`, when an object, is used
+/// as given; otherwise the preset's size and frame rate are asked for.
+fn screen_constraints(options: &JsValue) -> Result<(JsValue, String), WebError> {
+    let field = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    let preset = match field("preset") {
+        None => ScreenPreset::default(),
+        Some(p) => p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
+            WebError::InvalidArgument("publishScreen: preset must be 'text' or 'motion'".into())
+        })?,
+    };
+    let hint = match field("contentHint") {
+        None => preset.content_hint().to_owned(),
+        Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
+            WebError::InvalidArgument(
+                "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
+            )
+        })?,
+    };
+    let c = object();
+    match field("video").filter(JsValue::is_object) {
+        Some(video) => set(&c, "video", &video),
+        None => {
+            let cap = preset.capture();
+            let video = object();
+            let max = |v: f64| {
+                let o = object();
+                set_num(&o, "max", v);
+                o
+            };
+            set(&video, "height", &max(f64::from(cap.max_height)));
+            set(&video, "frameRate", &max(cap.max_frame_rate));
+            set(&c, "video", &video);
         }
-        if let Some(audio) = field("audio") {
-            set(&c, "audio", &audio);
-        }
-        room.publish_screen(&c, &hint).await.map(tracks_js)
-    }))
+    }
+    if let Some(audio) = field("audio") {
+        set(&c, "audio", &audio);
+    }
+    Ok((c, hint))
 }
 
 fn publish_track(

@@ -24,7 +24,6 @@ use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -485,9 +484,7 @@ impl Room {
         &self,
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = media::user_media(constraints);
-        let capture = Box::pin(capture);
-        self.capture_and_publish(capture, TrackSource::Camera, TrackSource::Microphone).await
+        self.capture_and_publish(constraints, None).await
     }
 
     /// getDisplayMedia + publish: video as `screen` (with `content_hint`),
@@ -497,30 +494,34 @@ impl Room {
         constraints: &web_sys::DisplayMediaStreamConstraints,
         content_hint: &str,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = async {
-            let stream = media::display_media(constraints).await?;
-            for t in stream.get_video_tracks().iter() {
-                // Before publishing: the encoder reads it when it starts.
-                super::js::set_str(&t, "contentHint", content_hint);
-            }
-            Ok(stream)
-        };
-        let capture = Box::pin(capture);
-        self.capture_and_publish(capture, TrackSource::Screen, TrackSource::ScreenAudio).await
+        self.capture_and_publish(constraints, Some(content_hint)).await
     }
 
-    /// Publishes what `capture` yields; while it runs the core holds first
-    /// negotiations for it (see `core::room::capture`).
-    async fn capture_and_publish(
+    /// getUserMedia (camera and microphone) or, with a content hint,
+    /// getDisplayMedia (screen and its audio) with `constraints`, and
+    /// publishes what it yields; while it runs the core holds first
+    /// negotiations for it (see `core::room::capture`). One state machine
+    /// for camera and screen.
+    pub(crate) async fn capture_and_publish(
         &self,
-        // Boxed: one copy of this state machine for camera and screen.
-        capture: Pin<Box<dyn Future<Output = Result<web_sys::MediaStream, WebError>> + '_>>,
-        video: TrackSource,
-        audio: TrackSource,
+        constraints: &wasm_bindgen::JsValue,
+        screen_hint: Option<&str>,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let id = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
-        let published = match capture.await {
-            Ok(stream) => self.publish_all(media::tracks(&stream), video, audio),
+        let (video, audio) = match screen_hint {
+            Some(_) => (TrackSource::Screen, TrackSource::ScreenAudio),
+            None => (TrackSource::Camera, TrackSource::Microphone),
+        };
+        let published = match media::capture(constraints, screen_hint.is_some()).await {
+            Ok(stream) => {
+                if let Some(hint) = screen_hint {
+                    for t in stream.get_video_tracks().iter() {
+                        // Before publishing: the encoder reads it when it starts.
+                        super::js::set_str(&t, "contentHint", hint);
+                    }
+                }
+                self.publish_all(media::tracks(&stream), video, audio)
+            }
             Err(e) => Err(e),
         };
         let _ = call(&self.shared, |core| {
