@@ -19,7 +19,7 @@ use crate::core::{
     self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
     RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
 };
-use rtcroom_proto::{IceServer, LeaveReason, Meta, PeerInfo};
+use rtcroom_proto::{IceServer, Meta, PeerInfo};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -1229,11 +1229,7 @@ impl Inner {
             }
             C::ParticipantLeft { participant, reason } => {
                 self.sfu_streams.forget(&participant.id);
-                let reason = match reason {
-                    LeaveReason::Left => "left",
-                    LeaveReason::Timeout => "timeout",
-                    _ => "disconnected",
-                };
+                let reason = reason.as_str();
                 RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
             C::Track { participant, track_id, kind, source, publication, muted, .. } => {
