@@ -121,11 +121,7 @@ impl PeerConn {
             };
             let Some(kind) = ChannelKind::from_label(&js::text(&dc, "label").unwrap_or_default())
             else {
-                // SFU rooms: Janus relays each publisher's data on a channel
-                // labelled with its id.
-                if let Ok(mut r) = relayed_slot.try_borrow_mut() {
-                    r.push(Channel::relayed(dc, s.clone()));
-                }
+                keep_relayed(&relayed_slot, dc, &s);
                 return;
             };
             let open = js::text(&dc, "readyState").as_deref() == Some("open");
@@ -393,9 +389,24 @@ fn description_init(sdp_type: &str) -> RtcSessionDescriptionInit {
     init
 }
 
+/// SFU rooms: Janus relays each publisher's data on a channel labelled
+/// with its id; it is kept (with its listener) for the connection's life.
+#[cfg(feature = "sfu")]
+fn keep_relayed(slot: &RefCell<Vec<Channel>>, dc: RtcDataChannel, sink: &PeerSink) {
+    if let Ok(mut r) = slot.try_borrow_mut() {
+        r.push(Channel::relayed(dc, sink.clone()));
+    }
+}
+
+/// Mesh-only builds: no server relays channels (a mesh peer's channel with
+/// another label is not ours and is dropped).
+#[cfg(not(feature = "sfu"))]
+fn keep_relayed(_slot: &RefCell<Vec<Channel>>, _dc: RtcDataChannel, _sink: &PeerSink) {}
+
 impl Channel {
     /// A channel the far side opened under its own label: each message is
     /// reported with that label.
+    #[cfg(feature = "sfu")]
     fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
         js::set_str(&dc, "binaryType", "arraybuffer");
         let label = js::text(&dc, "label").unwrap_or_default();
