@@ -108,7 +108,8 @@ struct Inner {
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
     groups: Map<&'static str, MediaStream>,
-    remote: Map<(String, String), (MediaStreamTrack, MediaStream)>,
+    /// Received tracks: (participant, track id, track, stream).
+    remote: Vec<(String, String, MediaStreamTrack, MediaStream)>,
     timer: Option<(Millis, Timeout)>,
     join_waiter: Option<super::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
@@ -230,7 +231,7 @@ impl Room {
                 peers: Map::new(),
                 local: Map::new(),
                 groups: Map::new(),
-                remote: Map::new(),
+                remote: Vec::new(),
                 timer: None,
                 join_waiter: Some(tx),
                 pagehide: None,
@@ -855,7 +856,9 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
             let kind = TrackKind::parse(&media::track_kind(&track)).unwrap_or(TrackKind::Video);
             let stream_id = Some(media::stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-                inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
+                let remote = &mut inner.remote;
+                remote.retain(|(p, t, ..)| !(p == peer && *t == track_id));
+                remote.push((peer.to_owned(), track_id.clone(), track, stream));
             }
             RoomInput::RemoteTrack {
                 peer: peer.to_owned(),
@@ -1061,7 +1064,7 @@ impl Inner {
             } => {
                 // A newer generation replaces the old connection (closed on drop).
                 self.peers.remove(peer);
-                self.remote.retain(|(p, _), _| p != peer);
+                self.remote.retain(|(p, ..)| p != peer);
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
@@ -1132,7 +1135,7 @@ impl Inner {
             }
             RoomOutput::ClosePeer { ref peer } => {
                 self.peers.remove(peer);
-                self.remote.retain(|(p, _), _| p != peer);
+                self.remote.retain(|(p, ..)| p != peer);
             }
             RoomOutput::SetTrackEnabled { ref track_id, enabled } => {
                 if let Some(m) = self.local.get(track_id) {
@@ -1176,12 +1179,12 @@ impl Inner {
         participant: &str,
         track_id: &str,
     ) -> Option<(MediaStreamTrack, MediaStream)> {
-        let key = (participant.to_owned(), track_id.to_owned());
-        let found = self
-            .remote
-            .get(&key)
-            .or_else(|| self.remote.iter().find(|((_, t), _)| t == track_id).map(|(_, v)| v));
-        found.map(|(t, s)| (Clone::clone(t), Clone::clone(s)))
+        let remote = self.remote.iter();
+        let found = remote
+            .clone()
+            .find(|(p, t, ..)| p == participant && t == track_id)
+            .or_else(|| remote.clone().find(|(_, t, ..)| t == track_id));
+        found.map(|(_, _, t, s)| (Clone::clone(t), Clone::clone(s)))
     }
 
     fn join_error(&self, reason: Option<&'static str>) -> WebError {
