@@ -6,7 +6,6 @@ use super::guard::Listener;
 use super::js;
 use super::reader::{absent, Reader};
 use super::sys;
-use crate::core::map::Map;
 use crate::core::{
     Channel as ChannelKind, ConnectionState, Description, EncodingParams, IceConnectionState, OpId,
     OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
@@ -45,14 +44,13 @@ pub struct PeerConn {
     pc: RtcPeerConnection,
     /// The data channels (reliable, lossy), shared with the `datachannel`
     /// listener that fills them in on the side that does not create them.
-    channels: Rc<RefCell<Map<&'static str, Channel>>>,
+    channels: Rc<RefCell<Vec<(ChannelKind, Channel)>>>,
     /// Channels opened by the far side that are not ours (SFU: Janus's).
     _relayed: Rc<RefCell<Vec<Channel>>>,
     sink: PeerSink,
-    /// Our senders, by the core's ids.
-    senders: Map<SenderId, RtcRtpSender>,
-    /// The transceivers of those `add_transceiver` made (SFU rooms).
-    transceivers: Map<SenderId, web_sys::RtcRtpTransceiver>,
+    /// Our senders, by the core's ids, with the transceivers of those
+    /// `add_transceiver` made (SFU rooms).
+    senders: Vec<(SenderId, RtcRtpSender, Option<web_sys::RtcRtpTransceiver>)>,
     _listeners: Vec<Listener>,
 }
 
@@ -105,7 +103,7 @@ impl PeerConn {
             .map_err(|e| WebError::browser(&e))?;
         // The side that does not create the channels gets them from
         // `datachannel` (the core has one side create them; see CreatePeer).
-        let channels: Rc<RefCell<Map<&'static str, Channel>>> = Rc::default();
+        let channels: Rc<RefCell<Vec<(ChannelKind, Channel)>>> = Rc::default();
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
@@ -126,9 +124,7 @@ impl PeerConn {
             };
             let open = js::text(&dc, "readyState").as_deref() == Some("open");
             let ch = Channel::new(dc, kind, s.clone());
-            if let Ok(mut slot) = slot.try_borrow_mut() {
-                slot.insert(kind.label(), ch);
-            }
+            put_channel(&slot, kind, ch);
             if open {
                 s(PeerSignal::Input(PeerInput::ChannelOpen(kind)));
             }
@@ -138,8 +134,7 @@ impl PeerConn {
             channels,
             _relayed: relayed,
             sink,
-            senders: Map::new(),
-            transceivers: Map::new(),
+            senders: Vec::new(),
             _listeners: listeners,
         };
         if data_channel {
@@ -161,7 +156,7 @@ impl PeerConn {
         }
         let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
         let ch = Channel::new(dc, kind, self.sink.clone());
-        self.channels.try_borrow_mut().map_err(|_| WebError::Reentrant)?.insert(kind.label(), ch);
+        put_channel(&self.channels, kind, ch);
         Ok(())
     }
 
@@ -204,7 +199,7 @@ impl PeerConn {
             PcCommand::RestartIce => sys::restart_ice(&self.pc)?,
             PcCommand::SendData { data, channel } => {
                 let chs = self.channels.try_borrow().map_err(|_| WebError::Reentrant)?;
-                let ch = chs.get(channel.label()).ok_or(crate::core::CoreError::PeerClosed)?;
+                let ch = channel_of(&chs, channel).ok_or(crate::core::CoreError::PeerClosed)?;
                 match &data {
                     Payload::Text(t) => ch.dc.send_with_str(t),
                     Payload::Binary(b) => ch.dc.send_with_u8_array(b),
@@ -244,14 +239,13 @@ impl PeerConn {
     ) -> Result<(), WebError> {
         let init = super::encodings::transceiver_init(direction, stream, encodings);
         let transceiver = sys::add_transceiver_with_track(&self.pc, track, &init)?;
-        self.senders.insert(id, transceiver.sender());
-        self.transceivers.insert(id, transceiver);
+        self.put_sender(id, transceiver.sender(), Some(transceiver));
         Ok(())
     }
 
     /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
     pub fn set_sending(&self, id: SenderId, sending: bool) {
-        if let Some(t) = self.transceivers.get(&id) {
+        if let Some((_, _, Some(t))) = self.senders.iter().find(|(s, ..)| *s == id) {
             js::set_str(t, "direction", if sending { "sendonly" } else { "inactive" });
         }
     }
@@ -274,7 +268,7 @@ impl PeerConn {
         if !encodings.is_empty() {
             super::encodings::apply(&sender, encodings, &self.sink)?;
         }
-        self.senders.insert(id, sender);
+        self.put_sender(id, sender, None);
         Ok(())
     }
 
@@ -284,7 +278,7 @@ impl PeerConn {
         id: SenderId,
         encodings: &[EncodingParams],
     ) -> Result<(), WebError> {
-        match self.senders.get(&id) {
+        match self.sender(id) {
             Some(sender) => super::encodings::apply(sender, encodings, &self.sink),
             None => Ok(()),
         }
@@ -299,7 +293,7 @@ impl PeerConn {
         id: SenderId,
         media: Option<(&MediaStreamTrack, &MediaStream)>,
     ) -> Result<(), WebError> {
-        let Some(sender) = self.senders.get(&id) else { return Ok(()) };
+        let Some(sender) = self.sender(id) else { return Ok(()) };
         let (promise, sink) = (sender.replace_track(media.map(|m| m.0)), self.sink.clone());
         wasm_bindgen_futures::spawn_local(async move {
             if let Err(e) = JsFuture::from(promise).await {
@@ -319,7 +313,7 @@ impl PeerConn {
         let transceivers = self.pc.get_transceivers();
         self.senders
             .iter()
-            .filter_map(|(id, sender)| {
+            .filter_map(|(id, sender, _)| {
                 // `getTransceivers()` holds transceivers only: their fields
                 // by `Reflect` (no instanceof and getter imports).
                 let t = transceivers
@@ -330,10 +324,38 @@ impl PeerConn {
             .collect()
     }
 
+    fn sender(&self, id: SenderId) -> Option<&RtcRtpSender> {
+        self.senders.iter().find(|(s, ..)| *s == id).map(|(_, sender, _)| sender)
+    }
+
+    /// `sender` is `id` from now on (it replaces a previous one).
+    fn put_sender(
+        &mut self,
+        id: SenderId,
+        sender: RtcRtpSender,
+        transceiver: Option<web_sys::RtcRtpTransceiver>,
+    ) {
+        self.senders.retain(|(s, ..)| *s != id);
+        self.senders.push((id, sender, transceiver));
+    }
+
     /// The reliable channel's `bufferedAmount` (back-pressure for the core).
     pub fn buffered_amount(&self) -> Option<u64> {
         let chs = self.channels.try_borrow().ok()?;
-        chs.get(ChannelKind::Reliable.label()).map(|c| u64::from(c.dc.buffered_amount()))
+        channel_of(&chs, ChannelKind::Reliable).map(|c| u64::from(c.dc.buffered_amount()))
+    }
+}
+
+/// The open channel of `kind`, if any.
+fn channel_of(chs: &[(ChannelKind, Channel)], kind: ChannelKind) -> Option<&Channel> {
+    chs.iter().find(|(k, _)| *k == kind).map(|(_, c)| c)
+}
+
+/// `ch` is the channel of `kind` from now on (a previous one is dropped).
+fn put_channel(chs: &RefCell<Vec<(ChannelKind, Channel)>>, kind: ChannelKind, ch: Channel) {
+    if let Ok(mut chs) = chs.try_borrow_mut() {
+        chs.retain(|(k, _)| *k != kind);
+        chs.push((kind, ch));
     }
 }
 

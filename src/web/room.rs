@@ -107,7 +107,7 @@ struct Inner {
     local: Map<String, LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
-    groups: Map<&'static str, MediaStream>,
+    groups: Vec<(&'static str, MediaStream)>,
     /// Received tracks: (participant, track id, track, stream).
     remote: Vec<(String, String, MediaStreamTrack, MediaStream)>,
     timer: Option<(Millis, Timeout)>,
@@ -230,7 +230,7 @@ impl Room {
                 join_timeout_ms,
                 peers: Map::new(),
                 local: Map::new(),
-                groups: Map::new(),
+                groups: Vec::new(),
                 remote: Vec::new(),
                 timer: None,
                 join_waiter: Some(tx),
@@ -578,11 +578,11 @@ impl Room {
                 return Err(core::CoreError::TrackAlreadyPublished.into());
             }
             let stream = match core::stream_group(source) {
-                Some(g) => match inner.groups.get(g) {
-                    Some(s) => Clone::clone(s),
+                Some(g) => match inner.groups.iter().find(|(k, _)| *k == g) {
+                    Some((_, s)) => Clone::clone(s),
                     None => {
                         let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
-                        inner.groups.insert(g, Clone::clone(&s));
+                        inner.groups.push((g, Clone::clone(&s)));
                         s
                     }
                 },
