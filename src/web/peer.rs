@@ -15,7 +15,6 @@ use rtcroom_proto::IceServer;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
     RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
@@ -214,9 +213,8 @@ impl PeerConn {
                 .map_err(|e| WebError::browser(&e))?,
             PcCommand::GetStats => {
                 let sink = sink.clone();
-                let promise = self.pc.get_stats();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(report) = JsFuture::from(promise).await {
+                sys::settled(self.pc.get_stats(), move |result| {
+                    if let Ok(report) = result {
                         let snapshot = super::stats::snapshot(&report);
                         sink(PeerSignal::Input(PeerInput::Stats(snapshot)));
                     }
@@ -294,12 +292,7 @@ impl PeerConn {
         media: Option<(&MediaStreamTrack, &MediaStream)>,
     ) -> Result<(), WebError> {
         let Some(sender) = self.sender(id) else { return Ok(()) };
-        let (promise, sink) = (sender.replace_track(media.map(|m| m.0)), self.sink.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = JsFuture::from(promise).await {
-                sink(PeerSignal::Warning(WebError::browser(&e)));
-            }
-        });
+        warn_if_rejected(sender.replace_track(media.map(|m| m.0)), &self.sink);
         match media {
             Some((_, stream)) => sys::set_streams(sender, stream),
             None => Ok(()),
@@ -377,8 +370,8 @@ fn complete(
     describes: bool,
     sink: PeerSink,
 ) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = match JsFuture::from(promise).await {
+    sys::settled(promise, move |result| {
+        let result = match result {
             // Read right at resolution: no other operation can have
             // completed in between.
             Ok(_) => OpResult::Ok { local: read_local.and_then(|pc| local_description(&pc)) },
@@ -389,6 +382,17 @@ fn complete(
         };
         let input = PeerInput::OpCompleted { op, result };
         sink(if describes { PeerSignal::Described(input) } else { PeerSignal::Input(input) });
+    });
+}
+
+/// A rejected call that ends nothing (`replaceTrack`, `setParameters`)
+/// is reported as a warning.
+pub(super) fn warn_if_rejected(promise: js_sys::Promise, sink: &PeerSink) {
+    let sink = sink.clone();
+    sys::settled(promise, move |result| {
+        if let Err(e) = result {
+            sink(PeerSignal::Warning(WebError::browser(&e)));
+        }
     });
 }
 
