@@ -159,20 +159,21 @@ impl Room {
         Self::join_urls(urls, options, Rc::new(on_event))
     }
 
-    async fn join_urls(
+    // Not `async`: the join's one state machine is `join_handler`'s.
+    fn join_urls(
         urls: Vec<String>,
         options: JoinOptions,
         on_event: Handler,
-    ) -> Result<Room, WebError> {
-        if urls.is_empty() {
-            return Err(WebError::InvalidArgument("a signaling URL is required".into()));
-        }
-        let connector: Rc<dyn Connector> = match options.sfu {
+    ) -> impl Future<Output = Result<Room, WebError>> {
+        let connector: Result<Rc<dyn Connector>, WebError> = match options.sfu {
+            _ if urls.is_empty() => {
+                Err(WebError::InvalidArgument("a signaling URL is required".into()))
+            }
             // One Janus: its sessions live on that server only.
-            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default())?,
-            None => Rc::new(WebSocketConnector { urls }),
+            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default()),
+            None => Ok(Rc::new(WebSocketConnector { urls })),
         };
-        Self::join_handler(connector, options, on_event).await
+        Self::join_handler(connector, options, on_event)
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
@@ -181,15 +182,16 @@ impl Room {
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> impl Future<Output = Result<Room, WebError>> {
-        Self::join_handler(connector, options, Rc::new(on_event))
+        Self::join_handler(Ok(connector), options, Rc::new(on_event))
     }
 
     // Not generic: one copy of the join however many handler types call it.
     async fn join_handler(
-        connector: Rc<dyn Connector>,
+        connector: Result<Rc<dyn Connector>, WebError>,
         options: JoinOptions,
         handler: Handler,
     ) -> Result<Room, WebError> {
+        let connector = connector?;
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
