@@ -13,10 +13,6 @@ fn devices() -> Result<MediaDevices, WebError> {
         .map_err(|_| WebError::Media("mediaDevices is unavailable (not a secure context?)".into()))
 }
 
-pub async fn user_media(constraints: &MediaStreamConstraints) -> Result<MediaStream, WebError> {
-    capture(constraints, false).await
-}
-
 /// getUserMedia (`screen`: getDisplayMedia) with `constraints` (the
 /// dictionary of either).
 pub async fn capture(
@@ -142,7 +138,7 @@ pub async fn capture_device(
         crate::core::TrackKind::Video => super::js::set(&constraints, "video", &exact),
         crate::core::TrackKind::Audio => super::js::set(&constraints, "audio", &exact),
     }
-    let stream = user_media(&constraints).await?;
+    let stream = capture(&constraints, false).await?;
     tracks(&stream)
         .into_iter()
         .next()
