@@ -1233,7 +1233,9 @@ impl Inner {
                 RoomEvent::ParticipantUpdated(self.with_publications(info))
             }
             C::ParticipantLeft { participant, reason } => {
-                self.sfu_streams.forget(&participant.id);
+                if self.core.sfu().is_some() {
+                    self.sfu_streams.forget(&participant.id);
+                }
                 let reason = reason.as_str();
                 RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
