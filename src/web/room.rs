@@ -91,6 +91,31 @@ struct LocalMedia {
     _ended: Listener,
 }
 
+/// Our published tracks' media by track id, in publish order (a few:
+/// searched in place).
+#[derive(Default)]
+struct Locals(Vec<(String, LocalMedia)>);
+
+impl Locals {
+    fn get(&self, id: &str) -> Option<&LocalMedia> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, m)| m)
+    }
+    fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+    fn remove(&mut self, id: &str) -> Option<LocalMedia> {
+        let i = self.0.iter().position(|(k, _)| k == id)?;
+        Some(self.0.remove(i).1)
+    }
+    fn insert(&mut self, id: String, m: LocalMedia) {
+        self.remove(&id);
+        self.0.push((id, m));
+    }
+    fn values(&self) -> impl Iterator<Item = &LocalMedia> {
+        self.0.iter().map(|(_, m)| m)
+    }
+}
+
 struct Peer {
     conn: PeerConn,
     sink: PeerSink,
@@ -104,7 +129,7 @@ struct Inner {
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
     peers: Map<String, Peer>,
-    local: Map<String, LocalMedia>,
+    local: Locals,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
     groups: Vec<(&'static str, MediaStream)>,
@@ -231,7 +256,7 @@ impl Room {
                 transport: None,
                 join_timeout_ms,
                 peers: Map::new(),
-                local: Map::new(),
+                local: Locals::default(),
                 groups: Vec::new(),
                 remote: Vec::new(),
                 timer: None,
@@ -724,7 +749,7 @@ impl Room {
         if let Some((_, t)) = inner.transport.take() {
             t.close();
         }
-        for (_, m) in std::mem::take(&mut inner.local) {
+        for (_, m) in std::mem::take(&mut inner.local.0) {
             if m.owned {
                 m.track.stop();
             }
