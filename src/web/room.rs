@@ -14,7 +14,7 @@ use super::media;
 use super::peer::{PeerConn, PeerSignal, PeerSink};
 use super::sys::now_ms;
 use super::transport::{Connector, FrameSink, Transport, TransportEvent, WebSocketConnector};
-use crate::core::map::{Map, Set};
+use crate::core::map::Set;
 use crate::core::{
     self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
     RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
@@ -91,27 +91,36 @@ struct LocalMedia {
     _ended: Listener,
 }
 
-/// Our published tracks' media by track id, in publish order (a few:
-/// searched in place).
-#[derive(Default)]
-struct Locals(Vec<(String, LocalMedia)>);
+/// Values by id (our published media by track id, the connections by
+/// participant), in insertion order: a few, searched in place (less code
+/// than a sorted map's).
+struct ById<T>(Vec<(String, T)>);
 
-impl Locals {
-    fn get(&self, id: &str) -> Option<&LocalMedia> {
+impl<T> Default for ById<T> {
+    fn default() -> Self {
+        ById(Vec::new())
+    }
+}
+
+impl<T> ById<T> {
+    fn get(&self, id: &str) -> Option<&T> {
         self.0.iter().find(|(k, _)| k == id).map(|(_, m)| m)
+    }
+    fn get_mut(&mut self, id: &str) -> Option<&mut T> {
+        self.0.iter_mut().find(|(k, _)| k == id).map(|(_, m)| m)
     }
     fn contains_key(&self, id: &str) -> bool {
         self.get(id).is_some()
     }
-    fn remove(&mut self, id: &str) -> Option<LocalMedia> {
+    fn remove(&mut self, id: &str) -> Option<T> {
         let i = self.0.iter().position(|(k, _)| k == id)?;
         Some(self.0.remove(i).1)
     }
-    fn insert(&mut self, id: String, m: LocalMedia) {
+    fn insert(&mut self, id: String, m: T) {
         self.remove(&id);
         self.0.push((id, m));
     }
-    fn values(&self) -> impl Iterator<Item = &LocalMedia> {
+    fn values(&self) -> impl Iterator<Item = &T> {
         self.0.iter().map(|(_, m)| m)
     }
 }
@@ -128,8 +137,8 @@ struct Inner {
     wanted: Option<SocketId>,
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
-    peers: Map<String, Peer>,
-    local: Locals,
+    peers: ById<Peer>,
+    local: ById<LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
     groups: Vec<(&'static str, MediaStream)>,
@@ -255,8 +264,8 @@ impl Room {
                 wanted: None,
                 transport: None,
                 join_timeout_ms,
-                peers: Map::new(),
-                local: Locals::default(),
+                peers: ById::default(),
+                local: ById::default(),
                 groups: Vec::new(),
                 remote: Vec::new(),
                 timer: None,
@@ -754,7 +763,7 @@ impl Room {
                 m.track.stop();
             }
         }
-        inner.peers.clear();
+        inner.peers.0.clear();
         inner.remote.clear();
         inner.groups.clear();
         inner.sfu_streams.clear();
