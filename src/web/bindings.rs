@@ -112,20 +112,6 @@ impl RoomHandle {
             op::ID => room.id().into(),
             op::STATE => room.state().into(),
             // One state machine for both captures.
-            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
-                let room = room.clone();
-                promise(Box::pin(async move {
-                    let (constraints, hint) = match op {
-                        op::PUBLISH_SCREEN => {
-                            let (c, hint) = screen_constraints(&a)?;
-                            (c, Some(hint))
-                        }
-                        _ => (camera_constraints(a), None),
-                    };
-                    room.capture_and_publish(&constraints, hint.as_deref()).await.map(tracks_js)
-                }))
-                .into()
-            }
             op::PUBLISH_TRACK => {
                 publish_track(room, track(a), b.as_string())?;
                 JsValue::UNDEFINED
@@ -134,19 +120,31 @@ impl RoomHandle {
                 room.unpublish(&track(a))?;
                 JsValue::UNDEFINED
             }
-            // One state machine for both: each may capture a device again.
+            // The four that capture a device: one state machine for all.
             // `setMuted` resolves with the published track (a new one when
             // an unmute captured the camera again).
-            op::SWITCH_DEVICE | op::SET_MUTED => {
+            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN | op::SWITCH_DEVICE | op::SET_MUTED => {
                 let room = room.clone();
                 promise(Box::pin(async move {
-                    let plan = if op == op::SWITCH_DEVICE {
-                        let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
-                            WebError::InvalidArgument("kind must be video or audio".into())
-                        })?;
-                        Some(room.switch_plan(kind, text(&b))?)
-                    } else {
-                        room.mute_plan(a.unchecked_ref(), b.is_truthy())?
+                    let plan = match op {
+                        op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
+                            let (constraints, hint) = match op {
+                                op::PUBLISH_SCREEN => {
+                                    let (c, hint) = screen_constraints(&a)?;
+                                    (c, Some(hint))
+                                }
+                                _ => (camera_constraints(a), None),
+                            };
+                            let published = room.capture_and_publish(&constraints, hint.as_deref());
+                            return published.await.map(tracks_js);
+                        }
+                        op::SWITCH_DEVICE => {
+                            let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
+                                WebError::InvalidArgument("kind must be video or audio".into())
+                            })?;
+                            Some(room.switch_plan(kind, text(&b))?)
+                        }
+                        _ => room.mute_plan(a.unchecked_ref(), b.is_truthy())?,
                     };
                     match plan {
                         Some(plan) => room.recapture(plan).await.map(JsValue::from),
