@@ -43,10 +43,7 @@ pub fn join_room(
 /// the network (see `warm_up`); resolves when it is over or cancelled.
 #[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
 pub fn warm_up() -> js_sys::Promise {
-    promise(Box::pin(async {
-        super::warm_up::warm_up().await;
-        Ok(JsValue::UNDEFINED)
-    }))
+    promise(Box::pin(super::warm_up::warm_up()))
 }
 
 /// `[{ kind, deviceId, label, groupId }]` of the media devices.

@@ -165,7 +165,9 @@ fn join(
     Room::join_with(connector, options, on_event)
 }
 
-pub async fn warm_up() {
+/// Resolves (with `undefined`, what `warmUp()`'s promise gives: no
+/// wrapper state machine in the export) when over or cancelled.
+pub async fn warm_up() -> Result<JsValue, WebError> {
     for text in FRAMES {
         let _ = codec::decode_server(text);
     }
@@ -196,4 +198,5 @@ pub async fn warm_up() {
     for track in &tracks {
         track.stop();
     }
+    Ok(JsValue::UNDEFINED)
 }
