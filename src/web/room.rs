@@ -613,16 +613,17 @@ impl Room {
             if inner.local.contains_key(&track_id) {
                 return Err(core::CoreError::TrackAlreadyPublished.into());
             }
-            let stream = match core::stream_group(source) {
-                Some(g) => match inner.groups.iter().find(|(k, _)| *k == g) {
-                    Some((_, s)) => Clone::clone(s),
-                    None => {
-                        let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
+            // The group's stream, or a new one (kept when it has a group).
+            let group = core::stream_group(source);
+            let stream = match group.and_then(|g| inner.groups.iter().find(|(k, _)| *k == g)) {
+                Some((_, s)) => Clone::clone(s),
+                None => {
+                    let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
+                    if let Some(g) = group {
                         inner.groups.push((g, Clone::clone(&s)));
-                        s
                     }
-                },
-                None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
+                    s
+                }
             };
             let ended = self.unpublish_when_ended(track);
             let stream_id = media::stream_id(&stream);
