@@ -262,21 +262,11 @@ fn send(
     to: Option<String>,
     reliable: bool,
 ) -> Result<js_sys::Array, JsValue> {
-    let payload = if let Some(text) = data.as_string() {
-        Payload::Text(text)
-    } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-        Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())
-    } else if js_sys::ArrayBuffer::is_view(&data) {
-        let view: &js_sys::Uint8Array = data.unchecked_ref();
-        let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
-            &view.buffer(),
-            view.byte_offset(),
-            view.byte_length(),
-        );
-        Payload::Binary(bytes.to_vec())
-    } else {
-        let msg = "send() takes a string, an ArrayBuffer or a typed array";
-        return Err(WebError::InvalidArgument(msg.into()).into());
+    // The facade passes a string or a `Uint8Array` of the bytes (its
+    // `sendData` reads an `ArrayBuffer` or typed array's view).
+    let payload = match data.as_string() {
+        Some(text) => Payload::Text(text),
+        None => Payload::Binary(data.unchecked_ref::<js_sys::Uint8Array>().to_vec()),
     };
     let failed = room.send(payload, to.as_deref(), reliable)?;
     Ok(failed
