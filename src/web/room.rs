@@ -281,11 +281,7 @@ impl Room {
             delivering: Cell::new(false),
             handler: RefCell::new(Some(handler)),
         });
-        let first = {
-            let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-            drain(&mut inner.core)
-        };
-        execute(&shared, first);
+        run(&shared);
         let result = rx.await.unwrap_or(Err(WebError::SignalingClosed));
         if let Err(e) = result {
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
@@ -921,15 +917,14 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
 
 fn on_timer(weak: &Weak<Shared>) {
     let Some(shared) = weak.upgrade() else { return };
-    let outputs = {
+    {
         let Ok(mut inner) = shared.inner.try_borrow_mut() else {
             return;
         };
         inner.timer = None;
         inner.core.handle_timeout(Millis(now_ms()));
-        drain(&mut inner.core)
-    };
-    execute(&shared, outputs);
+    }
+    run(&shared);
 }
 
 fn drain(core: &mut RoomCore) -> Vec<RoomOutput> {
