@@ -310,8 +310,7 @@ impl Room {
         let weak = Rc::downgrade(&self.shared);
         let devices = media::on_device_change(move |_| {
             if let Some(shared) = weak.upgrade() {
-                queue_event(&shared, RoomEvent::DevicesChanged);
-                deliver(&shared);
+                emit(&shared, RoomEvent::DevicesChanged);
             }
         });
         if let Ok(mut inner) = self.shared.inner.try_borrow_mut() {
@@ -815,9 +814,7 @@ fn socket_sink(weak: &Weak<Shared>, socket: SocketId) -> FrameSink {
                 let _ = dispatch(&shared, RoomInput::SfuFrame { socket, msg });
             }
             TransportEvent::Garbage(message) => {
-                let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
-                queue_event(&shared, w);
-                deliver(&shared);
+                emit(&shared, warning(None, "protocol-error", message));
             }
             TransportEvent::Closed => {
                 if let Ok(mut inner) = shared.inner.try_borrow_mut() {
@@ -905,8 +902,7 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
         PeerSignal::Warning(e) => {
             let w = shared.inner.try_borrow().ok().map(|inner| inner.peer_warning(peer, e));
             if let Some(w) = w {
-                queue_event(shared, w);
-                deliver(shared);
+                emit(shared, w);
             }
             return;
         }
@@ -1008,6 +1004,12 @@ fn builds_connections(o: &RoomOutput) -> bool {
             | RoomOutput::ReplaceTrack { .. }
             | RoomOutput::ClosePeer { .. }
     )
+}
+
+/// An event from outside a batch of outputs: queued and delivered now.
+fn emit(shared: &Rc<Shared>, e: RoomEvent) {
+    queue_event(shared, e);
+    deliver(shared);
 }
 
 fn queue_event(shared: &Shared, e: RoomEvent) {
