@@ -165,7 +165,8 @@ impl PeerConn {
 
     /// Calls the browser method now (so the operations chain keeps the
     /// core's order) and reports the promise's outcome later.
-    pub fn execute(&self, cmd: PcCommand, sink: &PeerSink) -> Result<(), WebError> {
+    pub fn execute(&self, cmd: PcCommand) -> Result<(), WebError> {
+        let sink = &self.sink;
         match cmd {
             PcCommand::SetLocalDescription { op } => {
                 let promise = sys::set_local_description_implicit(&self.pc)?;

@@ -125,11 +125,6 @@ impl<T> ById<T> {
     }
 }
 
-struct Peer {
-    conn: PeerConn,
-    sink: PeerSink,
-}
-
 struct Inner {
     core: RoomCore,
     connector: Rc<dyn Connector>,
@@ -137,7 +132,7 @@ struct Inner {
     wanted: Option<SocketId>,
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
-    peers: ById<Peer>,
+    peers: ById<PeerConn>,
     local: ById<LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
@@ -470,7 +465,7 @@ impl Room {
         self.with(|i| {
             let sfu = i.core.sfu().is_some() && i.core.participants().any(|p| p.id == id);
             let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
-            i.peers.get(id).map(|p| p.conn.connection().clone())
+            i.peers.get(id).map(|p| p.connection().clone())
         })
         .flatten()
     }
@@ -871,7 +866,7 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
                     .inner
                     .try_borrow()
                     .ok()
-                    .and_then(|inner| inner.peers.get(peer).map(|p| p.conn.sender_mids()));
+                    .and_then(|inner| inner.peers.get(peer).map(|p| p.sender_mids()));
                 if let Some(mids) = mids {
                     let _ = dispatch(
                         shared,
@@ -959,8 +954,7 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
             // What the channels really buffer, so the core's back-pressure
             // never drifts from the browser's.
             for peer in fed {
-                if let Some(amount) = inner.peers.get(&peer).and_then(|p| p.conn.buffered_amount())
-                {
+                if let Some(amount) = inner.peers.get(&peer).and_then(|p| p.buffered_amount()) {
                     if let Some(generation) = inner.core.generation(&peer) {
                         let input = PeerInput::ChannelBuffered(amount);
                         inner.deferred.push(RoomInput::Peer { peer, generation, input });
@@ -1047,7 +1041,7 @@ impl Inner {
             // by reference and dropped whole, by one call to its drop glue
             // rather than a drop of each field left in each arm.
             RoomOutput::Pc { peer, cmd } => {
-                let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
+                let result = self.peers.get(&peer).map(|p| p.execute(cmd));
                 if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));
                 }
@@ -1106,25 +1100,24 @@ impl Inner {
                         on_peer(&s, &id, generation, sig)
                     }
                 });
-                let result =
-                    PeerConn::new(ice_servers, relay_only, data_channel, receive, sink.clone())
-                        .and_then(|mut conn| {
-                            for t in tracks {
-                                if let Some(m) = self.local.get(&t.track.track_id) {
-                                    conn.add_track(
-                                        t.sender,
-                                        &m.track,
-                                        &m.stream,
-                                        &t.encodings,
-                                        t.transceiver,
-                                    )?;
-                                }
+                let result = PeerConn::new(ice_servers, relay_only, data_channel, receive, sink)
+                    .and_then(|mut conn| {
+                        for t in tracks {
+                            if let Some(m) = self.local.get(&t.track.track_id) {
+                                conn.add_track(
+                                    t.sender,
+                                    &m.track,
+                                    &m.stream,
+                                    &t.encodings,
+                                    t.transceiver,
+                                )?;
                             }
-                            Ok(conn)
-                        });
+                        }
+                        Ok(conn)
+                    });
                 match result {
                     Ok(conn) => {
-                        self.peers.insert(peer.clone(), Peer { conn, sink });
+                        self.peers.insert(peer.clone(), conn);
                     }
                     // Dropping the half-built connection closes it; the core
                     // decides whether to try again.
@@ -1141,14 +1134,14 @@ impl Inner {
             RoomOutput::AddTrack { ref peer, sender, ref track, ref encodings, transceiver } => {
                 let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_track(sender, &m.track, &m.stream, encodings, transceiver)
+                        p.add_track(sender, &m.track, &m.stream, encodings, transceiver)
                     }
                     _ => Ok(()),
                 };
                 result.map_err(|e| (peer.as_str(), e))?;
             }
             RoomOutput::SetEncodings { ref peer, sender, ref encodings } => {
-                let result = self.peers.get(peer).map(|p| p.conn.set_encodings(sender, encodings));
+                let result = self.peers.get(peer).map(|p| p.set_encodings(sender, encodings));
                 if let Some(Err(e)) = result {
                     return Err((peer, e));
                 }
@@ -1162,7 +1155,7 @@ impl Inner {
                     },
                     None => None,
                 };
-                let result = self.peers.get_mut(peer).map(|p| p.conn.replace_track(sender, media));
+                let result = self.peers.get_mut(peer).map(|p| p.replace_track(sender, media));
                 if let Some(Err(e)) = result {
                     return Err((peer, e));
                 }
@@ -1189,13 +1182,13 @@ impl Inner {
             }
             RoomOutput::SetSending { ref peer, sender, sending } => {
                 if let Some(p) = self.peers.get(peer) {
-                    p.conn.set_sending(sender, sending);
+                    p.set_sending(sender, sending);
                 }
             }
             RoomOutput::AddTransceiver { ref peer, sender, ref track, ref encodings } => {
                 let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_transceiver(sender, &m.track, &m.stream, encodings, "sendonly")
+                        p.add_transceiver(sender, &m.track, &m.stream, encodings, "sendonly")
                     }
                     _ => Ok(()),
                 };
