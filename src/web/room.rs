@@ -1235,7 +1235,12 @@ impl Inner {
 
     /// As the core knows it now (no copy of the room kept here).
     fn participant(&self, id: &str) -> Participant {
-        let known = self.core.participants().find(|p| p.id == id).cloned();
+        // A mesh's by id; an SFU room's from its list.
+        let known = match self.core.sfu() {
+            Some(_) => self.core.participants().find(|p| p.id == id),
+            None => self.core.participant(id),
+        };
+        let known = known.cloned();
         let info =
             known.unwrap_or_else(|| PeerInfo { id: id.to_owned(), name: None, meta: Meta::new() });
         self.with_publications(info)
