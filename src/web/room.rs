@@ -225,11 +225,9 @@ impl Room {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
         core::validate_ice_servers(&options.ice_servers)?;
-        let sfu_room = match options.sfu.as_deref() {
-            None => None,
-            Some("janus") => Some(options.room.parse::<u64>().map_err(|_| {
-                WebError::InvalidArgument("options.room must be a VideoRoom number".into())
-            })?),
+        let janus = match options.sfu.as_deref() {
+            None => false,
+            Some("janus") => true,
             Some(_) => return Err(WebError::InvalidArgument("options.sfu must be 'janus'".into())),
         };
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
@@ -247,9 +245,9 @@ impl Room {
             adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
         let now = Millis(now_ms());
-        let core = match sfu_room {
-            Some(room) => super::sfu::core(now, config, room)?,
-            None => RoomCore::new(now, config),
+        let core = match janus {
+            true => super::sfu::core(now, config)?,
+            false => RoomCore::new(now, config),
         };
         let (tx, rx) = super::oneshot::channel();
         let shared = Rc::new(Shared {
