@@ -243,6 +243,7 @@ impl PeerConn {
     }
 
     /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
+    #[cfg(feature = "sfu")]
     pub fn set_sending(&self, id: SenderId, sending: bool) {
         if let Some((_, _, Some(t))) = self.senders.iter().find(|(s, ..)| *s == id) {
             js::set_str(t, "direction", if sending { "sendonly" } else { "inactive" });

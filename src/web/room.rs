@@ -1178,11 +1178,13 @@ impl Inner {
                     let _ = super::sfu::send(t.as_ref(), frame);
                 }
             }
+            #[cfg(feature = "sfu")]
             RoomOutput::SetSending { ref peer, sender, sending } => {
                 if let Some(p) = self.peers.get(peer) {
                     p.set_sending(sender, sending);
                 }
             }
+            #[cfg(feature = "sfu")]
             RoomOutput::AddTransceiver { ref peer, sender, ref track, ref encodings } => {
                 let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
@@ -1192,6 +1194,9 @@ impl Inner {
                 };
                 result.map_err(|e| (peer.as_str(), e))?;
             }
+            // Only an SFU room asks for these: not in a build without one.
+            #[cfg(not(feature = "sfu"))]
+            RoomOutput::SetSending { .. } | RoomOutput::AddTransceiver { .. } => {}
         }
         Ok(())
     }
