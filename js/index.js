@@ -167,9 +167,13 @@ function checkTrack(track, method) {
   }
 }
 
-function checkData(data) {
-  const ok = typeof data === 'string' || data instanceof ArrayBuffer || ArrayBuffer.isView(data);
-  if (!ok) throw invalid('send() takes a string, an ArrayBuffer or a typed array');
+// What `send` passes the driver: the string, or a Uint8Array of the bytes
+// (the driver copies either without looking at buffer types itself).
+function sendData(data) {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  throw invalid('send() takes a string, an ArrayBuffer or a typed array');
 }
 
 // The driver's methods, by number: one wasm export (`RoomHandle.op`) runs
@@ -362,10 +366,10 @@ export class Room {
    * returns the participants it could not be queued for, `[{ participant, code }]`.
    */
   send(data, options = {}) {
-    checkData(data);
+    const bytes = sendData(data);
     const { to, reliable = true } = options ?? {};
     if (to !== undefined && typeof to !== 'string') throw invalid('send: `to` must be a participant id');
-    return this.#op(OP.send, data, to, reliable !== false);
+    return this.#op(OP.send, bytes, to, reliable !== false);
   }
 
   /** Replaces this participant's metadata; the others get `participant-updated`. */

@@ -11,7 +11,7 @@ use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
-use web_sys::{DisplayMediaStreamConstraints, MediaStreamConstraints, MediaStreamTrack};
+use web_sys::MediaStreamTrack;
 
 #[wasm_bindgen]
 pub struct RoomHandle {
@@ -43,10 +43,7 @@ pub fn join_room(
 /// the network (see `warm_up`); resolves when it is over or cancelled.
 #[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
 pub fn warm_up() -> js_sys::Promise {
-    promise(Box::pin(async {
-        super::warm_up::warm_up().await;
-        Ok(JsValue::UNDEFINED)
-    }))
+    promise(Box::pin(super::warm_up::warm_up()))
 }
 
 /// `[{ kind, deviceId, label, groupId }]` of the media devices.
@@ -111,8 +108,7 @@ impl RoomHandle {
         Ok(match op {
             op::ID => room.id().into(),
             op::STATE => room.state().into(),
-            op::PUBLISH_CAMERA => publish_camera(room, a).into(),
-            op::PUBLISH_SCREEN => publish_screen(room, a).into(),
+            // One state machine for both captures.
             op::PUBLISH_TRACK => {
                 publish_track(room, track(a), b.as_string())?;
                 JsValue::UNDEFINED
@@ -121,24 +117,37 @@ impl RoomHandle {
                 room.unpublish(&track(a))?;
                 JsValue::UNDEFINED
             }
-            op::SWITCH_DEVICE => {
-                let (kind, device_id) = (text(&a), text(&b));
+            // The four that capture a device: one state machine for all.
+            // `setMuted` resolves with the published track (a new one when
+            // an unmute captured the camera again).
+            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN | op::SWITCH_DEVICE | op::SET_MUTED => {
                 let room = room.clone();
                 promise(Box::pin(async move {
-                    let kind = TrackKind::parse(&kind).ok_or_else(|| {
-                        WebError::InvalidArgument("kind must be video or audio".into())
-                    })?;
-                    room.switch_device(kind, &device_id).await.map(JsValue::from)
+                    let plan = match op {
+                        op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
+                            let (constraints, hint) = match op {
+                                op::PUBLISH_SCREEN => {
+                                    let (c, hint) = screen_constraints(&a)?;
+                                    (c, Some(hint))
+                                }
+                                _ => (camera_constraints(a), None),
+                            };
+                            let published = room.capture_and_publish(&constraints, hint.as_deref());
+                            return published.await.map(tracks_js);
+                        }
+                        op::SWITCH_DEVICE => {
+                            let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
+                                WebError::InvalidArgument("kind must be video or audio".into())
+                            })?;
+                            Some(room.switch_plan(kind, text(&b))?)
+                        }
+                        _ => room.mute_plan(a.unchecked_ref(), b.is_truthy())?,
+                    };
+                    match plan {
+                        Some(plan) => room.recapture(plan).await.map(JsValue::from),
+                        None => Ok(a),
+                    }
                 }))
-                .into()
-            }
-            // Resolves with the published track (a new one when an unmute
-            // captured the camera again).
-            op::SET_MUTED => {
-                let (room, track, muted) = (room.clone(), track(a), b.is_truthy());
-                promise(Box::pin(
-                    async move { room.set_muted(&track, muted).await.map(JsValue::from) },
-                ))
                 .into()
             }
             op::SEND => send(room, a, b.as_string(), c.is_truthy())?.into(),
@@ -175,66 +184,57 @@ impl RoomHandle {
     }
 }
 
-fn publish_camera(room: &Room, constraints: JsValue) -> js_sys::Promise {
-    let room = room.clone();
-    let c: MediaStreamConstraints = if constraints.is_object() {
-        constraints.unchecked_into()
-    } else {
-        let c = MediaStreamConstraints::new();
-        set(&c, "video", &JsValue::TRUE);
-        set(&c, "audio", &JsValue::TRUE);
-        c
-    };
-    promise(Box::pin(async move { room.publish_camera(&c).await.map(tracks_js) }))
+/// `publishCamera`'s getUserMedia constraints (default: video and audio).
+fn camera_constraints(constraints: JsValue) -> JsValue {
+    if constraints.is_object() {
+        return constraints;
+    }
+    let c = object();
+    set(&c, "video", &JsValue::TRUE);
+    set(&c, "audio", &JsValue::TRUE);
+    c
 }
 
-/// `options`: `{ audio?, video?, preset?: 'text' | 'motion',
-/// contentHint? }` (also plain `getDisplayMedia` options). `video`, when
-/// an object, is used as given; otherwise the preset's size and frame
-/// rate are asked for.
-fn publish_screen(room: &Room, options: JsValue) -> js_sys::Promise {
-    let room = room.clone();
-    promise(Box::pin(async move {
-        let field = |k: &str| Some(get(&options, k)).filter(|v| !v.is_undefined());
-        let preset = match field("preset") {
-            None => ScreenPreset::default(),
-            Some(p) => {
-                p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
-                    WebError::InvalidArgument(
-                        "publishScreen: preset must be 'text' or 'motion'".into(),
-                    )
-                })?
-            }
-        };
-        let hint = match field("contentHint") {
-            None => preset.content_hint().to_owned(),
-            Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
-                WebError::InvalidArgument(
-                    "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
-                )
-            })?,
-        };
-        let c = DisplayMediaStreamConstraints::new();
-        match field("video").filter(JsValue::is_object) {
-            Some(video) => set(&c, "video", &video),
-            None => {
-                let cap = preset.capture();
-                let video = object();
-                let max = |v: f64| {
-                    let o = object();
-                    set_num(&o, "max", v);
-                    o
-                };
-                set(&video, "height", &max(f64::from(cap.max_height)));
-                set(&video, "frameRate", &max(cap.max_frame_rate));
-                set(&c, "video", &video);
-            }
+/// `publishScreen`'s getDisplayMedia constraints and content hint, from
+/// `options`: `{ audio?, video?, preset?: 'text' | 'motion', contentHint? }`
+/// (also plain `getDisplayMedia` options). `video`, when an object, is used
+/// as given; otherwise the preset's size and frame rate are asked for.
+fn screen_constraints(options: &JsValue) -> Result<(JsValue, String), WebError> {
+    let field = |k: &str| Some(get(options, k)).filter(|v| !v.is_undefined());
+    let preset = match field("preset") {
+        None => ScreenPreset::default(),
+        Some(p) => p.as_string().as_deref().and_then(ScreenPreset::from_name).ok_or_else(|| {
+            WebError::InvalidArgument("publishScreen: preset must be 'text' or 'motion'".into())
+        })?,
+    };
+    let hint = match field("contentHint") {
+        None => preset.content_hint().to_owned(),
+        Some(h) => h.as_string().filter(|h| is_video_content_hint(h)).ok_or_else(|| {
+            WebError::InvalidArgument(
+                "publishScreen: contentHint must be '', 'motion', 'detail' or 'text'".into(),
+            )
+        })?,
+    };
+    let c = object();
+    match field("video").filter(JsValue::is_object) {
+        Some(video) => set(&c, "video", &video),
+        None => {
+            let cap = preset.capture();
+            let video = object();
+            let max = |v: f64| {
+                let o = object();
+                set_num(&o, "max", v);
+                o
+            };
+            set(&video, "height", &max(f64::from(cap.max_height)));
+            set(&video, "frameRate", &max(cap.max_frame_rate));
+            set(&c, "video", &video);
         }
-        if let Some(audio) = field("audio") {
-            set(&c, "audio", &audio);
-        }
-        room.publish_screen(&c, &hint).await.map(tracks_js)
-    }))
+    }
+    if let Some(audio) = field("audio") {
+        set(&c, "audio", &audio);
+    }
+    Ok((c, hint))
 }
 
 fn publish_track(
@@ -262,21 +262,11 @@ fn send(
     to: Option<String>,
     reliable: bool,
 ) -> Result<js_sys::Array, JsValue> {
-    let payload = if let Some(text) = data.as_string() {
-        Payload::Text(text)
-    } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
-        Payload::Binary(js_sys::Uint8Array::new(buf).to_vec())
-    } else if js_sys::ArrayBuffer::is_view(&data) {
-        let view: &js_sys::Uint8Array = data.unchecked_ref();
-        let bytes = js_sys::Uint8Array::new_with_byte_offset_and_length(
-            &view.buffer(),
-            view.byte_offset(),
-            view.byte_length(),
-        );
-        Payload::Binary(bytes.to_vec())
-    } else {
-        let msg = "send() takes a string, an ArrayBuffer or a typed array";
-        return Err(WebError::InvalidArgument(msg.into()).into());
+    // The facade passes a string or a `Uint8Array` of the bytes (its
+    // `sendData` reads an `ArrayBuffer` or typed array's view).
+    let payload = match data.as_string() {
+        Some(text) => Payload::Text(text),
+        None => Payload::Binary(data.unchecked_ref::<js_sys::Uint8Array>().to_vec()),
     };
     let failed = room.send(payload, to.as_deref(), reliable)?;
     Ok(failed

@@ -2,12 +2,11 @@
 //! `addTransceiver`, and `getParameters()` → change → `setParameters()`.
 
 use super::error::WebError;
-use super::peer::{PeerSignal, PeerSink};
+use super::peer::PeerSink;
 use super::sys;
 use crate::core::EncodingParams;
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::RtcRtpSender;
 
 use super::js::{get, set, set_bool, set_num, set_str};
@@ -76,12 +75,6 @@ pub fn apply(
             write(&target, &EncodingParams { rid: None, ..e.clone() });
         }
     }
-    let promise = sys::set_parameters(sender, &params)?;
-    let sink = sink.clone();
-    wasm_bindgen_futures::spawn_local(async move {
-        if let Err(e) = JsFuture::from(promise).await {
-            sink(PeerSignal::Warning(WebError::browser(&e)));
-        }
-    });
+    super::peer::warn_if_rejected(sys::set_parameters(sender, &params)?, sink);
     Ok(())
 }

@@ -23,9 +23,7 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
         // import less), the track's kind by `Reflect`.
         let sender: RtcRtpSender = sender.unchecked_into();
         if super::media::track_kind(&get(&sender, "track")) == "video" {
-            wasm_bindgen_futures::spawn_local(async move {
-                let _ = restart_encodings(&sender).await;
-            });
+            wasm_bindgen_futures::spawn_local(restart_encodings(sender));
         }
     }
 }
@@ -39,24 +37,29 @@ fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Vec<wasm_b
     list.iter().all(|e| e.is_object()).then_some((params, list))
 }
 
-async fn restart_encodings(sender: &RtcRtpSender) -> Option<()> {
-    let (params, list) = encodings(sender)?;
-    // What the app (or bitrate control) switched off stays off.
-    let was: Vec<bool> = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
-    if !was.contains(&true) {
-        return Some(());
+/// Switches the sending encodings off, then back to what they were: one
+/// loop, so one await point in this task's state machine.
+async fn restart_encodings(sender: RtcRtpSender) {
+    let mut was: Vec<bool> = Vec::new();
+    for back_on in [false, true] {
+        // A fresh read each time: each setParameters needs the current
+        // transaction id.
+        let Some((params, list)) = encodings(&sender) else { return };
+        if !back_on {
+            // What the app (or bitrate control) switched off stays off.
+            was = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
+            if !was.contains(&true) {
+                return;
+            }
+        }
+        for (e, on) in list.iter().zip(&was) {
+            set_bool(e, "active", back_on && *on);
+        }
+        let Ok(promise) = set_parameters(&sender, &params) else { return };
+        if JsFuture::from(promise).await.is_err() {
+            return;
+        }
     }
-    for e in &list {
-        set_bool(e, "active", false);
-    }
-    JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
-    // A fresh read: each setParameters needs the current transaction id.
-    let (params, list) = encodings(sender)?;
-    for (e, on) in list.iter().zip(was) {
-        set_bool(e, "active", on);
-    }
-    JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
-    Some(())
 }
 
 /// Restarts the encoding `rid` of the sender on transceiver `mid` with a key

@@ -3,7 +3,7 @@
 use super::error::WebError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DisplayMediaStreamConstraints, MediaDevices, MediaStream, MediaStreamConstraints};
+use web_sys::{MediaDevices, MediaStream, MediaStreamConstraints};
 
 fn devices() -> Result<MediaDevices, WebError> {
     web_sys::window()
@@ -13,20 +13,18 @@ fn devices() -> Result<MediaDevices, WebError> {
         .map_err(|_| WebError::Media("mediaDevices is unavailable (not a secure context?)".into()))
 }
 
-pub async fn user_media(constraints: &MediaStreamConstraints) -> Result<MediaStream, WebError> {
-    stream_of(devices()?.get_user_media_with_constraints(constraints)).await
-}
-
-pub async fn display_media(
-    constraints: &DisplayMediaStreamConstraints,
+/// getUserMedia (`screen`: getDisplayMedia) with `constraints` (the
+/// dictionary of either).
+pub async fn capture(
+    constraints: &wasm_bindgen::JsValue,
+    screen: bool,
 ) -> Result<MediaStream, WebError> {
-    stream_of(devices()?.get_display_media_with_constraints(constraints)).await
-}
-
-/// Awaits a getUserMedia/getDisplayMedia promise, mapping its rejection.
-async fn stream_of(
-    call: Result<js_sys::Promise, wasm_bindgen::JsValue>,
-) -> Result<MediaStream, WebError> {
+    let devices = devices()?;
+    let call = if screen {
+        devices.get_display_media_with_constraints(constraints.unchecked_ref())
+    } else {
+        devices.get_user_media_with_constraints(constraints.unchecked_ref())
+    };
     let promise = call.map_err(|e| WebError::from_media(&e))?;
     let stream = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
     stream.dyn_into().map_err(|_| WebError::Media("the browser returned no stream".into()))
@@ -140,7 +138,7 @@ pub async fn capture_device(
         crate::core::TrackKind::Video => super::js::set(&constraints, "video", &exact),
         crate::core::TrackKind::Audio => super::js::set(&constraints, "audio", &exact),
     }
-    let stream = user_media(&constraints).await?;
+    let stream = capture(&constraints, false).await?;
     tracks(&stream)
         .into_iter()
         .next()

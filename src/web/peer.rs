@@ -6,7 +6,6 @@ use super::guard::Listener;
 use super::js;
 use super::reader::{absent, Reader};
 use super::sys;
-use crate::core::map::Map;
 use crate::core::{
     Channel as ChannelKind, ConnectionState, Description, EncodingParams, IceConnectionState, OpId,
     OpResult, Payload, PcCommand, PeerInput, SdpType, SenderId, SignalingState, TrackKind,
@@ -16,7 +15,6 @@ use rtcroom_proto::IceServer;
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{
     MediaStream, MediaStreamTrack, RtcConfiguration, RtcDataChannel, RtcDataChannelInit,
     RtcIceCandidateInit, RtcIceServer, RtcPeerConnection, RtcRtpSender, RtcRtpTransceiverInit,
@@ -45,14 +43,13 @@ pub struct PeerConn {
     pc: RtcPeerConnection,
     /// The data channels (reliable, lossy), shared with the `datachannel`
     /// listener that fills them in on the side that does not create them.
-    channels: Rc<RefCell<Map<&'static str, Channel>>>,
+    channels: Rc<RefCell<Vec<(ChannelKind, Channel)>>>,
     /// Channels opened by the far side that are not ours (SFU: Janus's).
     _relayed: Rc<RefCell<Vec<Channel>>>,
     sink: PeerSink,
-    /// Our senders, by the core's ids.
-    senders: Map<SenderId, RtcRtpSender>,
-    /// The transceivers of those `add_transceiver` made (SFU rooms).
-    transceivers: Map<SenderId, web_sys::RtcRtpTransceiver>,
+    /// Our senders, by the core's ids, with the transceivers of those
+    /// `add_transceiver` made (SFU rooms).
+    senders: Vec<(SenderId, RtcRtpSender, Option<web_sys::RtcRtpTransceiver>)>,
     _listeners: Vec<Listener>,
 }
 
@@ -105,7 +102,7 @@ impl PeerConn {
             .map_err(|e| WebError::browser(&e))?;
         // The side that does not create the channels gets them from
         // `datachannel` (the core has one side create them; see CreatePeer).
-        let channels: Rc<RefCell<Map<&'static str, Channel>>> = Rc::default();
+        let channels: Rc<RefCell<Vec<(ChannelKind, Channel)>>> = Rc::default();
         let mut listeners = listen(&pc, sink.clone());
         for kind in receive {
             let init = RtcRtpTransceiverInit::new();
@@ -121,18 +118,12 @@ impl PeerConn {
             };
             let Some(kind) = ChannelKind::from_label(&js::text(&dc, "label").unwrap_or_default())
             else {
-                // SFU rooms: Janus relays each publisher's data on a channel
-                // labelled with its id.
-                if let Ok(mut r) = relayed_slot.try_borrow_mut() {
-                    r.push(Channel::relayed(dc, s.clone()));
-                }
+                keep_relayed(&relayed_slot, dc, &s);
                 return;
             };
             let open = js::text(&dc, "readyState").as_deref() == Some("open");
             let ch = Channel::new(dc, kind, s.clone());
-            if let Ok(mut slot) = slot.try_borrow_mut() {
-                slot.insert(kind.label(), ch);
-            }
+            put_channel(&slot, kind, ch);
             if open {
                 s(PeerSignal::Input(PeerInput::ChannelOpen(kind)));
             }
@@ -142,8 +133,7 @@ impl PeerConn {
             channels,
             _relayed: relayed,
             sink,
-            senders: Map::new(),
-            transceivers: Map::new(),
+            senders: Vec::new(),
             _listeners: listeners,
         };
         if data_channel {
@@ -165,7 +155,7 @@ impl PeerConn {
         }
         let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
         let ch = Channel::new(dc, kind, self.sink.clone());
-        self.channels.try_borrow_mut().map_err(|_| WebError::Reentrant)?.insert(kind.label(), ch);
+        put_channel(&self.channels, kind, ch);
         Ok(())
     }
 
@@ -175,7 +165,8 @@ impl PeerConn {
 
     /// Calls the browser method now (so the operations chain keeps the
     /// core's order) and reports the promise's outcome later.
-    pub fn execute(&self, cmd: PcCommand, sink: &PeerSink) -> Result<(), WebError> {
+    pub fn execute(&self, cmd: PcCommand) -> Result<(), WebError> {
+        let sink = &self.sink;
         match cmd {
             PcCommand::SetLocalDescription { op } => {
                 let promise = sys::set_local_description_implicit(&self.pc)?;
@@ -208,7 +199,7 @@ impl PeerConn {
             PcCommand::RestartIce => sys::restart_ice(&self.pc)?,
             PcCommand::SendData { data, channel } => {
                 let chs = self.channels.try_borrow().map_err(|_| WebError::Reentrant)?;
-                let ch = chs.get(channel.label()).ok_or(crate::core::CoreError::PeerClosed)?;
+                let ch = channel_of(&chs, channel).ok_or(crate::core::CoreError::PeerClosed)?;
                 match &data {
                     Payload::Text(t) => ch.dc.send_with_str(t),
                     Payload::Binary(b) => ch.dc.send_with_u8_array(b),
@@ -230,9 +221,8 @@ impl PeerConn {
                 .map_err(|e| WebError::browser(&e))?,
             PcCommand::GetStats => {
                 let sink = sink.clone();
-                let promise = self.pc.get_stats();
-                wasm_bindgen_futures::spawn_local(async move {
-                    if let Ok(report) = JsFuture::from(promise).await {
+                sys::settled(self.pc.get_stats(), move |result| {
+                    if let Ok(report) = result {
                         let snapshot = super::stats::snapshot(&report);
                         sink(PeerSignal::Input(PeerInput::Stats(snapshot)));
                     }
@@ -255,14 +245,14 @@ impl PeerConn {
     ) -> Result<(), WebError> {
         let init = super::encodings::transceiver_init(direction, stream, encodings);
         let transceiver = sys::add_transceiver_with_track(&self.pc, track, &init)?;
-        self.senders.insert(id, transceiver.sender());
-        self.transceivers.insert(id, transceiver);
+        self.put_sender(id, transceiver.sender(), Some(transceiver));
         Ok(())
     }
 
     /// `RoomOutput::SetSending`: transceiver `id` `sendonly` or `inactive`.
+    #[cfg(feature = "sfu")]
     pub fn set_sending(&self, id: SenderId, sending: bool) {
-        if let Some(t) = self.transceivers.get(&id) {
+        if let Some((_, _, Some(t))) = self.senders.iter().find(|(s, ..)| *s == id) {
             js::set_str(t, "direction", if sending { "sendonly" } else { "inactive" });
         }
     }
@@ -285,7 +275,7 @@ impl PeerConn {
         if !encodings.is_empty() {
             super::encodings::apply(&sender, encodings, &self.sink)?;
         }
-        self.senders.insert(id, sender);
+        self.put_sender(id, sender, None);
         Ok(())
     }
 
@@ -295,7 +285,7 @@ impl PeerConn {
         id: SenderId,
         encodings: &[EncodingParams],
     ) -> Result<(), WebError> {
-        match self.senders.get(&id) {
+        match self.sender(id) {
             Some(sender) => super::encodings::apply(sender, encodings, &self.sink),
             None => Ok(()),
         }
@@ -310,13 +300,8 @@ impl PeerConn {
         id: SenderId,
         media: Option<(&MediaStreamTrack, &MediaStream)>,
     ) -> Result<(), WebError> {
-        let Some(sender) = self.senders.get(&id) else { return Ok(()) };
-        let (promise, sink) = (sender.replace_track(media.map(|m| m.0)), self.sink.clone());
-        wasm_bindgen_futures::spawn_local(async move {
-            if let Err(e) = JsFuture::from(promise).await {
-                sink(PeerSignal::Warning(WebError::browser(&e)));
-            }
-        });
+        let Some(sender) = self.sender(id) else { return Ok(()) };
+        warn_if_rejected(sender.replace_track(media.map(|m| m.0)), &self.sink);
         match media {
             Some((_, stream)) => sys::set_streams(sender, stream),
             None => Ok(()),
@@ -330,7 +315,7 @@ impl PeerConn {
         let transceivers = self.pc.get_transceivers();
         self.senders
             .iter()
-            .filter_map(|(id, sender)| {
+            .filter_map(|(id, sender, _)| {
                 // `getTransceivers()` holds transceivers only: their fields
                 // by `Reflect` (no instanceof and getter imports).
                 let t = transceivers
@@ -341,10 +326,38 @@ impl PeerConn {
             .collect()
     }
 
+    fn sender(&self, id: SenderId) -> Option<&RtcRtpSender> {
+        self.senders.iter().find(|(s, ..)| *s == id).map(|(_, sender, _)| sender)
+    }
+
+    /// `sender` is `id` from now on (it replaces a previous one).
+    fn put_sender(
+        &mut self,
+        id: SenderId,
+        sender: RtcRtpSender,
+        transceiver: Option<web_sys::RtcRtpTransceiver>,
+    ) {
+        self.senders.retain(|(s, ..)| *s != id);
+        self.senders.push((id, sender, transceiver));
+    }
+
     /// The reliable channel's `bufferedAmount` (back-pressure for the core).
     pub fn buffered_amount(&self) -> Option<u64> {
         let chs = self.channels.try_borrow().ok()?;
-        chs.get(ChannelKind::Reliable.label()).map(|c| u64::from(c.dc.buffered_amount()))
+        channel_of(&chs, ChannelKind::Reliable).map(|c| u64::from(c.dc.buffered_amount()))
+    }
+}
+
+/// The open channel of `kind`, if any.
+fn channel_of(chs: &[(ChannelKind, Channel)], kind: ChannelKind) -> Option<&Channel> {
+    chs.iter().find(|(k, _)| *k == kind).map(|(_, c)| c)
+}
+
+/// `ch` is the channel of `kind` from now on (a previous one is dropped).
+fn put_channel(chs: &RefCell<Vec<(ChannelKind, Channel)>>, kind: ChannelKind, ch: Channel) {
+    if let Ok(mut chs) = chs.try_borrow_mut() {
+        chs.retain(|(k, _)| *k != kind);
+        chs.push((kind, ch));
     }
 }
 
@@ -366,8 +379,8 @@ fn complete(
     describes: bool,
     sink: PeerSink,
 ) {
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = match JsFuture::from(promise).await {
+    sys::settled(promise, move |result| {
+        let result = match result {
             // Read right at resolution: no other operation can have
             // completed in between.
             Ok(_) => OpResult::Ok { local: read_local.and_then(|pc| local_description(&pc)) },
@@ -378,6 +391,17 @@ fn complete(
         };
         let input = PeerInput::OpCompleted { op, result };
         sink(if describes { PeerSignal::Described(input) } else { PeerSignal::Input(input) });
+    });
+}
+
+/// A rejected call that ends nothing (`replaceTrack`, `setParameters`)
+/// is reported as a warning.
+pub(super) fn warn_if_rejected(promise: js_sys::Promise, sink: &PeerSink) {
+    let sink = sink.clone();
+    sys::settled(promise, move |result| {
+        if let Err(e) = result {
+            sink(PeerSignal::Warning(WebError::browser(&e)));
+        }
     });
 }
 
@@ -400,9 +424,24 @@ fn description_init(sdp_type: &str) -> RtcSessionDescriptionInit {
     init
 }
 
+/// SFU rooms: Janus relays each publisher's data on a channel labelled
+/// with its id; it is kept (with its listener) for the connection's life.
+#[cfg(feature = "sfu")]
+fn keep_relayed(slot: &RefCell<Vec<Channel>>, dc: RtcDataChannel, sink: &PeerSink) {
+    if let Ok(mut r) = slot.try_borrow_mut() {
+        r.push(Channel::relayed(dc, sink.clone()));
+    }
+}
+
+/// Mesh-only builds: no server relays channels (a mesh peer's channel with
+/// another label is not ours and is dropped).
+#[cfg(not(feature = "sfu"))]
+fn keep_relayed(_slot: &RefCell<Vec<Channel>>, _dc: RtcDataChannel, _sink: &PeerSink) {}
+
 impl Channel {
     /// A channel the far side opened under its own label: each message is
     /// reported with that label.
+    #[cfg(feature = "sfu")]
     fn relayed(dc: RtcDataChannel, sink: PeerSink) -> Self {
         js::set_str(&dc, "binaryType", "arraybuffer");
         let label = js::text(&dc, "label").unwrap_or_default();

@@ -14,17 +14,16 @@ use super::media;
 use super::peer::{PeerConn, PeerSignal, PeerSink};
 use super::sys::now_ms;
 use super::transport::{Connector, FrameSink, Transport, TransportEvent, WebSocketConnector};
-use crate::core::map::{Map, Set};
+use crate::core::map::Set;
 use crate::core::{
     self, Generation, LocalTrack, Millis, Payload, PeerInput, RoomConfig, RoomConnection, RoomCore,
     RoomInput, RoomOutput, SocketId, TrackKind, TrackSource,
 };
-use rtcroom_proto::{IceServer, LeaveReason, Meta};
+use rtcroom_proto::{IceServer, Meta, PeerInfo};
 use serde::Deserialize;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use web_sys::{MediaStream, MediaStreamTrack};
 
@@ -55,6 +54,18 @@ pub struct JoinOptions {
 // that calls the JS method (a *new* stream or track). Handle copies here use
 // `Clone::clone(&x)` explicitly.
 
+/// How the core takes a new capture in an old track's place (a fn
+/// pointer, not a generic closure: one copy of the code that calls it).
+type Replace = fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>;
+
+/// A capture to make from `kind` device `device_id`, for track `old`.
+pub(crate) struct Recapture {
+    old: String,
+    kind: TrackKind,
+    device_id: String,
+    replace: Replace,
+}
+
 /// A joined room. Cheap to clone; all clones are the same room.
 #[derive(Clone)]
 pub struct Room {
@@ -80,9 +91,38 @@ struct LocalMedia {
     _ended: Listener,
 }
 
-struct Peer {
-    conn: PeerConn,
-    sink: PeerSink,
+/// Values by id (our published media by track id, the connections by
+/// participant), in insertion order: a few, searched in place (less code
+/// than a sorted map's).
+struct ById<T>(Vec<(String, T)>);
+
+impl<T> Default for ById<T> {
+    fn default() -> Self {
+        ById(Vec::new())
+    }
+}
+
+impl<T> ById<T> {
+    fn get(&self, id: &str) -> Option<&T> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, m)| m)
+    }
+    fn get_mut(&mut self, id: &str) -> Option<&mut T> {
+        self.0.iter_mut().find(|(k, _)| k == id).map(|(_, m)| m)
+    }
+    fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+    fn remove(&mut self, id: &str) -> Option<T> {
+        let i = self.0.iter().position(|(k, _)| k == id)?;
+        Some(self.0.remove(i).1)
+    }
+    fn insert(&mut self, id: String, m: T) {
+        self.remove(&id);
+        self.0.push((id, m));
+    }
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter().map(|(_, m)| m)
+    }
 }
 
 struct Inner {
@@ -92,13 +132,13 @@ struct Inner {
     wanted: Option<SocketId>,
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
-    peers: Map<String, Peer>,
-    names: Map<String, Participant>,
-    local: Map<String, LocalMedia>,
+    peers: ById<PeerConn>,
+    local: ById<LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
-    groups: Map<&'static str, MediaStream>,
-    remote: Map<(String, String), (MediaStreamTrack, MediaStream)>,
+    groups: Vec<(&'static str, MediaStream)>,
+    /// Received tracks: (participant, track id, track, stream).
+    remote: Vec<(String, String, MediaStreamTrack, MediaStream)>,
     timer: Option<(Millis, Timeout)>,
     join_waiter: Option<super::oneshot::Sender<Result<(), WebError>>>,
     pagehide: Option<Listener>,
@@ -148,20 +188,21 @@ impl Room {
         Self::join_urls(urls, options, Rc::new(on_event))
     }
 
-    async fn join_urls(
+    // Not `async`: the join's one state machine is `join_handler`'s.
+    fn join_urls(
         urls: Vec<String>,
         options: JoinOptions,
         on_event: Handler,
-    ) -> Result<Room, WebError> {
-        if urls.is_empty() {
-            return Err(WebError::InvalidArgument("a signaling URL is required".into()));
-        }
-        let connector: Rc<dyn Connector> = match options.sfu {
+    ) -> impl Future<Output = Result<Room, WebError>> {
+        let connector: Result<Rc<dyn Connector>, WebError> = match options.sfu {
+            _ if urls.is_empty() => {
+                Err(WebError::InvalidArgument("a signaling URL is required".into()))
+            }
             // One Janus: its sessions live on that server only.
-            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default())?,
-            None => Rc::new(WebSocketConnector { urls }),
+            Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default()),
+            None => Ok(Rc::new(WebSocketConnector { urls })),
         };
-        Self::join_handler(connector, options, on_event).await
+        Self::join_handler(connector, options, on_event)
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
@@ -170,24 +211,23 @@ impl Room {
         options: JoinOptions,
         on_event: impl Fn(RoomEvent) + 'static,
     ) -> impl Future<Output = Result<Room, WebError>> {
-        Self::join_handler(connector, options, Rc::new(on_event))
+        Self::join_handler(Ok(connector), options, Rc::new(on_event))
     }
 
     // Not generic: one copy of the join however many handler types call it.
     async fn join_handler(
-        connector: Rc<dyn Connector>,
+        connector: Result<Rc<dyn Connector>, WebError>,
         options: JoinOptions,
         handler: Handler,
     ) -> Result<Room, WebError> {
+        let connector = connector?;
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
         core::validate_ice_servers(&options.ice_servers)?;
-        let sfu_room = match options.sfu.as_deref() {
-            None => None,
-            Some("janus") => Some(options.room.parse::<u64>().map_err(|_| {
-                WebError::InvalidArgument("options.room must be a VideoRoom number".into())
-            })?),
+        let janus = match options.sfu.as_deref() {
+            None => false,
+            Some("janus") => true,
             Some(_) => return Err(WebError::InvalidArgument("options.sfu must be 'janus'".into())),
         };
         let join_timeout_ms = options.join_timeout_ms.unwrap_or(10_000);
@@ -205,9 +245,9 @@ impl Room {
             adaptive_bitrate: options.adaptive_bitrate.unwrap_or(true),
         };
         let now = Millis(now_ms());
-        let core = match sfu_room {
-            Some(room) => super::sfu::core(now, config, room)?,
-            None => RoomCore::new(now, config),
+        let core = match janus {
+            true => super::sfu::core(now, config)?,
+            false => RoomCore::new(now, config),
         };
         let (tx, rx) = super::oneshot::channel();
         let shared = Rc::new(Shared {
@@ -217,11 +257,10 @@ impl Room {
                 wanted: None,
                 transport: None,
                 join_timeout_ms,
-                peers: Map::new(),
-                names: Map::new(),
-                local: Map::new(),
-                groups: Map::new(),
-                remote: Map::new(),
+                peers: ById::default(),
+                local: ById::default(),
+                groups: Vec::new(),
+                remote: Vec::new(),
                 timer: None,
                 join_waiter: Some(tx),
                 pagehide: None,
@@ -235,11 +274,7 @@ impl Room {
             delivering: Cell::new(false),
             handler: RefCell::new(Some(handler)),
         });
-        let first = {
-            let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-            drain(&mut inner.core)
-        };
-        execute(&shared, first);
+        run(&shared);
         let result = rx.await.unwrap_or(Err(WebError::SignalingClosed));
         if let Err(e) = result {
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
@@ -268,8 +303,7 @@ impl Room {
         let weak = Rc::downgrade(&self.shared);
         let devices = media::on_device_change(move |_| {
             if let Some(shared) = weak.upgrade() {
-                queue_event(&shared, RoomEvent::DevicesChanged);
-                deliver(&shared);
+                emit(&shared, RoomEvent::DevicesChanged);
             }
         });
         if let Ok(mut inner) = self.shared.inner.try_borrow_mut() {
@@ -292,6 +326,16 @@ impl Room {
         kind: TrackKind,
         device_id: &str,
     ) -> Result<MediaStreamTrack, WebError> {
+        let plan = self.switch_plan(kind, device_id.to_owned())?;
+        self.recapture(plan).await
+    }
+
+    /// What [`Room::switch_device`] captures, and which track it replaces.
+    pub(crate) fn switch_plan(
+        &self,
+        kind: TrackKind,
+        device_id: String,
+    ) -> Result<Recapture, WebError> {
         let source = match kind {
             TrackKind::Video => TrackSource::Camera,
             TrackKind::Audio => TrackSource::Microphone,
@@ -302,13 +346,23 @@ impl Room {
             })
             .flatten()
             .ok_or(core::CoreError::NotPublished)?;
-        let track = media::capture_device(kind, device_id).await?;
-        let switched =
-            self.replace_local(&old, &track, |core, old, new| core.replace_published(old, new));
-        if switched.is_err() {
+        Ok(Recapture {
+            old,
+            kind,
+            device_id,
+            replace: |core, old, new| core.replace_published(old, new),
+        })
+    }
+
+    /// A new capture takes a published track's place (a device switch, a
+    /// camera's unmute): one state machine for both.
+    pub(crate) async fn recapture(&self, plan: Recapture) -> Result<MediaStreamTrack, WebError> {
+        let track = media::capture_device(plan.kind, &plan.device_id).await?;
+        let done = self.replace_local(&plan.old, &track, plan.replace);
+        if done.is_err() {
             track.stop();
         }
-        switched.map(|()| track)
+        done.map(|()| track)
     }
 
     /// `track` takes `old`'s place: in its stream, in the driver's map, in
@@ -317,8 +371,7 @@ impl Room {
         &self,
         old: &str,
         track: &MediaStreamTrack,
-        // A fn pointer, not a generic closure: one copy of this function.
-        replace: fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError>,
+        replace: Replace,
     ) -> Result<(), WebError> {
         let (stream, local) = {
             let inner = self.shared.inner.try_borrow().map_err(|_| WebError::Reentrant)?;
@@ -367,8 +420,11 @@ impl Room {
     pub fn participants(&self) -> Vec<Participant> {
         self.with(|i| {
             let mut out = Vec::new();
-            for id in i.names.keys() {
-                out.push(i.participant(id));
+            // The core's list (an SFU room keeps its own after leaving).
+            if i.core.is_joined() {
+                for p in i.core.participants() {
+                    out.push(i.participant(&p.id));
+                }
             }
             out
         })
@@ -405,9 +461,9 @@ impl Room {
     /// by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| {
-            let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
+            let sfu = i.core.sfu().is_some() && i.core.participants().any(|p| p.id == id);
             let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
-            i.peers.get(id).map(|p| p.conn.connection().clone())
+            i.peers.get(id).map(|p| p.connection().clone())
         })
         .flatten()
     }
@@ -453,9 +509,7 @@ impl Room {
         &self,
         constraints: &web_sys::MediaStreamConstraints,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = media::user_media(constraints);
-        let capture = Box::pin(capture);
-        self.capture_and_publish(capture, TrackSource::Camera, TrackSource::Microphone).await
+        self.capture_and_publish(constraints, None).await
     }
 
     /// getDisplayMedia + publish: video as `screen` (with `content_hint`),
@@ -465,30 +519,34 @@ impl Room {
         constraints: &web_sys::DisplayMediaStreamConstraints,
         content_hint: &str,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let capture = async {
-            let stream = media::display_media(constraints).await?;
-            for t in stream.get_video_tracks().iter() {
-                // Before publishing: the encoder reads it when it starts.
-                super::js::set_str(&t, "contentHint", content_hint);
-            }
-            Ok(stream)
-        };
-        let capture = Box::pin(capture);
-        self.capture_and_publish(capture, TrackSource::Screen, TrackSource::ScreenAudio).await
+        self.capture_and_publish(constraints, Some(content_hint)).await
     }
 
-    /// Publishes what `capture` yields; while it runs the core holds first
-    /// negotiations for it (see `core::room::capture`).
-    async fn capture_and_publish(
+    /// getUserMedia (camera and microphone) or, with a content hint,
+    /// getDisplayMedia (screen and its audio) with `constraints`, and
+    /// publishes what it yields; while it runs the core holds first
+    /// negotiations for it (see `core::room::capture`). One state machine
+    /// for camera and screen.
+    pub(crate) async fn capture_and_publish(
         &self,
-        // Boxed: one copy of this state machine for camera and screen.
-        capture: Pin<Box<dyn Future<Output = Result<web_sys::MediaStream, WebError>> + '_>>,
-        video: TrackSource,
-        audio: TrackSource,
+        constraints: &wasm_bindgen::JsValue,
+        screen_hint: Option<&str>,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let id = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
-        let published = match capture.await {
-            Ok(stream) => self.publish_all(media::tracks(&stream), video, audio),
+        let (video, audio) = match screen_hint {
+            Some(_) => (TrackSource::Screen, TrackSource::ScreenAudio),
+            None => (TrackSource::Camera, TrackSource::Microphone),
+        };
+        let published = match media::capture(constraints, screen_hint.is_some()).await {
+            Ok(stream) => {
+                if let Some(hint) = screen_hint {
+                    for t in stream.get_video_tracks().iter() {
+                        // Before publishing: the encoder reads it when it starts.
+                        super::js::set_str(&t, "contentHint", hint);
+                    }
+                }
+                self.publish_all(media::tracks(&stream), video, audio)
+            }
             Err(e) => Err(e),
         };
         let _ = call(&self.shared, |core| {
@@ -543,16 +601,17 @@ impl Room {
             if inner.local.contains_key(&track_id) {
                 return Err(core::CoreError::TrackAlreadyPublished.into());
             }
-            let stream = match core::stream_group(source) {
-                Some(g) => match inner.groups.get(g) {
-                    Some(s) => Clone::clone(s),
-                    None => {
-                        let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
-                        inner.groups.insert(g, Clone::clone(&s));
-                        s
+            // The group's stream, or a new one (kept when it has a group).
+            let group = core::stream_group(source);
+            let stream = match group.and_then(|g| inner.groups.iter().find(|(k, _)| *k == g)) {
+                Some((_, s)) => Clone::clone(s),
+                None => {
+                    let s = MediaStream::new().map_err(|e| WebError::browser(&e))?;
+                    if let Some(g) = group {
+                        inner.groups.push((g, Clone::clone(&s)));
                     }
-                },
-                None => MediaStream::new().map_err(|e| WebError::browser(&e))?,
+                    s
+                }
             };
             let ended = self.unpublish_when_ended(track);
             let stream_id = media::stream_id(&stream);
@@ -609,19 +668,28 @@ impl Room {
         track: &MediaStreamTrack,
         muted: bool,
     ) -> Result<MediaStreamTrack, WebError> {
-        let old = track.id();
-        match call(&self.shared, |core| core.set_muted(&old, muted))? {
-            core::MuteStep::Recapture { device_id, kind } => {
-                let fresh = media::capture_device(kind, &device_id).await?;
-                let done =
-                    self.replace_local(&old, &fresh, |core, old, new| core.recaptured(old, new));
-                if done.is_err() {
-                    fresh.stop();
-                }
-                done.map(|()| fresh)
-            }
-            _ => Ok(Clone::clone(track)),
+        match self.mute_plan(track, muted)? {
+            Some(plan) => self.recapture(plan).await,
+            None => Ok(Clone::clone(track)),
         }
+    }
+
+    /// [`Room::set_muted`]'s core call; `Some`: the capture it asks for.
+    pub(crate) fn mute_plan(
+        &self,
+        track: &MediaStreamTrack,
+        muted: bool,
+    ) -> Result<Option<Recapture>, WebError> {
+        let old = track.id();
+        Ok(match call(&self.shared, |core| core.set_muted(&old, muted))? {
+            core::MuteStep::Recapture { device_id, kind } => Some(Recapture {
+                old,
+                kind,
+                device_id,
+                replace: |core, old, new| core.recaptured(old, new),
+            }),
+            _ => None,
+        })
     }
 
     fn unpublish_id(&self, track_id: &str, reason: core::UnpublishReason) -> Result<(), WebError> {
@@ -679,14 +747,13 @@ impl Room {
         if let Some((_, t)) = inner.transport.take() {
             t.close();
         }
-        for (_, m) in std::mem::take(&mut inner.local) {
+        for (_, m) in std::mem::take(&mut inner.local.0) {
             if m.owned {
                 m.track.stop();
             }
         }
-        inner.peers.clear();
+        inner.peers.0.clear();
         inner.remote.clear();
-        inner.names.clear();
         inner.groups.clear();
         inner.sfu_streams.clear();
         inner.timer = None;
@@ -708,14 +775,19 @@ fn call<T>(
     shared: &Rc<Shared>,
     f: impl FnOnce(&mut RoomCore) -> Result<T, core::CoreError>,
 ) -> Result<T, WebError> {
-    let (result, outputs) = {
-        let mut inner = shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
-        // A call can fail after the core queued work: run it either way.
-        let result = f(&mut inner.core);
-        (result, drain(&mut inner.core))
+    let result = f(&mut shared.inner.try_borrow_mut().map_err(|_| WebError::Reentrant)?.core);
+    // A call can fail after the core queued work: run it either way.
+    run(shared);
+    Ok(result?)
+}
+
+/// Runs what the core asks for now. Not generic: one copy for every `call`.
+fn run(shared: &Rc<Shared>) {
+    let outputs = match shared.inner.try_borrow_mut() {
+        Ok(mut inner) => drain(&mut inner.core),
+        Err(_) => return,
     };
     execute(shared, outputs);
-    Ok(result?)
 }
 
 /// Feeds one input to the core and runs everything it asks for.
@@ -735,9 +807,7 @@ fn socket_sink(weak: &Weak<Shared>, socket: SocketId) -> FrameSink {
                 let _ = dispatch(&shared, RoomInput::SfuFrame { socket, msg });
             }
             TransportEvent::Garbage(message) => {
-                let w = RoomEvent::Warning { participant: None, code: "protocol-error", message };
-                queue_event(&shared, w);
-                deliver(&shared);
+                emit(&shared, warning(None, "protocol-error", message));
             }
             TransportEvent::Closed => {
                 if let Ok(mut inner) = shared.inner.try_borrow_mut() {
@@ -794,7 +864,7 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
                     .inner
                     .try_borrow()
                     .ok()
-                    .and_then(|inner| inner.peers.get(peer).map(|p| p.conn.sender_mids()));
+                    .and_then(|inner| inner.peers.get(peer).map(|p| p.sender_mids()));
                 if let Some(mids) = mids {
                     let _ = dispatch(
                         shared,
@@ -809,7 +879,9 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
             let kind = TrackKind::parse(&media::track_kind(&track)).unwrap_or(TrackKind::Video);
             let stream_id = Some(media::stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-                inner.remote.insert((peer.to_owned(), track_id.clone()), (track, stream));
+                let remote = &mut inner.remote;
+                remote.retain(|(p, t, ..)| !(p == peer && *t == track_id));
+                remote.push((peer.to_owned(), track_id.clone(), track, stream));
             }
             RoomInput::RemoteTrack {
                 peer: peer.to_owned(),
@@ -823,8 +895,7 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
         PeerSignal::Warning(e) => {
             let w = shared.inner.try_borrow().ok().map(|inner| inner.peer_warning(peer, e));
             if let Some(w) = w {
-                queue_event(shared, w);
-                deliver(shared);
+                emit(shared, w);
             }
             return;
         }
@@ -835,15 +906,14 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
 
 fn on_timer(weak: &Weak<Shared>) {
     let Some(shared) = weak.upgrade() else { return };
-    let outputs = {
+    {
         let Ok(mut inner) = shared.inner.try_borrow_mut() else {
             return;
         };
         inner.timer = None;
         inner.core.handle_timeout(Millis(now_ms()));
-        drain(&mut inner.core)
-    };
-    execute(&shared, outputs);
+    }
+    run(&shared);
 }
 
 fn drain(core: &mut RoomCore) -> Vec<RoomOutput> {
@@ -882,8 +952,7 @@ fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
             // What the channels really buffer, so the core's back-pressure
             // never drifts from the browser's.
             for peer in fed {
-                if let Some(amount) = inner.peers.get(&peer).and_then(|p| p.conn.buffered_amount())
-                {
+                if let Some(amount) = inner.peers.get(&peer).and_then(|p| p.buffered_amount()) {
                     if let Some(generation) = inner.core.generation(&peer) {
                         let input = PeerInput::ChannelBuffered(amount);
                         inner.deferred.push(RoomInput::Peer { peer, generation, input });
@@ -929,6 +998,12 @@ fn builds_connections(o: &RoomOutput) -> bool {
     )
 }
 
+/// An event from outside a batch of outputs: queued and delivered now.
+fn emit(shared: &Rc<Shared>, e: RoomEvent) {
+    queue_event(shared, e);
+    deliver(shared);
+}
+
 fn queue_event(shared: &Shared, e: RoomEvent) {
     // Only `deliver` borrows the queue, and never across the app's handler.
     if let Ok(mut q) = shared.events.try_borrow_mut() {
@@ -964,18 +1039,23 @@ impl Inner {
             // by reference and dropped whole, by one call to its drop glue
             // rather than a drop of each field left in each arm.
             RoomOutput::Pc { peer, cmd } => {
-                let result = self.peers.get(&peer).map(|p| p.conn.execute(cmd, &p.sink));
+                let result = self.peers.get(&peer).map(|p| p.execute(cmd));
                 if let Some(Err(e)) = result {
                     return Some(self.peer_warning(&peer, e));
                 }
                 None
             }
             RoomOutput::Event(e) => self.event(e),
-            o => self.apply_ref(&o, weak),
+            // A connection that refused a command: one warning path for all.
+            o => self.apply_ref(&o, weak).err().map(|(peer, e)| self.peer_warning(peer, e)),
         }
     }
 
-    fn apply_ref(&mut self, o: &RoomOutput, weak: &Weak<Shared>) -> Option<RoomEvent> {
+    fn apply_ref<'o>(
+        &mut self,
+        o: &'o RoomOutput,
+        weak: &Weak<Shared>,
+    ) -> Result<(), (&'o str, WebError)> {
         match *o {
             RoomOutput::Connect { socket, endpoint } => {
                 self.wanted = Some(socket);
@@ -1010,7 +1090,7 @@ impl Inner {
             } => {
                 // A newer generation replaces the old connection (closed on drop).
                 self.peers.remove(peer);
-                self.remote.retain(|(p, _), _| p != peer);
+                self.remote.retain(|(p, ..)| p != peer);
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
@@ -1018,25 +1098,24 @@ impl Inner {
                         on_peer(&s, &id, generation, sig)
                     }
                 });
-                let result =
-                    PeerConn::new(ice_servers, relay_only, data_channel, receive, sink.clone())
-                        .and_then(|mut conn| {
-                            for t in tracks {
-                                if let Some(m) = self.local.get(&t.track.track_id) {
-                                    conn.add_track(
-                                        t.sender,
-                                        &m.track,
-                                        &m.stream,
-                                        &t.encodings,
-                                        t.transceiver,
-                                    )?;
-                                }
+                let result = PeerConn::new(ice_servers, relay_only, data_channel, receive, sink)
+                    .and_then(|mut conn| {
+                        for t in tracks {
+                            if let Some(m) = self.local.get(&t.track.track_id) {
+                                conn.add_track(
+                                    t.sender,
+                                    &m.track,
+                                    &m.stream,
+                                    &t.encodings,
+                                    t.transceiver,
+                                )?;
                             }
-                            Ok(conn)
-                        });
+                        }
+                        Ok(conn)
+                    });
                 match result {
                     Ok(conn) => {
-                        self.peers.insert(peer.clone(), Peer { conn, sink });
+                        self.peers.insert(peer.clone(), conn);
                     }
                     // Dropping the half-built connection closes it; the core
                     // decides whether to try again.
@@ -1053,18 +1132,16 @@ impl Inner {
             RoomOutput::AddTrack { ref peer, sender, ref track, ref encodings, transceiver } => {
                 let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_track(sender, &m.track, &m.stream, encodings, transceiver)
+                        p.add_track(sender, &m.track, &m.stream, encodings, transceiver)
                     }
                     _ => Ok(()),
                 };
-                if let Err(e) = result {
-                    return Some(self.peer_warning(peer, e));
-                }
+                result.map_err(|e| (peer.as_str(), e))?;
             }
             RoomOutput::SetEncodings { ref peer, sender, ref encodings } => {
-                let result = self.peers.get(peer).map(|p| p.conn.set_encodings(sender, encodings));
+                let result = self.peers.get(peer).map(|p| p.set_encodings(sender, encodings));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(peer, e));
+                    return Err((peer, e));
                 }
             }
             RoomOutput::ReplaceTrack { ref peer, sender, ref track } => {
@@ -1072,18 +1149,18 @@ impl Inner {
                     // A track this driver does not hold: nothing to put on.
                     Some(t) => match self.local.get(&t.track_id) {
                         Some(m) => Some((&m.track, &m.stream)),
-                        None => return None,
+                        None => return Ok(()),
                     },
                     None => None,
                 };
-                let result = self.peers.get_mut(peer).map(|p| p.conn.replace_track(sender, media));
+                let result = self.peers.get_mut(peer).map(|p| p.replace_track(sender, media));
                 if let Some(Err(e)) = result {
-                    return Some(self.peer_warning(peer, e));
+                    return Err((peer, e));
                 }
             }
             RoomOutput::ClosePeer { ref peer } => {
                 self.peers.remove(peer);
-                self.remote.retain(|(p, _), _| p != peer);
+                self.remote.retain(|(p, ..)| p != peer);
             }
             RoomOutput::SetTrackEnabled { ref track_id, enabled } => {
                 if let Some(m) = self.local.get(track_id) {
@@ -1101,24 +1178,27 @@ impl Inner {
                     let _ = super::sfu::send(t.as_ref(), frame);
                 }
             }
+            #[cfg(feature = "sfu")]
             RoomOutput::SetSending { ref peer, sender, sending } => {
                 if let Some(p) = self.peers.get(peer) {
-                    p.conn.set_sending(sender, sending);
+                    p.set_sending(sender, sending);
                 }
             }
+            #[cfg(feature = "sfu")]
             RoomOutput::AddTransceiver { ref peer, sender, ref track, ref encodings } => {
                 let result = match (self.peers.get_mut(peer), self.local.get(&track.track_id)) {
                     (Some(p), Some(m)) => {
-                        p.conn.add_transceiver(sender, &m.track, &m.stream, encodings, "sendonly")
+                        p.add_transceiver(sender, &m.track, &m.stream, encodings, "sendonly")
                     }
                     _ => Ok(()),
                 };
-                if let Err(e) = result {
-                    return Some(self.peer_warning(peer, e));
-                }
+                result.map_err(|e| (peer.as_str(), e))?;
             }
+            // Only an SFU room asks for these: not in a build without one.
+            #[cfg(not(feature = "sfu"))]
+            RoomOutput::SetSending { .. } | RoomOutput::AddTransceiver { .. } => {}
         }
-        None
+        Ok(())
     }
 
     /// A received track and its stream: by the participant whose connection
@@ -1129,12 +1209,12 @@ impl Inner {
         participant: &str,
         track_id: &str,
     ) -> Option<(MediaStreamTrack, MediaStream)> {
-        let key = (participant.to_owned(), track_id.to_owned());
-        let found = self
-            .remote
-            .get(&key)
-            .or_else(|| self.remote.iter().find(|((_, t), _)| t == track_id).map(|(_, v)| v));
-        found.map(|(t, s)| (Clone::clone(t), Clone::clone(s)))
+        let remote = self.remote.iter();
+        let found = remote
+            .clone()
+            .find(|(p, t, ..)| p == participant && t == track_id)
+            .or_else(|| remote.clone().find(|(_, t, ..)| t == track_id));
+        found.map(|(_, _, t, s)| (Clone::clone(t), Clone::clone(s)))
     }
 
     fn join_error(&self, reason: Option<&'static str>) -> WebError {
@@ -1156,15 +1236,22 @@ impl Inner {
         warning(Some(self.participant(peer)), e.code(), e.message())
     }
 
+    /// As the core knows it now (no copy of the room kept here).
     fn participant(&self, id: &str) -> Participant {
-        // Field by field: the stored publications are replaced, not cloned.
-        let known = self.names.get(id);
-        Participant {
-            id: id.to_owned(),
-            name: known.and_then(|p| p.name.clone()),
-            meta: known.map(|p| p.meta.clone()).unwrap_or_default(),
-            publications: self.core.publications(id).to_vec(),
-        }
+        // A mesh's by id; an SFU room's from its list.
+        let known = match self.core.sfu() {
+            Some(_) => self.core.participants().find(|p| p.id == id),
+            None => self.core.participant(id),
+        };
+        let known = known.cloned();
+        let info =
+            known.unwrap_or_else(|| PeerInfo { id: id.to_owned(), name: None, meta: Meta::new() });
+        self.with_publications(info)
+    }
+
+    fn with_publications(&self, info: PeerInfo) -> Participant {
+        let publications = self.core.publications(&info.id).to_vec();
+        Participant { id: info.id, name: info.name, meta: info.meta, publications }
     }
 
     fn event(&mut self, e: core::RoomEvent) -> Option<RoomEvent> {
@@ -1173,25 +1260,16 @@ impl Inner {
             // With the publications the core knows (an SFU participant's
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
-                let p = Participant::from(info);
-                let id = p.id.clone();
-                self.names.insert(id.clone(), p);
-                RoomEvent::ParticipantJoined(self.participant(&id))
+                RoomEvent::ParticipantJoined(self.with_publications(info))
             }
             C::ParticipantUpdated(info) => {
-                let p = Participant::from(info);
-                let id = p.id.clone();
-                self.names.insert(id.clone(), p);
-                RoomEvent::ParticipantUpdated(self.participant(&id))
+                RoomEvent::ParticipantUpdated(self.with_publications(info))
             }
             C::ParticipantLeft { participant, reason } => {
-                self.names.remove(&participant.id);
-                self.sfu_streams.forget(&participant.id);
-                let reason = match reason {
-                    LeaveReason::Left => "left",
-                    LeaveReason::Timeout => "timeout",
-                    _ => "disconnected",
-                };
+                if self.core.sfu().is_some() {
+                    self.sfu_streams.forget(&participant.id);
+                }
+                let reason = reason.as_str();
                 RoomEvent::ParticipantLeft { participant: participant.into(), reason }
             }
             C::Track { participant, track_id, kind, source, publication, muted, .. } => {

@@ -21,9 +21,13 @@ pub fn connector(url: String) -> Result<Rc<dyn Connector>, WebError> {
     Ok(Rc::new(super::transport::JanusConnector { url }))
 }
 
-/// The core of a room in Janus VideoRoom `room`.
+/// The core of a room in the Janus VideoRoom numbered `config.room`.
 #[cfg(feature = "sfu")]
-pub fn core(now: Millis, config: RoomConfig, room: u64) -> Result<RoomCore, WebError> {
+pub fn core(now: Millis, config: RoomConfig) -> Result<RoomCore, WebError> {
+    let room = config
+        .room
+        .parse::<u64>()
+        .map_err(|_| WebError::InvalidArgument("options.room must be a VideoRoom number".into()))?;
     Ok(RoomCore::new_sfu(now, config, room))
 }
 
@@ -39,7 +43,7 @@ pub fn connector(_url: String) -> Result<Rc<dyn Connector>, WebError> {
 }
 
 #[cfg(not(feature = "sfu"))]
-pub fn core(_now: Millis, _config: RoomConfig, _room: u64) -> Result<RoomCore, WebError> {
+pub fn core(_now: Millis, _config: RoomConfig) -> Result<RoomCore, WebError> {
     Err(WebError::SfuNotBuilt)
 }
 

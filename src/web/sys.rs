@@ -140,3 +140,17 @@ pub fn create_data_channel(
 pub fn now_ms() -> u64 {
     web_sys::window().and_then(|w| w.performance()).map(|p| p.now().max(0.0) as u64).unwrap_or(0)
 }
+
+/// Runs `then` with `promise`'s outcome once it settles (in a task, as an
+/// `await` would). One spawned future type for every promise the driver
+/// waits on this way: each `async` block given to `spawn_local` is its own
+/// state machine and task code.
+pub fn settled(promise: js_sys::Promise, then: impl FnOnce(Result<JsValue, JsValue>) + 'static) {
+    settle(promise, Box::new(then))
+}
+
+fn settle(promise: js_sys::Promise, then: Box<dyn FnOnce(Result<JsValue, JsValue>)>) {
+    wasm_bindgen_futures::spawn_local(async move {
+        then(wasm_bindgen_futures::JsFuture::from(promise).await)
+    });
+}

@@ -142,7 +142,12 @@ fn canvas_track() -> Option<web_sys::MediaStreamTrack> {
     stream.get_video_tracks().get(0).dyn_into().ok()
 }
 
-async fn join(relay: &Rc<Relay>, me: usize, seen: Rc<Cell<u32>>) -> Option<Room> {
+// Not `async`: the join's state machine is the room's.
+fn join(
+    relay: &Rc<Relay>,
+    me: usize,
+    seen: Rc<Cell<u32>>,
+) -> impl std::future::Future<Output = Result<Room, WebError>> {
     let options = JoinOptions {
         room: "warm-up".into(),
         // No TURN server: ICE gathers nothing.
@@ -157,10 +162,12 @@ async fn join(relay: &Rc<Relay>, me: usize, seen: Rc<Cell<u32>>) -> Option<Room>
             seen.set(seen.get() + 1);
         }
     };
-    Room::join_with(connector, options, on_event).await.ok()
+    Room::join_with(connector, options, on_event)
 }
 
-pub async fn warm_up() {
+/// Resolves (with `undefined`, what `warmUp()`'s promise gives: no
+/// wrapper state machine in the export) when over or cancelled.
+pub async fn warm_up() -> Result<JsValue, WebError> {
     for text in FRAMES {
         let _ = codec::decode_server(text);
     }
@@ -172,7 +179,7 @@ pub async fn warm_up() {
         if cancelled() {
             break;
         }
-        let Some(room) = join(&relay, me, seen.clone()).await else { break };
+        let Ok(room) = join(&relay, me, seen.clone()).await else { break };
         if let Some(track) = canvas_track() {
             let _ = room.publish_track(&track, TrackSource::Camera);
             tracks.push(track);
@@ -191,4 +198,5 @@ pub async fn warm_up() {
     for track in &tracks {
         track.stop();
     }
+    Ok(JsValue::UNDEFINED)
 }
