@@ -1,5 +1,6 @@
 // SFU participants: a browser context on the SFU test page, joined to a
 // Janus VideoRoom through rtcroom's Room API.
+import { expect } from '@playwright/test';
 import { installFakeMedia, installRtcroomHook } from '../../js/playwright.js';
 
 /**
@@ -49,4 +50,44 @@ export async function waitInbound(p, id, ok, timeout = 20_000) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`${p.name}: inbound video from ${id} never matched; last ${JSON.stringify(last)}`);
+}
+
+// Key-frame requests (README *Adaptive stream*): the request goes from the
+// subscriber's own data channel through Janus to the publisher.
+
+/** Waits for that path: `sub`'s publisher connection's SCTP and `pub`'s subscription to `sub`. */
+export async function dataPathUp(sub, pub) {
+  const sctp = (p, peer) => p.page.evaluate((id) => window.rt.room.peerConnection(id)?.sctp?.state ?? null, peer);
+  await expect.poll(() => sctp(sub, 'sfu-publisher'), { timeout: 15_000 }).toBe('connected');
+  await expect.poll(() => sctp(pub, sub.id), { timeout: 15_000 }).toBe('connected');
+}
+
+/** From now on, records every setParameters of `p`'s page as each encoding's `rid:active`. */
+export async function logEncodings(p) {
+  await p.page.evaluate(() => {
+    const log = (window.encodingLog = []);
+    const set = RTCRtpSender.prototype.setParameters;
+    RTCRtpSender.prototype.setParameters = function (params, ...rest) {
+      log.push((params.encodings ?? []).map((e) => `${e.rid}:${e.active === false ? 0 : 1}`).join(' '));
+      return set.call(this, params, ...rest);
+    };
+  });
+}
+
+/** Resizes `id`'s tile on `sub` to `first` then, 150 ms later, to `second` ([width, height] each). */
+export async function resizeTwice(sub, id, first, second) {
+  await sub.page.evaluate(async ({ id, first, second }) => {
+    window.rt.setTile(id, ...first);
+    await new Promise((r) => setTimeout(r, 150));
+    window.rt.setTile(id, ...second);
+  }, { id, first, second });
+}
+
+/** Waits until `p` switched its top layer `f` alone off and back on (since `logEncodings`). */
+export async function expectTopLayerRestarted(p) {
+  await expect.poll(async () => {
+    const log = await p.page.evaluate(() => window.encodingLog);
+    const off = log.findIndex((l) => l === 'q:1 h:1 f:0');
+    return off >= 0 && log.slice(off + 1).includes('q:1 h:1 f:1');
+  }, { timeout: 10_000 }).toBe(true);
 }

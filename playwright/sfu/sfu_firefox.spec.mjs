@@ -6,7 +6,7 @@
 // switch asked for soon after another makes Firefox restart that layer.
 import { test, expect } from '@playwright/test';
 import { firefoxBrowser } from '../firefox/gecko.mjs';
-import { sfuParticipant, leave, waitInbound } from './fixtures.mjs';
+import { sfuParticipant, leave, waitInbound, dataPathUp, logEncodings, resizeTwice, expectTopLayerRestarted } from './fixtures.mjs';
 
 const GREEN = [0, 255, 0];
 
@@ -43,27 +43,10 @@ test('a Firefox publisher sends three simulcast layers through Janus and a Chrom
     // subscriber publishes nothing: a message opens its data connection,
     // which Janus relays to Firefox once both ends' SCTP is up.
     await sub.page.evaluate(() => window.rt.room.send('data path'));
-    const sctp = (p, peer) => p.page.evaluate((id) => window.rt.room.peerConnection(id)?.sctp?.state ?? null, peer);
-    await expect.poll(() => sctp(sub, 'sfu-publisher'), { timeout: 15_000 }).toBe('connected');
-    await expect.poll(() => sctp(ff, sub.id), { timeout: 15_000 }).toBe('connected');
-    await ff.page.evaluate(() => {
-      const log = (window.encodingLog = []);
-      const set = RTCRtpSender.prototype.setParameters;
-      RTCRtpSender.prototype.setParameters = function (p, ...rest) {
-        log.push((p.encodings ?? []).map((e) => `${e.rid}:${e.active === false ? 0 : 1}`).join(' '));
-        return set.call(this, p, ...rest);
-      };
-    });
-    await sub.page.evaluate(async (id) => {
-      window.rt.setTile(id, 160, 120);
-      await new Promise((r) => setTimeout(r, 150));
-      window.rt.setTile(id, 1280, 960);
-    }, ff.id);
-    await expect.poll(async () => {
-      const log = await ff.page.evaluate(() => window.encodingLog);
-      const off = log.findIndex((l) => l === 'q:1 h:1 f:0');
-      return off >= 0 && log.slice(off + 1).includes('q:1 h:1 f:1');
-    }, { timeout: 10_000 }).toBe(true);
+    await dataPathUp(sub, ff);
+    await logEncodings(ff);
+    await resizeTwice(sub, ff.id, [160, 120], [1280, 960]);
+    await expectTopLayerRestarted(ff);
     await waitInbound(sub, ff.id, (s) => s.width === 640);
     expect(await sub.page.evaluate(() => window.rt.messages)).toEqual([]);
   } finally {
