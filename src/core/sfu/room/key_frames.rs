@@ -154,12 +154,8 @@ impl SfuRoom {
                 return None;
             }
             // The encodings as bitrate control last set them (the plan
-            // until it decides anything).
-            let rid = match abr.applied(sender) {
-                Some(applied) => rid_of(applied, request.substream),
-                None => rid_of(&super::encodings_of(t), request.substream),
-            };
-            Some((sender, rid?))
+            // until it decides anything; every sender of ours is tracked).
+            Some((sender, rid_of(abr.applied(sender)?, request.substream)?))
         };
         let Some((sender, rid)) = self.published.iter().find_map(sender_of) else { return };
         if self.layer_restarts.allow(self.now, sender, rid) {
