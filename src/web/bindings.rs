@@ -108,7 +108,6 @@ impl RoomHandle {
         Ok(match op {
             op::ID => room.id().into(),
             op::STATE => room.state().into(),
-            // One state machine for both captures.
             op::PUBLISH_TRACK => {
                 publish_track(room, track(a), b.as_string())?;
                 JsValue::UNDEFINED

@@ -123,7 +123,8 @@ impl PeerConn {
             };
             let open = js::text(&dc, "readyState").as_deref() == Some("open");
             let ch = Channel::new(dc, kind, s.clone());
-            put_channel(&slot, kind, ch);
+            // A browser callback runs with no borrow of ours: it cannot fail.
+            let _ = put_channel(&slot, kind, ch);
             if open {
                 s(PeerSignal::Input(PeerInput::ChannelOpen(kind)));
             }
@@ -155,8 +156,7 @@ impl PeerConn {
         }
         let dc = sys::create_data_channel(&self.pc, kind.label(), &init)?;
         let ch = Channel::new(dc, kind, self.sink.clone());
-        put_channel(&self.channels, kind, ch);
-        Ok(())
+        put_channel(&self.channels, kind, ch)
     }
 
     pub fn connection(&self) -> &RtcPeerConnection {
@@ -337,8 +337,11 @@ impl PeerConn {
         sender: RtcRtpSender,
         transceiver: Option<web_sys::RtcRtpTransceiver>,
     ) {
-        self.senders.retain(|(s, ..)| *s != id);
-        self.senders.push((id, sender, transceiver));
+        // In place: the mids the core gets stay in the senders' order.
+        match self.senders.iter_mut().find(|(s, ..)| *s == id) {
+            Some(entry) => *entry = (id, sender, transceiver),
+            None => self.senders.push((id, sender, transceiver)),
+        }
     }
 
     /// The reliable channel's `bufferedAmount` (back-pressure for the core).
@@ -354,11 +357,15 @@ fn channel_of(chs: &[(ChannelKind, Channel)], kind: ChannelKind) -> Option<&Chan
 }
 
 /// `ch` is the channel of `kind` from now on (a previous one is dropped).
-fn put_channel(chs: &RefCell<Vec<(ChannelKind, Channel)>>, kind: ChannelKind, ch: Channel) {
-    if let Ok(mut chs) = chs.try_borrow_mut() {
-        chs.retain(|(k, _)| *k != kind);
-        chs.push((kind, ch));
-    }
+fn put_channel(
+    chs: &RefCell<Vec<(ChannelKind, Channel)>>,
+    kind: ChannelKind,
+    ch: Channel,
+) -> Result<(), WebError> {
+    let mut chs = chs.try_borrow_mut().map_err(|_| WebError::Reentrant)?;
+    chs.retain(|(k, _)| *k != kind);
+    chs.push((kind, ch));
+    Ok(())
 }
 
 impl Drop for PeerConn {

@@ -116,9 +116,12 @@ impl<T> ById<T> {
         let i = self.0.iter().position(|(k, _)| k == id)?;
         Some(self.0.remove(i).1)
     }
+    /// Replaces in place (the order stays the first insertion's).
     fn insert(&mut self, id: String, m: T) {
-        self.remove(&id);
-        self.0.push((id, m));
+        match self.get_mut(&id) {
+            Some(old) => *old = m,
+            None => self.0.push((id, m)),
+        }
     }
     fn values(&self) -> impl Iterator<Item = &T> {
         self.0.iter().map(|(_, m)| m)
@@ -133,6 +136,10 @@ struct Inner {
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
     peers: ById<PeerConn>,
+    /// The participants as the app was told of them (joined, updated, not
+    /// yet left): a departure's events, which the core makes after it
+    /// forgot the participant, still carry its name and metadata.
+    names: ById<PeerInfo>,
     local: ById<LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
@@ -258,6 +265,7 @@ impl Room {
                 transport: None,
                 join_timeout_ms,
                 peers: ById::default(),
+                names: ById::default(),
                 local: ById::default(),
                 groups: Vec::new(),
                 remote: Vec::new(),
@@ -420,11 +428,8 @@ impl Room {
     pub fn participants(&self) -> Vec<Participant> {
         self.with(|i| {
             let mut out = Vec::new();
-            // The core's list (an SFU room keeps its own after leaving).
-            if i.core.is_joined() {
-                for p in i.core.participants() {
-                    out.push(i.participant(&p.id));
-                }
+            for p in i.names.values() {
+                out.push(i.with_publications(p.clone()));
             }
             out
         })
@@ -461,7 +466,7 @@ impl Room {
     /// by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| {
-            let sfu = i.core.sfu().is_some() && i.core.participants().any(|p| p.id == id);
+            let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
             let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
             i.peers.get(id).map(|p| p.connection().clone())
         })
@@ -754,6 +759,7 @@ impl Room {
         }
         inner.peers.0.clear();
         inner.remote.clear();
+        inner.names = ById::default();
         inner.groups.clear();
         inner.sfu_streams.clear();
         inner.timer = None;
@@ -1236,14 +1242,9 @@ impl Inner {
         warning(Some(self.participant(peer)), e.code(), e.message())
     }
 
-    /// As the core knows it now (no copy of the room kept here).
+    /// As the app was told of it, with the publications the core knows.
     fn participant(&self, id: &str) -> Participant {
-        // A mesh's by id; an SFU room's from its list.
-        let known = match self.core.sfu() {
-            Some(_) => self.core.participants().find(|p| p.id == id),
-            None => self.core.participant(id),
-        };
-        let known = known.cloned();
+        let known = self.names.get(id).cloned();
         let info =
             known.unwrap_or_else(|| PeerInfo { id: id.to_owned(), name: None, meta: Meta::new() });
         self.with_publications(info)
@@ -1260,12 +1261,15 @@ impl Inner {
             // With the publications the core knows (an SFU participant's
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
+                self.names.insert(info.id.clone(), info.clone());
                 RoomEvent::ParticipantJoined(self.with_publications(info))
             }
             C::ParticipantUpdated(info) => {
+                self.names.insert(info.id.clone(), info.clone());
                 RoomEvent::ParticipantUpdated(self.with_publications(info))
             }
             C::ParticipantLeft { participant, reason } => {
+                self.names.remove(&participant.id);
                 if self.core.sfu().is_some() {
                     self.sfu_streams.forget(&participant.id);
                 }

@@ -154,6 +154,34 @@ async fn leaving_closes_connections_and_notifies_the_others() {
 }
 
 #[wasm_bindgen_test]
+async fn a_departing_participant_s_track_removed_events_still_carry_its_name() {
+    let (a, b, _hub) = pair(true).await;
+    a.room.publish_camera(&camera_only()).await.expect("fake camera");
+    until("b receives a's tracks", 15_000, || tracks_from(&b, &a.id()).len() == 2).await;
+    let a_name = tracks_from(&b, &a.id())[0].participant.name.clone();
+    assert!(a_name.is_some(), "a joined with a name");
+    a.room.leave();
+    until("b sees a leave", 5_000, || {
+        b.count(|e| matches!(e, RoomEvent::ParticipantLeft { reason: "left", .. })) == 1
+    })
+    .await;
+    // The core forgets a before it reports a's tracks removed: the events
+    // still say who it was, as every earlier event of a's did.
+    let removed: Vec<Option<String>> = b
+        .events
+        .borrow()
+        .iter()
+        .filter_map(|e| match e {
+            RoomEvent::TrackRemoved(t) if t.participant.id == a.id() => {
+                Some(t.participant.name.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(removed, [a_name.clone(), a_name]);
+}
+
+#[wasm_bindgen_test]
 async fn dropping_the_last_handle_leaves_the_room() {
     let hub = InPageHub::new();
     let b = Member::join(&hub, "b").await;
