@@ -244,7 +244,7 @@ mod tests {
                         if ptr.is_null() {
                             return Err(format!("out of memory at step {step}"));
                         }
-                        if ptr as usize % align != 0 {
+                        if !(ptr as usize).is_multiple_of(align) {
                             return Err(format!("{ptr:?} not aligned to {align}"));
                         }
                         unsafe { ptr.write_bytes(fill, size) };

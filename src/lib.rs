@@ -21,6 +21,7 @@ pub mod web;
 
 pub use rtcroom_proto as proto;
 
+#[cfg(any(test, target_arch = "wasm32"))]
 mod heap;
 
 /// Power-of-two free lists instead of Rust's default wasm allocator
