@@ -187,7 +187,7 @@ pub enum RoomInput {
     /// SFU rooms: a frame from Janus on `socket`.
     SfuFrame {
         socket: SocketId,
-        msg: rtcroom_proto::janus::Incoming,
+        msg: crate::core::sfu::SfuIncoming,
     },
 }
 

@@ -38,6 +38,40 @@ pub fn sfu_request(_: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
     None
 }
 
+/// A Janus frame as [`RoomInput::SfuFrame`] carries it: [`Off`] in the mesh
+/// build (as [`SfuRequest`]), so the frame types' drop glue (reachable
+/// from every drop of a `RoomInput`) is not in that wasm.
+///
+/// [`RoomInput::SfuFrame`]: crate::core::room::RoomInput::SfuFrame
+#[cfg(feature = "sfu")]
+pub type SfuIncoming = rtcroom_proto::janus::Incoming;
+/// See the `sfu` feature's [`SfuIncoming`].
+#[cfg(not(feature = "sfu"))]
+pub type SfuIncoming = Off<rtcroom_proto::janus::Incoming>;
+
+/// `m` as an input carries it (`None` only in the mesh build, which never
+/// opens a Janus socket).
+#[cfg(feature = "sfu")]
+pub fn sfu_incoming(m: rtcroom_proto::janus::Incoming) -> Option<SfuIncoming> {
+    Some(m)
+}
+/// See the `sfu` feature's [`sfu_incoming`].
+#[cfg(not(feature = "sfu"))]
+pub fn sfu_incoming(_: rtcroom_proto::janus::Incoming) -> Option<SfuIncoming> {
+    None
+}
+
+/// The frame an input carries, for the SFU room.
+#[cfg(feature = "sfu")]
+pub fn incoming(m: SfuIncoming) -> rtcroom_proto::janus::Incoming {
+    m
+}
+/// See the `sfu` feature's [`incoming`].
+#[cfg(not(feature = "sfu"))]
+pub fn incoming(m: SfuIncoming) -> rtcroom_proto::janus::Incoming {
+    match m.0 {}
+}
+
 /// One layer of ours to restart with a key frame: the encoding `rid` of
 /// the sender on transceiver `mid` (see `room::key_frames`).
 #[derive(Debug, Clone, PartialEq, Eq)]

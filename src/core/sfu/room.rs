@@ -376,7 +376,9 @@ impl SfuRoom {
         match input {
             RoomInput::SocketOpened { socket } => self.janus.handle_socket_opened(now, socket),
             RoomInput::SocketClosed { socket } => self.janus.handle_socket_closed(now, socket),
-            RoomInput::SfuFrame { socket, msg } => self.janus.handle_frame(now, socket, msg),
+            RoomInput::SfuFrame { socket, msg } => {
+                self.janus.handle_frame(now, socket, super::incoming(msg))
+            }
             RoomInput::Peer { peer, generation, input } => {
                 let role = match self.conn_of(&peer) {
                     Some((role, c)) if c.generation == Some(generation) => role,

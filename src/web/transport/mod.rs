@@ -21,7 +21,7 @@ use std::rc::Rc;
 pub enum TransportEvent {
     Frame(ServerMessage<SignalData>),
     /// A frame from Janus (SFU rooms).
-    Sfu(rtcroom_proto::janus::Incoming),
+    Sfu(crate::core::sfu::SfuIncoming),
     /// A frame that could not be parsed; the connection stays.
     Garbage(String),
     Closed,
