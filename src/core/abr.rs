@@ -234,7 +234,7 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
                     max_framerate: Some((fps / fps_div).max(1.0)),
                     scale_resolution_down_by: first.scale_resolution_down_by * scale_mul,
                     max_bitrate_bps: scaled(first.max_bitrate_bps, rate),
-                    ..first.clone()
+                    ..*first
                 }],
             });
         }
@@ -243,9 +243,9 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
         // picture's bitrate (see [`cap_rung`]), then smaller pictures at
         // their preset bitrate, then fewer frames.
         let short = f64::from(size.width.min(size.height)) / first.scale_resolution_down_by;
-        let mut last = first.clone();
+        let mut last = *first;
         if let Some(capped) = cap_rung(first, short) {
-            last = capped.clone();
+            last = capped;
             rungs.push(Rung { encodings: vec![capped] });
         }
         for mul in [1.5, 2.0, 4.0] {
@@ -260,9 +260,9 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             last = EncodingParams {
                 scale_resolution_down_by: first.scale_resolution_down_by * mul,
                 max_bitrate_bps: rate,
-                ..first.clone()
+                ..*first
             };
-            rungs.push(Rung { encodings: vec![last.clone()] });
+            rungs.push(Rung { encodings: vec![last] });
         }
         rungs.push(Rung {
             encodings: vec![EncodingParams {
@@ -295,7 +295,7 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
 fn cap_rung(first: &EncodingParams, short: f64) -> Option<EncodingParams> {
     let rate = camera_bitrate_bps((short / 1.5) as u32).min(first.max_bitrate_bps);
     (short / 1.5 >= MIN_SHORT_SIDE && rate < first.max_bitrate_bps)
-        .then(|| EncodingParams { max_bitrate_bps: rate, ..first.clone() })
+        .then_some(EncodingParams { max_bitrate_bps: rate, ..*first })
 }
 
 fn scaled(bps: u32, by: f64) -> u32 {
