@@ -195,47 +195,58 @@ pub struct Rung {
 impl Rung {
     /// Bits per second the rung may send (its active encodings' caps).
     pub fn need(&self) -> f64 {
-        let mut need = 0.0;
-        for e in &self.encodings {
-            if e.active {
-                need += f64::from(e.max_bitrate_bps);
-            }
-        }
-        need
+        need(&self.encodings)
     }
+}
+
+/// Bits per second encodings may send (the active ones' caps).
+fn need(encodings: &[EncodingParams]) -> f64 {
+    let mut need = 0.0;
+    for e in encodings {
+        if e.active {
+            need += f64::from(e.max_bitrate_bps);
+        }
+    }
+    need
 }
 
 /// The rungs for a sender published with `plan`, best first, the paused
 /// one last.
 pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) -> Vec<Rung> {
-    let mut rungs = vec![Rung { encodings: plan.to_vec() }];
-    let Some(first) = plan.first() else { return rungs };
+    let flat = rungs(plan, source, size);
+    if plan.is_empty() {
+        return vec![Rung { encodings: flat }];
+    }
+    flat.chunks(plan.len()).map(|c| Rung { encodings: c.to_vec() }).collect()
+}
+
+/// [`ladder`]'s rungs one after the other in one list, each as many
+/// encodings as the plan (one allocation, not one per rung).
+fn rungs(plan: &[EncodingParams], source: TrackSource, size: SourceSize) -> Vec<EncodingParams> {
+    let mut rungs = plan.to_vec();
+    let Some(&first) = plan.first() else { return rungs };
     if plan.len() > 1 {
-        // Simulcast: switch layers off from the top, keep the lowest.
-        for top in (1..plan.len()).rev() {
-            let mut e = plan.to_vec();
-            for layer in e.iter_mut().skip(top) {
-                layer.active = false;
+        // Simulcast: switch layers off from the top, keep the lowest; the
+        // last rung (`top` 0) is the lowest alone at a lower rate.
+        for top in (0..plan.len()).rev() {
+            for (i, e) in plan.iter().enumerate() {
+                let mut layer = EncodingParams { active: e.active && i < top.max(1), ..*e };
+                if top == 0 && i == 0 {
+                    layer.max_framerate = Some(e.max_framerate.unwrap_or(30.0).min(15.0));
+                    layer.max_bitrate_bps = scaled(e.max_bitrate_bps, 0.6);
+                }
+                rungs.push(layer);
             }
-            rungs.push(Rung { encodings: e });
         }
-        let mut low = rungs.last().map(|r| r.encodings.clone()).unwrap_or_default();
-        if let Some(l) = low.first_mut() {
-            l.max_framerate = Some(l.max_framerate.unwrap_or(30.0).min(15.0));
-            l.max_bitrate_bps = scaled(l.max_bitrate_bps, 0.6);
-        }
-        rungs.push(Rung { encodings: low });
     } else if source == TrackSource::Screen {
         // Sharpness first: frames go before pixels.
         let fps = first.max_framerate.unwrap_or(15.0);
         for (fps_div, scale_mul, rate) in [(2.0, 1.0, 0.5), (3.0, 2.0, 0.25)] {
-            rungs.push(Rung {
-                encodings: vec![EncodingParams {
-                    max_framerate: Some((fps / fps_div).max(1.0)),
-                    scale_resolution_down_by: first.scale_resolution_down_by * scale_mul,
-                    max_bitrate_bps: scaled(first.max_bitrate_bps, rate),
-                    ..first.clone()
-                }],
+            rungs.push(EncodingParams {
+                max_framerate: Some((fps / fps_div).max(1.0)),
+                scale_resolution_down_by: first.scale_resolution_down_by * scale_mul,
+                max_bitrate_bps: scaled(first.max_bitrate_bps, rate),
+                ..first
             });
         }
     } else {
@@ -243,10 +254,10 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
         // picture's bitrate (see [`cap_rung`]), then smaller pictures at
         // their preset bitrate, then fewer frames.
         let short = f64::from(size.width.min(size.height)) / first.scale_resolution_down_by;
-        let mut last = first.clone();
-        if let Some(capped) = cap_rung(first, short) {
-            last = capped.clone();
-            rungs.push(Rung { encodings: vec![capped] });
+        let mut last = first;
+        if let Some(capped) = cap_rung(&first, short) {
+            last = capped;
+            rungs.push(capped);
         }
         for mul in [1.5, 2.0, 4.0] {
             let layer_short = short / mul;
@@ -260,23 +271,19 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
             last = EncodingParams {
                 scale_resolution_down_by: first.scale_resolution_down_by * mul,
                 max_bitrate_bps: rate,
-                ..first.clone()
+                ..first
             };
-            rungs.push(Rung { encodings: vec![last.clone()] });
+            rungs.push(last);
         }
-        rungs.push(Rung {
-            encodings: vec![EncodingParams {
-                max_framerate: Some(last.max_framerate.unwrap_or(30.0).min(15.0)),
-                max_bitrate_bps: scaled(last.max_bitrate_bps, 0.6),
-                ..last
-            }],
+        rungs.push(EncodingParams {
+            max_framerate: Some(last.max_framerate.unwrap_or(30.0).min(15.0)),
+            max_bitrate_bps: scaled(last.max_bitrate_bps, 0.6),
+            ..last
         });
     }
-    let mut paused = plan.to_vec();
-    for e in &mut paused {
-        e.active = false;
+    for e in plan {
+        rungs.push(EncodingParams { active: false, ..*e });
     }
-    rungs.push(Rung { encodings: paused });
     rungs
 }
 
@@ -295,7 +302,7 @@ pub fn ladder(plan: &[EncodingParams], source: TrackSource, size: SourceSize) ->
 fn cap_rung(first: &EncodingParams, short: f64) -> Option<EncodingParams> {
     let rate = camera_bitrate_bps((short / 1.5) as u32).min(first.max_bitrate_bps);
     (short / 1.5 >= MIN_SHORT_SIDE && rate < first.max_bitrate_bps)
-        .then(|| EncodingParams { max_bitrate_bps: rate, ..first.clone() })
+        .then_some(EncodingParams { max_bitrate_bps: rate, ..*first })
 }
 
 fn scaled(bps: u32, by: f64) -> u32 {
@@ -354,7 +361,10 @@ struct Sender {
     kind: TrackKind,
     source: TrackSource,
     mid: Option<String>,
-    rungs: Vec<Rung>,
+    /// The ladder's rungs one after the other, `width` encodings each
+    /// (see [`rungs`]).
+    rungs: Vec<EncodingParams>,
+    width: usize,
     rung: usize,
     /// Samples in a row over budget.
     over: u32,
@@ -396,8 +406,7 @@ struct Sender {
 
 impl Sender {
     fn wanted(&self) -> Vec<EncodingParams> {
-        let rung = self.rungs.get(self.rung).map(|r| r.encodings.as_slice()).unwrap_or(&[]);
-        let mut wanted = with_cpu_level(rung, self.source, self.cpu_level);
+        let mut wanted = with_cpu_level(self.at(self.rung), self.source, self.cpu_level);
         // A bitrate-only probe: this rung's picture at the next one's cap.
         if let Some(cap) = self.probe.and_then(|p| p.cap_bps) {
             for e in wanted.iter_mut() {
@@ -408,8 +417,8 @@ impl Sender {
     }
     /// Rung `r`'s encoding when it is a single active one.
     fn single(&self, r: usize) -> Option<&EncodingParams> {
-        match self.rungs.get(r).map(|r| r.encodings.as_slice()) {
-            Some([e]) if e.active => Some(e),
+        match self.at(r) {
+            [e] if e.active => Some(e),
             _ => None,
         }
     }
@@ -430,8 +439,7 @@ impl Sender {
     /// Rungs `a` and `b` encode the same pictures (they may differ in
     /// their caps only).
     fn same_picture(&self, a: usize, b: usize) -> bool {
-        let rung = |r: usize| self.rungs.get(r).map_or(&[][..], |r| r.encodings.as_slice());
-        let (a, b) = (rung(a), rung(b));
+        let (a, b) = (self.at(a), self.at(b));
         a.len() == b.len()
             && a.iter().zip(b).all(|(x, y)| {
                 x.active == y.active
@@ -440,7 +448,16 @@ impl Sender {
             })
     }
     fn need(&self, rung: usize) -> f64 {
-        self.rungs.get(rung).map_or(0.0, Rung::need)
+        need(self.at(rung))
+    }
+    /// Rung `r`'s encodings (none past the last).
+    fn at(&self, r: usize) -> &[EncodingParams] {
+        let n = self.width;
+        self.rungs.get(r.saturating_mul(n)..r.saturating_add(1).saturating_mul(n)).unwrap_or(&[])
+    }
+    /// The last rung (paused).
+    fn last(&self) -> usize {
+        (self.rungs.len() / self.width.max(1)).saturating_sub(1)
     }
     fn top_need(&self) -> f64 {
         self.need(0)
@@ -544,7 +561,8 @@ impl Abr {
             kind,
             source,
             mid,
-            rungs: ladder(plan, source, size),
+            rungs: rungs(plan, source, size),
+            width: plan.len(),
             rung: 0,
             over: 0,
             good_since: None,
@@ -764,7 +782,7 @@ fn step_bandwidth(s: &mut Sender, now: Millis, path: Path) {
         push_recent(&mut s.recent_rtt, r, RTT_WINDOW);
     }
     let need = s.need(s.rung);
-    let last = s.rungs.len().saturating_sub(1);
+    let last = s.last();
     // Random loss drags the browser's estimate down with it (recorded: 30 %
     // loss, 3.4 Mbit/s → 84 kbit/s in 15 s), but following it down the
     // ladder costs a key frame per step, each one lost 30 % at a time, and

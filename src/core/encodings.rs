@@ -10,7 +10,7 @@
 //! (that would renegotiate).
 
 /// One `RTCRtpEncodingParameters` as the core plans it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct EncodingParams {
     /// `rid` (`q` | `h` | `f`); `None` for the single encoding of a mesh.
     pub rid: Option<&'static str>,

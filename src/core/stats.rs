@@ -387,7 +387,9 @@ pub fn level_of(mos: f64) -> Quality {
 }
 
 /// The larger of a running maximum and a value, as `reduce(f64::max)` over
-/// the values that are set.
+/// the values that are set. Not inlined: seven call sites, each inlined
+/// copy larger than the call.
+#[inline(never)]
 pub(crate) fn max_of(acc: Option<f64>, x: Option<f64>) -> Option<f64> {
     match (acc, x) {
         (Some(a), Some(x)) => Some(a.max(x)),

@@ -6,7 +6,7 @@ use super::error::WebError;
 use super::js::get;
 use js_sys::Array;
 use std::cell::Cell;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Reads fields infallibly and remembers the first one that was missing or
 /// of the wrong type: one error check per frame instead of a `?` (and its
@@ -116,7 +116,14 @@ impl Reader {
         if !Array::is_array(&v) {
             return self.fail(key);
         }
-        Some(Array::from(&v).iter().map(|e| f(self, &e)).collect())
+        // By index into a plain loop: no iterator adapter and `collect`
+        // instantiated per element type.
+        let a: &Array = v.unchecked_ref();
+        let mut out = Vec::new();
+        for i in 0..a.length() {
+            out.push(f(self, &a.get(i)));
+        }
+        Some(out)
     }
 
     /// A required list of values read by `f` (empty when missing).

@@ -1057,7 +1057,7 @@ fn on_link(
         while let Some(d) = abr.poll_output() {
             if let Some(e) = d.encodings.first() {
                 cap = e.max_bitrate_bps;
-                seen.push((*t, e.clone()));
+                seen.push((*t, *e));
             }
         }
     }
@@ -1079,7 +1079,7 @@ fn a_probe_up_to_a_larger_picture_raises_the_cap_first_then_changes_the_picture(
         let (mut t, mut b) = (0, 0);
         let _ = feed(&mut abr, &mut t, &mut b, 15, 3_000_000.0, 1_050_000.0, "none");
         let d = feed(&mut abr, &mut t, &mut b, 5, 450_000.0, 300_000.0, "bandwidth");
-        let down = d.last().map(|x| x.1[0].clone()).expect("a step down");
+        let down = d.last().map(|x| x.1[0]).expect("a step down");
         assert_eq!((down.scale_resolution_down_by, down.max_bitrate_bps), (2.0, 500_000), "{d:?}");
         let until = t + 20_000;
         let ups = on_link(&mut abr, &mut t, &mut b, until, (2_000_000.0, rate), u32::MAX);
