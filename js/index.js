@@ -10,6 +10,8 @@ import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
  * lists them); `cause` holds what the browser or the driver threw, if anything.
  */
 export class RtcroomError extends Error {
+  // Kept through minification (scripts/minify.mjs drops other names).
+  static name = 'RtcroomError';
   constructor(code, message, options) {
     super(message, options);
     this.name = 'RtcroomError';
@@ -187,6 +189,7 @@ const OP = {
 };
 
 export class Room {
+  static name = 'Room';
   #handle = null;
   #id = '';
   #listeners = new Map();

@@ -36,6 +36,9 @@ test('importing rtcroom in Node fetches nothing, compiles nothing and leaves no 
   // No warm-up outside a browser page: it is over at once.
   assert.equal(await Promise.race([mod.warmedUp().then(() => 'over'), new Promise((r) => setImmediate(() => r('pending')))]), 'over');
   assert.equal(typeof mod.RtcroomError, 'function');
+  // The minified build keeps the public classes' names.
+  assert.equal(mod.Room.name, 'Room');
+  assert.equal(mod.RtcroomError.name, 'RtcroomError');
   assert.ok(mod.ROOM_EVENTS.includes('track'));
 });
 
