@@ -267,14 +267,12 @@ fn send(
         Some(text) => Payload::Text(text),
         None => Payload::Binary(data.unchecked_ref::<js_sys::Uint8Array>().to_vec()),
     };
-    let failed = room.send(payload, to.as_deref(), reliable)?;
-    Ok(failed
-        .into_iter()
-        .map(|(participant, code)| {
-            let o = object();
-            set_str(&o, "participant", &participant);
-            set_str(&o, "code", code);
-            o
-        })
-        .collect())
+    let failed = js_sys::Array::new();
+    for (participant, e) in room.send_failures(payload, to.as_deref(), reliable)? {
+        let o = object();
+        set_str(&o, "participant", &participant);
+        set_str(&o, "code", e.code());
+        failed.push(&o);
+    }
+    Ok(failed)
 }

@@ -92,13 +92,18 @@ pub fn on_device_change(f: impl FnMut(web_sys::Event) + 'static) -> Option<super
 
 /// Tracks of a stream (video first, then audio).
 pub fn tracks(stream: &MediaStream) -> Vec<web_sys::MediaStreamTrack> {
-    let mut v: Vec<web_sys::MediaStreamTrack> = stream
-        .get_video_tracks()
-        .iter()
-        .chain(stream.get_audio_tracks().iter())
-        .filter_map(|t| t.dyn_into().ok())
-        .collect();
-    v.dedup_by(|a, b| a.id() == b.id());
+    let mut v: Vec<web_sys::MediaStreamTrack> = Vec::new();
+    // Plain loops: less code than a `chain`/`filter_map`/`collect`/`dedup_by`.
+    for list in [stream.get_video_tracks(), stream.get_audio_tracks()] {
+        for t in list.iter() {
+            if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+                // A track listed twice in a row is taken once.
+                if v.last().is_none_or(|last| last.id() != t.id()) {
+                    v.push(t);
+                }
+            }
+        }
+    }
     v
 }
 

@@ -712,8 +712,19 @@ impl Room {
         to: Option<&str>,
         reliable: bool,
     ) -> Result<Vec<(String, &'static str)>, WebError> {
-        let failed = call(&self.shared, |core| core.send(to, data, reliable))?;
+        let failed = self.send_failures(data, to, reliable)?;
         Ok(failed.into_iter().map(|(p, e)| (p, e.code())).collect())
+    }
+
+    /// [`Room::send`] with the core's errors (the JS export reads their
+    /// codes in place: no second list).
+    pub(crate) fn send_failures(
+        &self,
+        data: Payload,
+        to: Option<&str>,
+        reliable: bool,
+    ) -> Result<Vec<(String, core::CoreError)>, WebError> {
+        call(&self.shared, |core| core.send(to, data, reliable))
     }
 
     /// SFU rooms: the app renders received video `track` at `width` x
