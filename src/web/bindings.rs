@@ -61,7 +61,11 @@ fn promise(work: Work) -> js_sys::Promise {
 }
 
 fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
-    tracks.into_iter().collect::<js_sys::Array>().into()
+    let list = js_sys::Array::new();
+    for t in &tracks {
+        list.push(t);
+    }
+    list.into()
 }
 
 /// What `RoomHandle.op(op, a, b, c, d)` does, by number (the facade's
