@@ -150,7 +150,12 @@ export const ROOM_EVENTS = Object.freeze([
 /** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
 export async function listDevices() {
   const glue = await loadBuild(false);
-  return call(() => glue.listDevices());
+  // The driver gives `enumerateDevices()`'s list; a field that is not a
+  // string is ''. Copied here: less code than in the wasm.
+  const text = (v) => (typeof v === 'string' ? v : '');
+  return (await call(() => glue.listDevices())).map((d) => ({
+    kind: text(d.kind), deviceId: text(d.deviceId), label: text(d.label), groupId: text(d.groupId),
+  }));
 }
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether

@@ -46,10 +46,11 @@ pub fn warm_up() -> js_sys::Promise {
     promise(Box::pin(super::warm_up::warm_up()))
 }
 
-/// `[{ kind, deviceId, label, groupId }]` of the media devices.
+/// `enumerateDevices()`'s list, its errors mapped to codes; the facade
+/// copies each device's fields (`[{ kind, deviceId, label, groupId }]`).
 #[wasm_bindgen(js_name = listDevices)]
 pub fn list_devices() -> js_sys::Promise {
-    promise(Box::pin(super::media::list_devices_js()))
+    promise(Box::pin(async { Ok(super::media::enumerate().await?.into()) }))
 }
 
 /// An exported method's work, boxed: `future_to_promise` and its task glue

@@ -41,8 +41,9 @@ pub fn stream_id(stream: &MediaStream) -> String {
     super::js::text(stream, "id").unwrap_or_default()
 }
 
-/// `enumerateDevices()`'s list.
-async fn enumerate() -> Result<js_sys::Array, WebError> {
+/// `enumerateDevices()`'s list (`listDevices()` of the JS facade copies
+/// the fields it gives the app).
+pub async fn enumerate() -> Result<js_sys::Array, WebError> {
     let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
     let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
     Ok(js_sys::Array::from(&list))
@@ -60,28 +61,6 @@ pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, Web
             (field(&d, "kind"), field(&d, "deviceId"), field(&d, "label"), field(&d, "groupId"))
         })
         .collect())
-}
-
-/// [`list_devices`] as the JS array `listDevices()` resolves with:
-/// `[{ kind, deviceId, label, groupId }]`, the fields copied in JS (a field
-/// that is not a string is `""`), no Rust strings in between.
-#[cfg(feature = "js")]
-pub async fn list_devices_js() -> Result<wasm_bindgen::JsValue, WebError> {
-    use super::js::{get, object, set, set_str};
-    let out = js_sys::Array::new();
-    for d in enumerate().await?.iter() {
-        let o = object();
-        for k in ["kind", "deviceId", "label", "groupId"] {
-            let v = get(&d, k);
-            if v.is_string() {
-                set(&o, k, &v);
-            } else {
-                set_str(&o, k, "");
-            }
-        }
-        out.push(&o);
-    }
-    Ok(out.into())
 }
 
 /// Fires `f` on `devicechange` while the guard lives.
