@@ -117,7 +117,14 @@ if (typeof window === 'object' && typeof document === 'object' && typeof WebAsse
     && typeof RTCPeerConnection === 'function') {
   queueMicrotask(() => loadBuild(false).then((glue) => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
-    idle(() => { glue.warmUp().then(warmed, warmed); });
+    // Each dry-run room's camera: a blank canvas's track (no frames).
+    const blank = () => {
+      const c = document.createElement('canvas');
+      c.width = 640;
+      c.height = 480;
+      return c.captureStream(0).getVideoTracks()[0];
+    };
+    idle(() => { glue.warmUp(blank).then(warmed, warmed); });
   }, warmed));
 } else {
   warmed();

@@ -41,9 +41,10 @@ pub fn join_room(
 
 /// The import-time dry-run call between two rooms of the page, nothing on
 /// the network (see `warm_up`); resolves when it is over or cancelled.
+/// `blank()` gives a blank canvas's video track (see `warm_up`).
 #[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
-pub fn warm_up() -> js_sys::Promise {
-    promise(Box::pin(super::warm_up::warm_up()))
+pub fn warm_up(blank: js_sys::Function) -> js_sys::Promise {
+    promise(Box::pin(super::warm_up::warm_up(blank)))
 }
 
 /// `enumerateDevices()`'s list, its errors mapped to codes; the facade

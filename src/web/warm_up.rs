@@ -130,16 +130,10 @@ impl Transport for SideSocket {
     }
 }
 
-/// A blank 640x480 canvas's video track (no frames: none are needed).
-fn canvas_track() -> Option<web_sys::MediaStreamTrack> {
-    let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?;
-    let canvas: JsValue = canvas.into();
-    super::js::set_num(&canvas, "width", 640.0);
-    super::js::set_num(&canvas, "height", 480.0);
-    let capture = super::js::get(&canvas, "captureStream");
-    let stream = capture.dyn_into::<js_sys::Function>().ok()?.call1(&canvas, &0.into()).ok()?;
-    let stream: web_sys::MediaStream = stream.dyn_into().ok()?;
-    stream.get_video_tracks().get(0).dyn_into().ok()
+/// A blank canvas's video track from the facade's `blank()` (it makes
+/// one in a few lines of JS, less than the wasm's calls for it).
+fn canvas_track(blank: &js_sys::Function) -> Option<web_sys::MediaStreamTrack> {
+    blank.call0(&JsValue::NULL).ok()?.dyn_into().ok()
 }
 
 // Not `async`: the join's state machine is the room's.
@@ -166,8 +160,9 @@ fn join(
 }
 
 /// Resolves (with `undefined`, what `warmUp()`'s promise gives: no
-/// wrapper state machine in the export) when over or cancelled.
-pub async fn warm_up() -> Result<JsValue, WebError> {
+/// wrapper state machine in the export) when over or cancelled. `blank()`
+/// makes each room's camera track (a blank 640x480 canvas's, no frames).
+pub async fn warm_up(blank: js_sys::Function) -> Result<JsValue, WebError> {
     for text in FRAMES {
         let _ = codec::decode_server(text);
     }
@@ -180,7 +175,7 @@ pub async fn warm_up() -> Result<JsValue, WebError> {
             break;
         }
         let Ok(room) = join(&relay, me, seen.clone()).await else { break };
-        if let Some(track) = canvas_track() {
+        if let Some(track) = canvas_track(&blank) {
             let _ = room.publish_track(&track, TrackSource::Camera);
             tracks.push(track);
         }
