@@ -19,14 +19,14 @@ use super::room::{JoinOptions, Room};
 use super::transport::{Connector, FrameSink, Transport, TransportEvent};
 use crate::core::TrackSource;
 use futures::future::LocalBoxFuture;
-use rtcroom_proto::{ClientMessage, Grants, Meta, PeerInfo, ServerMessage, SignalData};
+use rtcroom_proto::{ClientMessage, ServerMessage, SignalData};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Frames a call meets, decoded only (the wire codec's decode path).
-const FRAMES: [&str; 3] = [
-    r#"{"type":"peer-joined","peer":{"id":"p2","name":"Ada"}}"#,
+/// Frames a call meets, decoded only (the wire codec's decode path; the
+/// relay's `welcome` and `peer-joined` are decoded as they are sent).
+const FRAMES: [&str; 2] = [
     r#"{"type":"signal","from":"p2","data":{"kind":"description","type":"offer","sdp":"v=0\r\n"}}"#,
     r#"{"type":"signal","from":"p2","data":{"kind":"candidate","candidate":"candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}"#,
 ];
@@ -60,11 +60,15 @@ fn deliver(sink: &FrameSink, msg: ServerMessage<SignalData>) {
     wasm_bindgen_futures::spawn_local(async move { sink(TransportEvent::Frame(msg)) });
 }
 
-fn info(side: usize) -> PeerInfo {
-    PeerInfo {
-        id: IDS.get(side).copied().unwrap_or_default().into(),
-        name: None,
-        meta: Meta::default(),
+fn id(side: usize) -> &'static str {
+    IDS.get(side).copied().unwrap_or_default()
+}
+
+/// A frame of the relay's, as JSON text through the codec (less code than
+/// building the message, and the decode path a server's frames take).
+fn deliver_text(sink: &FrameSink, text: &str) {
+    if let Ok(Some(msg)) = codec::decode_server(text) {
+        deliver(sink, msg);
     }
 }
 
@@ -97,25 +101,32 @@ impl Transport for SideSocket {
         let Ok(mut joined) = self.relay.joined.try_borrow_mut() else { return Ok(()) };
         match frame {
             ClientMessage::Join { .. } => {
-                let welcome = ServerMessage::Welcome {
-                    id: info(self.me).id,
-                    session: "v1.warm-up".into(),
-                    peers: joined.iter().map(|(side, _)| info(*side)).collect(),
-                    ice_servers: Vec::new(),
-                    resumed: false,
-                    resume_grace_ms: 20_000,
-                    grants: Grants::default(),
-                };
-                deliver(&self.sink, welcome);
+                let mut welcome = String::from(
+                    r#"{"type":"welcome","session":"v1.warm-up","resumeGraceMs":20000,"peers":["#,
+                );
+                for (i, (side, _)) in joined.iter().enumerate() {
+                    welcome.push_str(if i == 0 { r#"{"id":""# } else { r#",{"id":""# });
+                    welcome.push_str(id(*side));
+                    welcome.push_str(r#""}"#);
+                }
+                welcome.push_str(r#"],"id":""#);
+                welcome.push_str(id(self.me));
+                welcome.push_str(r#""}"#);
+                deliver_text(&self.sink, &welcome);
+                let mut peer = String::from(r#"{"type":"peer-joined","peer":{"id":""#);
+                peer.push_str(id(self.me));
+                peer.push_str(r#""}}"#);
                 for (_, other) in joined.iter() {
-                    deliver(other, ServerMessage::PeerJoined { peer: info(self.me) });
+                    deliver_text(other, &peer);
                 }
                 joined.push((self.me, self.sink.clone()));
             }
             ClientMessage::Signal { data, .. } => {
-                for (_, other) in joined.iter().filter(|(side, _)| *side != self.me) {
-                    let from = info(self.me).id;
-                    deliver(other, ServerMessage::Signal { from, data: data.clone() });
+                for (side, other) in joined.iter() {
+                    if *side != self.me {
+                        let from = id(self.me).into();
+                        deliver(other, ServerMessage::Signal { from, data: data.clone() });
+                    }
                 }
             }
             _ => {}
