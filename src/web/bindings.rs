@@ -23,10 +23,16 @@ pub struct RoomHandle {
 /// into typed `room.on` events).
 #[wasm_bindgen(js_name = joinRoom, unchecked_return_type = "Promise<RoomHandle>")]
 pub fn join_room(
-    urls: Vec<String>,
+    urls: js_sys::Array,
     options: JsValue,
     on_event: js_sys::Function,
 ) -> js_sys::Promise {
+    // Read by index (the facade checked they are strings): less code than
+    // wasm-bindgen's `Vec<String>` argument conversion.
+    let mut list = Vec::new();
+    for i in 0..urls.length() {
+        list.push(urls.get(i).as_string().unwrap_or_default());
+    }
     promise(Box::pin(async move {
         let options: JoinOptions = super::codec::join_options(&options)?;
         super::warm_up::cancel();
@@ -34,7 +40,7 @@ pub fn join_room(
             // A throwing app handler must not break the room.
             let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
         };
-        let room = Room::join(urls, options, handler).await?;
+        let room = Room::join(list, options, handler).await?;
         Ok(RoomHandle { room }.into())
     }))
 }
