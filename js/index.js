@@ -119,7 +119,14 @@ if (typeof window === 'object' && typeof document === 'object' && typeof WebAsse
     && typeof RTCPeerConnection === 'function') {
   queueMicrotask(() => loadBuild(false).then((glue) => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
-    idle(() => { glue.warmUp().then(warmed, warmed); });
+    // Each dry-run room's camera: a blank canvas's track (no frames).
+    const blank = () => {
+      const c = document.createElement('canvas');
+      c.width = 640;
+      c.height = 480;
+      return c.captureStream(0).getVideoTracks()[0];
+    };
+    idle(() => { glue.warmUp(blank).then(warmed, warmed); });
   }, warmed));
 } else {
   warmed();
@@ -152,7 +159,12 @@ export const ROOM_EVENTS = Object.freeze([
 /** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
 export async function listDevices() {
   const glue = await loadBuild(false);
-  return call(() => glue.listDevices());
+  // The driver gives `enumerateDevices()`'s list; a field that is not a
+  // string is ''. Copied here: less code than in the wasm.
+  const text = (v) => (typeof v === 'string' ? v : '');
+  return (await call(() => glue.listDevices())).map((d) => ({
+    kind: text(d.kind), deviceId: text(d.deviceId), label: text(d.label), groupId: text(d.groupId),
+  }));
 }
 
 // Joined rooms stay alive until `leave()` or the end of the session, whether

@@ -23,10 +23,16 @@ pub struct RoomHandle {
 /// into typed `room.on` events).
 #[wasm_bindgen(js_name = joinRoom, unchecked_return_type = "Promise<RoomHandle>")]
 pub fn join_room(
-    urls: Vec<String>,
+    urls: js_sys::Array,
     options: JsValue,
     on_event: js_sys::Function,
 ) -> js_sys::Promise {
+    // Read by index (the facade checked they are strings): less code than
+    // wasm-bindgen's `Vec<String>` argument conversion.
+    let mut list = Vec::new();
+    for i in 0..urls.length() {
+        list.push(urls.get(i).as_string().unwrap_or_default());
+    }
     promise(Box::pin(async move {
         let options: JoinOptions = super::codec::join_options(&options)?;
         super::warm_up::cancel();
@@ -34,22 +40,24 @@ pub fn join_room(
             // A throwing app handler must not break the room.
             let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
         };
-        let room = Room::join(urls, options, handler).await?;
+        let room = Room::join(list, options, handler).await?;
         Ok(RoomHandle { room }.into())
     }))
 }
 
 /// The import-time dry-run call between two rooms of the page, nothing on
 /// the network (see `warm_up`); resolves when it is over or cancelled.
+/// `blank()` gives a blank canvas's video track (see `warm_up`).
 #[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
-pub fn warm_up() -> js_sys::Promise {
-    promise(Box::pin(super::warm_up::warm_up()))
+pub fn warm_up(blank: js_sys::Function) -> js_sys::Promise {
+    promise(Box::pin(super::warm_up::warm_up(blank)))
 }
 
-/// `[{ kind, deviceId, label, groupId }]` of the media devices.
+/// `enumerateDevices()`'s list, its errors mapped to codes; the facade
+/// copies each device's fields (`[{ kind, deviceId, label, groupId }]`).
 #[wasm_bindgen(js_name = listDevices)]
 pub fn list_devices() -> js_sys::Promise {
-    promise(Box::pin(super::media::list_devices_js()))
+    promise(Box::pin(async { Ok(super::media::enumerate().await?.into()) }))
 }
 
 /// An exported method's work, boxed: `future_to_promise` and its task glue
@@ -61,7 +69,11 @@ fn promise(work: Work) -> js_sys::Promise {
 }
 
 fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
-    tracks.into_iter().collect::<js_sys::Array>().into()
+    let list = js_sys::Array::new();
+    for t in &tracks {
+        list.push(t);
+    }
+    list.into()
 }
 
 /// What `RoomHandle.op(op, a, b, c, d)` does, by number (the facade's
@@ -267,14 +279,12 @@ fn send(
         Some(text) => Payload::Text(text),
         None => Payload::Binary(data.unchecked_ref::<js_sys::Uint8Array>().to_vec()),
     };
-    let failed = room.send(payload, to.as_deref(), reliable)?;
-    Ok(failed
-        .into_iter()
-        .map(|(participant, code)| {
-            let o = object();
-            set_str(&o, "participant", &participant);
-            set_str(&o, "code", code);
-            o
-        })
-        .collect())
+    let failed = js_sys::Array::new();
+    for (participant, e) in room.send_failures(payload, to.as_deref(), reliable)? {
+        let o = object();
+        set_str(&o, "participant", &participant);
+        set_str(&o, "code", e.code());
+        failed.push(&o);
+    }
+    Ok(failed)
 }

@@ -63,11 +63,13 @@ impl Drop for Timeout {
 
 /// Resolves after `ms` milliseconds (for join timeouts and tests).
 pub async fn sleep(ms: u64) {
-    let (tx, rx) = super::oneshot::channel::<()>();
+    // The join's channel type (`Result<(), WebError>`): one copy of the
+    // channel's code in the wasm, not a second for `()`.
+    let (tx, rx) = super::oneshot::channel::<Result<(), super::WebError>>();
     let mut tx = Some(tx);
     let _timer = Timeout::new(ms, move || {
         if let Some(tx) = tx.take() {
-            tx.send(());
+            tx.send(Ok(()));
         }
     });
     let _ = rx.await;

@@ -29,12 +29,17 @@ pub fn send_key_frames(pc: &RtcPeerConnection) {
 }
 
 /// A sender's parameters and their `encodings` (objects, as the browser
-/// gives them; anything else ends the attempt).
-fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Vec<wasm_bindgen::JsValue>)> {
+/// gives them; anything else ends the attempt). Read by index: no copy of
+/// the list, no iterator code.
+fn encodings(sender: &RtcRtpSender) -> Option<(wasm_bindgen::JsValue, Array)> {
     let params = get_parameters(sender).ok()?;
     let list: Array = get(&params, "encodings").dyn_into().ok()?;
-    let list: Vec<_> = list.iter().collect();
-    list.iter().all(|e| e.is_object()).then_some((params, list))
+    for i in 0..list.length() {
+        if !list.get(i).is_object() {
+            return None;
+        }
+    }
+    Some((params, list))
 }
 
 /// Switches the sending encodings off, then back to what they were: one
@@ -47,13 +52,17 @@ async fn restart_encodings(sender: RtcRtpSender) {
         let Some((params, list)) = encodings(&sender) else { return };
         if !back_on {
             // What the app (or bitrate control) switched off stays off.
-            was = list.iter().map(|e| get(e, "active").as_bool() != Some(false)).collect();
+            for i in 0..list.length() {
+                was.push(get(&list.get(i), "active").as_bool() != Some(false));
+            }
             if !was.contains(&true) {
                 return;
             }
         }
-        for (e, on) in list.iter().zip(&was) {
-            set_bool(e, "active", back_on && *on);
+        for i in 0..list.length() {
+            if let Some(on) = was.get(i as usize) {
+                set_bool(&list.get(i), "active", back_on && *on);
+            }
         }
         let Ok(promise) = set_parameters(&sender, &params) else { return };
         if JsFuture::from(promise).await.is_err() {
@@ -87,10 +96,10 @@ async fn restart_one(sender: &RtcRtpSender, rid: &str) -> Option<()> {
         // transaction id.
         let (params, list) = encodings(sender)?;
         let e = list.iter().find(|e| super::js::text(e, "rid").as_deref() == Some(rid))?;
-        if !on && get(e, "active").as_bool() == Some(false) {
+        if !on && get(&e, "active").as_bool() == Some(false) {
             return Some(());
         }
-        set_bool(e, "active", on);
+        set_bool(&e, "active", on);
         JsFuture::from(set_parameters(sender, &params).ok()?).await.ok()?;
     }
     Some(())

@@ -41,8 +41,9 @@ pub fn stream_id(stream: &MediaStream) -> String {
     super::js::text(stream, "id").unwrap_or_default()
 }
 
-/// `enumerateDevices()`'s list.
-async fn enumerate() -> Result<js_sys::Array, WebError> {
+/// `enumerateDevices()`'s list (`listDevices()` of the JS facade copies
+/// the fields it gives the app).
+pub async fn enumerate() -> Result<js_sys::Array, WebError> {
     let promise = devices()?.enumerate_devices().map_err(|e| WebError::from_media(&e))?;
     let list = JsFuture::from(promise).await.map_err(|e| WebError::from_media(&e))?;
     Ok(js_sys::Array::from(&list))
@@ -62,28 +63,6 @@ pub async fn list_devices() -> Result<Vec<(String, String, String, String)>, Web
         .collect())
 }
 
-/// [`list_devices`] as the JS array `listDevices()` resolves with:
-/// `[{ kind, deviceId, label, groupId }]`, the fields copied in JS (a field
-/// that is not a string is `""`), no Rust strings in between.
-#[cfg(feature = "js")]
-pub async fn list_devices_js() -> Result<wasm_bindgen::JsValue, WebError> {
-    use super::js::{get, object, set, set_str};
-    let out = js_sys::Array::new();
-    for d in enumerate().await?.iter() {
-        let o = object();
-        for k in ["kind", "deviceId", "label", "groupId"] {
-            let v = get(&d, k);
-            if v.is_string() {
-                set(&o, k, &v);
-            } else {
-                set_str(&o, k, "");
-            }
-        }
-        out.push(&o);
-    }
-    Ok(out.into())
-}
-
 /// Fires `f` on `devicechange` while the guard lives.
 pub fn on_device_change(f: impl FnMut(web_sys::Event) + 'static) -> Option<super::guard::Listener> {
     let md = devices().ok()?;
@@ -92,13 +71,18 @@ pub fn on_device_change(f: impl FnMut(web_sys::Event) + 'static) -> Option<super
 
 /// Tracks of a stream (video first, then audio).
 pub fn tracks(stream: &MediaStream) -> Vec<web_sys::MediaStreamTrack> {
-    let mut v: Vec<web_sys::MediaStreamTrack> = stream
-        .get_video_tracks()
-        .iter()
-        .chain(stream.get_audio_tracks().iter())
-        .filter_map(|t| t.dyn_into().ok())
-        .collect();
-    v.dedup_by(|a, b| a.id() == b.id());
+    let mut v: Vec<web_sys::MediaStreamTrack> = Vec::new();
+    // Plain loops: less code than a `chain`/`filter_map`/`collect`/`dedup_by`.
+    for list in [stream.get_video_tracks(), stream.get_audio_tracks()] {
+        for t in list.iter() {
+            if let Ok(t) = t.dyn_into::<web_sys::MediaStreamTrack>() {
+                // A track listed twice in a row is taken once.
+                if v.last().is_none_or(|last| last.id() != t.id()) {
+                    v.push(t);
+                }
+            }
+        }
+    }
     v
 }
 

@@ -65,7 +65,10 @@ fn configuration(ice_servers: &[IceServer], relay_only: bool) -> RtcConfiguratio
     let servers = js_sys::Array::new();
     for s in ice_servers {
         let server = RtcIceServer::new();
-        let urls: js_sys::Array = s.urls.iter().map(|u| JsValue::from(u.as_str())).collect();
+        let urls = js_sys::Array::new();
+        for u in &s.urls {
+            urls.push(&JsValue::from(u.as_str()));
+        }
         js::set(&server, "urls", &urls);
         if let Some(u) = &s.username {
             js::set_str(&server, "username", u);
@@ -313,17 +316,21 @@ impl PeerConn {
     /// The `mid` of each of our senders that has one (negotiated).
     pub fn sender_mids(&self) -> Vec<(SenderId, String)> {
         let transceivers = self.pc.get_transceivers();
-        self.senders
-            .iter()
-            .filter_map(|(id, sender, _)| {
-                // `getTransceivers()` holds transceivers only: their fields
-                // by `Reflect` (no instanceof and getter imports).
-                let t = transceivers
-                    .iter()
-                    .find(|t| js::get(t, "sender") == *AsRef::<JsValue>::as_ref(sender))?;
-                Some((*id, js::text(&t, "mid")?))
-            })
-            .collect()
+        // Plain loops: less code than a `filter_map`/`find`/`collect` chain.
+        let mut mids = Vec::new();
+        for (id, sender, _) in &self.senders {
+            // `getTransceivers()` holds transceivers only: their fields
+            // by `Reflect` (no instanceof and getter imports).
+            for t in transceivers.iter() {
+                if js::get(&t, "sender") == *AsRef::<JsValue>::as_ref(sender) {
+                    if let Some(mid) = js::text(&t, "mid") {
+                        mids.push((*id, mid));
+                    }
+                    break;
+                }
+            }
+        }
+        mids
     }
 
     fn sender(&self, id: SenderId) -> Option<&RtcRtpSender> {

@@ -495,8 +495,13 @@ impl Room {
 
     /// Tracks we publish.
     pub fn local_tracks(&self) -> Vec<MediaStreamTrack> {
-        self.with(|i| i.local.values().map(|m| Clone::clone(&m.track)).collect())
-            .unwrap_or_default()
+        let mut tracks = Vec::new();
+        self.with(|i| {
+            for m in i.local.values() {
+                tracks.push(Clone::clone(&m.track));
+            }
+        });
+        tracks
     }
 
     /// Publishes any track. `source` names it for the receivers; camera,
@@ -712,8 +717,19 @@ impl Room {
         to: Option<&str>,
         reliable: bool,
     ) -> Result<Vec<(String, &'static str)>, WebError> {
-        let failed = call(&self.shared, |core| core.send(to, data, reliable))?;
+        let failed = self.send_failures(data, to, reliable)?;
         Ok(failed.into_iter().map(|(p, e)| (p, e.code())).collect())
+    }
+
+    /// [`Room::send`] with the core's errors (the JS export reads their
+    /// codes in place: no second list).
+    pub(crate) fn send_failures(
+        &self,
+        data: Payload,
+        to: Option<&str>,
+        reliable: bool,
+    ) -> Result<Vec<(String, core::CoreError)>, WebError> {
+        call(&self.shared, |core| core.send(to, data, reliable))
     }
 
     /// SFU rooms: the app renders received video `track` at `width` x
@@ -885,9 +901,8 @@ fn on_peer(shared: &Rc<Shared>, peer: &str, generation: Generation, signal: Peer
             let kind = TrackKind::parse(&media::track_kind(&track)).unwrap_or(TrackKind::Video);
             let stream_id = Some(media::stream_id(&stream));
             if let Ok(mut inner) = shared.inner.try_borrow_mut() {
-                let remote = &mut inner.remote;
-                remote.retain(|(p, t, ..)| !(p == peer && *t == track_id));
-                remote.push((peer.to_owned(), track_id.clone(), track, stream));
+                inner.forget_remote(peer, Some(&track_id));
+                inner.remote.push((peer.to_owned(), track_id.clone(), track, stream));
             }
             RoomInput::RemoteTrack {
                 peer: peer.to_owned(),
@@ -923,7 +938,12 @@ fn on_timer(weak: &Weak<Shared>) {
 }
 
 fn drain(core: &mut RoomCore) -> Vec<RoomOutput> {
-    std::iter::from_fn(|| core.poll_output()).collect()
+    // A loop: less code than `from_fn(..).collect()`.
+    let mut outputs = Vec::new();
+    while let Some(o) = core.poll_output() {
+        outputs.push(o);
+    }
+    outputs
 }
 
 fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
@@ -1095,8 +1115,7 @@ impl Inner {
                 ..
             } => {
                 // A newer generation replaces the old connection (closed on drop).
-                self.peers.remove(peer);
-                self.remote.retain(|(p, ..)| p != peer);
+                self.close_peer(peer);
                 let w = weak.clone();
                 let id = peer.clone();
                 let sink: PeerSink = Rc::new(move |sig| {
@@ -1164,10 +1183,7 @@ impl Inner {
                     return Err((peer, e));
                 }
             }
-            RoomOutput::ClosePeer { ref peer } => {
-                self.peers.remove(peer);
-                self.remote.retain(|(p, ..)| p != peer);
-            }
+            RoomOutput::ClosePeer { ref peer } => self.close_peer(peer),
             RoomOutput::SetTrackEnabled { ref track_id, enabled } => {
                 if let Some(m) = self.local.get(track_id) {
                     m.track.set_enabled(enabled);
@@ -1205,6 +1221,18 @@ impl Inner {
             RoomOutput::SetSending { .. } | RoomOutput::AddTransceiver { .. } => {}
         }
         Ok(())
+    }
+
+    /// Closes the connection to `peer` (on drop) and forgets its tracks.
+    fn close_peer(&mut self, peer: &str) {
+        self.peers.remove(peer);
+        self.forget_remote(peer, None);
+    }
+
+    /// Forgets `peer`'s received track `track_id` (`None`: all of them).
+    /// One `retain` for both uses.
+    fn forget_remote(&mut self, peer: &str, track_id: Option<&str>) {
+        self.remote.retain(|(p, t, ..)| !(p == peer && track_id.is_none_or(|id| t == id)));
     }
 
     /// A received track and its stream: by the participant whose connection

@@ -19,17 +19,15 @@ use super::room::{JoinOptions, Room};
 use super::transport::{Connector, FrameSink, Transport, TransportEvent};
 use crate::core::TrackSource;
 use futures::future::LocalBoxFuture;
-use rtcroom_proto::{ClientMessage, Grants, Meta, PeerInfo, ServerMessage, SignalData};
+use rtcroom_proto::{ClientMessage, ServerMessage, SignalData};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Frames a call meets, decoded only (the wire codec's decode path).
-const FRAMES: [&str; 3] = [
-    r#"{"type":"peer-joined","peer":{"id":"p2","name":"Ada"}}"#,
-    r#"{"type":"signal","from":"p2","data":{"kind":"description","type":"offer","sdp":"v=0\r\n"}}"#,
-    r#"{"type":"signal","from":"p2","data":{"kind":"candidate","candidate":"candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}"#,
-];
+/// A candidate frame, decoded only: a relay-only dry run with no TURN
+/// server gathers none (the relay's own frames go through the decoder as
+/// they are sent).
+const CANDIDATE: &str = r#"{"type":"signal","from":"p2","data":{"kind":"candidate","candidate":"candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}"#;
 const IDS: [&str; 2] = ["warm-up-a", "warm-up-b"];
 /// Longest the dry run may take (it usually takes tens of ms).
 const LIMIT_MS: u64 = 2_000;
@@ -60,11 +58,15 @@ fn deliver(sink: &FrameSink, msg: ServerMessage<SignalData>) {
     wasm_bindgen_futures::spawn_local(async move { sink(TransportEvent::Frame(msg)) });
 }
 
-fn info(side: usize) -> PeerInfo {
-    PeerInfo {
-        id: IDS.get(side).copied().unwrap_or_default().into(),
-        name: None,
-        meta: Meta::default(),
+fn id(side: usize) -> &'static str {
+    IDS.get(side).copied().unwrap_or_default()
+}
+
+/// A frame of the relay's, as JSON text through the codec (less code than
+/// building the message, and the decode path a server's frames take).
+fn deliver_text(sink: &FrameSink, text: &str) {
+    if let Ok(Some(msg)) = codec::decode_server(text) {
+        deliver(sink, msg);
     }
 }
 
@@ -93,29 +95,41 @@ impl Connector for Side {
 impl Transport for SideSocket {
     fn send(&self, frame: &ClientMessage<SignalData>) -> Result<(), WebError> {
         // Through the codec, as over a WebSocket.
-        let _ = codec::encode_client(frame)?;
+        let text = codec::encode_client(frame)?;
         let Ok(mut joined) = self.relay.joined.try_borrow_mut() else { return Ok(()) };
         match frame {
             ClientMessage::Join { .. } => {
-                let welcome = ServerMessage::Welcome {
-                    id: info(self.me).id,
-                    session: "v1.warm-up".into(),
-                    peers: joined.iter().map(|(side, _)| info(*side)).collect(),
-                    ice_servers: Vec::new(),
-                    resumed: false,
-                    resume_grace_ms: 20_000,
-                    grants: Grants::default(),
-                };
-                deliver(&self.sink, welcome);
+                let mut welcome = String::from(
+                    r#"{"type":"welcome","session":"v1.warm-up","resumeGraceMs":20000,"peers":["#,
+                );
+                for (i, (side, _)) in joined.iter().enumerate() {
+                    welcome.push_str(if i == 0 { r#"{"id":""# } else { r#",{"id":""# });
+                    welcome.push_str(id(*side));
+                    welcome.push_str(r#""}"#);
+                }
+                welcome.push_str(r#"],"id":""#);
+                welcome.push_str(id(self.me));
+                welcome.push_str(r#""}"#);
+                deliver_text(&self.sink, &welcome);
+                let mut peer = String::from(r#"{"type":"peer-joined","peer":{"id":""#);
+                peer.push_str(id(self.me));
+                peer.push_str(r#""}}"#);
                 for (_, other) in joined.iter() {
-                    deliver(other, ServerMessage::PeerJoined { peer: info(self.me) });
+                    deliver_text(other, &peer);
                 }
                 joined.push((self.me, self.sink.clone()));
             }
-            ClientMessage::Signal { data, .. } => {
-                for (_, other) in joined.iter().filter(|(side, _)| *side != self.me) {
-                    let from = info(self.me).id;
-                    deliver(other, ServerMessage::Signal { from, data: data.clone() });
+            // The frame as the server relays it: ours with a `from` (the
+            // decoder reads `from` and `data`, and skips our `to`).
+            ClientMessage::Signal { .. } => {
+                let mut relayed = String::from(r#"{"from":""#);
+                relayed.push_str(id(self.me));
+                relayed.push_str(r#"","#);
+                relayed.push_str(text.strip_prefix('{').unwrap_or_default());
+                for (side, other) in joined.iter() {
+                    if *side != self.me {
+                        deliver_text(other, &relayed);
+                    }
                 }
             }
             _ => {}
@@ -130,16 +144,10 @@ impl Transport for SideSocket {
     }
 }
 
-/// A blank 640x480 canvas's video track (no frames: none are needed).
-fn canvas_track() -> Option<web_sys::MediaStreamTrack> {
-    let canvas = web_sys::window()?.document()?.create_element("canvas").ok()?;
-    let canvas: JsValue = canvas.into();
-    super::js::set_num(&canvas, "width", 640.0);
-    super::js::set_num(&canvas, "height", 480.0);
-    let capture = super::js::get(&canvas, "captureStream");
-    let stream = capture.dyn_into::<js_sys::Function>().ok()?.call1(&canvas, &0.into()).ok()?;
-    let stream: web_sys::MediaStream = stream.dyn_into().ok()?;
-    stream.get_video_tracks().get(0).dyn_into().ok()
+/// A blank canvas's video track from the facade's `blank()` (it makes
+/// one in a few lines of JS, less than the wasm's calls for it).
+fn canvas_track(blank: &js_sys::Function) -> Option<web_sys::MediaStreamTrack> {
+    blank.call0(&JsValue::NULL).ok()?.dyn_into().ok()
 }
 
 // Not `async`: the join's state machine is the room's.
@@ -166,11 +174,10 @@ fn join(
 }
 
 /// Resolves (with `undefined`, what `warmUp()`'s promise gives: no
-/// wrapper state machine in the export) when over or cancelled.
-pub async fn warm_up() -> Result<JsValue, WebError> {
-    for text in FRAMES {
-        let _ = codec::decode_server(text);
-    }
+/// wrapper state machine in the export) when over or cancelled. `blank()`
+/// makes each room's camera track (a blank 640x480 canvas's, no frames).
+pub async fn warm_up(blank: js_sys::Function) -> Result<JsValue, WebError> {
+    let _ = codec::decode_server(CANDIDATE);
     let relay = Rc::new(Relay::default());
     let seen = Rc::new(Cell::new(0));
     let mut rooms = Vec::new();
@@ -180,7 +187,7 @@ pub async fn warm_up() -> Result<JsValue, WebError> {
             break;
         }
         let Ok(room) = join(&relay, me, seen.clone()).await else { break };
-        if let Some(track) = canvas_track() {
+        if let Some(track) = canvas_track(&blank) {
             let _ = room.publish_track(&track, TrackSource::Camera);
             tracks.push(track);
         }
