@@ -237,9 +237,11 @@ mod tests {
                 let fill = (step % 251) as u8 + 1;
                 match rng.next(5) {
                     0 | 1 => {
-                        let size = pick(&[1, 7, 16, 17, 100, 1000, 5000, 70_000], &mut rng) + rng.next(8);
+                        let size =
+                            pick(&[1, 7, 16, 17, 100, 1000, 5000, 70_000], &mut rng) + rng.next(8);
                         let align = pick(&[1, 4, 8, 16, 32, 64, 4096], &mut rng);
-                        let layout = Layout::from_size_align(size, align).map_err(|e| e.to_string())?;
+                        let layout =
+                            Layout::from_size_align(size, align).map_err(|e| e.to_string())?;
                         let ptr = unsafe { heap.alloc(layout) };
                         if ptr.is_null() {
                             return Err(format!("out of memory at step {step}"));
