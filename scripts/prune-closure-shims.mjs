@@ -52,6 +52,8 @@ if (named === 0) {
   process.exit(0);
 }
 if (!module.validate()) throw new Error(`${input}: invalid after pruning`);
+// Keep the names (wasm-opt drops them later unless asked with -g).
+binaryen.setDebugInfo(true);
 fs.writeFileSync(output, module.emitBinary());
 module.dispose();
 console.log(`${output}: ${pruned} closure invoke shims dropped from the function table`);
