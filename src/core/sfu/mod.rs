@@ -15,62 +15,48 @@ pub type SfuSide = Box<room::SfuRoom>;
 #[cfg(not(feature = "sfu"))]
 pub type SfuSide = Off<room::SfuRoom>;
 
-/// A Janus request as [`RoomOutput::SendSfu`] carries it. In the mesh
-/// build it is [`Off`], so the request types' drop glue (reachable from
-/// every drop of a `RoomOutput`) is not in that wasm.
+/// A payload only an SFU room makes or reads: `T` itself with the `sfu`
+/// feature, [`Off`] in the mesh build, so that its drop glue (reachable from
+/// every drop of the input, output or command that carries it) and the
+/// driver's code for it are not in the mesh wasm.
+#[cfg(feature = "sfu")]
+pub type SfuOnly<T> = T;
+/// See the `sfu` feature's [`SfuOnly`].
+#[cfg(not(feature = "sfu"))]
+pub type SfuOnly<T> = Off<T>;
+
+/// `t` as an input, output or command carries it (`None` only in the mesh
+/// build, where no SFU room runs and no Janus socket opens).
+#[cfg(feature = "sfu")]
+pub fn sfu_only<T>(t: T) -> Option<SfuOnly<T>> {
+    Some(t)
+}
+/// See the `sfu` feature's [`sfu_only`].
+#[cfg(not(feature = "sfu"))]
+pub fn sfu_only<T>(_: T) -> Option<SfuOnly<T>> {
+    None
+}
+
+/// The payload itself, for the SFU room.
+#[cfg(feature = "sfu")]
+pub fn from_sfu_only<T>(t: SfuOnly<T>) -> T {
+    t
+}
+/// See the `sfu` feature's [`from_sfu_only`].
+#[cfg(not(feature = "sfu"))]
+pub fn from_sfu_only<T>(t: SfuOnly<T>) -> T {
+    match t.0 {}
+}
+
+/// A Janus request as [`RoomOutput::SendSfu`] carries it.
 ///
 /// [`RoomOutput::SendSfu`]: crate::core::room::RoomOutput::SendSfu
-#[cfg(feature = "sfu")]
-pub type SfuRequest = rtcroom_proto::janus::Request;
-/// See the `sfu` feature's [`SfuRequest`].
-#[cfg(not(feature = "sfu"))]
-pub type SfuRequest = Off<rtcroom_proto::janus::Request>;
+pub type SfuRequest = SfuOnly<rtcroom_proto::janus::Request>;
 
-/// `r` as an output carries it (never `None` where an SFU room runs: the
-/// mesh build has none).
-#[cfg(feature = "sfu")]
-pub fn sfu_request(r: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
-    Some(r)
-}
-/// See the `sfu` feature's [`sfu_request`].
-#[cfg(not(feature = "sfu"))]
-pub fn sfu_request(_: rtcroom_proto::janus::Request) -> Option<SfuRequest> {
-    None
-}
-
-/// A Janus frame as [`RoomInput::SfuFrame`] carries it: [`Off`] in the mesh
-/// build (as [`SfuRequest`]), so the frame types' drop glue (reachable
-/// from every drop of a `RoomInput`) is not in that wasm.
+/// A Janus frame as [`RoomInput::SfuFrame`] carries it.
 ///
 /// [`RoomInput::SfuFrame`]: crate::core::room::RoomInput::SfuFrame
-#[cfg(feature = "sfu")]
-pub type SfuIncoming = rtcroom_proto::janus::Incoming;
-/// See the `sfu` feature's [`SfuIncoming`].
-#[cfg(not(feature = "sfu"))]
-pub type SfuIncoming = Off<rtcroom_proto::janus::Incoming>;
-
-/// `m` as an input carries it (`None` only in the mesh build, which never
-/// opens a Janus socket).
-#[cfg(feature = "sfu")]
-pub fn sfu_incoming(m: rtcroom_proto::janus::Incoming) -> Option<SfuIncoming> {
-    Some(m)
-}
-/// See the `sfu` feature's [`sfu_incoming`].
-#[cfg(not(feature = "sfu"))]
-pub fn sfu_incoming(_: rtcroom_proto::janus::Incoming) -> Option<SfuIncoming> {
-    None
-}
-
-/// The frame an input carries, for the SFU room.
-#[cfg(feature = "sfu")]
-pub fn incoming(m: SfuIncoming) -> rtcroom_proto::janus::Incoming {
-    m
-}
-/// See the `sfu` feature's [`incoming`].
-#[cfg(not(feature = "sfu"))]
-pub fn incoming(m: SfuIncoming) -> rtcroom_proto::janus::Incoming {
-    match m.0 {}
-}
+pub type SfuIncoming = SfuOnly<rtcroom_proto::janus::Incoming>;
 
 /// One layer of ours to restart with a key frame: the encoding `rid` of
 /// the sender on transceiver `mid` (see `room::key_frames`).
@@ -80,27 +66,10 @@ pub struct LayerRestart {
     pub rid: &'static str,
 }
 
-/// [`LayerRestart`] as [`PcCommand::RestartLayer`] carries it: [`Off`] in the
-/// mesh build (as [`SfuRequest`]), so the driver's code for it is not in
-/// that wasm.
+/// [`LayerRestart`] as [`PcCommand::RestartLayer`] carries it.
 ///
 /// [`PcCommand::RestartLayer`]: crate::core::PcCommand::RestartLayer
-#[cfg(feature = "sfu")]
-pub type SfuLayerRestart = LayerRestart;
-/// See the `sfu` feature's [`SfuLayerRestart`].
-#[cfg(not(feature = "sfu"))]
-pub type SfuLayerRestart = Off<LayerRestart>;
-
-/// `l` as a command carries it (`None` only in the mesh build).
-#[cfg(feature = "sfu")]
-pub fn sfu_layer_restart(l: LayerRestart) -> Option<SfuLayerRestart> {
-    Some(l)
-}
-/// See the `sfu` feature's [`sfu_layer_restart`].
-#[cfg(not(feature = "sfu"))]
-pub fn sfu_layer_restart(_: LayerRestart) -> Option<SfuLayerRestart> {
-    None
-}
+pub type SfuLayerRestart = SfuOnly<LayerRestart>;
 
 /// A `T` that cannot exist (it holds an [`Infallible`]): derefs to `T` so
 /// the code written for `T` type-checks, and the compiler knows it never runs.

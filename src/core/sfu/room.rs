@@ -377,7 +377,7 @@ impl SfuRoom {
             RoomInput::SocketOpened { socket } => self.janus.handle_socket_opened(now, socket),
             RoomInput::SocketClosed { socket } => self.janus.handle_socket_closed(now, socket),
             RoomInput::SfuFrame { socket, msg } => {
-                self.janus.handle_frame(now, socket, super::incoming(msg))
+                self.janus.handle_frame(now, socket, super::from_sfu_only(msg))
             }
             RoomInput::Peer { peer, generation, input } => {
                 let role = match self.conn_of(&peer) {
@@ -861,7 +861,7 @@ impl SfuRoom {
                     self.out.push_back(RoomOutput::Disconnect { socket })
                 }
                 JanusOutput::Send(frame) => {
-                    if let Some(frame) = super::sfu_request(frame) {
+                    if let Some(frame) = super::sfu_only(frame) {
                         self.out.push_back(RoomOutput::SendSfu(frame));
                     }
                 }

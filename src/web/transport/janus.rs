@@ -22,7 +22,7 @@ struct JanusTransport {
 
 fn decode_event(text: &str) -> Option<TransportEvent> {
     Some(match decode(text) {
-        Ok(msg) => TransportEvent::Sfu(crate::core::sfu::sfu_incoming(msg)?),
+        Ok(msg) => TransportEvent::Sfu(crate::core::sfu::sfu_only(msg)?),
         Err(e) => TransportEvent::Garbage(e.message()),
     })
 }

@@ -24,7 +24,7 @@
 use super::{role_of_source, Channel, LocalTrack, Payload, PcCommand, Role, SenderId, SfuRoom};
 use crate::core::encodings::EncodingParams;
 use crate::core::sfu::janus::KEYFRAME_REQUEST_INTERVAL;
-use crate::core::sfu::{sfu_layer_restart, LayerRestart};
+use crate::core::sfu::{sfu_only, LayerRestart};
 use crate::core::text;
 use crate::core::types::{Millis, TrackKind};
 
@@ -160,7 +160,7 @@ impl SfuRoom {
         let Some((sender, rid)) = self.published.iter().find_map(sender_of) else { return };
         if self.layer_restarts.allow(self.now, sender, rid) {
             let layer = LayerRestart { mid: request.feed_mid.clone(), rid };
-            if let Some(layer) = sfu_layer_restart(layer) {
+            if let Some(layer) = sfu_only(layer) {
                 self.pc(role, PcCommand::RestartLayer(layer));
             }
         }
