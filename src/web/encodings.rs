@@ -72,7 +72,7 @@ pub fn apply(
             None => encodings.get(i),
         };
         if let Some(e) = wanted {
-            write(&target, &EncodingParams { rid: None, ..e.clone() });
+            write(&target, &EncodingParams { rid: None, ..*e });
         }
     }
     super::peer::warn_if_rejected(sys::set_parameters(sender, &params)?, sink);
