@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { parseWasm } from './wasm-parse.mjs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'rolldown';
 
@@ -78,45 +79,6 @@ function gluedIn(pkgDir) {
 
 // ---------------------------------------------------------- wasm breakdown
 
-/** Sections of a wasm module: [{ id, name, size }] and, from a name section, function names. */
-function parseWasm(bytes) {
-  let o = 8;
-  const leb = () => { let r = 0, s = 0, x; do { x = bytes[o++]; r += (x & 127) * 2 ** s; s += 7; } while (x & 128); return r; };
-  const str = () => { const l = leb(); const t = bytes.subarray(o, o + l).toString('utf8'); o += l; return t; };
-  const ids = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount', 'tag'];
-  const sections = [];
-  let imports = 0;
-  let bodies = [];
-  const names = new Map();
-  while (o < bytes.length) {
-    const id = bytes[o++];
-    const size = leb();
-    const start = o;
-    let name = ids[id] ?? `section ${id}`;
-    if (id === 0) name = `custom:${str()}`;
-    if (id === 2) {
-      for (let n = leb(), i = 0; i < n; i++) { str(); str(); const kind = bytes[o++]; if (kind === 0) { imports++; leb(); } else break; }
-    }
-    if (id === 10) {
-      const n = leb();
-      bodies = [];
-      for (let i = 0; i < n; i++) { const len = leb(); bodies.push(len); o += len; }
-    }
-    if (name === 'custom:name') {
-      while (o < start + size) {
-        const sub = bytes[o++];
-        const len = leb();
-        const end = o + len;
-        if (sub === 1) for (let n = leb(), i = 0; i < n; i++) { const idx = leb(); names.set(idx, str()); }
-        o = end;
-      }
-    }
-    sections.push({ id, name, size, gzip: gzip(bytes.subarray(start, start + size)) });
-    o = start + size;
-  }
-  return { sections, bodies: bodies.map((size, i) => ({ name: names.get(imports + i) ?? `func ${imports + i}`, size })) };
-}
-
 /**
  * The crate (rtcroom: crate::module) a function belongs to, from its symbol:
  * legacy Rust mangling (`_ZN7rtcroom4core…`, trait impls `_ZN…_$LT$T$u20$as$u20$…`),
@@ -176,14 +138,14 @@ function moduleOf(symbol) {
 
 function wasmBreakdown(file) {
   const final = fs.readFileSync(path.join(PKG, file));
-  const { sections } = parseWasm(final);
+  const { sections } = parseWasm(final, gzip);
   const out = {
     sections: sections.map(({ name, size, gzip: g }) => ({ name, raw: size, gzip: g })).sort((a, b) => b.raw - a.raw),
   };
   // Function bodies by crate, from the wasm before wasm-bindgen and wasm-opt
   // (it still has its name section): shares, not final bytes.
   if (fs.existsSync(PRE_OPT_WASM)) {
-    const { bodies } = parseWasm(fs.readFileSync(PRE_OPT_WASM));
+    const { bodies } = parseWasm(fs.readFileSync(PRE_OPT_WASM), gzip);
     const total = bodies.reduce((n, f) => n + f.size, 0);
     const byCrate = new Map();
     for (const f of bodies) byCrate.set(crateOf(f.name), (byCrate.get(crateOf(f.name)) ?? 0) + f.size);

@@ -7,45 +7,16 @@
 //   node bench/wasm-functions.mjs [FILE.wasm] [--group] [--top N]
 import fs from 'node:fs';
 import zlib from 'node:zlib';
+import { parseWasm } from './wasm-parse.mjs';
 
 const args = process.argv.slice(2);
 const file = args.find((a) => a.endsWith('.wasm')) ?? 'target/wasm-size/named.wasm';
 const group = args.includes('--group');
 const top = Number(args[args.indexOf('--top') + 1]) || 60;
-const bytes = fs.readFileSync(file);
-
-let o = 8;
-const leb = () => { let r = 0, s = 0, x; do { x = bytes[o++]; r += (x & 127) * 2 ** s; s += 7; } while (x & 128); return r; };
-const str = () => { const n = leb(); const s = bytes.toString('utf8', o, o + n); o += n; return s; };
-let imported = 0;
-const bodies = [];
-const names = new Map();
-while (o < bytes.length) {
-  const id = bytes[o++];
-  const size = leb();
-  const end = o + size;
-  if (id === 2) { // imports: functions take the first indices
-    for (let n = leb(), i = 0; i < n; i++) {
-      str(); str();
-      const kind = bytes[o++];
-      if (kind === 0) { leb(); imported++; } else if (kind === 1) { o++; if (bytes[o++] & 1) leb(); leb(); } else if (kind === 2) { if (bytes[o++] & 1) leb(); leb(); } else if (kind === 3) o += 2;
-    }
-  } else if (id === 10) {
-    for (let n = leb(), i = 0; i < n; i++) { const len = leb(); bodies.push(bytes.subarray(o, o + len)); o += len; }
-  } else if (id === 0 && str() === 'name') {
-    while (o < end) {
-      const sub = bytes[o++];
-      const len = leb();
-      const next = o + len;
-      if (sub === 1) for (let n = leb(), i = 0; i < n; i++) { const idx = leb(); names.set(idx, str()); }
-      o = next;
-    }
-  }
-  o = end;
-}
-if (names.size === 0) throw new Error(`${file} has no names section (build it with wasm-opt -g)`);
+const { bodies } = parseWasm(fs.readFileSync(file), (b) => b.length);
+if (!bodies.some((b) => !b.name.startsWith('func '))) throw new Error(`${file} has no names section (build it with wasm-opt -g)`);
 // Crate hashes (`rtcroom[632dad4b9314bc7e]`) make names unreadable.
-const rows = bodies.map((b, i) => ({ body: b, name: (names.get(i + imported) ?? `f${i}`).replace(/\[[0-9a-f]{16}\]/g, '') }));
+const rows = bodies.map((b) => ({ body: b.bytes, name: b.name.replace(/\[[0-9a-f]{16}\]/g, '') }));
 if (!group) {
   rows.sort((a, b) => b.body.length - a.body.length);
   for (const r of rows.slice(0, top)) console.log(`${String(r.body.length).padStart(7)}  ${r.name.slice(0, 160)}`);
