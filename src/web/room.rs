@@ -1255,12 +1255,14 @@ impl Inner {
         let message = self.core.failure().map(|(_, m)| m.to_owned()).unwrap_or_default();
         match reason {
             Some("join-timeout") => WebError::JoinTimeout(self.join_timeout_ms),
-            Some("join-refused") => {
-                let code = message.split(':').next().unwrap_or("");
-                let code =
-                    rtcroom_proto::ErrorCode::parse(code).map_or("join-refused", |c| c.as_str());
-                WebError::JoinRefused { code, message }
-            }
+            // The server's code and message as the core kept them (an SFU
+            // room's refusal has no rtcroom code).
+            Some("join-refused") => match self.core.refused() {
+                Some((code, m)) => {
+                    WebError::JoinRefused { code: code.as_str(), message: m.to_owned() }
+                }
+                None => WebError::JoinRefused { code: "join-refused", message },
+            },
             Some("left") => WebError::SignalingClosed,
             _ => WebError::SignalingFailed(message),
         }

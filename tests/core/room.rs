@@ -19,7 +19,7 @@ use rtcroom::core::{
     CoreError, Millis, PeerState, RoomConfig, RoomConnection, RoomCore, RoomEvent, RoomInput,
     SocketId, TrackKind, TrackSource,
 };
-use rtcroom::proto::{LeaveReason, PeerInfo, ServerMessage, SignalData, TrackInfo};
+use rtcroom::proto::{ErrorCode, LeaveReason, PeerInfo, ServerMessage, SignalData, TrackInfo};
 
 fn joined(ids: &[RoomEvent]) -> Vec<String> {
     ids.iter()
@@ -648,4 +648,22 @@ fn the_apps_ice_servers_follow_the_servers_in_every_create_peer() {
         })
         .collect();
     assert_eq!(creates, [vec!["turn:server.example".to_string(), "stun:app.example".into()]]);
+}
+
+/// A refused join keeps the server's code and message apart, for the
+/// driver's `join-refused` error (which names the code once; it used to
+/// read the code back from the failure's text and repeat it).
+#[test]
+fn a_refused_join_keeps_the_servers_code_and_message() {
+    let mut core = joining_core();
+    assert_eq!(core.refused(), None);
+    let message = "this server requires a join token".to_string();
+    let error = ServerMessage::Error { code: ErrorCode::TokenRequired, message };
+    core.handle_input(Millis(0), frame(error)).unwrap();
+    while core.poll_output().is_some() {}
+    assert_eq!(
+        core.refused(),
+        Some((ErrorCode::TokenRequired, "this server requires a join token"))
+    );
+    assert_eq!(core.failure().map(|(reason, _)| reason), Some("join-refused"));
 }

@@ -561,6 +561,9 @@ pub struct RoomCore {
     publication_ids: Map<String, String>,
     /// Why the session failed: (code, message).
     failure: Option<(&'static str, String)>,
+    /// A refused join's or resume's `error` frame: the server's code and
+    /// message, so the driver need not read them back from `failure`'s text.
+    refused: Option<(ErrorCode, String)>,
     out: VecDeque<RoomOutput>,
     /// Set when the room is on an SFU: every call goes there (the mesh
     /// fields above stay unused).
@@ -590,6 +593,7 @@ impl RoomCore {
             released: Set::new(),
             publication_ids: Map::new(),
             failure: None,
+            refused: None,
             out: VecDeque::new(),
             sfu: None,
         };
@@ -657,6 +661,11 @@ impl RoomCore {
             return s.failure();
         }
         self.failure.as_ref().map(|(c, m)| (*c, m.as_str()))
+    }
+    /// The server's code and message when it refused our join or resume
+    /// (an `error` frame while joining); `None` otherwise and in SFU rooms.
+    pub fn refused(&self) -> Option<(ErrorCode, &str)> {
+        self.refused.as_ref().map(|(c, m)| (*c, m.as_str()))
     }
     /// The others in the room (a mesh's peers, or an SFU room's
     /// participants).
@@ -1283,6 +1292,7 @@ impl RoomCore {
                     self.session.handle_refused(&mut steps, reason);
                     // The failure's message (`fail` keeps it): the server's.
                     self.failure = Some((reason, concat(&[code.as_str(), ": ", &message])));
+                    self.refused = Some((code, message));
                     self.steps(now, steps);
                 }
                 _ => self.event(RoomEvent::ServerError { code, message }),
