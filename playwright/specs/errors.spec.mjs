@@ -144,6 +144,37 @@ test('a wasm that cannot be fetched rejects load() and Room.join with wasm-load-
   expect(r).toEqual([[true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true]]);
 });
 
+// The glue's loader (trimmed by scripts/slim-glue.mjs) still takes the two
+// paths a deployment meets: a server that sends the .wasm with another
+// Content-Type (streaming compilation refuses it; the module is compiled
+// from its bytes, with a hint on the console), and an HTTP error (the
+// rejection names the status).
+test('a wasm served without application/wasm still loads, with a console hint; an HTTP error rejects with its status', async ({ page, baseURL }) => {
+  const warnings = [];
+  page.on('console', (m) => { if (m.type() === 'warning') warnings.push(m.text()); });
+  await page.route('**/rtcroom_bg.wasm', async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, headers: { ...response.headers(), 'content-type': 'application/octet-stream' } });
+  });
+  await page.route('**/missing.wasm', (route) => route.fulfill({ status: 404, body: 'not here' }));
+  await page.goto(`${baseURL}/test/call.html`);
+  await page.waitForFunction(() => window.rt?.loaded);
+  const r = await page.evaluate(async () => {
+    const { Room, load } = window.rtcroom;
+    await load();
+    const room = await Room.join(`ws://${location.host}/ws`, { room: 'octet-stream' });
+    const id = room.id;
+    await room.leave();
+    let missing;
+    try { await load({ sfu: 'janus', wasmUrl: '/pkg/missing.wasm' }); missing = 'resolved'; } catch (e) { missing = [e.code, e.message]; }
+    return { id, missing };
+  });
+  expect(typeof r.id === 'string' && r.id.length > 0).toBe(true);
+  expect(r.missing[0]).toBe('wasm-load-failed');
+  expect(r.missing[1]).toContain('404');
+  expect(warnings.some((w) => w.includes('application/wasm'))).toBe(true);
+});
+
 // The package's two wasm builds (README "What a page loads"): a mesh room
 // page loads rtcroom_bg.wasm only; an SFU join loads the SFU build (its glue
 // and rtcroom_sfu_bg.wasm) next to it; the mesh build refuses an SFU room
