@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import initGlue, { joinRoom, listDevices as listDevicesGlue, warmUp } from './rtcroom.js';
+import initGlue, { joinRoom, listDevices as listDevicesGlue } from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -42,7 +42,7 @@ function call(f) {
 // (mesh rooms) and rtcroom_sfu_bg.wasm (every room, SFU ones too). A page
 // that never joins an SFU room never downloads the second; one that loads
 // the SFU build first uses it for every room. Each entry: the promise of a
-// loaded build's glue (`joinRoom`, `listDevices`, `warmUp`), or null.
+// loaded build's glue (`joinRoom`, `listDevices`), or null.
 const builds = { mesh: null, sfu: null };
 // Whether the bundled glue runs a build; a second build (the SFU one after
 // the mesh one) runs in a second instance of it, rtcroom_sfu.js.
@@ -50,7 +50,7 @@ let glueTaken = false;
 
 // What the facade calls on a loaded build (named imports: the bundler then
 // leaves out the glue's exports nobody calls, such as `initSync`).
-const bundledGlue = { joinRoom, listDevices: listDevicesGlue, warmUp };
+const bundledGlue = { joinRoom, listDevices: listDevicesGlue };
 
 function instantiate(url) {
   if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
@@ -115,21 +115,76 @@ export function load(options) {
 // A `Room.join` cancels it.
 let warmed = () => {};
 const warming = new Promise((resolve) => { warmed = resolve; });
+// Set by the first `Room.join`: the dry run stops where it is (its work
+// would only compete with the join for the main thread).
+let warmUpCancelled = false;
 if (typeof window === 'object' && typeof document === 'object' && typeof WebAssembly === 'object'
     && typeof RTCPeerConnection === 'function') {
   queueMicrotask(() => loadBuild(false).then((glue) => {
     const idle = window.requestIdleCallback ?? ((f) => setTimeout(f, 0));
-    // Each dry-run room's camera: a blank canvas's track (no frames).
-    const blank = () => {
-      const c = document.createElement('canvas');
-      c.width = 640;
-      c.height = 480;
-      return c.captureStream(0).getVideoTracks()[0];
-    };
-    idle(() => { glue.warmUp(blank).then(warmed, warmed); });
+    idle(() => { warmUp(glue).then(warmed, warmed); });
   }, warmed));
 } else {
   warmed();
+}
+
+/**
+ * The dry-run call: two rooms of this page join, each publishes a blank
+ * canvas track as its camera, and they call each other through a relay in
+ * memory (`relay` below, what a signaling server does for a call, frames as
+ * JSON text through the driver's codec): join, welcome, connection build,
+ * publish, offer and answer, announcements, remote tracks, events, leave —
+ * the code every call runs, in the wasm and here. Nothing reaches the
+ * network: there is no server, and the connections are relay-only with no
+ * TURN server, so ICE gathers nothing (no socket, no mDNS name). Over when
+ * each room has the other's track, after 2 s, or once a `Room.join` began.
+ */
+async function warmUp(glue) {
+  const sides = [];
+  // One port per room (the driver's `transport::JsConnector`): frames to
+  // it as `message` events, delivered later as a network would (in order).
+  const relay = () => {
+    const port = new EventTarget();
+    const id = `warm-up-${sides.length}`;
+    const deliver = (frame) => queueMicrotask(() => port.dispatchEvent(new MessageEvent('message', { data: JSON.stringify(frame) })));
+    const side = { id, deliver };
+    port.send = (text) => {
+      const frame = JSON.parse(text);
+      if (frame.type === 'join') {
+        deliver({ type: 'welcome', session: 'v1.warm-up', resumeGraceMs: 20000, peers: sides.map((s) => ({ id: s.id })), id });
+        for (const s of sides) s.deliver({ type: 'peer-joined', peer: { id } });
+        sides.push(side);
+      } else if (frame.type === 'signal') {
+        for (const s of sides) if (s !== side) s.deliver({ ...frame, from: id });
+      }
+    };
+    port.close = () => { sides.splice(sides.indexOf(side) >>> 0, 1); };
+    return port;
+  };
+  const handles = [];
+  const tracks = [];
+  let received = 0;
+  try {
+    while (handles.length < 2 && !warmUpCancelled) {
+      const handle = await glue.joinRoom([], { room: 'warm-up', iceTransportPolicy: 'relay' }, (name) => {
+        if (name === 'track') received += 1;
+      }, relay);
+      handles.push(handle);
+      // Each room's camera: a blank canvas's track (no frames).
+      const c = document.createElement('canvas');
+      c.width = 640;
+      c.height = 480;
+      const track = c.captureStream(0).getVideoTracks()[0];
+      tracks.push(track);
+      handle.op(OP.publishTrack, track, 'camera');
+    }
+    for (let waited = 0; handles.length === 2 && received < 2 && waited < 2000 && !warmUpCancelled; waited += 10) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    for (const handle of handles) { handle.op(OP.leave); handle.free(); }
+    for (const track of tracks) track.stop();
+  }
 }
 
 /**
@@ -249,6 +304,7 @@ export class Room {
     if (options.iceTransportPolicy !== undefined && options.iceTransportPolicy !== 'all' && options.iceTransportPolicy !== 'relay') {
       throw invalid("Room.join: options.iceTransportPolicy must be 'all' or 'relay'");
     }
+    warmUpCancelled = true;
     const glue = await loadBuild(options.sfu !== undefined, options.wasmUrl);
     const room = new Room(PRIVATE);
     const { wasmUrl, ...wasmOptions } = options;

@@ -20,12 +20,15 @@ pub struct RoomHandle {
 
 /// `Room.join(url | urls, options, onEvent)` (the facade passes a list);
 /// `onEvent(name, payload)` receives every room event (the facade turns it
-/// into typed `room.on` events).
+/// into typed `room.on` events). `relay`: a signaling link the page runs
+/// itself instead of the URLs (the facade's import-time warm-up, see
+/// `transport::JsConnector`), else `undefined`.
 #[wasm_bindgen(js_name = joinRoom, unchecked_return_type = "Promise<RoomHandle>")]
 pub fn join_room(
     urls: js_sys::Array,
     options: JsValue,
     on_event: js_sys::Function,
+    relay: JsValue,
 ) -> js_sys::Promise {
     // Read by index (the facade checked they are strings): less code than
     // wasm-bindgen's `Vec<String>` argument conversion.
@@ -35,22 +38,19 @@ pub fn join_room(
     }
     promise(Box::pin(async move {
         let options: JoinOptions = super::codec::join_options(&options)?;
-        super::warm_up::cancel();
         let handler = move |e: super::RoomEvent| {
             // A throwing app handler must not break the room.
             let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
         };
-        let room = Room::join(list, options, handler).await?;
+        let room = match relay.is_function() {
+            true => {
+                let relay = super::transport::JsConnector { relay: relay.unchecked_into() };
+                Room::join_with(std::rc::Rc::new(relay), options, handler).await?
+            }
+            false => Room::join(list, options, handler).await?,
+        };
         Ok(RoomHandle { room }.into())
     }))
-}
-
-/// The import-time dry-run call between two rooms of the page, nothing on
-/// the network (see `warm_up`); resolves when it is over or cancelled.
-/// `blank()` gives a blank canvas's video track (see `warm_up`).
-#[wasm_bindgen(js_name = warmUp, unchecked_return_type = "Promise<void>")]
-pub fn warm_up(blank: js_sys::Function) -> js_sys::Promise {
-    promise(Box::pin(super::warm_up::warm_up(blank)))
 }
 
 /// `enumerateDevices()`'s list, its errors mapped to codes; the facade

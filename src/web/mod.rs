@@ -20,8 +20,6 @@ mod reader;
 mod room;
 mod sfu;
 mod sys;
-#[cfg(feature = "js")]
-mod warm_up;
 
 /// Reading `getStats()` reports into the core's inputs.
 pub mod stats;

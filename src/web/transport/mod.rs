@@ -1,14 +1,19 @@
 //! Signaling transports. The room talks to a [`Transport`] and hears back
 //! through a [`FrameSink`]; production uses [`WebSocketConnector`], tests in
-//! one page use [`InPageHub`] (the same hub logic the server runs).
+//! one page use [`InPageHub`] (the same hub logic the server runs), and the
+//! JS facade's import-time warm-up a relay of its own (`JsConnector`).
 
 mod in_page;
 mod janus;
+#[cfg(feature = "js")]
+mod js;
 mod socket;
 mod ws;
 
 pub use in_page::InPageHub;
 pub use janus::{encode as janus_encode, JanusConnector};
+#[cfg(feature = "js")]
+pub use js::JsConnector;
 pub use ws::WebSocketConnector;
 
 use super::error::WebError;

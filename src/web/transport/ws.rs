@@ -15,7 +15,7 @@ struct WsTransport {
     socket: Rc<Socket>,
 }
 
-fn decode(text: &str) -> Option<TransportEvent> {
+pub(super) fn decode(text: &str) -> Option<TransportEvent> {
     match codec::decode_server(text) {
         Ok(frame) => frame.map(TransportEvent::Frame),
         Err(e) => Some(TransportEvent::Garbage(e.message())),
