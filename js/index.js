@@ -2,7 +2,7 @@
 // Plain ES module, no bundler needed; types in index.d.ts.
 // Importing it has no effect outside a browser (SSR, Node): nothing is
 // fetched, no timer or listener is left behind.
-import initGlue, { joinRoom, listDevices as listDevicesGlue } from './rtcroom.js';
+import initGlue, { joinRoom } from './rtcroom.js';
 import { INITIAL_SNAPSHOT, nextSnapshot } from './room-state.js';
 
 /**
@@ -42,7 +42,7 @@ function call(f) {
 // (mesh rooms) and rtcroom_sfu_bg.wasm (every room, SFU ones too). A page
 // that never joins an SFU room never downloads the second; one that loads
 // the SFU build first uses it for every room. Each entry: the promise of a
-// loaded build's glue (`joinRoom`, `listDevices`), or null.
+// loaded build's glue (`joinRoom`), or null.
 const builds = { mesh: null, sfu: null };
 // Whether the bundled glue runs a build; a second build (the SFU one after
 // the mesh one) runs in a second instance of it, rtcroom_sfu.js.
@@ -50,7 +50,7 @@ let glueTaken = false;
 
 // What the facade calls on a loaded build (named imports: the bundler then
 // leaves out the glue's exports nobody calls, such as `initSync`).
-const bundledGlue = { joinRoom, listDevices: listDevicesGlue };
+const bundledGlue = { joinRoom };
 
 function instantiate(url) {
   if (glueTaken) return import('./rtcroom_sfu.js').then((g) => g.default({ module_or_path: url }).then(() => g));
@@ -211,13 +211,17 @@ export const ROOM_EVENTS = Object.freeze([
   'state-changed',
 ]);
 
-/** The media devices: `[{ kind, deviceId, label, groupId }]` (`enumerateDevices`). */
+/**
+ * The media devices: `[{ kind, deviceId, label, groupId }]`
+ * (`enumerateDevices`; no wasm needed). A field that is not a string is ''.
+ */
 export async function listDevices() {
-  const glue = await loadBuild(false);
-  // The driver gives `enumerateDevices()`'s list; a field that is not a
-  // string is ''. Copied here: less code than in the wasm.
+  const devices = globalThis.navigator?.mediaDevices;
+  if (!devices) throw new RtcroomError('media-failed', 'media error: mediaDevices is unavailable (not a secure context?)');
+  let list;
+  try { list = await devices.enumerateDevices(); } catch (e) { throw rtcroomError(e, 'media-failed'); }
   const text = (v) => (typeof v === 'string' ? v : '');
-  return (await call(() => glue.listDevices())).map((d) => ({
+  return Array.from(list, (d) => ({
     kind: text(d.kind), deviceId: text(d.deviceId), label: text(d.label), groupId: text(d.groupId),
   }));
 }
@@ -252,8 +256,22 @@ function sendData(data) {
 const OP = {
   id: 0, state: 1, publishCamera: 2, publishScreen: 3, publishTrack: 4, unpublish: 5,
   switchDevice: 6, setMuted: 7, send: 8, updateMeta: 9, setVideoSize: 10, restartIce: 11,
-  localTracks: 12, stats: 13, peerConnection: 14, leave: 15,
+  localTracks: 12, stats: 13, peerConnection: 14, leave: 15, captured: 16, recaptured: 17,
 };
+
+/**
+ * getUserMedia (`screen`: getDisplayMedia) with the driver's `constraints`:
+ * `[stream]`, or `[undefined, error]` (the driver maps it to its code;
+ * neither without `navigator.mediaDevices`). The driver decides what to
+ * capture and what to do with it, before and after (`OP.captured`,
+ * `OP.recaptured`); only this wait happens here.
+ */
+function capture(screen, constraints) {
+  return new Promise((resolve) => {
+    const devices = globalThis.navigator?.mediaDevices;
+    resolve(devices && (screen ? devices.getDisplayMedia(constraints) : devices.getUserMedia(constraints)));
+  }).then((stream) => [stream], (error) => [undefined, error]);
+}
 
 export class Room {
   static name = 'Room';
@@ -381,7 +399,29 @@ export class Room {
   }
 
   /** Camera + microphone (getUserMedia `constraints`, default both). */
-  async publishCamera(constraints) { return this.#op(OP.publishCamera, constraints); }
+  async publishCamera(constraints) { return this.#capture(OP.publishCamera, constraints); }
+
+  // The driver begins the capture (first negotiations wait for it) and says
+  // what to ask for; it publishes what the browser gave, or stops it.
+  async #capture(op, options) {
+    const [id, constraints, hint] = this.#op(op, options);
+    const [stream, error] = await capture(op === OP.publishScreen, constraints);
+    return this.#settle(stream, () => this.#op(OP.captured, id, stream, error, hint));
+  }
+
+  // A new capture for a published track (device switch, camera unmute):
+  // `plan` is the driver's `[old track id, constraints]`.
+  async #recapture([old, constraints], unmute) {
+    const [stream, error] = await capture(false, constraints);
+    return this.#settle(stream, () => this.#op(OP.recaptured, old, stream, error, unmute));
+  }
+
+  // Hands a capture to the driver; if the room was left meanwhile (no
+  // driver to take it), its tracks are stopped here.
+  #settle(stream, f) {
+    if (!this.#handle) stream?.getTracks().forEach((t) => t.stop());
+    return f();
+  }
 
   /**
    * Screen share next to the camera (a stream of its own): `{ preset:
@@ -392,7 +432,7 @@ export class Room {
    */
   async publishScreen(options) {
     if (options !== undefined && (options === null || typeof options !== 'object')) throw invalid('publishScreen takes an options object');
-    return this.#op(OP.publishScreen, options);
+    return this.#capture(OP.publishScreen, options);
   }
 
   /** Publishes any track, e.g. a canvas capture. `source` defaults by kind. */
@@ -421,7 +461,8 @@ export class Room {
     checkTrack(track, 'setMuted');
     if (typeof muted !== 'boolean') throw invalid('setMuted: muted must be a boolean');
     const source = this.localPublications.find((p) => p.track.id === track.id)?.source;
-    const now = await this.#op(OP.setMuted, track, muted);
+    const plan = this.#op(OP.setMuted, track, muted);
+    const now = plan ? await this.#recapture(plan, true) : track;
     // The driver reports no event for our own mute (nor for the camera's
     // new capture on unmute): the snapshot learns them here.
     if (now !== track && source) this.#apply('local-track-replaced', { source, track: now });
@@ -467,7 +508,7 @@ export class Room {
   async switchDevice(kind, deviceId) {
     if (kind !== 'video' && kind !== 'audio') throw invalid("switchDevice: kind must be 'video' or 'audio'");
     if (typeof deviceId !== 'string' || !deviceId) throw invalid('switchDevice: deviceId must be a non-empty string');
-    const track = await this.#op(OP.switchDevice, kind, deviceId);
+    const track = await this.#recapture(this.#op(OP.switchDevice, kind, deviceId), false);
     // Same publication, new track (no event: the others see no change).
     this.#apply('local-track-replaced', { source: kind === 'video' ? 'camera' : 'microphone', track });
     return track;

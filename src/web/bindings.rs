@@ -3,9 +3,10 @@
 
 use super::error::WebError;
 use super::js::{get, object, set, set_num, set_str};
-use super::room::{JoinOptions, Room};
+use super::media;
+use super::room::{JoinOptions, Room, SWITCH, UNMUTE};
 use crate::core::encodings::is_video_content_hint;
-use crate::core::{Payload, ScreenPreset, TrackKind, TrackSource};
+use crate::core::{CaptureId, Payload, ScreenPreset, TrackKind, TrackSource};
 use std::future::Future;
 use std::pin::Pin;
 use wasm_bindgen::prelude::*;
@@ -53,13 +54,6 @@ pub fn join_room(
     }))
 }
 
-/// `enumerateDevices()`'s list, its errors mapped to codes; the facade
-/// copies each device's fields (`[{ kind, deviceId, label, groupId }]`).
-#[wasm_bindgen(js_name = listDevices)]
-pub fn list_devices() -> js_sys::Promise {
-    promise(Box::pin(async { Ok(super::media::enumerate().await?.into()) }))
-}
-
 /// An exported method's work, boxed: `future_to_promise` and its task glue
 /// are then instantiated once for all async exports, not once per method.
 type Work = Pin<Box<dyn Future<Output = Result<JsValue, WebError>>>>;
@@ -72,6 +66,14 @@ fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {
     let list = js_sys::Array::new();
     for t in &tracks {
         list.push(t);
+    }
+    list.into()
+}
+
+fn list(items: &[JsValue]) -> JsValue {
+    let list = js_sys::Array::new();
+    for v in items {
+        list.push(v);
     }
     list.into()
 }
@@ -95,6 +97,8 @@ mod op {
     pub const STATS: u32 = 13;
     pub const PEER_CONNECTION: u32 = 14;
     pub const LEAVE: u32 = 15;
+    pub const CAPTURED: u32 = 16;
+    pub const RECAPTURED: u32 = 17;
 }
 
 #[wasm_bindgen]
@@ -128,38 +132,55 @@ impl RoomHandle {
                 room.unpublish(&track(a))?;
                 JsValue::UNDEFINED
             }
-            // The four that capture a device: one state machine for all.
-            // `setMuted` resolves with the published track (a new one when
-            // an unmute captured the camera again).
-            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN | op::SWITCH_DEVICE | op::SET_MUTED => {
-                let room = room.clone();
-                promise(Box::pin(async move {
-                    let plan = match op {
-                        op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
-                            let (constraints, hint) = match op {
-                                op::PUBLISH_SCREEN => {
-                                    let (c, hint) = screen_constraints(&a)?;
-                                    (c, Some(hint))
-                                }
-                                _ => (camera_constraints(a), None),
-                            };
-                            let published = room.capture_and_publish(&constraints, hint.as_deref());
-                            return published.await.map(tracks_js);
-                        }
-                        op::SWITCH_DEVICE => {
-                            let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
-                                WebError::InvalidArgument("kind must be video or audio".into())
-                            })?;
-                            Some(room.switch_plan(kind, text(&b))?)
-                        }
-                        _ => room.mute_plan(a.unchecked_ref(), b.is_truthy())?,
-                    };
-                    match plan {
-                        Some(plan) => room.recapture(plan).await.map(JsValue::from),
-                        None => Ok(a),
+            // The four that capture a device take two calls each, and the
+            // facade runs getUserMedia / getDisplayMedia in between
+            // (js/index.js `capture`): no async state machine here for them.
+            // First call of `publishCamera` / `publishScreen`: the capture
+            // begins (the core holds first negotiations for it) → `[id,
+            // constraints, contentHint]` (the camera: no hint).
+            op::PUBLISH_CAMERA | op::PUBLISH_SCREEN => {
+                let (constraints, hint) = match op {
+                    op::PUBLISH_SCREEN => {
+                        let (c, hint) = screen_constraints(&a)?;
+                        (c, JsValue::from(hint))
                     }
-                }))
-                .into()
+                    _ => (camera_constraints(a), JsValue::UNDEFINED),
+                };
+                let id = room.begin_capture()?.raw() as f64;
+                list(&[id.into(), constraints, hint])
+            }
+            // Second call: what capture `a` gave (stream `b`, or error `c`)
+            // is published, with hint `d` → the tracks.
+            op::CAPTURED => {
+                let id = CaptureId::from_raw(a.as_f64().unwrap_or(0.0) as u64);
+                tracks_js(room.captured(id, media::settled(&b, &c), d.as_string().as_deref())?)
+            }
+            // First call of `switchDevice(kind, deviceId)` / `setMuted(track,
+            // muted)`: `[old track id, constraints]` of the capture to make,
+            // or `null` (a mute that needs none).
+            op::SWITCH_DEVICE | op::SET_MUTED => {
+                let plan = match op {
+                    op::SWITCH_DEVICE => {
+                        let kind = TrackKind::parse(&text(&a)).ok_or_else(|| {
+                            WebError::InvalidArgument("kind must be video or audio".into())
+                        })?;
+                        Some(room.switch_plan(kind, text(&b))?)
+                    }
+                    _ => room.mute_plan(a.unchecked_ref(), b.is_truthy())?,
+                };
+                match plan {
+                    Some(p) => {
+                        list(&[p.old.into(), media::device_constraints(p.kind, &p.device_id)])
+                    }
+                    None => JsValue::NULL,
+                }
+            }
+            // Second call: the new capture (stream `b`, or error `c`)
+            // replaces track `a` (`d`: for an unmute, else for a device
+            // switch) → the new track.
+            op::RECAPTURED => {
+                let replace = if d.is_truthy() { UNMUTE } else { SWITCH };
+                room.recaptured(&text(&a), media::settled(&b, &c), replace)?.into()
             }
             op::SEND => send(room, a, b.as_string(), c.is_truthy())?.into(),
             // `update({ meta })`: others get `participant-updated`.

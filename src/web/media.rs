@@ -3,14 +3,33 @@
 use super::error::WebError;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{MediaDevices, MediaStream, MediaStreamConstraints};
+use web_sys::{MediaDevices, MediaStream};
 
 fn devices() -> Result<MediaDevices, WebError> {
     web_sys::window()
         .ok_or_else(|| WebError::Media("no window".into()))?
         .navigator()
         .media_devices()
-        .map_err(|_| WebError::Media("mediaDevices is unavailable (not a secure context?)".into()))
+        .map_err(|_| no_media_devices())
+}
+
+fn no_media_devices() -> WebError {
+    WebError::Media("mediaDevices is unavailable (not a secure context?)".into())
+}
+
+/// What a capture the JS facade ran gave (js/index.js `capture`): `stream`,
+/// or the browser's `error` (mapped to its code), or neither when the page
+/// has no `navigator.mediaDevices`.
+#[cfg(feature = "js")]
+pub fn settled(
+    stream: &wasm_bindgen::JsValue,
+    error: &wasm_bindgen::JsValue,
+) -> Result<MediaStream, WebError> {
+    match stream.is_object() {
+        true => Ok(Clone::clone(stream.unchecked_ref())),
+        false if error.is_undefined() => Err(no_media_devices()),
+        false => Err(WebError::from_media(error)),
+    }
 }
 
 /// getUserMedia (`screen`: getDisplayMedia) with `constraints` (the
@@ -108,12 +127,9 @@ pub fn device_id(track: &web_sys::MediaStreamTrack) -> Option<String> {
     super::js::text(&track.get_settings(), "deviceId").filter(|id| !id.is_empty())
 }
 
-/// A new capture from exactly `device_id`; its one track.
-pub async fn capture_device(
-    kind: crate::core::TrackKind,
-    device_id: &str,
-) -> Result<web_sys::MediaStreamTrack, WebError> {
-    let constraints = MediaStreamConstraints::new();
+/// getUserMedia's constraints for a capture from exactly `device_id`.
+pub fn device_constraints(kind: crate::core::TrackKind, device_id: &str) -> wasm_bindgen::JsValue {
+    let constraints = super::js::object();
     let exact = super::js::object();
     let id = super::js::object();
     super::js::set_str(&id, "exact", device_id);
@@ -122,9 +138,5 @@ pub async fn capture_device(
         crate::core::TrackKind::Video => super::js::set(&constraints, "video", &exact),
         crate::core::TrackKind::Audio => super::js::set(&constraints, "audio", &exact),
     }
-    let stream = capture(&constraints, false).await?;
-    tracks(&stream)
-        .into_iter()
-        .next()
-        .ok_or_else(|| WebError::Media("the device gave no track".into()))
+    constraints
 }

@@ -60,11 +60,16 @@ type Replace = fn(&mut RoomCore, &str, LocalTrack) -> Result<(), core::CoreError
 
 /// A capture to make from `kind` device `device_id`, for track `old`.
 pub(crate) struct Recapture {
-    old: String,
-    kind: TrackKind,
-    device_id: String,
-    replace: Replace,
+    pub(crate) old: String,
+    pub(crate) kind: TrackKind,
+    pub(crate) device_id: String,
+    pub(crate) replace: Replace,
 }
+
+/// How [`Room::recaptured`] hands a new capture to the core: a device
+/// switch (`replace_published`) or a camera's unmute (`recaptured`).
+pub(crate) const SWITCH: Replace = |core, old, new| core.replace_published(old, new);
+pub(crate) const UNMUTE: Replace = |core, old, new| core.recaptured(old, new);
 
 /// A joined room. Cheap to clone; all clones are the same room.
 #[derive(Clone)]
@@ -358,15 +363,31 @@ impl Room {
             old,
             kind,
             device_id,
-            replace: |core, old, new| core.replace_published(old, new),
+            replace: SWITCH,
         })
     }
 
     /// A new capture takes a published track's place (a device switch, a
     /// camera's unmute): one state machine for both.
     pub(crate) async fn recapture(&self, plan: Recapture) -> Result<MediaStreamTrack, WebError> {
-        let track = media::capture_device(plan.kind, &plan.device_id).await?;
-        let done = self.replace_local(&plan.old, &track, plan.replace);
+        let constraints = media::device_constraints(plan.kind, &plan.device_id);
+        let stream = media::capture(&constraints, false).await;
+        self.recaptured(&plan.old, stream, plan.replace)
+    }
+
+    /// The end of a recapture (the capture ran here, or in the JS facade):
+    /// the stream's track takes `old`'s place (stopped if it cannot).
+    pub(crate) fn recaptured(
+        &self,
+        old: &str,
+        stream: Result<MediaStream, WebError>,
+        replace: Replace,
+    ) -> Result<MediaStreamTrack, WebError> {
+        let track = media::tracks(&stream?)
+            .into_iter()
+            .next()
+            .ok_or_else(|| WebError::Media("the device gave no track".into()))?;
+        let done = self.replace_local(old, &track, replace);
         if done.is_err() {
             track.stop();
         }
@@ -542,12 +563,32 @@ impl Room {
         constraints: &wasm_bindgen::JsValue,
         screen_hint: Option<&str>,
     ) -> Result<Vec<MediaStreamTrack>, WebError> {
-        let id = call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))?;
+        let id = self.begin_capture()?;
+        let stream = media::capture(constraints, screen_hint.is_some()).await;
+        self.captured(id, stream, screen_hint)
+    }
+
+    /// A capture begins: the core holds first negotiations for it until
+    /// [`Room::captured`] (see `core::room::capture`).
+    pub(crate) fn begin_capture(&self) -> Result<core::CaptureId, WebError> {
+        call(&self.shared, |core| Ok(core.begin_capture(Millis(now_ms()))))
+    }
+
+    /// The end of capture `id` (it ran here, or in the JS facade): what it
+    /// gave is published, camera and microphone or, with a content hint,
+    /// screen and its audio (all or nothing: the tracks are stopped on
+    /// failure, also when the room was left meanwhile).
+    pub(crate) fn captured(
+        &self,
+        id: core::CaptureId,
+        stream: Result<MediaStream, WebError>,
+        screen_hint: Option<&str>,
+    ) -> Result<Vec<MediaStreamTrack>, WebError> {
         let (video, audio) = match screen_hint {
             Some(_) => (TrackSource::Screen, TrackSource::ScreenAudio),
             None => (TrackSource::Camera, TrackSource::Microphone),
         };
-        let published = match media::capture(constraints, screen_hint.is_some()).await {
+        let published = match stream {
             Ok(stream) => {
                 if let Some(hint) = screen_hint {
                     for t in stream.get_video_tracks().iter() {
@@ -696,7 +737,7 @@ impl Room {
                 old,
                 kind,
                 device_id,
-                replace: |core, old, new| core.recaptured(old, new),
+                replace: UNMUTE,
             }),
             _ => None,
         })

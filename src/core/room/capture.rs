@@ -19,6 +19,20 @@ pub const CAPTURE_WAIT: u64 = 1_500;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct CaptureId(u64);
 
+impl CaptureId {
+    /// The id as a number, for a driver whose capture runs elsewhere (the
+    /// JS facade's `getUserMedia`) and hands it back to [`CaptureId::from_raw`].
+    pub fn raw(self) -> u64 {
+        self.0
+    }
+
+    /// An id [`CaptureId::raw`] gave. Ending one that is not pending does
+    /// nothing (`RoomCore::end_capture`).
+    pub fn from_raw(n: u64) -> Self {
+        CaptureId(n)
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Captures {
     next: u64,

@@ -67,6 +67,9 @@ test('using the SDK in Node rejects with an RtcroomError, never a crash', async 
   await assert.rejects(Room.join('http://x', { room: 'r' }), (e) => e instanceof RtcroomError && e.code === 'invalid-argument');
   // Node cannot fetch the .wasm next to the module (a file: URL): the load fails, typed.
   await assert.rejects(Room.join('ws://127.0.0.1:9/ws', { room: 'r' }), (e) => e instanceof RtcroomError && e.code === 'wasm-load-failed');
+  // listDevices needs no wasm; Node has no navigator.mediaDevices.
+  const { listDevices } = await import('rtcroom');
+  await assert.rejects(listDevices(), (e) => e instanceof RtcroomError && e.code === 'media-failed' && /mediaDevices is unavailable/.test(e.message));
 });
 
 test('rtcroom/react renders on the server: nothing joins, the hooks give the empty snapshot', async () => {
