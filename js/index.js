@@ -129,6 +129,21 @@ if (typeof window === 'object' && typeof document === 'object' && typeof WebAsse
 }
 
 /**
+ * The driver's `joinRoom`: the room exists at once and settles once joined
+ * (resolves with its handle) or failed (rejects; the handle is freed).
+ */
+function joinHandle(glue, urls, options, onEvent, relay) {
+  return new Promise((resolve, reject) => {
+    const handle = glue.joinRoom(urls, options, onEvent, relay, (error) => {
+      if (error === undefined) return resolve(handle);
+      // Not from inside the driver's call.
+      queueMicrotask(() => handle.free());
+      reject(error);
+    });
+  });
+}
+
+/**
  * The dry-run call: two rooms of this page join, each publishes a blank
  * canvas track as its camera, and they call each other through a relay in
  * memory (`relay` below, what a signaling server does for a call, frames as
@@ -166,7 +181,7 @@ async function warmUp(glue) {
   let received = 0;
   try {
     while (handles.length < 2 && !warmUpCancelled) {
-      const handle = await glue.joinRoom([], { room: 'warm-up', iceTransportPolicy: 'relay' }, (name) => {
+      const handle = await joinHandle(glue, [], { room: 'warm-up', iceTransportPolicy: 'relay' }, (name) => {
         if (name === 'track') received += 1;
       }, relay);
       handles.push(handle);
@@ -329,7 +344,7 @@ export class Room {
     // Weak in the wasm callback (no JS<->wasm cycle); the `joined` set keeps
     // the room alive until it is left or fails for good.
     const ref = new WeakRef(room);
-    room.#handle = await call(() => glue.joinRoom(urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
+    room.#handle = await call(() => joinHandle(glue, urls, wasmOptions, (name, payload) => ref.deref()?.#emit(name, payload)));
     room.#id = room.#handle.op(OP.id);
     joined.add(room);
     // rtcroom/playwright installs this hook before a test page runs, to find

@@ -7,11 +7,8 @@ use super::media;
 use super::room::{JoinOptions, Room, SWITCH, UNMUTE};
 use crate::core::encodings::is_video_content_hint;
 use crate::core::{CaptureId, Payload, ScreenPreset, TrackKind, TrackSource};
-use std::future::Future;
-use std::pin::Pin;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 use web_sys::MediaStreamTrack;
 
 #[wasm_bindgen]
@@ -19,47 +16,43 @@ pub struct RoomHandle {
     room: Room,
 }
 
-/// `Room.join(url | urls, options, onEvent)` (the facade passes a list);
-/// `onEvent(name, payload)` receives every room event (the facade turns it
-/// into typed `room.on` events). `relay`: a signaling link the page runs
-/// itself instead of the URLs (the facade's import-time warm-up, see
-/// `transport::JsConnector`), else `undefined`.
-#[wasm_bindgen(js_name = joinRoom, unchecked_return_type = "Promise<RoomHandle>")]
+/// `Room.join(url | urls, options, onEvent, relay, settle)` (the facade
+/// passes a list): the room, at once; `settle()` once joined, or
+/// `settle(error)` once the join failed (the facade's promise waits for
+/// it). `onEvent(name, payload)` receives every room event (the facade
+/// turns it into typed `room.on` events). `relay`: a signaling link the
+/// page runs itself instead of the URLs (the facade's import-time warm-up,
+/// see `transport::JsConnector`), else `undefined`.
+#[wasm_bindgen(js_name = joinRoom)]
 pub fn join_room(
     urls: js_sys::Array,
     options: JsValue,
     on_event: js_sys::Function,
     relay: JsValue,
-) -> js_sys::Promise {
+    settle: js_sys::Function,
+) -> Result<RoomHandle, JsValue> {
     // Read by index (the facade checked they are strings): less code than
     // wasm-bindgen's `Vec<String>` argument conversion.
     let mut list = Vec::new();
     for i in 0..urls.length() {
         list.push(urls.get(i).as_string().unwrap_or_default());
     }
-    promise(Box::pin(async move {
-        let options: JoinOptions = super::codec::join_options(&options)?;
-        let handler = move |e: super::RoomEvent| {
-            // A throwing app handler must not break the room.
-            let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
-        };
-        let room = match relay.is_function() {
-            true => {
-                let relay = super::transport::JsConnector { relay: relay.unchecked_into() };
-                Room::join_with(std::rc::Rc::new(relay), options, handler).await?
-            }
-            false => Room::join(list, options, handler).await?,
-        };
-        Ok(RoomHandle { room }.into())
-    }))
-}
-
-/// An exported method's work, boxed: `future_to_promise` and its task glue
-/// are then instantiated once for all async exports, not once per method.
-type Work = Pin<Box<dyn Future<Output = Result<JsValue, WebError>>>>;
-
-fn promise(work: Work) -> js_sys::Promise {
-    future_to_promise(async move { work.await.map_err(JsValue::from) })
+    let options: JoinOptions = super::codec::join_options(&options)?;
+    let handler: super::room::Handler = std::rc::Rc::new(move |e: super::RoomEvent| {
+        // A throwing app handler must not break the room.
+        let _ = on_event.call2(&JsValue::NULL, &e.name().into(), &e.to_js());
+    });
+    let connector = match relay.is_function() {
+        true => std::rc::Rc::new(super::transport::JsConnector { relay: relay.unchecked_into() }),
+        false => Room::connector(list, &options)?,
+    };
+    let (room, joined) = Room::start(connector, options, handler)?;
+    let waiting = room.clone();
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = waiting.joined(joined.await.unwrap_or(Err(WebError::SignalingClosed)));
+        let _ = settle.call1(&JsValue::NULL, &result.err().map_or(JsValue::UNDEFINED, JsValue::from));
+    });
+    Ok(RoomHandle { room })
 }
 
 fn tracks_js(tracks: Vec<MediaStreamTrack>) -> JsValue {

@@ -77,7 +77,7 @@ pub struct Room {
     shared: Rc<Shared>,
 }
 
-type Handler = Rc<dyn Fn(RoomEvent)>;
+pub(crate) type Handler = Rc<dyn Fn(RoomEvent)>;
 
 struct Shared {
     inner: RefCell<Inner>,
@@ -206,15 +206,24 @@ impl Room {
         options: JoinOptions,
         on_event: Handler,
     ) -> impl Future<Output = Result<Room, WebError>> {
-        let connector: Result<Rc<dyn Connector>, WebError> = match options.sfu {
+        let connector = Self::connector(urls, &options);
+        Self::join_handler(connector, options, on_event)
+    }
+
+    /// What opens the signaling connections to `urls`: rtcroom servers, or
+    /// (`options.sfu`) one Janus.
+    pub(crate) fn connector(
+        urls: Vec<String>,
+        options: &JoinOptions,
+    ) -> Result<Rc<dyn Connector>, WebError> {
+        match options.sfu {
             _ if urls.is_empty() => {
                 Err(WebError::InvalidArgument("a signaling URL is required".into()))
             }
             // One Janus: its sessions live on that server only.
             Some(_) => super::sfu::connector(urls.into_iter().next().unwrap_or_default()),
             None => Ok(Rc::new(WebSocketConnector { urls })),
-        };
-        Self::join_handler(connector, options, on_event)
+        }
     }
 
     /// Joins over any [`Connector`] (e.g. an in-page hub in tests).
@@ -232,7 +241,18 @@ impl Room {
         options: JoinOptions,
         handler: Handler,
     ) -> Result<Room, WebError> {
-        let connector = connector?;
+        let (room, joined) = Self::start(connector?, options, handler)?;
+        room.joined(joined.await.unwrap_or(Err(WebError::SignalingClosed)))
+    }
+
+    /// Starts joining: the room exists from here on, and `joined` says how
+    /// the join ended (hand it to [`Room::joined`]). Synchronous: the
+    /// JS facade waits for the end itself (`joinRoom`'s `settle`).
+    pub(crate) fn start(
+        connector: Rc<dyn Connector>,
+        options: JoinOptions,
+        handler: Handler,
+    ) -> Result<(Room, super::oneshot::Receiver<Result<(), WebError>>), WebError> {
         if options.room.is_empty() {
             return Err(WebError::InvalidArgument("options.room is required".into()));
         }
@@ -288,9 +308,14 @@ impl Room {
             handler: RefCell::new(Some(handler)),
         });
         run(&shared);
-        let result = rx.await.unwrap_or(Err(WebError::SignalingClosed));
+        Ok((Room { shared }, rx))
+    }
+
+    /// The end of a join [`Room::start`] began: joined (the room then
+    /// leaves on `pagehide`), or failed (its socket and timer stop).
+    pub(crate) fn joined(self, result: Result<(), WebError>) -> Result<Room, WebError> {
         if let Err(e) = result {
-            if let Ok(mut inner) = shared.inner.try_borrow_mut() {
+            if let Ok(mut inner) = self.shared.inner.try_borrow_mut() {
                 if let Some((_, t)) = inner.transport.take() {
                     t.close();
                 }
@@ -298,9 +323,8 @@ impl Room {
             }
             return Err(e);
         }
-        let room = Room { shared };
-        room.watch_pagehide();
-        Ok(room)
+        self.watch_pagehide();
+        Ok(self)
     }
 
     fn watch_pagehide(&self) {
