@@ -144,6 +144,30 @@ test('a wasm that cannot be fetched rejects load() and Room.join with wasm-load-
   expect(r).toEqual([[true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true], [true, 'wasm-load-failed', true]]);
 });
 
+// The facade awaits getUserMedia between the driver's two calls: a room
+// left meanwhile has no driver to take the capture, so the facade stops it.
+test('a room left while its camera capture is pending rejects with not-joined and stops what the capture gave', async ({ page, baseURL }) => {
+  await page.goto(`${baseURL}/test/call.html`);
+  await page.waitForFunction(() => window.rt?.loaded);
+  const r = await page.evaluate(async () => {
+    const { Room } = window.rtcroom;
+    const room = await Room.join(`ws://${location.host}/ws`, { room: 'left-while-capturing' });
+    const given = [];
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      const stream = await gum(c);
+      given.push(...stream.getTracks());
+      return stream;
+    };
+    const publishing = room.publishCamera();
+    await room.leave();
+    let code;
+    try { await publishing; code = 'resolved'; } catch (e) { code = e.code; }
+    return { code, states: given.map((t) => t.readyState) };
+  });
+  expect(r).toEqual({ code: 'not-joined', states: ['ended', 'ended'] });
+});
+
 // The glue's loader (trimmed by scripts/slim-glue.mjs) still takes the two
 // paths a deployment meets: a server that sends the .wasm with another
 // Content-Type (streaming compilation refuses it; the module is compiled
