@@ -23,8 +23,12 @@ const IMPLS = (process.env.BENCH_IMPLS || 'rtcroom,baseline').split(',').map((s)
 for (const impl of ['rtcroom', 'baseline']) if (!IMPLS.includes(impl)) IMPLS.push(impl);
 const SETTLE_MS = 250;
 // After setup, participant 0 shares its screen: `screen_share_start_ms` is
-// that call → participant 1's first presented frame of it. BENCH_SCREEN=0 skips.
+// that call → participant 1's first presented frame of it, and
+// `camera_stall_during_share_ms` the longest time participant 1's view of
+// participant 0's camera stood still from that call until SHARE_WATCH_MS
+// after the screen's first frame. BENCH_SCREEN=0 skips.
 const SCREEN = process.env.BENCH_SCREEN !== '0';
+const SHARE_WATCH_MS = 1000;
 const CHROMIUM_ARGS = [
   '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--no-sandbox',
   '--disable-gpu', '--allow-loopback-in-peer-connection', '--disable-background-networking',
@@ -180,9 +184,10 @@ async function trial(browser, base, impl, label) {
     });
     const ok = participants.every((p) => p.setup_ms !== null);
     const connected = participants.every((p) => p.connected_ms !== null);
-    const screen_ms = ok && SCREEN ? await screenPhase(parts) : null;
+    const share = ok && SCREEN ? await screenPhase(parts) : null;
     return {
-      screen_ms,
+      screen_ms: share?.start_ms ?? null,
+      camera_stall_ms: share?.camera_stall_ms ?? null,
       impl, ok,
       setup_ms: ok ? Math.max(...participants.map((p) => p.setup_ms)) : null,
       // Join start → RTCPeerConnection `connected`, the later of the two.
@@ -195,7 +200,12 @@ async function trial(browser, base, impl, label) {
   }
 }
 
-/** Participant 0 shares its screen; ms until participant 1 presents its first frame (null: none in time). */
+/**
+ * Participant 0 shares its screen: `start_ms` until participant 1 presents
+ * its first frame, and `camera_stall_ms` the longest standstill of
+ * participant 1's view of the camera from the share's start until
+ * SHARE_WATCH_MS after that frame (null: no screen frame in time).
+ */
 async function screenPhase(parts) {
   const [sharer, viewer] = parts.map((p) => p.page);
   try {
@@ -203,7 +213,9 @@ async function screenPhase(parts) {
     const h = await viewer.waitForFunction(() => window.__bench.screen.first_frame, null, { timeout: TIMEOUT_MS, polling: 20 });
     const first = await h.jsonValue();
     const start = await sharer.evaluate(() => window.__bench.screen.start);
-    return first - start;
+    await sleep(SHARE_WATCH_MS);
+    const camera_stall_ms = await viewer.evaluate(([from, to]) => window.__bench.cameraStall(from, to), [start, first + SHARE_WATCH_MS]);
+    return { start_ms: first - start, camera_stall_ms };
   } catch (e) {
     console.error(`  screen share: ${e.message.split('\n')[0]}`);
     return null;
@@ -298,6 +310,10 @@ async function main() {
     for (const impl of IMPLS) screenMs[impl] = summary(results[impl].map((r) => r.screen_ms).filter((x) => x !== null));
     const screenRatio = screenMs.rtcroom.median && screenMs.baseline.median
       ? Math.round((screenMs.rtcroom.median / screenMs.baseline.median) * 1000) / 1000 : null;
+    const stallMs = {};
+    for (const impl of IMPLS) stallMs[impl] = summary(results[impl].map((r) => r.camera_stall_ms).filter((x) => x !== null));
+    const stallRatio = stallMs.rtcroom.median && stallMs.baseline.median
+      ? Math.round((stallMs.rtcroom.median / stallMs.baseline.median) * 1000) / 1000 : null;
 
     const report = {
       date: new Date().toISOString(),
@@ -315,6 +331,10 @@ async function main() {
       // other participant's first presented frame of the screen, mid-call.
       screen_share_start_ms: SCREEN ? screenMs : null,
       screen_share_start_ratio: SCREEN ? screenRatio : null,
+      // The longest time the other participant's view of the camera stood
+      // still, from the share's start until 1 s after its first frame.
+      camera_stall_during_share_ms: SCREEN ? stallMs : null,
+      camera_stall_during_share_ratio: SCREEN ? stallRatio : null,
       bundle_gzip_bytes: bundle,
       failures: Object.fromEntries(IMPLS.map((impl) => [impl, failed[impl].length])),
       // Medians over both participants of every successful trial, in ms
@@ -349,6 +369,11 @@ async function main() {
         fmt(screenMs[impl].min), fmt(screenMs[impl].max), String(screenMs[impl].samples.length)]),
       ['implementation', 'median', 'p95', 'min', 'max', 'n']);
       console.log(`ratio rtcroom/baseline (medians): ${screenRatio ?? '-'}`);
+      console.log(`\ncamera's longest standstill at the other participant, share start → 1 s after its first frame (ms)`);
+      printTable(IMPLS.map((impl) => [impl, fmt(stallMs[impl].median), fmt(stallMs[impl].p95),
+        fmt(stallMs[impl].min), fmt(stallMs[impl].max), String(stallMs[impl].samples.length)]),
+      ['implementation', 'median', 'p95', 'min', 'max', 'n']);
+      console.log(`ratio rtcroom/baseline (medians): ${stallRatio ?? '-'}`);
     }
 
     console.log(`\nphases: median ms since the participant's own join start`);

@@ -31,6 +31,26 @@
     video.srcObject = stream;
     video.play().catch((e) => note(`play(): ${e}`));
     video.requestVideoFrameCallback(() => { mark('first_frame'); finish(null); });
+    // Every presented camera frame from then on (wall clock), for the
+    // camera's longest standstill around the screen share.
+    const onFrame = (_, meta) => {
+      cameraFrames.push(performance.timeOrigin + meta.presentationTime);
+      if (cameraFrames.length > 4000) cameraFrames.splice(0, 2000);
+      video.requestVideoFrameCallback(onFrame);
+    };
+    video.requestVideoFrameCallback(onFrame);
+  };
+  const cameraFrames = [];
+  // Longest time in [from, to] (wall ms) with no new camera frame presented.
+  const cameraStall = (from, to) => {
+    let last = from;
+    let longest = 0;
+    for (const t of cameraFrames) {
+      if (t <= from || t > to) continue;
+      longest = Math.max(longest, t - last);
+      last = t;
+    }
+    return Math.max(longest, to - last);
   };
 
   // The screen-share phase (after setup): the sharer's `screen_start` and
@@ -154,9 +174,10 @@
   const reset = () => {
     for (const o of [marks, counts]) for (const k of Object.keys(o)) delete o[k];
     notes.length = 0;
+    cameraFrames.length = 0;
     wire.length = 0;
   };
-  window.__bench = { now, mark, count, note, finish, watchFirstFrame, screen, watchScreenFrame, reset };
+  window.__bench = { now, mark, count, note, finish, watchFirstFrame, cameraStall, screen, watchScreenFrame, reset };
   window.__benchPartial = () => ({ marks, counts, notes });
   window.addEventListener('error', (e) => note(`error: ${e.message}`));
   window.addEventListener('unhandledrejection', (e) => note(`unhandled rejection: ${e.reason}`));
