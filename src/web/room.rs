@@ -141,10 +141,6 @@ struct Inner {
     transport: Option<(SocketId, Rc<dyn Transport>)>,
     join_timeout_ms: u32,
     peers: ById<PeerConn>,
-    /// The participants as the app was told of them (joined, updated, not
-    /// yet left): a departure's events, which the core makes after it
-    /// forgot the participant, still carry its name and metadata.
-    names: ById<PeerInfo>,
     local: ById<LocalMedia>,
     /// One stream per source group, so camera+microphone (and screen+its
     /// audio) arrive in one remote stream and play in sync.
@@ -290,7 +286,6 @@ impl Room {
                 transport: None,
                 join_timeout_ms,
                 peers: ById::default(),
-                names: ById::default(),
                 local: ById::default(),
                 groups: Vec::new(),
                 remote: Vec::new(),
@@ -469,16 +464,10 @@ impl Room {
         self.with(|i| i.core.local_id().unwrap_or_default().to_owned()).unwrap_or_default()
     }
 
-    /// Everyone else in the room, in id order.
+    /// Everyone else in the room, in id order (an SFU room's: by Janus id).
     pub fn participants(&self) -> Vec<Participant> {
-        self.with(|i| {
-            let mut out = Vec::new();
-            for p in i.names.values() {
-                out.push(i.with_publications(p.clone()));
-            }
-            out
-        })
-        .unwrap_or_default()
+        self.with(|i| i.core.participants().map(|p| i.with_publications(p.clone())).collect())
+            .unwrap_or_default()
     }
 
     /// In the room (also while resuming after a socket loss).
@@ -511,7 +500,7 @@ impl Room {
     /// by name.
     pub fn peer_connection(&self, id: &str) -> Option<web_sys::RtcPeerConnection> {
         self.with(|i| {
-            let sfu = i.core.sfu().is_some() && i.names.contains_key(id);
+            let sfu = i.core.sfu().is_some() && i.core.participant(id).is_some();
             let id = if sfu { core::sfu::room::SUBSCRIBER_PEER } else { id };
             i.peers.get(id).map(|p| p.connection().clone())
         })
@@ -840,7 +829,6 @@ impl Room {
         }
         inner.peers.0.clear();
         inner.remote.clear();
-        inner.names = ById::default();
         inner.groups.clear();
         inner.sfu_streams.clear();
         inner.timer = None;
@@ -870,11 +858,7 @@ fn call<T>(
 
 /// Runs what the core asks for now. Not generic: one copy for every `call`.
 fn run(shared: &Rc<Shared>) {
-    let outputs = match shared.inner.try_borrow_mut() {
-        Ok(mut inner) => drain(&mut inner.core),
-        Err(_) => return,
-    };
-    execute(shared, outputs);
+    execute(shared, Vec::new());
 }
 
 /// Feeds one input to the core and runs everything it asks for.
@@ -1002,21 +986,18 @@ fn on_timer(weak: &Weak<Shared>) {
     run(&shared);
 }
 
-fn drain(core: &mut RoomCore) -> Vec<RoomOutput> {
-    // A loop: less code than `from_fn(..).collect()`.
-    let mut outputs = Vec::new();
-    while let Some(o) = core.poll_output() {
-        outputs.push(o);
-    }
-    outputs
-}
-
-fn execute(shared: &Rc<Shared>, outputs: Vec<RoomOutput>) {
+/// Runs `held` (outputs held while joining yielded), then the core's
+/// outputs. Each is polled only once the one before it ran: an event is
+/// turned into the app's while the core still holds what follows it (a
+/// departure's `ParticipantLeft`, which names the participant its
+/// track-removed events are about).
+fn execute(shared: &Rc<Shared>, held: Vec<RoomOutput>) {
     let weak = Rc::downgrade(shared);
     let deferred = match shared.inner.try_borrow_mut() {
         Ok(mut inner) => {
             let mut fed = Set::new();
-            for o in outputs {
+            let mut held = held.into_iter();
+            while let Some(o) = held.next().or_else(|| inner.core.poll_output()) {
                 if inner.yielded.is_some() && builds_connections(&o) {
                     inner.backlog.push(o);
                     continue;
@@ -1337,9 +1318,10 @@ impl Inner {
         warning(Some(self.participant(peer)), e.code(), e.message())
     }
 
-    /// As the app was told of it, with the publications the core knows.
+    /// As the core knows it (also while its departure's events are
+    /// polled), with its publications.
     fn participant(&self, id: &str) -> Participant {
-        let known = self.names.get(id).cloned();
+        let known = self.core.participant(id).cloned();
         let info =
             known.unwrap_or_else(|| PeerInfo { id: id.to_owned(), name: None, meta: Meta::new() });
         self.with_publications(info)
@@ -1356,15 +1338,12 @@ impl Inner {
             // With the publications the core knows (an SFU participant's
             // change with its feeds), as every other event's participant.
             C::ParticipantJoined(info) => {
-                self.names.insert(info.id.clone(), info.clone());
                 RoomEvent::ParticipantJoined(self.with_publications(info))
             }
             C::ParticipantUpdated(info) => {
-                self.names.insert(info.id.clone(), info.clone());
                 RoomEvent::ParticipantUpdated(self.with_publications(info))
             }
             C::ParticipantLeft { participant, reason } => {
-                self.names.remove(&participant.id);
                 if self.core.sfu().is_some() {
                     self.sfu_streams.forget(&participant.id);
                 }

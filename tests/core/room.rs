@@ -253,7 +253,7 @@ fn unpublish_produces_track_removed() {
 }
 
 #[test]
-fn leaving_peer_produces_track_removed_then_participant_left() {
+fn leaving_peer_produces_track_removed_then_participant_left_and_is_named_until_then() {
     let mut w = RoomWorld::new(WorldConfig::default(), 2);
     w.join(0);
     w.run();
@@ -279,6 +279,10 @@ fn leaving_peer_produces_track_removed_then_participant_left() {
         "{after:?}"
     );
     assert_eq!(w.clients[1].closed, ["p1"]);
+    // The core forgot p1 before those events were polled, yet still named
+    // it then: the driver's track-removed carries its name and metadata.
+    assert_eq!(w.clients[1].unnamed, []);
+    assert_eq!(w.clients[1].core.participant("p1"), None);
 }
 
 #[test]

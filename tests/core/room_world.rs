@@ -103,6 +103,10 @@ pub struct Client {
     /// connection.
     senders: BTreeMap<PeerId, BTreeMap<SenderId, u32>>,
     pub events: Vec<RoomEvent>,
+    /// Events naming a participant the core could not name when they were
+    /// polled (`RoomCore::participant`: the driver gives the app its name
+    /// and metadata from there).
+    pub unnamed: Vec<RoomEvent>,
     pub errors: Vec<CoreError>,
     /// `CreatePeer` outputs: (peer, polite).
     pub created: Vec<(PeerId, bool)>,
@@ -224,6 +228,7 @@ impl RoomWorld {
             gens: BTreeMap::new(),
             senders: BTreeMap::new(),
             events: Vec::new(),
+            unnamed: Vec::new(),
             errors: Vec::new(),
             created: Vec::new(),
             closed: Vec::new(),
@@ -756,7 +761,13 @@ impl RoomWorld {
                     self.clients[i].enabled.insert(track_id, enabled);
                 }
                 RoomOutput::StopTrack { track_id } => self.clients[i].stopped.push(track_id),
-                RoomOutput::Event(e) => self.clients[i].events.push(e),
+                RoomOutput::Event(e) => {
+                    let c = &mut self.clients[i];
+                    if event_participant(&e).is_some_and(|p| c.core.participant(p).is_none()) {
+                        c.unnamed.push(e.clone());
+                    }
+                    c.events.push(e);
+                }
                 other => panic!("unknown room output {other:?}"),
             }
         }
@@ -899,5 +910,19 @@ impl RoomWorld {
                 assert_eq!(mids(pc), mids(back), "{what}: both ends have the same m-sections");
             }
         }
+    }
+}
+
+/// The participant an event names by id (not `ParticipantLeft`, which
+/// carries it whole).
+pub fn event_participant(e: &RoomEvent) -> Option<&str> {
+    match e {
+        RoomEvent::Track { participant, .. }
+        | RoomEvent::TrackRemoved { participant, .. }
+        | RoomEvent::TrackMuted { participant, .. }
+        | RoomEvent::QualityChanged { participant, .. }
+        | RoomEvent::ParticipantState { participant, .. } => Some(participant),
+        RoomEvent::Message { from, .. } => Some(from),
+        _ => None,
     }
 }

@@ -675,8 +675,15 @@ impl RoomCore {
             None => Box::new(self.peers.values().map(|r| &r.info)),
         }
     }
+    /// A participant by id: one in the room, or one that left and whose
+    /// `ParticipantLeft` is not polled yet, so that the events of its
+    /// departure (made after the core forgot it, polled before that one)
+    /// still name it.
     pub fn participant(&self, id: &str) -> Option<&PeerInfo> {
-        self.peers.get(id).map(|r| &r.info)
+        if let Some(s) = &self.sfu {
+            return s.participant(id);
+        }
+        self.peers.get(id).map(|r| &r.info).or_else(|| departing(&self.out, id))
     }
     pub fn session(&self, id: &str) -> Option<&PeerSession> {
         self.peers.get(id).map(|r| &r.session)
@@ -1778,4 +1785,15 @@ impl RoomCore {
             }
         }
     }
+}
+
+/// The participant of a `ParticipantLeft` still in `out` (see
+/// [`RoomCore::participant`]).
+pub(crate) fn departing<'a>(out: &'a VecDeque<RoomOutput>, id: &str) -> Option<&'a PeerInfo> {
+    out.iter().find_map(|o| match o {
+        RoomOutput::Event(RoomEvent::ParticipantLeft { participant: p, .. }) if p.id == id => {
+            Some(p)
+        }
+        _ => None,
+    })
 }

@@ -323,6 +323,11 @@ impl SfuRoom {
     pub fn participants(&self) -> impl Iterator<Item = &PeerInfo> {
         self.participants.values().map(|m| &m.info)
     }
+    /// As [`crate::core::RoomCore::participant`].
+    pub fn participant(&self, id: &str) -> Option<&PeerInfo> {
+        let present = id.parse::<u64>().ok().and_then(|k| self.participants.get(&k));
+        present.map(|m| &m.info).or_else(|| crate::core::room::departing(&self.out, id))
+    }
     /// What a participant sends (every feed of theirs), as Janus lists
     /// the streams and their descriptions say.
     pub fn publications(&self, id: &str) -> &[TrackInfo] {

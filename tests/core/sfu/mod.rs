@@ -40,6 +40,9 @@ pub struct Sfu {
     pub outs: Vec<RoomOutput>,
     /// Generations of the connections the room built, by peer id.
     pub generations: Vec<(String, u32)>,
+    /// Events naming a participant the room could not name when they were
+    /// polled (as `room_world::Client::unnamed`).
+    pub unnamed: Vec<RoomEvent>,
 }
 
 impl Sfu {
@@ -57,6 +60,7 @@ impl Sfu {
             sent: Vec::new(),
             outs: Vec::new(),
             generations: Vec::new(),
+            unnamed: Vec::new(),
         };
         s.drain();
         s
@@ -72,6 +76,12 @@ impl Sfu {
                 RoomOutput::CreatePeer { peer, generation, .. } => {
                     self.generations.retain(|(p, _)| p != peer);
                     self.generations.push((peer.clone(), *generation));
+                }
+                RoomOutput::Event(e) => {
+                    let named = crate::room_world::event_participant(e);
+                    if named.is_some_and(|p| self.room.participant(p).is_none()) {
+                        self.unnamed.push(e.clone());
+                    }
                 }
                 _ => {}
             }

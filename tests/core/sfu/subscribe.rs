@@ -122,7 +122,7 @@ fn a_publisher_that_appears_later_is_added_to_the_subscription() {
 }
 
 #[test]
-fn a_publisher_that_leaves_takes_its_tracks_and_leaves_the_room() {
+fn a_publisher_that_leaves_takes_its_tracks_and_leaves_the_room_named_until_then() {
     let mut s = subscribed(&[901, 902]);
     s.push_event(PUB, json!({"videoroom":"event","room":ROOM,"leaving":902}), None);
     let removed: Vec<(String, String)> = s
@@ -136,6 +136,11 @@ fn a_publisher_that_leaves_takes_its_tracks_and_leaves_the_room() {
     assert_eq!(removed, [("902".to_owned(), "t2".to_owned()), ("902".to_owned(), "t3".to_owned())]);
     assert!(s.events().iter().any(|e| matches!(e,
         RoomEvent::ParticipantLeft { participant, reason: LeaveReason::Left } if participant.id == "902")));
+    // The room forgot 902 before those events were polled, yet still named
+    // it then (the driver's track-removed carries its name), and not after.
+    assert_eq!(s.unnamed, []);
+    assert_eq!(s.room.participant("902"), None);
+    assert!(s.room.participant("901").is_some());
     // Janus's next offer drops the streams: nothing is announced twice.
     let before = tracks(&s).len();
     s.push_event(
