@@ -32,7 +32,7 @@ export function uniqueRoom(testInfo, tag = '') {
  * `initScript` (a function) runs in the page before its scripts.
  * Resolves once joined (and published) with { context, page, id, name, color }.
  */
-export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions, token, relay = false, iceServers, initScript }) {
+export async function participant(browser, baseURL, { room, name, color = RED, publish = true, permissions = contextOptions.permissions, token, relay = false, iceServers, adaptiveBitrate, initScript }) {
   const context = await browser.newContext({ ...contextOptions, permissions });
   // The hook rtcroom/playwright's assertions find the page's room through.
   await installRtcroomHook(context);
@@ -48,6 +48,7 @@ export async function participant(browser, baseURL, { room, name, color = RED, p
   if (token) q.set('token', token);
   if (relay) q.set('relay', '1');
   if (iceServers) q.set('ice', JSON.stringify(iceServers));
+  if (adaptiveBitrate === false) q.set('abr', '0');
   try {
     await page.goto(`${baseURL}/test/call.html?${q}`);
     await page.waitForFunction(() => window.rt && (window.rt.joined || window.rt.error), null, { timeout: 30_000 });
@@ -119,7 +120,7 @@ export const test = base.extend({
     if (!url) throw new Error('RTCROOM_BASE_URL unset: run through playwright/playwright.config.mjs (its global setup starts the server)');
     await use(url);
   },
-  // join({ room, name, color, publish, permissions }) → participant; closed after the test.
+  // join({ room, name, color, publish, permissions, adaptiveBitrate, … }) → participant; closed after the test.
   // On failure every participant's rt.dump() (peer connections, ICE
   // candidates, events, signaling frames) is written to the test's output
   // directory as participants.json.

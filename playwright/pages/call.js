@@ -209,10 +209,11 @@ async function main() {
   try {
     const options = { room: roomName, name: params.get('name') || undefined };
     // Join token, relay-only ICE and extra ICE servers (JSON), for the
-    // token and TURN specs.
+    // token and TURN specs; `abr=0` turns the adaptive bitrate off.
     if (params.get('token')) options.token = params.get('token');
     if (params.get('relay') === '1') options.iceTransportPolicy = 'relay';
     if (params.get('ice')) options.iceServers = JSON.parse(params.get('ice'));
+    if (params.get('abr') === '0') options.adaptiveBitrate = false;
     rt.room = await Room.join(wsUrl, options);
   } catch (e) {
     rt.error = { code: e.code ?? null, message: String(e.message ?? e) };

@@ -8,9 +8,10 @@
 //!   executes the outputs **in order and synchronously** (an
 //!   `RTCPeerConnection` method is *called* right away, only its promise is
 //!   awaited later), because perfect negotiation relies on the order of the
-//!   connection's operations chain. A [`RoomCore`] caller executes each
-//!   output before it polls the next: [`RoomCore::participant`] still names
-//!   a participant that left while the events of its departure are polled.
+//!   connection's operations chain. A [`RoomCore`] caller turns each event
+//!   into the app's before it polls the next output: [`RoomCore::participant`]
+//!   still names a participant that left while the events of its departure
+//!   are polled.
 //! - Each asynchronous connection operation carries an [`OpId`]; its result
 //!   comes back as [`PeerInput::OpCompleted`].
 //! - `poll_timeout()` is the next instant at which `handle_timeout` must be

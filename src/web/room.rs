@@ -464,7 +464,8 @@ impl Room {
         self.with(|i| i.core.local_id().unwrap_or_default().to_owned()).unwrap_or_default()
     }
 
-    /// Everyone else in the room, in id order (an SFU room's: by Janus id).
+    /// Everyone else in the room, in id order (an SFU room's: by Janus
+    /// id); none once the room was left or failed.
     pub fn participants(&self) -> Vec<Participant> {
         self.with(|i| i.core.participants().map(|p| i.with_publications(p.clone())).collect())
             .unwrap_or_default()

@@ -668,11 +668,13 @@ impl RoomCore {
         self.refused.as_ref().map(|(c, m)| (*c, m.as_str()))
     }
     /// The others in the room (a mesh's peers, or an SFU room's
-    /// participants).
+    /// participants); none once the room was left, failed or we were
+    /// kicked (an SFU room keeps its list then, for the events' names).
     pub fn participants(&self) -> Box<dyn Iterator<Item = &PeerInfo> + '_> {
+        let joined = self.is_joined();
         match &self.sfu {
-            Some(s) => Box::new(s.participants()),
-            None => Box::new(self.peers.values().map(|r| &r.info)),
+            Some(s) => Box::new(s.participants().filter(move |_| joined)),
+            None => Box::new(self.peers.values().map(|r| &r.info).filter(move |_| joined)),
         }
     }
     /// A participant by id: one in the room, or one that left and whose
@@ -683,7 +685,9 @@ impl RoomCore {
         if let Some(s) = &self.sfu {
             return s.participant(id);
         }
-        self.peers.get(id).map(|r| &r.info).or_else(|| departing(&self.out, id))
+        // A departure still queued first: what is polled before it is about
+        // the one that left, even if the same id came back meanwhile.
+        departing(&self.out, id).or_else(|| self.peers.get(id).map(|r| &r.info))
     }
     pub fn session(&self, id: &str) -> Option<&PeerSession> {
         self.peers.get(id).map(|r| &r.session)

@@ -325,8 +325,8 @@ impl SfuRoom {
     }
     /// As [`crate::core::RoomCore::participant`].
     pub fn participant(&self, id: &str) -> Option<&PeerInfo> {
-        let present = id.parse::<u64>().ok().and_then(|k| self.participants.get(&k));
-        present.map(|m| &m.info).or_else(|| crate::core::room::departing(&self.out, id))
+        let present = || id.parse::<u64>().ok().and_then(|k| self.participants.get(&k));
+        crate::core::room::departing(&self.out, id).or_else(|| present().map(|m| &m.info))
     }
     /// What a participant sends (every feed of theirs), as Janus lists
     /// the streams and their descriptions say.

@@ -138,7 +138,7 @@ fn a_participant_a_moderator_kicks_leaves_for_the_others() {
 /// Kicked ourselves (Janus: `leaving: "ok"`, `reason: "kicked"`): the room
 /// is over, told as `disconnected` with reason `kicked`; nothing recovers.
 #[test]
-fn kicked_by_a_moderator_the_room_disconnects_with_reason_kicked_and_tries_nothing_more() {
+fn kicked_by_a_moderator_the_room_disconnects_with_reason_kicked_lists_nobody_and_tries_nothing_more() {
     let mut s = subscribed(&[901]);
     s.room.publish(camera()).unwrap();
     s.drain();
@@ -154,6 +154,7 @@ fn kicked_by_a_moderator_the_room_disconnects_with_reason_kicked_and_tries_nothi
     assert_eq!(s.closed(), [PUBLISHER, SUBSCRIBER]);
     assert!(s.outs.iter().any(|o| matches!(o, RoomOutput::Disconnect { .. })));
     assert_eq!(s.room.state(), SessionState::Left);
+    assert_eq!(s.room.participants().count(), 0, "nobody is in a room we were kicked from");
     let sent = s.sent.len();
     let later = s.advance(120_000);
     assert_eq!(s.sent.len(), sent, "no keepalive, claim or request after the kick");
