@@ -49,7 +49,7 @@ pub fn join_room(
     let (room, joined) = Room::start(connector, options, handler)?;
     let waiting = room.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let result = waiting.joined(joined.await.unwrap_or(Err(WebError::SignalingClosed)));
+        let result = waiting.joined(joined.await);
         let _ = settle.call1(&JsValue::NULL, &result.err().map_or(JsValue::UNDEFINED, JsValue::from));
     });
     Ok(RoomHandle { room })

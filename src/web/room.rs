@@ -238,7 +238,7 @@ impl Room {
         handler: Handler,
     ) -> Result<Room, WebError> {
         let (room, joined) = Self::start(connector?, options, handler)?;
-        room.joined(joined.await.unwrap_or(Err(WebError::SignalingClosed)))
+        room.joined(joined.await)
     }
 
     /// Starts joining: the room exists from here on, and `joined` says how
@@ -306,10 +306,14 @@ impl Room {
         Ok((Room { shared }, rx))
     }
 
-    /// The end of a join [`Room::start`] began: joined (the room then
-    /// leaves on `pagehide`), or failed (its socket and timer stop).
-    pub(crate) fn joined(self, result: Result<(), WebError>) -> Result<Room, WebError> {
-        if let Err(e) = result {
+    /// The end of a join [`Room::start`] began (what its receiver gave):
+    /// joined (the room then leaves on `pagehide`), or failed (its socket
+    /// and timer stop; a dropped sender is a closed room).
+    pub(crate) fn joined(
+        self,
+        result: Result<Result<(), WebError>, super::oneshot::Canceled>,
+    ) -> Result<Room, WebError> {
+        if let Err(e) = result.unwrap_or(Err(WebError::SignalingClosed)) {
             if let Ok(mut inner) = self.shared.inner.try_borrow_mut() {
                 if let Some((_, t)) = inner.transport.take() {
                     t.close();

@@ -671,10 +671,12 @@ impl RoomCore {
     /// participants); none once the room was left, failed or we were
     /// kicked (an SFU room keeps its list then, for the events' names).
     pub fn participants(&self) -> Box<dyn Iterator<Item = &PeerInfo> + '_> {
-        let joined = self.is_joined();
+        if !self.is_joined() {
+            return Box::new(std::iter::empty());
+        }
         match &self.sfu {
-            Some(s) => Box::new(s.participants().filter(move |_| joined)),
-            None => Box::new(self.peers.values().map(|r| &r.info).filter(move |_| joined)),
+            Some(s) => Box::new(s.participants()),
+            None => Box::new(self.peers.values().map(|r| &r.info)),
         }
     }
     /// A participant by id: one in the room, or one that left and whose
