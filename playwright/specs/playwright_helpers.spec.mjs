@@ -48,6 +48,20 @@ test('expectReceivingVideo fails on the wrong colour, on a frozen picture and fo
   // frame is decoded any more, so the assertion must fail.
   await alice.page.evaluate(() => window.rt.unpublishAll());
   await expect.poll(() => bob.page.evaluate((id) => window.rt.sample(id), alice.id)).toMatchObject({ videoWidth: expect.any(Number) });
+  // Her sender lets go of the track a moment after unpublish() returns
+  // (the browser's replaceTrack runs on its own thread), and frames in
+  // flight still decode: wait until bob decodes none of hers for 300 ms
+  // (the canvas sends one every ~67 ms), so the picture is frozen before
+  // the assertion takes its first look.
+  const decoded = () => bob.page.evaluate(async (id) => {
+    const stats = await window.rt.room.peerConnection(id).getStats();
+    return [...stats.values()].filter((s) => s.type === 'inbound-rtp' && s.kind === 'video').reduce((n, s) => n + (s.framesDecoded ?? 0), 0);
+  }, alice.id);
+  await expect.poll(async () => {
+    const before = await decoded();
+    await bob.page.waitForTimeout(300);
+    return (await decoded()) === before;
+  }).toBe(true);
   await expect(expectReceivingVideo(bob.page, { from: alice.id, colour: RED, timeout: SHORT }))
     .rejects.toThrow(/decoded and rendered frames increasing/);
   // And passes again once she publishes again.
